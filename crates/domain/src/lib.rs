@@ -1,0 +1,28 @@
+//! plat's domain rules as plain functions over plain data: validation and
+//! normalisation of names, permission matching and authorization decisions,
+//! the lockout policy, human durations. Nothing here does I/O, so everything
+//! is tested without a database or a socket.
+
+pub mod authz;
+pub mod duration;
+pub mod lockout;
+pub mod validate;
+
+pub use authz::*;
+pub use duration::*;
+pub use lockout::*;
+pub use validate::*;
+
+/// A rule broken by some input, naming the field it is about.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Invalid {
+    pub field: String,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Invalid { field: field.into(), message: message.into() }
+    }
+}

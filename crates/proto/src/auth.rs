@@ -1,0 +1,208 @@
+//! Login, tokens, introspection, service accounts and signing keys.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub tenant: String,
+    /// A username or an email address.
+    pub username: String,
+    pub password: String,
+}
+
+/// An access token with its refresh token.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogoutRequest {
+    pub refresh_token: String,
+}
+
+/// `POST /auth/token`: the OAuth 2 client-credentials grant.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    pub grant_type: String,
+    pub client_id: String,
+    pub client_secret: String,
+    #[serde(default)]
+    pub scope: Option<String>,
+}
+
+/// An access token without a refresh token (service grants, admin-issued tokens).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct AccessToken {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: u64,
+    pub jti: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    pub token: String,
+}
+
+/// What kind of principal a token was issued to.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenType {
+    User,
+    Service,
+}
+
+/// The claims of a plat access token.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    /// User id, or the service account's client id.
+    pub sub: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub nbf: i64,
+    pub jti: String,
+    /// Tenant slug.
+    pub tenant: String,
+    /// Username, or the service account's name.
+    pub username: String,
+    pub roles: Vec<String>,
+    pub typ: TokenType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+/// `POST /auth/verify` answer. Inactive tokens carry the reason, never the claims.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct VerifyResponse {
+    pub active: bool,
+    pub claims: Option<Claims>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST /auth/tokens`: an admin issues a token for a user or a service account.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IssueTokenRequest {
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub service_account: Option<String>,
+    /// Lifetime such as `15m`, `12h`; at most `auth.max_issued_ttl`.
+    #[serde(default)]
+    pub ttl: Option<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub audience: Option<String>,
+}
+
+/// `POST /auth/revoke`: exactly one of the fields.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub jti: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct RevokeResult {
+    /// Number of access tokens (jti) and refresh-token sessions revoked.
+    pub revoked: u64,
+}
+
+/// Who the caller is (`GET /auth/whoami`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Identity {
+    pub typ: TokenType,
+    pub subject: String,
+    pub username: String,
+    pub tenant: String,
+    pub roles: Vec<String>,
+    pub permissions: Vec<String>,
+    pub expires_at: String,
+}
+
+/// The public part of a signing key.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct SigningKey {
+    pub kid: String,
+    pub alg: String,
+    /// `active` signs new tokens; `retiring` only verifies until `retire_at`.
+    pub status: String,
+    pub created_at: String,
+    #[serde(default)]
+    pub retire_at: Option<String>,
+    /// Ed25519 public key, base64url without padding (the JWK `x`).
+    pub public_key: String,
+}
+
+/// One JSON Web Key (RFC 8037 OKP).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Jwk {
+    pub kty: String,
+    pub crv: String,
+    pub x: String,
+    pub kid: String,
+    pub alg: String,
+    #[serde(rename = "use")]
+    pub use_: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Jwks {
+    pub keys: Vec<Jwk>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CreateServiceAccount {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ServiceAccount {
+    pub name: String,
+    pub client_id: String,
+    pub tenant: String,
+    pub description: String,
+    pub roles: Vec<String>,
+    pub created_at: String,
+    pub secret_rotated_at: String,
+}
+
+/// A service account together with its secret: returned once, at creation or rotation.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ServiceAccountCredentials {
+    #[serde(flatten)]
+    pub account: ServiceAccount,
+    pub client_secret: String,
+}

@@ -1,0 +1,77 @@
+//! Outbox events and audit records.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct AggregateRef {
+    pub kind: String,
+    pub id: String,
+    pub version: u64,
+}
+
+/// An outbox event: the full current snapshot of the aggregate, never a secret.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Event {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub version: String,
+    pub timestamp: String,
+    pub source: String,
+    pub tenant: String,
+    pub aggregate: AggregateRef,
+    pub correlation_id: Option<String>,
+    pub causation_id: Option<String>,
+    pub data: serde_json::Value,
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Query of `GET /events`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EventQuery {
+    /// Event type pattern: `user.*`, `*`, or an exact name.
+    #[serde(rename = "type")]
+    pub event_type: Option<String>,
+    pub aggregate_id: Option<String>,
+    /// RFC 3339 time or a duration back from now (`1h`).
+    pub since: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+    pub cursor: Option<String>,
+    pub limit: Option<u64>,
+}
+
+/// One append-only audit record.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct AuditRecord {
+    pub id: String,
+    pub timestamp: String,
+    /// `username@tenant` or `service:name@tenant`.
+    pub actor: String,
+    /// `user.create`, `auth.login`, ...
+    pub action: String,
+    /// What was acted on (`user:<id>`, `tenant:<slug>`, ...).
+    pub target: String,
+    pub tenant: Option<String>,
+    /// `success` or `failure`.
+    pub outcome: String,
+    pub request_id: Option<String>,
+    pub details: serde_json::Value,
+}
+
+/// Query of `GET /audit`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+    pub cursor: Option<String>,
+    pub limit: Option<u64>,
+}

@@ -1,0 +1,28 @@
+//! Wire types of plat: the authoritative layout of every request, response,
+//! error code and event that crosses the HTTP API. Shared by `platd`,
+//! `plat-client`, `platctl` and the tests, so the two sides cannot drift.
+
+pub mod auth;
+pub mod envelope;
+pub mod error;
+pub mod event;
+pub mod health;
+pub mod role;
+pub mod tenant;
+pub mod user;
+
+pub use auth::*;
+pub use envelope::*;
+pub use error::*;
+pub use event::*;
+pub use health::*;
+pub use role::*;
+pub use tenant::*;
+pub use user::*;
+
+/// API version string carried in every envelope's `meta.version`.
+pub const API_VERSION: &str = "v1";
+/// Base path of the versioned API.
+pub const API_BASE: &str = "/api/v1";
+/// The tenant that `bootstrap` creates and that platform admins belong to.
+pub const SYSTEM_TENANT: &str = "system";

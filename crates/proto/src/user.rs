@@ -1,0 +1,135 @@
+//! Users: account, profile, statistics and roles, plus bulk import/export lines.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Profile {
+    pub nickname: String,
+    pub avatar_url: String,
+    pub bio: String,
+}
+
+/// Profile fields to set; absent fields are left as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    #[serde(default)]
+    pub nickname: Option<String>,
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+    #[serde(default)]
+    pub bio: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct UserStats {
+    pub login_count: u64,
+    pub last_login_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct User {
+    /// UUIDv7.
+    pub id: String,
+    pub tenant: String,
+    pub username: String,
+    pub email: String,
+    /// `active`, `disabled`, `locked` or `deleted`.
+    pub status: String,
+    pub roles: Vec<String>,
+    pub profile: Profile,
+    pub stats: UserStats,
+    pub version: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub username: String,
+    pub email: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Defaults to `["member"]`.
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
+    #[serde(default)]
+    pub profile: Option<ProfilePatch>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub profile: Option<ProfilePatch>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SetPassword {
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GrantRole {
+    pub role: String,
+}
+
+/// Query of `GET /users`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UserListQuery {
+    pub status: Option<String>,
+    pub role: Option<String>,
+    pub search: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+    pub cursor: Option<String>,
+    pub limit: Option<u64>,
+}
+
+/// One NDJSON line of `POST /users/import`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImportUser {
+    pub username: String,
+    pub email: String,
+    /// A plain password, hashed with argon2id on import.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// An existing `$argon2id$...` or `$2b$...` (bcrypt) hash, kept as is.
+    #[serde(default)]
+    pub password_hash: Option<String>,
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
+    #[serde(default)]
+    pub profile: Option<ProfilePatch>,
+}
+
+/// A rejected import line.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ImportLineError {
+    /// 1-based line number in the uploaded file.
+    pub line: u64,
+    #[serde(default)]
+    pub username: Option<String>,
+    pub code: crate::ErrorCode,
+    pub message: String,
+    #[serde(default)]
+    pub field: Option<String>,
+}
+
+/// Result of an import: counts and the rejected lines.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ImportReport {
+    pub total: u64,
+    pub created: u64,
+    pub failed: u64,
+    pub dry_run: bool,
+    pub errors: Vec<ImportLineError>,
+}

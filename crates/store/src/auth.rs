@@ -1,0 +1,519 @@
+//! Bootstrap, login bookkeeping, refresh-token families, revoked tokens,
+//! signing keys and service accounts.
+
+use plat_domain::FailureState;
+use plat_proto::ServiceAccount;
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+use crate::outbox::{AuditDraft, record_audit};
+use crate::roles::ensure_roles_exist;
+use crate::tenants::tenant_by_slug;
+use crate::{
+    Ctx, NewUser, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_str, is_unique_violation, new_id,
+    now_ms,
+};
+
+/// Revoke every refresh token of a user and every access token issued until now.
+pub(crate) async fn end_sessions(conn: &mut AnyConnection, user_id: &str) -> Result<u64> {
+    let now = now_ms();
+    let done = sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE users SET tokens_valid_after = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// What presenting a refresh token led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    /// Spent now; a new token of the same family may be issued.
+    Rotated { user_id: String, family_id: String },
+    /// Already spent: the whole family has just been revoked.
+    Reused { user_id: String, family_id: String },
+    /// Unknown, expired or revoked.
+    Invalid,
+}
+
+/// A signing key as stored: the private part is sealed by the daemon.
+#[derive(Debug, Clone)]
+pub struct StoredKey {
+    pub kid: String,
+    pub algorithm: String,
+    pub sealed_private_key: String,
+    pub public_key: String,
+    pub status: String,
+    pub created_at: i64,
+    pub retire_at: Option<i64>,
+}
+
+/// A service account with what never leaves plat.
+#[derive(Debug, Clone)]
+pub struct ServiceAccountRecord {
+    pub account: ServiceAccount,
+    pub id: String,
+    pub tenant_id: String,
+    pub tenant_status: String,
+    pub secret_hash: String,
+}
+
+const SA_SELECT: &str = "SELECT a.id, a.tenant_id, a.name, a.client_id, a.secret_hash, a.description, a.roles, a.created_at, \
+    a.secret_rotated_at, t.slug AS tenant_slug, t.status AS tenant_status FROM service_accounts a JOIN tenants t ON t.id = a.tenant_id";
+
+fn sa_from_row(row: &AnyRow) -> Result<ServiceAccountRecord> {
+    Ok(ServiceAccountRecord {
+        id: get_str(row, "id")?,
+        tenant_id: get_str(row, "tenant_id")?,
+        tenant_status: get_str(row, "tenant_status")?,
+        secret_hash: get_str(row, "secret_hash")?,
+        account: ServiceAccount {
+            name: get_str(row, "name")?,
+            client_id: get_str(row, "client_id")?,
+            tenant: get_str(row, "tenant_slug")?,
+            description: get_str(row, "description")?,
+            roles: serde_json::from_str(&get_str(row, "roles")?).unwrap_or_default(),
+            created_at: format_ms(get_i64(row, "created_at")?),
+            secret_rotated_at: format_ms(get_i64(row, "secret_rotated_at")?),
+        },
+    })
+}
+
+fn audit<'a>(action: &'a str, target: String, tenant: Option<&'a str>, details: serde_json::Value) -> AuditDraft<'a> {
+    AuditDraft { action, target, tenant, outcome: "success", details }
+}
+
+impl Store {
+    /// Create the `system` tenant and its first `platform-admin`. Refused once done.
+    pub async fn bootstrap(&self, ctx: &Ctx, admin: NewUser) -> Result<plat_proto::User> {
+        if self.meta("bootstrapped_at").await?.is_some() {
+            return Err(StoreError::AlreadyBootstrapped);
+        }
+        {
+            let mut tx = self.write.begin().await?;
+            let claimed = sqlx::query("INSERT INTO meta (key, value) VALUES ('bootstrapped_at', $1)")
+                .bind(now_ms().to_string())
+                .execute(&mut *tx)
+                .await;
+            match claimed {
+                Err(e) if is_unique_violation(&e) => return Err(StoreError::AlreadyBootstrapped),
+                other => other?,
+            };
+            tx.commit().await?;
+        }
+        match self.get_tenant(plat_proto::SYSTEM_TENANT).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound { .. }) => {
+                self.create_tenant(ctx, plat_proto::SYSTEM_TENANT, "System", None).await?;
+            }
+            Err(e) => return Err(e),
+        }
+        self.create_user(ctx, plat_proto::SYSTEM_TENANT, admin).await
+    }
+
+    /// Count one failed login; returns whether the account is now locked.
+    pub async fn record_login_failure(
+        &self,
+        ctx: &Ctx,
+        user_id: &str,
+        tenant: &str,
+        state: FailureState,
+        locked_now: bool,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("UPDATE users SET failed_logins = $1, first_failed_at = $2, locked_until = $3 WHERE id = $4")
+            .bind(state.failures as i64)
+            .bind(state.first_failure_at)
+            .bind(state.locked_until)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let action = if locked_now { "auth.lockout" } else { "auth.login" };
+        record_audit(
+            &mut tx,
+            ctx,
+            AuditDraft {
+                action,
+                target: format!("user:{user_id}"),
+                tenant: Some(tenant),
+                outcome: "failure",
+                details: serde_json::json!({"failures": state.failures, "locked": locked_now}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A successful login: reset failures, count it, store a new hash when the
+    /// old one is re-hashed (bcrypt → argon2id), and remember the refresh token.
+    pub async fn record_login_success(
+        &self,
+        ctx: &Ctx,
+        user_id: &str,
+        tenant: &str,
+        new_hash: Option<&str>,
+        refresh: (&str, &str, i64),
+    ) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.write.begin().await?;
+        sqlx::query("UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL, password_hash = COALESCE($1, password_hash) WHERE id = $2")
+            .bind(new_hash.map(str::to_owned))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE user_stats SET login_count = login_count + 1, last_login_at = $1 WHERE user_id = $2")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        insert_refresh(&mut tx, refresh.0, refresh.1, user_id, refresh.2, now).await?;
+        record_audit(
+            &mut tx,
+            ctx,
+            audit(
+                "auth.login",
+                format!("user:{user_id}"),
+                Some(tenant),
+                serde_json::json!({"rehashed": new_hash.is_some()}),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Spend a refresh token and, when valid, store its successor in the same
+    /// transaction. A spent token presented again revokes its whole family.
+    pub async fn rotate_refresh(
+        &self,
+        token_hash: &str,
+        successor_hash: &str,
+        expires_at: i64,
+    ) -> Result<RefreshOutcome> {
+        let now = now_ms();
+        let mut tx = self.write.begin().await?;
+        let spent = sqlx::query(
+            "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $1",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query("SELECT family_id, user_id, used_at FROM refresh_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(RefreshOutcome::Invalid);
+        };
+        let family_id = get_str(&row, "family_id")?;
+        let user_id = get_str(&row, "user_id")?;
+        if spent.rows_affected() == 1 {
+            insert_refresh(&mut tx, successor_hash, &family_id, &user_id, expires_at, now).await?;
+            tx.commit().await?;
+            return Ok(RefreshOutcome::Rotated { user_id, family_id });
+        }
+        if get_opt_i64(&row, "used_at")?.is_some() {
+            sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(&family_id)
+                .execute(&mut *tx)
+                .await?;
+            record_audit(
+                &mut tx,
+                &Ctx::system(),
+                AuditDraft {
+                    action: "auth.refresh_reuse",
+                    target: format!("user:{user_id}"),
+                    tenant: None,
+                    outcome: "failure",
+                    details: serde_json::json!({"family_id": family_id}),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(RefreshOutcome::Reused { user_id, family_id });
+        }
+        Ok(RefreshOutcome::Invalid)
+    }
+
+    /// Revoke the session (family) a refresh token belongs to. Returns the user id.
+    pub async fn revoke_refresh_family(&self, ctx: &Ctx, token_hash: &str) -> Result<Option<String>> {
+        let mut tx = self.write.begin().await?;
+        let row = sqlx::query("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let user_id = get_str(&row, "user_id")?;
+        sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL")
+            .bind(now_ms())
+            .bind(get_str(&row, "family_id")?)
+            .execute(&mut *tx)
+            .await?;
+        record_audit(&mut tx, ctx, audit("auth.logout", format!("user:{user_id}"), None, serde_json::json!({})))
+            .await?;
+        tx.commit().await?;
+        Ok(Some(user_id))
+    }
+
+    /// End every session of a user (logout-all, revoke --user).
+    pub async fn revoke_user_sessions(&self, ctx: &Ctx, user_id: &str, tenant: &str) -> Result<u64> {
+        let mut tx = self.write.begin().await?;
+        let n = end_sessions(&mut tx, user_id).await?;
+        record_audit(
+            &mut tx,
+            ctx,
+            audit("auth.revoke_sessions", format!("user:{user_id}"), Some(tenant), serde_json::json!({"sessions": n})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Revoke one access token by its jti until it expires.
+    pub async fn revoke_jti(&self, ctx: &Ctx, jti: &str, expires_at: i64, tenant: Option<&str>) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let inserted = sqlx::query("INSERT INTO revoked_tokens (jti, expires_at, revoked_at) VALUES ($1, $2, $3)")
+            .bind(jti)
+            .bind(expires_at)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await;
+        match inserted {
+            Err(e) if is_unique_violation(&e) => return Ok(false),
+            other => other?,
+        };
+        record_audit(&mut tx, ctx, audit("token.revoke", format!("jti:{jti}"), tenant, serde_json::json!({}))).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Revoked jtis (with their revocation time) revoked at or after `since`, not yet expired.
+    pub async fn revoked_since(&self, since: i64) -> Result<Vec<(String, i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT jti, expires_at, revoked_at FROM revoked_tokens WHERE revoked_at >= $1 AND expires_at > $2",
+        )
+        .bind(since)
+        .bind(now_ms())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| Ok((get_str(r, "jti")?, get_i64(r, "expires_at")?, get_i64(r, "revoked_at")?))).collect()
+    }
+
+    /// Drop bookkeeping that can no longer matter: expired revocations and refresh tokens.
+    pub async fn purge_expired(&self) -> Result<u64> {
+        let now = now_ms();
+        let a = sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1").bind(now).execute(&self.write).await?;
+        let b = sqlx::query("DELETE FROM refresh_tokens WHERE expires_at < $1").bind(now).execute(&self.write).await?;
+        Ok(a.rows_affected() + b.rows_affected())
+    }
+
+    pub async fn insert_key(&self, ctx: &Ctx, key: &StoredKey) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        // The newest key signs; the others keep verifying until their tokens expire.
+        sqlx::query("UPDATE signing_keys SET status = 'retiring', retire_at = $1 WHERE status = 'active'")
+            .bind(key.retire_at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, algorithm, private_key, public_key, status, created_at, retire_at) VALUES ($1, $2, $3, $4, 'active', $5, NULL)",
+        )
+        .bind(&key.kid)
+        .bind(&key.algorithm)
+        .bind(&key.sealed_private_key)
+        .bind(&key.public_key)
+        .bind(key.created_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM signing_keys WHERE status = 'retiring' AND retire_at < $1")
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        record_audit(&mut tx, ctx, audit("keys.rotate", format!("key:{}", key.kid), None, serde_json::json!({})))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keys that still sign or verify, newest first.
+    pub async fn list_keys(&self) -> Result<Vec<StoredKey>> {
+        let rows = sqlx::query(
+            "SELECT kid, algorithm, private_key, public_key, status, created_at, retire_at FROM signing_keys \
+             WHERE status = 'active' OR retire_at >= $1 ORDER BY created_at DESC",
+        )
+        .bind(now_ms())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredKey {
+                    kid: get_str(r, "kid")?,
+                    algorithm: get_str(r, "algorithm")?,
+                    sealed_private_key: get_str(r, "private_key")?,
+                    public_key: get_str(r, "public_key")?,
+                    status: get_str(r, "status")?,
+                    created_at: get_i64(r, "created_at")?,
+                    retire_at: get_opt_i64(r, "retire_at")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn create_service_account(
+        &self,
+        ctx: &Ctx,
+        tenant: &str,
+        name: &str,
+        description: &str,
+        roles: &[String],
+        client_id: &str,
+        secret_hash: &str,
+    ) -> Result<ServiceAccount> {
+        plat_domain::validate_name("name", name)?;
+        plat_domain::validate_text("description", description, 500)?;
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        ensure_roles_exist(&mut tx, &tenant_row.id, roles).await?;
+        if roles.iter().any(|r| r == plat_domain::PLATFORM_ADMIN) && tenant != plat_proto::SYSTEM_TENANT {
+            return Err(StoreError::Invalid {
+                field: "roles".into(),
+                message: format!("{} can be held only inside the system tenant", plat_domain::PLATFORM_ADMIN),
+            });
+        }
+        let now = now_ms();
+        let inserted = sqlx::query(
+            "INSERT INTO service_accounts (id, tenant_id, name, client_id, secret_hash, description, roles, created_at, secret_rotated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        )
+        .bind(new_id())
+        .bind(&tenant_row.id)
+        .bind(name)
+        .bind(client_id)
+        .bind(secret_hash)
+        .bind(description)
+        .bind(serde_json::to_string(roles).unwrap_or_default())
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::AlreadyExists {
+                    kind: "service account",
+                    name: name.to_owned(),
+                    field: "name",
+                });
+            }
+            other => other?,
+        };
+        record_audit(
+            &mut tx,
+            ctx,
+            audit(
+                "service_account.create",
+                format!("service_account:{name}"),
+                Some(tenant),
+                serde_json::json!({"roles": roles}),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self.get_service_account(tenant, name).await?.account)
+    }
+
+    pub async fn get_service_account(&self, tenant: &str, name: &str) -> Result<ServiceAccountRecord> {
+        let row = sqlx::query(&format!("{SA_SELECT} WHERE t.slug = $1 AND a.name = $2"))
+            .bind(tenant)
+            .bind(name)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { kind: "service account", name: name.to_owned() })?;
+        sa_from_row(&row)
+    }
+
+    pub async fn service_account_by_client_id(&self, client_id: &str) -> Result<ServiceAccountRecord> {
+        let row = sqlx::query(&format!("{SA_SELECT} WHERE a.client_id = $1"))
+            .bind(client_id)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { kind: "service account", name: client_id.to_owned() })?;
+        sa_from_row(&row)
+    }
+
+    pub async fn list_service_accounts(&self, tenant: &str) -> Result<Vec<ServiceAccount>> {
+        let rows = sqlx::query(&format!("{SA_SELECT} WHERE t.slug = $1 ORDER BY a.name"))
+            .bind(tenant)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(|r| Ok(sa_from_row(r)?.account)).collect()
+    }
+
+    pub async fn delete_service_account(&self, ctx: &Ctx, tenant: &str, name: &str) -> Result<()> {
+        let record = self.get_service_account(tenant, name).await?;
+        let mut tx = self.write.begin().await?;
+        sqlx::query("DELETE FROM service_accounts WHERE id = $1").bind(&record.id).execute(&mut *tx).await?;
+        record_audit(
+            &mut tx,
+            ctx,
+            audit("service_account.delete", format!("service_account:{name}"), Some(tenant), serde_json::json!({})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rotate_service_account_secret(
+        &self,
+        ctx: &Ctx,
+        tenant: &str,
+        name: &str,
+        secret_hash: &str,
+    ) -> Result<ServiceAccount> {
+        let record = self.get_service_account(tenant, name).await?;
+        let mut tx = self.write.begin().await?;
+        sqlx::query("UPDATE service_accounts SET secret_hash = $1, secret_rotated_at = $2 WHERE id = $3")
+            .bind(secret_hash)
+            .bind(now_ms())
+            .bind(&record.id)
+            .execute(&mut *tx)
+            .await?;
+        record_audit(
+            &mut tx,
+            ctx,
+            audit(
+                "service_account.rotate_secret",
+                format!("service_account:{name}"),
+                Some(tenant),
+                serde_json::json!({}),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self.get_service_account(tenant, name).await?.account)
+    }
+}
+
+async fn insert_refresh(
+    conn: &mut AnyConnection,
+    hash: &str,
+    family: &str,
+    user_id: &str,
+    expires_at: i64,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("INSERT INTO refresh_tokens (token_hash, family_id, user_id, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(hash)
+        .bind(family)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,346 @@
+//! plat's persistence: one [`Store`] over SQLite or PostgreSQL, chosen by the
+//! database URL alone. The store is the only module that writes SQL, and
+//! every state change it makes writes its outbox event and its audit record
+//! in the same transaction as the change.
+//!
+//! Queries are written once, with `$N` placeholders and portable SQL, and run
+//! through sqlx's `Any` driver; integers are BIGINT and times unix
+//! milliseconds so both dialects decode alike. SQLite gets a single-writer
+//! pool (no busy retries, batched writes) beside a pool of readers.
+
+mod auth;
+mod outbox;
+mod roles;
+mod tenants;
+mod users;
+
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+
+pub use auth::*;
+pub use outbox::*;
+pub use tenants::*;
+pub use users::*;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Invalid {
+                field: "database_url".into(),
+                message: format!("unsupported database URL {url:?}: use sqlite:// or postgres://"),
+            })
+        }
+    }
+}
+
+/// Pool sizes and timeouts.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Connections used for reads (and, on PostgreSQL, writes).
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { max_connections: 8, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Errors a caller branches on; everything else is `Database`.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{kind} {name:?} not found")]
+    NotFound { kind: &'static str, name: String },
+    #[error("{kind} {name:?} already exists")]
+    AlreadyExists { kind: &'static str, name: String, field: &'static str },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("tenant {tenant:?} has reached its quota of {max_users} users")]
+    QuotaExceeded { tenant: String, max_users: u64 },
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("already bootstrapped")]
+    AlreadyBootstrapped,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// The pool had no connection to give in time: the database is overloaded.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut))
+    }
+}
+
+impl From<plat_domain::Invalid> for StoreError {
+    fn from(e: plat_domain::Invalid) -> Self {
+        StoreError::Invalid { field: e.field, message: e.message }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Who is acting and why: written into every event and audit record.
+#[derive(Debug, Clone, Default)]
+pub struct Ctx {
+    /// `username@tenant`, `service:name@tenant` or `system`.
+    pub actor: String,
+    pub request_id: Option<String>,
+    pub correlation_id: Option<String>,
+    pub causation_id: Option<String>,
+}
+
+impl Ctx {
+    pub fn system() -> Ctx {
+        Ctx { actor: "system".into(), ..Ctx::default() }
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+static MIGRATOR_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static MIGRATOR_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+impl Store {
+    /// Connect to `url` (`sqlite://path?mode=rwc` or `postgres://...`).
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let connect = AnyConnectOptions::from_str(url)?;
+        let store = match backend {
+            Backend::Sqlite => {
+                // WAL lets readers run beside the one writer; NORMAL sync is
+                // durable across process crashes (not power loss) and is what
+                // every WAL deployment uses.
+                let pragmas = sqlite_pragmas;
+                let write = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(options.acquire_timeout)
+                    .after_connect(pragmas)
+                    .connect_with(connect.clone())
+                    .await?;
+                let read = AnyPoolOptions::new()
+                    .max_connections(options.max_connections.max(1))
+                    .acquire_timeout(options.acquire_timeout)
+                    .after_connect(pragmas)
+                    .connect_with(connect)
+                    .await?;
+                Store { read, write, backend }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(options.max_connections.max(2))
+                    .acquire_timeout(options.acquire_timeout)
+                    .connect_with(connect)
+                    .await?;
+                Store { read: pool.clone(), write: pool, backend }
+            }
+        };
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Apply pending migrations of this backend's dialect.
+    pub async fn migrate(&self) -> Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &MIGRATOR_SQLITE,
+            Backend::Postgres => &MIGRATOR_POSTGRES,
+        };
+        migrator.run(&self.write).await?;
+        Ok(())
+    }
+
+    /// Whether every known migration has been applied.
+    pub async fn is_migrated(&self) -> Result<bool> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &MIGRATOR_SQLITE,
+            Backend::Postgres => &MIGRATOR_POSTGRES,
+        };
+        let latest = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_optional(&self.read)
+            .await
+            .ok()
+            .flatten();
+        Ok(applied.unwrap_or(0) >= latest)
+    }
+
+    /// Round-trip time of a trivial query.
+    pub async fn ping(&self) -> Result<Duration> {
+        let started = Instant::now();
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(started.elapsed())
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    /// Counts shown by `GET /health`.
+    pub async fn counts(&self) -> Result<Vec<(&'static str, i64)>> {
+        let mut out = Vec::new();
+        for (name, sql) in [
+            ("tenants", "SELECT COUNT(*) FROM tenants"),
+            ("users", "SELECT COUNT(*) FROM users WHERE status <> 'deleted'"),
+            ("roles", "SELECT COUNT(*) FROM roles"),
+            ("service_accounts", "SELECT COUNT(*) FROM service_accounts"),
+            ("events", "SELECT COALESCE(MAX(seq), 0) FROM events"),
+        ] {
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&self.read).await?;
+            out.push((name, n));
+        }
+        Ok(out)
+    }
+
+    /// A value of the `meta` table.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&self.read).await?)
+    }
+}
+
+/// WAL lets readers run beside the one writer; NORMAL sync is durable across
+/// process crashes (not power loss) and is what WAL deployments use.
+fn sqlite_pragmas(
+    conn: &mut sqlx::AnyConnection,
+    _meta: sqlx::pool::PoolConnectionMetadata,
+) -> futures_util::future::BoxFuture<'_, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+            .await?;
+        Ok(())
+    })
+}
+
+/// Unix milliseconds now.
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// RFC 3339 (UTC, milliseconds) rendering of unix milliseconds.
+pub fn format_ms(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"))
+        .unwrap_or_default()
+}
+
+/// Parse an RFC 3339 time to unix milliseconds.
+pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Offset and limit of a page request, clamped to the contract's bounds.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub page: u64,
+    pub page_size: u64,
+    /// When walking with a cursor: the sort key after which to continue.
+    pub after: Option<String>,
+}
+
+impl PageRequest {
+    pub fn new(
+        page: Option<u64>,
+        page_size: Option<u64>,
+        cursor: Option<&str>,
+        limit: Option<u64>,
+    ) -> Result<PageRequest> {
+        let size = limit.or(page_size).unwrap_or(plat_proto::DEFAULT_PAGE_SIZE);
+        if size == 0 || size > plat_proto::MAX_PAGE_SIZE {
+            return Err(StoreError::Invalid {
+                field: if limit.is_some() { "limit" } else { "page_size" }.into(),
+                message: format!("must be between 1 and {}", plat_proto::MAX_PAGE_SIZE),
+            });
+        }
+        let after = cursor.filter(|c| !c.is_empty()).map(str::to_owned);
+        let page = page.unwrap_or(1);
+        if page == 0 {
+            return Err(StoreError::Invalid { field: "page".into(), message: "pages start at 1".into() });
+        }
+        Ok(PageRequest { page, page_size: size, after })
+    }
+
+    /// The cursor as a sequence number.
+    pub(crate) fn after_seq(&self) -> Result<Option<i64>> {
+        self.after
+            .as_deref()
+            .map(|c| {
+                c.parse::<i64>().map_err(|_| StoreError::Invalid {
+                    field: "cursor".into(),
+                    message: "is not a cursor returned by this API".into(),
+                })
+            })
+            .transpose()
+    }
+
+    fn offset(&self) -> i64 {
+        if self.after.is_some() { 0 } else { ((self.page - 1) * self.page_size) as i64 }
+    }
+
+    /// Build the page from items fetched with `LIMIT page_size + 1`.
+    fn finish<T>(&self, mut items: Vec<(String, T)>, total: u64) -> plat_proto::Page<T> {
+        let more = items.len() as u64 > self.page_size;
+        items.truncate(self.page_size as usize);
+        let next_cursor = if more { items.last().map(|(key, _)| key.clone()) } else { None };
+        plat_proto::Page {
+            items: items.into_iter().map(|(_, item)| item).collect(),
+            total,
+            page: if self.after.is_some() { 0 } else { self.page },
+            page_size: self.page_size,
+            total_pages: total.div_ceil(self.page_size),
+            next_cursor,
+        }
+    }
+}
+
+pub(crate) fn get_i64(row: &AnyRow, col: &str) -> Result<i64> {
+    Ok(row.try_get::<i64, _>(col)?)
+}
+
+pub(crate) fn get_opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {
+    Ok(row.try_get::<Option<i64>, _>(col)?)
+}
+
+pub(crate) fn get_str(row: &AnyRow, col: &str) -> Result<String> {
+    Ok(row.try_get::<String, _>(col)?)
+}
+
+pub(crate) fn get_opt_str(row: &AnyRow, col: &str) -> Result<Option<String>> {
+    Ok(row.try_get::<Option<String>, _>(col)?)
+}
+
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}

@@ -1,0 +1,324 @@
+//! The outbox (events) and the audit log: written inside the transaction of
+//! the change they describe, read back by `GET /events` and `GET /audit`.
+
+use plat_proto::{AggregateRef, AuditQuery, AuditRecord, Event, EventQuery, Page};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::{Ctx, PageRequest, Result, Store, StoreError, format_ms, get_i64, get_str, now_ms};
+
+/// What a change wants to announce; [`record_event`] adds id, time and context.
+pub struct EventDraft<'a> {
+    pub event_type: &'a str,
+    pub tenant: &'a str,
+    pub aggregate_kind: &'a str,
+    pub aggregate_id: &'a str,
+    pub aggregate_version: u64,
+    pub data: serde_json::Value,
+    pub extra_metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// What an audit record says; [`record_audit`] adds id, time and context.
+pub struct AuditDraft<'a> {
+    pub action: &'a str,
+    pub target: String,
+    pub tenant: Option<&'a str>,
+    pub outcome: &'a str,
+    pub details: serde_json::Value,
+}
+
+pub(crate) fn build_event(ctx: &Ctx, draft: EventDraft<'_>, now: i64) -> Event {
+    let mut metadata = serde_json::Map::new();
+    if let Some(rid) = &ctx.request_id {
+        metadata.insert("request_id".into(), rid.clone().into());
+    }
+    metadata.insert("actor".into(), ctx.actor.clone().into());
+    if let Some(extra) = draft.extra_metadata {
+        metadata.extend(extra);
+    }
+    Event {
+        id: format!("evt_{}", uuid::Uuid::now_v7().simple()),
+        event_type: draft.event_type.to_owned(),
+        version: "1".into(),
+        timestamp: format_ms(now),
+        source: "platd".into(),
+        tenant: draft.tenant.to_owned(),
+        aggregate: AggregateRef {
+            kind: draft.aggregate_kind.to_owned(),
+            id: draft.aggregate_id.to_owned(),
+            version: draft.aggregate_version,
+        },
+        correlation_id: ctx.correlation_id.clone().or_else(|| ctx.request_id.clone()),
+        causation_id: ctx.causation_id.clone(),
+        data: draft.data,
+        metadata,
+    }
+}
+
+/// Append an event to the outbox on `conn` (inside the change's transaction).
+pub async fn record_event(conn: &mut AnyConnection, ctx: &Ctx, draft: EventDraft<'_>) -> Result<Event> {
+    let now = now_ms();
+    let event = build_event(ctx, draft, now);
+    insert_events(conn, std::slice::from_ref(&event), now).await?;
+    Ok(event)
+}
+
+/// Append many events with multi-row inserts.
+pub(crate) async fn insert_events(conn: &mut AnyConnection, events: &[Event], now: i64) -> Result<()> {
+    for chunk in events.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO events (id, type, tenant, aggregate_kind, aggregate_id, aggregate_version, created_at, payload) VALUES ",
+        );
+        push_placeholders(&mut sql, chunk.len(), 8);
+        let mut query = sqlx::query(&sql);
+        for event in chunk {
+            let payload = serde_json::to_string(event).map_err(|e| StoreError::Conflict(e.to_string()))?;
+            query = query
+                .bind(event.id.clone())
+                .bind(event.event_type.clone())
+                .bind(event.tenant.clone())
+                .bind(event.aggregate.kind.clone())
+                .bind(event.aggregate.id.clone())
+                .bind(event.aggregate.version as i64)
+                .bind(now)
+                .bind(payload);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// `($1, $2, ...), ($n+1, ...)` for `rows` rows of `cols` columns.
+pub(crate) fn push_placeholders(sql: &mut String, rows: usize, cols: usize) {
+    use std::fmt::Write;
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            let _ = write!(sql, "{}${}", if c == 0 { "" } else { ", " }, r * cols + c + 1);
+        }
+        sql.push(')');
+    }
+}
+
+/// Append an audit record on `conn` (inside the change's transaction).
+pub async fn record_audit(conn: &mut AnyConnection, ctx: &Ctx, draft: AuditDraft<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, created_at, actor, action, target, tenant, outcome, request_id, details) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(format!("aud_{}", uuid::Uuid::now_v7().simple()))
+    .bind(now_ms())
+    .bind(ctx.actor.clone())
+    .bind(draft.action)
+    .bind(draft.target)
+    .bind(draft.tenant.map(str::to_owned))
+    .bind(draft.outcome)
+    .bind(ctx.request_id.clone())
+    .bind(draft.details.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// `since` as RFC 3339 or a duration back from now.
+pub fn parse_since(field: &str, text: &str) -> Result<i64> {
+    if let Some(ms) = crate::parse_rfc3339_ms(text) {
+        return Ok(ms);
+    }
+    let back = plat_domain::parse_duration(field, text).map_err(|_| StoreError::Invalid {
+        field: field.into(),
+        message: format!("{text:?} is neither an RFC 3339 time nor a duration such as 1h"),
+    })?;
+    Ok(now_ms() - back.as_millis() as i64)
+}
+
+impl Store {
+    /// Write one audit record on its own (actions that change no row, such as failed logins).
+    pub async fn audit(&self, ctx: &Ctx, draft: AuditDraft<'_>) -> Result<()> {
+        let mut conn = self.write.acquire().await?;
+        record_audit(&mut conn, ctx, draft).await
+    }
+
+    /// Events, newest first, optionally of one tenant.
+    pub async fn list_events(&self, tenant: Option<&str>, query: &EventQuery) -> Result<Page<Event>> {
+        let page = PageRequest::new(query.page, query.page_size, query.cursor.as_deref(), query.limit)?;
+        let mut filter = Filter::default();
+        if let Some(t) = tenant {
+            filter.eq("tenant", t.to_owned());
+        }
+        if let Some(agg) = &query.aggregate_id {
+            filter.eq("aggregate_id", agg.clone());
+        }
+        if let Some(pattern) = &query.event_type {
+            filter.like("type", pattern);
+        }
+        if let Some(since) = &query.since {
+            filter.gte_int("created_at", parse_since("since", since)?);
+        }
+        let rows = self.page_query("events", "seq, payload", &filter, &page).await?;
+        let total = self.count_query("events", &filter).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let event: Event = serde_json::from_str(&get_str(&row, "payload")?)
+                .map_err(|e| StoreError::Conflict(format!("corrupt event payload: {e}")))?;
+            items.push((get_i64(&row, "seq")?.to_string(), event));
+        }
+        Ok(page.finish(items, total))
+    }
+
+    /// Audit records, newest first, optionally of one tenant.
+    pub async fn list_audit(&self, tenant: Option<&str>, query: &AuditQuery) -> Result<Page<AuditRecord>> {
+        let page = PageRequest::new(query.page, query.page_size, query.cursor.as_deref(), query.limit)?;
+        let mut filter = Filter::default();
+        if let Some(t) = tenant {
+            filter.eq("tenant", t.to_owned());
+        }
+        if let Some(actor) = &query.actor {
+            filter.eq("actor", actor.clone());
+        }
+        if let Some(action) = &query.action {
+            filter.like("action", action);
+        }
+        if let Some(target) = &query.target {
+            filter.eq("target", target.clone());
+        }
+        if let Some(since) = &query.since {
+            filter.gte_int("created_at", parse_since("since", since)?);
+        }
+        if let Some(until) = &query.until {
+            filter.lt_int("created_at", parse_since("until", until)?);
+        }
+        let rows = self
+            .page_query(
+                "audit_log",
+                "seq, id, created_at, actor, action, target, tenant, outcome, request_id, details",
+                &filter,
+                &page,
+            )
+            .await?;
+        let total = self.count_query("audit_log", &filter).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            items.push((get_i64(&row, "seq")?.to_string(), audit_from_row(&row)?));
+        }
+        Ok(page.finish(items, total))
+    }
+
+    async fn page_query(&self, table: &str, columns: &str, filter: &Filter, page: &PageRequest) -> Result<Vec<AnyRow>> {
+        let mut filter = filter.clone();
+        if let Some(after) = page.after_seq()? {
+            filter.lt_int("seq", after);
+        }
+        let n = filter.binds.len();
+        let sql = format!(
+            "SELECT {columns} FROM {table}{} ORDER BY seq DESC LIMIT ${} OFFSET ${}",
+            filter.where_clause(),
+            n + 1,
+            n + 2
+        );
+        let query = filter.bind_all(sqlx::query(&sql));
+        Ok(query.bind(page.page_size as i64 + 1).bind(page.offset()).fetch_all(&self.read).await?)
+    }
+
+    async fn count_query(&self, table: &str, filter: &Filter) -> Result<u64> {
+        let sql = format!("SELECT COUNT(*) FROM {table}{}", filter.where_clause());
+        let row = filter.bind_all(sqlx::query(&sql)).fetch_one(&self.read).await?;
+        Ok(row.try_get::<i64, _>(0)? as u64)
+    }
+}
+
+fn audit_from_row(row: &AnyRow) -> Result<AuditRecord> {
+    Ok(AuditRecord {
+        id: get_str(row, "id")?,
+        timestamp: format_ms(get_i64(row, "created_at")?),
+        actor: get_str(row, "actor")?,
+        action: get_str(row, "action")?,
+        target: get_str(row, "target")?,
+        tenant: crate::get_opt_str(row, "tenant")?,
+        outcome: get_str(row, "outcome")?,
+        request_id: crate::get_opt_str(row, "request_id")?,
+        details: serde_json::from_str(&get_str(row, "details")?).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+/// A WHERE clause built from trusted column names and bound values.
+#[derive(Clone, Default)]
+pub(crate) struct Filter {
+    clauses: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+#[derive(Clone)]
+pub(crate) enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+impl Filter {
+    fn next(&self) -> usize {
+        self.binds.len() + 1
+    }
+
+    pub(crate) fn eq(&mut self, column: &str, value: String) {
+        self.clauses.push(format!("{column} = ${}", self.next()));
+        self.binds.push(Bind::Text(value));
+    }
+
+    /// A `*` glob as LIKE (with `_`, `%` and `\` escaped).
+    pub(crate) fn like(&mut self, column: &str, pattern: &str) {
+        if !pattern.contains('*') {
+            return self.eq(column, pattern.to_owned());
+        }
+        let escaped: String = pattern
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                '*' => vec!['%'],
+                c => vec![c],
+            })
+            .collect();
+        self.clauses.push(format!("{column} LIKE ${} ESCAPE '\\'", self.next()));
+        self.binds.push(Bind::Text(escaped));
+    }
+
+    /// A clause without a bound value.
+    pub(crate) fn fixed(&mut self, clause: &str) {
+        self.clauses.push(clause.to_owned());
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.binds.len()
+    }
+
+    pub(crate) fn raw(&mut self, clause_with_placeholder: impl Fn(usize) -> String, value: Bind) {
+        self.clauses.push(clause_with_placeholder(self.next()));
+        self.binds.push(value);
+    }
+
+    pub(crate) fn gte_int(&mut self, column: &str, value: i64) {
+        self.clauses.push(format!("{column} >= ${}", self.next()));
+        self.binds.push(Bind::Int(value));
+    }
+
+    pub(crate) fn lt_int(&mut self, column: &str, value: i64) {
+        self.clauses.push(format!("{column} < ${}", self.next()));
+        self.binds.push(Bind::Int(value));
+    }
+
+    pub(crate) fn where_clause(&self) -> String {
+        if self.clauses.is_empty() { String::new() } else { format!(" WHERE {}", self.clauses.join(" AND ")) }
+    }
+
+    pub(crate) fn bind_all<'q>(
+        &self,
+        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Text(s) => query.bind(s.clone()),
+                Bind::Int(i) => query.bind(*i),
+            };
+        }
+        query
+    }
+}

@@ -1,0 +1,277 @@
+//! Custom roles per tenant beside the built-in ones, and permission lookup.
+
+use plat_domain::{BUILTIN_ROLES, builtin_role};
+use plat_proto::{Role, UpdateRole};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+use crate::outbox::{AuditDraft, EventDraft, record_audit, record_event};
+use crate::tenants::tenant_by_slug;
+use crate::{Ctx, Result, Store, StoreError, get_i64, get_str, is_unique_violation, new_id, now_ms};
+
+fn builtin_as_role(name: &str) -> Option<Role> {
+    builtin_role(name).map(|b| Role {
+        name: b.name.to_owned(),
+        description: b.description.to_owned(),
+        permissions: b.permissions.iter().map(|p| p.to_string()).collect(),
+        builtin: true,
+        tenant: None,
+    })
+}
+
+fn role_from_row(row: &AnyRow, tenant: &str) -> Result<Role> {
+    Ok(Role {
+        name: get_str(row, "name")?,
+        description: get_str(row, "description")?,
+        permissions: serde_json::from_str(&get_str(row, "permissions")?).unwrap_or_default(),
+        builtin: false,
+        tenant: Some(tenant.to_owned()),
+    })
+}
+
+/// Fail with `NotFound` for the first name that is neither built in nor a role of the tenant.
+pub(crate) async fn ensure_roles_exist(conn: &mut AnyConnection, tenant_id: &str, names: &[String]) -> Result<()> {
+    for name in names {
+        if builtin_role(name).is_some() {
+            continue;
+        }
+        let found: Option<String> = sqlx::query_scalar("SELECT id FROM roles WHERE tenant_id = $1 AND name = $2")
+            .bind(tenant_id)
+            .bind(name)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if found.is_none() {
+            return Err(StoreError::NotFound { kind: "role", name: name.clone() });
+        }
+    }
+    Ok(())
+}
+
+fn validate_permissions(permissions: &[String]) -> Result<()> {
+    for p in permissions {
+        plat_domain::validate_permission("permissions", p)?;
+    }
+    Ok(())
+}
+
+async fn role_changed(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    tenant: &str,
+    role: &Role,
+    id: &str,
+    version: i64,
+    event_type: &str,
+    action: &str,
+) -> Result<()> {
+    record_event(
+        conn,
+        ctx,
+        EventDraft {
+            event_type,
+            tenant,
+            aggregate_kind: "role",
+            aggregate_id: id,
+            aggregate_version: version as u64,
+            data: serde_json::to_value(role).unwrap_or_default(),
+            extra_metadata: None,
+        },
+    )
+    .await?;
+    record_audit(
+        conn,
+        ctx,
+        AuditDraft {
+            action,
+            target: format!("role:{}", role.name),
+            tenant: Some(tenant),
+            outcome: "success",
+            details: serde_json::json!({}),
+        },
+    )
+    .await
+}
+
+impl Store {
+    pub async fn create_role(
+        &self,
+        ctx: &Ctx,
+        tenant: &str,
+        name: &str,
+        description: &str,
+        permissions: &[String],
+    ) -> Result<Role> {
+        plat_domain::validate_name("name", name)?;
+        plat_domain::validate_text("description", description, 500)?;
+        validate_permissions(permissions)?;
+        if builtin_role(name).is_some() {
+            return Err(StoreError::AlreadyExists { kind: "role", name: name.to_owned(), field: "name" });
+        }
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        let id = new_id();
+        let now = now_ms();
+        let inserted = sqlx::query(
+            "INSERT INTO roles (id, tenant_id, name, description, permissions, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
+        )
+        .bind(&id)
+        .bind(&tenant_row.id)
+        .bind(name)
+        .bind(description)
+        .bind(serde_json::to_string(permissions).unwrap_or_default())
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::AlreadyExists { kind: "role", name: name.to_owned(), field: "name" });
+            }
+            other => other?,
+        };
+        let role = Role {
+            name: name.to_owned(),
+            description: description.to_owned(),
+            permissions: permissions.to_vec(),
+            builtin: false,
+            tenant: Some(tenant.to_owned()),
+        };
+        role_changed(&mut tx, ctx, tenant, &role, &id, 1, "role.created", "role.create").await?;
+        tx.commit().await?;
+        Ok(role)
+    }
+
+    /// Built-in roles, then the tenant's own, by name.
+    pub async fn list_roles(&self, tenant: &str) -> Result<Vec<Role>> {
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        let mut roles: Vec<Role> = BUILTIN_ROLES.iter().filter_map(|b| builtin_as_role(b.name)).collect();
+        let rows = sqlx::query("SELECT name, description, permissions FROM roles WHERE tenant_id = $1 ORDER BY name")
+            .bind(&tenant_row.id)
+            .fetch_all(&mut *conn)
+            .await?;
+        for row in rows {
+            roles.push(role_from_row(&row, tenant)?);
+        }
+        Ok(roles)
+    }
+
+    pub async fn get_role(&self, tenant: &str, name: &str) -> Result<Role> {
+        if let Some(role) = builtin_as_role(name) {
+            return Ok(role);
+        }
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        let row = sqlx::query("SELECT name, description, permissions FROM roles WHERE tenant_id = $1 AND name = $2")
+            .bind(&tenant_row.id)
+            .bind(name)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { kind: "role", name: name.to_owned() })?;
+        role_from_row(&row, tenant)
+    }
+
+    pub async fn update_role(&self, ctx: &Ctx, tenant: &str, name: &str, update: &UpdateRole) -> Result<Role> {
+        if builtin_role(name).is_some() {
+            return Err(StoreError::Conflict(format!("built-in role {name:?} cannot be changed")));
+        }
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        let row = sqlx::query(
+            "SELECT id, name, description, permissions, version FROM roles WHERE tenant_id = $1 AND name = $2",
+        )
+        .bind(&tenant_row.id)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound { kind: "role", name: name.to_owned() })?;
+        let mut role = role_from_row(&row, tenant)?;
+        let id = get_str(&row, "id")?;
+        let version = get_i64(&row, "version")? + 1;
+        if let Some(description) = &update.description {
+            plat_domain::validate_text("description", description, 500)?;
+            role.description = description.clone();
+        }
+        if let Some(permissions) = &update.permissions {
+            role.permissions = permissions.clone();
+        }
+        for p in &update.add_permissions {
+            if !role.permissions.contains(p) {
+                role.permissions.push(p.clone());
+            }
+        }
+        role.permissions.retain(|p| !update.remove_permissions.contains(p));
+        validate_permissions(&role.permissions)?;
+        sqlx::query("UPDATE roles SET description = $1, permissions = $2, version = $3, updated_at = $4 WHERE id = $5")
+            .bind(&role.description)
+            .bind(serde_json::to_string(&role.permissions).unwrap_or_default())
+            .bind(version)
+            .bind(now_ms())
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        role_changed(&mut tx, ctx, tenant, &role, &id, version, "role.updated", "role.update").await?;
+        tx.commit().await?;
+        Ok(role)
+    }
+
+    /// Delete a custom role; refused while any user holds it.
+    pub async fn delete_role(&self, ctx: &Ctx, tenant: &str, name: &str) -> Result<()> {
+        if builtin_role(name).is_some() {
+            return Err(StoreError::Conflict(format!("built-in role {name:?} cannot be deleted")));
+        }
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        let row = sqlx::query(
+            "SELECT id, name, description, permissions, version FROM roles WHERE tenant_id = $1 AND name = $2",
+        )
+        .bind(&tenant_row.id)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound { kind: "role", name: name.to_owned() })?;
+        let holders: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.tenant_id = $1 AND r.role = $2",
+        )
+        .bind(&tenant_row.id)
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await?;
+        if holders > 0 {
+            return Err(StoreError::Conflict(format!("role {name:?} is granted to {holders} users; revoke it first")));
+        }
+        let role = role_from_row(&row, tenant)?;
+        let id = get_str(&row, "id")?;
+        sqlx::query("DELETE FROM roles WHERE id = $1").bind(&id).execute(&mut *tx).await?;
+        role_changed(&mut tx, ctx, tenant, &role, &id, get_i64(&row, "version")? + 1, "role.deleted", "role.delete")
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Permission patterns granted by `roles` in the tenant with id `tenant_id`.
+    pub async fn permissions_of(&self, tenant_id: &str, roles: &[String]) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let mut custom = Vec::new();
+        for role in roles {
+            match builtin_role(role) {
+                Some(b) => out.extend(b.permissions.iter().map(|p| p.to_string())),
+                None => custom.push(role.clone()),
+            }
+        }
+        if !custom.is_empty() {
+            let placeholders: Vec<String> = (2..custom.len() + 2).map(|i| format!("${i}")).collect();
+            let sql =
+                format!("SELECT permissions FROM roles WHERE tenant_id = $1 AND name IN ({})", placeholders.join(", "));
+            let mut query = sqlx::query_scalar::<_, String>(&sql).bind(tenant_id);
+            for name in &custom {
+                query = query.bind(name.clone());
+            }
+            for perms in query.fetch_all(&self.read).await? {
+                out.extend(serde_json::from_str::<Vec<String>>(&perms).unwrap_or_default());
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}

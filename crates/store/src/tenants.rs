@@ -1,0 +1,244 @@
+//! Tenants: creation, quota, suspend/resume, delete.
+
+use plat_proto::{Page, PageParams, Quotas, Tenant, Usage};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+use crate::outbox::{AuditDraft, EventDraft, record_audit, record_event};
+use crate::{
+    Ctx, PageRequest, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_str, is_unique_violation, new_id,
+    now_ms,
+};
+
+const TENANT_COLUMNS: &str = "id, slug, name, status, max_users, user_count, version, created_at, updated_at";
+
+/// A tenant row with its internal id.
+#[derive(Debug, Clone)]
+pub struct TenantRow {
+    pub id: String,
+    pub tenant: Tenant,
+    pub version: i64,
+}
+
+impl TenantRow {
+    pub fn is_suspended(&self) -> bool {
+        self.tenant.status == "suspended"
+    }
+}
+
+fn tenant_from_row(row: &AnyRow) -> Result<TenantRow> {
+    Ok(TenantRow {
+        id: get_str(row, "id")?,
+        version: get_i64(row, "version")?,
+        tenant: Tenant {
+            slug: get_str(row, "slug")?,
+            name: get_str(row, "name")?,
+            status: get_str(row, "status")?,
+            quotas: Quotas { max_users: get_opt_i64(row, "max_users")?.map(|v| v as u64) },
+            usage: Usage { users: get_i64(row, "user_count")? as u64 },
+            created_at: format_ms(get_i64(row, "created_at")?),
+            updated_at: format_ms(get_i64(row, "updated_at")?),
+        },
+    })
+}
+
+pub(crate) async fn tenant_by_slug(conn: &mut AnyConnection, slug: &str) -> Result<TenantRow> {
+    let row = sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE slug = $1"))
+        .bind(slug)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound { kind: "tenant", name: slug.to_owned() })?;
+    tenant_from_row(&row)
+}
+
+async fn tenant_changed(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    slug: &str,
+    event_type: &str,
+    action: &str,
+) -> Result<Tenant> {
+    let row = tenant_by_slug(conn, slug).await?;
+    record_event(
+        conn,
+        ctx,
+        EventDraft {
+            event_type,
+            tenant: slug,
+            aggregate_kind: "tenant",
+            aggregate_id: &row.id,
+            aggregate_version: row.version as u64,
+            data: serde_json::to_value(&row.tenant).unwrap_or_default(),
+            extra_metadata: None,
+        },
+    )
+    .await?;
+    record_audit(
+        conn,
+        ctx,
+        AuditDraft {
+            action,
+            target: format!("tenant:{slug}"),
+            tenant: Some(slug),
+            outcome: "success",
+            details: serde_json::json!({}),
+        },
+    )
+    .await?;
+    Ok(row.tenant)
+}
+
+impl Store {
+    pub async fn create_tenant(&self, ctx: &Ctx, slug: &str, name: &str, max_users: Option<u64>) -> Result<Tenant> {
+        plat_domain::validate_slug("slug", slug)?;
+        plat_domain::validate_text("name", name, 200)?;
+        let mut tx = self.write.begin().await?;
+        let now = now_ms();
+        let inserted = sqlx::query(
+            "INSERT INTO tenants (id, slug, name, status, max_users, user_count, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'active', $4, 0, 1, $5, $5)",
+        )
+        .bind(new_id())
+        .bind(slug)
+        .bind(name)
+        .bind(max_users.map(|v| v as i64))
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::AlreadyExists { kind: "tenant", name: slug.to_owned(), field: "slug" });
+            }
+            other => other?,
+        };
+        let tenant = tenant_changed(&mut tx, ctx, slug, "tenant.created", "tenant.create").await?;
+        tx.commit().await?;
+        Ok(tenant)
+    }
+
+    pub async fn get_tenant(&self, slug: &str) -> Result<TenantRow> {
+        let mut conn = self.read.acquire().await?;
+        tenant_by_slug(&mut conn, slug).await
+    }
+
+    pub async fn list_tenants(&self, params: &PageParams) -> Result<Page<Tenant>> {
+        let page = PageRequest::new(params.page, params.page_size, params.cursor.as_deref(), params.limit)?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(&self.read).await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants WHERE slug > $1 ORDER BY slug LIMIT $2 OFFSET $3"
+        ))
+        .bind(page.after.clone().unwrap_or_default())
+        .bind(page.page_size as i64 + 1)
+        .bind(page.offset())
+        .fetch_all(&self.read)
+        .await?;
+        let mut items = Vec::new();
+        for row in &rows {
+            let tenant = tenant_from_row(row)?.tenant;
+            items.push((tenant.slug.clone(), tenant));
+        }
+        Ok(page.finish(items, total as u64))
+    }
+
+    /// Change name and/or quota. `max_users: Some(None)` removes the quota.
+    pub async fn update_tenant(
+        &self,
+        ctx: &Ctx,
+        slug: &str,
+        name: Option<&str>,
+        max_users: Option<Option<u64>>,
+    ) -> Result<Tenant> {
+        if let Some(name) = name {
+            plat_domain::validate_text("name", name, 200)?;
+        }
+        let mut tx = self.write.begin().await?;
+        let current = tenant_by_slug(&mut tx, slug).await?;
+        let new_max = match max_users {
+            Some(v) => v.map(|v| v as i64),
+            None => current.tenant.quotas.max_users.map(|v| v as i64),
+        };
+        sqlx::query(
+            "UPDATE tenants SET name = $1, max_users = $2, version = version + 1, updated_at = $3 WHERE id = $4",
+        )
+        .bind(name.unwrap_or(&current.tenant.name).to_owned())
+        .bind(new_max)
+        .bind(now_ms())
+        .bind(&current.id)
+        .execute(&mut *tx)
+        .await?;
+        let tenant = tenant_changed(&mut tx, ctx, slug, "tenant.updated", "tenant.update").await?;
+        tx.commit().await?;
+        Ok(tenant)
+    }
+
+    /// Suspend (`suspended`) or resume (`active`) a tenant.
+    pub async fn set_tenant_status(&self, ctx: &Ctx, slug: &str, suspend: bool) -> Result<Tenant> {
+        let mut tx = self.write.begin().await?;
+        let current = tenant_by_slug(&mut tx, slug).await?;
+        let status = if suspend { "suspended" } else { "active" };
+        if current.tenant.status == status {
+            return Ok(current.tenant);
+        }
+        sqlx::query("UPDATE tenants SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+            .bind(status)
+            .bind(now_ms())
+            .bind(&current.id)
+            .execute(&mut *tx)
+            .await?;
+        let (event, action) =
+            if suspend { ("tenant.suspended", "tenant.suspend") } else { ("tenant.resumed", "tenant.resume") };
+        let tenant = tenant_changed(&mut tx, ctx, slug, event, action).await?;
+        tx.commit().await?;
+        Ok(tenant)
+    }
+
+    /// Delete a tenant. Refused while it has users that are not deleted,
+    /// unless `cascade`, which removes users, roles and service accounts too.
+    pub async fn delete_tenant(&self, ctx: &Ctx, slug: &str, cascade: bool) -> Result<()> {
+        if slug == plat_proto::SYSTEM_TENANT {
+            return Err(StoreError::Conflict("the system tenant cannot be deleted".into()));
+        }
+        let mut tx = self.write.begin().await?;
+        let current = tenant_by_slug(&mut tx, slug).await?;
+        let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND status <> 'deleted'")
+            .bind(&current.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if live > 0 && !cascade {
+            return Err(StoreError::Conflict(format!(
+                "tenant {slug:?} still has {live} users; delete them first or pass cascade=true"
+            )));
+        }
+        sqlx::query("DELETE FROM tenants WHERE id = $1").bind(&current.id).execute(&mut *tx).await?;
+        let mut snapshot = current.tenant.clone();
+        snapshot.status = "deleted".into();
+        record_event(
+            &mut tx,
+            ctx,
+            EventDraft {
+                event_type: "tenant.deleted",
+                tenant: slug,
+                aggregate_kind: "tenant",
+                aggregate_id: &current.id,
+                aggregate_version: current.version as u64 + 1,
+                data: serde_json::to_value(&snapshot).unwrap_or_default(),
+                extra_metadata: None,
+            },
+        )
+        .await?;
+        record_audit(
+            &mut tx,
+            ctx,
+            AuditDraft {
+                action: "tenant.delete",
+                target: format!("tenant:{slug}"),
+                tenant: Some(slug),
+                outcome: "success",
+                details: serde_json::json!({"cascade": cascade, "users": live}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,810 @@
+//! Users: account, profile, statistics and role grants, always written
+//! together, in one transaction with their event and audit record.
+
+use std::collections::{HashMap, HashSet};
+
+use plat_domain::{FailureState, normalize_key};
+use plat_proto::{Page, Profile, ProfilePatch, User, UserListQuery, UserStats};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::outbox::{
+    AuditDraft, EventDraft, build_event, insert_events, push_placeholders, record_audit, record_event,
+};
+use crate::roles::ensure_roles_exist;
+use crate::tenants::tenant_by_slug;
+use crate::{
+    Ctx, PageRequest, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_str, is_unique_violation, new_id,
+    now_ms,
+};
+
+const USER_SELECT: &str = "SELECT u.id, u.tenant_id, u.username, u.email, u.status, u.version, u.created_at, u.updated_at, \
+    u.locked_until, u.password_hash, u.failed_logins, u.first_failed_at, u.tokens_valid_after, \
+    p.nickname, p.avatar_url, p.bio, s.login_count, s.last_login_at, t.slug AS tenant_slug, t.status AS tenant_status \
+    FROM users u JOIN user_profiles p ON p.user_id = u.id JOIN user_stats s ON s.user_id = u.id \
+    JOIN tenants t ON t.id = u.tenant_id";
+
+/// A user as the store sees it: the wire object plus what never leaves plat.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub user: User,
+    pub tenant_id: String,
+    pub tenant_status: String,
+    /// `active`, `disabled` or `deleted` as stored (lock is separate).
+    pub stored_status: String,
+    pub password_hash: Option<String>,
+    pub failures: FailureState,
+    /// Access tokens issued before this time (unix ms) are revoked.
+    pub tokens_valid_after: i64,
+}
+
+/// A user to create.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub roles: Vec<String>,
+    pub profile: Profile,
+}
+
+/// Apply a profile patch to a profile, validating each field set.
+pub fn apply_profile_patch(profile: &mut Profile, patch: &ProfilePatch) -> Result<()> {
+    if let Some(nickname) = &patch.nickname {
+        plat_domain::validate_text("profile.nickname", nickname, 100)?;
+        profile.nickname = nickname.clone();
+    }
+    if let Some(url) = &patch.avatar_url {
+        plat_domain::validate_url("profile.avatar_url", url)?;
+        profile.avatar_url = url.clone();
+    }
+    if let Some(bio) = &patch.bio {
+        plat_domain::validate_text("profile.bio", bio, 2000)?;
+        profile.bio = bio.clone();
+    }
+    Ok(())
+}
+
+fn user_from_row(row: &AnyRow, roles: Vec<String>, now: i64) -> Result<UserRecord> {
+    let stored_status = get_str(row, "status")?;
+    let locked_until = get_opt_i64(row, "locked_until")?;
+    let status = if stored_status == "active" && locked_until.is_some_and(|t| t > now) {
+        "locked".to_owned()
+    } else {
+        stored_status.clone()
+    };
+    Ok(UserRecord {
+        user: User {
+            id: get_str(row, "id")?,
+            tenant: get_str(row, "tenant_slug")?,
+            username: get_str(row, "username")?,
+            email: get_str(row, "email")?,
+            status,
+            roles,
+            profile: Profile {
+                nickname: get_str(row, "nickname")?,
+                avatar_url: get_str(row, "avatar_url")?,
+                bio: get_str(row, "bio")?,
+            },
+            stats: UserStats {
+                login_count: get_i64(row, "login_count")? as u64,
+                last_login_at: get_opt_i64(row, "last_login_at")?.map(format_ms),
+            },
+            version: get_i64(row, "version")? as u64,
+            created_at: format_ms(get_i64(row, "created_at")?),
+            updated_at: format_ms(get_i64(row, "updated_at")?),
+        },
+        tenant_id: get_str(row, "tenant_id")?,
+        tenant_status: get_str(row, "tenant_status")?,
+        stored_status,
+        password_hash: crate::get_opt_str(row, "password_hash")?,
+        failures: FailureState {
+            failures: get_i64(row, "failed_logins")? as u32,
+            first_failure_at: get_opt_i64(row, "first_failed_at")?,
+            locked_until,
+        },
+        tokens_valid_after: get_i64(row, "tokens_valid_after")?,
+    })
+}
+
+async fn roles_of(conn: &mut AnyConnection, user_ids: &[String]) -> Result<HashMap<String, Vec<String>>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for chunk in user_ids.chunks(500) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT user_id, role FROM user_roles WHERE user_id IN ({}) ORDER BY role",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.clone());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            out.entry(get_str(&row, "user_id")?).or_default().push(get_str(&row, "role")?);
+        }
+    }
+    Ok(out)
+}
+
+async fn hydrate(conn: &mut AnyConnection, rows: Vec<AnyRow>) -> Result<Vec<UserRecord>> {
+    let ids: Vec<String> = rows.iter().map(|r| get_str(r, "id")).collect::<Result<_>>()?;
+    let mut roles = roles_of(conn, &ids).await?;
+    let now = now_ms();
+    rows.iter().zip(ids).map(|(row, id)| user_from_row(row, roles.remove(&id).unwrap_or_default(), now)).collect()
+}
+
+/// Find a user of a tenant by id or username (deleted users included).
+pub(crate) async fn find_user(conn: &mut AnyConnection, tenant_id: &str, id_or_name: &str) -> Result<UserRecord> {
+    let row = sqlx::query(&format!("{USER_SELECT} WHERE u.tenant_id = $1 AND (u.id = $2 OR u.username_key = $3)"))
+        .bind(tenant_id)
+        .bind(id_or_name)
+        .bind(normalize_key(id_or_name))
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound { kind: "user", name: id_or_name.to_owned() })?;
+    let mut users = hydrate(conn, vec![row]).await?;
+    users.pop().ok_or_else(|| StoreError::NotFound { kind: "user", name: id_or_name.to_owned() })
+}
+
+/// Find a live (not deleted) user.
+async fn find_live_user(conn: &mut AnyConnection, tenant_id: &str, id_or_name: &str) -> Result<UserRecord> {
+    let user = find_user(conn, tenant_id, id_or_name).await?;
+    if user.stored_status == "deleted" {
+        return Err(StoreError::NotFound { kind: "user", name: id_or_name.to_owned() });
+    }
+    Ok(user)
+}
+
+/// Raise the user's version, then write `event_type` with the new snapshot and an audit record.
+pub(crate) async fn user_changed(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    user_id: &str,
+    event_type: &str,
+    action: &str,
+    details: serde_json::Value,
+) -> Result<User> {
+    sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    let record = {
+        let row = sqlx::query(&format!("{USER_SELECT} WHERE u.id = $1")).bind(user_id).fetch_one(&mut *conn).await?;
+        hydrate(conn, vec![row]).await?.remove(0)
+    };
+    announce(conn, ctx, &record.user, event_type, action, details).await?;
+    Ok(record.user)
+}
+
+async fn announce(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    user: &User,
+    event_type: &str,
+    action: &str,
+    details: serde_json::Value,
+) -> Result<()> {
+    record_event(
+        conn,
+        ctx,
+        EventDraft {
+            event_type,
+            tenant: &user.tenant,
+            aggregate_kind: "user",
+            aggregate_id: &user.id,
+            aggregate_version: user.version,
+            data: serde_json::to_value(user).unwrap_or_default(),
+            extra_metadata: None,
+        },
+    )
+    .await?;
+    record_audit(
+        conn,
+        ctx,
+        AuditDraft {
+            action,
+            target: format!("user:{}", user.id),
+            tenant: Some(&user.tenant),
+            outcome: "success",
+            details,
+        },
+    )
+    .await
+}
+
+/// Take `n` places of the tenant's quota atomically; fails when fewer are left.
+async fn take_quota(conn: &mut AnyConnection, tenant: &crate::TenantRow, n: i64) -> Result<()> {
+    let taken = sqlx::query(
+        "UPDATE tenants SET user_count = user_count + $1 WHERE id = $2 AND (max_users IS NULL OR user_count + $1 <= max_users)",
+    )
+    .bind(n)
+    .bind(&tenant.id)
+    .execute(&mut *conn)
+    .await?;
+    if taken.rows_affected() == 0 {
+        return Err(StoreError::QuotaExceeded {
+            tenant: tenant.tenant.slug.clone(),
+            max_users: tenant.tenant.quotas.max_users.unwrap_or(0),
+        });
+    }
+    Ok(())
+}
+
+fn validate_new_user(user: &NewUser) -> Result<(String, String)> {
+    let username = plat_domain::validate_username(&user.username)?;
+    let email = plat_domain::validate_email(&user.email)?;
+    for role in &user.roles {
+        plat_domain::validate_name("roles", role)?;
+    }
+    Ok((username, email))
+}
+
+impl Store {
+    pub async fn create_user(&self, ctx: &Ctx, tenant: &str, new: NewUser) -> Result<User> {
+        let (username, email) = validate_new_user(&new)?;
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        ensure_roles_exist(&mut tx, &tenant_row.id, &new.roles).await?;
+        for (field, column, value) in [("username", "username_key", &username), ("email", "email_key", &email)] {
+            let taken: Option<String> =
+                sqlx::query_scalar(&format!("SELECT id FROM users WHERE tenant_id = $1 AND {column} = $2"))
+                    .bind(&tenant_row.id)
+                    .bind(normalize_key(value))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if taken.is_some() {
+                return Err(StoreError::AlreadyExists { kind: "user", name: value.clone(), field });
+            }
+        }
+        take_quota(&mut tx, &tenant_row, 1).await?;
+        let id = new_id();
+        let now = now_ms();
+        let inserted = sqlx::query(
+            "INSERT INTO users (id, tenant_id, username, username_key, email, email_key, status, password_hash, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, 0, $8, $8)",
+        )
+        .bind(&id)
+        .bind(&tenant_row.id)
+        .bind(&username)
+        .bind(normalize_key(&username))
+        .bind(&email)
+        .bind(normalize_key(&email))
+        .bind(new.password_hash.clone())
+        .bind(now)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::AlreadyExists { kind: "user", name: username, field: "username" });
+            }
+            other => other?,
+        };
+        sqlx::query("INSERT INTO user_profiles (user_id, nickname, avatar_url, bio) VALUES ($1, $2, $3, $4)")
+            .bind(&id)
+            .bind(&new.profile.nickname)
+            .bind(&new.profile.avatar_url)
+            .bind(&new.profile.bio)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO user_stats (user_id, login_count) VALUES ($1, 0)").bind(&id).execute(&mut *tx).await?;
+        for role in dedup(&new.roles) {
+            sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                .bind(&id)
+                .bind(role)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let user = user_changed(&mut tx, ctx, &id, "user.created", "user.create", serde_json::json!({})).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// A live user by id or username.
+    pub async fn get_user(&self, tenant: &str, id_or_name: &str) -> Result<UserRecord> {
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        find_live_user(&mut conn, &tenant_row.id, id_or_name).await
+    }
+
+    /// A user by id across tenants (token subjects), deleted users included.
+    pub async fn get_user_by_id(&self, id: &str) -> Result<UserRecord> {
+        let mut conn = self.read.acquire().await?;
+        let row = sqlx::query(&format!("{USER_SELECT} WHERE u.id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { kind: "user", name: id.to_owned() })?;
+        Ok(hydrate(&mut conn, vec![row]).await?.remove(0))
+    }
+
+    /// The user a login names: by username, or by email when it contains `@`.
+    pub async fn find_login(&self, tenant: &str, login: &str) -> Result<UserRecord> {
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        let column = if login.contains('@') { "email_key" } else { "username_key" };
+        let row = sqlx::query(&format!("{USER_SELECT} WHERE u.tenant_id = $1 AND u.{column} = $2"))
+            .bind(&tenant_row.id)
+            .bind(normalize_key(login.trim()))
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { kind: "user", name: login.to_owned() })?;
+        Ok(hydrate(&mut conn, vec![row]).await?.remove(0))
+    }
+
+    pub async fn list_users(&self, tenant: &str, query: &UserListQuery) -> Result<Page<User>> {
+        let page = PageRequest::new(query.page, query.page_size, query.cursor.as_deref(), query.limit)?;
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        let mut filter = crate::outbox::Filter::default();
+        filter.eq("u.tenant_id", tenant_row.id.clone());
+        match query.status.as_deref() {
+            None => filter.fixed("u.status <> 'deleted'"),
+            Some("locked") => filter.raw(|n| format!("u.locked_until > ${n}"), crate::outbox::Bind::Int(now_ms())),
+            Some(s @ ("active" | "disabled" | "deleted")) => filter.eq("u.status", s.to_owned()),
+            Some(other) => {
+                return Err(StoreError::Invalid {
+                    field: "status".into(),
+                    message: format!("{other:?} is not one of active, disabled, locked, deleted"),
+                });
+            }
+        }
+        if let Some(role) = &query.role {
+            filter.raw(
+                |n| format!("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = ${n})"),
+                crate::outbox::Bind::Text(role.clone()),
+            );
+        }
+        if let Some(search) = query.search.as_deref().filter(|s| !s.is_empty()) {
+            let pattern =
+                format!("%{}%", normalize_key(search).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            filter.raw(
+                |n| format!("(u.username_key LIKE ${n} ESCAPE '\\' OR u.email_key LIKE ${n} ESCAPE '\\')"),
+                crate::outbox::Bind::Text(pattern),
+            );
+        }
+        let count_sql = format!("SELECT COUNT(*) FROM users u{}", filter.where_clause());
+        let total: i64 = filter.bind_all(sqlx::query(&count_sql)).fetch_one(&mut *conn).await?.try_get(0)?;
+        if let Some(after) = &page.after {
+            // The cursor is the last id seen; UUIDv7 ids sort by creation time.
+            filter.raw(|n| format!("u.id > ${n}"), crate::outbox::Bind::Text(after.clone()));
+        }
+        let n = filter.len();
+        let sql = format!("{USER_SELECT}{} ORDER BY u.id LIMIT ${} OFFSET ${}", filter.where_clause(), n + 1, n + 2);
+        let rows = filter
+            .bind_all(sqlx::query(&sql))
+            .bind(page.page_size as i64 + 1)
+            .bind(page.offset())
+            .fetch_all(&mut *conn)
+            .await?;
+        let users = hydrate(&mut conn, rows).await?;
+        let items = users.into_iter().map(|u| (u.user.id.clone(), u.user)).collect();
+        Ok(page.finish(items, total as u64))
+    }
+
+    pub async fn update_user(
+        &self,
+        ctx: &Ctx,
+        tenant: &str,
+        id_or_name: &str,
+        email: Option<&str>,
+        profile: Option<&ProfilePatch>,
+    ) -> Result<User> {
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
+        if let Some(email) = email {
+            let email = plat_domain::validate_email(email)?;
+            let taken: Option<String> =
+                sqlx::query_scalar("SELECT id FROM users WHERE tenant_id = $1 AND email_key = $2 AND id <> $3")
+                    .bind(&tenant_row.id)
+                    .bind(normalize_key(&email))
+                    .bind(&current.user.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if taken.is_some() {
+                return Err(StoreError::AlreadyExists { kind: "user", name: email, field: "email" });
+            }
+            sqlx::query("UPDATE users SET email = $1, email_key = $2 WHERE id = $3")
+                .bind(&email)
+                .bind(normalize_key(&email))
+                .bind(&current.user.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(patch) = profile {
+            let mut new_profile = current.user.profile.clone();
+            apply_profile_patch(&mut new_profile, patch)?;
+            sqlx::query("UPDATE user_profiles SET nickname = $1, avatar_url = $2, bio = $3 WHERE user_id = $4")
+                .bind(&new_profile.nickname)
+                .bind(&new_profile.avatar_url)
+                .bind(&new_profile.bio)
+                .bind(&current.user.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let user =
+            user_changed(&mut tx, ctx, &current.user.id, "user.updated", "user.update", serde_json::json!({})).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Disable or enable a user. Disabling also ends its sessions.
+    pub async fn set_user_enabled(&self, ctx: &Ctx, tenant: &str, id_or_name: &str, enabled: bool) -> Result<User> {
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
+        let status = if enabled { "active" } else { "disabled" };
+        if current.stored_status == status {
+            return Ok(current.user);
+        }
+        sqlx::query("UPDATE users SET status = $1 WHERE id = $2")
+            .bind(status)
+            .bind(&current.user.id)
+            .execute(&mut *tx)
+            .await?;
+        if !enabled {
+            crate::auth::end_sessions(&mut tx, &current.user.id).await?;
+        }
+        let action = if enabled { "user.enable" } else { "user.disable" };
+        let user = user_changed(
+            &mut tx,
+            ctx,
+            &current.user.id,
+            "user.status_changed",
+            action,
+            serde_json::json!({"status": status}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Clear a lockout and the failure counters.
+    pub async fn unlock_user(&self, ctx: &Ctx, tenant: &str, id_or_name: &str) -> Result<User> {
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
+        sqlx::query("UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL WHERE id = $1")
+            .bind(&current.user.id)
+            .execute(&mut *tx)
+            .await?;
+        let user =
+            user_changed(&mut tx, ctx, &current.user.id, "user.status_changed", "user.unlock", serde_json::json!({}))
+                .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Set a new password hash; ends every session of the user.
+    pub async fn set_password(&self, ctx: &Ctx, tenant: &str, id_or_name: &str, hash: &str) -> Result<User> {
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(&current.user.id)
+            .execute(&mut *tx)
+            .await?;
+        crate::auth::end_sessions(&mut tx, &current.user.id).await?;
+        let user = user_changed(
+            &mut tx,
+            ctx,
+            &current.user.id,
+            "user.password_changed",
+            "user.set_password",
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Soft delete (status `deleted`, keeps name, email and quota place) or
+    /// hard delete (removes the rows and frees them).
+    pub async fn delete_user(&self, ctx: &Ctx, tenant: &str, id_or_name: &str, hard: bool) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        let current = find_user(&mut tx, &tenant_row.id, id_or_name).await?;
+        if current.stored_status == "deleted" && !hard {
+            return Err(StoreError::NotFound { kind: "user", name: id_or_name.to_owned() });
+        }
+        crate::auth::end_sessions(&mut tx, &current.user.id).await?;
+        if hard {
+            sqlx::query("DELETE FROM users WHERE id = $1").bind(&current.user.id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE tenants SET user_count = user_count - 1 WHERE id = $1")
+                .bind(&tenant_row.id)
+                .execute(&mut *tx)
+                .await?;
+            let mut snapshot = current.user.clone();
+            snapshot.status = "deleted".into();
+            snapshot.version += 1;
+            announce(&mut tx, ctx, &snapshot, "user.deleted", "user.delete", serde_json::json!({"hard": true})).await?;
+        } else {
+            sqlx::query("UPDATE users SET status = 'deleted' WHERE id = $1")
+                .bind(&current.user.id)
+                .execute(&mut *tx)
+                .await?;
+            user_changed(
+                &mut tx,
+                ctx,
+                &current.user.id,
+                "user.deleted",
+                "user.delete",
+                serde_json::json!({"hard": false}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Grant (`grant = true`) or revoke a role.
+    pub async fn change_role(
+        &self,
+        ctx: &Ctx,
+        tenant: &str,
+        id_or_name: &str,
+        role: &str,
+        grant: bool,
+    ) -> Result<User> {
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
+        let has = current.user.roles.iter().any(|r| r == role);
+        if grant {
+            ensure_roles_exist(&mut tx, &tenant_row.id, &[role.to_owned()]).await?;
+            if role == plat_domain::PLATFORM_ADMIN && tenant != plat_proto::SYSTEM_TENANT {
+                return Err(StoreError::Invalid {
+                    field: "role".into(),
+                    message: format!("{} can be held only by users of the system tenant", plat_domain::PLATFORM_ADMIN),
+                });
+            }
+            if has {
+                return Ok(current.user);
+            }
+            sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)")
+                .bind(&current.user.id)
+                .bind(role)
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            if !has {
+                return Err(StoreError::NotFound { kind: "role grant", name: role.to_owned() });
+            }
+            sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role = $2")
+                .bind(&current.user.id)
+                .bind(role)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let action = if grant { "role.grant" } else { "role.revoke" };
+        let user = user_changed(
+            &mut tx,
+            ctx,
+            &current.user.id,
+            "user.roles_changed",
+            action,
+            serde_json::json!({"role": role}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Import users in one transaction: every line either creates its user
+    /// (with profile, stats, roles and `user.created` event) or is reported
+    /// with its error; one bad line never affects another. With `dry_run`
+    /// everything is checked and nothing is written.
+    pub async fn import_users(
+        &self,
+        ctx: &Ctx,
+        tenant: &str,
+        lines: Vec<(u64, NewUser)>,
+        dry_run: bool,
+    ) -> Result<Vec<(u64, Option<String>, StoreError)>> {
+        let mut errors = Vec::new();
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        // Validate each line alone.
+        let mut valid = Vec::with_capacity(lines.len());
+        for (line, new) in lines {
+            match validate_new_user(&new) {
+                Ok((username, email)) => valid.push((line, username, email, new)),
+                Err(e) => errors.push((line, Some(new.username.clone()), e)),
+            }
+        }
+        // Roles must exist: look each distinct custom name up once.
+        let mut role_ok: HashMap<String, bool> = HashMap::new();
+        for (_, _, _, new) in &valid {
+            for role in &new.roles {
+                if !role_ok.contains_key(role) {
+                    let ok = ensure_roles_exist(&mut tx, &tenant_row.id, std::slice::from_ref(role)).await.is_ok()
+                        && (role != plat_domain::PLATFORM_ADMIN || tenant == plat_proto::SYSTEM_TENANT);
+                    role_ok.insert(role.clone(), ok);
+                }
+            }
+        }
+        // Uniqueness within the file and against the tenant.
+        let keys: Vec<String> = valid.iter().flat_map(|(_, u, e, _)| [normalize_key(u), normalize_key(e)]).collect();
+        let mut taken: HashSet<String> = HashSet::new();
+        for chunk in keys.chunks(1000) {
+            let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+            let list = placeholders.join(", ");
+            let sql = format!(
+                "SELECT username_key, email_key FROM users WHERE tenant_id = $1 AND (username_key IN ({list}) OR email_key IN ({list}))"
+            );
+            let mut query = sqlx::query(&sql).bind(&tenant_row.id);
+            for key in chunk {
+                query = query.bind(key.clone());
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                taken.insert(get_str(&row, "username_key")?);
+                taken.insert(get_str(&row, "email_key")?);
+            }
+        }
+        let mut accepted = Vec::with_capacity(valid.len());
+        for (line, username, email, new) in valid {
+            let (ukey, ekey) = (normalize_key(&username), normalize_key(&email));
+            if let Some(bad) = new.roles.iter().find(|r| !role_ok.get(*r).copied().unwrap_or(false)) {
+                errors.push((line, Some(username), StoreError::NotFound { kind: "role", name: bad.clone() }));
+            } else if taken.contains(&ukey) {
+                errors.push((
+                    line,
+                    Some(username.clone()),
+                    StoreError::AlreadyExists { kind: "user", name: username, field: "username" },
+                ));
+            } else if taken.contains(&ekey) {
+                errors.push((
+                    line,
+                    Some(username),
+                    StoreError::AlreadyExists { kind: "user", name: email, field: "email" },
+                ));
+            } else {
+                taken.insert(ukey);
+                taken.insert(ekey);
+                accepted.push((line, username, email, new));
+            }
+        }
+        // Quota: lines past the last free place are refused, in file order.
+        if let Some(max) = tenant_row.tenant.quotas.max_users {
+            let free = max.saturating_sub(tenant_row.tenant.usage.users) as usize;
+            if accepted.len() > free {
+                for (line, username, _, _) in accepted.drain(free..) {
+                    errors.push((
+                        line,
+                        Some(username),
+                        StoreError::QuotaExceeded { tenant: tenant.to_owned(), max_users: max },
+                    ));
+                }
+            }
+        }
+        if dry_run || accepted.is_empty() {
+            tx.rollback().await?;
+            errors.sort_by_key(|(line, _, _)| *line);
+            return Ok(errors);
+        }
+        take_quota(&mut tx, &tenant_row, accepted.len() as i64).await?;
+        let now = now_ms();
+        let mut users = Vec::with_capacity(accepted.len());
+        for chunk in accepted.chunks(400) {
+            let mut sql = String::from(
+                "INSERT INTO users (id, tenant_id, username, username_key, email, email_key, status, password_hash, version, created_at, updated_at) VALUES ",
+            );
+            push_placeholders(&mut sql, chunk.len(), 10);
+            let mut query = sqlx::query(&sql);
+            let mut profiles_sql =
+                String::from("INSERT INTO user_profiles (user_id, nickname, avatar_url, bio) VALUES ");
+            push_placeholders(&mut profiles_sql, chunk.len(), 4);
+            let mut profiles = sqlx::query(&profiles_sql);
+            let mut stats_sql = String::from("INSERT INTO user_stats (user_id, login_count) VALUES ");
+            push_placeholders(&mut stats_sql, chunk.len(), 2);
+            let mut stats = sqlx::query(&stats_sql);
+            let mut grants: Vec<(String, String)> = Vec::new();
+            for (_, username, email, new) in chunk {
+                let id = new_id();
+                query = query
+                    .bind(id.clone())
+                    .bind(tenant_row.id.clone())
+                    .bind(username.clone())
+                    .bind(normalize_key(username))
+                    .bind(email.clone())
+                    .bind(normalize_key(email))
+                    .bind("active")
+                    .bind(new.password_hash.clone())
+                    .bind(1i64)
+                    .bind(now);
+                profiles = profiles
+                    .bind(id.clone())
+                    .bind(new.profile.nickname.clone())
+                    .bind(new.profile.avatar_url.clone())
+                    .bind(new.profile.bio.clone());
+                stats = stats.bind(id.clone()).bind(0i64);
+                for role in dedup(&new.roles) {
+                    grants.push((id.clone(), role.to_owned()));
+                }
+                let mut roles: Vec<String> = dedup(&new.roles).into_iter().map(str::to_owned).collect();
+                roles.sort();
+                users.push(User {
+                    id,
+                    tenant: tenant.to_owned(),
+                    username: username.clone(),
+                    email: email.clone(),
+                    status: "active".into(),
+                    roles,
+                    profile: new.profile.clone(),
+                    stats: UserStats::default(),
+                    version: 1,
+                    created_at: format_ms(now),
+                    updated_at: format_ms(now),
+                });
+            }
+            query.execute(&mut *tx).await?;
+            profiles.execute(&mut *tx).await?;
+            stats.execute(&mut *tx).await?;
+            for grant_chunk in grants.chunks(1000) {
+                let mut grants_sql = String::from("INSERT INTO user_roles (user_id, role) VALUES ");
+                push_placeholders(&mut grants_sql, grant_chunk.len(), 2);
+                let mut q = sqlx::query(&grants_sql);
+                for (id, role) in grant_chunk {
+                    q = q.bind(id.clone()).bind(role.clone());
+                }
+                q.execute(&mut *tx).await?;
+            }
+        }
+        let events: Vec<_> = users
+            .iter()
+            .map(|user| {
+                build_event(
+                    ctx,
+                    EventDraft {
+                        event_type: "user.created",
+                        tenant,
+                        aggregate_kind: "user",
+                        aggregate_id: &user.id,
+                        aggregate_version: 1,
+                        data: serde_json::to_value(user).unwrap_or_default(),
+                        extra_metadata: None,
+                    },
+                    now,
+                )
+            })
+            .collect();
+        insert_events(&mut tx, &events, now).await?;
+        record_audit(
+            &mut tx,
+            ctx,
+            AuditDraft {
+                action: "user.import",
+                target: format!("tenant:{tenant}"),
+                tenant: Some(tenant),
+                outcome: "success",
+                details: serde_json::json!({"created": users.len(), "failed": errors.len()}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        errors.sort_by_key(|(line, _, _)| *line);
+        Ok(errors)
+    }
+
+    /// Live users of a tenant with ids after `after`, in id (creation) order.
+    pub async fn export_users_after(&self, tenant: &str, after: &str, limit: u64) -> Result<Vec<User>> {
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        let rows = sqlx::query(&format!(
+            "{USER_SELECT} WHERE u.tenant_id = $1 AND u.status <> 'deleted' AND u.id > $2 ORDER BY u.id LIMIT $3"
+        ))
+        .bind(&tenant_row.id)
+        .bind(after)
+        .bind(limit as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(hydrate(&mut conn, rows).await?.into_iter().map(|u| u.user).collect())
+    }
+}
+
+fn dedup(roles: &[String]) -> Vec<&str> {
+    let mut seen = HashSet::new();
+    roles.iter().map(String::as_str).filter(|r| seen.insert(*r)).collect()
+}

@@ -1,0 +1,389 @@
+//! `/auth/*`: login, refresh, logout, client credentials, introspection,
+//! admin-issued tokens, revocation, signing keys, whoami.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use plat_domain::Scope;
+use plat_proto::*;
+use plat_store::{Ctx, RefreshOutcome, StoreError};
+
+use super::extract::Json;
+use crate::AppState;
+use crate::auth::passwords::{Passwords, Verified};
+use crate::auth::{Mint, Principal, check_token, crypto};
+use crate::context::{self, Data};
+use crate::error::{ApiErr, ApiResult};
+
+fn anonymous_ctx(actor: String) -> Ctx {
+    let request = context::current();
+    Ctx { actor, request_id: Some(request.request_id), correlation_id: request.correlation_id, causation_id: None }
+}
+
+fn invalid_credentials() -> ApiErr {
+    ApiErr::new(ErrorCode::InvalidCredentials, "invalid tenant, username or password")
+}
+
+fn refresh_pair(state: &AppState, user: &User) -> ApiResult<(TokenPair, String, i64)> {
+    let (access, _) = state
+        .auth
+        .mint(Mint {
+            typ: TokenType::User,
+            subject: &user.id,
+            tenant: &user.tenant,
+            username: &user.username,
+            roles: user.roles.clone(),
+            ttl: state.auth.access_ttl,
+            audience: None,
+            scope: None,
+        })
+        .map_err(ApiErr::internal)?;
+    let refresh = crypto::random_token("plrt_");
+    let expires_at = plat_store::now_ms() + state.auth.refresh_ttl.as_millis() as i64;
+    let pair = TokenPair {
+        access_token: access,
+        refresh_token: refresh.clone(),
+        token_type: "bearer".into(),
+        expires_in: state.auth.access_ttl.as_secs(),
+    };
+    Ok((pair, refresh, expires_at))
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Data<TokenPair>> {
+    if let Some(wait) = state.auth.ip_limiter.blocked(peer.ip()) {
+        return Err(ApiErr::rate_limited(wait));
+    }
+    let found = match state.store.find_login(&req.tenant, &req.username).await {
+        Ok(user) => Some(user),
+        Err(StoreError::NotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let Some(record) = found.filter(|u| u.stored_status != "deleted") else {
+        // Same work as a real check, so timing does not reveal who exists.
+        let _ = state.auth.passwords.verify(req.password, None).await;
+        state.auth.ip_limiter.record_failure(peer.ip());
+        state.metrics.login_failures.inc();
+        return Err(invalid_credentials());
+    };
+    let now = plat_store::now_ms();
+    let ctx = anonymous_ctx(format!("{}@{}", record.user.username, record.user.tenant));
+    if state.auth.lockout.is_locked(&record.failures, now) {
+        state.metrics.login_failures.inc();
+        return Err(ApiErr::new(
+            ErrorCode::AccountLocked,
+            "the account is locked after repeated failed logins; retry later or ask an admin to unlock it",
+        ));
+    }
+    let verified = state.auth.passwords.verify(req.password.clone(), record.password_hash.clone()).await;
+    let Verified::Yes { rehash } = verified else {
+        state.auth.ip_limiter.record_failure(peer.ip());
+        state.metrics.login_failures.inc();
+        let next = state.auth.lockout.record_failure(&record.failures, now);
+        let locked = state.auth.lockout.is_locked(&next, now);
+        if locked {
+            state.metrics.lockouts.inc();
+        }
+        state.store.record_login_failure(&ctx, &record.user.id, &record.user.tenant, next, locked).await?;
+        return Err(invalid_credentials());
+    };
+    if record.stored_status == "disabled" {
+        return Err(ApiErr::new(ErrorCode::UserInactive, "the user is disabled"));
+    }
+    if record.tenant_status == "suspended" {
+        return Err(ApiErr::new(ErrorCode::TenantSuspended, format!("tenant {:?} is suspended", record.user.tenant)));
+    }
+    let new_hash =
+        if rehash { Some(state.auth.passwords.hash(req.password).await.map_err(ApiErr::internal)?) } else { None };
+    let (pair, refresh, expires_at) = refresh_pair(&state, &record.user)?;
+    let family = uuid::Uuid::now_v7().to_string();
+    let hash = state.auth.master.keyed_hash(&refresh);
+    state
+        .store
+        .record_login_success(
+            &ctx,
+            &record.user.id,
+            &record.user.tenant,
+            new_hash.as_deref(),
+            (&hash, &family, expires_at),
+        )
+        .await?;
+    state.metrics.tokens_issued.get_or_create(&vec![("kind".to_owned(), "login".to_owned())]).inc();
+    Ok(Data(pair))
+}
+
+pub async fn refresh(State(state): State<AppState>, Json(req): Json<RefreshRequest>) -> ApiResult<Data<TokenPair>> {
+    let hash = state.auth.master.keyed_hash(&req.refresh_token);
+    let successor = crypto::random_token("plrt_");
+    let successor_hash = state.auth.master.keyed_hash(&successor);
+    let expires_at = plat_store::now_ms() + state.auth.refresh_ttl.as_millis() as i64;
+    match state.store.rotate_refresh(&hash, &successor_hash, expires_at).await? {
+        RefreshOutcome::Rotated { user_id, .. } => {
+            let user = state.store.get_user_by_id(&user_id).await?;
+            if user.stored_status != "active" {
+                return Err(ApiErr::new(ErrorCode::UserInactive, "the user is not active"));
+            }
+            if user.tenant_status == "suspended" {
+                return Err(ApiErr::new(ErrorCode::TenantSuspended, "the tenant is suspended"));
+            }
+            let (mut pair, _, _) = refresh_pair(&state, &user.user)?;
+            pair.refresh_token = successor;
+            state.metrics.tokens_issued.get_or_create(&vec![("kind".to_owned(), "refresh".to_owned())]).inc();
+            Ok(Data(pair))
+        }
+        RefreshOutcome::Reused { .. } => Err(ApiErr::new(
+            ErrorCode::InvalidToken,
+            "refresh token was already used; its whole session has been revoked — log in again",
+        )),
+        RefreshOutcome::Invalid => {
+            Err(ApiErr::new(ErrorCode::InvalidToken, "refresh token is unknown, expired or revoked"))
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+pub struct Done {
+    pub done: bool,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<LogoutRequest>,
+) -> ApiResult<Data<Done>> {
+    let hash = state.auth.master.keyed_hash(&req.refresh_token);
+    // Only the owner (or someone allowed to revoke) may end a session.
+    if let Ok(Some(_)) = state.store.revoke_refresh_family(&principal.ctx(), &hash).await {}
+    Ok(Data(Done { done: true }))
+}
+
+pub async fn logout_all(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<RevokeResult>> {
+    if principal.claims.typ != TokenType::User {
+        return Err(ApiErr::new(ErrorCode::InvalidRequest, "logout-all is for user tokens"));
+    }
+    let n = state.store.revoke_user_sessions(&principal.ctx(), &principal.claims.sub, &principal.claims.tenant).await?;
+    Ok(Data(RevokeResult { revoked: n }))
+}
+
+pub async fn client_credentials(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(req): Json<TokenRequest>,
+) -> ApiResult<Data<AccessToken>> {
+    if req.grant_type != "client_credentials" {
+        return Err(ApiErr::field(
+            ErrorCode::ValidationError,
+            "grant_type",
+            "only grant_type client_credentials is supported",
+        ));
+    }
+    if let Some(wait) = state.auth.ip_limiter.blocked(peer.ip()) {
+        return Err(ApiErr::rate_limited(wait));
+    }
+    let fail = || {
+        state.auth.ip_limiter.record_failure(peer.ip());
+        state.metrics.login_failures.inc();
+        ApiErr::new(ErrorCode::InvalidCredentials, "invalid client_id or client_secret")
+    };
+    let account = match state.store.service_account_by_client_id(&req.client_id).await {
+        Ok(a) => a,
+        Err(StoreError::NotFound { .. }) => return Err(fail()),
+        Err(e) => return Err(e.into()),
+    };
+    if !state.auth.master.verify_keyed_hash(&req.client_secret, &account.secret_hash) {
+        return Err(fail());
+    }
+    if account.tenant_status == "suspended" {
+        return Err(ApiErr::new(
+            ErrorCode::TenantSuspended,
+            format!("tenant {:?} is suspended", account.account.tenant),
+        ));
+    }
+    let scope = req.scope.filter(|s| !s.trim().is_empty());
+    if let Some(scope) = &scope {
+        for s in scope.split_whitespace() {
+            plat_domain::validate_permission("scope", s)?;
+        }
+    }
+    let (token, claims) = state
+        .auth
+        .mint(Mint {
+            typ: TokenType::Service,
+            subject: &account.account.client_id,
+            tenant: &account.account.tenant,
+            username: &account.account.name,
+            roles: account.account.roles.clone(),
+            ttl: state.auth.service_ttl,
+            audience: None,
+            scope: scope.clone(),
+        })
+        .map_err(ApiErr::internal)?;
+    state.metrics.tokens_issued.get_or_create(&vec![("kind".to_owned(), "client_credentials".to_owned())]).inc();
+    Ok(Data(AccessToken {
+        access_token: token,
+        token_type: "bearer".into(),
+        expires_in: state.auth.service_ttl.as_secs(),
+        jti: claims.jti,
+        scope,
+    }))
+}
+
+pub async fn verify(State(state): State<AppState>, Json(req): Json<VerifyRequest>) -> ApiResult<Data<VerifyResponse>> {
+    Ok(Data(match check_token(&state, &req.token, None).await {
+        Ok((claims, _, _)) => VerifyResponse { active: true, claims: Some(claims), reason: None },
+        Err(inactive) if inactive.code == ErrorCode::ServiceUnavailable => return Err(inactive.into()),
+        Err(inactive) => VerifyResponse { active: false, claims: None, reason: Some(inactive.reason) },
+    }))
+}
+
+pub async fn issue(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<IssueTokenRequest>,
+) -> ApiResult<Data<AccessToken>> {
+    let tenant = principal.require_in_tenant("tokens:issue")?;
+    let ttl = match &req.ttl {
+        Some(text) => plat_domain::parse_duration("ttl", text)?,
+        None => state.auth.access_ttl,
+    };
+    if ttl > state.auth.max_issued_ttl || ttl.as_secs() == 0 {
+        return Err(ApiErr::validation(
+            "ttl",
+            format!("must be between 1s and {}", plat_domain::format_duration(state.auth.max_issued_ttl)),
+        ));
+    }
+    for s in &req.scopes {
+        plat_domain::validate_permission("scopes", s)?;
+    }
+    let scope = (!req.scopes.is_empty()).then(|| req.scopes.join(" "));
+    let (token, claims) = match (&req.user, &req.service_account) {
+        (Some(user), None) => {
+            let record = state.store.get_user(&tenant, user).await?;
+            state.auth.mint(Mint {
+                typ: TokenType::User,
+                subject: &record.user.id,
+                tenant: &record.user.tenant,
+                username: &record.user.username,
+                roles: record.user.roles.clone(),
+                ttl,
+                audience: req.audience.as_deref(),
+                scope: scope.clone(),
+            })
+        }
+        (None, Some(name)) => {
+            let account = state.store.get_service_account(&tenant, name).await?;
+            state.auth.mint(Mint {
+                typ: TokenType::Service,
+                subject: &account.account.client_id,
+                tenant: &account.account.tenant,
+                username: &account.account.name,
+                roles: account.account.roles.clone(),
+                ttl,
+                audience: req.audience.as_deref(),
+                scope: scope.clone(),
+            })
+        }
+        _ => return Err(ApiErr::new(ErrorCode::ValidationError, "give exactly one of user and service_account")),
+    }
+    .map_err(ApiErr::internal)?;
+    state
+        .store
+        .audit(
+            &principal.ctx(),
+            plat_store::AuditDraft {
+                action: "token.issue",
+                target: format!("{}:{}", if req.user.is_some() { "user" } else { "service_account" }, claims.username),
+                tenant: Some(&tenant),
+                outcome: "success",
+                details: serde_json::json!({"jti": claims.jti, "ttl_seconds": ttl.as_secs(), "audience": claims.aud, "scope": scope}),
+            },
+        )
+        .await?;
+    state.metrics.tokens_issued.get_or_create(&vec![("kind".to_owned(), "admin".to_owned())]).inc();
+    Ok(Data(AccessToken {
+        access_token: token,
+        token_type: "bearer".into(),
+        expires_in: ttl.as_secs(),
+        jti: claims.jti,
+        scope,
+    }))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<RevokeRequest>,
+) -> ApiResult<Data<RevokeResult>> {
+    let tenant = principal.require_in_tenant("tokens:revoke")?;
+    let ctx = principal.ctx();
+    match (&req.token, &req.jti, &req.user) {
+        (Some(token), None, None) => {
+            // Revoking needs a genuine token of this platform, expired or not.
+            let claims = state.auth.keys.verify(token, None).or_else(|e| match e {
+                crate::auth::keys::TokenError::Expired => {
+                    Err(ApiErr::new(ErrorCode::InvalidRequest, "the token has expired already"))
+                }
+                crate::auth::keys::TokenError::Invalid(why) => Err(ApiErr::new(ErrorCode::InvalidToken, why)),
+            })?;
+            if claims.tenant != tenant && !principal.is_platform_admin() {
+                return Err(ApiErr::new(ErrorCode::InvalidToken, "the token is not of this tenant"));
+            }
+            let fresh = state.store.revoke_jti(&ctx, &claims.jti, claims.exp * 1000, Some(&claims.tenant)).await?;
+            state.auth.revoked.insert(claims.jti, claims.exp * 1000);
+            Ok(Data(RevokeResult { revoked: u64::from(fresh) }))
+        }
+        (None, Some(jti), None) => {
+            let max_exp = plat_store::now_ms() + state.auth.max_issued_ttl.as_millis() as i64;
+            let fresh = state.store.revoke_jti(&ctx, jti, max_exp, Some(&tenant)).await?;
+            state.auth.revoked.insert(jti.clone(), max_exp);
+            Ok(Data(RevokeResult { revoked: u64::from(fresh) }))
+        }
+        (None, None, Some(user)) => {
+            let record = state.store.get_user(&tenant, user).await?;
+            let n = state.store.revoke_user_sessions(&ctx, &record.user.id, &tenant).await?;
+            Ok(Data(RevokeResult { revoked: n }))
+        }
+        _ => Err(ApiErr::new(ErrorCode::ValidationError, "give exactly one of token, jti and user")),
+    }
+}
+
+pub async fn keys(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<Vec<SigningKey>>> {
+    principal.require("keys:read", Scope::Platform)?;
+    Ok(Data(state.auth.keys.public_keys()))
+}
+
+pub async fn rotate_keys(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<SigningKey>> {
+    principal.require("keys:rotate", Scope::Platform)?;
+    let key = state
+        .auth
+        .keys
+        .rotate(&state.store, &principal.ctx(), state.auth.key_retire_after)
+        .await
+        .map_err(ApiErr::internal)?;
+    Ok(Data(key))
+}
+
+pub async fn jwks(State(state): State<AppState>) -> axum::Json<Jwks> {
+    axum::Json(state.auth.keys.jwks())
+}
+
+pub async fn whoami(principal: Principal) -> ApiResult<Data<Identity>> {
+    Ok(Data(Identity {
+        typ: principal.claims.typ,
+        subject: principal.claims.sub.clone(),
+        username: principal.claims.username.clone(),
+        tenant: principal.claims.tenant.clone(),
+        roles: principal.subject.roles.clone(),
+        permissions: principal.subject.permissions.clone(),
+        expires_at: plat_store::format_ms(principal.claims.exp * 1000),
+    }))
+}
+
+/// Check a plain password or an imported hash before it is stored.
+pub async fn hash_new_password(passwords: &Passwords, field: &str, password: String) -> ApiResult<String> {
+    plat_domain::validate_password(field, &password)?;
+    passwords.hash(password).await.map_err(ApiErr::internal)
+}

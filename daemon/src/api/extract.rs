@@ -1,0 +1,181 @@
+//! Body and query extractors whose rejections speak the contract: unknown or
+//! missing fields are `VALIDATION_ERROR` naming the field, oversized bodies
+//! `PAYLOAD_TOO_LARGE`, malformed JSON `INVALID_REQUEST`.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use plat_proto::ErrorCode;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiErr;
+
+/// A JSON request body.
+pub struct Json<T>(pub T);
+
+/// Turn a serde error into the contract's error, naming the field when serde does.
+pub fn json_error(e: &serde_json::Error) -> ApiErr {
+    let message = e.to_string();
+    let quoted = |prefix: &str| {
+        message.find(prefix).and_then(|at| {
+            let rest = &message[at + prefix.len()..];
+            rest.find('`').map(|end| rest[..end].to_owned())
+        })
+    };
+    if let Some(field) = quoted("unknown field `") {
+        return ApiErr::field(ErrorCode::ValidationError, &field, format!("unknown field {field:?}"));
+    }
+    if let Some(field) = quoted("missing field `") {
+        return ApiErr::field(ErrorCode::ValidationError, &field, format!("missing field {field:?}"));
+    }
+    match e.classify() {
+        serde_json::error::Category::Data => {
+            ApiErr::new(ErrorCode::ValidationError, format!("invalid request body: {message}"))
+        }
+        _ => ApiErr::new(ErrorCode::InvalidRequest, format!("request body is not valid JSON: {message}")),
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = ApiErr;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiErr::new(ErrorCode::PayloadTooLarge, "request body is larger than the limit (1 MiB)")
+            } else {
+                ApiErr::new(ErrorCode::InvalidRequest, format!("cannot read request body: {rejection}"))
+            }
+        })?;
+        if bytes.is_empty() {
+            return serde_json::from_slice(b"{}").map(Json).map_err(|e| json_error(&e));
+        }
+        serde_json::from_slice(&bytes).map(Json).map_err(|e| json_error(&e))
+    }
+}
+
+/// Query parameters, with unknown parameters refused by name.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiErr;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded_like(query).map(Query)
+    }
+}
+
+fn serde_urlencoded_like<T: DeserializeOwned>(query: &str) -> Result<T, ApiErr> {
+    // Decode into a JSON object of strings, then let typed fields parse
+    // numbers and booleans, so errors name the parameter.
+    let mut map = serde_json::Map::new();
+    for (key, value) in form_urlencoded(query) {
+        map.insert(key, serde_json::Value::String(value));
+    }
+    let value = serde_json::Value::Object(map);
+    T::deserialize(StringlyValue(value)).map_err(|e| {
+        let message = e.to_string();
+        let named = |prefix: &str| {
+            message.find(prefix).and_then(|at| {
+                let rest = &message[at + prefix.len()..];
+                rest.find('`').map(|end| rest[..end].to_owned())
+            })
+        };
+        match named("unknown field `") {
+            Some(field) => {
+                ApiErr::field(ErrorCode::ValidationError, &field, format!("unknown query parameter {field:?}"))
+            }
+            None => ApiErr::new(ErrorCode::ValidationError, format!("invalid query: {message}")),
+        }
+    })
+}
+
+fn form_urlencoded(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A JSON value whose strings also deserialize as numbers and booleans.
+struct StringlyValue(serde_json::Value);
+
+impl<'de> serde::Deserializer<'de> for StringlyValue {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.0 {
+            serde_json::Value::Object(map) => {
+                use serde::de::IntoDeserializer;
+                let iter = map.into_iter().map(|(k, v)| (k, StringlyValue(v)));
+                visitor.visit_map(serde::de::value::MapDeserializer::new(iter.map(|(k, v)| (k.into_deserializer(), v))))
+            }
+            other => other.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_u64<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match &self.0 {
+            serde_json::Value::String(s) => match s.parse::<u64>() {
+                Ok(n) => visitor.visit_u64(n),
+                Err(_) => Err(serde::de::Error::custom(format!("{s:?} is not a non-negative integer"))),
+            },
+            _ => self.0.deserialize_u64(visitor),
+        }
+    }
+
+    fn deserialize_bool<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match &self.0 {
+            serde_json::Value::String(s) => match s.as_str() {
+                "true" | "1" | "" => visitor.visit_bool(true),
+                "false" | "0" => visitor.visit_bool(false),
+                _ => Err(serde::de::Error::custom(format!("{s:?} is not true or false"))),
+            },
+            _ => self.0.deserialize_bool(visitor),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        i8 i16 i32 i64 i128 u8 u16 u32 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+impl<'de> serde::de::IntoDeserializer<'de, serde_json::Error> for StringlyValue {
+    type Deserializer = StringlyValue;
+    fn into_deserializer(self) -> Self::Deserializer {
+        self
+    }
+}

@@ -1,0 +1,151 @@
+//! Service accounts, events, audit, health and the unauthenticated probes.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use plat_proto::*;
+
+use super::extract::{Json, Query};
+use crate::AppState;
+use crate::auth::{Principal, crypto};
+use crate::context::{Created, Data};
+use crate::error::{ApiErr, ApiResult};
+
+pub async fn list_service_accounts(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> ApiResult<Data<Vec<ServiceAccount>>> {
+    let tenant = principal.require_in_tenant("service-accounts:read")?;
+    Ok(Data(state.store.list_service_accounts(&tenant).await?))
+}
+
+pub async fn get_service_account(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(name): Path<String>,
+) -> ApiResult<Data<ServiceAccount>> {
+    let tenant = principal.require_in_tenant("service-accounts:read")?;
+    Ok(Data(state.store.get_service_account(&tenant, &name).await?.account))
+}
+
+pub async fn create_service_account(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<CreateServiceAccount>,
+) -> ApiResult<Created<ServiceAccountCredentials>> {
+    let tenant = principal.require_in_tenant("service-accounts:create")?;
+    if req.roles.iter().any(|r| r == plat_domain::PLATFORM_ADMIN) && !principal.is_platform_admin() {
+        return Err(ApiErr::forbidden(format!(
+            "only a {} may grant {}",
+            plat_domain::PLATFORM_ADMIN,
+            plat_domain::PLATFORM_ADMIN
+        )));
+    }
+    let client_id = format!("sa_{}", uuid::Uuid::now_v7().simple());
+    let secret = crypto::random_token("plsk_");
+    let hash = state.auth.master.keyed_hash(&secret);
+    let account = state
+        .store
+        .create_service_account(
+            &principal.ctx(),
+            &tenant,
+            &req.name,
+            req.description.as_deref().unwrap_or(""),
+            &req.roles,
+            &client_id,
+            &hash,
+        )
+        .await?;
+    Ok(Created(ServiceAccountCredentials { account, client_secret: secret }))
+}
+
+pub async fn delete_service_account(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(name): Path<String>,
+) -> ApiResult<Data<super::auth::Done>> {
+    let tenant = principal.require_in_tenant("service-accounts:delete")?;
+    state.store.delete_service_account(&principal.ctx(), &tenant, &name).await?;
+    Ok(Data(super::auth::Done { done: true }))
+}
+
+pub async fn rotate_service_account(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(name): Path<String>,
+) -> ApiResult<Data<ServiceAccountCredentials>> {
+    let tenant = principal.require_in_tenant("service-accounts:rotate")?;
+    let secret = crypto::random_token("plsk_");
+    let hash = state.auth.master.keyed_hash(&secret);
+    let account = state.store.rotate_service_account_secret(&principal.ctx(), &tenant, &name, &hash).await?;
+    Ok(Data(ServiceAccountCredentials { account, client_secret: secret }))
+}
+
+/// Platform admins acting in their own tenant see every tenant's events and audit.
+fn log_scope(principal: &Principal, permission: &str) -> ApiResult<Option<String>> {
+    let tenant = principal.require_in_tenant(permission)?;
+    if principal.is_platform_admin() && principal.requested_tenant.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(tenant))
+}
+
+pub async fn events(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<EventQuery>,
+) -> ApiResult<Data<Page<Event>>> {
+    let scope = log_scope(&principal, "events:read")?;
+    Ok(Data(state.store.list_events(scope.as_deref(), &query).await?))
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<Data<Page<AuditRecord>>> {
+    let scope = log_scope(&principal, "audit:read")?;
+    Ok(Data(state.store.list_audit(scope.as_deref(), &query).await?))
+}
+
+pub async fn health(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<HealthReport>> {
+    principal.require_in_tenant("health:read")?;
+    Ok(Data(crate::health::report(&state).await))
+}
+
+pub async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.is_migrated().await {
+        Ok(true) if state.store.ping().await.is_ok() => (StatusCode::OK, "ready\n").into_response(),
+        Ok(true) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response(),
+        Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending\n").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response(),
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    match state.metrics.render() {
+        Ok(text) => {
+            ([(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)
+                .into_response()
+        }
+        Err(e) => ApiErr::internal(e).into_response(),
+    }
+}
+
+pub async fn openapi() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], crate::openapi::document_json()).into_response()
+}
+
+pub async fn not_found() -> ApiErr {
+    ApiErr::new(ErrorCode::NotFound, "no such endpoint; see /api/v1/openapi.json")
+}
+
+pub async fn method_not_allowed() -> Response {
+    let mut response = ApiErr::new(ErrorCode::InvalidRequest, "method not allowed on this endpoint").into_response();
+    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    response
+}

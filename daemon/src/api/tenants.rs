@@ -1,0 +1,113 @@
+//! `/tenants`: platform admins manage every tenant; others see only their own.
+
+use axum::extract::{Path, State};
+use plat_domain::Scope;
+use plat_proto::*;
+use serde::Deserialize;
+
+use super::extract::{Json, Query};
+use crate::AppState;
+use crate::auth::Principal;
+use crate::context::{Created, Data};
+use crate::error::{ApiErr, ApiResult};
+
+/// Others' tenants answer 404, exactly like missing ones.
+fn visible(principal: &Principal, slug: &str) -> ApiResult<()> {
+    if principal.is_platform_admin() || principal.claims.tenant == slug {
+        Ok(())
+    } else {
+        Err(ApiErr::new(ErrorCode::TenantNotFound, format!("tenant {slug:?} not found")))
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(params): Query<PageParams>,
+) -> ApiResult<Data<Page<Tenant>>> {
+    if principal.is_platform_admin() {
+        return Ok(Data(state.store.list_tenants(&params).await?));
+    }
+    principal.require("tenants:read", Scope::Tenant(&principal.claims.tenant))?;
+    let own = state.store.get_tenant(&principal.claims.tenant).await?.tenant;
+    Ok(Data(Page { items: vec![own], total: 1, page: 1, page_size: 1, total_pages: 1, next_cursor: None }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<CreateTenant>,
+) -> ApiResult<Created<Tenant>> {
+    principal.require("tenants:create", Scope::Platform)?;
+    let name = req.name.clone().unwrap_or_else(|| req.slug.clone());
+    let max_users = req.quotas.and_then(|q| q.max_users);
+    Ok(Created(state.store.create_tenant(&principal.ctx(), &req.slug, &name, max_users).await?))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(slug): Path<String>,
+) -> ApiResult<Data<Tenant>> {
+    visible(&principal, &slug)?;
+    principal.require("tenants:read", Scope::Tenant(&slug))?;
+    Ok(Data(state.store.get_tenant(&slug).await?.tenant))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(slug): Path<String>,
+    Json(req): Json<UpdateTenant>,
+) -> ApiResult<Data<Tenant>> {
+    visible(&principal, &slug)?;
+    // Quotas are the platform's to set; a tenant admin may rename its tenant.
+    if req.quotas.is_some() {
+        principal.require("tenants:update", Scope::Platform)?;
+    } else {
+        principal.require("tenants:update", Scope::Tenant(&slug))?;
+    }
+    let max_users = req.quotas.map(|q| q.max_users);
+    Ok(Data(state.store.update_tenant(&principal.ctx(), &slug, req.name.as_deref(), max_users).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteParams {
+    #[serde(default)]
+    cascade: Option<bool>,
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(slug): Path<String>,
+    Query(params): Query<DeleteParams>,
+) -> ApiResult<Data<super::auth::Done>> {
+    visible(&principal, &slug)?;
+    principal.require("tenants:delete", Scope::Platform)?;
+    state.store.delete_tenant(&principal.ctx(), &slug, params.cascade.unwrap_or(false)).await?;
+    Ok(Data(super::auth::Done { done: true }))
+}
+
+pub async fn suspend(state: State<AppState>, principal: Principal, slug: Path<String>) -> ApiResult<Data<Tenant>> {
+    set_status(state, principal, slug, true).await
+}
+
+pub async fn resume(state: State<AppState>, principal: Principal, slug: Path<String>) -> ApiResult<Data<Tenant>> {
+    set_status(state, principal, slug, false).await
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(slug): Path<String>,
+    suspend: bool,
+) -> ApiResult<Data<Tenant>> {
+    visible(&principal, &slug)?;
+    principal.require(if suspend { "tenants:suspend" } else { "tenants:resume" }, Scope::Platform)?;
+    if slug == SYSTEM_TENANT && suspend {
+        return Err(ApiErr::new(ErrorCode::Conflict, "the system tenant cannot be suspended"));
+    }
+    Ok(Data(state.store.set_tenant_status(&principal.ctx(), &slug, suspend).await?))
+}

@@ -1,0 +1,345 @@
+//! `/users`: CRUD, status, passwords, role grants, bulk import and export.
+
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use plat_domain::Scope;
+use plat_proto::*;
+use plat_store::{NewUser, StoreError, apply_profile_patch};
+use serde::Deserialize;
+
+use super::extract::{Json, Query, json_error};
+use crate::AppState;
+use crate::auth::Principal;
+use crate::auth::passwords::Passwords;
+use crate::context::{Created, Data};
+use crate::error::{ApiErr, ApiResult};
+
+/// Tenant of the request, allowing `self:<action>` when the target is the caller.
+async fn tenant_for_target(state: &AppState, principal: &Principal, target: &str, action: &str) -> ApiResult<String> {
+    let tenant = principal.tenant()?;
+    let decision = principal.decide(&format!("users:{action}"), Scope::Tenant(&tenant));
+    if decision.allowed {
+        return Ok(tenant);
+    }
+    let record = state.store.get_user(&tenant, target).await?;
+    if principal.is_user(&record.user.id) {
+        principal.require(&format!("self:{action}"), Scope::Tenant(&tenant))?;
+        return Ok(tenant);
+    }
+    Err(ApiErr::forbidden(decision.reason))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<UserListQuery>,
+) -> ApiResult<Data<Page<User>>> {
+    let tenant = principal.require_in_tenant("users:read")?;
+    Ok(Data(state.store.list_users(&tenant, &query).await?))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<CreateUser>,
+) -> ApiResult<Created<User>> {
+    let tenant = principal.require_in_tenant("users:create")?;
+    let mut profile = Profile::default();
+    if let Some(patch) = &req.profile {
+        apply_profile_patch(&mut profile, patch)?;
+    }
+    plat_domain::validate_username(&req.username)?;
+    plat_domain::validate_email(&req.email)?;
+    let password_hash = match req.password {
+        Some(p) => Some(super::auth::hash_new_password(&state.auth.passwords, "password", p).await?),
+        None => None,
+    };
+    let roles = req.roles.unwrap_or_else(|| vec![plat_domain::DEFAULT_ROLE.to_owned()]);
+    let new = NewUser { username: req.username, email: req.email, password_hash, roles, profile };
+    Ok(Created(state.store.create_user(&principal.ctx(), &tenant, new).await?))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(user): Path<String>,
+) -> ApiResult<Data<User>> {
+    let tenant = tenant_for_target(&state, &principal, &user, "read").await?;
+    Ok(Data(state.store.get_user(&tenant, &user).await?.user))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(user): Path<String>,
+    Json(req): Json<UpdateUser>,
+) -> ApiResult<Data<User>> {
+    let tenant = tenant_for_target(&state, &principal, &user, "update").await?;
+    Ok(Data(
+        state.store.update_user(&principal.ctx(), &tenant, &user, req.email.as_deref(), req.profile.as_ref()).await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteParams {
+    #[serde(default)]
+    hard: Option<bool>,
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(user): Path<String>,
+    Query(params): Query<DeleteParams>,
+) -> ApiResult<Data<super::auth::Done>> {
+    let tenant = principal.require_in_tenant("users:delete")?;
+    state.store.delete_user(&principal.ctx(), &tenant, &user, params.hard.unwrap_or(false)).await?;
+    Ok(Data(super::auth::Done { done: true }))
+}
+
+pub async fn disable(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(user): Path<String>,
+) -> ApiResult<Data<User>> {
+    let tenant = principal.require_in_tenant("users:update")?;
+    let record = state.store.get_user(&tenant, &user).await?;
+    if principal.is_user(&record.user.id) {
+        return Err(ApiErr::new(ErrorCode::Conflict, "you cannot disable yourself"));
+    }
+    Ok(Data(state.store.set_user_enabled(&principal.ctx(), &tenant, &user, false).await?))
+}
+
+pub async fn enable(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(user): Path<String>,
+) -> ApiResult<Data<User>> {
+    let tenant = principal.require_in_tenant("users:update")?;
+    Ok(Data(state.store.set_user_enabled(&principal.ctx(), &tenant, &user, true).await?))
+}
+
+pub async fn unlock(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(user): Path<String>,
+) -> ApiResult<Data<User>> {
+    let tenant = principal.require_in_tenant("users:update")?;
+    Ok(Data(state.store.unlock_user(&principal.ctx(), &tenant, &user).await?))
+}
+
+pub async fn set_password(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(user): Path<String>,
+    Json(req): Json<SetPassword>,
+) -> ApiResult<Data<User>> {
+    let tenant = tenant_for_target(&state, &principal, &user, "update").await?;
+    let hash = super::auth::hash_new_password(&state.auth.passwords, "password", req.password).await?;
+    Ok(Data(state.store.set_password(&principal.ctx(), &tenant, &user, &hash).await?))
+}
+
+pub async fn grant_role(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(user): Path<String>,
+    Json(req): Json<GrantRole>,
+) -> ApiResult<Data<User>> {
+    let tenant = principal.require_in_tenant("roles:grant")?;
+    if req.role == plat_domain::PLATFORM_ADMIN && !principal.is_platform_admin() {
+        return Err(ApiErr::forbidden(format!(
+            "only a {} may grant {}",
+            plat_domain::PLATFORM_ADMIN,
+            plat_domain::PLATFORM_ADMIN
+        )));
+    }
+    Ok(Data(state.store.change_role(&principal.ctx(), &tenant, &user, &req.role, true).await?))
+}
+
+pub async fn revoke_role(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((user, role)): Path<(String, String)>,
+) -> ApiResult<Data<User>> {
+    let tenant = principal.require_in_tenant("roles:grant")?;
+    Ok(Data(state.store.change_role(&principal.ctx(), &tenant, &user, &role, false).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportParams {
+    #[serde(default)]
+    dry_run: Option<bool>,
+}
+
+/// Lines handed to the store per transaction.
+const IMPORT_BATCH: usize = 2000;
+
+/// Turn one NDJSON line into a user to create, or the reason it is refused.
+async fn prepare(passwords: &Passwords, text: &str) -> Result<NewUser, (Option<String>, ApiErr)> {
+    let line: ImportUser = serde_json::from_str(text).map_err(|e| (None, json_error(&e)))?;
+    let username = Some(line.username.clone());
+    let mut profile = Profile::default();
+    if let Some(patch) = &line.profile {
+        apply_profile_patch(&mut profile, patch).map_err(|e| (username.clone(), e.into()))?;
+    }
+    let password_hash = match (line.password, line.password_hash) {
+        (Some(_), Some(_)) => {
+            return Err((
+                username,
+                ApiErr::new(ErrorCode::ValidationError, "give password or password_hash, not both"),
+            ));
+        }
+        (Some(p), None) => {
+            Some(super::auth::hash_new_password(passwords, "password", p).await.map_err(|e| (username.clone(), e))?)
+        }
+        (None, Some(h)) if Passwords::is_supported_hash(&h) => Some(h),
+        (None, Some(_)) => {
+            return Err((
+                username,
+                ApiErr::validation("password_hash", "must be an argon2 ($argon2id$...) or bcrypt ($2b$...) hash"),
+            ));
+        }
+        (None, None) => None,
+    };
+    Ok(NewUser {
+        username: line.username,
+        email: line.email,
+        password_hash,
+        roles: line.roles.unwrap_or_else(|| vec![plat_domain::DEFAULT_ROLE.to_owned()]),
+        profile,
+    })
+}
+
+async fn flush(
+    state: &AppState,
+    principal: &Principal,
+    tenant: &str,
+    batch: &mut Vec<(u64, NewUser)>,
+    dry_run: bool,
+    report: &mut ImportReport,
+) -> ApiResult<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let lines = std::mem::take(batch);
+    let n = lines.len() as u64;
+    let errors = state.store.import_users(&principal.ctx(), tenant, lines, dry_run).await?;
+    report.failed += errors.len() as u64;
+    report.created += n - errors.len() as u64;
+    for (line, username, error) in errors {
+        let api: ApiErr = error.into();
+        report.errors.push(ImportLineError {
+            line,
+            username,
+            code: api.error.code,
+            message: api.error.message,
+            field: api.error.field,
+        });
+    }
+    Ok(())
+}
+
+/// `POST /users/import`: NDJSON, streamed; one result per rejected line.
+pub async fn import(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(params): Query<ImportParams>,
+    request: Request,
+) -> ApiResult<Data<ImportReport>> {
+    let tenant = principal.require_in_tenant("users:import")?;
+    let dry_run = params.dry_run.unwrap_or(false);
+    let mut report = ImportReport { dry_run, ..ImportReport::default() };
+    let mut stream = request.into_body().into_data_stream();
+    let mut pending: Vec<u8> = Vec::new();
+    let mut line_no: u64 = 0;
+    let mut batch: Vec<(u64, NewUser)> = Vec::with_capacity(IMPORT_BATCH);
+    let limit = state.config.http.import_limit_bytes;
+    let mut received = 0usize;
+    let mut finished = false;
+    while !finished {
+        let chunk = match stream.next().await {
+            Some(Ok(chunk)) => chunk,
+            Some(Err(e)) => {
+                return Err(ApiErr::new(ErrorCode::InvalidRequest, format!("cannot read request body: {e}")));
+            }
+            None => {
+                finished = true;
+                axum::body::Bytes::from_static(b"\n")
+            }
+        };
+        received += chunk.len();
+        if received > limit {
+            return Err(ApiErr::new(ErrorCode::PayloadTooLarge, format!("import body is larger than {limit} bytes")));
+        }
+        pending.extend_from_slice(&chunk);
+        let mut start = 0;
+        while let Some(offset) = pending[start..].iter().position(|b| *b == b'\n') {
+            let end = start + offset;
+            let raw = &pending[start..end];
+            start = end + 1;
+            line_no += 1;
+            let text = String::from_utf8_lossy(raw);
+            let text = text.trim();
+            if text.is_empty() {
+                if finished && line_no > 0 {
+                    line_no -= 1;
+                }
+                continue;
+            }
+            report.total += 1;
+            match prepare(&state.auth.passwords, text).await {
+                Ok(new) => batch.push((line_no, new)),
+                Err((username, e)) => {
+                    report.failed += 1;
+                    report.errors.push(ImportLineError {
+                        line: line_no,
+                        username,
+                        code: e.error.code,
+                        message: e.error.message,
+                        field: e.error.field,
+                    });
+                }
+            }
+            if batch.len() >= IMPORT_BATCH {
+                flush(&state, &principal, &tenant, &mut batch, dry_run, &mut report).await?;
+            }
+        }
+        pending.drain(..start);
+    }
+    flush(&state, &principal, &tenant, &mut batch, dry_run, &mut report).await?;
+    report.errors.sort_by_key(|e| e.line);
+    Ok(Data(report))
+}
+
+/// `GET /users/export`: every live user as NDJSON, streamed in pages.
+pub async fn export(State(state): State<AppState>, principal: Principal) -> ApiResult<Response> {
+    let tenant = principal.require_in_tenant("users:export")?;
+    // Fail before streaming when the tenant is missing.
+    state.store.get_tenant(&tenant).await?;
+    let stream = futures_util::stream::unfold(Some(String::new()), move |after| {
+        let state = state.clone();
+        let tenant = tenant.clone();
+        async move {
+            let after = after?;
+            match state.store.export_users_after(&tenant, &after, 1000).await {
+                Ok(users) if users.is_empty() => None,
+                Ok(users) => {
+                    let next = users.last().map(|u| u.id.clone());
+                    let mut buf = Vec::with_capacity(users.len() * 300);
+                    for user in &users {
+                        if serde_json::to_writer(&mut buf, user).is_ok() {
+                            buf.push(b'\n');
+                        }
+                    }
+                    Some((Ok::<_, StoreError>(buf), next))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        }
+    });
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/x-ndjson")], Body::from_stream(stream)).into_response())
+}

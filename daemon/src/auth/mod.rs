@@ -1,0 +1,249 @@
+//! Authentication: passwords, signing keys, tokens, revocation, and the
+//! [`Principal`] every protected endpoint extracts from its request.
+
+pub mod crypto;
+pub mod keys;
+pub mod limits;
+pub mod passwords;
+
+use std::time::Duration;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use plat_domain::{Decision, Scope, Subject, authorize, permission_matches};
+use plat_proto::{Claims, ErrorCode, TokenType};
+use plat_store::{Ctx, StoreError};
+
+use crate::AppState;
+use crate::context;
+use crate::error::{ApiErr, ApiResult};
+
+pub struct Auth {
+    pub passwords: passwords::Passwords,
+    pub keys: keys::KeyRing,
+    pub master: crypto::MasterKey,
+    pub revoked: limits::RevokedSet,
+    pub ip_limiter: limits::IpLimiter,
+    pub lockout: plat_domain::LockoutPolicy,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub service_ttl: Duration,
+    pub max_issued_ttl: Duration,
+    pub key_retire_after: Duration,
+}
+
+/// Parameters of a token to mint.
+pub struct Mint<'a> {
+    pub typ: TokenType,
+    pub subject: &'a str,
+    pub tenant: &'a str,
+    pub username: &'a str,
+    pub roles: Vec<String>,
+    pub ttl: Duration,
+    pub audience: Option<&'a str>,
+    pub scope: Option<String>,
+}
+
+impl Auth {
+    pub fn mint(&self, m: Mint<'_>) -> anyhow::Result<(String, Claims)> {
+        let now = plat_store::now_ms() / 1000;
+        let claims = Claims {
+            iss: self.keys.issuer().to_owned(),
+            aud: m.audience.unwrap_or(self.keys.audience()).to_owned(),
+            sub: m.subject.to_owned(),
+            exp: now + m.ttl.as_secs() as i64,
+            iat: now,
+            nbf: now,
+            jti: uuid::Uuid::now_v7().to_string(),
+            tenant: m.tenant.to_owned(),
+            username: m.username.to_owned(),
+            roles: m.roles,
+            typ: m.typ,
+            scope: m.scope,
+        };
+        Ok((self.keys.sign(&claims)?, claims))
+    }
+}
+
+/// Unix milliseconds at which a token was minted, from its UUIDv7 jti.
+fn jti_millis(claims: &Claims) -> i64 {
+    uuid::Uuid::parse_str(&claims.jti)
+        .ok()
+        .and_then(|u| u.get_timestamp())
+        .map(|ts| {
+            let (secs, nanos) = ts.to_unix();
+            secs as i64 * 1000 + (nanos / 1_000_000) as i64
+        })
+        .unwrap_or(claims.iat * 1000)
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub claims: Claims,
+    pub subject: Subject,
+    pub tenant_id: String,
+    /// The `X-Tenant-ID` the request asked to act in.
+    pub requested_tenant: Option<String>,
+}
+
+impl Principal {
+    pub fn actor(&self) -> String {
+        match self.claims.typ {
+            TokenType::User => format!("{}@{}", self.claims.username, self.claims.tenant),
+            TokenType::Service => format!("service:{}@{}", self.claims.username, self.claims.tenant),
+        }
+    }
+
+    pub fn ctx(&self) -> Ctx {
+        let request = context::current();
+        Ctx {
+            actor: self.actor(),
+            request_id: Some(request.request_id),
+            correlation_id: request.correlation_id,
+            causation_id: None,
+        }
+    }
+
+    pub fn is_platform_admin(&self) -> bool {
+        self.subject.is_platform_admin()
+    }
+
+    pub fn is_user(&self, user_id: &str) -> bool {
+        self.claims.typ == TokenType::User && self.claims.sub == user_id
+    }
+
+    /// The tenant this request acts in. Others' tenants look like missing ones.
+    pub fn tenant(&self) -> ApiResult<String> {
+        match &self.requested_tenant {
+            None => Ok(self.claims.tenant.clone()),
+            Some(t) if *t == self.claims.tenant || self.is_platform_admin() => Ok(t.clone()),
+            Some(t) => Err(ApiErr::new(ErrorCode::TenantNotFound, format!("tenant {t:?} not found"))),
+        }
+    }
+
+    pub fn decide(&self, permission: &str, scope: Scope<'_>) -> Decision {
+        let decision = authorize(&self.subject, permission, scope);
+        if !decision.allowed {
+            return decision;
+        }
+        match &self.claims.scope {
+            Some(scopes) if !scopes.split_whitespace().any(|s| permission_matches(s, permission)) => {
+                Decision { allowed: false, reason: format!("the token's scope does not include {permission}") }
+            }
+            _ => decision,
+        }
+    }
+
+    pub fn require(&self, permission: &str, scope: Scope<'_>) -> ApiResult<()> {
+        let decision = self.decide(permission, scope);
+        if decision.allowed { Ok(()) } else { Err(ApiErr::forbidden(decision.reason)) }
+    }
+
+    /// Resolve the acting tenant and check a permission inside it.
+    pub fn require_in_tenant(&self, permission: &str) -> ApiResult<String> {
+        let tenant = self.tenant()?;
+        self.require(permission, Scope::Tenant(&tenant))?;
+        Ok(tenant)
+    }
+}
+
+/// Why a token is not active.
+pub struct Inactive {
+    pub code: ErrorCode,
+    pub reason: String,
+}
+
+impl From<Inactive> for ApiErr {
+    fn from(i: Inactive) -> Self {
+        ApiErr::new(i.code, i.reason)
+    }
+}
+
+fn inactive(code: ErrorCode, reason: impl Into<String>) -> Inactive {
+    Inactive { code, reason: reason.into() }
+}
+
+/// Verify a token fully: signature and claims, revocation, and the current
+/// state of its subject and tenant. `audience: None` accepts any audience.
+pub async fn check_token(
+    state: &AppState,
+    token: &str,
+    audience: Option<&str>,
+) -> Result<(Claims, Subject, String), Inactive> {
+    let claims = state.auth.keys.verify(token, audience).map_err(|e| match e {
+        keys::TokenError::Expired => inactive(ErrorCode::TokenExpired, "the token has expired"),
+        keys::TokenError::Invalid(why) => inactive(ErrorCode::InvalidToken, format!("invalid token: {why}")),
+    })?;
+    if state.auth.revoked.contains(&claims.jti) {
+        return Err(inactive(ErrorCode::InvalidToken, "the token has been revoked"));
+    }
+    let unavailable =
+        |e: StoreError| inactive(ErrorCode::ServiceUnavailable, format!("cannot check the token now: {e}"));
+    let (tenant_id, tenant_status, roles) = match claims.typ {
+        TokenType::User => {
+            let user = match state.store.get_user_by_id(&claims.sub).await {
+                Ok(user) => user,
+                Err(StoreError::NotFound { .. }) => {
+                    return Err(inactive(ErrorCode::InvalidToken, "the token's user no longer exists"));
+                }
+                Err(e) => return Err(unavailable(e)),
+            };
+            match user.stored_status.as_str() {
+                "deleted" => return Err(inactive(ErrorCode::InvalidToken, "the token's user has been deleted")),
+                "disabled" => return Err(inactive(ErrorCode::UserInactive, "the user is disabled")),
+                _ => {}
+            }
+            if jti_millis(&claims) < user.tokens_valid_after {
+                return Err(inactive(ErrorCode::InvalidToken, "the token has been revoked"));
+            }
+            (user.tenant_id, user.tenant_status, user.user.roles)
+        }
+        TokenType::Service => {
+            let account = match state.store.service_account_by_client_id(&claims.sub).await {
+                Ok(a) => a,
+                Err(StoreError::NotFound { .. }) => {
+                    return Err(inactive(ErrorCode::InvalidToken, "the token's service account no longer exists"));
+                }
+                Err(e) => return Err(unavailable(e)),
+            };
+            (account.tenant_id, account.tenant_status, account.account.roles)
+        }
+    };
+    if tenant_status == "suspended" {
+        return Err(inactive(ErrorCode::TenantSuspended, format!("tenant {:?} is suspended", claims.tenant)));
+    }
+    let permissions = state.store.permissions_of(&tenant_id, &roles).await.map_err(unavailable)?;
+    let subject = Subject { tenant: claims.tenant.clone(), roles, permissions };
+    Ok((claims, subject, tenant_id))
+}
+
+fn bearer(parts: &Parts) -> Option<(String, bool)> {
+    if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| (token.trim().to_owned(), false));
+    }
+    parts.headers.get("x-service-token").and_then(|v| v.to_str().ok()).map(|t| (t.trim().to_owned(), true))
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiErr;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (token, service_header) = bearer(parts).ok_or_else(|| {
+            ApiErr::new(ErrorCode::Unauthorized, "authentication required: send Authorization: Bearer <token>")
+        })?;
+        let audience = state.auth.keys.audience().to_owned();
+        let (claims, subject, tenant_id) = check_token(state, &token, Some(&audience)).await?;
+        if service_header && claims.typ != TokenType::Service {
+            return Err(ApiErr::new(ErrorCode::InvalidToken, "X-Service-Token must carry a service token"));
+        }
+        let requested_tenant = parts
+            .headers
+            .get("x-tenant-id")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        Ok(Principal { claims, subject, tenant_id, requested_tenant })
+    }
+}

@@ -1,0 +1,267 @@
+//! Daemon configuration: built-in defaults < file < `PLATD_*` environment <
+//! command-line flags, with unknown keys refused by name.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+/// A human duration in configuration (`15m`, `30d`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanDuration(pub Duration);
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        plat_domain::parse_duration("duration", &text)
+            .map(HumanDuration)
+            .map_err(|e| serde::de::Error::custom(e.message))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    /// Directory for local state: the key-encryption key, dev files.
+    pub data_dir: PathBuf,
+    pub database: DatabaseConfig,
+    pub auth: AuthConfig,
+    pub http: HttpConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub max_connections: u32,
+    pub acquire_timeout: HumanDuration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl: HumanDuration,
+    pub refresh_ttl: HumanDuration,
+    pub service_token_ttl: HumanDuration,
+    pub max_issued_ttl: HumanDuration,
+    /// How long a rotated-out key keeps verifying (at least the longest token lifetime).
+    pub key_retire_after: HumanDuration,
+    /// File holding the 256-bit key that seals signing keys and keys secret hashes.
+    /// Relative paths are under `data_dir`. Created (mode 0600) when missing.
+    pub master_key_file: PathBuf,
+    pub argon2: Argon2Config,
+    pub lockout: LockoutConfig,
+    pub ip_limit: IpLimitConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Argon2Config {
+    /// Memory in KiB (OWASP: 19456).
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockoutConfig {
+    pub max_failures: u32,
+    pub window: HumanDuration,
+    pub duration: HumanDuration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IpLimitConfig {
+    /// Failed logins/grants one IP may make per window before it gets 429.
+    pub max_failures: u32,
+    pub window: HumanDuration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    pub body_limit_bytes: usize,
+    pub import_limit_bytes: usize,
+    pub request_timeout: HumanDuration,
+    pub shutdown_grace: HumanDuration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `tracing` filter, e.g. `info,platd=debug`.
+    pub level: String,
+    /// `auto` (pretty on a TTY, JSON otherwise), `pretty` or `json`.
+    pub format: String,
+}
+
+/// The built-in defaults, as TOML so they document themselves.
+pub const DEFAULTS: &str = r#"
+listen = "127.0.0.1:8700"
+database_url = "sqlite://plat.db?mode=rwc"
+data_dir = "."
+
+[database]
+max_connections = 8
+acquire_timeout = "5s"
+
+[auth]
+issuer = "plat"
+audience = "plat"
+access_ttl = "15m"
+refresh_ttl = "30d"
+service_token_ttl = "1h"
+max_issued_ttl = "30d"
+key_retire_after = "30d"
+master_key_file = "master.key"
+
+[auth.argon2]
+memory_kib = 19456
+iterations = 2
+parallelism = 1
+
+[auth.lockout]
+max_failures = 5
+window = "15m"
+duration = "15m"
+
+[auth.ip_limit]
+max_failures = 20
+window = "1m"
+
+[http]
+body_limit_bytes = 1048576
+import_limit_bytes = 268435456
+request_timeout = "30s"
+shutdown_grace = "10s"
+
+[log]
+level = "info"
+format = "auto"
+"#;
+
+/// Overrides from command-line flags, applied last.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// Layer defaults, the file (explicit, else `/etc/plat/platd.toml` if
+    /// present), `PLATD_*` variables and flags.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Config> {
+        Self::load_with_env(file, overrides, std::env::vars())
+    }
+
+    pub fn load_with_env(
+        file: Option<&Path>,
+        overrides: &Overrides,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Config> {
+        use config::{File, FileFormat};
+        let mut builder = config::Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    anyhow::bail!("configuration file {} does not exist", path.display());
+                }
+                builder = builder.add_source(File::from(path).format(FileFormat::Toml));
+            }
+            None => {
+                let default = Path::new("/etc/plat/platd.toml");
+                if default.exists() {
+                    builder = builder.add_source(File::from(default).format(FileFormat::Toml));
+                }
+            }
+        }
+        // `PLATD_AUTH__ACCESS_TTL=10m` → auth.access_ttl. Keys are matched in
+        // lower case; values stay strings and are parsed by the typed struct.
+        let env_map: std::collections::HashMap<String, String> =
+            env.into_iter().filter_map(|(k, v)| k.strip_prefix("PLATD_").map(|rest| (rest.to_owned(), v))).collect();
+        for (key, value) in env_map {
+            let path = key.to_ascii_lowercase().replace("__", ".");
+            builder = builder.set_override(path, value)?;
+        }
+        if let Some(listen) = &overrides.listen {
+            builder = builder.set_override("listen", listen.clone())?;
+        }
+        if let Some(url) = &overrides.database_url {
+            builder = builder.set_override("database_url", url.clone())?;
+        }
+        if let Some(dir) = &overrides.data_dir {
+            builder = builder.set_override("data_dir", dir.display().to_string())?;
+        }
+        let raw = builder.build()?;
+        let config: Config = raw.try_deserialize().map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if !["auto", "pretty", "json"].contains(&self.log.format.as_str()) {
+            anyhow::bail!("invalid configuration: log.format must be auto, pretty or json");
+        }
+        if self.auth.argon2.memory_kib < 8 * self.auth.argon2.parallelism.max(1) || self.auth.argon2.iterations == 0 {
+            anyhow::bail!("invalid configuration: auth.argon2 parameters are out of range");
+        }
+        plat_store::Backend::from_url(&self.database_url).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        Ok(())
+    }
+
+    pub fn master_key_path(&self) -> PathBuf {
+        if self.auth.master_key_file.is_absolute() {
+            self.auth.master_key_file.clone()
+        } else {
+            self.data_dir.join(&self.auth.master_key_file)
+        }
+    }
+
+    pub fn argon2_params(&self) -> argon2::Params {
+        let a = &self.auth.argon2;
+        // The bounds were checked in validate(); fall back to the crate defaults otherwise.
+        argon2::Params::new(a.memory_kib, a.iterations, a.parallelism, None).unwrap_or_default()
+    }
+
+    pub fn lockout_policy(&self) -> plat_domain::LockoutPolicy {
+        plat_domain::LockoutPolicy {
+            max_failures: self.auth.lockout.max_failures,
+            window: self.auth.lockout.window.0,
+            lock_for: self.auth.lockout.duration.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_env_overrides_nest() {
+        let env = vec![("PLATD_AUTH__ACCESS_TTL".to_owned(), "10m".to_owned()), ("HOME".to_owned(), "/x".to_owned())];
+        let config = Config::load_with_env(None, &Overrides::default(), env).expect("load");
+        assert_eq!(config.auth.access_ttl.0, Duration::from_secs(600));
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8700");
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let env = vec![("PLATD_AUTH__ACCES_TTL".to_owned(), "10m".to_owned())];
+        let err = Config::load_with_env(None, &Overrides::default(), env).expect_err("unknown key");
+        assert!(err.to_string().contains("acces_ttl"), "{err}");
+    }
+
+    #[test]
+    fn bad_durations_are_refused() {
+        let env = vec![("PLATD_AUTH__ACCESS_TTL".to_owned(), "ten".to_owned())];
+        assert!(Config::load_with_env(None, &Overrides::default(), env).is_err());
+    }
+}

@@ -1,0 +1,140 @@
+//! Per-request context (request id, correlation id, start time) carried in a
+//! task-local set by the middleware, so responses can fill the envelope's
+//! `meta` without every handler passing it around.
+
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use plat_proto::{ApiError, Meta};
+use serde::Serialize;
+
+use crate::AppState;
+use crate::error::ErrorNote;
+
+#[derive(Debug, Clone)]
+pub struct RequestCtx {
+    pub request_id: String,
+    pub correlation_id: Option<String>,
+    pub started: Instant,
+}
+
+tokio::task_local! {
+    static REQUEST: RequestCtx;
+}
+
+/// The current request's context, or a fresh one outside a request.
+pub fn current() -> RequestCtx {
+    REQUEST.try_with(Clone::clone).unwrap_or_else(|_| RequestCtx {
+        request_id: new_request_id(),
+        correlation_id: None,
+        started: Instant::now(),
+    })
+}
+
+pub fn new_request_id() -> String {
+    format!("req_{}", uuid::Uuid::now_v7().simple())
+}
+
+fn meta() -> Meta {
+    let ctx = current();
+    Meta {
+        request_id: ctx.request_id,
+        timestamp: plat_store::format_ms(plat_store::now_ms()),
+        duration_ms: (ctx.started.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+        version: plat_proto::API_VERSION.to_owned(),
+    }
+}
+
+#[derive(Serialize)]
+struct OkEnvelope<'a, T> {
+    success: bool,
+    data: &'a T,
+    meta: Meta,
+}
+
+#[derive(Serialize)]
+struct ErrEnvelope<'a> {
+    success: bool,
+    error: &'a ApiError,
+    meta: Meta,
+}
+
+pub fn envelope_ok<T: Serialize>(data: &T) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec(&OkEnvelope { success: true, data, meta: meta() })
+}
+
+pub fn envelope_error(error: &ApiError) -> Vec<u8> {
+    serde_json::to_vec(&ErrEnvelope { success: false, error, meta: meta() }).unwrap_or_default()
+}
+
+/// A successful API answer: `data` inside the envelope, with a status.
+pub struct Data<T>(pub T);
+pub struct Created<T>(pub T);
+
+fn respond<T: Serialize>(status: axum::http::StatusCode, data: &T) -> Response {
+    match envelope_ok(data) {
+        Ok(body) => (status, [(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
+            .into_response(),
+        Err(e) => crate::error::ApiErr::internal(e).into_response(),
+    }
+}
+
+impl<T: Serialize> IntoResponse for Data<T> {
+    fn into_response(self) -> Response {
+        respond(axum::http::StatusCode::OK, &self.0)
+    }
+}
+
+impl<T: Serialize> IntoResponse for Created<T> {
+    fn into_response(self) -> Response {
+        respond(axum::http::StatusCode::CREATED, &self.0)
+    }
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty() && v.len() <= 200 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+}
+
+/// Outermost middleware: request ids, the task-local context, metrics, logs.
+pub async fn middleware(State(state): State<AppState>, request: Request<Body>, next: Next) -> Response {
+    let request_id = header(request.headers(), "x-request-id").unwrap_or_else(new_request_id);
+    let correlation_id = header(request.headers(), "x-correlation-id");
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().clone();
+    let ctx = RequestCtx { request_id: request_id.clone(), correlation_id, started: Instant::now() };
+    let started = ctx.started;
+    let mut response = REQUEST.scope(ctx, next.run(request)).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state.metrics.observe_request(method.as_str(), &route, status, elapsed);
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    let note = response.extensions().get::<ErrorNote>().cloned();
+    match note {
+        Some(ErrorNote { code, internal: Some(cause) }) => {
+            tracing::error!(request_id, %method, route, status, code = %code, cause, "request failed")
+        }
+        Some(ErrorNote { code, internal: None }) if status >= 500 => {
+            tracing::warn!(request_id, %method, route, status, code = %code, "request failed")
+        }
+        Some(ErrorNote { code, .. }) => {
+            tracing::debug!(request_id, %method, route, status, code = %code, ms = elapsed.as_secs_f64() * 1e3, "request refused")
+        }
+        None => tracing::debug!(request_id, %method, route, status, ms = elapsed.as_secs_f64() * 1e3, "request"),
+    }
+    response
+}

@@ -1,0 +1,211 @@
+//! `platd`, the plat control-plane daemon, as a library: configuration, the
+//! application state, the HTTP API, and `serve`. `main.rs` is only the CLI.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod health;
+pub mod metrics;
+pub mod openapi;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use plat_store::{Ctx, NewUser, Store, StoreError, StoreOptions};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use crate::config::Config;
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Store,
+    pub auth: auth::Auth,
+    pub metrics: metrics::Metrics,
+    pub config: Config,
+    pub started: Instant,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// Connect to the database (applying migrations) with the configured pools.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let options = StoreOptions {
+        max_connections: config.database.max_connections,
+        acquire_timeout: config.database.acquire_timeout.0,
+    };
+    let store = Store::connect(&config.database_url, &options)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", redact_url(&config.database_url)))?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl AppState {
+    pub async fn new(config: Config, store: Store) -> anyhow::Result<AppState> {
+        let master = auth::crypto::MasterKey::load_or_create(&config.master_key_path())?;
+        let keys =
+            auth::keys::KeyRing::load(&store, master.clone(), &config.auth.issuer, &config.auth.audience).await?;
+        let revoked = auth::limits::RevokedSet::default();
+        revoked.sync(&store).await?;
+        let passwords = auth::passwords::Passwords::new(config.argon2_params());
+        let auth = auth::Auth {
+            passwords,
+            keys,
+            master,
+            revoked,
+            ip_limiter: auth::limits::IpLimiter::new(config.auth.ip_limit.max_failures, config.auth.ip_limit.window.0),
+            lockout: config.lockout_policy(),
+            access_ttl: config.auth.access_ttl.0,
+            refresh_ttl: config.auth.refresh_ttl.0,
+            service_ttl: config.auth.service_token_ttl.0,
+            max_issued_ttl: config.auth.max_issued_ttl.0,
+            key_retire_after: config.auth.key_retire_after.0,
+        };
+        Ok(AppState(Arc::new(Inner { store, auth, metrics: metrics::Metrics::new(), config, started: Instant::now() })))
+    }
+}
+
+/// Create the `system` tenant and a `platform-admin`. Refuses when done already.
+pub async fn bootstrap(state: &AppState, username: &str, password: &str) -> anyhow::Result<plat_proto::User> {
+    plat_domain::validate_username(username).map_err(|e| anyhow::anyhow!("{e}"))?;
+    plat_domain::validate_password("password", password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = state.auth.passwords.hash(password.to_owned()).await?;
+    let admin = NewUser {
+        username: username.to_owned(),
+        email: format!("{}@plat.invalid", plat_domain::normalize_key(username)),
+        password_hash: Some(hash),
+        roles: vec![plat_domain::PLATFORM_ADMIN.to_owned()],
+        profile: plat_proto::Profile::default(),
+    };
+    match state.store.bootstrap(&Ctx::system(), admin).await {
+        Ok(user) => Ok(user),
+        Err(StoreError::AlreadyBootstrapped) => {
+            anyhow::bail!("already bootstrapped: the system tenant and its admin exist")
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Background upkeep: pick up other replicas' revocations and key rotations,
+/// drop expired bookkeeping.
+fn spawn_upkeep(state: AppState, shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        let mut rounds: u64 = 0;
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tick.tick() => {}
+            }
+            rounds += 1;
+            if let Err(e) = state.auth.revoked.sync(&state.store).await {
+                tracing::warn!(error = %e, "cannot refresh revoked tokens");
+            }
+            if rounds % 15 == 0 {
+                if let Err(e) = state.auth.keys.reload(&state.store).await {
+                    tracing::warn!(error = %e, "cannot reload signing keys");
+                }
+            }
+            if rounds % 1800 == 0 {
+                if let Err(e) = state.store.purge_expired().await {
+                    tracing::warn!(error = %e, "cannot purge expired tokens");
+                }
+            }
+        }
+    });
+}
+
+/// A running server (used by `serve` and by tests).
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Bind `listener` and serve until [`Server::stop`] or `shutdown` fires.
+    pub async fn start(state: AppState, listener: TcpListener) -> anyhow::Result<Server> {
+        let addr = listener.local_addr()?;
+        let shutdown = CancellationToken::new();
+        spawn_upkeep(state.clone(), shutdown.clone());
+        let app = api::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let signal = shutdown.clone();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).with_graceful_shutdown(async move { signal.cancelled().await }).await
+        });
+        Ok(Server { addr, state, shutdown, task })
+    }
+
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Stop accepting, let in-flight requests finish (bounded by `grace`).
+    pub async fn stop(self, grace: Duration) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        match tokio::time::timeout(grace, self.task).await {
+            Ok(joined) => joined??,
+            Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
+        }
+        self.state.store.close().await;
+        Ok(())
+    }
+
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.shutdown.cancelled().await;
+        let grace = self.state.config.http.shutdown_grace.0;
+        self.stop(grace).await
+    }
+}
+
+/// Apply `--dev`: SQLite under `./.plat/`, bootstrapped admin whose password
+/// is printed once and kept in `./.plat/admin-password` (0600).
+pub async fn dev_bootstrap(state: &AppState, dir: &std::path::Path) -> anyhow::Result<()> {
+    if state.store.meta("bootstrapped_at").await?.is_some() {
+        tracing::info!(
+            "dev mode: already bootstrapped; the admin password is in {}",
+            dir.join("admin-password").display()
+        );
+        return Ok(());
+    }
+    let password = auth::crypto::random_password();
+    bootstrap(state, "admin", &password).await?;
+    let path = dir.join("admin-password");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(&path)?, format!("{password}\n").as_bytes())?;
+    println!(
+        "\n  plat is bootstrapped (dev mode).\n  tenant: system   user: admin   password: {password}\n  (also written to {})\n",
+        path.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! The `platd` command line: `serve`, `migrate`, `bootstrap`.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use platd::config::{Config, Overrides};
+use platd::{AppState, Server, open_store};
+
+#[derive(Parser)]
+#[command(name = "platd", version, about = "The plat control-plane daemon")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations, then serve the API and run the workers.
+    Serve {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Address to listen on (default 127.0.0.1:8700).
+        #[arg(long)]
+        listen: Option<String>,
+        /// sqlite://... or postgres://...
+        #[arg(long, env = "PLATD_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Development mode: SQLite under ./.plat/, bootstrapped admin.
+        #[arg(long)]
+        dev: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, env = "PLATD_DATABASE_URL")]
+        database_url: Option<String>,
+    },
+    /// Create the system tenant and its first platform admin.
+    Bootstrap {
+        #[arg(long)]
+        admin: String,
+        /// Read the password from standard input instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, env = "PLATD_DATABASE_URL")]
+        database_url: Option<String>,
+    },
+}
+
+fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("PLATD_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    let json = match config.log.format.as_str() {
+        "json" => true,
+        "pretty" => false,
+        _ => !std::io::stderr().is_terminal(),
+    };
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.with_ansi(std::io::stderr().is_terminal()).init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return ctrl_c.await.unwrap_or(()),
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await.unwrap_or(());
+}
+
+async fn serve(
+    config_file: Option<PathBuf>,
+    listen: Option<String>,
+    database_url: Option<String>,
+    dev: bool,
+) -> anyhow::Result<()> {
+    let mut overrides = Overrides { listen, database_url, data_dir: None };
+    let dev_dir = PathBuf::from(".plat");
+    if dev {
+        std::fs::create_dir_all(&dev_dir).context("cannot create ./.plat")?;
+        overrides.data_dir = Some(dev_dir.clone());
+        if overrides.database_url.is_none() && std::env::var("PLATD_DATABASE_URL").is_err() {
+            overrides.database_url = Some("sqlite://.plat/plat.db?mode=rwc".into());
+        }
+    }
+    let config = Config::load(config_file.as_deref(), &overrides)?;
+    init_logging(&config);
+    let store = open_store(&config).await?;
+    let listen_addr = config.listen;
+    let state = AppState::new(config, store).await?;
+    if dev {
+        platd::dev_bootstrap(&state, &dev_dir).await?;
+    }
+    let listener =
+        tokio::net::TcpListener::bind(listen_addr).await.with_context(|| format!("cannot listen on {listen_addr}"))?;
+    let server = Server::start(state, listener).await?;
+    tracing::info!(addr = %server.addr, version = env!("CARGO_PKG_VERSION"), "platd is serving");
+    let token = server.shutdown_token();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        token.cancel();
+    });
+    server.wait().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve { config, listen, database_url, dev } => serve(config, listen, database_url, dev).await,
+        Command::Migrate { config, database_url } => {
+            async {
+                let config = Config::load(config.as_deref(), &Overrides { database_url, ..Overrides::default() })?;
+                init_logging(&config);
+                open_store(&config).await?.close().await;
+                eprintln!("migrations applied to {}", platd::redact_url(&config.database_url));
+                Ok(())
+            }
+            .await
+        }
+        Command::Bootstrap { admin, password_stdin, config, database_url } => {
+            async {
+                let config = Config::load(config.as_deref(), &Overrides { database_url, ..Overrides::default() })?;
+                init_logging(&config);
+                let password = if password_stdin {
+                    let mut text = String::new();
+                    std::io::stdin().read_to_string(&mut text)?;
+                    text.trim_end_matches(['\n', '\r']).to_owned()
+                } else if std::io::stdin().is_terminal() {
+                    rpassword_prompt()?
+                } else {
+                    anyhow::bail!("no terminal to ask for the password: pass --password-stdin");
+                };
+                let store = open_store(&config).await?;
+                let state = AppState::new(config, store).await?;
+                let user = platd::bootstrap(&state, &admin, &password).await?;
+                eprintln!("bootstrapped: tenant system, platform admin {} ({})", user.username, user.id);
+                state.store.close().await;
+                Ok(())
+            }
+            .await
+        }
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Read a password from the terminal without echo (stty), asking twice.
+fn rpassword_prompt() -> anyhow::Result<String> {
+    let read = |prompt: &str| -> anyhow::Result<String> {
+        eprint!("{prompt}");
+        let _ = std::process::Command::new("stty").arg("-echo").status();
+        let mut line = String::new();
+        let result = std::io::stdin().read_line(&mut line);
+        let _ = std::process::Command::new("stty").arg("echo").status();
+        eprintln!();
+        result?;
+        Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+    };
+    let first = read("admin password: ")?;
+    if read("again: ")? != first {
+        anyhow::bail!("the passwords differ");
+    }
+    Ok(first)
+}
