@@ -127,15 +127,15 @@ fn spawn_upkeep(state: AppState, shutdown: CancellationToken) {
             if let Err(e) = state.auth.revoked.sync(&state.store).await {
                 tracing::warn!(error = %e, "cannot refresh revoked tokens");
             }
-            if rounds % 15 == 0 {
-                if let Err(e) = state.auth.keys.reload(&state.store).await {
-                    tracing::warn!(error = %e, "cannot reload signing keys");
-                }
+            if rounds.is_multiple_of(15)
+                && let Err(e) = state.auth.keys.reload(&state.store).await
+            {
+                tracing::warn!(error = %e, "cannot reload signing keys");
             }
-            if rounds % 1800 == 0 {
-                if let Err(e) = state.store.purge_expired().await {
-                    tracing::warn!(error = %e, "cannot purge expired tokens");
-                }
+            if rounds.is_multiple_of(1800)
+                && let Err(e) = state.store.purge_expired().await
+            {
+                tracing::warn!(error = %e, "cannot purge expired tokens");
             }
         }
     });

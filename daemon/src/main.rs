@@ -54,7 +54,7 @@ enum Command {
 
 fn init_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("PLATD_LOG").unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
     let json = match config.log.format.as_str() {
         "json" => true,
         "pretty" => false,

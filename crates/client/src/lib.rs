@@ -1,1 +1,447 @@
-//! placeholder
+//! Typed async client for the plat HTTP API. `platctl`, `plat-bench` and the
+//! tests go through it; it owns every HTTP and JSON detail of talking to platd.
+
+use std::time::Duration;
+
+use plat_proto::*;
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with an error envelope.
+    #[error("{}: {} (request id: {request_id})", error.code, error.message)]
+    Api { status: u16, error: ApiError, request_id: String, retry_after: Option<u64> },
+    /// The server could not be reached.
+    #[error("cannot reach {url}: {source}")]
+    Connect { url: String, source: reqwest::Error },
+    /// Anything else on the wire: a non-envelope answer, a broken body.
+    #[error("unexpected answer from {url}: {message}")]
+    Protocol { url: String, message: String },
+}
+
+impl ClientError {
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            ClientError::Api { error, .. } => Some(error.code),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+    tenant: Option<String>,
+}
+
+fn enc(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Client {
+    /// A client for the server at `base` (`http://127.0.0.1:8700`).
+    pub fn new(base: &str) -> Result<Client> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(300))
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(|e| ClientError::Protocol { url: base.to_owned(), message: e.to_string() })?;
+        Ok(Client { http, base: base.trim_end_matches('/').to_owned(), token: None, tenant: None })
+    }
+
+    pub fn with_token(mut self, token: impl Into<String>) -> Client {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Act in another tenant (`X-Tenant-ID`; platform admins only).
+    pub fn with_tenant(mut self, tenant: impl Into<String>) -> Client {
+        self.tenant = Some(tenant.into());
+        self
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    fn builder(&self, method: Method, path: &str) -> (reqwest::RequestBuilder, String) {
+        let url = if path.starts_with('/')
+            && !path.starts_with(API_BASE)
+            && !path.starts_with("/.well-known")
+            && !path.ends_with("z")
+            && path != "/metrics"
+        {
+            format!("{}{API_BASE}{path}", self.base)
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let mut builder = self.http.request(method, &url);
+        if let Some(token) = &self.token {
+            builder = builder.bearer_auth(token);
+        }
+        if let Some(tenant) = &self.tenant {
+            builder = builder.header("X-Tenant-ID", tenant);
+        }
+        (builder, url)
+    }
+
+    async fn send(&self, builder: reqwest::RequestBuilder, url: &str) -> Result<reqwest::Response> {
+        builder.send().await.map_err(|source| {
+            if source.is_connect() || source.is_timeout() {
+                ClientError::Connect { url: self.base.clone(), source }
+            } else {
+                ClientError::Protocol { url: url.to_owned(), message: source.to_string() }
+            }
+        })
+    }
+
+    async fn decode<T: DeserializeOwned>(&self, response: reqwest::Response, url: &str) -> Result<T> {
+        let status = response.status().as_u16();
+        let retry_after =
+            response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| ClientError::Protocol { url: url.to_owned(), message: e.to_string() })?;
+        let envelope: Envelope<T> = serde_json::from_slice(&bytes).map_err(|e| ClientError::Protocol {
+            url: url.to_owned(),
+            message: format!("HTTP {status}: {e}: {}", String::from_utf8_lossy(&bytes[..bytes.len().min(200)])),
+        })?;
+        match (envelope.success, envelope.data, envelope.error) {
+            (true, Some(data), _) => Ok(data),
+            (false, _, Some(error)) => {
+                Err(ClientError::Api { status, error, request_id: envelope.meta.request_id, retry_after })
+            }
+            _ => Err(ClientError::Protocol {
+                url: url.to_owned(),
+                message: format!("HTTP {status}: envelope without data or error"),
+            }),
+        }
+    }
+
+    /// Send `body` (if any) to `path` and decode the envelope's `data`.
+    pub async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T> {
+        let (mut builder, url) = self.builder(method, path);
+        if let Some(body) = body {
+            builder = builder.json(body);
+        }
+        let response = self.send(builder, &url).await?;
+        self.decode(response, &url).await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.call::<(), T>(Method::GET, path, None).await
+    }
+
+    async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    async fn post_empty<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.call::<(), T>(Method::POST, path, None).await
+    }
+
+    async fn delete_path(&self, path: &str) -> Result<()> {
+        self.call::<(), serde_json::Value>(Method::DELETE, path, None).await.map(|_| ())
+    }
+
+    /// Raw GET returning status and body (probes, metrics, JWKS).
+    pub async fn get_raw(&self, path: &str) -> Result<(u16, bytes::Bytes)> {
+        let (builder, url) = self.builder(Method::GET, path);
+        let response = self.send(builder, &url).await?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(|e| ClientError::Protocol { url, message: e.to_string() })?;
+        Ok((status, body))
+    }
+
+    // --- auth ---
+
+    pub async fn login(&self, tenant: &str, username: &str, password: &str) -> Result<TokenPair> {
+        self.post(
+            "/auth/login",
+            &LoginRequest { tenant: tenant.into(), username: username.into(), password: password.into() },
+        )
+        .await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair> {
+        self.post("/auth/refresh", &RefreshRequest { refresh_token: refresh_token.into() }).await
+    }
+
+    pub async fn logout(&self, refresh_token: &str) -> Result<serde_json::Value> {
+        self.post("/auth/logout", &LogoutRequest { refresh_token: refresh_token.into() }).await
+    }
+
+    pub async fn logout_all(&self) -> Result<RevokeResult> {
+        self.post_empty("/auth/logout-all").await
+    }
+
+    pub async fn client_credentials(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        scope: Option<&str>,
+    ) -> Result<AccessToken> {
+        let req = TokenRequest {
+            grant_type: "client_credentials".into(),
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            scope: scope.map(str::to_owned),
+        };
+        self.post("/auth/token", &req).await
+    }
+
+    pub async fn verify(&self, token: &str) -> Result<VerifyResponse> {
+        self.post("/auth/verify", &VerifyRequest { token: token.into() }).await
+    }
+
+    pub async fn issue_token(&self, req: &IssueTokenRequest) -> Result<AccessToken> {
+        self.post("/auth/tokens", req).await
+    }
+
+    pub async fn revoke(&self, req: &RevokeRequest) -> Result<RevokeResult> {
+        self.post("/auth/revoke", req).await
+    }
+
+    pub async fn keys(&self) -> Result<Vec<SigningKey>> {
+        self.get("/auth/keys").await
+    }
+
+    pub async fn rotate_keys(&self) -> Result<SigningKey> {
+        self.post_empty("/auth/keys/rotate").await
+    }
+
+    pub async fn whoami(&self) -> Result<Identity> {
+        self.get("/auth/whoami").await
+    }
+
+    pub async fn jwks(&self) -> Result<Jwks> {
+        let (status, body) = self.get_raw("/.well-known/jwks.json").await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| ClientError::Protocol { url: self.base.clone(), message: format!("HTTP {status}: {e}") })
+    }
+
+    // --- tenants ---
+
+    pub async fn create_tenant(&self, req: &CreateTenant) -> Result<Tenant> {
+        self.post("/tenants", req).await
+    }
+
+    pub async fn list_tenants(&self, page: Option<u64>, page_size: Option<u64>) -> Result<Page<Tenant>> {
+        self.get(&format!("/tenants?{}", page_query(page, page_size))).await
+    }
+
+    pub async fn get_tenant(&self, slug: &str) -> Result<Tenant> {
+        self.get(&format!("/tenants/{}", enc(slug))).await
+    }
+
+    pub async fn update_tenant(&self, slug: &str, req: &UpdateTenant) -> Result<Tenant> {
+        self.call(Method::PATCH, &format!("/tenants/{}", enc(slug)), Some(req)).await
+    }
+
+    pub async fn suspend_tenant(&self, slug: &str) -> Result<Tenant> {
+        self.post_empty(&format!("/tenants/{}/suspend", enc(slug))).await
+    }
+
+    pub async fn resume_tenant(&self, slug: &str) -> Result<Tenant> {
+        self.post_empty(&format!("/tenants/{}/resume", enc(slug))).await
+    }
+
+    pub async fn delete_tenant(&self, slug: &str, cascade: bool) -> Result<()> {
+        self.delete_path(&format!("/tenants/{}?cascade={cascade}", enc(slug))).await
+    }
+
+    // --- users ---
+
+    pub async fn create_user(&self, req: &CreateUser) -> Result<User> {
+        self.post("/users", req).await
+    }
+
+    pub async fn get_user(&self, user: &str) -> Result<User> {
+        self.get(&format!("/users/{}", enc(user))).await
+    }
+
+    pub async fn list_users(&self, query: &UserListQuery) -> Result<Page<User>> {
+        let mut parts = Vec::new();
+        for (k, v) in
+            [("status", &query.status), ("role", &query.role), ("search", &query.search), ("cursor", &query.cursor)]
+        {
+            if let Some(v) = v {
+                parts.push(format!("{k}={}", enc(v)));
+            }
+        }
+        for (k, v) in [("page", query.page), ("page_size", query.page_size), ("limit", query.limit)] {
+            if let Some(v) = v {
+                parts.push(format!("{k}={v}"));
+            }
+        }
+        self.get(&format!("/users?{}", parts.join("&"))).await
+    }
+
+    pub async fn update_user(&self, user: &str, req: &UpdateUser) -> Result<User> {
+        self.call(Method::PATCH, &format!("/users/{}", enc(user)), Some(req)).await
+    }
+
+    pub async fn delete_user(&self, user: &str, hard: bool) -> Result<()> {
+        self.delete_path(&format!("/users/{}?hard={hard}", enc(user))).await
+    }
+
+    pub async fn disable_user(&self, user: &str) -> Result<User> {
+        self.post_empty(&format!("/users/{}/disable", enc(user))).await
+    }
+
+    pub async fn enable_user(&self, user: &str) -> Result<User> {
+        self.post_empty(&format!("/users/{}/enable", enc(user))).await
+    }
+
+    pub async fn unlock_user(&self, user: &str) -> Result<User> {
+        self.post_empty(&format!("/users/{}/unlock", enc(user))).await
+    }
+
+    pub async fn set_password(&self, user: &str, password: &str) -> Result<User> {
+        self.post(&format!("/users/{}/password", enc(user)), &SetPassword { password: password.into() }).await
+    }
+
+    pub async fn grant_role(&self, user: &str, role: &str) -> Result<User> {
+        self.post(&format!("/users/{}/roles", enc(user)), &GrantRole { role: role.into() }).await
+    }
+
+    pub async fn revoke_role(&self, user: &str, role: &str) -> Result<User> {
+        self.call::<(), User>(Method::DELETE, &format!("/users/{}/roles/{}", enc(user), enc(role)), None).await
+    }
+
+    /// Stream an NDJSON body to `/users/import`.
+    pub async fn import_users(&self, body: impl Into<reqwest::Body>, dry_run: bool) -> Result<ImportReport> {
+        let (builder, url) = self.builder(Method::POST, &format!("/users/import?dry_run={dry_run}"));
+        let response = self.send(builder.header("content-type", "application/x-ndjson").body(body), &url).await?;
+        self.decode(response, &url).await
+    }
+
+    /// The NDJSON export as a byte stream.
+    pub async fn export_users(&self) -> Result<reqwest::Response> {
+        let (builder, url) = self.builder(Method::GET, "/users/export");
+        let response = self.send(builder, &url).await?;
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(self
+                .decode::<serde_json::Value>(response, &url)
+                .await
+                .err()
+                .unwrap_or(ClientError::Protocol { url, message: "export failed".into() }))
+        }
+    }
+
+    // --- roles and authz ---
+
+    pub async fn list_roles(&self) -> Result<Vec<Role>> {
+        self.get("/roles").await
+    }
+
+    pub async fn get_role(&self, name: &str) -> Result<Role> {
+        self.get(&format!("/roles/{}", enc(name))).await
+    }
+
+    pub async fn create_role(&self, req: &CreateRole) -> Result<Role> {
+        self.post("/roles", req).await
+    }
+
+    pub async fn update_role(&self, name: &str, req: &UpdateRole) -> Result<Role> {
+        self.call(Method::PATCH, &format!("/roles/{}", enc(name)), Some(req)).await
+    }
+
+    pub async fn delete_role(&self, name: &str) -> Result<()> {
+        self.delete_path(&format!("/roles/{}", enc(name))).await
+    }
+
+    pub async fn authz_check(&self, req: &AuthzCheck) -> Result<AuthzDecision> {
+        self.post("/authz/check", req).await
+    }
+
+    // --- service accounts ---
+
+    pub async fn create_service_account(&self, req: &CreateServiceAccount) -> Result<ServiceAccountCredentials> {
+        self.post("/service-accounts", req).await
+    }
+
+    pub async fn list_service_accounts(&self) -> Result<Vec<ServiceAccount>> {
+        self.get("/service-accounts").await
+    }
+
+    pub async fn delete_service_account(&self, name: &str) -> Result<()> {
+        self.delete_path(&format!("/service-accounts/{}", enc(name))).await
+    }
+
+    pub async fn rotate_service_account_secret(&self, name: &str) -> Result<ServiceAccountCredentials> {
+        self.post_empty(&format!("/service-accounts/{}/rotate-secret", enc(name))).await
+    }
+
+    // --- logs and health ---
+
+    pub async fn list_events(
+        &self,
+        event_type: Option<&str>,
+        aggregate_id: Option<&str>,
+        limit: Option<u64>,
+    ) -> Result<Page<Event>> {
+        let mut parts = Vec::new();
+        if let Some(t) = event_type {
+            parts.push(format!("type={}", enc(t)));
+        }
+        if let Some(a) = aggregate_id {
+            parts.push(format!("aggregate_id={}", enc(a)));
+        }
+        if let Some(l) = limit {
+            parts.push(format!("limit={l}"));
+        }
+        self.get(&format!("/events?{}", parts.join("&"))).await
+    }
+
+    pub async fn list_audit(&self, action: Option<&str>, limit: Option<u64>) -> Result<Page<AuditRecord>> {
+        let mut parts = Vec::new();
+        if let Some(a) = action {
+            parts.push(format!("action={}", enc(a)));
+        }
+        if let Some(l) = limit {
+            parts.push(format!("limit={l}"));
+        }
+        self.get(&format!("/audit?{}", parts.join("&"))).await
+    }
+
+    pub async fn health(&self) -> Result<HealthReport> {
+        self.get("/health").await
+    }
+}
+
+fn page_query(page: Option<u64>, page_size: Option<u64>) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = page {
+        parts.push(format!("page={p}"));
+    }
+    if let Some(s) = page_size {
+        parts.push(format!("page_size={s}"));
+    }
+    parts.join("&")
+}

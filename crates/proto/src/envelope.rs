@@ -20,9 +20,9 @@ pub struct Meta {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Envelope<T> {
     pub success: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<T>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ApiError>,
     pub meta: Meta,
 }

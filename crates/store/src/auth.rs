@@ -244,10 +244,11 @@ impl Store {
     }
 
     /// Revoke the session (family) a refresh token belongs to. Returns the user id.
-    pub async fn revoke_refresh_family(&self, ctx: &Ctx, token_hash: &str) -> Result<Option<String>> {
+    pub async fn revoke_refresh_family(&self, ctx: &Ctx, token_hash: &str, owner: &str) -> Result<Option<String>> {
         let mut tx = self.write.begin().await?;
-        let row = sqlx::query("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1")
+        let row = sqlx::query("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1 AND user_id = $2")
             .bind(token_hash)
+            .bind(owner)
             .fetch_optional(&mut *tx)
             .await?;
         let Some(row) = row else { return Ok(None) };
@@ -366,15 +367,13 @@ impl Store {
             .collect()
     }
 
+    /// `account` = (name, description, roles); `credentials` = (client id, secret hash).
     pub async fn create_service_account(
         &self,
         ctx: &Ctx,
         tenant: &str,
-        name: &str,
-        description: &str,
-        roles: &[String],
-        client_id: &str,
-        secret_hash: &str,
+        (name, description, roles): (&str, &str, &[String]),
+        (client_id, secret_hash): (&str, &str),
     ) -> Result<ServiceAccount> {
         plat_domain::validate_name("name", name)?;
         plat_domain::validate_text("description", description, 500)?;

@@ -58,11 +58,8 @@ async fn role_changed(
     conn: &mut AnyConnection,
     ctx: &Ctx,
     tenant: &str,
-    role: &Role,
-    id: &str,
-    version: i64,
-    event_type: &str,
-    action: &str,
+    (role, id, version): (&Role, &str, i64),
+    (event_type, action): (&str, &str),
 ) -> Result<()> {
     record_event(
         conn,
@@ -135,7 +132,7 @@ impl Store {
             builtin: false,
             tenant: Some(tenant.to_owned()),
         };
-        role_changed(&mut tx, ctx, tenant, &role, &id, 1, "role.created", "role.create").await?;
+        role_changed(&mut tx, ctx, tenant, (&role, &id, 1), ("role.created", "role.create")).await?;
         tx.commit().await?;
         Ok(role)
     }
@@ -209,7 +206,7 @@ impl Store {
             .bind(&id)
             .execute(&mut *tx)
             .await?;
-        role_changed(&mut tx, ctx, tenant, &role, &id, version, "role.updated", "role.update").await?;
+        role_changed(&mut tx, ctx, tenant, (&role, &id, version), ("role.updated", "role.update")).await?;
         tx.commit().await?;
         Ok(role)
     }
@@ -236,14 +233,23 @@ impl Store {
         .bind(name)
         .fetch_one(&mut *tx)
         .await?;
+        let accounts: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM service_accounts WHERE tenant_id = $1 AND roles LIKE $2")
+                .bind(&tenant_row.id)
+                .bind(format!("%\"{name}\"%"))
+                .fetch_one(&mut *tx)
+                .await?;
+        let holders = holders + accounts;
         if holders > 0 {
-            return Err(StoreError::Conflict(format!("role {name:?} is granted to {holders} users; revoke it first")));
+            return Err(StoreError::Conflict(format!(
+                "role {name:?} is held by {holders} users or service accounts; revoke it first"
+            )));
         }
         let role = role_from_row(&row, tenant)?;
         let id = get_str(&row, "id")?;
         sqlx::query("DELETE FROM roles WHERE id = $1").bind(&id).execute(&mut *tx).await?;
-        role_changed(&mut tx, ctx, tenant, &role, &id, get_i64(&row, "version")? + 1, "role.deleted", "role.delete")
-            .await?;
+        let version = get_i64(&row, "version")? + 1;
+        role_changed(&mut tx, ctx, tenant, (&role, &id, version), ("role.deleted", "role.delete")).await?;
         tx.commit().await?;
         Ok(())
     }

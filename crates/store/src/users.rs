@@ -691,7 +691,7 @@ impl Store {
             let mut sql = String::from(
                 "INSERT INTO users (id, tenant_id, username, username_key, email, email_key, status, password_hash, version, created_at, updated_at) VALUES ",
             );
-            push_placeholders(&mut sql, chunk.len(), 10);
+            push_placeholders(&mut sql, chunk.len(), 11);
             let mut query = sqlx::query(&sql);
             let mut profiles_sql =
                 String::from("INSERT INTO user_profiles (user_id, nickname, avatar_url, bio) VALUES ");
@@ -713,6 +713,7 @@ impl Store {
                     .bind("active")
                     .bind(new.password_hash.clone())
                     .bind(1i64)
+                    .bind(now)
                     .bind(now);
                 profiles = profiles
                     .bind(id.clone())

@@ -155,9 +155,15 @@ pub async fn logout(
     Json(req): Json<LogoutRequest>,
 ) -> ApiResult<Data<Done>> {
     let hash = state.auth.master.keyed_hash(&req.refresh_token);
-    // Only the owner (or someone allowed to revoke) may end a session.
-    if let Ok(Some(_)) = state.store.revoke_refresh_family(&principal.ctx(), &hash).await {}
-    Ok(Data(Done { done: true }))
+    // Only the session's owner may end it this way; others use /auth/revoke.
+    let owner = (principal.claims.typ == TokenType::User).then(|| principal.claims.sub.clone());
+    let Some(owner) = owner else {
+        return Err(ApiErr::new(ErrorCode::InvalidRequest, "logout is for user tokens"));
+    };
+    match state.store.revoke_refresh_family(&principal.ctx(), &hash, &owner).await? {
+        Some(_) => Ok(Data(Done { done: true })),
+        None => Err(ApiErr::new(ErrorCode::InvalidToken, "refresh token is unknown or not the caller's")),
+    }
 }
 
 pub async fn logout_all(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<RevokeResult>> {
@@ -231,7 +237,11 @@ pub async fn client_credentials(
     }))
 }
 
-pub async fn verify(State(state): State<AppState>, Json(req): Json<VerifyRequest>) -> ApiResult<Data<VerifyResponse>> {
+pub async fn verify(
+    State(state): State<AppState>,
+    _caller: Principal,
+    Json(req): Json<VerifyRequest>,
+) -> ApiResult<Data<VerifyResponse>> {
     Ok(Data(match check_token(&state, &req.token, None).await {
         Ok((claims, _, _)) => VerifyResponse { active: true, claims: Some(claims), reason: None },
         Err(inactive) if inactive.code == ErrorCode::ServiceUnavailable => return Err(inactive.into()),
@@ -322,11 +332,11 @@ pub async fn revoke(
     match (&req.token, &req.jti, &req.user) {
         (Some(token), None, None) => {
             // Revoking needs a genuine token of this platform, expired or not.
-            let claims = state.auth.keys.verify(token, None).or_else(|e| match e {
+            let claims = state.auth.keys.verify(token, None).map_err(|e| match e {
                 crate::auth::keys::TokenError::Expired => {
-                    Err(ApiErr::new(ErrorCode::InvalidRequest, "the token has expired already"))
+                    ApiErr::new(ErrorCode::InvalidRequest, "the token has expired already")
                 }
-                crate::auth::keys::TokenError::Invalid(why) => Err(ApiErr::new(ErrorCode::InvalidToken, why)),
+                crate::auth::keys::TokenError::Invalid(why) => ApiErr::new(ErrorCode::InvalidToken, why),
             })?;
             if claims.tenant != tenant && !principal.is_platform_admin() {
                 return Err(ApiErr::new(ErrorCode::InvalidToken, "the token is not of this tenant"));
@@ -336,6 +346,8 @@ pub async fn revoke(
             Ok(Data(RevokeResult { revoked: u64::from(fresh) }))
         }
         (None, Some(jti), None) => {
+            // A bare jti names no tenant, so only the platform may revoke by it.
+            principal.require("tokens:revoke", Scope::Platform)?;
             let max_exp = plat_store::now_ms() + state.auth.max_issued_ttl.as_millis() as i64;
             let fresh = state.store.revoke_jti(&ctx, jti, max_exp, Some(&tenant)).await?;
             state.auth.revoked.insert(jti.clone(), max_exp);

@@ -43,7 +43,7 @@ routes! {
     "POST" "/auth/logout" "token" LogoutRequest _ "Revoke one session (refresh-token family)";
     "POST" "/auth/logout-all" "token" _ RevokeResult "Revoke every session of the caller";
     "POST" "/auth/token" "-" TokenRequest AccessToken "Client-credentials grant for service accounts";
-    "POST" "/auth/verify" "-" VerifyRequest VerifyResponse "Introspect a token: active, claims, or why not";
+    "POST" "/auth/verify" "token" VerifyRequest VerifyResponse "Introspect a token: active, claims, or why not";
     "POST" "/auth/tokens" "tokens:issue" IssueTokenRequest AccessToken "Issue a token for a user or service account (audited)";
     "POST" "/auth/revoke" "tokens:revoke" RevokeRequest RevokeResult "Revoke a token, a jti, or every session of a user";
     "GET" "/auth/keys" "keys:read (platform)" _ SigningKeyList "Signing keys (public parts)";

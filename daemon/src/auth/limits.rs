@@ -88,7 +88,7 @@ mod tests {
         for _ in 0..3 {
             limiter.record_failure(ip);
         }
-        assert!(limiter.blocked(ip).is_some_and(|s| s >= 1 && s <= 60));
+        assert!(limiter.blocked(ip).is_some_and(|s| (1..=60).contains(&s)));
         assert!(limiter.blocked("127.0.0.2".parse().expect("ip")).is_none());
     }
 }

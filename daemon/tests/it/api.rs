@@ -1,0 +1,424 @@
+//! Behaviour of the API endpoints: tenants, users, roles, import, errors.
+
+use plat_client::{Client, ClientError};
+use plat_proto::*;
+
+use crate::both;
+
+pub fn code<T: std::fmt::Debug>(result: Result<T, ClientError>) -> ErrorCode {
+    match result {
+        Err(ClientError::Api { error, .. }) => error.code,
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+pub fn new_user(name: &str) -> CreateUser {
+    CreateUser {
+        username: name.into(),
+        email: format!("{name}@example.test"),
+        password: Some(format!("{name}-password")),
+        ..CreateUser::default()
+    }
+}
+
+pub async fn tenant(admin: &Client, slug: &str, max_users: Option<u64>) -> Client {
+    admin
+        .create_tenant(&CreateTenant { slug: slug.into(), name: None, quotas: Some(Quotas { max_users }) })
+        .await
+        .expect("create tenant");
+    admin.clone().with_tenant(slug)
+}
+
+both!(user_lifecycle_writes_events_and_versions, &[], |p| {
+    let acme = tenant(&p.admin, "acme", None).await;
+    let mut req = new_user("alice");
+    req.profile = Some(ProfilePatch { nickname: Some("Alice".into()), ..ProfilePatch::default() });
+    let alice = acme.create_user(&req).await.expect("create");
+    assert_eq!(alice.version, 1);
+    assert_eq!(alice.roles, vec!["member"]);
+    assert_eq!(alice.profile.nickname, "Alice");
+    assert_eq!(alice.stats.login_count, 0);
+    let by_name = acme.get_user("ALICE").await.expect("case-insensitive get");
+    assert_eq!(by_name.id, alice.id);
+    let updated = acme
+        .update_user(
+            "alice",
+            &UpdateUser { email: None, profile: Some(ProfilePatch { bio: Some("hi".into()), ..Default::default() }) },
+        )
+        .await
+        .expect("update");
+    assert_eq!(updated.version, 2);
+    let disabled = acme.disable_user("alice").await.expect("disable");
+    assert_eq!((disabled.status.as_str(), disabled.version), ("disabled", 3));
+    acme.enable_user(&alice.id).await.expect("enable");
+    let granted = acme.grant_role("alice", "viewer").await.expect("grant");
+    assert_eq!(granted.roles, vec!["member", "viewer"]);
+    let revoked = acme.revoke_role("alice", "viewer").await.expect("revoke");
+    assert_eq!(revoked.version, 6);
+    let events = acme.list_events(Some("user.*"), Some(&alice.id), Some(50)).await.expect("events");
+    let types: Vec<&str> = events.items.iter().rev().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "user.created",
+            "user.updated",
+            "user.status_changed",
+            "user.status_changed",
+            "user.roles_changed",
+            "user.roles_changed"
+        ]
+    );
+    let versions: Vec<u64> = events.items.iter().rev().map(|e| e.aggregate.version).collect();
+    assert_eq!(versions, [1, 2, 3, 4, 5, 6]);
+    // Snapshots never carry secrets.
+    for e in &events.items {
+        let text = serde_json::to_string(&e.data).expect("json");
+        assert!(!text.contains("argon2") && !text.contains("password"), "{text}");
+    }
+    let audit = acme.list_audit(Some("user.*"), Some(50)).await.expect("audit");
+    assert!(audit.items.iter().any(|a| a.action == "user.create" && a.actor == "admin@system"));
+    // Soft delete hides the user but keeps its name; hard delete frees it.
+    acme.delete_user("alice", false).await.expect("soft delete");
+    assert_eq!(code(acme.get_user("alice").await), ErrorCode::UserNotFound);
+    assert_eq!(code(acme.create_user(&new_user("alice")).await), ErrorCode::UserAlreadyExists);
+    acme.delete_user("alice", true).await.expect("hard delete");
+    acme.create_user(&new_user("alice")).await.expect("name is free again");
+});
+
+both!(usernames_are_unique_after_nfkc_and_case_folding, &[], |p| {
+    let acme = tenant(&p.admin, "acme", None).await;
+    acme.create_user(&new_user("Alice")).await.expect("create");
+    let mut dup = new_user("ＡＬＩＣＥ");
+    dup.email = "other@example.test".into();
+    assert_eq!(code(acme.create_user(&dup).await), ErrorCode::UserAlreadyExists);
+    let mut dup_email = new_user("bob");
+    dup_email.email = "ALICE@EXAMPLE.TEST".into();
+    assert_eq!(code(acme.create_user(&dup_email).await), ErrorCode::UserAlreadyExists);
+    // Another tenant may reuse both.
+    let globex = tenant(&p.admin, "globex", None).await;
+    globex.create_user(&new_user("alice")).await.expect("other tenant");
+});
+
+both!(quota_race_admits_exactly_the_free_places, &[], |p| {
+    let acme = tenant(&p.admin, "acme", Some(3)).await;
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let c = acme.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut u = new_user(&format!("racer{i}"));
+            u.password = None;
+            c.create_user(&u).await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.expect("join") {
+            Ok(_) => ok += 1,
+            Err(e) => assert_eq!(e.code(), Some(ErrorCode::TenantQuotaExceeded), "{e}"),
+        }
+    }
+    assert_eq!(ok, 3);
+    let t = p.admin.get_tenant("acme").await.expect("tenant");
+    assert_eq!(t.usage.users, 3);
+});
+
+both!(tenant_lifecycle, &[], |p| {
+    let acme = tenant(&p.admin, "acme", Some(10)).await;
+    assert_eq!(
+        code(p.admin.create_tenant(&CreateTenant { slug: "acme".into(), name: None, quotas: None }).await),
+        ErrorCode::TenantAlreadyExists
+    );
+    assert_eq!(
+        code(p.admin.create_tenant(&CreateTenant { slug: "Bad_Slug".into(), name: None, quotas: None }).await),
+        ErrorCode::ValidationError
+    );
+    acme.create_user(&new_user("alice")).await.expect("user");
+    let renamed = p
+        .admin
+        .update_tenant("acme", &UpdateTenant { name: Some("Acme Inc".into()), quotas: None })
+        .await
+        .expect("rename");
+    assert_eq!(renamed.name, "Acme Inc");
+    assert_eq!(renamed.quotas.max_users, Some(10));
+    let suspended = p.admin.suspend_tenant("acme").await.expect("suspend");
+    assert_eq!(suspended.status, "suspended");
+    assert_eq!(code(p.client.login("acme", "alice", "alice-password").await), ErrorCode::TenantSuspended);
+    p.admin.resume_tenant("acme").await.expect("resume");
+    p.client.login("acme", "alice", "alice-password").await.expect("login after resume");
+    assert_eq!(code(p.admin.delete_tenant("acme", false).await), ErrorCode::Conflict);
+    p.admin.delete_tenant("acme", true).await.expect("cascade");
+    assert_eq!(code(p.admin.get_tenant("acme").await), ErrorCode::TenantNotFound);
+    let list = p.admin.list_tenants(None, None).await.expect("list");
+    assert_eq!(list.items.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(), ["system"]);
+});
+
+both!(roles_and_authz, &[], |p| {
+    let acme = tenant(&p.admin, "acme", None).await;
+    let role = acme
+        .create_role(&CreateRole {
+            name: "auditor".into(),
+            description: None,
+            permissions: vec!["audit:read".into(), "events:*".into()],
+        })
+        .await
+        .expect("role");
+    assert!(!role.builtin);
+    assert_eq!(
+        code(acme.create_role(&CreateRole { name: "auditor".into(), description: None, permissions: vec![] }).await),
+        ErrorCode::RoleAlreadyExists
+    );
+    assert_eq!(
+        code(acme.create_role(&CreateRole { name: "member".into(), description: None, permissions: vec![] }).await),
+        ErrorCode::RoleAlreadyExists
+    );
+    assert_eq!(
+        code(
+            acme.create_role(&CreateRole { name: "x".into(), description: None, permissions: vec!["nocolon".into()] })
+                .await
+        ),
+        ErrorCode::ValidationError
+    );
+    acme.create_user(&new_user("carol")).await.expect("user");
+    acme.grant_role("carol", "auditor").await.expect("grant");
+    assert_eq!(code(acme.grant_role("carol", "ghost").await), ErrorCode::RoleNotFound);
+    let check =
+        |perm: &str| AuthzCheck { user: Some("carol".into()), service: None, permission: perm.into(), tenant: None };
+    assert!(acme.authz_check(&check("events:read")).await.expect("check").allowed);
+    assert!(acme.authz_check(&check("audit:read")).await.expect("check").allowed);
+    assert!(!acme.authz_check(&check("users:delete")).await.expect("check").allowed);
+    let updated = acme
+        .update_role("auditor", &UpdateRole { add_permissions: vec!["users:delete".into()], ..Default::default() })
+        .await
+        .expect("update role");
+    assert!(updated.permissions.contains(&"users:delete".to_owned()));
+    assert!(acme.authz_check(&check("users:delete")).await.expect("check").allowed);
+    // Carol herself sees the effect at once.
+    let carol = p.login("acme", "carol", "carol-password").await;
+    assert!(carol.whoami().await.expect("whoami").permissions.contains(&"users:delete".to_owned()));
+    assert!(
+        carol
+            .authz_check(&AuthzCheck { permission: "users:delete".into(), ..Default::default() })
+            .await
+            .expect("self")
+            .allowed
+    );
+    assert_eq!(code(acme.delete_role("auditor").await), ErrorCode::Conflict);
+    acme.revoke_role("carol", "auditor").await.expect("revoke");
+    acme.delete_role("auditor").await.expect("delete role");
+    assert_eq!(code(acme.get_role("auditor").await), ErrorCode::RoleNotFound);
+    assert_eq!(code(acme.update_role("member", &UpdateRole::default()).await), ErrorCode::Conflict);
+    let roles = acme.list_roles().await.expect("roles");
+    assert_eq!(roles.iter().filter(|r| r.builtin).count(), 4);
+});
+
+both!(import_reports_bad_lines_and_keeps_the_rest, &[], |p| {
+    let acme = tenant(&p.admin, "acme", None).await;
+    acme.create_user(&new_user("existing")).await.expect("user");
+    let bcrypt_hash = bcrypt::hash("legacy-password", 4).expect("bcrypt");
+    let body = [
+        r#"{"username":"u1","email":"u1@example.test","password":"password-one"}"#.to_owned(),
+        r#"{"username":"u2","email":"u2@example.test" BROKEN"#.to_owned(),
+        r#"{"username":"u3","email":"not-an-email"}"#.to_owned(),
+        String::new(),
+        r#"{"username":"existing","email":"e2@example.test"}"#.to_owned(),
+        format!(r#"{{"username":"legacy","email":"legacy@example.test","password_hash":"{bcrypt_hash}"}}"#),
+        r#"{"username":"u1","email":"u1b@example.test"}"#.to_owned(),
+        r#"{"username":"u7","email":"u7@example.test","shoe_size":44}"#.to_owned(),
+        r#"{"username":"u8","email":"u8@example.test","roles":["ghost"]}"#.to_owned(),
+        r#"{"username":"u9","email":"u9@example.test","roles":["viewer"],"profile":{"nickname":"Nine"}}"#.to_owned(),
+    ]
+    .join("\n");
+    let dry = acme.import_users(body.clone(), true).await.expect("dry run");
+    assert!(dry.dry_run);
+    assert_eq!(acme.list_users(&UserListQuery::default()).await.expect("list").total, 1, "dry run writes nothing");
+    let report = acme.import_users(body, false).await.expect("import");
+    assert_eq!((report.total, report.created, report.failed), (9, 3, 6), "{report:#?}");
+    assert_eq!(dry.errors, report.errors);
+    let lines: Vec<(u64, ErrorCode)> = report.errors.iter().map(|e| (e.line, e.code)).collect();
+    assert_eq!(
+        lines,
+        [
+            (2, ErrorCode::InvalidRequest),
+            (3, ErrorCode::ValidationError),
+            (5, ErrorCode::UserAlreadyExists),
+            (7, ErrorCode::UserAlreadyExists),
+            (8, ErrorCode::ValidationError),
+            (9, ErrorCode::RoleNotFound),
+        ]
+    );
+    assert_eq!(report.errors[4].field.as_deref(), Some("shoe_size"));
+    let nine = acme.get_user("u9").await.expect("u9");
+    assert_eq!((nine.roles, nine.profile.nickname.as_str(), nine.version), (vec!["viewer".to_owned()], "Nine", 1));
+    // Imported users get their user.created event like any other.
+    assert_eq!(acme.list_events(Some("user.created"), Some(&nine.id), None).await.expect("events").total, 1);
+    // Plain and bcrypt passwords both log in; bcrypt is re-hashed to argon2id.
+    p.client.login("acme", "u1", "password-one").await.expect("plain");
+    p.client.login("acme", "legacy", "legacy-password").await.expect("bcrypt");
+    p.client.login("acme", "legacy", "legacy-password").await.expect("after rehash");
+    // Export streams every live user.
+    let export = acme.export_users().await.expect("export").text().await.expect("text");
+    let names: Vec<String> =
+        export.lines().map(|l| serde_json::from_str::<User>(l).expect("user line").username).collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+});
+
+both!(errors_speak_the_contract, &[], |p| {
+    let acme = tenant(&p.admin, "acme", None).await;
+    // Unknown field, named.
+    let raw = reqwest::Client::new();
+    let response = raw
+        .post(format!("{}/api/v1/users", p.base))
+        .bearer_auth(p.admin.token().expect("token"))
+        .header("X-Tenant-ID", "acme")
+        .json(&serde_json::json!({"username": "x", "email": "x@example.test", "nickname": "oops"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 422);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "VALIDATION_ERROR");
+    assert_eq!(body["error"]["field"], "nickname");
+    assert!(body["meta"]["request_id"].as_str().expect("request id").starts_with("req_"));
+    // Malformed JSON.
+    let response = raw
+        .post(format!("{}/api/v1/tenants", p.base))
+        .bearer_auth(p.admin.token().expect("token"))
+        .body("{not json")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 400);
+    // Too large.
+    let huge = "x".repeat(1_100_000);
+    let response = raw
+        .post(format!("{}/api/v1/tenants", p.base))
+        .bearer_auth(p.admin.token().expect("token"))
+        .json(&serde_json::json!({"slug": "big", "name": huge}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 413);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "PAYLOAD_TOO_LARGE");
+    // Request ids are echoed.
+    let response = raw
+        .get(format!("{}/api/v1/auth/whoami", p.base))
+        .header("X-Request-ID", "req-from-client")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["x-request-id"], "req-from-client");
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "UNAUTHORIZED");
+    assert_eq!(body["meta"]["request_id"], "req-from-client");
+    // Unknown endpoint and unknown query parameter.
+    assert_eq!(raw.get(format!("{}/api/v1/nothing", p.base)).send().await.expect("send").status(), 404);
+    let q = raw
+        .get(format!("{}/api/v1/users?colour=red", p.base))
+        .bearer_auth(p.admin.token().expect("t"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(q.status(), 422);
+    assert_eq!(
+        code(acme.list_users(&UserListQuery { page_size: Some(501), ..Default::default() }).await),
+        ErrorCode::ValidationError
+    );
+    assert_eq!(code(acme.get_user("nobody").await), ErrorCode::UserNotFound);
+    assert_eq!(
+        code(
+            acme.create_user(&CreateUser {
+                username: "bad name".into(),
+                email: "b@example.test".into(),
+                ..Default::default()
+            })
+            .await
+        ),
+        ErrorCode::ValidationError
+    );
+    let mut weak = new_user("weak");
+    weak.password = Some("short".into());
+    assert_eq!(code(acme.create_user(&weak).await), ErrorCode::ValidationError);
+});
+
+both!(paging_by_page_and_by_cursor, &[], |p| {
+    let acme = tenant(&p.admin, "acme", None).await;
+    let lines: Vec<String> =
+        (0..25).map(|i| format!(r#"{{"username":"user{i:02}","email":"user{i:02}@example.test"}}"#)).collect();
+    acme.import_users(lines.join("\n"), false).await.expect("import");
+    let page2 = acme
+        .list_users(&UserListQuery { page: Some(2), page_size: Some(10), ..Default::default() })
+        .await
+        .expect("page");
+    assert_eq!((page2.total, page2.total_pages, page2.items.len()), (25, 3, 10));
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = acme
+            .list_users(&UserListQuery { limit: Some(7), cursor: cursor.clone(), ..Default::default() })
+            .await
+            .expect("cursor page");
+        seen.extend(page.items.into_iter().map(|u| u.username));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 25);
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 25);
+    let found =
+        acme.list_users(&UserListQuery { search: Some("USER1".into()), ..Default::default() }).await.expect("search");
+    assert_eq!(found.total, 10);
+});
+
+both!(health_metrics_and_probes, &[], |p| {
+    let report = p.admin.health().await.expect("health");
+    assert_eq!(report.status, HealthStatus::Healthy);
+    assert_eq!(report.components[0].name, "database");
+    assert!(report.counts.contains_key("users"));
+    let (status, body) = p.client.get_raw("/healthz").await.expect("healthz");
+    assert_eq!((status, &body[..]), (200, &b"ok\n"[..]));
+    assert_eq!(p.client.get_raw("/readyz").await.expect("readyz").0, 200);
+    let (_, metrics) = p.client.get_raw("/metrics").await.expect("metrics");
+    let text = String::from_utf8_lossy(&metrics);
+    assert!(text.contains("plat_http_requests_total"), "{text}");
+    assert!(text.contains("route=\"/api/v1/auth/login\""), "{text}");
+});
+
+#[test]
+fn openapi_document_is_committed_and_fresh() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
+    let fresh = platd::openapi::document_json();
+    if std::env::var("UPDATE_EXPECT").is_ok() {
+        std::fs::write(&path, &fresh).expect("write");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(committed == fresh, "docs/openapi.json is stale: run UPDATE_EXPECT=1 cargo test -p platd openapi");
+}
+
+both!(every_documented_route_is_served, &[], |p| {
+    let raw = reqwest::Client::new();
+    for route in platd::api::ROUTES {
+        let path = route
+            .path
+            .replace("{slug}", "system")
+            .replace("{user}", "admin")
+            .replace("{name}", "x")
+            .replace("{role}", "x");
+        let method = reqwest::Method::from_bytes(route.method.as_bytes()).expect("method");
+        let response = raw.request(method, format!("{}/api/v1{path}", p.base)).send().await.expect("send");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert!(
+            !text.contains("no such endpoint") && status != 405,
+            "{} {} is not routed: {status} {text}",
+            route.method,
+            route.path
+        );
+    }
+});

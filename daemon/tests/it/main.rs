@@ -1,0 +1,7 @@
+//! platd's integration tests: a real server on a loopback port, driven through
+//! `plat-client`, against SQLite and (when `PLAT_TEST_DATABASE_URL` is set)
+//! PostgreSQL. Each test gets its own database.
+
+mod api;
+mod harness;
+mod security;
