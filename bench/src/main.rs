@@ -1,1 +1,545 @@
-fn main() {}
+//! plat-bench: starts its own `platd` on a temp database, drives it over
+//! loopback, and prints each figure beside the limit it is compared to,
+//! measured in the same run on the same machine, and their ratio.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::{Parser, ValueEnum};
+use plat_client::Client;
+use plat_proto::*;
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Scenario {
+    /// Client-credentials tokens/s and /auth/verify calls/s at 1, 8, 64 clients; local JWKS verification/s.
+    Tokens,
+    /// Password logins/s against the raw argon2id bound.
+    Login,
+    /// Users created one by one and by import; GET-user latency at 1000 req/s.
+    Users,
+    /// platd's resident memory idle and after 100k users.
+    Rss,
+    /// Every scenario above.
+    All,
+}
+
+#[derive(Parser)]
+#[command(name = "plat-bench", about = "plat's benchmark tool")]
+struct Args {
+    scenario: Scenario,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Run platd on this database server instead of a temp SQLite file
+    /// (postgres://...; a fresh database is created and dropped).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Seconds per measurement.
+    #[arg(long, default_value_t = 3)]
+    seconds: u64,
+    /// The platd binary (default: next to this one, built if missing).
+    #[arg(long)]
+    platd: Option<PathBuf>,
+}
+
+#[derive(Serialize, Clone)]
+struct Figure {
+    scenario: &'static str,
+    name: String,
+    value: f64,
+    unit: &'static str,
+    limit_name: String,
+    limit: f64,
+    ratio: f64,
+    goal: String,
+}
+
+struct Report {
+    json: bool,
+    figures: Vec<Figure>,
+}
+
+impl Report {
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        scenario: &'static str,
+        name: String,
+        value: f64,
+        unit: &'static str,
+        limit_name: String,
+        limit: f64,
+        goal: &str,
+    ) {
+        let ratio = if limit > 0.0 { value / limit } else { 0.0 };
+        if !self.json {
+            println!(
+                "{scenario:<7} {name:<40} {value:>12.1} {unit:<6} limit {limit_name:<34} {limit:>12.1}  ratio {ratio:>6.3}  goal {goal}"
+            );
+        }
+        self.figures.push(Figure { scenario, name, value, unit, limit_name, limit, ratio, goal: goal.to_owned() });
+    }
+}
+
+/// A platd process on a temp database.
+struct Platd {
+    child: Child,
+    base: String,
+    admin: Client,
+    _dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl Drop for Platd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn platd_binary(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = explicit {
+        return Ok(p.to_owned());
+    }
+    let exe = std::env::current_exe()?;
+    let sibling = exe.with_file_name("platd");
+    if !sibling.exists() {
+        eprintln!("building platd next to plat-bench ...");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let release = exe.parent().is_some_and(|d| d.ends_with("release"));
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "-p", "platd", "--bin", "platd"]);
+        if release {
+            cmd.arg("--release");
+        }
+        if !cmd.status()?.success() || !sibling.exists() {
+            bail!("cannot build platd; build it with: cargo build --release -p platd");
+        }
+    }
+    Ok(sibling)
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+const ADMIN_PASSWORD: &str = "bench-admin-password";
+
+async fn start_platd(binary: &Path, database_url: Option<&str>, extra_env: &[(&str, &str)]) -> anyhow::Result<Platd> {
+    let dir = tempfile::tempdir()?;
+    let mut pg = None;
+    let url = match database_url {
+        None => format!("sqlite://{}?mode=rwc", dir.path().join("plat.db").display()),
+        Some(server) => {
+            let name = format!("plat_bench_{}", std::process::id());
+            let _ = drop_pg(server, &name).await;
+            let url = create_pg(server, &name).await?;
+            pg = Some((server.to_owned(), name));
+            url
+        }
+    };
+    let port = free_port()?;
+    let env = |cmd: &mut Command| {
+        cmd.current_dir(dir.path())
+            .env("PLATD_DATA_DIR", dir.path())
+            .env("PLATD_DATABASE_URL", &url)
+            .env("PLATD_LOG__LEVEL", "warn");
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+    };
+    let mut boot = Command::new(binary);
+    boot.args(["bootstrap", "--admin", "admin", "--password-stdin"]).stdin(Stdio::piped()).stderr(Stdio::null());
+    env(&mut boot);
+    let mut child = boot.spawn().context("cannot start platd bootstrap")?;
+    std::io::Write::write_all(child.stdin.as_mut().context("stdin")?, ADMIN_PASSWORD.as_bytes())?;
+    drop(child.stdin.take());
+    if !child.wait()?.success() {
+        bail!("platd bootstrap failed");
+    }
+    let mut serve = Command::new(binary);
+    serve.args(["serve", "--listen", &format!("127.0.0.1:{port}")]).stdout(Stdio::null()).stderr(Stdio::null());
+    env(&mut serve);
+    let child = serve.spawn().context("cannot start platd serve")?;
+    let base = format!("http://127.0.0.1:{port}");
+    let client = Client::new(&base)?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok((200, _)) = client.get_raw("/healthz").await {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("platd did not become healthy");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let pair = client.login("system", "admin", ADMIN_PASSWORD).await?;
+    Ok(Platd { child, base, admin: client.with_token(pair.access_token), _dir: dir, pg })
+}
+
+async fn create_pg(server: &str, name: &str) -> anyhow::Result<String> {
+    let status = Command::new("psql").args([server, "-qc", &format!("CREATE DATABASE {name}")]).status();
+    match status {
+        Ok(s) if s.success() => {}
+        _ => bail!("cannot create database {name} on {server} (psql)"),
+    }
+    let prefix =
+        server.split('?').next().unwrap_or(server).rsplit_once('/').map(|(p, _)| p.to_owned()).unwrap_or_default();
+    Ok(format!("{prefix}/{name}"))
+}
+
+async fn drop_pg(server: &str, name: &str) -> anyhow::Result<()> {
+    Command::new("psql")
+        .args([server, "-qc", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")])
+        .stderr(Stdio::null())
+        .status()?;
+    Ok(())
+}
+
+/// Run `op` from `concurrency` tasks for `seconds`; successful operations per second.
+async fn rate<F, Fut>(concurrency: usize, seconds: u64, op: F) -> f64
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let op = Arc::new(op);
+    let done = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    let started = Instant::now();
+    for _ in 0..concurrency {
+        let (op, done, stop) = (op.clone(), done.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                if op().await {
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        let _ = t.await;
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+fn rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+async fn tokens(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()> {
+    let sa = p
+        .admin
+        .create_service_account(&CreateServiceAccount {
+            name: "bench".into(),
+            description: None,
+            roles: vec!["viewer".into()],
+        })
+        .await?;
+    let caller = Client::new(&p.base)?;
+    let grant = caller.client_credentials(&sa.account.client_id, &sa.client_secret, None).await?;
+    let service = caller.clone().with_token(grant.access_token.clone());
+    for concurrency in [1usize, 8, 64] {
+        let http = reqwest::Client::new();
+        let url = format!("{}/healthz", p.base);
+        let healthz = rate(concurrency, seconds, move || {
+            let (http, url) = (http.clone(), url.clone());
+            async move { http.get(&url).send().await.is_ok_and(|r| r.status().is_success()) }
+        })
+        .await;
+        let (c, id, secret) = (caller.clone(), sa.account.client_id.clone(), sa.client_secret.clone());
+        let grants = rate(concurrency, seconds, move || {
+            let (c, id, secret) = (c.clone(), id.clone(), secret.clone());
+            async move { c.client_credentials(&id, &secret, None).await.is_ok() }
+        })
+        .await;
+        let (s, token) = (service.clone(), grant.access_token.clone());
+        let verifies = rate(concurrency, seconds, move || {
+            let (s, token) = (s.clone(), token.clone());
+            async move { s.verify(&token).await.is_ok_and(|v| v.active) }
+        })
+        .await;
+        let limit = format!("/healthz c={concurrency}");
+        report.add(
+            "tokens",
+            format!("client_credentials c={concurrency}"),
+            grants,
+            "/s",
+            limit.clone(),
+            healthz,
+            ">= 0.30",
+        );
+        report.add("tokens", format!("/auth/verify c={concurrency}"), verifies, "/s", limit, healthz, ">= 0.30");
+    }
+    // Local verification against the published JWKS, on one core.
+    let jwks = caller.jwks().await?;
+    let key = jsonwebtoken::DecodingKey::from_ed_components(&jwks.keys[0].x)?;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.set_audience(&["plat"]);
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        for _ in 0..100 {
+            if jsonwebtoken::decode::<Claims>(&grant.access_token, &key, &validation).is_ok() {
+                n += 1;
+            }
+        }
+    }
+    let local = n as f64 / started.elapsed().as_secs_f64();
+    report.add(
+        "tokens",
+        "local JWKS verification (1 core)".into(),
+        local,
+        "/s",
+        "EdDSA verify bound (same)".into(),
+        local,
+        "informational",
+    );
+    Ok(())
+}
+
+async fn login(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()> {
+    p.admin
+        .create_user(&CreateUser {
+            username: "runner".into(),
+            email: "runner@bench.test".into(),
+            password: Some("runner-password".into()),
+            ..Default::default()
+        })
+        .await?;
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let c = Client::new(&p.base)?;
+    let logins = rate(cores * 2, seconds, move || {
+        let c = c.clone();
+        async move { c.login("system", "runner", "runner-password").await.is_ok() }
+    })
+    .await;
+    // The bound: argon2id with the same (default OWASP) parameters on every core.
+    let params = argon2::Params::new(19456, 2, 1, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..cores)
+        .map(|_| {
+            let (stop, done, params) = (stop.clone(), done.clone(), params.clone());
+            std::thread::spawn(move || {
+                use argon2::PasswordHasher;
+                let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+                let salt = argon2::password_hash::SaltString::encode_b64(b"bench-salt-16byt").expect("salt");
+                while !stop.load(Ordering::Relaxed) {
+                    if argon.hash_password(b"runner-password", &salt).is_ok() {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        let _ = t.join();
+    }
+    let bound = done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+    report.add(
+        "login",
+        format!("password logins c={}", cores * 2),
+        logins,
+        "/s",
+        format!("argon2id hashes, {cores} threads"),
+        bound,
+        ">= 0.80",
+    );
+    Ok(())
+}
+
+/// An argon2id hash to import with (importing pre-hashed users costs no hashing).
+const PREHASHED: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2gtc2FsdC0xNmJ5dA$6mG3p8Vq1xT8m3J3q0z4cQ6c1n2HqkqgEo7XG7b0r2Q";
+
+async fn import(p: &Platd, tenant: &str, from: usize, count: usize) -> anyhow::Result<Duration> {
+    let client = p.admin.clone().with_tenant(tenant);
+    let mut body = String::with_capacity(count * 120);
+    for i in from..from + count {
+        body.push_str(&format!(r#"{{"username":"u{i}","email":"u{i}@bench.test","password_hash":"{PREHASHED}"}}"#));
+        body.push('\n');
+    }
+    let started = Instant::now();
+    let report = client.import_users(body, false).await?;
+    if report.failed > 0 {
+        bail!("import rejected {} lines: {:?}", report.failed, report.errors.first());
+    }
+    Ok(started.elapsed())
+}
+
+async fn users(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()> {
+    p.admin.create_tenant(&CreateTenant { slug: "bench".into(), name: None, quotas: None }).await?;
+    let client = p.admin.clone().with_tenant("bench");
+    let counter = Arc::new(AtomicU64::new(0));
+    let (c, n) = (client.clone(), counter.clone());
+    let created = rate(8, seconds, move || {
+        let (c, n) = (c.clone(), n.clone());
+        async move {
+            let i = n.fetch_add(1, Ordering::Relaxed);
+            c.create_user(&CreateUser {
+                username: format!("one{i}"),
+                email: format!("one{i}@bench.test"),
+                ..Default::default()
+            })
+            .await
+            .is_ok()
+        }
+    })
+    .await;
+    report.add(
+        "users",
+        "created one by one (c=8, no password)".into(),
+        created,
+        "/s",
+        "goal".into(),
+        1000.0,
+        "informational",
+    );
+    let count = 20_000;
+    let took = import(p, "bench", 0, count).await?;
+    let per_sec = count as f64 / took.as_secs_f64();
+    report.add(
+        "users",
+        format!("imported pre-hashed ({count})"),
+        per_sec,
+        "/s",
+        "goal 10,000/s".into(),
+        10_000.0,
+        ">= 1.0",
+    );
+    // GET-user latency under an open-loop 1000 req/s.
+    let target = "u123".to_owned();
+    let mut latencies = Vec::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let started = Instant::now();
+    let mut sent = 0u64;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        tick.tick().await;
+        let (c, t, tx) = (client.clone(), target.clone(), tx.clone());
+        sent += 1;
+        tokio::spawn(async move {
+            let s = Instant::now();
+            let ok = c.get_user(&t).await.is_ok();
+            let _ = tx.send((ok, s.elapsed()));
+        });
+    }
+    drop(tx);
+    let mut failed = 0;
+    while let Some((ok, d)) = rx.recv().await {
+        if ok {
+            latencies.push(d);
+        } else {
+            failed += 1;
+        }
+    }
+    latencies.sort();
+    let pct = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(f64::NAN)
+    };
+    let achieved = sent as f64 / started.elapsed().as_secs_f64();
+    report.add(
+        "users",
+        format!("GET user p50 at {achieved:.0} req/s ({failed} failed)"),
+        pct(0.50),
+        "ms",
+        "goal 5 ms".into(),
+        5.0,
+        "informational",
+    );
+    report.add(
+        "users",
+        format!("GET user p99 at {achieved:.0} req/s"),
+        pct(0.99),
+        "ms",
+        "goal 5 ms".into(),
+        5.0,
+        "<= 1.0",
+    );
+    Ok(())
+}
+
+async fn rss(report: &mut Report, p: &Platd) -> anyhow::Result<()> {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle = rss_mb(p.child.id());
+    report.add("rss", "platd RSS idle after start".into(), idle, "MB", "goal 40 MB".into(), 40.0, "<= 1.0");
+    p.admin.create_tenant(&CreateTenant { slug: "rss".into(), name: None, quotas: None }).await?;
+    for batch in 0..10 {
+        import(p, "rss", batch * 10_000, 10_000).await?;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let loaded = rss_mb(p.child.id());
+    report.add("rss", "platd RSS after 100k users".into(), loaded, "MB", "goal 40 MB".into(), 40.0, "<= 1.0");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let binary = platd_binary(args.platd.as_deref())?;
+    let mut report = Report { json: args.json, figures: Vec::new() };
+    let wanted = |s: Scenario| args.scenario == s || args.scenario == Scenario::All;
+    if !args.json {
+        let backend = if args.database_url.is_some() { "postgres" } else { "sqlite" };
+        println!(
+            "plat-bench on {backend}, {} cores, {} s per figure",
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            args.seconds
+        );
+    }
+    let url = args.database_url.as_deref();
+    // Generous IP limits: the bench makes no failed attempts, but never let one throttle it.
+    let env = [("PLATD_AUTH__IP_LIMIT__MAX_FAILURES", "1000000")];
+    let mut pg_cleanup = Vec::new();
+    if wanted(Scenario::Tokens) {
+        let p = start_platd(&binary, url, &env).await?;
+        tokens(&mut report, &p, args.seconds).await?;
+        pg_cleanup.extend(p.pg.clone());
+    }
+    if wanted(Scenario::Login) {
+        let p = start_platd(&binary, url, &env).await?;
+        login(&mut report, &p, args.seconds).await?;
+        pg_cleanup.extend(p.pg.clone());
+    }
+    if wanted(Scenario::Users) {
+        let p = start_platd(&binary, url, &env).await?;
+        users(&mut report, &p, args.seconds).await?;
+        pg_cleanup.extend(p.pg.clone());
+    }
+    if wanted(Scenario::Rss) {
+        let p = start_platd(&binary, url, &env).await?;
+        rss(&mut report, &p).await?;
+        pg_cleanup.extend(p.pg.clone());
+    }
+    for (server, name) in pg_cleanup {
+        let _ = drop_pg(&server, &name).await;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "figures": report.figures }))?);
+    }
+    Ok(())
+}
