@@ -51,6 +51,9 @@ pub struct AuthConfig {
     pub max_issued_ttl: HumanDuration,
     /// How long a rotated-out key keeps verifying (at least the longest token lifetime).
     pub key_retire_after: HumanDuration,
+    /// How long token checks may use a cached copy of a user's or service
+    /// account's state; changes made through another replica show after this.
+    pub subject_cache_ttl: HumanDuration,
     /// File holding the 256-bit key that seals signing keys and keys secret hashes.
     /// Relative paths are under `data_dir`. Created (mode 0600) when missing.
     pub master_key_file: PathBuf,
@@ -120,6 +123,7 @@ refresh_ttl = "30d"
 service_token_ttl = "1h"
 max_issued_ttl = "30d"
 key_retire_after = "30d"
+subject_cache_ttl = "1s"
 master_key_file = "master.key"
 
 [auth.argon2]

@@ -123,6 +123,16 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
+    // A change may alter what a token is allowed: drop cached subjects. The
+    // token endpoints themselves change nothing a token check reads.
+    let read_only = method == axum::http::Method::GET
+        || matches!(
+            route.as_str(),
+            "/api/v1/auth/login" | "/api/v1/auth/token" | "/api/v1/auth/verify" | "/api/v1/auth/refresh"
+        );
+    if !read_only && status < 400 {
+        state.auth.subjects.clear();
+    }
     let note = response.extensions().get::<ErrorNote>().cloned();
     match note {
         Some(ErrorNote { code, internal: Some(cause) }) => {

@@ -75,6 +75,7 @@ impl AppState {
         revoked.sync(&store).await?;
         let passwords = auth::passwords::Passwords::new(config.argon2_params());
         let auth = auth::Auth {
+            subjects: auth::SubjectCache::new(config.auth.subject_cache_ttl.0),
             passwords,
             keys,
             master,

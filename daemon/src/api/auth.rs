@@ -194,10 +194,9 @@ pub async fn client_credentials(
         state.metrics.login_failures.inc();
         ApiErr::new(ErrorCode::InvalidCredentials, "invalid client_id or client_secret")
     };
-    let account = match state.store.service_account_by_client_id(&req.client_id).await {
-        Ok(a) => a,
-        Err(StoreError::NotFound { .. }) => return Err(fail()),
-        Err(e) => return Err(e.into()),
+    let cached = crate::auth::subject(&state, TokenType::Service, &req.client_id).await?;
+    let crate::auth::CachedSubject::Service { account, .. } = &*cached else {
+        return Err(fail());
     };
     if !state.auth.master.verify_keyed_hash(&req.client_secret, &account.secret_hash) {
         return Err(fail());

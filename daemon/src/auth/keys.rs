@@ -22,9 +22,18 @@ struct Loaded {
     public: Vec<SigningKey>,
 }
 
+/// Tokens whose signature and claims were checked already, by exact token
+/// text. Expiry and audience are re-checked on every hit; revocation and the
+/// subject's state are checked by the caller every time, so a hit only saves
+/// the signature check. Cleared whenever the key ring changes.
+type Verified = std::sync::Mutex<HashMap<String, Claims>>;
+
+const VERIFIED_CAPACITY: usize = 4096;
+
 #[derive(Clone)]
 pub struct KeyRing {
     inner: Arc<RwLock<Arc<Loaded>>>,
+    verified: Arc<Verified>,
     master: MasterKey,
     issuer: String,
     audience: String,
@@ -63,6 +72,7 @@ impl KeyRing {
         let loaded = Self::build(&master, &keys)?;
         Ok(KeyRing {
             inner: Arc::new(RwLock::new(Arc::new(loaded))),
+            verified: Arc::new(Verified::default()),
             master,
             issuer: issuer.into(),
             audience: audience.into(),
@@ -106,6 +116,7 @@ impl KeyRing {
             Ok(mut guard) => *guard = loaded,
             Err(poisoned) => *poisoned.into_inner() = loaded,
         }
+        self.verified.lock().unwrap_or_else(|p| p.into_inner()).clear();
         Ok(())
     }
 
@@ -163,6 +174,27 @@ impl KeyRing {
     /// Check signature, `kid`, expiry, not-before and issuer; the audience
     /// too unless `audience` is None (introspection of tokens for others).
     pub fn verify(&self, token: &str, audience: Option<&str>) -> Result<Claims, TokenError> {
+        let now = plat_store::now_ms() / 1000;
+        let hit = self.verified.lock().unwrap_or_else(|p| p.into_inner()).get(token).cloned();
+        if let Some(claims) = hit {
+            if claims.exp + 30 < now {
+                return Err(TokenError::Expired);
+            }
+            if audience.is_some_and(|aud| aud != claims.aud) {
+                return Err(TokenError::Invalid("InvalidAudience".into()));
+            }
+            return Ok(claims);
+        }
+        let claims = self.verify_signature(token, audience)?;
+        let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if verified.len() >= VERIFIED_CAPACITY {
+            verified.clear();
+        }
+        verified.insert(token.to_owned(), claims.clone());
+        Ok(claims)
+    }
+
+    fn verify_signature(&self, token: &str, audience: Option<&str>) -> Result<Claims, TokenError> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| TokenError::Invalid(format!("malformed token: {e}")))?;
         if header.alg != Algorithm::EdDSA {

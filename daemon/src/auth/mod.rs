@@ -18,7 +18,82 @@ use crate::AppState;
 use crate::context;
 use crate::error::{ApiErr, ApiResult};
 
+/// What token checks need to know about a subject, cached for a short TTL
+/// so that grants and verification do not each cost database round trips.
+/// Any successful change through this replica's API clears it; other
+/// replicas' changes are seen within the TTL (`auth.subject_cache_ttl`).
+#[derive(Clone)]
+pub enum CachedSubject {
+    User { user: Box<plat_store::UserRecord>, permissions: Vec<String> },
+    Service { account: Box<plat_store::ServiceAccountRecord>, permissions: Vec<String> },
+    Missing,
+}
+
+pub struct SubjectCache {
+    ttl: Duration,
+    entries: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, std::sync::Arc<CachedSubject>)>>,
+}
+
+impl SubjectCache {
+    pub fn new(ttl: Duration) -> SubjectCache {
+        SubjectCache { ttl, entries: std::sync::Mutex::new(std::collections::HashMap::new()) }
+    }
+
+    fn get(&self, key: &str) -> Option<std::sync::Arc<CachedSubject>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.get(key).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, s)| s.clone())
+    }
+
+    fn put(&self, key: String, subject: CachedSubject) -> std::sync::Arc<CachedSubject> {
+        let subject = std::sync::Arc::new(subject);
+        if self.ttl.is_zero() {
+            return subject;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() > 50_000 {
+            entries.clear();
+        }
+        entries.insert(key, (std::time::Instant::now(), subject.clone()));
+        subject
+    }
+
+    pub fn clear(&self) {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+/// The cached state of a user (`user:<id>`) or service account (`service:<client id>`).
+pub async fn subject(state: &AppState, typ: TokenType, id: &str) -> Result<std::sync::Arc<CachedSubject>, StoreError> {
+    let key = match typ {
+        TokenType::User => format!("user:{id}"),
+        TokenType::Service => format!("service:{id}"),
+    };
+    if let Some(hit) = state.auth.subjects.get(&key) {
+        return Ok(hit);
+    }
+    let loaded = match typ {
+        TokenType::User => match state.store.get_user_by_id(id).await {
+            Ok(user) => {
+                let permissions = state.store.permissions_of(&user.tenant_id, &user.user.roles).await?;
+                CachedSubject::User { user: Box::new(user), permissions }
+            }
+            Err(StoreError::NotFound { .. }) => CachedSubject::Missing,
+            Err(e) => return Err(e),
+        },
+        TokenType::Service => match state.store.service_account_by_client_id(id).await {
+            Ok(account) => {
+                let permissions = state.store.permissions_of(&account.tenant_id, &account.account.roles).await?;
+                CachedSubject::Service { account: Box::new(account), permissions }
+            }
+            Err(StoreError::NotFound { .. }) => CachedSubject::Missing,
+            Err(e) => return Err(e),
+        },
+    };
+    Ok(state.auth.subjects.put(key, loaded))
+}
+
 pub struct Auth {
+    pub subjects: SubjectCache,
     pub passwords: passwords::Passwords,
     pub keys: keys::KeyRing,
     pub master: crypto::MasterKey,
@@ -180,15 +255,9 @@ pub async fn check_token(
     }
     let unavailable =
         |e: StoreError| inactive(ErrorCode::ServiceUnavailable, format!("cannot check the token now: {e}"));
-    let (tenant_id, tenant_status, roles) = match claims.typ {
-        TokenType::User => {
-            let user = match state.store.get_user_by_id(&claims.sub).await {
-                Ok(user) => user,
-                Err(StoreError::NotFound { .. }) => {
-                    return Err(inactive(ErrorCode::InvalidToken, "the token's user no longer exists"));
-                }
-                Err(e) => return Err(unavailable(e)),
-            };
+    let cached = subject(state, claims.typ, &claims.sub).await.map_err(unavailable)?;
+    let (tenant_status, roles, permissions, tenant_id) = match (&*cached, claims.typ) {
+        (CachedSubject::User { user, permissions }, TokenType::User) => {
             match user.stored_status.as_str() {
                 "deleted" => return Err(inactive(ErrorCode::InvalidToken, "the token's user has been deleted")),
                 "disabled" => return Err(inactive(ErrorCode::UserInactive, "the user is disabled")),
@@ -197,23 +266,19 @@ pub async fn check_token(
             if jti_millis(&claims) < user.tokens_valid_after {
                 return Err(inactive(ErrorCode::InvalidToken, "the token has been revoked"));
             }
-            (user.tenant_id, user.tenant_status, user.user.roles)
+            (user.tenant_status.clone(), user.user.roles.clone(), permissions.clone(), user.tenant_id.clone())
         }
-        TokenType::Service => {
-            let account = match state.store.service_account_by_client_id(&claims.sub).await {
-                Ok(a) => a,
-                Err(StoreError::NotFound { .. }) => {
-                    return Err(inactive(ErrorCode::InvalidToken, "the token's service account no longer exists"));
-                }
-                Err(e) => return Err(unavailable(e)),
-            };
-            (account.tenant_id, account.tenant_status, account.account.roles)
-        }
+        (CachedSubject::Service { account, permissions }, TokenType::Service) => (
+            account.tenant_status.clone(),
+            account.account.roles.clone(),
+            permissions.clone(),
+            account.tenant_id.clone(),
+        ),
+        _ => return Err(inactive(ErrorCode::InvalidToken, "the token's subject no longer exists")),
     };
     if tenant_status == "suspended" {
         return Err(inactive(ErrorCode::TenantSuspended, format!("tenant {:?} is suspended", claims.tenant)));
     }
-    let permissions = state.store.permissions_of(&tenant_id, &roles).await.map_err(unavailable)?;
     let subject = Subject { tenant: claims.tenant.clone(), roles, permissions };
     Ok((claims, subject, tenant_id))
 }
