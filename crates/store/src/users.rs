@@ -110,11 +110,8 @@ fn user_from_row(row: &AnyRow, roles: Vec<String>, now: i64) -> Result<UserRecor
 async fn roles_of(conn: &mut AnyConnection, user_ids: &[String]) -> Result<HashMap<String, Vec<String>>> {
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for chunk in user_ids.chunks(500) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT user_id, role FROM user_roles WHERE user_id IN ({}) ORDER BY role",
-            placeholders.join(", ")
-        );
+        let list = crate::outbox::Params::for_conn(conn).list(chunk.len());
+        let sql = format!("SELECT user_id, role FROM user_roles WHERE user_id IN ({list}) ORDER BY role");
         let mut query = sqlx::query(&sql);
         for id in chunk {
             query = query.bind(id.clone());
@@ -628,19 +625,21 @@ impl Store {
         // Uniqueness within the file and against the tenant.
         let keys: Vec<String> = valid.iter().flat_map(|(_, u, e, _)| [normalize_key(u), normalize_key(e)]).collect();
         let mut taken: HashSet<String> = HashSet::new();
-        for chunk in keys.chunks(1000) {
-            let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
-            let list = placeholders.join(", ");
-            let sql = format!(
-                "SELECT username_key, email_key FROM users WHERE tenant_id = $1 AND (username_key IN ({list}) OR email_key IN ({list}))"
-            );
-            let mut query = sqlx::query(&sql).bind(&tenant_row.id);
-            for key in chunk {
-                query = query.bind(key.clone());
-            }
-            for row in query.fetch_all(&mut *tx).await? {
-                taken.insert(get_str(&row, "username_key")?);
-                taken.insert(get_str(&row, "email_key")?);
+        for column in ["username_key", "email_key"] {
+            for chunk in keys.chunks(1000) {
+                let mut params = crate::outbox::Params::for_conn(&tx);
+                let tenant_param = params.next();
+                let sql = format!(
+                    "SELECT {column} FROM users WHERE tenant_id = {tenant_param} AND {column} IN ({})",
+                    params.list(chunk.len())
+                );
+                let mut query = sqlx::query(&sql).bind(&tenant_row.id);
+                for key in chunk {
+                    query = query.bind(key.clone());
+                }
+                for row in query.fetch_all(&mut *tx).await? {
+                    taken.insert(get_str(&row, column)?);
+                }
             }
         }
         let mut accepted = Vec::with_capacity(valid.len());
@@ -691,14 +690,14 @@ impl Store {
             let mut sql = String::from(
                 "INSERT INTO users (id, tenant_id, username, username_key, email, email_key, status, password_hash, version, created_at, updated_at) VALUES ",
             );
-            push_placeholders(&mut sql, chunk.len(), 11);
+            push_placeholders(&tx, &mut sql, chunk.len(), 11);
             let mut query = sqlx::query(&sql);
             let mut profiles_sql =
                 String::from("INSERT INTO user_profiles (user_id, nickname, avatar_url, bio) VALUES ");
-            push_placeholders(&mut profiles_sql, chunk.len(), 4);
+            push_placeholders(&tx, &mut profiles_sql, chunk.len(), 4);
             let mut profiles = sqlx::query(&profiles_sql);
             let mut stats_sql = String::from("INSERT INTO user_stats (user_id, login_count) VALUES ");
-            push_placeholders(&mut stats_sql, chunk.len(), 2);
+            push_placeholders(&tx, &mut stats_sql, chunk.len(), 2);
             let mut stats = sqlx::query(&stats_sql);
             let mut grants: Vec<(String, String)> = Vec::new();
             for (_, username, email, new) in chunk {
@@ -745,7 +744,7 @@ impl Store {
             stats.execute(&mut *tx).await?;
             for grant_chunk in grants.chunks(1000) {
                 let mut grants_sql = String::from("INSERT INTO user_roles (user_id, role) VALUES ");
-                push_placeholders(&mut grants_sql, grant_chunk.len(), 2);
+                push_placeholders(&tx, &mut grants_sql, grant_chunk.len(), 2);
                 let mut q = sqlx::query(&grants_sql);
                 for (id, role) in grant_chunk {
                     q = q.bind(id.clone()).bind(role.clone());
