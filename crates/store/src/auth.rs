@@ -22,8 +22,10 @@ pub(crate) async fn end_sessions(conn: &mut AnyConnection, user_id: &str) -> Res
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
+    // Tokens minted up to and including this millisecond are revoked; new
+    // ones are stamped at or after `now + 1` (see the daemon's mint).
     sqlx::query("UPDATE users SET tokens_valid_after = $1 WHERE id = $2")
-        .bind(now)
+        .bind(now + 1)
         .bind(user_id)
         .execute(&mut *conn)
         .await?;

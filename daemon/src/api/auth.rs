@@ -24,7 +24,7 @@ fn invalid_credentials() -> ApiErr {
     ApiErr::new(ErrorCode::InvalidCredentials, "invalid tenant, username or password")
 }
 
-fn refresh_pair(state: &AppState, user: &User) -> ApiResult<(TokenPair, String, i64)> {
+fn refresh_pair(state: &AppState, user: &User, valid_after: i64) -> ApiResult<(TokenPair, String, i64)> {
     let (access, _) = state
         .auth
         .mint(Mint {
@@ -33,6 +33,7 @@ fn refresh_pair(state: &AppState, user: &User) -> ApiResult<(TokenPair, String, 
             tenant: &user.tenant,
             username: &user.username,
             roles: user.roles.clone(),
+            not_before_ms: valid_after,
             ttl: state.auth.access_ttl,
             audience: None,
             scope: None,
@@ -98,7 +99,7 @@ pub async fn login(
     }
     let new_hash =
         if rehash { Some(state.auth.passwords.hash(req.password).await.map_err(ApiErr::internal)?) } else { None };
-    let (pair, refresh, expires_at) = refresh_pair(&state, &record.user)?;
+    let (pair, refresh, expires_at) = refresh_pair(&state, &record.user, record.tokens_valid_after)?;
     let family = uuid::Uuid::now_v7().to_string();
     let hash = state.auth.master.keyed_hash(&refresh);
     state
@@ -129,7 +130,7 @@ pub async fn refresh(State(state): State<AppState>, Json(req): Json<RefreshReque
             if user.tenant_status == "suspended" {
                 return Err(ApiErr::new(ErrorCode::TenantSuspended, "the tenant is suspended"));
             }
-            let (mut pair, _, _) = refresh_pair(&state, &user.user)?;
+            let (mut pair, _, _) = refresh_pair(&state, &user.user, user.tokens_valid_after)?;
             pair.refresh_token = successor;
             state.metrics.tokens_issued.get_or_create(&vec![("kind".to_owned(), "refresh".to_owned())]).inc();
             Ok(Data(pair))
@@ -221,6 +222,7 @@ pub async fn client_credentials(
             tenant: &account.account.tenant,
             username: &account.account.name,
             roles: account.account.roles.clone(),
+            not_before_ms: 0,
             ttl: state.auth.service_ttl,
             audience: None,
             scope: scope.clone(),
@@ -277,6 +279,7 @@ pub async fn issue(
                 tenant: &record.user.tenant,
                 username: &record.user.username,
                 roles: record.user.roles.clone(),
+                not_before_ms: record.tokens_valid_after,
                 ttl,
                 audience: req.audience.as_deref(),
                 scope: scope.clone(),
@@ -290,6 +293,7 @@ pub async fn issue(
                 tenant: &account.account.tenant,
                 username: &account.account.name,
                 roles: account.account.roles.clone(),
+                not_before_ms: 0,
                 ttl,
                 audience: req.audience.as_deref(),
                 scope: scope.clone(),

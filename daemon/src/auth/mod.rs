@@ -114,6 +114,10 @@ pub struct Mint<'a> {
     pub tenant: &'a str,
     pub username: &'a str,
     pub roles: Vec<String>,
+    /// The mint time recorded in the jti is at least this (unix ms): the
+    /// user's `tokens_valid_after`, so a token minted in the same millisecond
+    /// as a revocation is not mistaken for one minted before it.
+    pub not_before_ms: i64,
     pub ttl: Duration,
     pub audience: Option<&'a str>,
     pub scope: Option<String>,
@@ -129,7 +133,7 @@ impl Auth {
             exp: now + m.ttl.as_secs() as i64,
             iat: now,
             nbf: now,
-            jti: uuid::Uuid::now_v7().to_string(),
+            jti: jti_at(m.not_before_ms).to_string(),
             tenant: m.tenant.to_owned(),
             username: m.username.to_owned(),
             roles: m.roles,
@@ -138,6 +142,16 @@ impl Auth {
         };
         Ok((self.keys.sign(&claims)?, claims))
     }
+}
+
+/// A UUIDv7 jti stamped now, or at `not_before_ms` if that is later.
+fn jti_at(not_before_ms: i64) -> uuid::Uuid {
+    let now = plat_store::now_ms();
+    if now >= not_before_ms {
+        return uuid::Uuid::now_v7();
+    }
+    let ms = not_before_ms.max(0) as u64;
+    uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32))
 }
 
 /// Unix milliseconds at which a token was minted, from its UUIDv7 jti.
