@@ -257,6 +257,15 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_documents_the_defaults() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("platd.example.toml");
+        let from_file =
+            Config::load_with_env(Some(&example), &Overrides::default(), Vec::new()).expect("example loads");
+        let defaults = Config::load_with_env(None, &Overrides::default(), Vec::new()).expect("defaults");
+        assert_eq!(format!("{from_file:?}"), format!("{defaults:?}"));
+    }
+
+    #[test]
     fn unknown_keys_are_named() {
         let env = vec![("PLATD_AUTH__ACCES_TTL".to_owned(), "10m".to_owned())];
         let err = Config::load_with_env(None, &Overrides::default(), env).expect_err("unknown key");
