@@ -116,7 +116,27 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
     let method = request.method().clone();
     let ctx = RequestCtx { request_id: request_id.clone(), correlation_id, started: Instant::now() };
     let started = ctx.started;
-    let mut response = REQUEST.scope(ctx, next.run(request)).await;
+    // Bulk transfers stream for as long as they need; everything else is bounded.
+    let bounded = !matches!(route.as_str(), "/api/v1/users/import" | "/api/v1/users/export");
+    let limit = state.config.http.request_timeout.0;
+    let mut response = if bounded {
+        match tokio::time::timeout(limit, REQUEST.scope(ctx.clone(), next.run(request))).await {
+            Ok(response) => response,
+            Err(_) => {
+                REQUEST
+                    .scope(ctx, async {
+                        crate::error::ApiErr::new(
+                            plat_proto::ErrorCode::Timeout,
+                            "the request took longer than http.request_timeout",
+                        )
+                        .into_response()
+                    })
+                    .await
+            }
+        }
+    } else {
+        REQUEST.scope(ctx, next.run(request)).await
+    };
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     state.metrics.observe_request(method.as_str(), &route, status, elapsed);
