@@ -209,6 +209,10 @@ impl Store {
                 "tenant {slug:?} still has {live} users; delete them first or pass cascade=true"
             )));
         }
+        if cascade {
+            // Downstream copies must learn that every one of these users is gone.
+            crate::users::announce_tenant_users_deleted(&mut tx, ctx, &current.id).await?;
+        }
         sqlx::query("DELETE FROM tenants WHERE id = $1").bind(&current.id).execute(&mut *tx).await?;
         let mut snapshot = current.tenant.clone();
         snapshot.status = "deleted".into();

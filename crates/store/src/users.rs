@@ -210,6 +210,39 @@ async fn announce(
     .await
 }
 
+/// Write `user.deleted` (the last snapshot, status `deleted`, next version)
+/// for every user of a tenant that is about to be removed with it.
+pub(crate) async fn announce_tenant_users_deleted(conn: &mut AnyConnection, ctx: &Ctx, tenant_id: &str) -> Result<u64> {
+    let rows = sqlx::query(&format!("{USER_SELECT} WHERE u.tenant_id = $1 AND u.status <> 'deleted'"))
+        .bind(tenant_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let now = now_ms();
+    let mut events = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(500) {
+        for record in hydrate(conn, chunk.to_vec()).await? {
+            let mut user = record.user;
+            user.status = "deleted".into();
+            user.version += 1;
+            events.push(build_event(
+                ctx,
+                EventDraft {
+                    event_type: "user.deleted",
+                    tenant: &user.tenant,
+                    aggregate_kind: "user",
+                    aggregate_id: &user.id,
+                    aggregate_version: user.version,
+                    data: serde_json::to_value(&user).unwrap_or_default(),
+                    extra_metadata: None,
+                },
+                now,
+            ));
+        }
+    }
+    insert_events(conn, &events, now).await?;
+    Ok(events.len() as u64)
+}
+
 /// Take `n` places of the tenant's quota atomically; fails when fewer are left.
 async fn take_quota(conn: &mut AnyConnection, tenant: &crate::TenantRow, n: i64) -> Result<()> {
     let taken = sqlx::query(

@@ -146,7 +146,14 @@ both!(tenant_lifecycle, &[], |p| {
     p.admin.resume_tenant("acme").await.expect("resume");
     p.client.login("acme", "alice", "alice-password").await.expect("login after resume");
     assert_eq!(code(p.admin.delete_tenant("acme", false).await), ErrorCode::Conflict);
+    let alice = acme.get_user("alice").await.expect("alice");
     p.admin.delete_tenant("acme", true).await.expect("cascade");
+    let gone = p.admin.list_events(Some("user.deleted"), Some(&alice.id), None).await.expect("events");
+    assert_eq!(gone.items.len(), 1, "cascade announces each removed user");
+    assert_eq!(
+        (gone.items[0].aggregate.version, gone.items[0].data["status"].as_str()),
+        (alice.version + 1, Some("deleted"))
+    );
     assert_eq!(code(p.admin.get_tenant("acme").await), ErrorCode::TenantNotFound);
     let list = p.admin.list_tenants(None, None).await.expect("list");
     assert_eq!(list.items.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(), ["system"]);
