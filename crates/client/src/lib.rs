@@ -81,17 +81,12 @@ impl Client {
         self.token.as_deref()
     }
 
+    /// A request to an `/api/v1` path.
     fn builder(&self, method: Method, path: &str) -> (reqwest::RequestBuilder, String) {
-        let url = if path.starts_with('/')
-            && !path.starts_with(API_BASE)
-            && !path.starts_with("/.well-known")
-            && !path.ends_with("z")
-            && path != "/metrics"
-        {
-            format!("{}{API_BASE}{path}", self.base)
-        } else {
-            format!("{}{path}", self.base)
-        };
+        self.builder_at(method, format!("{}{API_BASE}{path}", self.base))
+    }
+
+    fn builder_at(&self, method: Method, url: String) -> (reqwest::RequestBuilder, String) {
         let mut builder = self.http.request(method, &url);
         if let Some(token) = &self.token {
             builder = builder.bearer_auth(token);
@@ -167,9 +162,9 @@ impl Client {
         self.call::<(), serde_json::Value>(Method::DELETE, path, None).await.map(|_| ())
     }
 
-    /// Raw GET returning status and body (probes, metrics, JWKS).
+    /// Raw GET of a path outside `/api/v1` (probes, metrics, JWKS), returning status and body.
     pub async fn get_raw(&self, path: &str) -> Result<(u16, bytes::Bytes)> {
-        let (builder, url) = self.builder(Method::GET, path);
+        let (builder, url) = self.builder_at(Method::GET, format!("{}{path}", self.base));
         let response = self.send(builder, &url).await?;
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(|e| ClientError::Protocol { url, message: e.to_string() })?;
