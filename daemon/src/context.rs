@@ -35,6 +35,17 @@ pub fn current() -> RequestCtx {
     })
 }
 
+/// The store's context for a change made by `actor` in the current request.
+pub fn store_ctx(actor: String) -> plat_store::Ctx {
+    let request = current();
+    plat_store::Ctx {
+        actor,
+        request_id: Some(request.request_id),
+        correlation_id: request.correlation_id,
+        causation_id: None,
+    }
+}
+
 pub fn new_request_id() -> String {
     format!("req_{}", uuid::Uuid::now_v7().simple())
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, State};
 use plat_domain::Scope;
 use plat_proto::*;
-use plat_store::{Ctx, RefreshOutcome, StoreError};
+use plat_store::{RefreshOutcome, StoreError};
 
 use super::extract::Json;
 use crate::AppState;
@@ -14,11 +14,6 @@ use crate::auth::passwords::{Passwords, Verified};
 use crate::auth::{Mint, Principal, check_token, crypto};
 use crate::context::{self, Data};
 use crate::error::{ApiErr, ApiResult};
-
-fn anonymous_ctx(actor: String) -> Ctx {
-    let request = context::current();
-    Ctx { actor, request_id: Some(request.request_id), correlation_id: request.correlation_id, causation_id: None }
-}
 
 fn invalid_credentials() -> ApiErr {
     ApiErr::new(ErrorCode::InvalidCredentials, "invalid tenant, username or password")
@@ -71,7 +66,7 @@ pub async fn login(
         return Err(invalid_credentials());
     };
     let now = plat_store::now_ms();
-    let ctx = anonymous_ctx(format!("{}@{}", record.user.username, record.user.tenant));
+    let ctx = context::store_ctx(format!("{}@{}", record.user.username, record.user.tenant));
     if state.auth.lockout.is_locked(&record.failures, now) {
         state.metrics.login_failures.inc();
         return Err(ApiErr::new(

@@ -13,15 +13,16 @@ use crate::error::ApiErr;
 /// A JSON request body.
 pub struct Json<T>(pub T);
 
+/// The name serde quotes after `prefix` in an error message (`unknown field `x``).
+fn backticked(message: &str, prefix: &str) -> Option<String> {
+    let rest = &message[message.find(prefix)? + prefix.len()..];
+    rest.find('`').map(|end| rest[..end].to_owned())
+}
+
 /// Turn a serde error into the contract's error, naming the field when serde does.
 pub fn json_error(e: &serde_json::Error) -> ApiErr {
     let message = e.to_string();
-    let quoted = |prefix: &str| {
-        message.find(prefix).and_then(|at| {
-            let rest = &message[at + prefix.len()..];
-            rest.find('`').map(|end| rest[..end].to_owned())
-        })
-    };
+    let quoted = |prefix: &str| backticked(&message, prefix);
     if let Some(field) = quoted("unknown field `") {
         return ApiErr::field(ErrorCode::ValidationError, &field, format!("unknown field {field:?}"));
     }
@@ -76,13 +77,7 @@ fn serde_urlencoded_like<T: DeserializeOwned>(query: &str) -> Result<T, ApiErr> 
     let value = serde_json::Value::Object(map);
     T::deserialize(StringlyValue(value)).map_err(|e| {
         let message = e.to_string();
-        let named = |prefix: &str| {
-            message.find(prefix).and_then(|at| {
-                let rest = &message[at + prefix.len()..];
-                rest.find('`').map(|end| rest[..end].to_owned())
-            })
-        };
-        match named("unknown field `") {
+        match backticked(&message, "unknown field `") {
             Some(field) => {
                 ApiErr::field(ErrorCode::ValidationError, &field, format!("unknown query parameter {field:?}"))
             }

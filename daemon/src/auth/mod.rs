@@ -185,13 +185,7 @@ impl Principal {
     }
 
     pub fn ctx(&self) -> Ctx {
-        let request = context::current();
-        Ctx {
-            actor: self.actor(),
-            request_id: Some(request.request_id),
-            correlation_id: request.correlation_id,
-            causation_id: None,
-        }
+        context::store_ctx(self.actor())
     }
 
     pub fn is_platform_admin(&self) -> bool {
