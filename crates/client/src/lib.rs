@@ -14,11 +14,21 @@ pub enum ClientError {
     #[error("{}: {} (request id: {request_id})", error.code, error.message)]
     Api { status: u16, error: ApiError, request_id: String, retry_after: Option<u64> },
     /// The server could not be reached.
-    #[error("cannot reach {url}: {source}")]
+    #[error("cannot reach {url}: {}", root_cause(source))]
     Connect { url: String, source: reqwest::Error },
     /// Anything else on the wire: a non-envelope answer, a broken body.
     #[error("unexpected answer from {url}: {message}")]
     Protocol { url: String, message: String },
+}
+
+/// The innermost cause: "Connection refused (os error 111)" rather than
+/// reqwest's "error sending request".
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
 }
 
 impl ClientError {
@@ -150,6 +160,13 @@ impl Client {
         self.call::<(), T>(Method::GET, path, None).await
     }
 
+    /// GET with `query` as the query string (`None` fields left out).
+    async fn get_query<Q: Serialize + ?Sized, T: DeserializeOwned>(&self, path: &str, query: &Q) -> Result<T> {
+        let (builder, url) = self.builder(Method::GET, path);
+        let response = self.send(builder.query(query), &url).await?;
+        self.decode(response, &url).await
+    }
+
     async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
         self.call(Method::POST, path, Some(body)).await
     }
@@ -279,20 +296,7 @@ impl Client {
     }
 
     pub async fn list_users(&self, query: &UserListQuery) -> Result<Page<User>> {
-        let mut parts = Vec::new();
-        for (k, v) in
-            [("status", &query.status), ("role", &query.role), ("search", &query.search), ("cursor", &query.cursor)]
-        {
-            if let Some(v) = v {
-                parts.push(format!("{k}={}", enc(v)));
-            }
-        }
-        for (k, v) in [("page", query.page), ("page_size", query.page_size), ("limit", query.limit)] {
-            if let Some(v) = v {
-                parts.push(format!("{k}={v}"));
-            }
-        }
-        self.get(&format!("/users?{}", parts.join("&"))).await
+        self.get_query("/users", query).await
     }
 
     pub async fn update_user(&self, user: &str, req: &UpdateUser) -> Result<User> {
@@ -385,6 +389,10 @@ impl Client {
         self.get("/service-accounts").await
     }
 
+    pub async fn get_service_account(&self, name: &str) -> Result<ServiceAccount> {
+        self.get(&format!("/service-accounts/{}", enc(name))).await
+    }
+
     pub async fn delete_service_account(&self, name: &str) -> Result<()> {
         self.delete_path(&format!("/service-accounts/{}", enc(name))).await
     }
@@ -395,34 +403,12 @@ impl Client {
 
     // --- logs and health ---
 
-    pub async fn list_events(
-        &self,
-        event_type: Option<&str>,
-        aggregate_id: Option<&str>,
-        limit: Option<u64>,
-    ) -> Result<Page<Event>> {
-        let mut parts = Vec::new();
-        if let Some(t) = event_type {
-            parts.push(format!("type={}", enc(t)));
-        }
-        if let Some(a) = aggregate_id {
-            parts.push(format!("aggregate_id={}", enc(a)));
-        }
-        if let Some(l) = limit {
-            parts.push(format!("limit={l}"));
-        }
-        self.get(&format!("/events?{}", parts.join("&"))).await
+    pub async fn list_events(&self, query: &EventQuery) -> Result<Page<Event>> {
+        self.get_query("/events", query).await
     }
 
-    pub async fn list_audit(&self, action: Option<&str>, limit: Option<u64>) -> Result<Page<AuditRecord>> {
-        let mut parts = Vec::new();
-        if let Some(a) = action {
-            parts.push(format!("action={}", enc(a)));
-        }
-        if let Some(l) = limit {
-            parts.push(format!("limit={l}"));
-        }
-        self.get(&format!("/audit?{}", parts.join("&"))).await
+    pub async fn list_audit(&self, query: &AuditQuery) -> Result<Page<AuditRecord>> {
+        self.get_query("/audit", query).await
     }
 
     pub async fn health(&self) -> Result<HealthReport> {

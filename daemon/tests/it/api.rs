@@ -55,7 +55,15 @@ both!(user_lifecycle_writes_events_and_versions, &[], |p| {
     assert_eq!(granted.roles, vec!["member", "viewer"]);
     let revoked = acme.revoke_role("alice", "viewer").await.expect("revoke");
     assert_eq!(revoked.version, 6);
-    let events = acme.list_events(Some("user.*"), Some(&alice.id), Some(50)).await.expect("events");
+    let events = acme
+        .list_events(&EventQuery {
+            event_type: Some("user.*".into()),
+            aggregate_id: Some(alice.id.clone()),
+            limit: Some(50),
+            ..Default::default()
+        })
+        .await
+        .expect("events");
     let types: Vec<&str> = events.items.iter().rev().map(|e| e.event_type.as_str()).collect();
     assert_eq!(
         types,
@@ -75,7 +83,10 @@ both!(user_lifecycle_writes_events_and_versions, &[], |p| {
         let text = serde_json::to_string(&e.data).expect("json");
         assert!(!text.contains("argon2") && !text.contains("password"), "{text}");
     }
-    let audit = acme.list_audit(Some("user.*"), Some(50)).await.expect("audit");
+    let audit = acme
+        .list_audit(&AuditQuery { action: Some("user.*".into()), limit: Some(50), ..Default::default() })
+        .await
+        .expect("audit");
     assert!(audit.items.iter().any(|a| a.action == "user.create" && a.actor == "admin@system"));
     // Soft delete hides the user but keeps its name; hard delete frees it.
     acme.delete_user("alice", false).await.expect("soft delete");
@@ -148,7 +159,15 @@ both!(tenant_lifecycle, &[], |p| {
     assert_eq!(code(p.admin.delete_tenant("acme", false).await), ErrorCode::Conflict);
     let alice = acme.get_user("alice").await.expect("alice");
     p.admin.delete_tenant("acme", true).await.expect("cascade");
-    let gone = p.admin.list_events(Some("user.deleted"), Some(&alice.id), None).await.expect("events");
+    let gone = p
+        .admin
+        .list_events(&EventQuery {
+            event_type: Some("user.deleted".into()),
+            aggregate_id: Some(alice.id.clone()),
+            ..Default::default()
+        })
+        .await
+        .expect("events");
     assert_eq!(gone.items.len(), 1, "cascade announces each removed user");
     assert_eq!(
         (gone.items[0].aggregate.version, gone.items[0].data["status"].as_str()),
@@ -257,7 +276,17 @@ both!(import_reports_bad_lines_and_keeps_the_rest, &[], |p| {
     let nine = acme.get_user("u9").await.expect("u9");
     assert_eq!((nine.roles, nine.profile.nickname.as_str(), nine.version), (vec!["viewer".to_owned()], "Nine", 1));
     // Imported users get their user.created event like any other.
-    assert_eq!(acme.list_events(Some("user.created"), Some(&nine.id), None).await.expect("events").total, 1);
+    assert_eq!(
+        acme.list_events(&EventQuery {
+            event_type: Some("user.created".into()),
+            aggregate_id: Some(nine.id.clone()),
+            ..Default::default()
+        })
+        .await
+        .expect("events")
+        .total,
+        1
+    );
     // Plain and bcrypt passwords both log in; bcrypt is re-hashed to argon2id.
     p.client.login("acme", "u1", "password-one").await.expect("plain");
     p.client.login("acme", "legacy", "legacy-password").await.expect("bcrypt");

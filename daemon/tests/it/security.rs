@@ -24,7 +24,11 @@ both!(lockout_after_five_failures_and_unlock, &[], |p| {
     assert!(pair.expires_in > 0);
     let dave = acme.get_user("dave").await.expect("get");
     assert_eq!((dave.status.as_str(), dave.stats.login_count), ("active", 1));
-    let audit = p.admin.list_audit(Some("auth.lockout"), None).await.expect("audit");
+    let audit = p
+        .admin
+        .list_audit(&AuditQuery { action: Some("auth.lockout".into()), ..Default::default() })
+        .await
+        .expect("audit");
     assert_eq!(audit.total, 1);
 });
 
@@ -134,9 +138,9 @@ both!(tenant_admins_never_see_other_tenants, &[], |p| {
     assert_eq!(code(boss.get_role("secret").await), ErrorCode::RoleNotFound);
     let tenants = boss.list_tenants(None, None).await.expect("tenants");
     assert_eq!(tenants.items.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>(), ["acme"]);
-    let events = boss.list_events(None, None, Some(500)).await.expect("events");
+    let events = boss.list_events(&EventQuery { limit: Some(500), ..Default::default() }).await.expect("events");
     assert!(events.items.iter().all(|e| e.tenant == "acme"));
-    let audit = boss.list_audit(None, Some(500)).await.expect("audit");
+    let audit = boss.list_audit(&AuditQuery { limit: Some(500), ..Default::default() }).await.expect("audit");
     assert!(audit.items.iter().all(|a| a.tenant.as_deref() == Some("acme")));
     // Platform-wide actions are refused.
     assert_eq!(
@@ -170,7 +174,7 @@ both!(members_read_and_update_only_themselves, &[], |p| {
     assert_eq!(code(mia.update_user("ned", &UpdateUser::default()).await), ErrorCode::PermissionDenied);
     assert_eq!(code(mia.create_user(&new_user("x")).await), ErrorCode::PermissionDenied);
     assert_eq!(code(mia.delete_user("ned", false).await), ErrorCode::PermissionDenied);
-    assert_eq!(code(mia.list_audit(None, None).await), ErrorCode::PermissionDenied);
+    assert_eq!(code(mia.list_audit(&AuditQuery::default()).await), ErrorCode::PermissionDenied);
     mia.set_password("mia", "new-mia-password").await.expect("own password");
     // Changing the password ended her sessions.
     assert_eq!(code(mia.whoami().await), ErrorCode::InvalidToken);
@@ -221,7 +225,7 @@ both!(service_accounts_grant_verify_and_revoke, &[], |p| {
         .await
         .expect("scoped");
     let scoped = p.client.clone().with_token(scoped.access_token);
-    scoped.list_events(None, None, None).await.expect("in scope");
+    scoped.list_events(&EventQuery::default()).await.expect("in scope");
     assert_eq!(code(scoped.list_users(&UserListQuery::default()).await), ErrorCode::PermissionDenied);
     // Revocation, suspension and deletion all make tokens inactive.
     acme.revoke(&RevokeRequest { token: Some(grant.access_token.clone()), ..Default::default() })
@@ -277,7 +281,14 @@ both!(admin_issued_tokens_and_disabled_users, &[], |p| {
     assert!(!verdict.active);
     assert_eq!(code(olga.whoami().await), ErrorCode::UserInactive);
     assert_eq!(code(p.client.login("acme", "olga", "olga-password").await), ErrorCode::UserInactive);
-    assert!(p.admin.list_audit(Some("token.issue"), None).await.expect("audit").total >= 1);
+    assert!(
+        p.admin
+            .list_audit(&AuditQuery { action: Some("token.issue".into()), ..Default::default() })
+            .await
+            .expect("audit")
+            .total
+            >= 1
+    );
 });
 
 both!(key_rotation_keeps_old_tokens_valid, &[], |p| {

@@ -1,0 +1,12 @@
+//! One module per command group. Each has its clap subcommand type and the
+//! functions that run it against a [`crate::session::Session`].
+
+pub mod completion;
+pub mod context;
+pub mod health;
+pub mod log;
+pub mod role;
+pub mod session;
+pub mod tenant;
+pub mod token;
+pub mod user;

@@ -1,0 +1,170 @@
+//! platctl, the admin CLI of plat.
+//!
+//! The command tree is clap's derive types: [`Cli`] holds the global flags and
+//! one [`Command`] variant per group; each group lives in its own module under
+//! [`cmd`] with its own subcommand enum and a `run` function. Adding a group is
+//! adding one module and one variant. Every call to the daemon goes through
+//! `plat-client`; this crate holds no HTTP or JSON details of its own.
+
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+pub mod cmd;
+mod config;
+mod error;
+mod output;
+mod prompt;
+pub mod reference;
+mod session;
+
+pub use error::Failure;
+pub use output::Format;
+use session::Session;
+
+/// The default server: where `platd serve --dev` listens.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8700";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "platctl",
+    version,
+    about = "The admin CLI of plat: tenants, users, roles, tokens, sync, checks and health.",
+    long_about = None,
+    propagate_version = true,
+    disable_help_subcommand = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Server URL (default: the context's, else http://127.0.0.1:8700).
+    #[arg(long, global = true, env = "PLATCTL_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// Access token to use instead of the context's.
+    #[arg(long, global = true, env = "PLATCTL_TOKEN", value_name = "T", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Context to use instead of the current one.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Tenant to act in (platform admins may name any tenant).
+    #[arg(long, global = true, env = "PLATCTL_TENANT", value_name = "SLUG")]
+    pub tenant: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
+    pub output: Format,
+    /// Print tables without their header row.
+    #[arg(long, global = true)]
+    pub no_headers: bool,
+    /// Skip confirmations of destructive commands.
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+    /// Never colour output (also: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Say more on stderr (request ids, timings).
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Log in and store the session's tokens in the current context.
+    Login(cmd::session::Login),
+    /// End the context's session on the server and forget its tokens.
+    Logout(cmd::session::Logout),
+    /// Show who the current token belongs to, with roles and permissions.
+    Whoami,
+    /// Manage named contexts (server, tenant, tokens).
+    #[command(subcommand)]
+    Context(cmd::context::ContextCmd),
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(cmd::tenant::TenantCmd),
+    /// Manage users, and import or export them in bulk.
+    #[command(subcommand)]
+    User(cmd::user::UserCmd),
+    /// Manage roles and grant them to users.
+    #[command(subcommand)]
+    Role(cmd::role::RoleCmd),
+    /// Ask the server what a subject may do.
+    #[command(subcommand)]
+    Auth(cmd::role::AuthCmd),
+    /// Manage service accounts (client credentials for services).
+    #[command(subcommand)]
+    ServiceAccount(cmd::token::ServiceAccountCmd),
+    /// Issue, verify and revoke tokens.
+    #[command(subcommand)]
+    Token(cmd::token::TokenCmd),
+    /// List and rotate the token signing keys.
+    #[command(subcommand)]
+    Keys(cmd::token::KeysCmd),
+    /// Read the event log (the outbox).
+    #[command(subcommand)]
+    Event(cmd::log::EventCmd),
+    /// Read the audit log.
+    #[command(subcommand)]
+    Audit(cmd::log::AuditCmd),
+    /// Show the health of every component; exit 4 when one is unhealthy.
+    Health(cmd::health::Health),
+    /// Show server version, uptime, counts and backlogs.
+    Status,
+    /// Print a shell completion script.
+    Completion(cmd::completion::Completion),
+}
+
+/// Parse the command line, run the command, report the outcome; the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verbose = cli.global.verbose;
+    let result = run(cli);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.report(verbose),
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        // Commands that never talk to a server start no runtime.
+        Command::Completion(c) => c.run(&mut Cli::command()),
+        Command::Context(c) => cmd::context::run(c, &cli.global),
+        command => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Failure::error(format!("cannot start the runtime: {e}")))?;
+            runtime.block_on(async move {
+                let mut session = Session::new(cli.global)?;
+                dispatch(command, &mut session).await
+            })
+        }
+    }
+}
+
+async fn dispatch(command: Command, s: &mut Session) -> Result<(), Failure> {
+    match command {
+        Command::Login(c) => c.run(s).await,
+        Command::Logout(c) => c.run(s).await,
+        Command::Whoami => cmd::session::whoami(s).await,
+        Command::Tenant(c) => cmd::tenant::run(c, s).await,
+        Command::User(c) => cmd::user::run(c, s).await,
+        Command::Role(c) => cmd::role::run(c, s).await,
+        Command::Auth(c) => cmd::role::run_auth(c, s).await,
+        Command::ServiceAccount(c) => cmd::token::run_service_account(c, s).await,
+        Command::Token(c) => cmd::token::run_token(c, s).await,
+        Command::Keys(c) => cmd::token::run_keys(c, s).await,
+        Command::Event(c) => cmd::log::run_event(c, s).await,
+        Command::Audit(c) => cmd::log::run_audit(c, s).await,
+        Command::Health(c) => c.run(s).await,
+        Command::Status => cmd::health::status(s).await,
+        Command::Completion(_) | Command::Context(_) => unreachable!("handled without a runtime"),
+    }
+}
