@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use plat_domain::Scope;
 use plat_proto::*;
 use plat_store::{NewUser, StoreError, apply_profile_patch};
@@ -180,14 +180,23 @@ pub struct ImportParams {
 /// Lines handed to the store per transaction.
 const IMPORT_BATCH: usize = 2000;
 
+/// A parsed, validated import line; a plain password is hashed at flush time,
+/// all of a batch's at once, and not at all in a dry run.
+struct Prepared {
+    line: u64,
+    user: NewUser,
+    plain_password: Option<String>,
+}
+
 /// Turn one NDJSON line into a user to create, or the reason it is refused.
-async fn prepare(passwords: &Passwords, text: &str) -> Result<NewUser, (Option<String>, ApiErr)> {
+fn prepare(text: &str) -> Result<(NewUser, Option<String>), (Option<String>, ApiErr)> {
     let line: ImportUser = serde_json::from_str(text).map_err(|e| (None, json_error(&e)))?;
     let username = Some(line.username.clone());
     let mut profile = Profile::default();
     if let Some(patch) = &line.profile {
         apply_profile_patch(&mut profile, patch).map_err(|e| (username.clone(), e.into()))?;
     }
+    let mut plain_password = None;
     let password_hash = match (line.password, line.password_hash) {
         (Some(_), Some(_)) => {
             return Err((
@@ -196,7 +205,9 @@ async fn prepare(passwords: &Passwords, text: &str) -> Result<NewUser, (Option<S
             ));
         }
         (Some(p), None) => {
-            Some(super::auth::hash_new_password(passwords, "password", p).await.map_err(|e| (username.clone(), e))?)
+            plat_domain::validate_password("password", &p).map_err(|e| (username.clone(), e.into()))?;
+            plain_password = Some(p);
+            None
         }
         (None, Some(h)) if Passwords::is_supported_hash(&h) => Some(h),
         (None, Some(_)) => {
@@ -207,28 +218,46 @@ async fn prepare(passwords: &Passwords, text: &str) -> Result<NewUser, (Option<S
         }
         (None, None) => None,
     };
-    Ok(NewUser {
+    let user = NewUser {
         username: line.username,
         email: line.email,
         password_hash,
         roles: line.roles.unwrap_or_else(|| vec![plat_domain::DEFAULT_ROLE.to_owned()]),
         profile,
-    })
+    };
+    Ok((user, plain_password))
 }
 
 async fn flush(
     state: &AppState,
     principal: &Principal,
     tenant: &str,
-    batch: &mut Vec<(u64, NewUser)>,
+    batch: &mut Vec<Prepared>,
     dry_run: bool,
     report: &mut ImportReport,
 ) -> ApiResult<()> {
     if batch.is_empty() {
         return Ok(());
     }
-    let lines = std::mem::take(batch);
-    let n = lines.len() as u64;
+    let prepared = std::mem::take(batch);
+    let n = prepared.len() as u64;
+    let lines: Vec<(u64, NewUser)> = if dry_run {
+        prepared.into_iter().map(|p| (p.line, p.user)).collect()
+    } else {
+        // Hash on every core: plain-password imports are bound by argon2.
+        let passwords = &state.auth.passwords;
+        let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
+        futures_util::stream::iter(prepared)
+            .map(|mut p| async move {
+                if let Some(plain) = p.plain_password.take() {
+                    p.user.password_hash = Some(passwords.hash(plain).await.map_err(ApiErr::internal)?);
+                }
+                Ok::<_, ApiErr>((p.line, p.user))
+            })
+            .buffered(parallel)
+            .try_collect()
+            .await?
+    };
     let errors = state.store.import_users(&principal.ctx(), tenant, lines, dry_run).await?;
     report.failed += errors.len() as u64;
     report.created += n - errors.len() as u64;
@@ -258,7 +287,7 @@ pub async fn import(
     let mut stream = request.into_body().into_data_stream();
     let mut pending: Vec<u8> = Vec::new();
     let mut line_no: u64 = 0;
-    let mut batch: Vec<(u64, NewUser)> = Vec::with_capacity(IMPORT_BATCH);
+    let mut batch: Vec<Prepared> = Vec::with_capacity(IMPORT_BATCH);
     let limit = state.config.http.import_limit_bytes;
     let mut received = 0usize;
     let mut finished = false;
@@ -293,8 +322,8 @@ pub async fn import(
                 continue;
             }
             report.total += 1;
-            match prepare(&state.auth.passwords, text).await {
-                Ok(new) => batch.push((line_no, new)),
+            match prepare(text) {
+                Ok((user, plain_password)) => batch.push(Prepared { line: line_no, user, plain_password }),
                 Err((username, e)) => {
                     report.failed += 1;
                     report.errors.push(ImportLineError {
