@@ -51,10 +51,15 @@ pub enum TokenCmd {
         audience: Option<String>,
     },
     /// Check a token (argument, or stdin when absent or `-`); exit 1 when inactive.
-    Verify { token: Option<String> },
+    Verify {
+        // Not `token`: that id is the global --token flag's.
+        #[arg(id = "jwt", value_name = "TOKEN")]
+        token: Option<String>,
+    },
     /// Revoke a token, a token by its id, or every session of a user (asks first).
-    #[command(group(ArgGroup::new("what").required(true).args(["token", "jti", "user"])))]
+    #[command(group(ArgGroup::new("what").required(true).args(["jwt", "jti", "user"])))]
     Revoke {
+        #[arg(id = "jwt", value_name = "TOKEN")]
         token: Option<String>,
         #[arg(long, value_name = "ID")]
         jti: Option<String>,

@@ -1,0 +1,1027 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_platctl_global_optspecs
+    string join \n server= token= context= tenant= o/output= no-headers y/yes no-color v/verbose h/help V/version
+end
+
+function __fish_platctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_platctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_platctl_using_subcommand
+    set -l cmd (__fish_platctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c platctl -n "__fish_platctl_needs_command" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_needs_command" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_needs_command" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_needs_command" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_needs_command" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_needs_command" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_needs_command" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_needs_command" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_needs_command" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "login" -d 'Log in and store the session\'s tokens in the current context'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "logout" -d 'End the context\'s session on the server and forget its tokens'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "whoami" -d 'Show who the current token belongs to, with roles and permissions'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "context" -d 'Manage named contexts (server, tenant, tokens)'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "tenant" -d 'Manage tenants'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "user" -d 'Manage users, and import or export them in bulk'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "role" -d 'Manage roles and grant them to users'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "auth" -d 'Ask the server what a subject may do'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "service-account" -d 'Manage service accounts (client credentials for services)'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "token" -d 'Issue, verify and revoke tokens'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "keys" -d 'List and rotate the token signing keys'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "event" -d 'Read the event log (the outbox)'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "audit" -d 'Read the audit log'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "health" -d 'Show the health of every component; exit 4 when one is unhealthy'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "status" -d 'Show server version, uptime, counts and backlogs'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
+complete -c platctl -n "__fish_platctl_using_subcommand login" -s u -l username -d 'Username or email (prompted for on a terminal when absent)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand login" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand login" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand login" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand login" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand login" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand login" -l password-stdin -d 'Read the password from stdin instead of prompting'
+complete -c platctl -n "__fish_platctl_using_subcommand login" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand login" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand login" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand login" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand login" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand logout" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand logout" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand logout" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand logout" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand logout" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand logout" -l all -d 'End every session of this user, on every machine'
+complete -c platctl -n "__fish_platctl_using_subcommand logout" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand logout" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand logout" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand logout" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand whoami" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand whoami" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand whoami" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand whoami" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand whoami" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand whoami" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand whoami" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand whoami" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand whoami" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand whoami" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand whoami" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -f -a "list" -d 'List the contexts; the current one is marked'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -f -a "use" -d 'Make NAME the current context'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -f -a "add" -d 'Add a context for the server given with --server (and --tenant)'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -f -a "remove" -d 'Remove a context and the tokens it holds'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -f -a "create" -d 'Create a tenant'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -f -a "list" -d 'List tenants'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -f -a "get" -d 'Show one tenant'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -f -a "update" -d 'Change a tenant\'s name or quota'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -f -a "suspend" -d 'Suspend a tenant: its users and services can no longer log in or get tokens'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -f -a "resume" -d 'Resume a suspended tenant'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -f -a "delete" -d 'Delete a tenant (asks first)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l name -d 'Display name (default: the slug)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l max-users -d 'Largest number of users (default: unlimited)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -l page -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -l page-size -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l name -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l max-users -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -l cascade -d 'Also delete its users, roles and service accounts'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -f -a "create" -d 'Create a user (roles default to member)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -f -a "list" -d 'List users of the tenant'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -f -a "get" -d 'Show one user (by id or username)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -f -a "update" -d 'Change a user\'s email or profile'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -f -a "disable" -d 'Disable a user: no more logins, sessions ended'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -f -a "enable" -d 'Enable a disabled user'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -f -a "unlock" -d 'Unlock a user locked out by failed logins'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -f -a "delete" -d 'Delete a user (asks first): soft by default, --hard removes it'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -f -a "set-password" -d 'Set a user\'s password (prompted for on a terminal)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -f -a "import" -d 'Import users from an NDJSON or CSV file (by extension)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -f -a "export" -d 'Export the tenant\'s users to stdout'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l email -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l role -d 'Role to grant; repeat for several' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l nickname -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l avatar-url -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l bio -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l password-stdin -d 'Read the password from stdin'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l generate-password -d 'Generate a password and print it once (on stderr)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l status -d 'active, disabled, locked' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l role -d 'Only users holding this role' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l search -d 'Part of the username or email' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l page -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l page-size -d 'Users per page (at most 500)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l all -d 'Every page, walked with a cursor'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l email -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l nickname -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l avatar-url -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l bio -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -l hard -d 'Remove the user for good instead of marking it deleted'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l password-stdin -d 'Read the password from stdin'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l generate-password -d 'Generate a password and print it once (on stderr)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -l dry-run -d 'Validate every line without writing anything'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -l format -r -f -a "ndjson\t''
+csv\t''"
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -f -a "create" -d 'Create a role with its permissions (`users:read`, `sync:*`, ...)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -f -a "list" -d 'List the roles of the tenant, built-in ones included'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -f -a "get" -d 'Show one role'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -f -a "update" -d 'Add or remove permissions, or change the description'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -f -a "delete" -d 'Delete a role (asks first)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -f -a "grant" -d 'Grant ROLE to USER'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -f -a "revoke" -d 'Take ROLE from USER'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l permission -d 'Permission to include; repeat for several' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l description -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l add-permission -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l remove-permission -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l description -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -f -a "can-i" -d 'Whether you (or USER, or a service account) may do PERMISSION: prints yes or no, exits 0 or 1'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l as -d 'Ask about this user instead of yourself' -r
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l as-service -d 'Ask about this service account' -r
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -f -a "create" -d 'Create a service account; its client secret is printed once'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -f -a "list" -d 'List service accounts'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -f -a "get" -d 'Show one service account'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -f -a "delete" -d 'Delete a service account (asks first); its tokens stop working'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -f -a "rotate-secret" -d 'Replace the client secret; the new one is printed once'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l role -d 'Role to grant; repeat for several' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l description -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -f -a "issue" -d 'Issue an access token for a user or a service account (printed alone, for scripts)'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -f -a "verify" -d 'Check a token (argument, or stdin when absent or `-`); exit 1 when inactive'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -f -a "revoke" -d 'Revoke a token, a token by its id, or every session of a user (asks first)'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l user -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l service-account -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l ttl -d 'Lifetime (`15m`, `12h`), at most the server\'s auth.max_issued_ttl' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l scope -d 'Limit the token to this permission; repeat for several' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l audience -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l jti -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l user -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -f -a "list" -d 'List signing keys (public parts)'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -f -a "rotate" -d 'Make a new signing key; the old one verifies until its tokens expire'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -f -a "list" -d 'List outbox events, newest first'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l type -d 'Event type or pattern: `user.*`, `tenant.created`' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l user -d 'Only events of this user (id or username)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l since -d 'Since a time (RFC 3339) or for a duration back (`1h`)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l limit -d 'At most this many events (at most 500)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -f -a "list" -d 'List audit records, newest first'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l actor -d 'Actor: `username@tenant` or `service:name@tenant`' -r
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l action -d 'Action or pattern: `user.create`, `auth.*`' -r
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l since -d 'Since a time (RFC 3339) or for a duration back (`1h`)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l limit -d 'At most this many records (at most 500)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand health" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand health" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand health" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand health" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand health" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand health" -s w -l watch -d 'Redraw every 2 seconds until interrupted'
+complete -c platctl -n "__fish_platctl_using_subcommand health" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand health" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand health" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand health" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand health" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand status" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand status" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand status" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand status" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand status" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand status" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand status" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand status" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand status" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand completion" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand completion" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand completion" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand completion" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand completion" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand completion" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand completion" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand completion" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand completion" -s v -l verbose -d 'Say more on stderr (request ids, timings)'
+complete -c platctl -n "__fish_platctl_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand completion" -s V -l version -d 'Print version'

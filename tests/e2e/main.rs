@@ -1,0 +1,7 @@
+//! End-to-end tests: a real `platd` on a temp SQLite database, driven by the
+//! real `platctl` binary exactly as an admin or a script would.
+
+mod generated;
+mod harness;
+mod resources;
+mod session;
