@@ -19,20 +19,22 @@ pub struct Failure {
     /// output (`can-i` saying no, an inactive token, an unhealthy component).
     pub message: Option<String>,
     pub hint: Option<String>,
+    /// The server's error code, when the server said no.
+    pub code: Option<ErrorCode>,
 }
 
 impl Failure {
     pub fn error(message: impl Into<String>) -> Failure {
-        Failure { exit: EXIT_ERROR, message: Some(message.into()), hint: None }
+        Failure { exit: EXIT_ERROR, message: Some(message.into()), hint: None, code: None }
     }
 
     pub fn usage(message: impl Into<String>) -> Failure {
-        Failure { exit: EXIT_USAGE, message: Some(message.into()), hint: None }
+        Failure { exit: EXIT_USAGE, message: Some(message.into()), hint: None, code: None }
     }
 
     /// Exit with `code` and no message: the output already said why.
     pub fn silent(code: u8) -> Failure {
-        Failure { exit: code, message: None, hint: None }
+        Failure { exit: code, message: None, hint: None, code: None }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Failure {
@@ -69,12 +71,13 @@ impl From<ClientError> for Failure {
                 };
                 let field = error.field.as_ref().map(|f| format!(" (field: {f})")).unwrap_or_default();
                 let message = format!("{}: {}{field} (request id: {request_id})", error.code, error.message);
-                Failure { exit: EXIT_ERROR, message: Some(message), hint }
+                Failure { exit: EXIT_ERROR, message: Some(message), hint, code: Some(error.code) }
             }
             ClientError::Connect { .. } => Failure {
                 exit: EXIT_UNREACHABLE,
                 message: Some(e.to_string()),
                 hint: Some("is platd running there? Set the server with --server, PLATCTL_SERVER or a context".into()),
+                code: None,
             },
             ClientError::Protocol { .. } => Failure::error(e.to_string()),
         }

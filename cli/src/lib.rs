@@ -69,7 +69,7 @@ pub struct Global {
     /// Never colour output (also: the NO_COLOR environment variable).
     #[arg(long, global = true)]
     pub no_color: bool,
-    /// Say more on stderr (request ids, timings).
+    /// Say more on stderr (token refreshes, reasons of decisions).
     #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Read};
 
 use dialoguer::{Confirm, Input, Password};
 
-use crate::error::{EXIT_ERROR, Failure};
+use crate::error::Failure;
 
 pub fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
@@ -23,7 +23,7 @@ pub fn confirm(action: &str, yes: bool) -> Result<(), Failure> {
     }
     let prompt = format!("{}?", capitalise(action));
     let confirmed = Confirm::new().with_prompt(prompt).default(false).interact().map_err(dialog_err)?;
-    if confirmed { Ok(()) } else { Err(Failure { exit: EXIT_ERROR, message: Some("aborted".into()), hint: None }) }
+    if confirmed { Ok(()) } else { Err(Failure::error("aborted")) }
 }
 
 fn capitalise(s: &str) -> String {

@@ -43,7 +43,7 @@ fn command(out: &mut String, cmd: &Command, parent: &str) {
     let level = if parent == "platctl" { "###" } else { "####" };
     let _ = writeln!(out, "{level} `{path}`\n");
     if let Some(about) = cmd.get_long_about().or(cmd.get_about()) {
-        let _ = writeln!(out, "{about}\n");
+        let _ = writeln!(out, "{}\n", sentence(&about.to_string()));
     }
     if !has_subcommands {
         let usage = cmd.clone().bin_name(&path).render_usage().to_string();
@@ -85,7 +85,7 @@ fn options<'a>(out: &mut String, args: impl Iterator<Item = &'a clap::Arg>) {
             None if takes_value => format!(" {}", arg.get_id().as_str().to_uppercase()),
             _ => String::new(),
         };
-        let mut help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        let mut help = arg.get_help().map(|h| sentence(&h.to_string())).unwrap_or_default();
         let possible: Vec<String> = arg
             .get_possible_values()
             .iter()
@@ -109,4 +109,10 @@ fn options<'a>(out: &mut String, args: impl Iterator<Item = &'a clap::Arg>) {
         }
         let _ = writeln!(out, "| `{name}{value}` | {} |", help.trim().replace('|', "\\|"));
     }
+}
+
+/// clap drops the final period of a one-sentence doc comment; a table reads better with it.
+fn sentence(text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() || text.ends_with(['.', '?', '!', ':']) { text.to_owned() } else { format!("{text}.") }
 }

@@ -297,3 +297,48 @@ pub fn expect_file(path: &Path, actual: &str) {
         path.display()
     );
 }
+
+/// A fresh PostgreSQL database on `PLAT_TEST_DATABASE_URL`'s server, dropped
+/// on drop; `None` (the test says it was skipped) when the variable is unset.
+pub struct PgDatabase {
+    server: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub fn create(test: &str) -> Option<PgDatabase> {
+        let Ok(server) = std::env::var("PLAT_TEST_DATABASE_URL") else {
+            eprintln!("skipped {test}: PLAT_TEST_DATABASE_URL is not set");
+            return None;
+        };
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("plat_e2e_{}_{n}", std::process::id());
+        let prefix = server.split('?').next().unwrap_or(&server).rsplit_once('/').map(|(p, _)| p.to_owned());
+        let url = format!("{}/{name}", prefix.unwrap_or_default());
+        let db = PgDatabase { url, name: name.clone(), server };
+        db.psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        assert!(db.psql(&format!("CREATE DATABASE {name}")), "cannot create database {name} with psql");
+        Some(db)
+    }
+
+    pub fn psql(&self, sql: &str) -> bool {
+        Command::new("psql")
+            .args([self.server.as_str(), "-qc", sql])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    pub fn drop_now(&self) {
+        self.psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        self.drop_now();
+    }
+}

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::harness::{Platd, redact, snapshot};
+use crate::harness::{PgDatabase, Platd, redact, snapshot};
 
 #[test]
 fn tenants_in_every_output_format() {
@@ -303,6 +303,22 @@ fn events_audit_health_and_status() {
     assert_eq!(status.code(), Some(0), "Ctrl-C ends a healthy watch with 0");
     let mut rest = String::new();
     let _ = reader.read_to_string(&mut rest);
+}
+
+#[test]
+fn health_exits_4_when_the_database_is_gone() {
+    let Some(db) = PgDatabase::create("health_exits_4_when_the_database_is_gone") else { return };
+    let p = Platd::start_with(&[("PLATD_DATABASE_URL", &db.url)]);
+    let admin = p.admin();
+    let out = admin.run(&["health"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(admin.ok(&["health", "-o", "wide"]).contains("backend=postgres"));
+    db.drop_now();
+    // Past the subject cache: the server can no longer check anything.
+    std::thread::sleep(Duration::from_millis(1500));
+    let out = admin.run(&["health"]);
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(out.stderr.starts_with("error: SERVICE_UNAVAILABLE"), "{out:?}");
 }
 
 #[test]

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use clap::Args;
-use plat_proto::{Component, HealthReport, HealthStatus};
+use plat_proto::{Component, ErrorCode, HealthReport, HealthStatus};
 use serde::Serialize;
 
 use crate::error::{EXIT_UNHEALTHY, Failure};
@@ -59,7 +59,15 @@ fn unhealthy(report: &HealthReport) -> bool {
 impl Health {
     pub async fn run(self, s: &mut Session) -> Result<(), Failure> {
         if !self.watch {
-            let report = s.api(async |c| c.health().await).await?;
+            let report = match s.api(async |c| c.health().await).await {
+                Ok(report) => report,
+                // The server is up but cannot serve (its database is gone): unhealthy, not unreachable.
+                Err(mut f) if f.code == Some(ErrorCode::ServiceUnavailable) => {
+                    f.exit = EXIT_UNHEALTHY;
+                    return Err(f);
+                }
+                Err(f) => return Err(f),
+            };
             render(s, &report, false)?;
             return if unhealthy(&report) { Err(Failure::silent(EXIT_UNHEALTHY)) } else { Ok(()) };
         }
