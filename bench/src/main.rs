@@ -24,6 +24,8 @@ enum Scenario {
     Users,
     /// platd's resident memory idle and after 100k users.
     Rss,
+    /// Wall time of platctl commands against `platctl --version` (process start alone).
+    Cli,
     /// Every scenario above.
     All,
 }
@@ -105,24 +107,25 @@ impl Drop for Platd {
     }
 }
 
-fn platd_binary(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+/// A workspace binary: `explicit`, else the one next to plat-bench (built if missing).
+fn sibling_binary(name: &str, explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     if let Some(p) = explicit {
         // platd runs in a temp directory, so a relative path must be resolved here.
-        return p.canonicalize().with_context(|| format!("no platd at {}", p.display()));
+        return p.canonicalize().with_context(|| format!("no {name} at {}", p.display()));
     }
     let exe = std::env::current_exe()?;
-    let sibling = exe.with_file_name("platd");
+    let sibling = exe.with_file_name(name);
     if !sibling.exists() {
-        eprintln!("building platd next to plat-bench ...");
+        eprintln!("building {name} next to plat-bench ...");
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let release = exe.parent().is_some_and(|d| d.ends_with("release"));
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "-p", "platd", "--bin", "platd"]);
+        cmd.args(["build", "-p", name, "--bin", name]);
         if release {
             cmd.arg("--release");
         }
         if !cmd.status()?.success() || !sibling.exists() {
-            bail!("cannot build platd; build it with: cargo build --release -p platd");
+            bail!("cannot build {name}; build it with: cargo build --release -p {name}");
         }
     }
     Ok(sibling)
@@ -504,10 +507,62 @@ async fn rss(report: &mut Report, p: &Platd) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Median wall time of `runs` runs of `platctl args`, in ms.
+fn median_ms(platctl: &Path, env: &[(&str, &str)], args: &[&str], runs: usize) -> anyhow::Result<f64> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let mut cmd = Command::new(platctl);
+        cmd.args(args).stdout(Stdio::null()).stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let started = Instant::now();
+        let out = cmd.output()?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        if !out.status.success() {
+            bail!("platctl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
+}
+
+async fn cli(report: &mut Report, p: &Platd) -> anyhow::Result<()> {
+    let platctl = sibling_binary("platctl", None)?;
+    p.admin.create_tenant(&CreateTenant { slug: "cli".into(), name: None, quotas: None }).await?;
+    import(p, "cli", 0, 1000).await?;
+    let home = tempfile::tempdir()?;
+    let config = home.path().join("platctl.toml");
+    let config = config.to_str().context("config path")?;
+    let env = [("PLATCTL_CONFIG", config), ("PLATCTL_SERVER", p.base.as_str()), ("PLATCTL_TENANT", "cli")];
+    let mut login = Command::new(&platctl);
+    login.args(["--tenant", "system", "login", "-u", "admin", "--password-stdin"]).stdin(Stdio::piped());
+    for (k, v) in env {
+        login.env(k, v);
+    }
+    let mut child = login.stderr(Stdio::null()).spawn()?;
+    std::io::Write::write_all(child.stdin.as_mut().context("stdin")?, ADMIN_PASSWORD.as_bytes())?;
+    drop(child.stdin.take());
+    if !child.wait()?.success() {
+        bail!("platctl login failed");
+    }
+    let runs = 60;
+    let start = median_ms(&platctl, &env, &["--version"], runs)?;
+    let get = median_ms(&platctl, &env, &["user", "get", "u500"], runs)?;
+    let list = median_ms(&platctl, &env, &["user", "list", "--page-size", "100"], runs)?;
+    let limit = format!("platctl --version {start:.1} ms");
+    report.add("cli", "platctl --version (median)".into(), start, "ms", "goal 50 ms".into(), 50.0, "well under 1.0");
+    report.add("cli", "platctl user get (median)".into(), get, "ms", limit.clone(), start, "<= version + 15 ms");
+    report.add("cli", "  of which beyond process start".into(), get - start, "ms", "goal 15 ms".into(), 15.0, "<= 1.0");
+    report.add("cli", "platctl user list --page-size 100 (median)".into(), list, "ms", limit, start, "< 50 ms");
+    report.add("cli", "  user list against 50 ms".into(), list, "ms", "goal 50 ms".into(), 50.0, "well under 1.0");
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let binary = platd_binary(args.platd.as_deref())?;
+    let binary = sibling_binary("platd", args.platd.as_deref())?;
     let mut report = Report { json: args.json, figures: Vec::new() };
     let wanted = |s: Scenario| args.scenario == s || args.scenario == Scenario::All;
     if !args.json {
@@ -521,7 +576,7 @@ async fn main() -> anyhow::Result<()> {
     let url = args.database_url.as_deref();
     // Generous IP limits: the bench makes no failed attempts, but never let one throttle it.
     let env = [("PLATD_AUTH__IP_LIMIT__MAX_FAILURES", "1000000")];
-    for scenario in [Scenario::Tokens, Scenario::Login, Scenario::Users, Scenario::Rss] {
+    for scenario in [Scenario::Tokens, Scenario::Login, Scenario::Users, Scenario::Rss, Scenario::Cli] {
         if !wanted(scenario) {
             continue;
         }
@@ -532,6 +587,7 @@ async fn main() -> anyhow::Result<()> {
             Scenario::Login => login(&mut report, &p, args.seconds).await?,
             Scenario::Users => users(&mut report, &p, args.seconds).await?,
             Scenario::Rss => rss(&mut report, &p).await?,
+            Scenario::Cli => cli(&mut report, &p).await?,
             Scenario::All => {}
         }
     }
