@@ -298,7 +298,7 @@ f: 1.5
 list:
 - x
 - \"-y\"
-n: 7
+\"n\": 7
 name: alice
 nested:
   k: v
@@ -313,7 +313,7 @@ objs:
 time: \"2026-11-21T10:00:00Z\"
 yes: \"yes\"
 ";
-        // `yes` as a key is quoted too: it reads as a boolean in YAML 1.1.
+        // Keys like `yes` and `n` are quoted too: they read as booleans in YAML 1.1.
         assert_eq!(yaml, expected.replace("yes: \"yes\"", "\"yes\": \"yes\""));
     }
 

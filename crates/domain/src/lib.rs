@@ -1,9 +1,10 @@
 //! plat's domain rules as plain functions over plain data: validation and
 //! normalisation of names, permission matching and authorization decisions,
-//! the lockout policy, human durations. Nothing here does I/O, so everything
+//! the lockout policy, human durations, delivery signatures and backoff. Nothing here does I/O, so everything
 //! is tested without a database or a socket.
 
 pub mod authz;
+pub mod delivery;
 pub mod duration;
 pub mod lockout;
 pub mod validate;

@@ -1,0 +1,182 @@
+//! Delivery rules of the sync engine, as pure functions: Standard Webhooks
+//! signatures (<https://www.standardwebhooks.com>), what an HTTP answer means
+//! for a delivery, exponential backoff with full jitter, `Retry-After`.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::Invalid;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The prefix of a Standard Webhooks secret; the rest is base64 of the key.
+pub const SECRET_PREFIX: &str = "whsec_";
+
+/// The HMAC key of a `whsec_...` secret.
+pub fn parse_secret(field: &str, secret: &str) -> Result<Vec<u8>, Invalid> {
+    let encoded = secret
+        .strip_prefix(SECRET_PREFIX)
+        .ok_or_else(|| Invalid::new(field, format!("must start with {SECRET_PREFIX}")))?;
+    let key = B64.decode(encoded).map_err(|_| Invalid::new(field, "must be whsec_ followed by base64"))?;
+    if !(24..=64).contains(&key.len()) {
+        return Err(Invalid::new(field, "the key must be 24 to 64 bytes"));
+    }
+    Ok(key)
+}
+
+/// A `whsec_` secret for `key` (32 random bytes, from the caller).
+pub fn format_secret(key: &[u8]) -> String {
+    format!("{SECRET_PREFIX}{}", B64.encode(key))
+}
+
+/// The `webhook-signature` value: `v1,` and base64 of HMAC-SHA256 over
+/// `{msg_id}.{timestamp}.{body}`.
+pub fn sign(key: &[u8], msg_id: &str, timestamp: i64, body: &[u8]) -> String {
+    let tag = mac(key, msg_id, timestamp, body).finalize().into_bytes();
+    format!("v1,{}", B64.encode(tag))
+}
+
+fn mac(key: &[u8], msg_id: &str, timestamp: i64, body: &[u8]) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(msg_id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("webhook-timestamp is missing or not a number")]
+    BadTimestamp,
+    #[error("webhook-timestamp is too far from now")]
+    TooOld,
+    #[error("no webhook-signature matches")]
+    NoMatch,
+}
+
+/// Check a delivery as a receiver: the timestamp within `tolerance_secs` of
+/// `now`, and one of the space-separated `v1,` signatures valid (compared in
+/// constant time).
+pub fn verify(
+    key: &[u8],
+    msg_id: &str,
+    timestamp: &str,
+    signatures: &str,
+    body: &[u8],
+    now: i64,
+    tolerance_secs: i64,
+) -> Result<(), SignatureError> {
+    let ts: i64 = timestamp.trim().parse().map_err(|_| SignatureError::BadTimestamp)?;
+    if (now - ts).abs() > tolerance_secs {
+        return Err(SignatureError::TooOld);
+    }
+    for candidate in signatures.split_whitespace() {
+        let Some(encoded) = candidate.strip_prefix("v1,") else { continue };
+        let Ok(tag) = B64.decode(encoded) else { continue };
+        if mac(key, msg_id, ts, body).verify_slice(&tag).is_ok() {
+            return Ok(());
+        }
+    }
+    Err(SignatureError::NoMatch)
+}
+
+/// What an HTTP answer means for a delivery (CONTRACT §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 2xx.
+    Delivered,
+    /// 408, 429, 5xx: try again later (honouring `Retry-After`).
+    Retry,
+    /// Any other answer: the target will not take this event; dead-letter it.
+    Permanent,
+    /// 410: dead-letter it and disable the target.
+    Gone,
+}
+
+pub fn classify(status: u16) -> Outcome {
+    match status {
+        200..=299 => Outcome::Delivered,
+        408 | 429 | 500..=599 => Outcome::Retry,
+        410 => Outcome::Gone,
+        _ => Outcome::Permanent,
+    }
+}
+
+/// Delay before retry number `attempt` (1 for the first retry): a uniformly
+/// random point (`unit` in [0, 1)) below `min(cap, base * 2^(attempt-1))`,
+/// the "full jitter" of exponential backoff.
+pub fn backoff(attempt: u32, base: Duration, cap: Duration, unit: f64) -> Duration {
+    let exp = 2u32.saturating_pow(attempt.saturating_sub(1).min(30));
+    let ceiling = base.saturating_mul(exp).min(cap);
+    ceiling.mul_f64(unit.clamp(0.0, 1.0))
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by webhook
+/// receivers in practice and is ignored), capped at `cap`.
+pub fn retry_after(value: &str, cap: Duration) -> Option<Duration> {
+    let secs: u64 = value.trim().parse().ok()?;
+    Some(Duration::from_secs(secs).min(cap))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The test vector published with the Standard Webhooks specification.
+    #[test]
+    fn signs_the_specification_test_vector() {
+        let key = parse_secret("secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("secret");
+        let body = br#"{"test": 2432232314}"#;
+        let signature = sign(&key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body);
+        assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+        let verify_at = |now, sigs: &str, body: &[u8]| {
+            verify(&key, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", sigs, body, now, 300)
+        };
+        assert_eq!(verify_at(1614265330, &format!("v1,bm9wZQ== {signature}"), body), Ok(()));
+        assert_eq!(verify_at(1614265330 + 301, &signature, body), Err(SignatureError::TooOld));
+        assert_eq!(verify_at(1614265330, &signature, br#"{"test": 1}"#), Err(SignatureError::NoMatch));
+        assert_eq!(verify_at(1614265330, "v2,abc", body), Err(SignatureError::NoMatch));
+        assert_eq!(verify(&key, "m", "soon", &signature, body, 0, 300), Err(SignatureError::BadTimestamp));
+    }
+
+    #[test]
+    fn secrets_are_whsec_and_base64() {
+        assert!(parse_secret("s", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_err());
+        assert!(parse_secret("s", "whsec_!!!").is_err());
+        assert!(parse_secret("s", "whsec_YWJj").is_err(), "3 bytes is too short");
+        let key = [7u8; 32];
+        assert_eq!(parse_secret("s", &format_secret(&key)).expect("round trip"), key);
+    }
+
+    #[test]
+    fn answers_are_classified_as_the_contract_says() {
+        assert_eq!(classify(200), Outcome::Delivered);
+        assert_eq!(classify(204), Outcome::Delivered);
+        for retry in [408, 429, 500, 502, 503, 504] {
+            assert_eq!(classify(retry), Outcome::Retry, "{retry}");
+        }
+        for permanent in [301, 400, 401, 403, 404, 409, 422] {
+            assert_eq!(classify(permanent), Outcome::Permanent, "{permanent}");
+        }
+        assert_eq!(classify(410), Outcome::Gone);
+    }
+
+    #[test]
+    fn backoff_is_full_jitter_under_a_growing_capped_ceiling() {
+        let (base, cap) = (Duration::from_millis(500), Duration::from_secs(60));
+        assert_eq!(backoff(1, base, cap, 0.999_999).as_millis(), 499);
+        assert_eq!(backoff(3, base, cap, 1.0), Duration::from_secs(2));
+        assert_eq!(backoff(3, base, cap, 0.5), Duration::from_secs(1));
+        assert_eq!(backoff(40, base, cap, 1.0), cap);
+        assert_eq!(backoff(7, base, cap, 0.0), Duration::ZERO);
+        assert_eq!(retry_after(" 7 ", cap), Some(Duration::from_secs(7)));
+        assert_eq!(retry_after("3600", cap), Some(cap));
+        assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:00 GMT", cap), None);
+    }
+}
