@@ -295,16 +295,19 @@ async fn import(s: &mut Session, file: &Path, dry_run: bool) -> Result<(), Failu
         let headers = reader.headers().map_err(|e| Failure::error(format!("{}: {e}", file.display())))?;
         check_csv_headers(headers)?;
     }
-    let bar = progress_bar(size, "{spinner} importing [{bar:40}] {bytes}/{total_bytes} ({eta})");
+    let bar = progress_bar(size, "{spinner} importing [{bar:40}] {bytes}/{total_bytes} {msg}");
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(8);
     let (reader, path, producer_bar) = (open()?, file.to_owned(), bar.clone());
     // CSV record n is NDJSON line n; the producer returns each record's line in the file.
     let producer = tokio::task::spawn_blocking(move || -> Result<Vec<u64>, Failure> {
-        if csv {
+        let produced = if csv {
             produce_csv(reader, &path, &tx, &producer_bar)
         } else {
             produce_ndjson(reader, &tx, &producer_bar).map(|()| Vec::new())
-        }
+        };
+        // The server may still be writing the last batches: say so instead of sitting at 100%.
+        producer_bar.set_message("sent; waiting for the server's report");
+        produced
     });
     let body = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
     // A streamed body is sent once, so no retry after a refresh: refresh first.
