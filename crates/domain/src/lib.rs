@@ -7,6 +7,7 @@ pub mod authz;
 pub mod delivery;
 pub mod duration;
 pub mod lockout;
+pub mod readback;
 pub mod validate;
 
 pub use authz::*;
