@@ -42,7 +42,7 @@ impl Failure {
         self
     }
 
-    pub fn report(self, _verbose: u8) -> ExitCode {
+    pub fn report(self) -> ExitCode {
         if let Some(message) = &self.message {
             eprintln!("error: {message}");
         }

@@ -122,12 +122,9 @@ pub enum Command {
 
 /// Parse the command line, run the command, report the outcome; the process's exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let verbose = cli.global.verbose;
-    let result = run(cli);
-    match result {
+    match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => failure.report(verbose),
+        Err(failure) => failure.report(),
     }
 }
 

@@ -54,10 +54,6 @@ impl Output {
         Output { format, headers: !no_headers, color }
     }
 
-    pub fn color(&self) -> bool {
-        self.color
-    }
-
     /// Print a list. `what` names the items for the "No ... found." line.
     pub fn list<T: Row>(&self, items: &[T], what: &str) -> Result<(), Failure> {
         match self.format {

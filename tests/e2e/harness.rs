@@ -91,8 +91,7 @@ impl Platd {
 
     /// A platctl user with its own empty config, pointed at this server.
     pub fn ctl(&self) -> Ctl {
-        let ctl = Ctl::new();
-        let mut ctl = ctl;
+        let mut ctl = Ctl::new();
         ctl.env.push(("PLATCTL_SERVER".into(), self.url.clone()));
         ctl
     }

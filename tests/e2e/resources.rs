@@ -301,8 +301,6 @@ fn events_audit_health_and_status() {
     let _ = std::process::Command::new("kill").args(["-INT", &watch.id().to_string()]).status();
     let status = watch.wait().expect("wait");
     assert_eq!(status.code(), Some(0), "Ctrl-C ends a healthy watch with 0");
-    let mut rest = String::new();
-    let _ = reader.read_to_string(&mut rest);
 }
 
 #[test]
@@ -335,7 +333,7 @@ fn a_destructive_command_asks_on_a_terminal() {
     let command = format!("{} --no-color user delete bob", platctl.display());
     // `admin.command` sets the environment; run `script` itself with it.
     let mut script = std::process::Command::new("script");
-    script.args(["-q", "-e", "-c", &command, "/dev/null"]);
+    script.args(["-q", "-e", "-c", &command, "/dev/null"]).env_clear();
     for (k, v) in admin.command(&[]).get_envs() {
         match v {
             Some(v) => script.env(k, v),

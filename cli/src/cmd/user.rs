@@ -360,7 +360,7 @@ fn produce_csv(reader: std::fs::File, path: &Path, tx: &Sender, bar: &ProgressBa
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(BufReader::with_capacity(256 * 1024, reader));
     let headers = reader.headers().map_err(|e| Failure::error(format!("{}: {e}", path.display())))?.clone();
     let column = |name: &str| headers.iter().position(|h| h == name);
-    let cols: Vec<Option<usize>> = CSV_IMPORT.iter().map(|c| column(c)).collect();
+    let columns: Vec<(&str, Option<usize>)> = CSV_IMPORT.iter().map(|c| (*c, column(c))).collect();
     let mut lines = Vec::new();
     let mut chunk = Vec::with_capacity(256 * 1024);
     let mut last_pos = 0u64;
@@ -375,25 +375,28 @@ fn produce_csv(reader: std::fs::File, path: &Path, tx: &Sender, bar: &ProgressBa
             }
         };
         let line = record.position().map_or(0, |p| p.line());
-        let field = |i: usize| {
-            cols[i]
-                .and_then(|c| record.get(c))
+        let field = |name: &str| {
+            columns
+                .iter()
+                .find(|(c, _)| *c == name)
+                .and_then(|(_, i)| *i)
+                .and_then(|i| record.get(i))
                 .filter(|v| !v.is_empty())
                 .map(|v| String::from_utf8_lossy(v).into_owned())
         };
-        let (nickname, avatar_url, bio) = (field(5), field(6), field(7));
+        let (nickname, avatar_url, bio) = (field("nickname"), field("avatar_url"), field("bio"));
         let profile = (nickname.is_some() || avatar_url.is_some() || bio.is_some()).then_some(ProfilePatch {
             nickname,
             avatar_url,
             bio,
         });
-        let roles =
-            field(4).map(|r| r.split([';', ',']).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect());
+        let roles = field("roles")
+            .map(|r| r.split([';', ',']).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect());
         let user = ImportUser {
-            username: field(0).unwrap_or_default(),
-            email: field(1).unwrap_or_default(),
-            password: field(2),
-            password_hash: field(3),
+            username: field("username").unwrap_or_default(),
+            email: field("email").unwrap_or_default(),
+            password: field("password"),
+            password_hash: field("password_hash"),
             roles,
             profile,
         };
