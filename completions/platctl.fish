@@ -50,6 +50,7 @@ complete -c platctl -n "__fish_platctl_needs_command" -f -a "auth" -d 'Ask the s
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "service-account" -d 'Manage service accounts (client credentials for services)'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "token" -d 'Issue, verify and revoke tokens'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "keys" -d 'List and rotate the token signing keys'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "sync" -d 'Deliver events to targets: targets, tasks, the dead-letter queue, statistics'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "event" -d 'Read the event log (the outbox)'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "audit" -d 'Read the audit log'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "health" -d 'Show the health of every component; exit 4 when one is unhealthy'
@@ -909,6 +910,100 @@ complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -f -a "target" -d 'Manage delivery targets: HTTP webhooks, Redis keys, Redis streams'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -f -a "task" -d 'List, inspect, retry and cancel delivery tasks'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -f -a "dlq" -d 'The dead-letter queue: tasks that failed for good'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -f -a "stats" -d 'Delivery statistics of every target: counts, backlog, success rate, latency'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -f -a "add" -d 'Add a target; the signing secret of an HTTP target is printed once'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -f -a "list" -d 'List targets'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -f -a "get" -d 'Show one target with its options'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -f -a "update" -d 'Change a target; a new secret is printed once'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -f -a "remove" -d 'Remove a target (asks first)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -f -a "pause" -d 'Stop deliveries to a target; tasks keep collecting until it is resumed'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -f -a "resume" -d 'Resume a paused or disabled target'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -f -a "test" -d 'Deliver a `sync.ping` now and show the answer; exit 1 when it was not delivered'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -f -a "list" -d 'List delivery tasks'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -f -a "get" -d 'Show one task with every attempt'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -f -a "retry" -d 'Attempt a failed or dead task again now'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -f -a "cancel" -d 'Cancel a task that is not yet delivered'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -f -a "list" -d 'List dead tasks'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -f -a "replay" -d 'Deliver dead tasks again: the given ids, else every dead task (of --target)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -f -a "purge" -d 'Delete dead tasks for good (asks first): the given ids, else every dead task (of --target)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'
 complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r

@@ -106,6 +106,9 @@ pub enum Command {
     /// List and rotate the token signing keys.
     #[command(subcommand)]
     Keys(cmd::token::KeysCmd),
+    /// Deliver events to targets: targets, tasks, the dead-letter queue, statistics.
+    #[command(subcommand)]
+    Sync(cmd::sync::SyncCmd),
     /// Read the event log (the outbox).
     #[command(subcommand)]
     Event(cmd::log::EventCmd),
@@ -158,6 +161,7 @@ async fn dispatch(command: Command, s: &mut Session) -> Result<(), Failure> {
         Command::ServiceAccount(c) => cmd::token::run_service_account(c, s).await,
         Command::Token(c) => cmd::token::run_token(c, s).await,
         Command::Keys(c) => cmd::token::run_keys(c, s).await,
+        Command::Sync(c) => cmd::sync::run(c, s).await,
         Command::Event(c) => cmd::log::run_event(c, s).await,
         Command::Audit(c) => cmd::log::run_audit(c, s).await,
         Command::Health(c) => c.run(s).await,

@@ -31,6 +31,31 @@ pub struct Config {
     pub auth: AuthConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
+    pub sync: SyncConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncConfig {
+    /// Run the dispatcher in this process (the API works either way).
+    pub enabled: bool,
+    /// How often an idle dispatcher looks for due retries and other replicas' work.
+    pub poll_interval: HumanDuration,
+    /// Defaults of new targets.
+    pub timeout: HumanDuration,
+    pub max_attempts: u32,
+    pub concurrency: u32,
+    /// Retry delays: full jitter below `min(backoff_cap, backoff_base * 2^(n-1))`.
+    pub backoff_base: HumanDuration,
+    pub backoff_cap: HumanDuration,
+    /// Consecutive failures that open a target's circuit, and how long it stays open.
+    pub circuit_failures: u32,
+    pub circuit_cooldown: HumanDuration,
+    /// Delivered and cancelled tasks are deleted after this long.
+    pub retention: HumanDuration,
+    /// Added to a target's timeout to make an in-flight task's lease; after
+    /// the lease another replica may take the task over.
+    pub lease_grace: HumanDuration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -149,6 +174,19 @@ shutdown_grace = "10s"
 [log]
 level = "info"
 format = "auto"
+
+[sync]
+enabled = true
+poll_interval = "1s"
+timeout = "5s"
+max_attempts = 12
+concurrency = 16
+backoff_base = "1s"
+backoff_cap = "10m"
+circuit_failures = 5
+circuit_cooldown = "30s"
+retention = "7d"
+lease_grace = "5s"
 "#;
 
 /// Overrides from command-line flags, applied last.

@@ -64,6 +64,8 @@ impl From<StoreError> for ApiErr {
                     "user" => ErrorCode::UserNotFound,
                     "tenant" => ErrorCode::TenantNotFound,
                     "role" => ErrorCode::RoleNotFound,
+                    "sync target" => ErrorCode::TargetNotFound,
+                    "sync task" => ErrorCode::TaskNotFound,
                     _ => ErrorCode::NotFound,
                 };
                 ApiErr::new(code, format!("{kind} {name:?} not found"))

@@ -1,8 +1,35 @@
 //! The detailed health report: one component per dependency, worst wins.
 
-use plat_proto::{Component, HealthReport, HealthStatus};
+use plat_proto::{CircuitState, Component, HealthReport, HealthStatus, TargetState, TargetStats};
 
 use crate::AppState;
+
+/// A sync target: unhealthy when a 410 disabled it, degraded while paused
+/// or while its circuit is not closed.
+fn sync_component(stats: &TargetStats) -> Component {
+    let status = match (stats.state, stats.circuit) {
+        (TargetState::Disabled, _) => HealthStatus::Unhealthy,
+        (TargetState::Paused, _) | (_, CircuitState::Open | CircuitState::HalfOpen) => HealthStatus::Degraded,
+        _ => HealthStatus::Healthy,
+    };
+    let message = match (stats.state, stats.circuit) {
+        (TargetState::Disabled, _) => Some("disabled after a 410 answer; resume it when the target is back".to_owned()),
+        (TargetState::Paused, _) => Some("paused".to_owned()),
+        (_, CircuitState::Closed) => None,
+        (_, circuit) => Some(format!(
+            "circuit {}: {}",
+            circuit.as_str(),
+            stats.last_error.as_deref().unwrap_or("consecutive failures")
+        )),
+    };
+    let mut details = serde_json::Map::new();
+    details.insert("state".into(), stats.state.as_str().into());
+    details.insert("circuit".into(), stats.circuit.as_str().into());
+    details.insert("backlog".into(), stats.backlog.into());
+    details.insert("dead".into(), stats.dead.into());
+    details.insert("last_success_at".into(), stats.last_success_at.clone().into());
+    Component { name: format!("sync:{}", stats.target), status, latency_ms: None, message, details }
+}
 
 pub async fn report(state: &AppState) -> HealthReport {
     let mut components = Vec::new();
@@ -33,6 +60,9 @@ pub async fn report(state: &AppState) -> HealthReport {
             message: Some(format!("unreachable: {e}")),
             details: serde_json::Map::new(),
         }),
+    }
+    if let Ok(stats) = state.store.sync_stats().await {
+        components.extend(stats.iter().map(sync_component));
     }
     let status = components.iter().map(|c| c.status).max().unwrap_or(HealthStatus::Healthy);
     HealthReport {

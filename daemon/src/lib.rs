@@ -9,6 +9,7 @@ pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod openapi;
+pub mod sync;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub struct Inner {
     pub metrics: metrics::Metrics,
     pub config: Config,
     pub started: Instant,
+    pub sync: Arc<sync::Engine>,
 }
 
 impl std::ops::Deref for AppState {
@@ -52,19 +54,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// The URL without its password, for messages.
-pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
+pub use plat_domain::redact_url;
 
 impl AppState {
     pub async fn new(config: Config, store: Store) -> anyhow::Result<AppState> {
@@ -88,7 +78,15 @@ impl AppState {
             max_issued_ttl: config.auth.max_issued_ttl.0,
             key_retire_after: config.auth.key_retire_after.0,
         };
-        Ok(AppState(Arc::new(Inner { store, auth, metrics: metrics::Metrics::new(), config, started: Instant::now() })))
+        let metrics = metrics::Metrics::new();
+        let sync = Arc::new(sync::Engine::new(
+            store.clone(),
+            auth.master.clone(),
+            config.sync.clone(),
+            config.database_url.clone(),
+            metrics.sync.clone(),
+        )?);
+        Ok(AppState(Arc::new(Inner { store, auth, metrics, config, started: Instant::now(), sync })))
     }
 }
 
@@ -138,6 +136,14 @@ fn spawn_upkeep(state: AppState, shutdown: CancellationToken) {
             {
                 tracing::warn!(error = %e, "cannot purge expired tokens");
             }
+            if rounds.is_multiple_of(1800) {
+                let before = plat_store::now_ms() - state.config.sync.retention.0.as_millis() as i64;
+                match state.store.purge_finished_tasks(before).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(tasks = n, "purged finished sync tasks past retention"),
+                    Err(e) => tracing::warn!(error = %e, "cannot purge finished sync tasks"),
+                }
+            }
         }
     });
 }
@@ -148,6 +154,7 @@ pub struct Server {
     pub state: AppState,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    dispatcher: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
@@ -156,12 +163,16 @@ impl Server {
         let addr = listener.local_addr()?;
         let shutdown = CancellationToken::new();
         spawn_upkeep(state.clone(), shutdown.clone());
+        let dispatcher = state.config.sync.enabled.then(|| {
+            let grace = state.config.http.shutdown_grace.0;
+            tokio::spawn(state.sync.clone().run(shutdown.clone(), grace))
+        });
         let app = api::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let signal = shutdown.clone();
         let task = tokio::spawn(async move {
             axum::serve(listener, app).with_graceful_shutdown(async move { signal.cancelled().await }).await
         });
-        Ok(Server { addr, state, shutdown, task })
+        Ok(Server { addr, state, shutdown, task, dispatcher })
     }
 
     pub fn shutdown_token(&self) -> CancellationToken {
@@ -174,6 +185,11 @@ impl Server {
         match tokio::time::timeout(grace, self.task).await {
             Ok(joined) => joined??,
             Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
+        }
+        if let Some(dispatcher) = self.dispatcher
+            && tokio::time::timeout(grace, dispatcher).await.is_err()
+        {
+            tracing::warn!("sync deliveries did not finish within the grace period");
         }
         self.state.store.close().await;
         Ok(())

@@ -12,6 +12,8 @@ use crate::api::ROUTES;
 type SigningKeyList = Vec<plat_proto::SigningKey>;
 type RoleList = Vec<plat_proto::Role>;
 type ServiceAccountList = Vec<plat_proto::ServiceAccount>;
+type TargetList = Vec<plat_proto::SyncTarget>;
+type TargetStatsList = Vec<plat_proto::TargetStats>;
 
 macro_rules! schemas {
     ($gen:ident, $name:expr, { $($n:ident => $t:ty),* $(,)? }) => {
@@ -37,6 +39,10 @@ fn schema_named(generator: &mut SchemaGenerator, name: &str) -> Option<Schema> {
         ServiceAccountList => ServiceAccountList, CreateServiceAccount => CreateServiceAccount,
         ServiceAccountCredentials => ServiceAccountCredentials, ServiceAccount => ServiceAccount,
         EventPage => Page<Event>, AuditPage => Page<AuditRecord>, HealthReport => HealthReport,
+        TargetList => TargetList, CreateTarget => CreateTarget, TargetWithSecret => TargetWithSecret,
+        SyncTarget => SyncTarget, UpdateTarget => UpdateTarget, TargetTestResult => TargetTestResult,
+        TaskPage => Page<SyncTask>, SyncTask => SyncTask, DlqReplay => DlqReplay, DlqPurge => DlqPurge,
+        BulkResult => BulkResult, TargetStatsList => TargetStatsList,
     })
 }
 

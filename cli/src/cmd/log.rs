@@ -113,7 +113,7 @@ pub async fn run_audit(cmd: AuditCmd, s: &mut Session) -> Result<(), Failure> {
     s.out.list(&page.items, "audit records")
 }
 
-fn looks_like_uuid(s: &str) -> bool {
+pub(crate) fn looks_like_uuid(s: &str) -> bool {
     s.len() == 36
         && s.bytes()
             .enumerate()

@@ -7,6 +7,7 @@ pub mod health;
 pub mod log;
 pub mod role;
 pub mod session;
+pub mod sync;
 pub mod tenant;
 pub mod token;
 pub mod user;

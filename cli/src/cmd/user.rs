@@ -243,7 +243,7 @@ async fn list(s: &mut Session, mut query: UserListQuery, all: bool) -> Result<()
     s.out.list(&users, "users")
 }
 
-fn progress_bar(len: Option<u64>, template: &str) -> ProgressBar {
+pub(crate) fn progress_bar(len: Option<u64>, template: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }

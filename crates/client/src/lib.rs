@@ -401,6 +401,72 @@ impl Client {
         self.post_empty(&format!("/service-accounts/{}/rotate-secret", enc(name))).await
     }
 
+    // --- sync ---
+
+    pub async fn create_target(&self, req: &CreateTarget) -> Result<TargetWithSecret> {
+        self.post("/sync/targets", req).await
+    }
+
+    pub async fn list_targets(&self) -> Result<Vec<SyncTarget>> {
+        self.get("/sync/targets").await
+    }
+
+    pub async fn get_target(&self, name: &str) -> Result<SyncTarget> {
+        self.get(&format!("/sync/targets/{}", enc(name))).await
+    }
+
+    pub async fn update_target(&self, name: &str, req: &UpdateTarget) -> Result<TargetWithSecret> {
+        self.call(Method::PATCH, &format!("/sync/targets/{}", enc(name)), Some(req)).await
+    }
+
+    pub async fn delete_target(&self, name: &str) -> Result<()> {
+        self.delete_path(&format!("/sync/targets/{}", enc(name))).await
+    }
+
+    pub async fn pause_target(&self, name: &str) -> Result<SyncTarget> {
+        self.post_empty(&format!("/sync/targets/{}/pause", enc(name))).await
+    }
+
+    pub async fn resume_target(&self, name: &str) -> Result<SyncTarget> {
+        self.post_empty(&format!("/sync/targets/{}/resume", enc(name))).await
+    }
+
+    pub async fn test_target(&self, name: &str) -> Result<TargetTestResult> {
+        self.post_empty(&format!("/sync/targets/{}/test", enc(name))).await
+    }
+
+    pub async fn list_tasks(&self, query: &TaskQuery) -> Result<Page<SyncTask>> {
+        self.get_query("/sync/tasks", query).await
+    }
+
+    pub async fn get_task(&self, id: u64) -> Result<SyncTask> {
+        self.get(&format!("/sync/tasks/{id}")).await
+    }
+
+    pub async fn retry_task(&self, id: u64) -> Result<SyncTask> {
+        self.post_empty(&format!("/sync/tasks/{id}/retry")).await
+    }
+
+    pub async fn cancel_task(&self, id: u64) -> Result<SyncTask> {
+        self.post_empty(&format!("/sync/tasks/{id}/cancel")).await
+    }
+
+    pub async fn list_dlq(&self, query: &TaskQuery) -> Result<Page<SyncTask>> {
+        self.get_query("/sync/dlq", query).await
+    }
+
+    pub async fn replay_dlq(&self, req: &DlqReplay) -> Result<BulkResult> {
+        self.post("/sync/dlq/replay", req).await
+    }
+
+    pub async fn purge_dlq(&self, req: &DlqPurge) -> Result<BulkResult> {
+        self.post("/sync/dlq/purge", req).await
+    }
+
+    pub async fn sync_stats(&self) -> Result<Vec<TargetStats>> {
+        self.get("/sync/stats").await
+    }
+
     // --- logs and health ---
 
     pub async fn list_events(&self, query: &EventQuery) -> Result<Page<Event>> {

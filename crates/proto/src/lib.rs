@@ -8,6 +8,7 @@ pub mod error;
 pub mod event;
 pub mod health;
 pub mod role;
+pub mod sync;
 pub mod tenant;
 pub mod user;
 
@@ -17,6 +18,7 @@ pub use error::*;
 pub use event::*;
 pub use health::*;
 pub use role::*;
+pub use sync::*;
 pub use tenant::*;
 pub use user::*;
 

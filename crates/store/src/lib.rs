@@ -11,6 +11,7 @@
 mod auth;
 mod outbox;
 mod roles;
+mod sync;
 mod tenants;
 mod users;
 
@@ -22,6 +23,7 @@ use sqlx::{AnyPool, Executor, Row};
 
 pub use auth::*;
 pub use outbox::*;
+pub use sync::*;
 pub use tenants::*;
 pub use users::*;
 

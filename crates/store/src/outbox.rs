@@ -84,6 +84,8 @@ pub(crate) async fn insert_events(conn: &mut AnyConnection, events: &[Event], no
                 .bind(payload);
         }
         query.execute(&mut *conn).await?;
+        let ids: Vec<&str> = chunk.iter().map(|e| e.id.as_str()).collect();
+        crate::sync::fan_out(conn, &ids).await?;
     }
     Ok(())
 }
@@ -227,7 +229,13 @@ impl Store {
         Ok(page.finish(items, total))
     }
 
-    async fn page_query(&self, table: &str, columns: &str, filter: &Filter, page: &PageRequest) -> Result<Vec<AnyRow>> {
+    pub(crate) async fn page_query(
+        &self,
+        table: &str,
+        columns: &str,
+        filter: &Filter,
+        page: &PageRequest,
+    ) -> Result<Vec<AnyRow>> {
         let mut filter = filter.clone();
         if let Some(after) = page.after_seq()? {
             filter.lt_int("seq", after);
@@ -243,7 +251,7 @@ impl Store {
         Ok(query.bind(page.page_size as i64 + 1).bind(page.offset()).fetch_all(&self.read).await?)
     }
 
-    async fn count_query(&self, table: &str, filter: &Filter) -> Result<u64> {
+    pub(crate) async fn count_query(&self, table: &str, filter: &Filter) -> Result<u64> {
         let sql = format!("SELECT COUNT(*) FROM {table}{}", filter.where_clause());
         let row = filter.bind_all(sqlx::query(&sql)).fetch_one(&self.read).await?;
         Ok(row.try_get::<i64, _>(0)? as u64)
@@ -316,6 +324,15 @@ impl Filter {
     pub(crate) fn raw(&mut self, clause_with_placeholder: impl Fn(usize) -> String, value: Bind) {
         self.clauses.push(clause_with_placeholder(self.next()));
         self.binds.push(value);
+    }
+
+    /// `column IN (...)` over integers.
+    pub(crate) fn in_ints(&mut self, column: &str, values: impl IntoIterator<Item = i64>) {
+        let start = self.next();
+        let values: Vec<i64> = values.into_iter().collect();
+        let list = (start..start + values.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        self.clauses.push(format!("{column} IN ({list})"));
+        self.binds.extend(values.into_iter().map(Bind::Int));
     }
 
     pub(crate) fn gte_int(&mut self, column: &str, value: i64) {

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod extract;
 pub mod misc;
 pub mod roles;
+pub mod sync;
 pub mod tenants;
 pub mod users;
 
@@ -80,6 +81,22 @@ routes! {
     "GET" "/service-accounts/{name}" "service-accounts:read" _ ServiceAccount "Get a service account";
     "DELETE" "/service-accounts/{name}" "service-accounts:delete" _ _ "Delete a service account";
     "POST" "/service-accounts/{name}/rotate-secret" "service-accounts:rotate" _ ServiceAccountCredentials "New secret, shown once";
+    "GET" "/sync/targets" "sync:read (platform)" _ TargetList "Sync targets";
+    "POST" "/sync/targets" "sync:write (platform)" CreateTarget TargetWithSecret "Add a target; an HTTP target's secret is shown once";
+    "GET" "/sync/targets/{name}" "sync:read (platform)" _ SyncTarget "Get a target";
+    "PATCH" "/sync/targets/{name}" "sync:write (platform)" UpdateTarget TargetWithSecret "Change a target (a new secret is shown once)";
+    "DELETE" "/sync/targets/{name}" "sync:write (platform)" _ _ "Remove a target with its tasks";
+    "POST" "/sync/targets/{name}/pause" "sync:write (platform)" _ SyncTarget "Hold deliveries; tasks keep collecting";
+    "POST" "/sync/targets/{name}/resume" "sync:write (platform)" _ SyncTarget "Deliver again (also after a 410 disabled it)";
+    "POST" "/sync/targets/{name}/test" "sync:write (platform)" _ TargetTestResult "Send a sync.ping now and report the answer";
+    "GET" "/sync/tasks" "sync:read (platform)" _ TaskPage "Tasks (filters target, status, aggregate_id)";
+    "GET" "/sync/tasks/{id}" "sync:read (platform)" _ SyncTask "A task with every attempt";
+    "POST" "/sync/tasks/{id}/retry" "sync:write (platform)" _ SyncTask "Retry a failed, dead or cancelled task now";
+    "POST" "/sync/tasks/{id}/cancel" "sync:write (platform)" _ SyncTask "Cancel a task that is not in flight";
+    "GET" "/sync/dlq" "sync:read (platform)" _ TaskPage "The dead-letter queue (filter target)";
+    "POST" "/sync/dlq/replay" "sync:write (platform)" DlqReplay BulkResult "Queue dead tasks again";
+    "POST" "/sync/dlq/purge" "sync:write (platform)" DlqPurge BulkResult "Delete dead tasks";
+    "GET" "/sync/stats" "sync:read (platform)" _ TargetStatsList "Per-target delivery statistics";
     "GET" "/events" "events:read" _ EventPage "The outbox (filters type, aggregate_id, since)";
     "GET" "/audit" "audit:read" _ AuditPage "The audit log (filters actor, action, target, since, until)";
     "GET" "/health" "health:read" _ HealthReport "Component health report";
@@ -122,6 +139,19 @@ pub fn router(state: AppState) -> Router {
         .route("/service-accounts", get(misc::list_service_accounts).post(misc::create_service_account))
         .route("/service-accounts/{name}", get(misc::get_service_account).delete(misc::delete_service_account))
         .route("/service-accounts/{name}/rotate-secret", post(misc::rotate_service_account))
+        .route("/sync/targets", get(sync::list_targets).post(sync::create_target))
+        .route("/sync/targets/{name}", get(sync::get_target).patch(sync::update_target).delete(sync::delete_target))
+        .route("/sync/targets/{name}/pause", post(sync::pause_target))
+        .route("/sync/targets/{name}/resume", post(sync::resume_target))
+        .route("/sync/targets/{name}/test", post(sync::test_target))
+        .route("/sync/tasks", get(sync::list_tasks))
+        .route("/sync/tasks/{id}", get(sync::get_task))
+        .route("/sync/tasks/{id}/retry", post(sync::retry_task))
+        .route("/sync/tasks/{id}/cancel", post(sync::cancel_task))
+        .route("/sync/dlq", get(sync::list_dlq))
+        .route("/sync/dlq/replay", post(sync::replay_dlq))
+        .route("/sync/dlq/purge", post(sync::purge_dlq))
+        .route("/sync/stats", get(sync::stats))
         .route("/events", get(misc::events))
         .route("/audit", get(misc::audit))
         .route("/health", get(misc::health))

@@ -1,0 +1,351 @@
+//! The sync engine's objects: targets, tasks with their attempts, the
+//! dead-letter queue and per-target statistics (CONTRACT §2, §3).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::AggregateRef;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    /// `POST {url}` with the event, signed with Standard Webhooks headers.
+    Http,
+    /// `SET {key_prefix}{id}` to the snapshot, version-guarded; `DEL` on delete.
+    Redis,
+    /// `XADD {stream} * type <type> payload <event>`.
+    RedisStream,
+}
+
+impl TargetKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetKind::Http => "http",
+            TargetKind::Redis => "redis",
+            TargetKind::RedisStream => "redis-stream",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TargetKind> {
+        match text {
+            "http" => Some(TargetKind::Http),
+            "redis" => Some(TargetKind::Redis),
+            "redis-stream" => Some(TargetKind::RedisStream),
+            _ => None,
+        }
+    }
+}
+
+/// `active` delivers; `paused` keeps collecting tasks but delivers none until
+/// resumed; `disabled` (the target answered 410 Gone) collects nothing until
+/// resumed.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetState {
+    Active,
+    Paused,
+    Disabled,
+}
+
+impl TargetState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetState::Active => "active",
+            TargetState::Paused => "paused",
+            TargetState::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TargetState> {
+        match text {
+            "active" => Some(TargetState::Active),
+            "paused" => Some(TargetState::Paused),
+            "disabled" => Some(TargetState::Disabled),
+            _ => None,
+        }
+    }
+}
+
+/// A circuit opens after consecutive failures and stops claims for the target
+/// until a cool-down has passed; then one delivery probes it (half open).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CircuitState {
+    Closed,
+    Open,
+    HalfOpen,
+}
+
+impl CircuitState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CircuitState::Closed => "closed",
+            CircuitState::Open => "open",
+            CircuitState::HalfOpen => "half_open",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CircuitState> {
+        match text {
+            "closed" => Some(CircuitState::Closed),
+            "open" => Some(CircuitState::Open),
+            "half_open" => Some(CircuitState::HalfOpen),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReadBack {
+    /// Whether plat's consistency checks read this target back.
+    #[serde(default)]
+    pub supported: bool,
+    /// Base URL of the read-back endpoints; by default the target URL
+    /// without its last path segment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct SyncTarget {
+    pub name: String,
+    pub kind: TargetKind,
+    /// The target URL; a password in it is shown as `***`.
+    pub url: String,
+    /// Event type patterns: `user.*`, `*`, exact names.
+    pub events: Vec<String>,
+    /// Whether deliveries run (`state` is `active`).
+    pub enabled: bool,
+    pub state: TargetState,
+    /// Why the target was disabled (a 410 answer), if it was.
+    pub disabled_reason: Option<String>,
+    /// `whsec_…` and the secret's last four characters (HTTP targets).
+    pub secret_hint: Option<String>,
+    pub timeout: String,
+    pub max_attempts: u32,
+    /// Deliveries in flight at once (each to a different aggregate).
+    pub concurrency: u32,
+    /// Kind-specific options: `key_prefix`, `ttl` (redis); `stream`,
+    /// `maxlen` (redis-stream).
+    pub options: serde_json::Map<String, serde_json::Value>,
+    pub read_back: ReadBack,
+    pub circuit: CircuitState,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `POST /sync/targets`. The answer carries the secret once.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTarget {
+    pub name: String,
+    pub kind: TargetKind,
+    pub url: String,
+    /// Event type patterns; default `["*"]`.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// `whsec_` + base64 of 24–64 bytes; generated for HTTP targets when absent.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Per-delivery timeout (`5s`); default from `sync.timeout`.
+    #[serde(default)]
+    pub timeout: Option<String>,
+    #[serde(default)]
+    pub max_attempts: Option<u32>,
+    #[serde(default)]
+    pub concurrency: Option<u32>,
+    #[serde(default)]
+    pub options: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub read_back: Option<ReadBack>,
+}
+
+/// `PATCH /sync/targets/{name}`: only the fields given change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTarget {
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub events: Option<Vec<String>>,
+    /// A new secret; with `generate_secret`, plat makes one and answers it once.
+    #[serde(default)]
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub generate_secret: bool,
+    #[serde(default)]
+    pub timeout: Option<String>,
+    #[serde(default)]
+    pub max_attempts: Option<u32>,
+    #[serde(default)]
+    pub concurrency: Option<u32>,
+    /// Merged into the options; a `null` value removes an option.
+    #[serde(default)]
+    pub options: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    pub read_back: Option<ReadBack>,
+}
+
+/// A target as answered by create and secret changes: the secret, once.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct TargetWithSecret {
+    #[serde(flatten)]
+    pub target: SyncTarget,
+    pub secret: Option<String>,
+}
+
+/// `POST /sync/targets/{name}/test`: one `sync.ping`, delivered at once.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct TargetTestResult {
+    pub delivered: bool,
+    pub status_code: Option<u16>,
+    pub duration_ms: f64,
+    pub error: Option<String>,
+    /// The first 4 KiB of the answer.
+    pub response: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// Waiting for its first attempt (or for an earlier event of its aggregate).
+    Pending,
+    InFlight,
+    Delivered,
+    /// The last attempt failed; another is scheduled.
+    Failed,
+    /// In the dead-letter queue.
+    Dead,
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Pending => "pending",
+            TaskStatus::InFlight => "in_flight",
+            TaskStatus::Delivered => "delivered",
+            TaskStatus::Failed => "failed",
+            TaskStatus::Dead => "dead",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TaskStatus> {
+        match text {
+            "pending" => Some(TaskStatus::Pending),
+            "in_flight" => Some(TaskStatus::InFlight),
+            "delivered" => Some(TaskStatus::Delivered),
+            "failed" => Some(TaskStatus::Failed),
+            "dead" => Some(TaskStatus::Dead),
+            "cancelled" => Some(TaskStatus::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// One delivery of one event to one target.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct SyncTask {
+    pub id: u64,
+    pub target: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub tenant: String,
+    pub aggregate: AggregateRef,
+    pub status: TaskStatus,
+    /// Repair tasks of a consistency check go first.
+    pub repair: bool,
+    pub attempts: u32,
+    pub next_attempt_at: Option<String>,
+    pub last_status_code: Option<u16>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub delivered_at: Option<String>,
+    /// From the event's commit to the target's 2xx.
+    pub latency_ms: Option<f64>,
+    /// Every attempt, oldest first (`GET /sync/tasks/{id}` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt_log: Option<Vec<TaskAttempt>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct TaskAttempt {
+    pub number: u32,
+    pub started_at: String,
+    pub duration_ms: f64,
+    /// `delivered`, `retry`, `dead`, `gone`.
+    pub outcome: String,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    /// The first 4 KiB of the answer.
+    pub response: Option<String>,
+}
+
+/// Query of `GET /sync/tasks` and `GET /sync/dlq`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TaskQuery {
+    pub target: Option<String>,
+    pub status: Option<TaskStatus>,
+    pub aggregate_id: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+    pub cursor: Option<String>,
+    pub limit: Option<u64>,
+}
+
+/// `POST /sync/dlq/replay`: dead tasks of one target, or the given ids, or all.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DlqReplay {
+    #[serde(default)]
+    pub target: Option<String>,
+    #[serde(default)]
+    pub ids: Vec<u64>,
+}
+
+/// `POST /sync/dlq/purge`: delete dead tasks.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DlqPurge {
+    #[serde(default)]
+    pub target: Option<String>,
+    #[serde(default)]
+    pub ids: Vec<u64>,
+    /// Only tasks dead for longer than this (`7d`).
+    #[serde(default)]
+    pub older_than: Option<String>,
+}
+
+/// How many tasks a bulk operation touched.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct BulkResult {
+    pub count: u64,
+}
+
+/// `GET /sync/stats`: one entry per target.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct TargetStats {
+    pub target: String,
+    pub state: TargetState,
+    pub circuit: CircuitState,
+    /// Tasks delivered (within `sync.retention`).
+    pub delivered: u64,
+    /// Failed attempts (within `sync.retention`).
+    pub failed: u64,
+    /// Tasks in the dead-letter queue.
+    pub dead: u64,
+    /// Tasks not yet delivered: pending, failed (retry scheduled) and in flight.
+    pub backlog: u64,
+    pub in_flight: u64,
+    /// Successful attempts over all attempts; null before the first.
+    pub success_rate: Option<f64>,
+    /// Commit-to-delivery latency of the last 1,000 deliveries.
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+}

@@ -1,0 +1,322 @@
+//! `/sync`: targets, tasks, the dead-letter queue and statistics. Targets
+//! receive every tenant's events, so all of it is platform scope.
+
+use axum::extract::{Path, State};
+use plat_domain::Scope;
+use plat_domain::delivery;
+use plat_proto::*;
+use plat_store::{NewTarget, TargetChange, TargetRow};
+
+use super::extract::{Json, Query};
+use crate::AppState;
+use crate::auth::{Principal, crypto};
+use crate::context::{Created, Data};
+use crate::error::{ApiErr, ApiResult};
+
+fn read(principal: &Principal) -> ApiResult<()> {
+    principal.require("sync:read", Scope::Platform)
+}
+
+fn write(principal: &Principal) -> ApiResult<()> {
+    principal.require("sync:write", Scope::Platform)
+}
+
+/// A target's secret, sealed, with its hint; from the request or generated.
+fn secret(state: &AppState, given: Option<&str>) -> ApiResult<(String, String, String)> {
+    let plain = match given {
+        Some(s) => {
+            delivery::parse_secret("secret", s)?;
+            s.to_owned()
+        }
+        None => delivery::format_secret(&crypto::random_bytes::<32>()),
+    };
+    let key = delivery::parse_secret("secret", &plain)?;
+    let sealed = state.auth.master.seal(&key).map_err(ApiErr::internal)?;
+    let tail: String = plain.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    Ok((plain, sealed, format!("{}…{tail}", delivery::SECRET_PREFIX)))
+}
+
+fn timeout_ms(text: &str) -> ApiResult<i64> {
+    Ok(delivery::validate_timeout(text)?.as_millis() as i64)
+}
+
+fn check_read_back(kind: TargetKind, read_back: &ReadBack) -> ApiResult<()> {
+    if let Some(url) = &read_back.base_url {
+        if kind != TargetKind::Http {
+            return Err(ApiErr::validation("read_back.base_url", "only HTTP targets are read back over HTTP"));
+        }
+        plat_domain::validate_url("read_back.base_url", url)?;
+    }
+    if kind == TargetKind::RedisStream && read_back.supported {
+        return Err(ApiErr::validation("read_back.supported", "a stream cannot be read back"));
+    }
+    Ok(())
+}
+
+/// The target as answered, with this replica's view of its circuit.
+fn view(state: &AppState, row: &TargetRow) -> SyncTarget {
+    let mut target = row.to_proto();
+    if let Some(circuit) = state.sync.circuit(&row.id) {
+        target.circuit = circuit;
+    }
+    target
+}
+
+pub async fn list_targets(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<Vec<SyncTarget>>> {
+    read(&principal)?;
+    let rows = state.store.list_targets().await?;
+    Ok(Data(rows.iter().map(|r| view(&state, r)).collect()))
+}
+
+pub async fn create_target(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<CreateTarget>,
+) -> ApiResult<Created<TargetWithSecret>> {
+    write(&principal)?;
+    plat_domain::validate_name("name", &req.name)?;
+    delivery::validate_target_url(req.kind, &req.url)?;
+    let events = if req.events.is_empty() { vec!["*".to_owned()] } else { req.events.clone() };
+    delivery::validate_event_patterns(&events)?;
+    delivery::validate_target_options(req.kind, &req.options)?;
+    delivery::validate_limits(req.max_attempts, req.concurrency)?;
+    let timeout = match &req.timeout {
+        Some(t) => timeout_ms(t)?,
+        None => state.config.sync.timeout.0.as_millis() as i64,
+    };
+    let read_back =
+        req.read_back.clone().unwrap_or(ReadBack { supported: req.kind == TargetKind::Redis, base_url: None });
+    check_read_back(req.kind, &read_back)?;
+    let (plain, sealed, hint) = match req.kind {
+        TargetKind::Http => {
+            let (plain, sealed, hint) = secret(&state, req.secret.as_deref())?;
+            (Some(plain), Some(sealed), Some(hint))
+        }
+        _ if req.secret.is_some() => {
+            return Err(ApiErr::validation("secret", "only HTTP targets sign their deliveries"));
+        }
+        _ => (None, None, None),
+    };
+    let row = state
+        .store
+        .create_target(
+            &principal.ctx(),
+            NewTarget {
+                name: req.name,
+                kind: req.kind,
+                url: req.url,
+                events,
+                secret: sealed,
+                secret_hint: hint,
+                timeout_ms: timeout,
+                max_attempts: req.max_attempts.unwrap_or(state.config.sync.max_attempts),
+                concurrency: req.concurrency.unwrap_or(state.config.sync.concurrency),
+                options: req.options,
+                read_back,
+            },
+        )
+        .await?;
+    state.sync.targets_changed();
+    Ok(Created(TargetWithSecret { target: view(&state, &row), secret: plain }))
+}
+
+pub async fn get_target(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(name): Path<String>,
+) -> ApiResult<Data<SyncTarget>> {
+    read(&principal)?;
+    Ok(Data(view(&state, &state.store.get_target(&name).await?)))
+}
+
+pub async fn update_target(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(name): Path<String>,
+    Json(req): Json<UpdateTarget>,
+) -> ApiResult<Data<TargetWithSecret>> {
+    write(&principal)?;
+    let current = state.store.get_target(&name).await?;
+    let kind = current.kind;
+    let mut change = TargetChange::default();
+    if let Some(url) = req.url {
+        delivery::validate_target_url(kind, &url)?;
+        change.url = Some(url);
+    }
+    if let Some(events) = req.events {
+        delivery::validate_event_patterns(&events)?;
+        change.events = Some(events);
+    }
+    let mut plain = None;
+    if req.secret.is_some() || req.generate_secret {
+        if kind != TargetKind::Http {
+            return Err(ApiErr::validation("secret", "only HTTP targets sign their deliveries"));
+        }
+        if req.secret.is_some() && req.generate_secret {
+            return Err(ApiErr::validation("secret", "give a secret or generate_secret, not both"));
+        }
+        let (p, sealed, hint) = secret(&state, req.secret.as_deref())?;
+        plain = Some(p);
+        change.secret = Some((sealed, hint));
+    }
+    if let Some(t) = &req.timeout {
+        change.timeout_ms = Some(timeout_ms(t)?);
+    }
+    delivery::validate_limits(req.max_attempts, req.concurrency)?;
+    change.max_attempts = req.max_attempts;
+    change.concurrency = req.concurrency;
+    if let Some(patch) = req.options {
+        let mut options = current.options.clone();
+        for (key, value) in patch {
+            if value.is_null() {
+                options.remove(&key);
+            } else {
+                options.insert(key, value);
+            }
+        }
+        delivery::validate_target_options(kind, &options)?;
+        change.options = Some(options);
+    }
+    if let Some(read_back) = req.read_back {
+        check_read_back(kind, &read_back)?;
+        change.read_back = Some(read_back);
+    }
+    let row = state.store.update_target(&principal.ctx(), &name, change).await?;
+    state.sync.targets_changed();
+    Ok(Data(TargetWithSecret { target: view(&state, &row), secret: plain }))
+}
+
+pub async fn delete_target(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(name): Path<String>,
+) -> ApiResult<Data<super::auth::Done>> {
+    write(&principal)?;
+    state.store.delete_target(&principal.ctx(), &name).await?;
+    state.sync.targets_changed();
+    Ok(Data(super::auth::Done { done: true }))
+}
+
+async fn set_state(state: &AppState, principal: &Principal, name: &str, to: TargetState) -> ApiResult<SyncTarget> {
+    write(principal)?;
+    let row = state.store.set_target_state(&principal.ctx(), name, to, None).await?;
+    state.sync.targets_changed();
+    Ok(view(state, &row))
+}
+
+pub async fn pause_target(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(name): Path<String>,
+) -> ApiResult<Data<SyncTarget>> {
+    Ok(Data(set_state(&state, &principal, &name, TargetState::Paused).await?))
+}
+
+pub async fn resume_target(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(name): Path<String>,
+) -> ApiResult<Data<SyncTarget>> {
+    Ok(Data(set_state(&state, &principal, &name, TargetState::Active).await?))
+}
+
+pub async fn test_target(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(name): Path<String>,
+) -> ApiResult<Data<TargetTestResult>> {
+    write(&principal)?;
+    let row = state.store.get_target(&name).await?;
+    Ok(Data(state.sync.test(&row).await))
+}
+
+fn task_id(text: &str) -> ApiResult<i64> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiErr::new(ErrorCode::InvalidRequest, format!("{text:?} is not a task id (a positive number)")))
+}
+
+pub async fn list_tasks(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<TaskQuery>,
+) -> ApiResult<Data<Page<SyncTask>>> {
+    read(&principal)?;
+    Ok(Data(state.store.list_tasks(&query, false).await?))
+}
+
+pub async fn get_task(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Data<SyncTask>> {
+    read(&principal)?;
+    Ok(Data(state.store.get_task(task_id(&id)?).await?))
+}
+
+pub async fn retry_task(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Data<SyncTask>> {
+    write(&principal)?;
+    Ok(Data(state.store.retry_task(&principal.ctx(), task_id(&id)?).await?))
+}
+
+pub async fn cancel_task(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> ApiResult<Data<SyncTask>> {
+    write(&principal)?;
+    Ok(Data(state.store.cancel_task(&principal.ctx(), task_id(&id)?).await?))
+}
+
+pub async fn list_dlq(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<TaskQuery>,
+) -> ApiResult<Data<Page<SyncTask>>> {
+    read(&principal)?;
+    Ok(Data(state.store.list_tasks(&query, true).await?))
+}
+
+pub async fn replay_dlq(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<DlqReplay>,
+) -> ApiResult<Data<BulkResult>> {
+    write(&principal)?;
+    if req.ids.len() > 10_000 {
+        return Err(ApiErr::validation("ids", "at most 10000 ids per call"));
+    }
+    let count = state.store.replay_dlq(&principal.ctx(), req.target.as_deref(), &req.ids).await?;
+    Ok(Data(BulkResult { count }))
+}
+
+pub async fn purge_dlq(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<DlqPurge>,
+) -> ApiResult<Data<BulkResult>> {
+    write(&principal)?;
+    if req.ids.len() > 10_000 {
+        return Err(ApiErr::validation("ids", "at most 10000 ids per call"));
+    }
+    let count =
+        state.store.purge_dlq(&principal.ctx(), req.target.as_deref(), &req.ids, req.older_than.as_deref()).await?;
+    Ok(Data(BulkResult { count }))
+}
+
+pub async fn stats(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<Vec<TargetStats>>> {
+    read(&principal)?;
+    let mut stats = state.store.sync_stats().await?;
+    let rows = state.store.list_targets().await?;
+    for entry in &mut stats {
+        if let Some(circuit) = rows.iter().find(|r| r.name == entry.target).and_then(|r| state.sync.circuit(&r.id)) {
+            entry.circuit = circuit;
+        }
+    }
+    Ok(Data(stats))
+}

@@ -1,0 +1,466 @@
+//! The sync dispatcher: claims due tasks, delivers them, records the outcome.
+//!
+//! - Claims are per target and never take a task whose aggregate has an
+//!   older open task, so one target receives an aggregate's versions in
+//!   order while up to `concurrency` aggregates are in flight at once.
+//! - The dispatcher wakes when tasks are created (in-process signal; on
+//!   PostgreSQL also `LISTEN plat_sync`, so every replica hears), when a
+//!   delivery finishes, and every `sync.poll_interval` for due retries.
+//! - Outcomes are written in batches by one completer task; a task's slot is
+//!   freed only after its outcome is committed, so the next version of its
+//!   aggregate cannot overtake it.
+//! - Each target has a circuit: `circuit_failures` consecutive failures open
+//!   it for `circuit_cooldown`; then one delivery probes it (half open).
+
+pub mod deliver;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use plat_domain::delivery::{self, Outcome};
+use plat_proto::{CircuitState, TargetKind, TargetState, TargetTestResult};
+use plat_store::{ClaimedTask, Completion, Store, TargetRow, Verdict, now_ms};
+use tokio::sync::{Notify, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::crypto::MasterKey;
+use crate::config::SyncConfig;
+use crate::metrics::SyncMetrics;
+use deliver::{Attempt, Drivers, Envelope};
+
+/// A target as this replica runs it.
+struct Runtime {
+    row: TargetRow,
+    /// The HMAC key (HTTP targets).
+    key: Option<Vec<u8>>,
+    in_flight: AtomicU32,
+    circuit: Mutex<Circuit>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Circuit {
+    state: CircuitState,
+    failures: u32,
+    open_until: Option<Instant>,
+}
+
+impl Circuit {
+    fn closed() -> Circuit {
+        Circuit { state: CircuitState::Closed, failures: 0, open_until: None }
+    }
+
+    /// How many new deliveries the circuit lets through now.
+    fn allowance(&mut self, in_flight: u32, now: Instant) -> u32 {
+        match self.state {
+            CircuitState::Closed => u32::MAX,
+            CircuitState::Open if self.open_until.is_some_and(|t| now >= t) => {
+                self.state = CircuitState::HalfOpen;
+                u32::from(in_flight == 0)
+            }
+            CircuitState::Open => 0,
+            CircuitState::HalfOpen => u32::from(in_flight == 0),
+        }
+    }
+
+    /// Count an outcome; returns the new state when it changed.
+    fn record(&mut self, failure: bool, threshold: u32, cooldown: Duration) -> Option<CircuitState> {
+        let before = self.state;
+        if failure {
+            self.failures += 1;
+            if self.state == CircuitState::HalfOpen || self.failures >= threshold.max(1) {
+                self.state = CircuitState::Open;
+                self.open_until = Some(Instant::now() + cooldown);
+            }
+        } else {
+            self.failures = 0;
+            self.state = CircuitState::Closed;
+            self.open_until = None;
+        }
+        (self.state != before).then_some(self.state)
+    }
+}
+
+/// The sync engine of one `platd` process.
+pub struct Engine {
+    store: Store,
+    master: MasterKey,
+    config: SyncConfig,
+    database_url: String,
+    /// This replica's name on the leases it takes.
+    owner: String,
+    drivers: Arc<Drivers>,
+    runtimes: Mutex<HashMap<String, Arc<Runtime>>>,
+    metrics: SyncMetrics,
+    /// Slots freed, targets changed: claim again.
+    wake: Notify,
+    refresh_due: std::sync::atomic::AtomicBool,
+}
+
+impl Engine {
+    pub fn new(
+        store: Store,
+        master: MasterKey,
+        config: SyncConfig,
+        database_url: String,
+        metrics: SyncMetrics,
+    ) -> anyhow::Result<Engine> {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "platd".into());
+        Ok(Engine {
+            store,
+            master,
+            config,
+            database_url,
+            owner: format!("{host}/{}/{}", std::process::id(), uuid::Uuid::now_v7().simple()),
+            drivers: Arc::new(Drivers::new()?),
+            runtimes: Mutex::new(HashMap::new()),
+            metrics,
+            wake: Notify::new(),
+            refresh_due: std::sync::atomic::AtomicBool::new(true),
+        })
+    }
+
+    /// Reload targets before the next claim (after an API change).
+    pub fn targets_changed(&self) {
+        self.refresh_due.store(true, Ordering::Release);
+        self.wake.notify_one();
+    }
+
+    /// This replica's circuit state of a target (closed when unknown here).
+    pub fn circuit(&self, target_id: &str) -> Option<CircuitState> {
+        let runtimes = self.runtimes.lock().ok()?;
+        let rt = runtimes.get(target_id)?;
+        rt.circuit.lock().ok().map(|c| c.state)
+    }
+
+    fn key_of(&self, row: &TargetRow) -> Option<Vec<u8>> {
+        let sealed = row.secret.as_deref()?;
+        match self.master.open(sealed) {
+            Ok(key) => Some(key),
+            Err(e) => {
+                tracing::error!(target = %row.name, error = %e, "cannot open the target's secret; deliveries go unsigned");
+                None
+            }
+        }
+    }
+
+    async fn refresh(&self) -> anyhow::Result<()> {
+        let rows = self.store.list_targets().await?;
+        let mut runtimes = self.runtimes.lock().map_err(|_| anyhow::anyhow!("runtimes poisoned"))?;
+        let mut next = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let rt = match runtimes.remove(&row.id) {
+                // Keep the counters and circuit; take the new settings.
+                Some(old) if old.row.updated_at == row.updated_at && old.row.state == row.state => old,
+                Some(old) => {
+                    let mut circuit = old.circuit.lock().map(|c| *c).unwrap_or_else(|_| Circuit::closed());
+                    if row.state == TargetState::Active && old.row.state != TargetState::Active {
+                        circuit = Circuit::closed();
+                    }
+                    Arc::new(Runtime {
+                        key: self.key_of(&row),
+                        in_flight: AtomicU32::new(old.in_flight.load(Ordering::Acquire)),
+                        circuit: Mutex::new(circuit),
+                        row,
+                    })
+                }
+                None => Arc::new(Runtime {
+                    key: self.key_of(&row),
+                    in_flight: AtomicU32::new(0),
+                    circuit: Mutex::new(Circuit::closed()),
+                    row,
+                }),
+            };
+            next.insert(rt.row.id.clone(), rt);
+        }
+        *runtimes = next;
+        Ok(())
+    }
+
+    /// Run until `shutdown`, then wait (at most `grace`) for deliveries in flight.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken, grace: Duration) {
+        let (done_tx, done_rx) = mpsc::unbounded_channel::<(Arc<Runtime>, Completion)>();
+        let completer = tokio::spawn(self.clone().complete(done_rx));
+        if self.store.backend() == plat_store::Backend::Postgres {
+            tokio::spawn(self.clone().listen(shutdown.clone()));
+        }
+        let mut last_refresh = Instant::now();
+        loop {
+            let added = plat_store::TASKS_ADDED.notified();
+            let woken = self.wake.notified();
+            tokio::pin!(added, woken);
+            added.as_mut().enable();
+            woken.as_mut().enable();
+            if shutdown.is_cancelled() {
+                break;
+            }
+            if self.refresh_due.swap(false, Ordering::AcqRel) || last_refresh.elapsed() >= Duration::from_secs(1) {
+                if let Err(e) = self.refresh().await {
+                    tracing::warn!(error = %e, "cannot load sync targets");
+                }
+                last_refresh = Instant::now();
+            }
+            self.claim_round(&done_tx).await;
+            tokio::select! {
+                _ = added => {}
+                _ = woken => {}
+                _ = tokio::time::sleep(self.config.poll_interval.0) => {}
+                _ = shutdown.cancelled() => {}
+            }
+        }
+        // Let deliveries in flight finish and their outcomes be written.
+        let deadline = Instant::now() + grace;
+        while self.in_flight() > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        drop(done_tx);
+        let _ = tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), completer).await;
+    }
+
+    fn in_flight(&self) -> u32 {
+        self.runtimes.lock().map(|r| r.values().map(|rt| rt.in_flight.load(Ordering::Acquire)).sum()).unwrap_or(0)
+    }
+
+    async fn claim_round(&self, done: &mpsc::UnboundedSender<(Arc<Runtime>, Completion)>) {
+        let runtimes: Vec<Arc<Runtime>> = match self.runtimes.lock() {
+            Ok(r) => r.values().filter(|rt| rt.row.state == TargetState::Active).cloned().collect(),
+            Err(_) => return,
+        };
+        let now = Instant::now();
+        for rt in runtimes {
+            let in_flight = rt.in_flight.load(Ordering::Acquire);
+            let free = rt.row.concurrency.saturating_sub(in_flight);
+            let allowed = match rt.circuit.lock() {
+                Ok(mut c) => c.allowance(in_flight, now).min(free),
+                Err(_) => 0,
+            };
+            if allowed == 0 {
+                continue;
+            }
+            let lease_until = now_ms() + rt.row.timeout_ms + self.config.lease_grace.0.as_millis() as i64;
+            match self.store.claim_tasks(&rt.row.id, &self.owner, allowed, lease_until).await {
+                Ok(tasks) => {
+                    for task in tasks {
+                        rt.in_flight.fetch_add(1, Ordering::AcqRel);
+                        let (drivers, metrics, rt, done) =
+                            (self.drivers.clone(), self.metrics.clone(), rt.clone(), done.clone());
+                        let config = self.config.clone();
+                        tokio::spawn(async move {
+                            let completion = attempt(&drivers, &config, &metrics, &rt, task).await;
+                            let _ = done.send((rt, completion));
+                        });
+                    }
+                }
+                Err(e) => tracing::warn!(target = %rt.row.name, error = %e, "cannot claim sync tasks"),
+            }
+        }
+    }
+
+    /// Write outcomes in batches; then free the slots and update circuits.
+    async fn complete(self: Arc<Self>, mut done: mpsc::UnboundedReceiver<(Arc<Runtime>, Completion)>) {
+        let mut batch: Vec<(Arc<Runtime>, Completion)> = Vec::with_capacity(512);
+        while done.recv_many(&mut batch, 512).await > 0 {
+            let completions: Vec<Completion> = batch.iter().map(|(_, c)| c.clone()).collect();
+            let mut delay = Duration::from_millis(50);
+            while let Err(e) = self.store.complete_tasks(&self.owner, &completions).await {
+                // Leases keep the tasks safe meanwhile; outcomes must not be lost.
+                tracing::warn!(error = %e, count = completions.len(), "cannot record sync outcomes; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            for (rt, c) in batch.drain(..) {
+                rt.in_flight.fetch_sub(1, Ordering::AcqRel);
+                // A target that answers (even 4xx) is up; transport errors,
+                // timeouts, 408, 429 and 5xx count against its circuit.
+                let failure = match c.verdict {
+                    Verdict::Retry(_) => true,
+                    Verdict::Dead => c.status_code.is_none_or(|s| delivery::classify(s) == Outcome::Retry),
+                    Verdict::Delivered | Verdict::Gone => false,
+                };
+                let changed = match rt.circuit.lock() {
+                    Ok(mut circuit) => {
+                        circuit.record(failure, self.config.circuit_failures, self.config.circuit_cooldown.0)
+                    }
+                    Err(_) => None,
+                };
+                if let Some(state) = changed {
+                    tracing::info!(target = %rt.row.name, circuit = state.as_str(), "sync target circuit changed");
+                    if let Err(e) = self.store.set_circuit(&rt.row.id, state).await {
+                        tracing::warn!(error = %e, "cannot record circuit state");
+                    }
+                }
+                if c.verdict == Verdict::Gone {
+                    self.refresh_due.store(true, Ordering::Release);
+                }
+            }
+            self.wake.notify_one();
+        }
+    }
+
+    /// `LISTEN plat_sync`: other replicas' new tasks wake this one.
+    async fn listen(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut delay = Duration::from_millis(200);
+        while !shutdown.is_cancelled() {
+            let listener = async {
+                let mut listener = sqlx::postgres::PgListener::connect(&self.database_url).await?;
+                listener.listen(plat_store::NOTIFY_CHANNEL).await?;
+                Ok::<_, sqlx::Error>(listener)
+            };
+            let mut listener = match listener.await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot LISTEN for sync tasks; polling meanwhile");
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = shutdown.cancelled() => return,
+                    }
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                    continue;
+                }
+            };
+            delay = Duration::from_millis(200);
+            loop {
+                tokio::select! {
+                    message = listener.recv() => match message {
+                        Ok(_) => self.wake.notify_one(),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "sync LISTEN connection lost");
+                            break;
+                        }
+                    },
+                    _ = shutdown.cancelled() => return,
+                }
+            }
+        }
+    }
+
+    /// Deliver a `sync.ping` to a target now, outside the queue.
+    pub async fn test(&self, row: &TargetRow) -> TargetTestResult {
+        let started = Instant::now();
+        let attempt = match row.kind {
+            TargetKind::Redis => self.drivers.redis_ping(row).await,
+            TargetKind::Http | TargetKind::RedisStream => {
+                let event_id = format!("evt_{}", uuid::Uuid::now_v7().simple());
+                let now = now_ms();
+                let payload = serde_json::json!({
+                    "id": event_id, "type": "sync.ping", "version": "1", "timestamp": plat_store::format_ms(now),
+                    "source": "platd", "tenant": plat_proto::SYSTEM_TENANT,
+                    "aggregate": {"kind": "sync-target", "id": row.name, "version": 0},
+                    "correlation_id": null, "causation_id": null, "data": {"target": row.name},
+                    "metadata": {"actor": "system", "test": true},
+                })
+                .to_string();
+                let env = Envelope {
+                    event_id: &event_id,
+                    event_type: "sync.ping",
+                    aggregate_kind: "sync-target",
+                    aggregate_id: &row.name,
+                    aggregate_version: 0,
+                    repair: false,
+                    payload: &payload,
+                };
+                self.drivers.deliver(row, self.key_of(row).as_deref(), &env).await
+            }
+        };
+        TargetTestResult {
+            delivered: attempt.outcome == Outcome::Delivered,
+            status_code: attempt.status_code,
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            error: attempt.error,
+            response: attempt.response,
+        }
+    }
+}
+
+/// One attempt of one task, and what it means for the task.
+async fn attempt(
+    drivers: &Drivers,
+    config: &SyncConfig,
+    metrics: &SyncMetrics,
+    rt: &Runtime,
+    task: ClaimedTask,
+) -> Completion {
+    let started_at = now_ms();
+    let started = Instant::now();
+    let env = Envelope {
+        event_id: &task.event_id,
+        event_type: &task.event_type,
+        aggregate_kind: &task.aggregate_kind,
+        aggregate_id: &task.aggregate_id,
+        aggregate_version: task.aggregate_version,
+        repair: task.repair,
+        payload: &task.payload,
+    };
+    let result: Attempt = drivers.deliver(&rt.row, rt.key.as_deref(), &env).await;
+    let finished_at = now_ms();
+    let used = task.attempts - task.retry_base + 1;
+    let verdict = match result.outcome {
+        Outcome::Delivered => Verdict::Delivered,
+        Outcome::Permanent => Verdict::Dead,
+        Outcome::Gone => Verdict::Gone,
+        Outcome::Retry if used >= i64::from(rt.row.max_attempts) => Verdict::Dead,
+        Outcome::Retry => {
+            let mut wait = delivery::backoff(used as u32, config.backoff_base.0, config.backoff_cap.0, random_unit());
+            if let Some(asked) = result.retry_after {
+                wait = wait.max(asked);
+            }
+            Verdict::Retry(finished_at + wait.as_millis() as i64)
+        }
+    };
+    metrics.observe(&rt.row.name, verdict, finished_at - task.created_at, started.elapsed());
+    if verdict != Verdict::Delivered {
+        tracing::debug!(target = %rt.row.name, task = task.seq, verdict = ?verdict, error = ?result.error, "sync attempt failed");
+    }
+    Completion {
+        seq: task.seq,
+        target_id: rt.row.id.clone(),
+        number: task.attempts + 1,
+        started_at,
+        finished_at,
+        duration_us: started.elapsed().as_micros() as i64,
+        verdict,
+        status_code: result.status_code,
+        error: result.error,
+        response: result.response,
+    }
+}
+
+/// A uniform number in [0, 1) for backoff jitter.
+fn random_unit() -> f64 {
+    let bytes: [u8; 8] = crate::auth::crypto::random_bytes();
+    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_circuit_opens_after_consecutive_failures_and_probes_once() {
+        let mut c = Circuit::closed();
+        let cool = Duration::from_millis(0);
+        assert_eq!(c.record(true, 3, cool), None);
+        assert_eq!(c.record(true, 3, cool), None);
+        assert_eq!(c.record(true, 3, cool), Some(CircuitState::Open));
+        // Cool-down over: one probe, none while it is in flight.
+        assert_eq!(c.allowance(0, Instant::now()), 1);
+        assert_eq!(c.state, CircuitState::HalfOpen);
+        assert_eq!(c.allowance(1, Instant::now()), 0);
+        // A failed probe opens it again; a good one closes it.
+        assert_eq!(c.record(true, 3, Duration::from_secs(60)), Some(CircuitState::Open));
+        assert_eq!(c.allowance(0, Instant::now()), 0);
+        c.open_until = Some(Instant::now());
+        assert_eq!(c.allowance(0, Instant::now()), 1);
+        assert_eq!(c.record(false, 3, cool), Some(CircuitState::Closed));
+        assert_eq!(c.allowance(5, Instant::now()), u32::MAX);
+    }
+
+    #[test]
+    fn jitter_is_a_unit_fraction() {
+        for _ in 0..1000 {
+            let u = random_unit();
+            assert!((0.0..1.0).contains(&u));
+        }
+    }
+}

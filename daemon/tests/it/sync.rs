@@ -1,0 +1,588 @@
+//! The sync engine against real receivers: an in-process HTTP sink whose
+//! answers each test scripts, and the machine's Redis.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use plat_client::Client;
+use plat_proto::*;
+
+use crate::api::{code, new_user, tenant};
+use crate::both;
+
+/// Fast retries so tests finish in seconds.
+const FAST: &[(&str, &str)] = &[
+    ("PLATD_SYNC__POLL_INTERVAL", "50ms"),
+    ("PLATD_SYNC__BACKOFF_BASE", "20ms"),
+    ("PLATD_SYNC__BACKOFF_CAP", "200ms"),
+    ("PLATD_SYNC__CIRCUIT_FAILURES", "1000"),
+];
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// What the sink answers to one request.
+#[derive(Clone, Copy, Debug)]
+pub enum Reply {
+    Status(u16),
+    RetryAfter(u16, u64),
+    Hang,
+}
+
+/// One request the sink received.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub webhook_id: String,
+    pub event: Event,
+    pub status: u16,
+    pub at: Instant,
+    pub signed: bool,
+}
+
+type Script = Box<dyn FnMut(&Event, usize) -> Reply + Send>;
+
+/// An HTTP receiver on a loopback port that verifies signatures and answers
+/// as its script says (given the event and how often its id came before).
+pub struct Sink {
+    pub url: String,
+    log: Arc<Mutex<Vec<Received>>>,
+    script: Arc<Mutex<Script>>,
+}
+
+impl Sink {
+    pub async fn start(script: impl FnMut(&Event, usize) -> Reply + Send + 'static) -> Sink {
+        let log: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let script: Arc<Mutex<Script>> = Arc::new(Mutex::new(Box::new(script)));
+        let (l, s) = (log.clone(), script.clone());
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+                let (log, script) = (l.clone(), s.clone());
+                async move { receive(&log, &script, &headers, &body).await }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind sink");
+        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Sink { url, log, script }
+    }
+
+    pub fn set(&self, script: impl FnMut(&Event, usize) -> Reply + Send + 'static) {
+        *self.script.lock().expect("script") = Box::new(script);
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.log.lock().expect("log").clone()
+    }
+
+    /// Accepted (2xx) events, in arrival order.
+    pub fn accepted(&self) -> Vec<Received> {
+        self.received().into_iter().filter(|r| (200..300).contains(&r.status)).collect()
+    }
+
+    pub async fn wait_accepted(&self, n: usize, within: Duration) -> Vec<Received> {
+        let deadline = Instant::now() + within;
+        loop {
+            let got = self.accepted();
+            if got.len() >= n || Instant::now() > deadline {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+async fn receive(log: &Mutex<Vec<Received>>, script: &Mutex<Script>, headers: &HeaderMap, body: &[u8]) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let key = plat_domain::delivery::parse_secret("s", SECRET).expect("secret");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let signed = plat_domain::delivery::verify(
+        &key,
+        &header("webhook-id"),
+        &header("webhook-timestamp"),
+        &header("webhook-signature"),
+        body,
+        now,
+        300,
+    )
+    .is_ok();
+    let Ok(event) = serde_json::from_slice::<Event>(body) else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let reply = {
+        let seen = log.lock().expect("log").iter().filter(|r| r.webhook_id == header("webhook-id")).count();
+        (script.lock().expect("script"))(&event, seen)
+    };
+    let status = match reply {
+        Reply::Status(s) | Reply::RetryAfter(s, _) => s,
+        Reply::Hang => 0,
+    };
+    log.lock().expect("log").push(Received {
+        webhook_id: header("webhook-id"),
+        event,
+        status,
+        at: Instant::now(),
+        signed,
+    });
+    match reply {
+        Reply::Status(s) => (StatusCode::from_u16(s).expect("status"), "sink says hi").into_response(),
+        Reply::RetryAfter(s, secs) => {
+            (StatusCode::from_u16(s).expect("status"), [("retry-after", secs.to_string())], "slow down").into_response()
+        }
+        Reply::Hang => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+pub fn http_target(name: &str, url: &str, events: &[&str]) -> CreateTarget {
+    CreateTarget {
+        name: name.into(),
+        kind: TargetKind::Http,
+        url: url.into(),
+        events: events.iter().map(|e| e.to_string()).collect(),
+        secret: Some(SECRET.into()),
+        timeout: Some("2s".into()),
+        max_attempts: Some(6),
+        concurrency: None,
+        options: serde_json::Map::new(),
+        read_back: None,
+    }
+}
+
+/// Wait until `check` holds for the target's tasks.
+async fn wait_tasks(
+    admin: &Client,
+    target: &str,
+    within: Duration,
+    check: impl Fn(&[SyncTask]) -> bool,
+) -> Vec<SyncTask> {
+    let deadline = Instant::now() + within;
+    loop {
+        let query = TaskQuery { target: Some(target.into()), page_size: Some(500), ..TaskQuery::default() };
+        let tasks = admin.list_tasks(&query).await.expect("tasks").items;
+        if check(&tasks) || Instant::now() > deadline {
+            return tasks;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+both!(http_deliveries_are_signed_ordered_and_recorded, FAST, |p| {
+    let sink = Sink::start(|_, _| Reply::Status(200)).await;
+    let created = p.admin.create_target(&http_target("profiles", &sink.url, &["user.*"])).await.expect("target");
+    assert_eq!(created.secret.as_deref(), Some(SECRET), "the secret is answered once, on create");
+    assert_eq!(created.target.secret_hint.as_deref(), Some("whsec_…LaSw"));
+    let fetched = p.admin.get_target("profiles").await.expect("get");
+    assert_eq!(fetched.secret_hint.as_deref(), Some("whsec_…LaSw"));
+
+    let acme = tenant(&p.admin, "acme", None).await;
+    let alice = acme.create_user(&new_user("alice")).await.expect("alice");
+    for nick in ["A", "Al"] {
+        let patch = UpdateUser {
+            profile: Some(ProfilePatch { nickname: Some(nick.into()), ..ProfilePatch::default() }),
+            ..UpdateUser::default()
+        };
+        acme.update_user(&alice.id, &patch).await.expect("update");
+    }
+    let got = sink.wait_accepted(3, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 3, "tenant.created is not subscribed; three user events are");
+    assert!(got.iter().all(|r| r.signed), "every delivery carries a valid Standard Webhooks signature");
+    let versions: Vec<u64> = got.iter().map(|r| r.event.aggregate.version).collect();
+    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(got[0].event.event_type, "user.created");
+    assert_eq!(got[2].event.data["profile"]["nickname"], "Al");
+    assert!(got.iter().all(|r| r.webhook_id == r.event.id));
+
+    let tasks = wait_tasks(&p.admin, "profiles", Duration::from_secs(5), |t| {
+        t.len() == 3 && t.iter().all(|t| t.status == TaskStatus::Delivered)
+    })
+    .await;
+    assert!(tasks.iter().all(|t| t.status == TaskStatus::Delivered), "{tasks:?}");
+    let one = p.admin.get_task(tasks[0].id).await.expect("task");
+    let log = one.attempt_log.expect("attempts");
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].outcome, "delivered");
+    assert_eq!(log[0].status_code, Some(200));
+    assert_eq!(log[0].response.as_deref(), Some("sink says hi"));
+
+    let stats = p.admin.sync_stats().await.expect("stats");
+    let s = stats.iter().find(|s| s.target == "profiles").expect("stats of profiles");
+    assert_eq!((s.delivered, s.failed, s.dead, s.backlog), (3, 0, 0, 0));
+    assert_eq!(s.success_rate, Some(1.0));
+    assert!(s.latency_p99_ms.is_some());
+    let health = p.admin.health().await.expect("health");
+    let c = health.components.iter().find(|c| c.name == "sync:profiles").expect("sync component");
+    assert_eq!(c.status, HealthStatus::Healthy);
+    assert_eq!(c.details["backlog"], 0);
+    let (_, metrics) = p.admin.get_raw("/metrics").await.expect("metrics");
+    let metrics = String::from_utf8_lossy(&metrics);
+    assert!(metrics.contains("plat_sync_delivery_latency_seconds_count{target=\"profiles\"} 3"), "{metrics}");
+});
+
+both!(failures_are_retried_then_delivered, FAST, |p| {
+    // Every event fails three times (503, 500, connection-level 502) before a 200.
+    let sink = Sink::start(|_, seen| match seen {
+        0 => Reply::Status(503),
+        1 => Reply::Status(500),
+        2 => Reply::Status(502),
+        _ => Reply::Status(200),
+    })
+    .await;
+    p.admin.create_target(&http_target("flaky", &sink.url, &["tenant.*"])).await.expect("target");
+    tenant(&p.admin, "acme", None).await;
+    let got = sink.wait_accepted(1, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(sink.received().len(), 4);
+    let tasks =
+        wait_tasks(&p.admin, "flaky", Duration::from_secs(5), |t| t.iter().all(|t| t.status == TaskStatus::Delivered))
+            .await;
+    let task = p.admin.get_task(tasks[0].id).await.expect("task");
+    assert_eq!(task.attempts, 4);
+    let outcomes: Vec<String> = task.attempt_log.expect("log").iter().map(|a| a.outcome.clone()).collect();
+    assert_eq!(outcomes, ["retry", "retry", "retry", "delivered"]);
+    let s = p.admin.sync_stats().await.expect("stats").remove(0);
+    assert_eq!((s.delivered, s.failed), (1, 3));
+    assert_eq!(s.success_rate, Some(0.25));
+});
+
+both!(retry_after_is_honoured, FAST, |p| {
+    let sink = Sink::start(|_, seen| if seen == 0 { Reply::RetryAfter(429, 1) } else { Reply::Status(200) }).await;
+    p.admin.create_target(&http_target("limited", &sink.url, &["tenant.created"])).await.expect("target");
+    tenant(&p.admin, "acme", None).await;
+    sink.wait_accepted(1, Duration::from_secs(10)).await;
+    let all = sink.received();
+    assert_eq!(all.len(), 2);
+    let waited = all[1].at - all[0].at;
+    assert!(waited >= Duration::from_millis(950), "the retry came {waited:?} after a Retry-After: 1");
+});
+
+both!(permanent_failures_go_to_the_dlq_and_replay_delivers, FAST, |p| {
+    let sink = Sink::start(|_, _| Reply::Status(400)).await;
+    p.admin.create_target(&http_target("strict", &sink.url, &["tenant.*"])).await.expect("target");
+    tenant(&p.admin, "acme", None).await;
+    tenant(&p.admin, "beta", None).await;
+    let tasks = wait_tasks(&p.admin, "strict", Duration::from_secs(5), |t| {
+        t.len() == 2 && t.iter().all(|t| t.status == TaskStatus::Dead)
+    })
+    .await;
+    assert!(tasks.iter().all(|t| t.status == TaskStatus::Dead && t.attempts == 1), "400 is final: {tasks:?}");
+    assert_eq!(tasks[0].last_status_code, Some(400));
+    let dlq = p.admin.list_dlq(&TaskQuery::default()).await.expect("dlq");
+    assert_eq!(dlq.total, 2);
+
+    sink.set(|_, _| Reply::Status(200));
+    let replayed = p.admin.replay_dlq(&DlqReplay { target: Some("strict".into()), ids: vec![] }).await.expect("replay");
+    assert_eq!(replayed.count, 2);
+    assert_eq!(sink.wait_accepted(2, Duration::from_secs(10)).await.len(), 2);
+    let tasks =
+        wait_tasks(&p.admin, "strict", Duration::from_secs(5), |t| t.iter().all(|t| t.status == TaskStatus::Delivered))
+            .await;
+    assert!(tasks.iter().all(|t| t.status == TaskStatus::Delivered && t.attempts == 2));
+
+    // Purge empties the queue; retry and cancel refuse tasks in the wrong state.
+    sink.set(|_, _| Reply::Status(422));
+    tenant(&p.admin, "gamma", None).await;
+    wait_tasks(&p.admin, "strict", Duration::from_secs(5), |t| t.iter().any(|t| t.status == TaskStatus::Dead)).await;
+    assert_eq!(code(p.admin.cancel_task(tasks[0].id).await), ErrorCode::Conflict);
+    assert_eq!(code(p.admin.retry_task(tasks[0].id).await), ErrorCode::Conflict);
+    assert_eq!(code(p.admin.get_task(999_999).await), ErrorCode::TaskNotFound);
+    let purged = p.admin.purge_dlq(&DlqPurge::default()).await.expect("purge");
+    assert_eq!(purged.count, 1);
+    assert_eq!(p.admin.list_dlq(&TaskQuery::default()).await.expect("dlq").total, 0);
+});
+
+both!(a_hanging_target_times_out_and_is_retried, FAST, |p| {
+    let sink = Sink::start(|_, seen| if seen == 0 { Reply::Hang } else { Reply::Status(200) }).await;
+    let mut target = http_target("slow", &sink.url, &["tenant.created"]);
+    target.timeout = Some("300ms".into());
+    p.admin.create_target(&target).await.expect("target");
+    tenant(&p.admin, "acme", None).await;
+    assert_eq!(sink.wait_accepted(1, Duration::from_secs(10)).await.len(), 1);
+    let tasks =
+        wait_tasks(&p.admin, "slow", Duration::from_secs(5), |t| t.iter().all(|t| t.status == TaskStatus::Delivered))
+            .await;
+    let log = p.admin.get_task(tasks[0].id).await.expect("task").attempt_log.expect("log");
+    assert_eq!(log[0].outcome, "retry");
+    assert!(log[0].error.as_deref().unwrap_or("").contains("no answer within 300ms"), "{log:?}");
+    assert!(log[0].duration_ms >= 290.0 && log[0].duration_ms < 2000.0, "{log:?}");
+});
+
+both!(gone_disables_the_target_until_resumed, FAST, |p| {
+    let sink = Sink::start(|_, _| Reply::Status(410)).await;
+    p.admin.create_target(&http_target("gone", &sink.url, &["tenant.*"])).await.expect("target");
+    tenant(&p.admin, "acme", None).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let target = loop {
+        let t = p.admin.get_target("gone").await.expect("target");
+        if t.state == TargetState::Disabled || Instant::now() > deadline {
+            break t;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    assert_eq!(target.state, TargetState::Disabled);
+    assert!(!target.enabled);
+    assert!(target.disabled_reason.as_deref().unwrap_or("").contains("410"));
+    let health = p.admin.health().await.expect("health");
+    assert_eq!(health.status, HealthStatus::Unhealthy);
+    // A disabled target collects nothing new; resuming makes it deliver again.
+    tenant(&p.admin, "beta", None).await;
+    let tasks = wait_tasks(&p.admin, "gone", Duration::from_millis(200), |_| false).await;
+    assert_eq!(tasks.len(), 1, "no task for an event while disabled");
+    sink.set(|_, _| Reply::Status(200));
+    let resumed = p.admin.resume_target("gone").await.expect("resume");
+    assert_eq!(resumed.state, TargetState::Active);
+    tenant(&p.admin, "gamma", None).await;
+    assert_eq!(sink.wait_accepted(1, Duration::from_secs(10)).await[0].event.tenant, "gamma");
+});
+
+both!(versions_stay_ordered_per_user_through_a_flaky_target, FAST, |p| {
+    // 50 users × 20 updates; one answer in five fails.
+    let mut n: u64 = 0;
+    let sink = Sink::start(move |_, _| {
+        n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        if (n >> 33) % 5 == 0 { Reply::Status(503) } else { Reply::Status(200) }
+    })
+    .await;
+    let mut target = http_target("ordered", &sink.url, &["user.*"]);
+    target.max_attempts = Some(50);
+    target.concurrency = Some(16);
+    p.admin.create_target(&target).await.expect("target");
+    let acme = tenant(&p.admin, "acme", None).await;
+    let mut ids = Vec::new();
+    for i in 0..50 {
+        ids.push(acme.create_user(&new_user(&format!("user{i}"))).await.expect("user").id);
+    }
+    let writes: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let (acme, id) = (acme.clone(), id.clone());
+            tokio::spawn(async move {
+                for round in 0..19 {
+                    let patch = UpdateUser {
+                        profile: Some(ProfilePatch { bio: Some(format!("round {round}")), ..ProfilePatch::default() }),
+                        ..UpdateUser::default()
+                    };
+                    acme.update_user(&id, &patch).await.expect("update");
+                }
+            })
+        })
+        .collect();
+    for w in writes {
+        w.await.expect("writer");
+    }
+    let got = sink.wait_accepted(1000, Duration::from_secs(60)).await;
+    assert_eq!(got.len(), 1000, "every version arrives");
+    let mut last: HashMap<String, u64> = HashMap::new();
+    for r in &got {
+        let previous = last.insert(r.event.aggregate.id.clone(), r.event.aggregate.version).unwrap_or(0);
+        assert_eq!(r.event.aggregate.version, previous + 1, "user {} went from {previous}", r.event.aggregate.id);
+    }
+    assert!(last.values().all(|v| *v == 20));
+});
+
+both!(targets_are_validated_and_platform_scoped, FAST, |p| {
+    let sink = Sink::start(|_, _| Reply::Status(200)).await;
+    let mut bad = http_target("Bad Name", &sink.url, &["user.*"]);
+    assert_eq!(code(p.admin.create_target(&bad).await), ErrorCode::ValidationError);
+    bad.name = "ok".into();
+    bad.url = "redis://127.0.0.1".into();
+    assert_eq!(code(p.admin.create_target(&bad).await), ErrorCode::ValidationError);
+    let mut bad = http_target("ok", &sink.url, &["User.*"]);
+    assert_eq!(code(p.admin.create_target(&bad).await), ErrorCode::ValidationError);
+    bad.events = vec!["user.*".into()];
+    bad.options.insert("stream".into(), "x".into());
+    assert_eq!(code(p.admin.create_target(&bad).await), ErrorCode::ValidationError);
+    bad.options.clear();
+    bad.secret = Some("not-a-secret".into());
+    assert_eq!(code(p.admin.create_target(&bad).await), ErrorCode::ValidationError);
+    bad.secret = None;
+    bad.timeout = Some("1h".into());
+    assert_eq!(code(p.admin.create_target(&bad).await), ErrorCode::ValidationError);
+    bad.timeout = None;
+    let made = p.admin.create_target(&bad).await.expect("generated secret");
+    let secret = made.secret.expect("generated secret shown once");
+    assert!(plat_domain::delivery::parse_secret("s", &secret).is_ok());
+    assert_eq!(code(p.admin.create_target(&bad).await), ErrorCode::Conflict);
+    assert_eq!(code(p.admin.get_target("nope").await), ErrorCode::TargetNotFound);
+
+    let tested = p.admin.test_target("ok").await.expect("test");
+    assert!(tested.delivered, "{tested:?}");
+    assert_eq!(tested.status_code, Some(200));
+    assert_eq!(sink.received()[0].event.event_type, "sync.ping");
+
+    let paused = p.admin.pause_target("ok").await.expect("pause");
+    assert_eq!((paused.state, paused.enabled), (TargetState::Paused, false));
+    let updated = p
+        .admin
+        .update_target("ok", &UpdateTarget { generate_secret: true, max_attempts: Some(3), ..UpdateTarget::default() })
+        .await
+        .expect("update");
+    assert_ne!(updated.secret.as_deref(), Some(secret.as_str()));
+    assert_eq!(updated.target.max_attempts, 3);
+    // A paused target keeps collecting, and delivers on resume.
+    tenant(&p.admin, "acme", None).await;
+    let waited = wait_tasks(&p.admin, "ok", Duration::from_millis(300), |_| false).await;
+    assert!(waited.iter().all(|t| t.status == TaskStatus::Pending));
+
+    // Tenant admins have no say over platform-wide targets.
+    let acme = p.admin.clone().with_tenant("acme");
+    let mut boss = new_user("boss");
+    boss.roles = Some(vec!["tenant-admin".into()]);
+    acme.create_user(&boss).await.expect("boss");
+    let boss = p.login("acme", "boss", "boss-password").await;
+    assert_eq!(code(boss.list_targets().await), ErrorCode::PermissionDenied);
+    assert_eq!(code(boss.delete_target("ok").await), ErrorCode::PermissionDenied);
+    p.admin.delete_target("ok").await.expect("delete");
+    assert!(p.admin.list_targets().await.expect("list").is_empty());
+});
+
+/// A Redis connection and a key prefix of this test, or None when Redis is not configured.
+async fn redis() -> Option<(redis::aio::MultiplexedConnection, String, String)> {
+    let Ok(url) = std::env::var("PLAT_TEST_REDIS_URL") else {
+        eprintln!("skipped: PLAT_TEST_REDIS_URL is not set, Redis targets not tested");
+        return None;
+    };
+    let client = redis::Client::open(url.as_str()).expect("redis url");
+    let conn = client.get_multiplexed_async_connection().await.expect("redis");
+    let prefix = format!("plat-test:{}:", uuid::Uuid::now_v7().simple());
+    Some((conn, url, prefix))
+}
+
+both!(redis_targets_keep_the_newest_version, FAST, |p| {
+    let Some((mut conn, url, prefix)) = redis().await else { return };
+    let mut options = serde_json::Map::new();
+    options.insert("key_prefix".into(), format!("{prefix}user:").into());
+    options.insert("ttl".into(), "1h".into());
+    let target = CreateTarget {
+        name: "cache".into(),
+        kind: TargetKind::Redis,
+        url: url.clone(),
+        events: vec!["user.*".into()],
+        secret: None,
+        timeout: None,
+        max_attempts: Some(5),
+        concurrency: None,
+        options,
+        read_back: None,
+    };
+    let made = p.admin.create_target(&target).await.expect("redis target");
+    assert!(made.secret.is_none() && made.target.read_back.supported);
+    let mut stream_options = serde_json::Map::new();
+    stream_options.insert("stream".into(), format!("{prefix}events").into());
+    stream_options.insert("maxlen".into(), 1000.into());
+    let stream = CreateTarget {
+        name: "stream".into(),
+        kind: TargetKind::RedisStream,
+        options: stream_options,
+        ..target.clone()
+    };
+    p.admin.create_target(&stream).await.expect("stream target");
+    assert!(p.admin.test_target("cache").await.expect("ping").delivered);
+
+    let acme = tenant(&p.admin, "acme", None).await;
+    let alice = acme.create_user(&new_user("alice")).await.expect("alice");
+    let key = format!("{prefix}user:{}", alice.id);
+    let patch = UpdateUser { email: Some("alice@new.test".into()), ..UpdateUser::default() };
+    acme.update_user(&alice.id, &patch).await.expect("update");
+    wait_tasks(&p.admin, "cache", Duration::from_secs(10), |t| {
+        t.len() == 2 && t.iter().all(|t| t.status == TaskStatus::Delivered)
+    })
+    .await;
+    let value: Option<String> = redis::cmd("GET").arg(&key).query_async(&mut conn).await.expect("get");
+    let value: serde_json::Value = serde_json::from_str(&value.expect("key written")).expect("json");
+    assert_eq!(value["version"], 2);
+    assert_eq!(value["email"], "alice@new.test");
+    let ttl: i64 = redis::cmd("PTTL").arg(&key).query_async(&mut conn).await.expect("ttl");
+    assert!(ttl > 3_000_000, "ttl {ttl}");
+
+    // A newer copy (version 99) is never overwritten by version 3.
+    let newer = serde_json::json!({"id": alice.id, "version": 99}).to_string();
+    let _: () = redis::cmd("SET").arg(&key).arg(&newer).query_async(&mut conn).await.expect("set");
+    let patch = UpdateUser { email: Some("alice@third.test".into()), ..UpdateUser::default() };
+    acme.update_user(&alice.id, &patch).await.expect("update");
+    wait_tasks(&p.admin, "cache", Duration::from_secs(10), |t| {
+        t.len() == 3 && t.iter().all(|t| t.status == TaskStatus::Delivered)
+    })
+    .await;
+    let value: String = redis::cmd("GET").arg(&key).query_async(&mut conn).await.expect("get");
+    assert_eq!(value, newer);
+
+    // Deleting removes an older copy and leaves a tombstone that stops stale versions.
+    let older = serde_json::json!({"id": alice.id, "version": 1}).to_string();
+    let _: () = redis::cmd("SET").arg(&key).arg(&older).query_async(&mut conn).await.expect("set");
+    acme.delete_user(&alice.id, true).await.expect("delete");
+    wait_tasks(&p.admin, "cache", Duration::from_secs(10), |t| {
+        t.len() == 4 && t.iter().all(|t| t.status == TaskStatus::Delivered)
+    })
+    .await;
+    let exists: i64 = redis::cmd("EXISTS").arg(&key).query_async(&mut conn).await.expect("exists");
+    assert_eq!(exists, 0);
+    let tombstone: Option<String> =
+        redis::cmd("GET").arg(format!("plat:tombstone:{key}")).query_async(&mut conn).await.expect("tomb");
+    assert!(tombstone.is_some());
+    let _: () = redis::cmd("DEL").arg(format!("plat:tombstone:{key}")).query_async(&mut conn).await.expect("del");
+
+    // The stream got every event, with its type.
+    wait_tasks(&p.admin, "stream", Duration::from_secs(10), |t| {
+        t.len() == 4 && t.iter().all(|t| t.status == TaskStatus::Delivered)
+    })
+    .await;
+    let len: i64 = redis::cmd("XLEN").arg(format!("{prefix}events")).query_async(&mut conn).await.expect("xlen");
+    assert_eq!(len, 4);
+    let entries: redis::Value = redis::cmd("XRANGE")
+        .arg(format!("{prefix}events"))
+        .arg("-")
+        .arg("+")
+        .query_async(&mut conn)
+        .await
+        .expect("xrange");
+    let text = format!("{entries:?}");
+    assert!(text.contains("user.created") && text.contains("user.deleted"), "{text}");
+    let _: () = redis::cmd("DEL").arg(format!("{prefix}events")).query_async(&mut conn).await.expect("del");
+});
+
+both!(
+    an_unreachable_target_opens_its_circuit,
+    &[
+        ("PLATD_SYNC__POLL_INTERVAL", "50ms"),
+        ("PLATD_SYNC__BACKOFF_BASE", "10ms"),
+        ("PLATD_SYNC__BACKOFF_CAP", "20ms"),
+        ("PLATD_SYNC__CIRCUIT_FAILURES", "3"),
+        ("PLATD_SYNC__CIRCUIT_COOLDOWN", "1h"),
+    ],
+    |p| {
+        // Nothing listens on this port.
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/hook", closed.local_addr().expect("addr"));
+        drop(closed);
+        let mut target = http_target("down", &url, &["tenant.*"]);
+        target.max_attempts = Some(100);
+        p.admin.create_target(&target).await.expect("target");
+        tenant(&p.admin, "acme", None).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let t = p.admin.get_target("down").await.expect("target");
+            if t.circuit == CircuitState::Open || Instant::now() > deadline {
+                assert_eq!(t.circuit, CircuitState::Open);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        // Open: no more attempts during the cool-down.
+        let before = p.admin.list_tasks(&TaskQuery::default()).await.expect("tasks").items[0].attempts;
+        assert_eq!(before, 3);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let after = p.admin.list_tasks(&TaskQuery::default()).await.expect("tasks").items[0].clone();
+        assert_eq!(after.attempts, 3);
+        assert!(after.last_error.as_deref().unwrap_or("").contains("cannot connect"), "{after:?}");
+        let health = p.admin.health().await.expect("health");
+        let c = health.components.iter().find(|c| c.name == "sync:down").expect("component");
+        assert_eq!(c.status, HealthStatus::Degraded);
+        assert_eq!(p.admin.sync_stats().await.expect("stats")[0].circuit, CircuitState::Open);
+    }
+);
