@@ -32,7 +32,9 @@ pub fn bin_dir() -> &'static Path {
 pub struct Platd {
     child: Child,
     pub url: String,
-    _dir: tempfile::TempDir,
+    port: u16,
+    env: Vec<(String, String)>,
+    dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 impl Drop for Platd {
@@ -53,40 +55,59 @@ impl Platd {
 
     /// A bootstrapped platd (admin `admin` in `system`) with extra `PLATD_*` settings.
     pub fn start_with(env: &[(&str, &str)]) -> Platd {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let platd = bin_dir().join("platd");
-        let configure = |cmd: &mut Command| {
-            cmd.current_dir(dir.path())
-                .env("PLATD_DATA_DIR", dir.path())
-                .env("PLATD_DATABASE_URL", format!("sqlite://{}?mode=rwc", dir.path().join("plat.db").display()))
-                .env("PLATD_LOG__LEVEL", "warn");
-            for (k, v) in env {
-                cmd.env(k, v);
-            }
-        };
-        let mut boot = Command::new(&platd);
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("tempdir"));
+        let mut all: Vec<(String, String)> = vec![
+            ("PLATD_DATA_DIR".into(), dir.path().display().to_string()),
+            ("PLATD_DATABASE_URL".into(), format!("sqlite://{}?mode=rwc", dir.path().join("plat.db").display())),
+            ("PLATD_LOG__LEVEL".into(), "warn".into()),
+        ];
+        all.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let mut boot = Command::new(bin_dir().join("platd"));
         boot.args(["bootstrap", "--admin", "admin", "--password-stdin"])
+            .current_dir(dir.path())
+            .envs(all.iter().cloned())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        configure(&mut boot);
         let mut child = boot.spawn().expect("platd bootstrap");
         child.stdin.take().expect("stdin").write_all(ADMIN_PASSWORD.as_bytes()).expect("password");
         assert!(child.wait().expect("bootstrap").success(), "platd bootstrap failed");
-        let port = free_port();
-        let mut serve = Command::new(&platd);
-        serve
+        Platd::serve(dir, all, free_port())
+    }
+
+    fn serve(dir: std::sync::Arc<tempfile::TempDir>, env: Vec<(String, String)>, port: u16) -> Platd {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.path().join(format!("platd-{port}.log")))
+            .expect("log file");
+        let child = Command::new(bin_dir().join("platd"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .current_dir(dir.path())
+            .envs(env.iter().cloned())
             .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.path().join("platd.log")).expect("log file"));
-        configure(&mut serve);
-        let child = serve.spawn().expect("platd serve");
+            .stderr(log)
+            .spawn()
+            .expect("platd serve");
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "platd did not start listening");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Platd { child, url: format!("http://127.0.0.1:{port}"), _dir: dir }
+        Platd { child, url: format!("http://127.0.0.1:{port}"), port, env, dir }
+    }
+
+    /// A second platd on the same database and master key (another replica).
+    pub fn replica(&self) -> Platd {
+        Platd::serve(self.dir.clone(), self.env.clone(), free_port())
+    }
+
+    /// `kill -9`, then start again on the same port, database and settings.
+    pub fn crash_and_restart(&mut self) {
+        self.child.kill().expect("SIGKILL platd");
+        self.child.wait().expect("reap platd");
+        let restarted = Platd::serve(self.dir.clone(), self.env.clone(), self.port);
+        drop(std::mem::replace(self, restarted));
     }
 
     /// A platctl user with its own empty config, pointed at this server.

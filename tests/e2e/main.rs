@@ -5,3 +5,5 @@ mod generated;
 mod harness;
 mod resources;
 mod session;
+mod sink;
+mod sync;
