@@ -26,6 +26,9 @@ enum Scenario {
     Rss,
     /// Wall time of platctl commands against `platctl --version` (process start alone).
     Cli,
+    /// Deliveries/s to a null HTTP sink and to examples/profile-service against a plain
+    /// keep-alive client's rate; commit-to-delivery latency at half load.
+    Sync,
     /// Every scenario above.
     All,
 }
@@ -559,6 +562,217 @@ async fn cli(report: &mut Report, p: &Platd) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A null webhook receiver: answers 200 to every POST and counts them.
+async fn null_sink() -> anyhow::Result<(String, Arc<AtomicU64>)> {
+    let count = Arc::new(AtomicU64::new(0));
+    let counter = count.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |_body: axum::body::Bytes| {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::Relaxed);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/hook", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((url, count))
+}
+
+const SYNC_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const SYNC_CONCURRENCY: u32 = 64;
+
+/// Pause `target`, import `n` users (one event each), resume, and time until
+/// `delivered()` reaches `n`: deliveries per second.
+async fn drain_rate(
+    p: &Platd,
+    target: &str,
+    tenant: &str,
+    n: usize,
+    delivered: impl Fn() -> u64,
+) -> anyhow::Result<f64> {
+    p.admin.pause_target(target).await?;
+    p.admin.create_tenant(&CreateTenant { slug: tenant.into(), name: None, quotas: None }).await?;
+    let client = p.admin.clone().with_tenant(tenant);
+    let body: String =
+        (0..n).map(|i| format!("{{\"username\":\"s{i}\",\"email\":\"s{i}@bench.test\"}}\n")).collect();
+    client.import_users(body, false).await?;
+    let before = delivered();
+    let started = Instant::now();
+    p.admin.resume_target(target).await?;
+    while delivered() < before + n as u64 {
+        if started.elapsed() > Duration::from_secs(300) {
+            bail!("{target}: only {} of {n} delivered in 300 s", delivered() - before);
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let rate = n as f64 / started.elapsed().as_secs_f64();
+    p.admin.pause_target(target).await?;
+    Ok(rate)
+}
+
+async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()> {
+    let (url, count) = null_sink().await?;
+    // The limit: the same sink's rate from a plain keep-alive client at the same concurrency.
+    let http = reqwest::Client::new();
+    let body = Arc::new(format!(r#"{{"type":"user.created","data":{{"pad":"{}"}}}}"#, "x".repeat(600)));
+    let plain = {
+        let (http, url, body) = (http.clone(), url.clone(), body.clone());
+        rate(SYNC_CONCURRENCY as usize, seconds, move || {
+            let (http, url, body) = (http.clone(), url.clone(), body.clone());
+            async move { http.post(url.as_str()).body(body.as_str().to_owned()).send().await.is_ok_and(|r| r.status().is_success()) }
+        })
+        .await
+    };
+    let target = |name: &str, url: &str| CreateTarget {
+        name: name.into(),
+        kind: TargetKind::Http,
+        url: url.into(),
+        events: vec!["user.*".into()],
+        secret: Some(SYNC_SECRET.into()),
+        timeout: None,
+        max_attempts: None,
+        concurrency: Some(SYNC_CONCURRENCY),
+        options: serde_json::Map::new(),
+        read_back: None,
+    };
+    p.admin.create_target(&target("null", &url)).await?;
+    let n = 20_000;
+    let null_rate = drain_rate(p, "null", "sync-null", n, || count.load(Ordering::Relaxed)).await?;
+    report.add(
+        "sync",
+        format!("deliveries/s to a null sink ({n} events, c={SYNC_CONCURRENCY})"),
+        null_rate,
+        "/s",
+        format!("plain keep-alive client c={SYNC_CONCURRENCY}"),
+        plain,
+        ">= 0.50 and >= 5000/s",
+    );
+    report.add("sync", "  against the 5,000/s goal".into(), null_rate, "/s", "goal".into(), 5000.0, ">= 1.0");
+
+    // Commit-to-delivery latency while users are updated at half the drain rate.
+    let half = (null_rate / 2.0).max(1.0);
+    let ids: Vec<String> = p
+        .admin
+        .clone()
+        .with_tenant("sync-null")
+        .list_users(&UserListQuery { page_size: Some(500), ..UserListQuery::default() })
+        .await?
+        .items
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    p.admin.resume_target("null").await?;
+    let client = p.admin.clone().with_tenant("sync-null");
+    let interval = Duration::from_secs_f64(1.0 / half);
+    let started = Instant::now();
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut i = 0usize;
+    let writes = Arc::new(AtomicU64::new(0));
+    while started.elapsed() < Duration::from_secs(seconds) {
+        tick.tick().await;
+        let (client, id, writes) = (client.clone(), ids[i % ids.len()].clone(), writes.clone());
+        i += 1;
+        tokio::spawn(async move {
+            let patch = UpdateUser {
+                profile: Some(ProfilePatch { bio: Some(format!("b{}", writes.load(Ordering::Relaxed))), ..ProfilePatch::default() }),
+                ..UpdateUser::default()
+            };
+            if client.update_user(&id, &patch).await.is_ok() {
+                writes.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let achieved = writes.load(Ordering::Relaxed) as f64 / seconds as f64;
+    let stats = p.admin.sync_stats().await?;
+    let s = stats.iter().find(|s| s.target == "null").context("stats of the null target")?;
+    report.add("sync", format!("  updates/s offered (asked {half:.0}/s)"), achieved, "/s", "asked".into(), half, "~1.0");
+    report.add(
+        "sync",
+        "commit-to-delivery p50 at half load".into(),
+        s.latency_p50_ms.unwrap_or(f64::NAN),
+        "ms",
+        "goal p99 50 ms".into(),
+        50.0,
+        "",
+    );
+    report.add(
+        "sync",
+        "commit-to-delivery p99 at half load".into(),
+        s.latency_p99_ms.unwrap_or(f64::NAN),
+        "ms",
+        "goal 50 ms".into(),
+        50.0,
+        "<= 1.0",
+    );
+    p.admin.pause_target("null").await?;
+
+    // The profile service: a real receiver that verifies and stores each event.
+    match sibling_binary("profile-service", None) {
+        Ok(binary) => {
+            let (service_url, mut child) = start_profile_service(&binary).await?;
+            let stats_url = format!("{service_url}/stats");
+            let http = http.clone();
+            p.admin.create_target(&target("profiles", &format!("{service_url}/hooks/plat"))).await?;
+            let applied = Arc::new(AtomicU64::new(0));
+            let poller = {
+                let (applied, http, stats_url) = (applied.clone(), http.clone(), stats_url.clone());
+                tokio::spawn(async move {
+                    loop {
+                        if let Ok(r) = http.get(&stats_url).send().await
+                            && let Ok(v) = r.json::<serde_json::Value>().await
+                        {
+                            applied.store(v["received"].as_u64().unwrap_or(0), Ordering::Relaxed);
+                        }
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                })
+            };
+            let n = 10_000;
+            let profile_rate = drain_rate(p, "profiles", "sync-profiles", n, || applied.load(Ordering::Relaxed)).await?;
+            poller.abort();
+            let _ = child.kill();
+            report.add(
+                "sync",
+                format!("deliveries/s to profile-service ({n} events)"),
+                profile_rate,
+                "/s",
+                format!("plain keep-alive client c={SYNC_CONCURRENCY}"),
+                plain,
+                "(the service stores each in SQLite)",
+            );
+        }
+        Err(e) => eprintln!("profile-service not measured: {e}"),
+    }
+    Ok(())
+}
+
+async fn start_profile_service(binary: &Path) -> anyhow::Result<(String, Child)> {
+    let dir = tempfile::tempdir()?.keep();
+    let mut child = Command::new(binary)
+        .args(["--listen", "127.0.0.1:0", "--database"])
+        .arg(dir.join("profile.db"))
+        .env("PROFILE_WEBHOOK_SECRET", SYNC_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot start profile-service")?;
+    let stdout = child.stdout.take().context("stdout")?;
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).map(|_| line)
+    })
+    .await??;
+    let url = line.trim().strip_prefix("listening on ").context("profile-service did not say where it listens")?;
+    Ok((url.to_owned(), child))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -576,7 +790,7 @@ async fn main() -> anyhow::Result<()> {
     let url = args.database_url.as_deref();
     // Generous IP limits: the bench makes no failed attempts, but never let one throttle it.
     let env = [("PLATD_AUTH__IP_LIMIT__MAX_FAILURES", "1000000")];
-    for scenario in [Scenario::Tokens, Scenario::Login, Scenario::Users, Scenario::Rss, Scenario::Cli] {
+    for scenario in [Scenario::Tokens, Scenario::Login, Scenario::Users, Scenario::Rss, Scenario::Cli, Scenario::Sync] {
         if !wanted(scenario) {
             continue;
         }
@@ -588,6 +802,7 @@ async fn main() -> anyhow::Result<()> {
             Scenario::Users => users(&mut report, &p, args.seconds).await?,
             Scenario::Rss => rss(&mut report, &p).await?,
             Scenario::Cli => cli(&mut report, &p).await?,
+            Scenario::Sync => sync(&mut report, &p, args.seconds).await?,
             Scenario::All => {}
         }
     }
