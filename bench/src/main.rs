@@ -597,8 +597,7 @@ async fn drain_rate(
     p.admin.pause_target(target).await?;
     p.admin.create_tenant(&CreateTenant { slug: tenant.into(), name: None, quotas: None }).await?;
     let client = p.admin.clone().with_tenant(tenant);
-    let body: String =
-        (0..n).map(|i| format!("{{\"username\":\"s{i}\",\"email\":\"s{i}@bench.test\"}}\n")).collect();
+    let body: String = (0..n).map(|i| format!("{{\"username\":\"s{i}\",\"email\":\"s{i}@bench.test\"}}\n")).collect();
     client.import_users(body, false).await?;
     let before = delivered();
     let started = Instant::now();
@@ -623,7 +622,13 @@ async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()
         let (http, url, body) = (http.clone(), url.clone(), body.clone());
         rate(SYNC_CONCURRENCY as usize, seconds, move || {
             let (http, url, body) = (http.clone(), url.clone(), body.clone());
-            async move { http.post(url.as_str()).body(body.as_str().to_owned()).send().await.is_ok_and(|r| r.status().is_success()) }
+            async move {
+                http.post(url.as_str())
+                    .body(body.as_str().to_owned())
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success())
+            }
         })
         .await
     };
@@ -679,7 +684,10 @@ async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()
         i += 1;
         tokio::spawn(async move {
             let patch = UpdateUser {
-                profile: Some(ProfilePatch { bio: Some(format!("b{}", writes.load(Ordering::Relaxed))), ..ProfilePatch::default() }),
+                profile: Some(ProfilePatch {
+                    bio: Some(format!("b{}", writes.load(Ordering::Relaxed))),
+                    ..ProfilePatch::default()
+                }),
                 ..UpdateUser::default()
             };
             if client.update_user(&id, &patch).await.is_ok() {
@@ -691,7 +699,15 @@ async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()
     let achieved = writes.load(Ordering::Relaxed) as f64 / seconds as f64;
     let stats = p.admin.sync_stats().await?;
     let s = stats.iter().find(|s| s.target == "null").context("stats of the null target")?;
-    report.add("sync", format!("  updates/s offered (asked {half:.0}/s)"), achieved, "/s", "asked".into(), half, "~1.0");
+    report.add(
+        "sync",
+        format!("  updates/s offered (asked {half:.0}/s)"),
+        achieved,
+        "/s",
+        "asked".into(),
+        half,
+        "~1.0",
+    );
     report.add(
         "sync",
         "commit-to-delivery p50 at half load".into(),
@@ -727,14 +743,16 @@ async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()
                         if let Ok(r) = http.get(&stats_url).send().await
                             && let Ok(v) = r.json::<serde_json::Value>().await
                         {
-                            applied.store(v["received"].as_u64().unwrap_or(0), Ordering::Relaxed);
+                            let done = v["applied"].as_u64().unwrap_or(0) + v["stale"].as_u64().unwrap_or(0);
+                            applied.store(done, Ordering::Relaxed);
                         }
                         tokio::time::sleep(Duration::from_millis(5)).await;
                     }
                 })
             };
             let n = 10_000;
-            let profile_rate = drain_rate(p, "profiles", "sync-profiles", n, || applied.load(Ordering::Relaxed)).await?;
+            let profile_rate =
+                drain_rate(p, "profiles", "sync-profiles", n, || applied.load(Ordering::Relaxed)).await?;
             poller.abort();
             let _ = child.kill();
             report.add(

@@ -19,7 +19,7 @@ pub fn bin_dir() -> &'static Path {
         let dir = exe.parent().and_then(Path::parent).expect("target dir").to_path_buf();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut build = Command::new(cargo);
-        build.args(["build", "--quiet", "-p", "platd", "-p", "platctl", "--bins"]);
+        build.args(["build", "--quiet", "-p", "platd", "-p", "platctl", "-p", "profile-service", "--bins"]);
         if dir.ends_with("release") {
             build.arg("--release");
         }

@@ -179,3 +179,85 @@ fn two_replicas_share_the_work_and_never_deliver_a_task_twice() {
     assert_eq!(by_a + by_b, 2000);
     assert!(by_a > 0 && by_b > 0, "both replicas delivered: {by_a} and {by_b}");
 }
+
+/// `examples/profile-service` as a real process on a free port.
+struct ProfileService {
+    child: std::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for ProfileService {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ProfileService {
+    fn start(secret: &str) -> ProfileService {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut child = std::process::Command::new(crate::harness::bin_dir().join("profile-service"))
+            .args(["--listen", "127.0.0.1:0", "--database"])
+            .arg(dir.path().join("profile.db"))
+            .env("PROFILE_WEBHOOK_SECRET", secret)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("profile-service");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("address line");
+        let url = line.trim().strip_prefix("listening on ").expect("listening on ...").to_owned();
+        ProfileService { child, url, _dir: dir }
+    }
+
+    /// `GET path` on the service: status and JSON body.
+    fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let (status, body) = runtime
+            .block_on(async { plat_client::Client::new(&self.url).expect("client").get_raw(path).await })
+            .expect("GET profile-service");
+        (status, serde_json::from_slice(&body).unwrap_or_default())
+    }
+}
+
+#[test]
+fn the_profile_service_receives_what_platctl_changes() {
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let service = ProfileService::start(secret);
+    let platd = Platd::start_with(QUICK);
+    let admin = platd.admin();
+    let hook = format!("{}/hooks/plat", service.url);
+    admin.ok_stdin(
+        &["sync", "target", "add", "profiles", "--kind", "http", "--url", &hook, "--event", "user.*", "--secret-stdin"],
+        &format!("{secret}\n"),
+    );
+    let tested = admin.ok(&["sync", "target", "test", "profiles"]);
+    assert!(tested.starts_with("delivered: HTTP 200"), "{tested}");
+    admin.ok(&["tenant", "create", "acme"]);
+    admin.ok(&["--tenant", "acme", "user", "create", "alice", "--email", "alice@acme.test"]);
+    admin.ok(&["--tenant", "acme", "user", "update", "alice", "--nickname", "Ally"]);
+    let id = admin.json(&["--tenant", "acme", "user", "get", "alice"])["id"].as_str().expect("id").to_owned();
+    let mut copy = serde_json::Value::Null;
+    wait_for("alice at version 2 in the profile service", Duration::from_secs(10), || {
+        let (status, body) = service.get(&format!("/users/{id}"));
+        copy = body;
+        status == 200 && copy["version"] == 2
+    });
+    assert_eq!(copy["nickname"], "Ally", "{copy}");
+    assert_eq!(copy["username"], "alice");
+
+    // A target with the wrong secret is refused by the service: 401 goes to the DLQ.
+    admin.ok(&["sync", "target", "update", "profiles", "--generate-secret"]);
+    admin.ok(&["--tenant", "acme", "user", "update", "alice", "--nickname", "Al"]);
+    wait_for("the refused delivery in the DLQ", Duration::from_secs(10), || {
+        admin.json(&["sync", "dlq", "list"]).as_array().is_some_and(|a| a.len() == 1)
+    });
+    let dead = admin.json(&["sync", "dlq", "list"]);
+    assert_eq!(dead[0]["last_status_code"], 401, "{dead}");
+    assert_eq!(service.get(&format!("/users/{id}")).1["version"], 2, "the unsigned change was not applied");
+    let stats = admin.json(&["sync", "stats"]);
+    assert_eq!(stats[0]["delivered"], 2, "{stats}");
+    assert_eq!(stats[0]["dead"], 1, "{stats}");
+}
