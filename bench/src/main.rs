@@ -658,8 +658,9 @@ async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()
     );
     report.add("sync", "  against the 5,000/s goal".into(), null_rate, "/s", "goal".into(), 5000.0, ">= 1.0");
 
-    // Commit-to-delivery latency while users are updated at half the drain rate.
-    let half = (null_rate / 2.0).max(1.0);
+    // Commit-to-delivery latency at half of the pipeline's maximum rate: events
+    // come from user updates, so the maximum is the lower of the update rate
+    // (measured now, deliveries paused) and the drain rate.
     let ids: Vec<String> = p
         .admin
         .clone()
@@ -670,8 +671,42 @@ async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()
         .into_iter()
         .map(|u| u.id)
         .collect();
+    let ids = Arc::new(ids);
+    let writer = p.admin.clone().with_tenant("sync-null");
+    let next = Arc::new(AtomicU64::new(0));
+    let update_rate = {
+        let (writer, ids, next) = (writer.clone(), ids.clone(), next.clone());
+        rate(16, seconds, move || {
+            let (writer, ids, next) = (writer.clone(), ids.clone(), next.clone());
+            async move {
+                let n = next.fetch_add(1, Ordering::Relaxed) as usize;
+                let patch = UpdateUser {
+                    profile: Some(ProfilePatch { bio: Some(format!("w{n}")), ..ProfilePatch::default() }),
+                    ..UpdateUser::default()
+                };
+                writer.update_user(&ids[n % ids.len()], &patch).await.is_ok()
+            }
+        })
+        .await
+    };
+    // Drain what the measurement queued before timing latencies.
+    let queued = count.load(Ordering::Relaxed) + (update_rate * seconds as f64) as u64;
     p.admin.resume_target("null").await?;
-    let client = p.admin.clone().with_tenant("sync-null");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while count.load(Ordering::Relaxed) < queued && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    report.add(
+        "sync",
+        "user updates/s (events produced), c=16".into(),
+        update_rate,
+        "/s",
+        "drain rate".into(),
+        null_rate,
+        "",
+    );
+    let half = (null_rate.min(update_rate) / 2.0).max(1.0);
+    let client = writer.clone();
     let interval = Duration::from_secs_f64(1.0 / half);
     let started = Instant::now();
     let mut tick = tokio::time::interval(interval);
@@ -680,7 +715,7 @@ async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()
     let writes = Arc::new(AtomicU64::new(0));
     while started.elapsed() < Duration::from_secs(seconds) {
         tick.tick().await;
-        let (client, id, writes) = (client.clone(), ids[i % ids.len()].clone(), writes.clone());
+        let (client, id, writes) = (client.clone(), ids[(i * 7919) % ids.len()].clone(), writes.clone());
         i += 1;
         tokio::spawn(async move {
             let patch = UpdateUser {
@@ -695,6 +730,7 @@ async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()
             }
         });
     }
+    // Only deliveries of this phase: wait for them, and read the last 1,000.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let achieved = writes.load(Ordering::Relaxed) as f64 / seconds as f64;
     let stats = p.admin.sync_stats().await?;

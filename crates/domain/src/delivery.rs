@@ -200,10 +200,8 @@ pub fn validate_target_options(
                     return Err(Invalid::new(&field, "must be at least 1s"));
                 }
             }
-            "maxlen" => {
-                if !value.as_u64().is_some_and(|n| n >= 1) {
-                    return Err(Invalid::new(&field, "must be a positive integer"));
-                }
+            "maxlen" if value.as_u64().is_none_or(|n| n == 0) => {
+                return Err(Invalid::new(&field, "must be a positive integer"));
             }
             _ => {}
         }

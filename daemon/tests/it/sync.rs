@@ -345,7 +345,7 @@ both!(versions_stay_ordered_per_user_through_a_flaky_target, FAST, |p| {
     let mut n: u64 = 0;
     let sink = Sink::start(move |_, _| {
         n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        if (n >> 33) % 5 == 0 { Reply::Status(503) } else { Reply::Status(200) }
+        if (n >> 33).is_multiple_of(5) { Reply::Status(503) } else { Reply::Status(200) }
     })
     .await;
     let mut target = http_target("ordered", &sink.url, &["user.*"]);
