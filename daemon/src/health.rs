@@ -61,7 +61,8 @@ pub async fn report(state: &AppState) -> HealthReport {
             details: serde_json::Map::new(),
         }),
     }
-    if let Ok(stats) = state.store.sync_stats().await {
+    if let Ok(mut stats) = state.store.sync_stats().await {
+        state.sync.overlay_circuits(&mut stats);
         components.extend(stats.iter().map(sync_component));
     }
     let status = components.iter().map(|c| c.status).max().unwrap_or(HealthStatus::Healthy);

@@ -6,6 +6,50 @@ use serde::{Deserialize, Serialize};
 
 use crate::AggregateRef;
 
+/// `as_str` and `parse` of an enum, with the same names serde uses.
+macro_rules! names {
+    ($name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),* }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+names!(TargetKind { Http = "http", Redis = "redis", RedisStream = "redis-stream" });
+names!(TargetState { Active = "active", Paused = "paused", Disabled = "disabled" });
+names!(CircuitState { Closed = "closed", Open = "open", HalfOpen = "half_open" });
+names!(TaskStatus {
+    Pending = "pending",
+    InFlight = "in_flight",
+    Delivered = "delivered",
+    Failed = "failed",
+    Dead = "dead",
+    Cancelled = "cancelled",
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names match serde's, both ways.
+    #[test]
+    fn names_are_the_wire_names() {
+        for status in [TaskStatus::Pending, TaskStatus::InFlight, TaskStatus::Dead, TaskStatus::Cancelled] {
+            assert_eq!(serde_json::to_value(status).ok(), Some(status.as_str().into()));
+            assert_eq!(TaskStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(serde_json::to_value(TargetKind::RedisStream).ok(), Some("redis-stream".into()));
+        assert_eq!(serde_json::to_value(CircuitState::HalfOpen).ok(), Some("half_open".into()));
+        assert_eq!(TargetState::parse("nope"), None);
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum TargetKind {
@@ -15,25 +59,6 @@ pub enum TargetKind {
     Redis,
     /// `XADD {stream} * type <type> payload <event>`.
     RedisStream,
-}
-
-impl TargetKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TargetKind::Http => "http",
-            TargetKind::Redis => "redis",
-            TargetKind::RedisStream => "redis-stream",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<TargetKind> {
-        match text {
-            "http" => Some(TargetKind::Http),
-            "redis" => Some(TargetKind::Redis),
-            "redis-stream" => Some(TargetKind::RedisStream),
-            _ => None,
-        }
-    }
 }
 
 /// `active` delivers; `paused` keeps collecting tasks but delivers none until
@@ -47,25 +72,6 @@ pub enum TargetState {
     Disabled,
 }
 
-impl TargetState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TargetState::Active => "active",
-            TargetState::Paused => "paused",
-            TargetState::Disabled => "disabled",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<TargetState> {
-        match text {
-            "active" => Some(TargetState::Active),
-            "paused" => Some(TargetState::Paused),
-            "disabled" => Some(TargetState::Disabled),
-            _ => None,
-        }
-    }
-}
-
 /// A circuit opens after consecutive failures and stops claims for the target
 /// until a cool-down has passed; then one delivery probes it (half open).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
@@ -74,25 +80,6 @@ pub enum CircuitState {
     Closed,
     Open,
     HalfOpen,
-}
-
-impl CircuitState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CircuitState::Closed => "closed",
-            CircuitState::Open => "open",
-            CircuitState::HalfOpen => "half_open",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<CircuitState> {
-        match text {
-            "closed" => Some(CircuitState::Closed),
-            "open" => Some(CircuitState::Open),
-            "half_open" => Some(CircuitState::HalfOpen),
-            _ => None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -218,31 +205,6 @@ pub enum TaskStatus {
     /// In the dead-letter queue.
     Dead,
     Cancelled,
-}
-
-impl TaskStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskStatus::Pending => "pending",
-            TaskStatus::InFlight => "in_flight",
-            TaskStatus::Delivered => "delivered",
-            TaskStatus::Failed => "failed",
-            TaskStatus::Dead => "dead",
-            TaskStatus::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<TaskStatus> {
-        match text {
-            "pending" => Some(TaskStatus::Pending),
-            "in_flight" => Some(TaskStatus::InFlight),
-            "delivered" => Some(TaskStatus::Delivered),
-            "failed" => Some(TaskStatus::Failed),
-            "dead" => Some(TaskStatus::Dead),
-            "cancelled" => Some(TaskStatus::Cancelled),
-            _ => None,
-        }
-    }
 }
 
 /// One delivery of one event to one target.

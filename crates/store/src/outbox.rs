@@ -272,6 +272,18 @@ fn audit_from_row(row: &AnyRow) -> Result<AuditRecord> {
     })
 }
 
+/// A `*` glob (`user.*`) as a LIKE pattern (`user.%`), with LIKE's own
+/// wildcards and the escape character escaped (`ESCAPE '\'`).
+pub(crate) fn like_pattern(glob: &str) -> String {
+    glob.chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            '*' => vec!['%'],
+            c => vec![c],
+        })
+        .collect()
+}
+
 /// A WHERE clause built from trusted column names and bound values.
 #[derive(Clone, Default)]
 pub(crate) struct Filter {
@@ -300,16 +312,8 @@ impl Filter {
         if !pattern.contains('*') {
             return self.eq(column, pattern.to_owned());
         }
-        let escaped: String = pattern
-            .chars()
-            .flat_map(|c| match c {
-                '%' | '_' | '\\' => vec!['\\', c],
-                '*' => vec!['%'],
-                c => vec![c],
-            })
-            .collect();
         self.clauses.push(format!("{column} LIKE ${} ESCAPE '\\'", self.next()));
-        self.binds.push(Bind::Text(escaped));
+        self.binds.push(Bind::Text(like_pattern(pattern)));
     }
 
     /// A clause without a bound value.

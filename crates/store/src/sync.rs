@@ -18,7 +18,7 @@ use plat_proto::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::outbox::{AuditDraft, Filter, Params, record_audit};
+use crate::outbox::{AuditDraft, Filter, Params, like_pattern, record_audit};
 use crate::{
     Backend, Ctx, PageRequest, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_opt_str, get_str,
     is_unique_violation, new_id, now_ms,
@@ -171,17 +171,6 @@ pub struct Completion {
     pub status_code: Option<u16>,
     pub error: Option<String>,
     pub response: Option<String>,
-}
-
-/// `user.*` → `user.%` (with LIKE's own wildcards escaped).
-fn like_pattern(glob: &str) -> String {
-    glob.chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            '*' => vec!['%'],
-            c => vec![c],
-        })
-        .collect()
 }
 
 /// Create the tasks of the events with these ids: one per target (active or
@@ -485,22 +474,15 @@ impl Store {
     }
 
     /// Pause, resume or disable a target. Resuming closes its circuit.
-    pub async fn set_target_state(
-        &self,
-        ctx: &Ctx,
-        name: &str,
-        state: TargetState,
-        reason: Option<String>,
-    ) -> Result<TargetRow> {
+    pub async fn set_target_state(&self, ctx: &Ctx, name: &str, state: TargetState) -> Result<TargetRow> {
         let now = now_ms();
         let mut tx = self.write.begin().await?;
         let row = target_by_name(&mut tx, name).await?;
         sqlx::query(
-            "UPDATE sync_targets SET state = $1, disabled_reason = $2, \
-             circuit = CASE WHEN $1 = 'active' THEN 'closed' ELSE circuit END, updated_at = $3 WHERE id = $4",
+            "UPDATE sync_targets SET state = $1, disabled_reason = NULL, \
+             circuit = CASE WHEN $1 = 'active' THEN 'closed' ELSE circuit END, updated_at = $2 WHERE id = $3",
         )
         .bind(state.as_str())
-        .bind(reason.clone())
         .bind(now)
         .bind(row.id.clone())
         .execute(&mut *tx)
@@ -510,7 +492,7 @@ impl Store {
             TargetState::Paused => "sync.target.pause",
             TargetState::Disabled => "sync.target.disable",
         };
-        audit_target(&mut tx, ctx, action, name, serde_json::json!({"reason": reason})).await?;
+        audit_target(&mut tx, ctx, action, name, serde_json::json!({})).await?;
         let row = target_by_name(&mut tx, name).await?;
         if state == TargetState::Active {
             announce(&mut tx).await?;
@@ -795,59 +777,54 @@ impl Store {
 
     /// Make a failed, dead or cancelled task due now with a fresh attempt budget.
     pub async fn retry_task(&self, ctx: &Ctx, seq: i64) -> Result<SyncTask> {
-        let mut tx = self.write.begin().await?;
-        let status: Option<String> = sqlx::query_scalar("SELECT status FROM sync_tasks WHERE seq = $1")
-            .bind(seq)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let status = task_status(&status.ok_or_else(|| not_found_task(seq))?)?;
-        if !matches!(status, TaskStatus::Failed | TaskStatus::Dead | TaskStatus::Cancelled) {
-            return Err(StoreError::Conflict(format!(
-                "task {seq} is {}; only failed, dead or cancelled tasks can be retried",
-                status.as_str()
-            )));
-        }
-        requeue(&mut tx, &[seq]).await?;
-        record_audit(
-            &mut tx,
-            ctx,
-            AuditDraft {
-                action: "sync.task.retry",
-                target: format!("sync-task:{seq}"),
-                tenant: None,
-                outcome: "success",
-                details: serde_json::json!({"from": status.as_str()}),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        self.get_task(seq).await
+        let allowed = [TaskStatus::Failed, TaskStatus::Dead, TaskStatus::Cancelled];
+        self.change_task(ctx, seq, "retry", &allowed, async |tx| requeue(tx, &[seq]).await).await
     }
 
     /// Cancel a task that is not in flight or finished.
     pub async fn cancel_task(&self, ctx: &Ctx, seq: i64) -> Result<SyncTask> {
+        let allowed = [TaskStatus::Pending, TaskStatus::Failed, TaskStatus::Dead];
+        self.change_task(ctx, seq, "cancel", &allowed, async |tx| {
+            sqlx::query("UPDATE sync_tasks SET status = 'cancelled', updated_at = $1 WHERE seq = $2")
+                .bind(now_ms())
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Apply `change` to a task in one of the `allowed` states, audited as
+    /// `sync.task.{verb}`; the task afterwards.
+    async fn change_task(
+        &self,
+        ctx: &Ctx,
+        seq: i64,
+        verb: &str,
+        allowed: &[TaskStatus],
+        change: impl AsyncFnOnce(&mut AnyConnection) -> Result<()>,
+    ) -> Result<SyncTask> {
         let mut tx = self.write.begin().await?;
         let status: Option<String> = sqlx::query_scalar("SELECT status FROM sync_tasks WHERE seq = $1")
             .bind(seq)
             .fetch_optional(&mut *tx)
             .await?;
         let status = task_status(&status.ok_or_else(|| not_found_task(seq))?)?;
-        if !matches!(status, TaskStatus::Pending | TaskStatus::Failed | TaskStatus::Dead) {
+        if !allowed.contains(&status) {
+            let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
             return Err(StoreError::Conflict(format!(
-                "task {seq} is {}; only pending, failed or dead tasks can be cancelled",
-                status.as_str()
+                "task {seq} is {}; {verb} takes a task that is {}",
+                status.as_str(),
+                names.join(", ")
             )));
         }
-        sqlx::query("UPDATE sync_tasks SET status = 'cancelled', updated_at = $1 WHERE seq = $2")
-            .bind(now_ms())
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
+        change(&mut *tx).await?;
         record_audit(
             &mut tx,
             ctx,
             AuditDraft {
-                action: "sync.task.cancel",
+                action: &format!("sync.task.{verb}"),
                 target: format!("sync-task:{seq}"),
                 tenant: None,
                 outcome: "success",
@@ -1030,17 +1007,14 @@ async fn relax_commit(conn: &mut AnyConnection) -> Result<()> {
 /// Make tasks due now with a fresh attempt budget.
 async fn requeue(conn: &mut AnyConnection, seqs: &[i64]) -> Result<()> {
     let mut p = Params::for_conn(conn);
-    let now_p = p.next();
+    let (due_p, updated_p) = (p.next(), p.next());
     let list = p.list(seqs.len());
     let sql = format!(
-        "UPDATE sync_tasks SET status = 'pending', retry_base = attempts, next_attempt_at = {now_p}, \
-         lease_owner = NULL, lease_until = NULL, updated_at = {now_p} WHERE seq IN ({list})"
+        "UPDATE sync_tasks SET status = 'pending', retry_base = attempts, next_attempt_at = {due_p}, \
+         lease_owner = NULL, lease_until = NULL, updated_at = {updated_p} WHERE seq IN ({list})"
     );
-    // `{now_p}` appears twice; SQLite's `?` would need two binds, so bind by position.
-    let mut query = sqlx::query(&sql).bind(now_ms());
-    if conn.backend_name() == "SQLite" {
-        query = query.bind(now_ms());
-    }
+    let now = now_ms();
+    let mut query = sqlx::query(&sql).bind(now).bind(now);
     for seq in seqs {
         query = query.bind(*seq);
     }

@@ -56,7 +56,7 @@ fn check_read_back(kind: TargetKind, read_back: &ReadBack) -> ApiResult<()> {
 /// The target as answered, with this replica's view of its circuit.
 fn view(state: &AppState, row: &TargetRow) -> SyncTarget {
     let mut target = row.to_proto();
-    if let Some(circuit) = state.sync.circuit(&row.id) {
+    if let Some(circuit) = state.sync.circuit(&row.name) {
         target.circuit = circuit;
     }
     target
@@ -199,7 +199,7 @@ pub async fn delete_target(
 
 async fn set_state(state: &AppState, principal: &Principal, name: &str, to: TargetState) -> ApiResult<SyncTarget> {
     write(principal)?;
-    let row = state.store.set_target_state(&principal.ctx(), name, to, None).await?;
+    let row = state.store.set_target_state(&principal.ctx(), name, to).await?;
     state.sync.targets_changed();
     Ok(view(state, &row))
 }
@@ -312,11 +312,6 @@ pub async fn purge_dlq(
 pub async fn stats(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<Vec<TargetStats>>> {
     read(&principal)?;
     let mut stats = state.store.sync_stats().await?;
-    let rows = state.store.list_targets().await?;
-    for entry in &mut stats {
-        if let Some(circuit) = rows.iter().find(|r| r.name == entry.target).and_then(|r| state.sync.circuit(&r.id)) {
-            entry.circuit = circuit;
-        }
-    }
+    state.sync.overlay_circuits(&mut stats);
     Ok(Data(stats))
 }

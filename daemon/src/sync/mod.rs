@@ -127,11 +127,21 @@ impl Engine {
         self.wake.notify_one();
     }
 
-    /// This replica's circuit state of a target (closed when unknown here).
-    pub fn circuit(&self, target_id: &str) -> Option<CircuitState> {
+    /// This replica's circuit state of a target (None when unknown here).
+    pub fn circuit(&self, target_name: &str) -> Option<CircuitState> {
         let runtimes = self.runtimes.lock().ok()?;
-        let rt = runtimes.get(target_id)?;
+        let rt = runtimes.values().find(|rt| rt.row.name == target_name)?;
         rt.circuit.lock().ok().map(|c| c.state)
+    }
+
+    /// Show this replica's circuits in statistics read from the database
+    /// (which hold the last transition any replica recorded).
+    pub fn overlay_circuits(&self, stats: &mut [plat_proto::TargetStats]) {
+        for entry in stats {
+            if let Some(circuit) = self.circuit(&entry.target) {
+                entry.circuit = circuit;
+            }
+        }
     }
 
     fn key_of(&self, row: &TargetRow) -> Option<Vec<u8>> {

@@ -424,13 +424,15 @@ both!(targets_are_validated_and_platform_scoped, FAST, |p| {
         .expect("update");
     assert_ne!(updated.secret.as_deref(), Some(secret.as_str()));
     assert_eq!(updated.target.max_attempts, 3);
-    // A paused target keeps collecting, and delivers on resume.
-    tenant(&p.admin, "acme", None).await;
+    // A paused target keeps collecting, but delivers nothing.
+    let acme = tenant(&p.admin, "acme", None).await;
+    acme.create_user(&new_user("carol")).await.expect("carol");
     let waited = wait_tasks(&p.admin, "ok", Duration::from_millis(300), |_| false).await;
-    assert!(waited.iter().all(|t| t.status == TaskStatus::Pending));
+    assert_eq!(waited.len(), 1, "{waited:?}");
+    assert_eq!(waited[0].status, TaskStatus::Pending);
+    assert_eq!(sink.received().len(), 1, "only the ping reached the sink");
 
     // Tenant admins have no say over platform-wide targets.
-    let acme = p.admin.clone().with_tenant("acme");
     let mut boss = new_user("boss");
     boss.roles = Some(vec!["tenant-admin".into()]);
     acme.create_user(&boss).await.expect("boss");
