@@ -32,6 +32,29 @@ pub struct Config {
     pub http: HttpConfig,
     pub log: LogConfig,
     pub sync: SyncConfig,
+    pub checks: ChecksConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksConfig {
+    /// Run `--all` (and the internal check) this often; `0s` is off. One
+    /// replica at a time takes each turn.
+    pub interval: HumanDuration,
+    /// Whether scheduled checks repair what they find.
+    pub repair: bool,
+    /// Whether scheduled checks include the internal check.
+    pub internal: bool,
+    /// Records changed this recently (before the check started) are not findings.
+    pub grace: HumanDuration,
+    /// Timeout of one read-back request.
+    pub timeout: HumanDuration,
+    /// Records per read-back page.
+    pub page_size: u32,
+    /// Findings stored per target and check; more are counted (and repaired) only.
+    pub max_findings: u32,
+    /// Finished checks are deleted after this long.
+    pub retention: HumanDuration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -187,6 +210,16 @@ circuit_failures = 5
 circuit_cooldown = "30s"
 retention = "7d"
 lease_grace = "5s"
+
+[checks]
+interval = "0s"
+repair = false
+internal = true
+grace = "30s"
+timeout = "60s"
+page_size = 5000
+max_findings = 100000
+retention = "30d"
 "#;
 
 /// Overrides from command-line flags, applied last.

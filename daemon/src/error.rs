@@ -66,6 +66,7 @@ impl From<StoreError> for ApiErr {
                     "role" => ErrorCode::RoleNotFound,
                     "sync target" => ErrorCode::TargetNotFound,
                     "sync task" => ErrorCode::TaskNotFound,
+                    "check" => ErrorCode::CheckNotFound,
                     _ => ErrorCode::NotFound,
                 };
                 ApiErr::new(code, format!("{kind} {name:?} not found"))

@@ -1,6 +1,8 @@
 //! The detailed health report: one component per dependency, worst wins.
 
-use plat_proto::{CircuitState, Component, HealthReport, HealthStatus, TargetState, TargetStats};
+use plat_proto::{
+    CheckTarget, CheckTargetStatus, CircuitState, Component, HealthReport, HealthStatus, TargetState, TargetStats,
+};
 
 use crate::AppState;
 
@@ -29,6 +31,34 @@ fn sync_component(stats: &TargetStats) -> Component {
     details.insert("dead".into(), stats.dead.into());
     details.insert("last_success_at".into(), stats.last_success_at.clone().into());
     Component { name: format!("sync:{}", stats.target), status, latency_ms: None, message, details }
+}
+
+/// The last check of a target: in the details; a failed check, or drift
+/// found and not repaired, degrades the component.
+fn add_last_check(component: &mut Component, report: &CheckTarget, at: i64) {
+    let findings = report.counts.findings();
+    let last = serde_json::json!({
+        "at": plat_store::format_ms(at),
+        "status": report.status.as_str(),
+        "findings": findings,
+        "missing": report.counts.missing,
+        "orphan": report.counts.orphan,
+        "stale": report.counts.stale,
+        "repaired": report.counts.repaired,
+        "duration_ms": report.duration_ms,
+    });
+    component.details.insert("last_check".into(), last);
+    let unhealthy_check = match report.status {
+        CheckTargetStatus::Failed => {
+            Some(format!("last check failed: {}", report.error.as_deref().unwrap_or("see platctl check list")))
+        }
+        _ if findings > report.counts.repaired => Some(format!("last check found {findings} differences")),
+        _ => None,
+    };
+    if let Some(message) = unhealthy_check {
+        component.status = component.status.max(HealthStatus::Degraded);
+        component.message.get_or_insert(message);
+    }
 }
 
 pub async fn report(state: &AppState) -> HealthReport {
@@ -63,7 +93,25 @@ pub async fn report(state: &AppState) -> HealthReport {
     }
     if let Ok(mut stats) = state.store.sync_stats().await {
         state.sync.overlay_circuits(&mut stats);
-        components.extend(stats.iter().map(sync_component));
+        let last_checks = state.store.latest_check_reports().await.unwrap_or_default();
+        for entry in &stats {
+            let mut component = sync_component(entry);
+            if let Some((report, at)) = last_checks.iter().find(|(r, _)| r.target == entry.target) {
+                add_last_check(&mut component, report, *at);
+            }
+            components.push(component);
+        }
+        if let Some((report, at)) = last_checks.iter().find(|(r, _)| r.target == plat_proto::INTERNAL_TARGET) {
+            let mut component = Component {
+                name: "check:internal".into(),
+                status: HealthStatus::Healthy,
+                latency_ms: None,
+                message: None,
+                details: serde_json::Map::new(),
+            };
+            add_last_check(&mut component, report, *at);
+            components.push(component);
+        }
     }
     let status = components.iter().map(|c| c.status).max().unwrap_or(HealthStatus::Healthy);
     HealthReport {

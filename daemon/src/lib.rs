@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod checks;
 pub mod config;
 pub mod context;
 pub mod error;
@@ -32,6 +33,7 @@ pub struct Inner {
     pub config: Config,
     pub started: Instant,
     pub sync: Arc<sync::Engine>,
+    pub checks: Arc<checks::Checker>,
 }
 
 impl std::ops::Deref for AppState {
@@ -86,7 +88,14 @@ impl AppState {
             config.database_url.clone(),
             metrics.sync.clone(),
         )?);
-        Ok(AppState(Arc::new(Inner { store, auth, metrics, config, started: Instant::now(), sync })))
+        let checks = Arc::new(checks::Checker::new(
+            store.clone(),
+            sync.drivers(),
+            config.checks.clone(),
+            config.sync.clone(),
+            metrics.checks.clone(),
+        ));
+        Ok(AppState(Arc::new(Inner { store, auth, metrics, config, started: Instant::now(), sync, checks })))
     }
 }
 
@@ -136,6 +145,17 @@ fn spawn_upkeep(state: AppState, shutdown: CancellationToken) {
             {
                 tracing::warn!(error = %e, "cannot purge expired tokens");
             }
+            if rounds.is_multiple_of(15)
+                && let Err(e) = state.store.sweep_checks().await
+            {
+                tracing::warn!(error = %e, "cannot sweep abandoned checks");
+            }
+            if rounds.is_multiple_of(1800) {
+                let before = plat_store::now_ms() - state.config.checks.retention.0.as_millis() as i64;
+                if let Err(e) = state.store.purge_checks(before).await {
+                    tracing::warn!(error = %e, "cannot purge old checks");
+                }
+            }
             if rounds.is_multiple_of(1800) {
                 let before = plat_store::now_ms() - state.config.sync.retention.0.as_millis() as i64;
                 match state.store.purge_finished_tasks(before).await {
@@ -163,6 +183,7 @@ impl Server {
         let addr = listener.local_addr()?;
         let shutdown = CancellationToken::new();
         spawn_upkeep(state.clone(), shutdown.clone());
+        checks::spawn_scheduler(state.checks.clone(), shutdown.clone());
         let dispatcher = state.config.sync.enabled.then(|| {
             let grace = state.config.http.shutdown_grace.0;
             tokio::spawn(state.sync.clone().run(shutdown.clone(), grace))
@@ -182,6 +203,7 @@ impl Server {
     /// Stop accepting, let in-flight requests finish (bounded by `grace`).
     pub async fn stop(self, grace: Duration) -> anyhow::Result<()> {
         self.shutdown.cancel();
+        self.state.checks.stop();
         match tokio::time::timeout(grace, self.task).await {
             Ok(joined) => joined??,
             Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),

@@ -42,7 +42,8 @@ fn schema_named(generator: &mut SchemaGenerator, name: &str) -> Option<Schema> {
         TargetList => TargetList, CreateTarget => CreateTarget, TargetWithSecret => TargetWithSecret,
         SyncTarget => SyncTarget, UpdateTarget => UpdateTarget, TargetTestResult => TargetTestResult,
         TaskPage => Page<SyncTask>, SyncTask => SyncTask, DlqReplay => DlqReplay, DlqPurge => DlqPurge,
-        BulkResult => BulkResult, TargetStatsList => TargetStatsList,
+        BulkResult => BulkResult, TargetStatsList => TargetStatsList, CreateCheck => CreateCheck, Check => Check,
+        CheckPage => Page<Check>, FindingPage => Page<Finding>,
     })
 }
 

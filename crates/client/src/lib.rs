@@ -467,6 +467,25 @@ impl Client {
         self.get("/sync/stats").await
     }
 
+    // --- consistency checks ---
+
+    pub async fn create_check(&self, req: &CreateCheck) -> Result<Check> {
+        self.post("/checks", req).await
+    }
+
+    pub async fn list_checks(&self, query: &CheckQuery) -> Result<Page<Check>> {
+        self.get_query("/checks", query).await
+    }
+
+    /// A check with up to `findings` of its findings (the server allows 1,000).
+    pub async fn get_check(&self, id: &str, findings: u64) -> Result<Check> {
+        self.get(&format!("/checks/{}?findings={findings}", enc(id))).await
+    }
+
+    pub async fn list_findings(&self, id: &str, query: &FindingQuery) -> Result<Page<Finding>> {
+        self.get_query(&format!("/checks/{}/findings", enc(id)), query).await
+    }
+
     // --- logs and health ---
 
     pub async fn list_events(&self, query: &EventQuery) -> Result<Page<Event>> {

@@ -2,7 +2,23 @@
 //! error code and event that crosses the HTTP API. Shared by `platd`,
 //! `plat-client`, `platctl` and the tests, so the two sides cannot drift.
 
+/// `as_str` and `parse` of an enum, with the same names serde uses.
+macro_rules! names {
+    ($name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),* }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
 pub mod auth;
+pub mod check;
 pub mod envelope;
 pub mod error;
 pub mod event;
@@ -13,6 +29,7 @@ pub mod tenant;
 pub mod user;
 
 pub use auth::*;
+pub use check::*;
 pub use envelope::*;
 pub use error::*;
 pub use event::*;

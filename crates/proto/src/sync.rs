@@ -6,21 +6,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::AggregateRef;
 
-/// `as_str` and `parse` of an enum, with the same names serde uses.
-macro_rules! names {
-    ($name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),* }
-            }
-
-            pub fn parse(text: &str) -> Option<Self> {
-                match text { $($text => Some(Self::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
 names!(TargetKind { Http = "http", Redis = "redis", RedisStream = "redis-stream" });
 names!(TargetState { Active = "active", Paused = "paused", Disabled = "disabled" });
 names!(CircuitState { Closed = "closed", Open = "open", HalfOpen = "half_open" });

@@ -9,6 +9,7 @@
 //! pool (no busy retries, batched writes) beside a pool of readers.
 
 mod auth;
+mod checks;
 mod outbox;
 mod roles;
 mod sync;
@@ -22,6 +23,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
 pub use auth::*;
+pub use checks::*;
 pub use outbox::*;
 pub use sync::*;
 pub use tenants::*;

@@ -201,7 +201,7 @@ pub(crate) async fn fan_out(conn: &mut AnyConnection, event_ids: &[&str]) -> Res
 }
 
 /// Wake dispatchers: this process's at once, other replicas' on commit.
-async fn announce(conn: &mut AnyConnection) -> Result<()> {
+pub(crate) async fn announce(conn: &mut AnyConnection) -> Result<()> {
     TASKS_ADDED.notify_waiters();
     if conn.backend_name() == "PostgreSQL" {
         sqlx::query(&format!("SELECT pg_notify('{NOTIFY_CHANNEL}', '')")).execute(&mut *conn).await?;

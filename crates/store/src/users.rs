@@ -152,6 +152,25 @@ async fn find_live_user(conn: &mut AnyConnection, tenant_id: &str, id_or_name: &
     Ok(user)
 }
 
+/// The users with these ids that exist with their profile and stats rows
+/// (`FOR UPDATE` on PostgreSQL when `lock`, so no change slips in before the
+/// caller's writes).
+pub(crate) async fn users_by_ids(conn: &mut AnyConnection, ids: &[String], lock: bool) -> Result<Vec<UserRecord>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let list = crate::outbox::Params::for_conn(conn).list(chunk.len());
+        let suffix = if lock && conn.backend_name() == "PostgreSQL" { " FOR UPDATE OF u" } else { "" };
+        let sql = format!("{USER_SELECT} WHERE u.id IN ({list}){suffix}");
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.clone());
+        }
+        let rows = query.fetch_all(&mut *conn).await?;
+        out.extend(hydrate(conn, rows).await?);
+    }
+    Ok(out)
+}
+
 /// Raise the user's version, then write `event_type` with the new snapshot and an audit record.
 pub(crate) async fn user_changed(
     conn: &mut AnyConnection,

@@ -2,6 +2,7 @@
 //! and the permission table are generated from [`ROUTES`]).
 
 pub mod auth;
+pub mod checks;
 pub mod extract;
 pub mod misc;
 pub mod roles;
@@ -97,6 +98,10 @@ routes! {
     "POST" "/sync/dlq/replay" "sync:write (platform)" DlqReplay BulkResult "Queue dead tasks again";
     "POST" "/sync/dlq/purge" "sync:write (platform)" DlqPurge BulkResult "Delete dead tasks";
     "GET" "/sync/stats" "sync:read (platform)" _ TargetStatsList "Per-target delivery statistics";
+    "POST" "/checks" "checks:run (platform)" CreateCheck Check "Start a check of one target, all targets and/or plat itself (repair, dry_run)";
+    "GET" "/checks" "checks:read (platform)" _ CheckPage "Checks, newest first (filters target, status)";
+    "GET" "/checks/{id}" "checks:read (platform)" _ Check "A check: summary, per-target progress and the first findings (?findings=N)";
+    "GET" "/checks/{id}/findings" "checks:read (platform)" _ FindingPage "Page through a check's findings (filters target, kind)";
     "GET" "/events" "events:read" _ EventPage "The outbox (filters type, aggregate_id, since)";
     "GET" "/audit" "audit:read" _ AuditPage "The audit log (filters actor, action, target, since, until)";
     "GET" "/health" "health:read" _ HealthReport "Component health report";
@@ -152,6 +157,9 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/dlq/replay", post(sync::replay_dlq))
         .route("/sync/dlq/purge", post(sync::purge_dlq))
         .route("/sync/stats", get(sync::stats))
+        .route("/checks", get(checks::list).post(checks::create))
+        .route("/checks/{id}", get(checks::get))
+        .route("/checks/{id}/findings", get(checks::findings))
         .route("/events", get(misc::events))
         .route("/audit", get(misc::audit))
         .route("/health", get(misc::health))

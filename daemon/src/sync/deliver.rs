@@ -58,7 +58,7 @@ pub struct Envelope<'a> {
 
 /// Shared clients: one HTTP connection pool, one Redis connection per URL.
 pub struct Drivers {
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     redis: Mutex<HashMap<String, redis::aio::ConnectionManager>>,
     set_script: redis::Script,
     del_script: redis::Script,
@@ -203,7 +203,7 @@ impl Drivers {
         Attempt { outcome, status_code: Some(status), error, response: text, retry_after }
     }
 
-    async fn connection(&self, url: &str) -> redis::RedisResult<redis::aio::ConnectionManager> {
+    pub(crate) async fn connection(&self, url: &str) -> redis::RedisResult<redis::aio::ConnectionManager> {
         let mut pool = self.redis.lock().await;
         if let Some(conn) = pool.get(url) {
             return Ok(conn.clone());

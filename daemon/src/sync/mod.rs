@@ -121,6 +121,11 @@ impl Engine {
         })
     }
 
+    /// The HTTP and Redis clients (shared with the checks' read-back).
+    pub fn drivers(&self) -> Arc<Drivers> {
+        self.drivers.clone()
+    }
+
     /// Reload targets before the next claim (after an API change).
     pub fn targets_changed(&self) {
         self.refresh_due.store(true, Ordering::Release);

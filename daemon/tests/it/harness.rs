@@ -19,6 +19,8 @@ pub struct Platd {
     pub client: Client,
     pub admin: Client,
     pub base: String,
+    /// The database, for tests that break plat's own tables on purpose.
+    pub database_url: String,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
 }
@@ -70,7 +72,7 @@ pub async fn start(db: Db, extra_env: &[(&str, &str)]) -> Option<Platd> {
     env.extend(extra_env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let overrides = Overrides {
         listen: Some("127.0.0.1:0".into()),
-        database_url: Some(url),
+        database_url: Some(url.clone()),
         data_dir: Some(dir.path().to_path_buf()),
     };
     let config = Config::load_with_env(None, &overrides, env).expect("config");
@@ -83,7 +85,7 @@ pub async fn start(db: Db, extra_env: &[(&str, &str)]) -> Option<Platd> {
     let client = Client::new(&base).expect("client");
     let pair = client.login("system", "admin", ADMIN_PASSWORD).await.expect("admin login");
     let admin = client.clone().with_token(pair.access_token);
-    Some(Platd { server: Some(server), client, admin, base, _dir: dir, pg })
+    Some(Platd { server: Some(server), client, admin, base, database_url: url, _dir: dir, pg })
 }
 
 fn uuid_like() -> String {

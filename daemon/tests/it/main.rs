@@ -3,6 +3,7 @@
 //! PostgreSQL. Each test gets its own database.
 
 mod api;
+mod checks;
 mod harness;
 mod security;
 mod sync;

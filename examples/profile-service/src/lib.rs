@@ -98,6 +98,10 @@ pub fn app(state: AppState) -> Router {
         .route("/stats", get(stats))
         .route("/sync/digest", get(digest))
         .route("/sync/records", get(records))
+        // plat reads a target back under its webhook URL minus the last
+        // segment: `/hooks/plat` gives `/hooks/sync/...`.
+        .route("/hooks/sync/digest", get(digest))
+        .route("/hooks/sync/records", get(records))
         .with_state(state)
 }
 

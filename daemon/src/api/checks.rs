@@ -1,0 +1,67 @@
+//! `/checks`: consistency checks of sync targets and of plat itself.
+//! Targets hold every tenant's users, so checks are platform scope.
+
+use axum::extract::{Path, State};
+use plat_domain::Scope;
+use plat_proto::{Check, CheckQuery, CreateCheck, Finding, FindingQuery, Page};
+use serde::Deserialize;
+
+use super::extract::{Json, Query};
+use crate::AppState;
+use crate::auth::Principal;
+use crate::context::{Created, Data};
+use crate::error::{ApiErr, ApiResult};
+
+/// Findings included in `GET /checks/{id}` unless `?findings=N` says otherwise.
+const DEFAULT_FINDINGS: u64 = 100;
+const MAX_FINDINGS: u64 = 1000;
+
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(request): Json<CreateCheck>,
+) -> ApiResult<Created<Check>> {
+    principal.require("checks:run", Scope::Platform)?;
+    Ok(Created(state.checks.start(principal.ctx(), request).await?))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<CheckQuery>,
+) -> ApiResult<Data<Page<Check>>> {
+    principal.require("checks:read", Scope::Platform)?;
+    Ok(Data(state.store.list_checks(&query).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GetQuery {
+    findings: Option<u64>,
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    Query(query): Query<GetQuery>,
+) -> ApiResult<Data<Check>> {
+    principal.require("checks:read", Scope::Platform)?;
+    let findings = query.findings.unwrap_or(DEFAULT_FINDINGS);
+    if findings > MAX_FINDINGS {
+        return Err(ApiErr::validation(
+            "findings",
+            format!("at most {MAX_FINDINGS}; page with /checks/{{id}}/findings"),
+        ));
+    }
+    Ok(Data(state.store.get_check(&id, findings).await?))
+}
+
+pub async fn findings(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+    Query(query): Query<FindingQuery>,
+) -> ApiResult<Data<Page<Finding>>> {
+    principal.require("checks:read", Scope::Platform)?;
+    Ok(Data(state.store.list_findings(&id, &query).await?))
+}

@@ -1,0 +1,699 @@
+//! Consistency checks: compare plat's users with each target's copy, store
+//! what differs, and repair exactly that through the sync engine.
+//!
+//! - **Digest mode** (the default for HTTP targets that serve one, and for
+//!   Redis): both sides compute the read-back digest (`plat_domain::readback`)
+//!   over the same N buckets; only the records of buckets whose sums differ
+//!   are read and compared. A clean target costs N bucket sums on the wire.
+//! - **Paging mode** (targets without digests, or too many differing
+//!   buckets to fetch one by one): plat streams its records in id order and
+//!   merges them with the target's pages. Memory stays flat either way.
+//! - Differences become findings unless the record is still moving: a task
+//!   for it is open for the target, or it changed after `start - grace`.
+//! - Repair enqueues priority tasks with the current snapshot (or a delete)
+//!   through `Store::enqueue_repairs`.
+//!
+//! A check is created by `POST /checks` (or the scheduler) and run by the
+//! replica that created it, which renews a lease on it; the partial unique
+//! index on open reports keeps one check per target across replicas.
+
+pub mod readback;
+
+use std::cmp::Ordering;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use plat_domain::readback::Digest;
+use plat_proto::{
+    Check, CheckMode, CheckProgress, CheckStatus, CheckTarget, CheckTargetStatus, CreateCheck, Finding, FindingKind,
+    INTERNAL_TARGET, TargetKind,
+};
+use plat_store::{Ctx, RepairOutcome, RepairRequest, Store, TargetRow, VersionedId, now_ms};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{ChecksConfig, SyncConfig};
+use crate::error::{ApiErr, ApiResult};
+use crate::metrics::CheckMetrics;
+use crate::sync::deliver::Drivers;
+use readback::{ReadBackError, Remote};
+
+/// How long a runner's lease on its check lasts; renewed at a third of it.
+const LEASE: Duration = Duration::from_secs(30);
+/// Differing buckets fetched one by one at most; beyond, an HTTP target is paged.
+const MAX_BUCKET_FETCHES: usize = 16;
+/// Records of differing buckets held at once (Redis reads more in passes).
+const BUCKET_RECORDS_BUDGET: u64 = 200_000;
+/// Differences handled (excluded, stored, repaired) per batch.
+const DIFF_BATCH: usize = 1000;
+/// Progress is written at most this often.
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+
+/// Buckets for `records` records: about 64 records a bucket, a power of two
+/// between 64 and 65,536.
+pub fn bucket_count(records: u64) -> u32 {
+    (records / 64).clamp(64, 65_536).next_power_of_two().min(65_536) as u32
+}
+
+/// One difference between plat and a target.
+#[derive(Debug, Clone)]
+struct Diff {
+    id: String,
+    kind: FindingKind,
+    plat: Option<u64>,
+    target: Option<u64>,
+}
+
+/// Merge two id-sorted runs, calling `out` for each difference.
+fn diff_sorted(plat: &[VersionedId], target: &[VersionedId], out: &mut Vec<Diff>) {
+    let (mut i, mut j) = (0, 0);
+    while i < plat.len() || j < target.len() {
+        let order = match (plat.get(i), target.get(j)) {
+            (Some(p), Some(t)) => p.id.as_bytes().cmp(t.id.as_bytes()),
+            (Some(_), None) => Ordering::Less,
+            _ => Ordering::Greater,
+        };
+        match order {
+            Ordering::Less => {
+                out.push(Diff {
+                    id: plat[i].id.clone(),
+                    kind: FindingKind::Missing,
+                    plat: Some(plat[i].version),
+                    target: None,
+                });
+                i += 1;
+            }
+            Ordering::Greater => {
+                out.push(Diff {
+                    id: target[j].id.clone(),
+                    kind: FindingKind::Orphan,
+                    plat: None,
+                    target: Some(target[j].version),
+                });
+                j += 1;
+            }
+            Ordering::Equal => {
+                if plat[i].version != target[j].version {
+                    out.push(Diff {
+                        id: plat[i].id.clone(),
+                        kind: FindingKind::Stale,
+                        plat: Some(plat[i].version),
+                        target: Some(target[j].version),
+                    });
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+}
+
+/// What can be said about a target before checking it: why it is skipped, if it is.
+pub fn skip_reason(target: &TargetRow) -> Option<String> {
+    if target.kind == TargetKind::RedisStream {
+        return Some("a stream cannot be read back".into());
+    }
+    if !target.read_back.supported {
+        return Some("read-back is not enabled for it (read_back.supported)".into());
+    }
+    // Repairs arrive as user.updated and user.deleted.
+    let wants_users = target.events.iter().any(|p| plat_domain::glob_matches(p, "user.updated"));
+    if !wants_users {
+        return Some("it does not subscribe to user events".into());
+    }
+    None
+}
+
+/// The checks of one `platd` process.
+pub struct Checker {
+    store: Store,
+    drivers: Arc<Drivers>,
+    config: ChecksConfig,
+    sync: SyncConfig,
+    metrics: CheckMetrics,
+    owner: String,
+    shutdown: CancellationToken,
+}
+
+/// A check being run: where to write, what was asked.
+struct Run {
+    id: String,
+    request: CreateCheck,
+    ctx: Ctx,
+    started: i64,
+}
+
+impl Checker {
+    pub fn new(
+        store: Store,
+        drivers: Arc<Drivers>,
+        config: ChecksConfig,
+        sync: SyncConfig,
+        metrics: CheckMetrics,
+    ) -> Checker {
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "platd".into());
+        Checker {
+            store,
+            drivers,
+            config,
+            sync,
+            metrics,
+            owner: format!("{host}/{}/{}", std::process::id(), uuid::Uuid::now_v7().simple()),
+            shutdown: CancellationToken::new(),
+        }
+    }
+
+    /// Stop running checks (they end as failed, "platd stopped").
+    pub fn stop(&self) {
+        self.shutdown.cancel();
+    }
+
+    /// Validate a request, create the check and start running it here.
+    pub async fn start(self: &Arc<Self>, ctx: Ctx, request: CreateCheck) -> ApiResult<Check> {
+        if request.target.is_some() && request.all {
+            return Err(ApiErr::validation("target", "give a target or all, not both"));
+        }
+        if request.target.is_none() && !request.all && !request.internal {
+            return Err(ApiErr::validation("target", "give a target, all: true, or internal: true"));
+        }
+        if request.dry_run && !request.repair {
+            return Err(ApiErr::validation("dry_run", "a dry run shows what a repair would do: add repair: true"));
+        }
+        if matches!(request.mode, CheckMode::Redis | CheckMode::Internal) {
+            return Err(ApiErr::validation("mode", "choose auto, digest or paging"));
+        }
+        let mut reports = Vec::new();
+        if let Some(name) = &request.target {
+            let row = self.store.get_target(name).await?;
+            if let Some(reason) = skip_reason(&row) {
+                return Err(ApiErr::validation("target", format!("{name} cannot be checked: {reason}")));
+            }
+            reports.push(CheckTarget::new(name.clone(), CheckTargetStatus::Pending));
+        }
+        if request.all {
+            for row in self.store.list_targets().await? {
+                let mut report = CheckTarget::new(row.name.clone(), CheckTargetStatus::Pending);
+                if let Some(reason) = skip_reason(&row) {
+                    report.status = CheckTargetStatus::Skipped;
+                    report.error = Some(reason);
+                    report.progress.phase = "skipped".into();
+                }
+                reports.push(report);
+            }
+        }
+        if request.internal {
+            reports.push(CheckTarget::new(INTERNAL_TARGET, CheckTargetStatus::Pending));
+        }
+        let lease_until = now_ms() + LEASE.as_millis() as i64;
+        let check = self.store.create_check(&ctx, &request, &reports, &self.owner, lease_until).await?;
+        let run = Run { id: check.id.clone(), request, ctx, started: now_ms() };
+        let me = self.clone();
+        tokio::spawn(async move { me.run(run, reports).await });
+        Ok(check)
+    }
+
+    async fn run(self: Arc<Self>, run: Run, reports: Vec<CheckTarget>) {
+        let began = Instant::now();
+        let renew = {
+            let (store, id, owner) = (self.store.clone(), run.id.clone(), self.owner.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(LEASE / 3).await;
+                    let until = now_ms() + LEASE.as_millis() as i64;
+                    match store.renew_check(&id, &owner, until).await {
+                        Ok(true) => {}
+                        Ok(false) => break,
+                        Err(e) => tracing::warn!(check = %id, error = %e, "cannot renew the check's lease"),
+                    }
+                }
+            })
+        };
+        let mut failures = Vec::new();
+        for mut report in reports {
+            if report.status != CheckTargetStatus::Pending {
+                continue;
+            }
+            if self.shutdown.is_cancelled() {
+                failures.push("platd stopped".to_owned());
+                break;
+            }
+            let target_began = Instant::now();
+            report.status = CheckTargetStatus::Running;
+            let result = if report.target == INTERNAL_TARGET {
+                self.check_internal(&run, &mut report).await
+            } else {
+                self.check_target(&run, &mut report).await
+            };
+            report.duration_ms = Some(target_began.elapsed().as_millis() as u64);
+            match result {
+                Ok(()) => {
+                    report.status = CheckTargetStatus::Succeeded;
+                    report.progress.phase = "done".into();
+                }
+                Err(message) => {
+                    tracing::warn!(check = %run.id, target = %report.target, error = %message, "check failed");
+                    failures.push(format!("{}: {message}", report.target));
+                    report.status = CheckTargetStatus::Failed;
+                    report.error = Some(message);
+                }
+            }
+            self.metrics.observe(&report);
+            if let Err(e) = self.store.save_check_target(&run.id, &report).await {
+                tracing::error!(check = %run.id, error = %e, "cannot store a check report");
+            }
+        }
+        renew.abort();
+        let (status, error) = if failures.is_empty() {
+            (CheckStatus::Succeeded, None)
+        } else {
+            (CheckStatus::Failed, Some(failures.join("; ")))
+        };
+        match self.store.finish_check(&run.id, status, error.as_deref()).await {
+            Ok(check) => tracing::info!(
+                check = %check.id, status = check.status.as_str(), findings = check.summary.findings(),
+                repaired = check.summary.repaired, took_ms = began.elapsed().as_millis() as u64, "check finished"
+            ),
+            Err(e) => tracing::error!(check = %run.id, error = %e, "cannot finish the check"),
+        }
+    }
+
+    /// Save progress, at most every [`PROGRESS_EVERY`].
+    async fn progress(&self, run: &Run, report: &CheckTarget, last: &mut Instant) {
+        if last.elapsed() >= PROGRESS_EVERY {
+            *last = Instant::now();
+            if let Err(e) = self.store.save_check_target(&run.id, report).await {
+                tracing::warn!(check = %run.id, error = %e, "cannot store check progress");
+            }
+        }
+    }
+
+    async fn check_internal(&self, run: &Run, report: &mut CheckTarget) -> Result<(), String> {
+        report.mode = Some(CheckMode::Internal);
+        report.progress = CheckProgress { phase: "comparing".into(), done: 0, total: 0 };
+        let since = now_ms() - self.sync.retention.0.as_millis() as i64;
+        let repair = run.request.repair && !run.request.dry_run;
+        let findings = self
+            .store
+            .internal_findings(&run.ctx, u64::from(self.config.max_findings), repair, since)
+            .await
+            .map_err(|e| e.to_string())?;
+        report.counts.internal = findings.len() as u64;
+        // Events without tasks are repaired by checking their target, not here.
+        let repairable = |f: &&Finding| f.repaired || (run.request.dry_run && f.kind != FindingKind::EventWithoutTask);
+        report.counts.repaired = if run.request.repair { findings.iter().filter(repairable).count() as u64 } else { 0 };
+        self.store.add_findings(&run.id, &findings).await.map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    async fn check_target(&self, run: &Run, report: &mut CheckTarget) -> Result<(), String> {
+        let target = self.store.get_target(&report.target).await.map_err(|e| e.to_string())?;
+        let remote = Remote::new(&target, self.drivers.clone(), self.config.timeout.0)
+            .ok_or_else(|| "a stream cannot be read back".to_owned())?;
+        let mut diffs = Diffs::new(self, run, &target);
+        let result = self.compare(run, &target, &remote, report, &mut diffs).await;
+        report.bytes = remote.bytes();
+        result?;
+        diffs.flush(report).await.map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    async fn compare(
+        &self,
+        run: &Run,
+        target: &TargetRow,
+        remote: &Remote,
+        report: &mut CheckTarget,
+        diffs: &mut Diffs<'_>,
+    ) -> Result<(), String> {
+        let plat_count = self.store.count_live_users().await.map_err(|e| e.to_string())?;
+        report.plat_records = plat_count;
+        let mut last = Instant::now();
+        let redis = matches!(remote, Remote::Redis { .. });
+        let mode = match (redis, run.request.mode) {
+            (true, _) => CheckMode::Redis,
+            (false, CheckMode::Paging) => CheckMode::Paging,
+            (false, _) => CheckMode::Digest,
+        };
+        report.mode = Some(mode);
+        if mode == CheckMode::Paging {
+            return self.compare_paged(run, remote, report, diffs, &mut last).await;
+        }
+        // Digests of both sides at once.
+        let buckets = bucket_count(plat_count);
+        report.buckets = buckets;
+        report.progress = CheckProgress { phase: "reading".into(), done: 0, total: plat_count };
+        self.progress(run, report, &mut last).await;
+        let (ours, theirs) = tokio::join!(self.plat_digest(buckets), remote.digest(buckets));
+        let ours = ours?;
+        let theirs = match theirs {
+            Ok(digest) => digest,
+            Err(ReadBackError::NoDigest(status)) if run.request.mode == CheckMode::Auto => {
+                tracing::info!(target = %target.name, status, "no digest; paging the target instead");
+                report.mode = Some(CheckMode::Paging);
+                report.buckets = 0;
+                return self.compare_paged(run, remote, report, diffs, &mut last).await;
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        report.target_records = theirs.buckets.iter().map(|b| b.count).sum();
+        let differing: Vec<u32> =
+            (0..buckets).filter(|b| ours.buckets[*b as usize] != theirs.buckets[*b as usize]).collect();
+        report.mismatched_buckets = differing.len() as u32;
+        if differing.is_empty() {
+            return Ok(());
+        }
+        if !redis && differing.len() > MAX_BUCKET_FETCHES && run.request.mode == CheckMode::Auto {
+            // Fetching each bucket costs the target a scan: one paged pass is cheaper.
+            report.mode = Some(CheckMode::Paging);
+            return self.compare_paged(run, remote, report, diffs, &mut last).await;
+        }
+        // Read the differing buckets from both sides, in passes of bounded size.
+        report.progress = CheckProgress { phase: "comparing".into(), done: 0, total: differing.len() as u64 };
+        let mut pass: Vec<u32> = Vec::new();
+        let mut expected = 0u64;
+        let mut passes = Vec::new();
+        for b in differing {
+            let size = ours.buckets[b as usize].count.max(theirs.buckets[b as usize].count);
+            if !pass.is_empty() && expected + size > BUCKET_RECORDS_BUDGET {
+                passes.push(std::mem::take(&mut pass));
+                expected = 0;
+            }
+            pass.push(b);
+            expected += size;
+        }
+        passes.push(pass);
+        for pass in passes {
+            let (mut mine, mut theirs) = tokio::try_join!(self.plat_records_in(&pass, buckets), async {
+                remote.records_in(&pass, buckets).await.map_err(|e| e.to_string())
+            })?;
+            mine.sort_unstable();
+            theirs.sort_unstable();
+            let mut found = Vec::new();
+            diff_sorted(&mine, &theirs, &mut found);
+            diffs.push_all(found, report).await.map_err(|e| e.to_string())?;
+            report.progress.done += pass.len() as u64;
+            report.bytes = remote.bytes();
+            self.progress(run, report, &mut last).await;
+        }
+        Ok(())
+    }
+
+    /// plat's digest over `buckets`, hashing while the store streams.
+    async fn plat_digest(&self, buckets: u32) -> Result<Digest, String> {
+        let mut rx = self.store.stream_user_versions(false);
+        let mut digest = Digest::new(buckets);
+        while let Some(batch) = rx.recv().await {
+            let batch = batch.map_err(|e| e.to_string())?;
+            readback::digest_of(&batch, &mut digest);
+        }
+        Ok(digest)
+    }
+
+    /// plat's records in the given buckets.
+    async fn plat_records_in(&self, wanted: &[u32], buckets: u32) -> Result<Vec<VersionedId>, String> {
+        let set: std::collections::HashSet<u32> = wanted.iter().copied().collect();
+        let mut rx = self.store.stream_user_versions(false);
+        let mut out = Vec::new();
+        while let Some(batch) = rx.recv().await {
+            let batch = batch.map_err(|e| e.to_string())?;
+            out.extend(batch.into_iter().filter(|r| set.contains(&plat_domain::readback::bucket_of(&r.id, buckets))));
+        }
+        Ok(out)
+    }
+
+    /// Merge plat's records in id order with the target's pages.
+    async fn compare_paged(
+        &self,
+        run: &Run,
+        remote: &Remote,
+        report: &mut CheckTarget,
+        diffs: &mut Diffs<'_>,
+        last: &mut Instant,
+    ) -> Result<(), String> {
+        report.progress = CheckProgress { phase: "comparing".into(), done: 0, total: report.plat_records };
+        report.target_records = 0;
+        let ours = self.store.stream_user_versions(true);
+        // Prefetch the target's pages while merging.
+        let (page_tx, pages) = mpsc::channel::<Result<Vec<VersionedId>, String>>(2);
+        let page_size = self.config.page_size.max(1);
+        let fetch = async {
+            // Owned here, so the merge sees the end of the pages when this ends.
+            let page_tx = page_tx;
+            let mut cursor: Option<String> = None;
+            let mut previous: Option<String> = None;
+            loop {
+                let (items, next) = match remote.page(cursor.as_deref(), page_size).await {
+                    Ok(page) => page,
+                    Err(e) => {
+                        let _ = page_tx.send(Err(e.to_string())).await;
+                        return;
+                    }
+                };
+                // The merge needs pages in byte order of id.
+                for item in &items {
+                    if previous.as_deref().is_some_and(|p| p.as_bytes() >= item.id.as_bytes()) {
+                        let _ = page_tx
+                            .send(Err(format!(
+                                "the target's /sync/records pages are not in ascending id order ({:?} after {:?})",
+                                item.id,
+                                previous.unwrap_or_default()
+                            )))
+                            .await;
+                        return;
+                    }
+                    previous = Some(item.id.clone());
+                }
+                let end = next.is_none() || items.is_empty();
+                if page_tx.send(Ok(items)).await.is_err() || end {
+                    return;
+                }
+                cursor = next;
+            }
+        };
+        let merge = async {
+            // Owned here, so an early error drops them and stops both producers.
+            let (mut ours, mut pages) = (ours, pages);
+            let mut mine: VecDeque<VersionedId> = VecDeque::new();
+            let mut theirs: VecDeque<VersionedId> = VecDeque::new();
+            let (mut mine_done, mut theirs_done) = (false, false);
+            let mut found = Vec::new();
+            loop {
+                if mine.is_empty() && !mine_done {
+                    match ours.recv().await {
+                        Some(batch) => mine.extend(batch.map_err(|e| e.to_string())?),
+                        None => mine_done = true,
+                    }
+                    continue;
+                }
+                if theirs.is_empty() && !theirs_done {
+                    match pages.recv().await {
+                        Some(page) => {
+                            let page = page?;
+                            report.target_records += page.len() as u64;
+                            theirs.extend(page);
+                        }
+                        None => theirs_done = true,
+                    }
+                    continue;
+                }
+                let order = match (mine.front(), theirs.front()) {
+                    (None, None) => break,
+                    (Some(_), None) => Ordering::Less,
+                    (None, Some(_)) => Ordering::Greater,
+                    (Some(p), Some(t)) => p.id.as_bytes().cmp(t.id.as_bytes()),
+                };
+                match order {
+                    Ordering::Less => {
+                        let p = mine.pop_front().unwrap_or_else(|| unreachable!());
+                        report.progress.done += 1;
+                        found.push(Diff { id: p.id, kind: FindingKind::Missing, plat: Some(p.version), target: None });
+                    }
+                    Ordering::Greater => {
+                        let t = theirs.pop_front().unwrap_or_else(|| unreachable!());
+                        found.push(Diff { id: t.id, kind: FindingKind::Orphan, plat: None, target: Some(t.version) });
+                    }
+                    Ordering::Equal => {
+                        let (p, t) = (
+                            mine.pop_front().unwrap_or_else(|| unreachable!()),
+                            theirs.pop_front().unwrap_or_else(|| unreachable!()),
+                        );
+                        report.progress.done += 1;
+                        if p.version != t.version {
+                            found.push(Diff {
+                                id: p.id,
+                                kind: FindingKind::Stale,
+                                plat: Some(p.version),
+                                target: Some(t.version),
+                            });
+                        }
+                    }
+                }
+                if found.len() >= DIFF_BATCH {
+                    diffs.push_all(std::mem::take(&mut found), report).await.map_err(|e| e.to_string())?;
+                }
+                if last.elapsed() >= PROGRESS_EVERY {
+                    report.bytes = remote.bytes();
+                    self.progress(run, report, last).await;
+                }
+            }
+            diffs.push_all(found, report).await.map_err(|e| e.to_string())?;
+            Ok::<(), String>(())
+        };
+        let (_, merged) = tokio::join!(fetch, merge);
+        merged
+    }
+}
+
+/// Differences on their way to findings: excluded when moving, stored,
+/// repaired, counted.
+struct Diffs<'a> {
+    checker: &'a Checker,
+    run: &'a Run,
+    target: &'a TargetRow,
+    pending: Vec<Diff>,
+    stored: u64,
+}
+
+impl<'a> Diffs<'a> {
+    fn new(checker: &'a Checker, run: &'a Run, target: &'a TargetRow) -> Diffs<'a> {
+        Diffs { checker, run, target, pending: Vec::new(), stored: 0 }
+    }
+
+    async fn push_all(&mut self, found: Vec<Diff>, report: &mut CheckTarget) -> plat_store::Result<()> {
+        self.pending.extend(found);
+        if self.pending.len() >= DIFF_BATCH { self.flush(report).await } else { Ok(()) }
+    }
+
+    async fn flush(&mut self, report: &mut CheckTarget) -> plat_store::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.pending);
+        let store = &self.checker.store;
+        let cutoff = self.run.started - self.checker.config.grace.0.as_millis() as i64;
+        let ids: Vec<String> = batch.iter().map(|d| d.id.clone()).collect();
+        let moving = store.moving_records(Some(&self.target.id), &ids, cutoff).await?;
+        let (kept, left): (Vec<Diff>, Vec<Diff>) = batch.into_iter().partition(|d| !moving.contains(&d.id));
+        report.counts.excluded += left.len() as u64;
+        let mut findings: Vec<Finding> = kept
+            .iter()
+            .map(|d| Finding {
+                target: self.target.name.clone(),
+                kind: d.kind,
+                aggregate_kind: "user".into(),
+                aggregate_id: d.id.clone(),
+                plat_version: d.plat,
+                target_version: d.target,
+                detail: None,
+                repair_task: None,
+                repaired: false,
+            })
+            .collect();
+        if self.run.request.repair && !self.run.request.dry_run {
+            let requests: Vec<RepairRequest> =
+                kept.iter().map(|d| RepairRequest { id: d.id.clone(), target_version: d.target }).collect();
+            let outcomes = store.enqueue_repairs(&self.run.ctx, &self.run.id, &self.target.id, &requests).await?;
+            let mut still = Vec::with_capacity(findings.len());
+            for (mut finding, outcome) in findings.into_iter().zip(outcomes) {
+                match outcome {
+                    RepairOutcome::Task(seq) => {
+                        finding.repair_task = Some(seq);
+                        finding.repaired = true;
+                        still.push(finding);
+                    }
+                    // A task opened since the comparison: the record is moving after all.
+                    RepairOutcome::Moving => report.counts.excluded += 1,
+                }
+            }
+            findings = still;
+            report.counts.repaired += findings.len() as u64;
+        } else if self.run.request.repair {
+            report.counts.repaired += findings.len() as u64;
+        }
+        for f in &findings {
+            match f.kind {
+                FindingKind::Missing => report.counts.missing += 1,
+                FindingKind::Orphan => report.counts.orphan += 1,
+                FindingKind::Stale => report.counts.stale += 1,
+                _ => report.counts.internal += 1,
+            }
+        }
+        let room = u64::from(self.checker.config.max_findings).saturating_sub(self.stored) as usize;
+        findings.truncate(room);
+        self.stored += findings.len() as u64;
+        store.add_findings(&self.run.id, &findings).await
+    }
+}
+
+/// The scheduler: every `checks.interval`, one replica takes the turn and
+/// runs `--all` (and the internal check when `checks.internal`).
+pub fn spawn_scheduler(checker: Arc<Checker>, shutdown: CancellationToken) {
+    let interval = checker.config.interval.0;
+    if interval.is_zero() {
+        return;
+    }
+    tokio::spawn(async move {
+        let tick = interval.min(Duration::from_secs(30)).max(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(tick) => {}
+            }
+            match checker.store.take_schedule_turn("checks_scheduled_at", interval.as_millis() as i64).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot take the check scheduler's turn");
+                    continue;
+                }
+            }
+            let request = CreateCheck {
+                all: true,
+                internal: checker.config.internal,
+                repair: checker.config.repair,
+                ..CreateCheck::default()
+            };
+            let ctx = Ctx { actor: "scheduler".into(), ..Ctx::system() };
+            match checker.start(ctx, request).await {
+                Ok(check) => tracing::info!(check = %check.id, "scheduled check started"),
+                Err(e) => tracing::warn!(error = %e.error.message, "scheduled check not started"),
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(id: &str, version: u64) -> VersionedId {
+        VersionedId { id: id.into(), version }
+    }
+
+    #[test]
+    fn sorted_runs_diff_into_missing_orphan_and_stale() {
+        let plat = [v("a", 1), v("b", 2), v("d", 4)];
+        let target = [v("b", 3), v("c", 1), v("d", 4)];
+        let mut out = Vec::new();
+        diff_sorted(&plat, &target, &mut out);
+        let got: Vec<(&str, FindingKind, Option<u64>, Option<u64>)> =
+            out.iter().map(|d| (d.id.as_str(), d.kind, d.plat, d.target)).collect();
+        assert_eq!(
+            got,
+            [
+                ("a", FindingKind::Missing, Some(1), None),
+                ("b", FindingKind::Stale, Some(2), Some(3)),
+                ("c", FindingKind::Orphan, None, Some(1)),
+            ]
+        );
+    }
+
+    #[test]
+    fn buckets_grow_with_the_records() {
+        assert_eq!(bucket_count(0), 64);
+        assert_eq!(bucket_count(100_000), 2048);
+        assert_eq!(bucket_count(1_000_000), 16_384);
+        assert_eq!(bucket_count(u64::MAX), 65_536);
+    }
+}

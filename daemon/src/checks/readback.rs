@@ -1,0 +1,323 @@
+//! Reading a target's copy back (CONTRACT §3): the read-back protocol over
+//! HTTP (digest, records of one bucket, records in pages), and Redis targets
+//! read directly (SCAN and the `version` of each stored snapshot).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use plat_domain::readback::{BucketSum, Digest, bucket_of, fingerprint};
+use plat_proto::{ReadBackDigest, ReadBackRecords, TargetKind};
+use plat_store::{TargetRow, VersionedId};
+use serde::de::DeserializeOwned;
+
+use crate::sync::deliver::{Drivers, redis_key};
+
+/// Keys of Redis deletion tombstones, never records.
+const TOMBSTONE_PREFIX: &str = "plat:tombstone:";
+/// Keys per SCAN step and per MGET.
+const REDIS_BATCH: usize = 1000;
+
+/// A read-back failure, said the way an operator can act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadBackError {
+    /// The target does not serve digests (404, 405, 501): page instead.
+    #[error("the target does not serve /sync/digest (HTTP {0})")]
+    NoDigest(u16),
+    #[error("{0}")]
+    Failed(String),
+}
+
+type Result<T> = std::result::Result<T, ReadBackError>;
+
+fn failed(message: impl Into<String>) -> ReadBackError {
+    ReadBackError::Failed(message.into())
+}
+
+/// A target's copy, as a check reads it.
+pub enum Remote {
+    Http { client: reqwest::Client, base: String, timeout: Duration, bytes: Arc<AtomicU64> },
+    Redis { drivers: Arc<Drivers>, url: String, prefix: String, bytes: Arc<AtomicU64> },
+}
+
+/// The base URL of a target's read-back endpoints: `read_back.base_url`, or
+/// the target URL without its last path segment (and without query).
+pub fn base_url(target: &TargetRow) -> String {
+    if let Some(base) = &target.read_back.base_url {
+        return base.trim_end_matches('/').to_owned();
+    }
+    let url = target.url.split(['?', '#']).next().unwrap_or_default();
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    match rest.trim_end_matches('/').rsplit_once('/') {
+        Some((head, _)) => format!("{scheme}://{head}"),
+        None => format!("{scheme}://{}", rest.trim_end_matches('/')),
+    }
+}
+
+impl Remote {
+    pub fn new(target: &TargetRow, drivers: Arc<Drivers>, timeout: Duration) -> Option<Remote> {
+        let bytes = Arc::new(AtomicU64::new(0));
+        match target.kind {
+            TargetKind::Http => {
+                Some(Remote::Http { client: drivers.http.clone(), base: base_url(target), timeout, bytes })
+            }
+            TargetKind::Redis => {
+                Some(Remote::Redis { prefix: redis_key(target, "user", ""), url: target.url.clone(), drivers, bytes })
+            }
+            TargetKind::RedisStream => None,
+        }
+    }
+
+    /// Bytes read from the target so far.
+    pub fn bytes(&self) -> u64 {
+        match self {
+            Remote::Http { bytes, .. } | Remote::Redis { bytes, .. } => bytes.load(Ordering::Relaxed),
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T> {
+        let Remote::Http { client, base, timeout, bytes } = self else {
+            return Err(failed("not an HTTP target"));
+        };
+        let url = format!("{base}{path_and_query}");
+        let response = client.get(&url).timeout(*timeout).send().await.map_err(|e| {
+            if e.is_timeout() {
+                failed(format!("GET {url}: no answer within {}", plat_domain::format_duration(*timeout)))
+            } else {
+                failed(format!("GET {url}: {}", describe(&e)))
+            }
+        })?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(|e| failed(format!("GET {url}: {}", describe(&e))))?;
+        bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+        if !(200..300).contains(&status) {
+            if path_and_query.starts_with("/sync/digest") && matches!(status, 404 | 405 | 501) {
+                return Err(ReadBackError::NoDigest(status));
+            }
+            let text = String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
+            return Err(failed(format!("GET {url}: HTTP {status}: {text}")));
+        }
+        serde_json::from_slice(&body).map_err(|e| failed(format!("GET {url}: not a read-back answer: {e}")))
+    }
+
+    /// The target's digest over `buckets` buckets.
+    pub async fn digest(&self, buckets: u32) -> Result<Digest> {
+        match self {
+            Remote::Http { .. } => {
+                let answer: ReadBackDigest = self.get(&format!("/sync/digest?kind=user&buckets={buckets}")).await?;
+                let mut digest = Digest::new(buckets);
+                if answer.buckets.len() != buckets as usize {
+                    return Err(failed(format!(
+                        "the digest has {} buckets, {buckets} were asked for",
+                        answer.buckets.len()
+                    )));
+                }
+                for b in answer.buckets {
+                    let slot = digest
+                        .buckets
+                        .get_mut(b.bucket as usize)
+                        .ok_or_else(|| failed(format!("the digest names bucket {} of {buckets}", b.bucket)))?;
+                    *slot = BucketSum { count: b.count, hash: parse_hash(&b.hash)? };
+                }
+                Ok(digest)
+            }
+            Remote::Redis { .. } => {
+                let mut digest = Digest::new(buckets);
+                self.scan(|id, version| {
+                    digest.add(id, version);
+                })
+                .await?;
+                Ok(digest)
+            }
+        }
+    }
+
+    /// Every record in the given buckets (of `buckets`).
+    pub async fn records_in(&self, wanted: &[u32], buckets: u32) -> Result<Vec<VersionedId>> {
+        match self {
+            Remote::Http { .. } => {
+                use futures_util::{StreamExt, TryStreamExt};
+                let pages: Vec<ReadBackRecords> = futures_util::stream::iter(wanted.iter().copied())
+                    .map(|b| async move {
+                        self.get::<ReadBackRecords>(&format!("/sync/records?kind=user&bucket={b}&buckets={buckets}"))
+                            .await
+                    })
+                    .buffer_unordered(4)
+                    .try_collect()
+                    .await?;
+                Ok(pages
+                    .into_iter()
+                    .flat_map(|p| p.items)
+                    .map(|r| VersionedId { id: r.id, version: r.version })
+                    .collect())
+            }
+            Remote::Redis { .. } => {
+                let set: std::collections::HashSet<u32> = wanted.iter().copied().collect();
+                let mut out = Vec::new();
+                self.scan(|id, version| {
+                    if set.contains(&bucket_of(id, buckets)) {
+                        out.push(VersionedId { id: id.to_owned(), version });
+                    }
+                })
+                .await?;
+                Ok(out)
+            }
+        }
+    }
+
+    /// One page of records after `cursor` (HTTP targets).
+    pub async fn page(&self, cursor: Option<&str>, limit: u32) -> Result<(Vec<VersionedId>, Option<String>)> {
+        let mut query = format!("/sync/records?kind=user&limit={limit}");
+        if let Some(cursor) = cursor {
+            query.push_str("&cursor=");
+            query.push_str(&encode_component(cursor));
+        }
+        let page: ReadBackRecords = self.get(&query).await?;
+        Ok((page.items.into_iter().map(|r| VersionedId { id: r.id, version: r.version }).collect(), page.next_cursor))
+    }
+
+    /// Visit every record of a Redis target: SCAN its key prefix, MGET the
+    /// values, read their `version` (0 when unreadable, so it shows as stale).
+    async fn scan(&self, mut visit: impl FnMut(&str, u64)) -> Result<()> {
+        let Remote::Redis { drivers, url, prefix, bytes } = self else {
+            return Err(failed("not a Redis target"));
+        };
+        let redis_err = |e: redis::RedisError| failed(format!("redis: {e}"));
+        let mut conn = drivers.connection(url).await.map_err(redis_err)?;
+        let pattern = format!("{}*", escape_glob(prefix));
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(REDIS_BATCH)
+                .query_async(&mut conn)
+                .await
+                .map_err(redis_err)?;
+            let keys: Vec<String> = keys.into_iter().filter(|k| !k.starts_with(TOMBSTONE_PREFIX)).collect();
+            if !keys.is_empty() {
+                let values: Vec<Option<Vec<u8>>> =
+                    redis::cmd("MGET").arg(&keys).query_async(&mut conn).await.map_err(redis_err)?;
+                for (key, value) in keys.iter().zip(values) {
+                    // Expired or deleted between SCAN and MGET.
+                    let Some(value) = value else { continue };
+                    bytes.fetch_add((key.len() + value.len()) as u64, Ordering::Relaxed);
+                    #[derive(serde::Deserialize)]
+                    struct Versioned {
+                        version: Option<u64>,
+                    }
+                    let version = serde_json::from_slice::<Versioned>(&value).ok().and_then(|v| v.version).unwrap_or(0);
+                    visit(&key[prefix.len()..], version);
+                }
+            }
+            if next == 0 {
+                return Ok(());
+            }
+            cursor = next;
+        }
+    }
+}
+
+/// plat's own side of a comparison: the digest of a stream of records.
+pub fn digest_of(records: &[VersionedId], digest: &mut Digest) {
+    let n = digest.buckets.len() as u32;
+    for r in records {
+        digest.buckets[bucket_of(&r.id, n) as usize].add(&fingerprint(&r.id, r.version));
+    }
+}
+
+fn parse_hash(hex: &str) -> Result<[u8; 32]> {
+    let bad = || failed(format!("the digest holds {hex:?}, not 64 hex digits"));
+    if hex.len() != 64 {
+        return Err(bad());
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+    }
+    Ok(out)
+}
+
+/// Escape Redis glob characters in a literal prefix.
+fn escape_glob(prefix: &str) -> String {
+    let mut out = String::with_capacity(prefix.len());
+    for c in prefix.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Percent-encode a query value (cursors are opaque to plat).
+fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = if e.is_connect() { "cannot connect".to_owned() } else { "request failed".to_owned() };
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(url: &str, base: Option<&str>) -> TargetRow {
+        TargetRow {
+            id: "t".into(),
+            name: "t".into(),
+            kind: TargetKind::Http,
+            url: url.into(),
+            events: vec![],
+            secret: None,
+            secret_hint: None,
+            state: plat_proto::TargetState::Active,
+            disabled_reason: None,
+            timeout_ms: 1000,
+            max_attempts: 1,
+            concurrency: 1,
+            options: Default::default(),
+            read_back: plat_proto::ReadBack { supported: true, base_url: base.map(str::to_owned) },
+            circuit: plat_proto::CircuitState::Closed,
+            last_success_at: None,
+            last_error: None,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn the_read_back_base_drops_the_last_path_segment() {
+        assert_eq!(base_url(&target("http://svc:8001/hooks/plat", None)), "http://svc:8001/hooks");
+        assert_eq!(base_url(&target("http://svc:8001/plat?x=1", None)), "http://svc:8001");
+        assert_eq!(base_url(&target("http://svc:8001/", None)), "http://svc:8001");
+        assert_eq!(base_url(&target("http://svc:8001/hooks/plat", Some("http://other/api/"))), "http://other/api");
+    }
+
+    #[test]
+    fn hashes_and_globs_and_cursors() {
+        assert!(parse_hash(&"ab".repeat(32)).is_ok());
+        assert!(parse_hash("zz").is_err());
+        assert!(parse_hash(&"zz".repeat(32)).is_err());
+        assert_eq!(escape_glob("a*b[c]"), "a\\*b\\[c\\]");
+        assert_eq!(encode_component("a b/c&d"), "a%20b%2Fc%26d");
+    }
+}
