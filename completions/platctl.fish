@@ -51,6 +51,7 @@ complete -c platctl -n "__fish_platctl_needs_command" -f -a "service-account" -d
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "token" -d 'Issue, verify and revoke tokens'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "keys" -d 'List and rotate the token signing keys'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "sync" -d 'Deliver events to targets: targets, tasks, the dead-letter queue, statistics'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "check" -d 'Check that targets hold what plat holds (and plat its own invariants); repair drift'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "event" -d 'Read the event log (the outbox)'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "audit" -d 'Read the audit log'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "health" -d 'Show the health of every component; exit 4 when one is unhealthy'
@@ -1004,6 +1005,84 @@ complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -f -a "run" -d 'Check targets (and/or plat itself) and wait for the result; exit 3 on drift, even after --repair'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -f -a "list" -d 'List checks, newest first'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -f -a "get" -d 'Show a check: its targets, counts and first findings'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l target -d 'Check this target' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l mode -d 'How HTTP targets are read back: the digest when offered, else paging (auto), or forced' -r -f -a "auto\t''
+digest\t''
+paging\t''"
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l all -d 'Check every target that can be checked (read back, user events, not a stream)'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l internal -d 'Check plat\'s own invariants: profiles, stats, role grants, usage counters, tasks of events'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l repair -d 'Repair what is found: enqueue repair tasks for targets, fix plat\'s own rows'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l dry-run -d 'With --repair: report what would be repaired, change nothing'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l no-wait -d 'Print the check\'s id and exit without waiting. The check runs on the server either way: Ctrl-C while waiting stops only the wait (follow it with `platctl check get ID`)'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -l target -d 'Only checks that included this target' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -l status -d 'Only checks in this state' -r -f -a "running\t''
+succeeded\t''
+failed\t''"
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -l limit -d 'At most this many checks (at most 500)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'"
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -l findings -d 'Instead, list every finding of the check'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
 complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r

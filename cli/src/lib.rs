@@ -109,6 +109,9 @@ pub enum Command {
     /// Deliver events to targets: targets, tasks, the dead-letter queue, statistics.
     #[command(subcommand)]
     Sync(cmd::sync::SyncCmd),
+    /// Check that targets hold what plat holds (and plat its own invariants); repair drift.
+    #[command(subcommand)]
+    Check(cmd::check::CheckCmd),
     /// Read the event log (the outbox).
     #[command(subcommand)]
     Event(cmd::log::EventCmd),
@@ -162,6 +165,7 @@ async fn dispatch(command: Command, s: &mut Session) -> Result<(), Failure> {
         Command::Token(c) => cmd::token::run_token(c, s).await,
         Command::Keys(c) => cmd::token::run_keys(c, s).await,
         Command::Sync(c) => cmd::sync::run(c, s).await,
+        Command::Check(c) => cmd::check::run(c, s).await,
         Command::Event(c) => cmd::log::run_event(c, s).await,
         Command::Audit(c) => cmd::log::run_audit(c, s).await,
         Command::Health(c) => c.run(s).await,

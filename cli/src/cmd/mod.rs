@@ -1,6 +1,7 @@
 //! One module per command group. Each has its clap subcommand type and the
 //! functions that run it against a [`crate::session::Session`].
 
+pub mod check;
 pub mod completion;
 pub mod context;
 pub mod health;
