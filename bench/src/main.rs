@@ -29,6 +29,9 @@ enum Scenario {
     /// Deliveries/s to a null HTTP sink and to examples/profile-service against a plain
     /// keep-alive client's rate; commit-to-delivery latency at half load.
     Sync,
+    /// Consistency checks of 100k and 1M users against examples/profile-service: clean,
+    /// 0.1% and 10% drift, digest and paging; against plat reading and hashing its own records.
+    Check,
     /// Every scenario above.
     All,
 }
@@ -47,6 +50,9 @@ struct Args {
     /// Seconds per measurement.
     #[arg(long, default_value_t = 3)]
     seconds: u64,
+    /// User counts of the check scenario.
+    #[arg(long, value_delimiter = ',', default_values_t = [100_000usize, 1_000_000])]
+    check_sizes: Vec<usize>,
     /// The platd binary (default: next to this one, built if missing).
     #[arg(long)]
     platd: Option<PathBuf>,
@@ -95,6 +101,7 @@ impl Report {
 struct Platd {
     child: Child,
     base: String,
+    database_url: String,
     admin: Client,
     _dir: tempfile::TempDir,
     pg: Option<(String, String)>,
@@ -189,7 +196,7 @@ async fn start_platd(binary: &Path, database_url: Option<&str>, extra_env: &[(&s
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let pair = client.login("system", "admin", ADMIN_PASSWORD).await?;
-    Ok(Platd { child, base, admin: client.with_token(pair.access_token), _dir: dir, pg })
+    Ok(Platd { child, base, database_url: url, admin: client.with_token(pair.access_token), _dir: dir, pg })
 }
 
 async fn create_pg(server: &str, name: &str) -> anyhow::Result<String> {
@@ -808,9 +815,13 @@ async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()
 
 async fn start_profile_service(binary: &Path) -> anyhow::Result<(String, Child)> {
     let dir = tempfile::tempdir()?.keep();
+    start_profile_service_on(binary, &dir.join("profile.db")).await
+}
+
+async fn start_profile_service_on(binary: &Path, database: &Path) -> anyhow::Result<(String, Child)> {
     let mut child = Command::new(binary)
         .args(["--listen", "127.0.0.1:0", "--database"])
-        .arg(dir.join("profile.db"))
+        .arg(database)
         .env("PROFILE_WEBHOOK_SECRET", SYNC_SECRET)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -825,6 +836,201 @@ async fn start_profile_service(binary: &Path) -> anyhow::Result<(String, Child)>
     .await??;
     let url = line.trim().strip_prefix("listening on ").context("profile-service did not say where it listens")?;
     Ok((url.to_owned(), child))
+}
+
+/// Peak RSS (MB) of `pid` sampled every 20 ms until `stop`.
+fn sample_peak_rss(pid: u32, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<f64> {
+    tokio::spawn(async move {
+        let mut peak: f64 = 0.0;
+        while !stop.load(Ordering::Relaxed) {
+            peak = peak.max(rss_mb(pid));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        peak.max(rss_mb(pid))
+    })
+}
+
+/// plat's own side alone: stream `(id, version)` of live users from its
+/// database and compute the read-back digest, as a check does.
+async fn read_and_hash(database_url: &str, buckets: u32) -> anyhow::Result<Duration> {
+    use futures_util::TryStreamExt;
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(database_url).await?;
+    let started = Instant::now();
+    let mut digest = plat_domain::readback::Digest::new(buckets);
+    let mut rows = sqlx::query("SELECT id, version FROM users WHERE status <> 'deleted'").fetch(&mut conn);
+    while let Some(row) = rows.try_next().await? {
+        let id: String = row.try_get(0)?;
+        let version: i64 = row.try_get(1)?;
+        digest.add(&id, version as u64);
+    }
+    Ok(started.elapsed())
+}
+
+/// Copy plat's `(id, version)` pairs into a fresh profile-service database
+/// (as if every event had been delivered), in one transaction.
+async fn seed_profiles(database_url: &str, file: &Path) -> anyhow::Result<Vec<String>> {
+    use futures_util::TryStreamExt;
+    use sqlx::{Connection, Row};
+    sqlx::any::install_default_drivers();
+    let mut plat = <sqlx::AnyConnection as Connection>::connect(database_url).await?;
+    let mut pairs: Vec<(String, i64)> = Vec::new();
+    let mut rows = sqlx::query("SELECT id, version FROM users WHERE status <> 'deleted'").fetch(&mut plat);
+    while let Some(row) = rows.try_next().await? {
+        pairs.push((row.try_get(0)?, row.try_get(1)?));
+    }
+    drop(rows);
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let mut copy = sqlx::SqliteConnection::connect(&url).await?;
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY NOT NULL, tenant TEXT NOT NULL DEFAULT '', \
+         username TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT '', \
+         nickname TEXT NOT NULL DEFAULT '', avatar_url TEXT NOT NULL DEFAULT '', bio TEXT NOT NULL DEFAULT '', \
+         roles TEXT NOT NULL DEFAULT '[]', version INTEGER NOT NULL, updated_at TEXT NOT NULL DEFAULT '', \
+         received_at TEXT NOT NULL DEFAULT '') WITHOUT ROWID; \
+         CREATE INDEX IF NOT EXISTS users_readback ON users (id, version);",
+    )
+    .execute(&mut copy)
+    .await?;
+    let mut tx = copy.begin().await?;
+    for chunk in pairs.chunks(400) {
+        let mut sql = String::from("INSERT INTO users (id, version) VALUES ");
+        sql.push_str(&vec!["(?, ?)"; chunk.len()].join(", "));
+        let mut query = sqlx::query(&sql);
+        for (id, version) in chunk {
+            query = query.bind(id).bind(version);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(pairs.into_iter().map(|(id, _)| id).collect())
+}
+
+/// Drift `fraction` of the copy: a third deleted, a third at another
+/// version, a third of orphans added. Returns the number of records drifted.
+async fn drift(file: &Path, ids: &[String], fraction: f64, seed: usize) -> anyhow::Result<usize> {
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", file.display());
+    let mut copy = sqlx::SqliteConnection::connect(&url).await?;
+    let n = ((ids.len() as f64 * fraction) as usize).max(3);
+    let step = ids.len() / n;
+    let mut tx = copy.begin().await?;
+    for k in 0..n {
+        let id = &ids[(k * step + seed) % ids.len()];
+        match k % 3 {
+            0 => sqlx::query("DELETE FROM users WHERE id = ?").bind(id).execute(&mut *tx).await?,
+            1 => sqlx::query("UPDATE users SET version = version + 7 WHERE id = ?").bind(id).execute(&mut *tx).await?,
+            _ => {
+                sqlx::query("INSERT INTO users (id, version) VALUES (?, 1)")
+                    .bind(format!("ffffffff-orphan-{seed}-{k}"))
+                    .execute(&mut *tx)
+                    .await?
+            }
+        };
+    }
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Run one check to its end; wall time, the finished check, platd's peak RSS.
+async fn timed_check(p: &Platd, mode: CheckMode) -> anyhow::Result<(Duration, Check, f64)> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = sample_peak_rss(p.child.id(), stop.clone());
+    let started = Instant::now();
+    let created =
+        p.admin.create_check(&CreateCheck { target: Some("profiles".into()), mode, ..CreateCheck::default() }).await?;
+    let check = loop {
+        let check = p.admin.get_check(&created.id, 0).await?;
+        if check.status != CheckStatus::Running {
+            break check;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let took = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let peak = sampler.await?;
+    if check.status != CheckStatus::Succeeded {
+        bail!("check failed: {:?}", check.error);
+    }
+    Ok((took, check, peak))
+}
+
+async fn check(report: &mut Report, p: &Platd, size: usize) -> anyhow::Result<()> {
+    let label = if size >= 1_000_000 { format!("{}M", size / 1_000_000) } else { format!("{}k", size / 1000) };
+    p.admin.create_tenant(&CreateTenant { slug: "chk".into(), name: None, quotas: None }).await?;
+    for from in (0..size).step_by(20_000) {
+        import(p, "chk", from, 20_000.min(size - from)).await?;
+    }
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("profiles.db");
+    let ids = seed_profiles(&p.database_url, &file).await?;
+    let binary = sibling_binary("profile-service", None)?;
+    let (service_url, mut service) = start_profile_service_on(&binary, &file).await?;
+    p.admin
+        .create_target(&CreateTarget {
+            name: "profiles".into(),
+            kind: TargetKind::Http,
+            url: format!("{service_url}/hooks/plat"),
+            events: vec!["user.*".into()],
+            secret: Some(SYNC_SECRET.into()),
+            timeout: None,
+            max_attempts: None,
+            concurrency: None,
+            options: serde_json::Map::new(),
+            read_back: Some(ReadBack { supported: true, base_url: None }),
+        })
+        .await?;
+    // The limit: plat reading and hashing its own records (best of three).
+    let mut limit = f64::MAX;
+    for _ in 0..3 {
+        limit = limit.min(read_and_hash(&p.database_url, 16_384).await?.as_secs_f64());
+    }
+    let goal_clean = if size >= 1_000_000 { 15.0 } else { 2.0 };
+    let mut clean_digest = 0.0;
+    for (drifted, fraction) in [("clean", 0.0), ("0.1% drift", 0.001), ("10% drift", 0.1)] {
+        let injected = if fraction > 0.0 { drift(&file, &ids, fraction, (fraction * 1e4) as usize).await? } else { 0 };
+        for mode in [CheckMode::Auto, CheckMode::Paging] {
+            let (took, check, peak) = timed_check(p, mode).await?;
+            let t = &check.targets[0];
+            let found = t.counts.missing + t.counts.orphan + t.counts.stale;
+            let used = t.mode.map(|m| m.as_str()).unwrap_or("?");
+            let secs = took.as_secs_f64();
+            let name = format!("{label} {drifted}, {} ({used})", mode.as_str());
+            let goal = match (fraction > 0.0, mode) {
+                (false, CheckMode::Auto) => {
+                    clean_digest = secs;
+                    format!("<= {goal_clean} s")
+                }
+                (true, CheckMode::Auto) if fraction < 0.01 => format!("<= 2x clean ({:.1} s)", 2.0 * clean_digest),
+                _ => "informational".into(),
+            };
+            report.add(
+                "check",
+                format!("{name}: seconds"),
+                secs,
+                "s",
+                "plat read+hash own records".into(),
+                limit,
+                &goal,
+            );
+            report.add(
+                "check",
+                format!("  bytes from the target"),
+                t.bytes as f64 / 1024.0,
+                "KiB",
+                "-".into(),
+                0.0,
+                "O(buckets) when clean",
+            );
+            report.add("check", format!("  platd peak RSS"), peak, "MB", "-".into(), 0.0, "flat in users");
+            if found < injected as u64 * 9 / 10 || (fraction == 0.0 && found > 0) {
+                eprintln!("warning: {name} found {found} differences, {injected} were injected");
+            }
+        }
+    }
+    let _ = service.kill();
+    Ok(())
 }
 
 #[tokio::main]
@@ -844,7 +1050,16 @@ async fn main() -> anyhow::Result<()> {
     let url = args.database_url.as_deref();
     // Generous IP limits: the bench makes no failed attempts, but never let one throttle it.
     let env = [("PLATD_AUTH__IP_LIMIT__MAX_FAILURES", "1000000")];
-    for scenario in [Scenario::Tokens, Scenario::Login, Scenario::Users, Scenario::Rss, Scenario::Cli, Scenario::Sync] {
+    let scenarios = [
+        Scenario::Tokens,
+        Scenario::Login,
+        Scenario::Users,
+        Scenario::Rss,
+        Scenario::Cli,
+        Scenario::Sync,
+        Scenario::Check,
+    ];
+    for scenario in scenarios {
         if !wanted(scenario) {
             continue;
         }
@@ -857,6 +1072,15 @@ async fn main() -> anyhow::Result<()> {
             Scenario::Rss => rss(&mut report, &p).await?,
             Scenario::Cli => cli(&mut report, &p).await?,
             Scenario::Sync => sync(&mut report, &p, args.seconds).await?,
+            Scenario::Check => {
+                drop(p);
+                for &size in &args.check_sizes {
+                    // A fresh platd per size, without grace: the users were just imported.
+                    let env = [env[0], ("PLATD_CHECKS__GRACE", "0s")];
+                    let p = start_platd(&binary, url, &env).await?;
+                    check(&mut report, &p, size).await?;
+                }
+            }
             Scenario::All => {}
         }
     }
