@@ -1016,14 +1016,14 @@ async fn check(report: &mut Report, p: &Platd, size: usize) -> anyhow::Result<()
             );
             report.add(
                 "check",
-                format!("  bytes from the target"),
+                "  bytes from the target".into(),
                 t.bytes as f64 / 1024.0,
                 "KiB",
                 "-".into(),
                 0.0,
                 "O(buckets) when clean",
             );
-            report.add("check", format!("  platd peak RSS"), peak, "MB", "-".into(), 0.0, "flat in users");
+            report.add("check", "  platd peak RSS".into(), peak, "MB", "-".into(), 0.0, "flat in users");
             if found < injected as u64 * 9 / 10 || (fraction == 0.0 && found > 0) {
                 eprintln!("warning: {name} found {found} differences, {injected} were injected");
             }

@@ -261,3 +261,50 @@ fn the_profile_service_receives_what_platctl_changes() {
     assert_eq!(stats[0]["delivered"], 2, "{stats}");
     assert_eq!(stats[0]["dead"], 1, "{stats}");
 }
+
+#[test]
+fn platctl_check_finds_drift_exits_3_and_repair_converges() {
+    let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let service = ProfileService::start(secret);
+    let env: Vec<(&str, &str)> = QUICK.iter().copied().chain([("PLATD_CHECKS__GRACE", "0s")]).collect();
+    let platd = Platd::start_with(&env);
+    let admin = platd.admin();
+    let hook = format!("{}/hooks/plat", service.url);
+    admin.ok_stdin(
+        &["sync", "target", "add", "profiles", "--kind", "http", "--url", &hook, "--event", "user.*"]
+            .into_iter()
+            .chain(["--secret-stdin", "--read-back"])
+            .collect::<Vec<_>>(),
+        &format!("{secret}\n"),
+    );
+    admin.ok(&["tenant", "create", "acme"]);
+    admin.ok(&["--tenant", "acme", "user", "create", "alice", "--email", "alice@acme.test"]);
+    let id = admin.json(&["--tenant", "acme", "user", "get", "alice"])["id"].as_str().expect("id").to_owned();
+    wait_for("alice in the profile service", Duration::from_secs(10), || service.get(&format!("/users/{id}")).0 == 200);
+
+    // The admin user predates the target: drift, so exit 3 (cron notices).
+    let found = admin.fails(&["check", "run", "--target", "profiles"], 3);
+    assert!(found.stdout.contains("1 missing"), "{found:#?}");
+    assert!(found.stdout.contains("profiles"), "{found:#?}");
+    // Repair still exits 3: drift was found.
+    let repaired = admin.fails(&["check", "run", "--target", "profiles", "--repair", "-o", "json"], 3);
+    let check: serde_json::Value = serde_json::from_str(&repaired.stdout).expect("check JSON");
+    assert_eq!(check["summary"]["repaired"], 1, "{check}");
+    let check_id = check["id"].as_str().expect("id").to_owned();
+    wait_for("the repair delivered", Duration::from_secs(10), || {
+        admin.json(&["sync", "stats"])[0]["backlog"] == 0
+            && service.get("/users").1.as_array().is_some_and(|a| a.len() == 2)
+    });
+    let clean = admin.ok(&["check", "run", "--target", "profiles"]);
+    assert!(clean.contains("no drift"), "{clean}");
+    let findings = admin.json(&["check", "get", &check_id, "--findings"]);
+    assert_eq!(findings.as_array().map(Vec::len), Some(1), "{findings}");
+    assert_eq!(findings[0]["kind"], "missing");
+    assert!(findings[0]["repair_task"].as_u64().is_some(), "{findings}");
+    let list = admin.json(&["check", "list"]);
+    assert_eq!(list.as_array().map(Vec::len), Some(3), "{list}");
+    // Flags the contract rules out are usage errors.
+    admin.fails(&["check", "run"], 2);
+    admin.fails(&["check", "run", "--target", "profiles", "--all"], 2);
+    admin.fails(&["check", "run", "--target", "profiles", "--dry-run"], 2);
+}
