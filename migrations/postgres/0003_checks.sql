@@ -45,6 +45,8 @@ CREATE TABLE check_findings (
 );
 CREATE INDEX check_findings_check ON check_findings (check_id, seq);
 
+-- A check leaves out records whose task is open or settled during the check.
+CREATE INDEX sync_tasks_record ON sync_tasks (target_id, aggregate_id, updated_at);
 -- The internal check looks for events without their tasks.
 CREATE INDEX sync_tasks_event ON sync_tasks (target_id, event_seq);
 -- Checks stream (id, version) of live users in id order.

@@ -512,8 +512,9 @@ impl Store {
         rx
     }
 
-    /// Of `ids`, those that are still moving for `target_id`: an open task
-    /// for the target, or a change (an event) after `since` (unix ms).
+    /// Of `ids`, those that are still moving for `target_id`: a task for the
+    /// target that is open or changed state after `since` (unix ms), or a
+    /// change of the user (an event) after `since`.
     pub async fn moving_records(&self, target_id: Option<&str>, ids: &[String], since: i64) -> Result<HashSet<String>> {
         let mut out = HashSet::new();
         for chunk in ids.chunks(500) {
@@ -533,7 +534,22 @@ impl Store {
                 out.insert(get_str(&row, "aggregate_id")?);
             }
             if let Some(target_id) = target_id {
-                out.extend(open_tasks(&mut conn, target_id, chunk).await?);
+                // Open now, or settled after `since`: delivered while the
+                // check read the two sides, so either may have seen it.
+                let mut p = Params::for_conn(&conn);
+                let (target_p, list, since_p) = (p.next(), p.list(chunk.len()), p.next());
+                let sql = format!(
+                    "SELECT aggregate_id FROM sync_tasks WHERE target_id = {target_p} AND aggregate_kind = 'user' \
+                     AND aggregate_id IN ({list}) AND (status IN ('pending', 'failed', 'in_flight') \
+                     OR updated_at > {since_p})"
+                );
+                let mut query = sqlx::query(&sql).bind(target_id.to_owned());
+                for id in chunk {
+                    query = query.bind(id.clone());
+                }
+                for row in query.bind(since).fetch_all(&mut *conn).await? {
+                    out.insert(get_str(&row, "aggregate_id")?);
+                }
             }
         }
         Ok(out)
