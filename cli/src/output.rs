@@ -271,6 +271,22 @@ fn yaml_block(value: &serde_json::Value, indent: usize, out: &mut String) {
     }
 }
 
+/// At most `max` characters of the first line, for a table cell.
+pub fn truncate(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or("");
+    if line.chars().count() <= max && line.len() == text.len() {
+        return text.to_owned();
+    }
+    let mut out: String = line.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// `1 thing` or `n things`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use plat_proto::{
 
 use super::user::progress_bar;
 use crate::error::Failure;
-use crate::output::{Format, Row, ago, emit};
+use crate::output::{Format, Row, ago, emit, plural, truncate};
 use crate::session::Session;
 
 /// The exit code of a check that found drift (the contract's 3).
@@ -166,7 +166,7 @@ impl Row for CheckTarget {
                 self.buckets.to_string(),
                 self.mismatched_buckets.to_string(),
                 bytes(self.bytes),
-                self.error.as_deref().map_or_else(|| "-".into(), |e| one_line(e, 80)),
+                self.error.as_deref().map_or_else(|| "-".into(), |e| truncate(e, 80)),
             ]);
         }
         cells
@@ -197,7 +197,7 @@ impl Row for Finding {
         if wide {
             cells.extend([
                 self.aggregate_kind.clone(),
-                self.detail.as_deref().map_or_else(|| "-".into(), |d| one_line(d, 80)),
+                self.detail.as_deref().map_or_else(|| "-".into(), |d| truncate(d, 80)),
             ]);
         }
         cells
@@ -231,21 +231,6 @@ fn bytes(n: u64) -> String {
         unit += 1;
     }
     format!("{value:.1}{}", UNITS[unit])
-}
-
-/// At most `max` characters of the first line, for a table cell.
-fn one_line(text: &str, max: usize) -> String {
-    let line = text.lines().next().unwrap_or("");
-    if line.chars().count() <= max && line.len() == text.len() {
-        return text.to_owned();
-    }
-    let mut out: String = line.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
 }
 
 /// `check chk_… succeeded: 3 findings (1 missing, 1 orphan, 1 stale), 3 repair tasks enqueued`,
@@ -511,6 +496,6 @@ mod tests {
         assert_eq!(bytes(512), "512B");
         assert_eq!(bytes(1536), "1.5KiB");
         assert_eq!(bytes(3 * 1024 * 1024), "3.0MiB");
-        assert_eq!(one_line("a\nb", 10), "a…");
+        assert_eq!(truncate("a\nb", 10), "a…");
     }
 }

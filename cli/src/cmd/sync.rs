@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::log::looks_like_uuid;
 use super::user::progress_bar;
 use crate::error::{EXIT_ERROR, Failure};
-use crate::output::{Format, Row, ago, ago_opt, emit, or_dash};
+use crate::output::{Format, Row, ago, ago_opt, emit, or_dash, plural, truncate};
 use crate::prompt;
 use crate::session::Session;
 
@@ -365,21 +365,6 @@ fn last_error(status: Option<u16>, error: Option<&str>) -> String {
         (None, Some(e)) => e.to_owned(),
         (None, None) => "-".to_owned(),
     }
-}
-
-/// At most `max` characters of one line, for a table cell.
-fn truncate(text: &str, max: usize) -> String {
-    let line = text.lines().next().unwrap_or("");
-    if line.chars().count() <= max && line.len() == text.len() {
-        return text.to_owned();
-    }
-    let mut out: String = line.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
 }
 
 /// A target as a detail view; `secret` is the one answered by add or a

@@ -11,7 +11,7 @@ use plat_proto::{ReadBackDigest, ReadBackRecords, TargetKind};
 use plat_store::{TargetRow, VersionedId};
 use serde::de::DeserializeOwned;
 
-use crate::sync::deliver::{Drivers, redis_key};
+use crate::sync::deliver::{Drivers, describe, redis_key};
 
 /// Keys of Redis deletion tombstones, never records.
 const TOMBSTONE_PREFIX: &str = "plat:tombstone:";
@@ -263,17 +263,6 @@ fn encode_component(text: &str) -> String {
         }
     }
     out
-}
-
-fn describe(e: &reqwest::Error) -> String {
-    let mut text = if e.is_connect() { "cannot connect".to_owned() } else { "request failed".to_owned() };
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

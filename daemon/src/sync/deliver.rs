@@ -305,7 +305,7 @@ fn snapshot(payload: &str, version: i64) -> String {
 }
 
 /// The error and its causes, without the URL reqwest repeats in each.
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let mut text = if e.is_connect() { "cannot connect".to_owned() } else { "request failed".to_owned() };
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {
