@@ -881,18 +881,10 @@ async fn seed_profiles(database_url: &str, file: &Path) -> anyhow::Result<Vec<St
         pairs.push((row.try_get(0)?, row.try_get(1)?));
     }
     drop(rows);
-    let url = format!("sqlite://{}?mode=rwc", file.display());
+    // The service's own code creates its schema.
+    profile_service::store::Store::open(file).await?.close().await;
+    let url = format!("sqlite://{}", file.display());
     let mut copy = sqlx::SqliteConnection::connect(&url).await?;
-    sqlx::raw_sql(
-        "CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY NOT NULL, tenant TEXT NOT NULL DEFAULT '', \
-         username TEXT NOT NULL DEFAULT '', email TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT '', \
-         nickname TEXT NOT NULL DEFAULT '', avatar_url TEXT NOT NULL DEFAULT '', bio TEXT NOT NULL DEFAULT '', \
-         roles TEXT NOT NULL DEFAULT '[]', version INTEGER NOT NULL, updated_at TEXT NOT NULL DEFAULT '', \
-         received_at TEXT NOT NULL DEFAULT '') WITHOUT ROWID; \
-         CREATE INDEX IF NOT EXISTS users_readback ON users (id, version);",
-    )
-    .execute(&mut copy)
-    .await?;
     let mut tx = copy.begin().await?;
     for chunk in pairs.chunks(400) {
         let mut sql = String::from("INSERT INTO users (id, version) VALUES ");

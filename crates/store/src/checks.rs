@@ -536,20 +536,7 @@ impl Store {
             if let Some(target_id) = target_id {
                 // Open now, or settled after `since`: delivered while the
                 // check read the two sides, so either may have seen it.
-                let mut p = Params::for_conn(&conn);
-                let (target_p, list, since_p) = (p.next(), p.list(chunk.len()), p.next());
-                let sql = format!(
-                    "SELECT aggregate_id FROM sync_tasks WHERE target_id = {target_p} AND aggregate_kind = 'user' \
-                     AND aggregate_id IN ({list}) AND (status IN ('pending', 'failed', 'in_flight') \
-                     OR updated_at > {since_p})"
-                );
-                let mut query = sqlx::query(&sql).bind(target_id.to_owned());
-                for id in chunk {
-                    query = query.bind(id.clone());
-                }
-                for row in query.bind(since).fetch_all(&mut *conn).await? {
-                    out.insert(get_str(&row, "aggregate_id")?);
-                }
+                out.extend(records_with_tasks(&mut conn, target_id, chunk, Some(since)).await?);
             }
         }
         Ok(out)
@@ -575,7 +562,7 @@ impl Store {
             let ids: Vec<String> = chunk.iter().map(|r| r.id.clone()).collect();
             let users: HashMap<String, crate::UserRecord> =
                 users_by_ids(&mut tx, &ids, true).await?.into_iter().map(|u| (u.user.id.clone(), u)).collect();
-            let open = open_tasks(&mut tx, target_id, &ids).await?;
+            let open = records_with_tasks(&mut tx, target_id, &ids, None).await?;
             let mut metadata = serde_json::Map::new();
             metadata.insert("repair".into(), true.into());
             metadata.insert("check_id".into(), check_id.into());
@@ -837,18 +824,30 @@ impl Store {
     }
 }
 
-/// Of `ids`, those with an open task for the target.
-async fn open_tasks(conn: &mut AnyConnection, target_id: &str, ids: &[String]) -> Result<HashSet<String>> {
+/// Of `ids`, those with a task for the target that is open, or (with
+/// `settled_since`) changed state after that time.
+async fn records_with_tasks(
+    conn: &mut AnyConnection,
+    target_id: &str,
+    ids: &[String],
+    settled_since: Option<i64>,
+) -> Result<HashSet<String>> {
     let mut p = Params::for_conn(conn);
-    let target_p = p.next();
-    let list = p.list(ids.len());
+    let (target_p, list) = (p.next(), p.list(ids.len()));
+    let settled = match settled_since {
+        Some(_) => format!(" OR updated_at > {}", p.next()),
+        None => String::new(),
+    };
     let sql = format!(
         "SELECT aggregate_id FROM sync_tasks WHERE target_id = {target_p} AND aggregate_kind = 'user' \
-         AND aggregate_id IN ({list}) AND status IN ('pending', 'failed', 'in_flight')"
+         AND aggregate_id IN ({list}) AND (status IN ('pending', 'failed', 'in_flight'){settled})"
     );
     let mut query = sqlx::query(&sql).bind(target_id.to_owned());
     for id in ids {
         query = query.bind(id.clone());
+    }
+    if let Some(since) = settled_since {
+        query = query.bind(since);
     }
     query.fetch_all(&mut *conn).await?.iter().map(|r| get_str(r, "aggregate_id")).collect()
 }

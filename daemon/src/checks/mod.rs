@@ -20,7 +20,6 @@
 pub mod readback;
 
 use std::cmp::Ordering;
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -404,8 +403,9 @@ impl Checker {
         let mut rx = self.store.stream_user_versions(false);
         let mut digest = Digest::new(buckets);
         while let Some(batch) = rx.recv().await {
-            let batch = batch.map_err(|e| e.to_string())?;
-            readback::digest_of(&batch, &mut digest);
+            for record in batch.map_err(|e| e.to_string())? {
+                digest.add(&record.id, record.version);
+            }
         }
         Ok(digest)
     }
@@ -474,14 +474,13 @@ impl Checker {
         let merge = async {
             // Owned here, so an early error drops them and stops both producers.
             let (mut ours, mut pages) = (ours, pages);
-            let mut mine: VecDeque<VersionedId> = VecDeque::new();
-            let mut theirs: VecDeque<VersionedId> = VecDeque::new();
+            let mut mine: Vec<VersionedId> = Vec::new();
+            let mut theirs: Vec<VersionedId> = Vec::new();
             let (mut mine_done, mut theirs_done) = (false, false);
-            let mut found = Vec::new();
-            loop {
+            while !(mine_done && theirs_done && mine.is_empty() && theirs.is_empty()) {
                 if mine.is_empty() && !mine_done {
                     match ours.recv().await {
-                        Some(batch) => mine.extend(batch.map_err(|e| e.to_string())?),
+                        Some(batch) => mine = batch.map_err(|e| e.to_string())?,
                         None => mine_done = true,
                     }
                     continue;
@@ -489,55 +488,35 @@ impl Checker {
                 if theirs.is_empty() && !theirs_done {
                     match pages.recv().await {
                         Some(page) => {
-                            let page = page?;
-                            report.target_records += page.len() as u64;
-                            theirs.extend(page);
+                            theirs = page?;
+                            report.target_records += theirs.len() as u64;
                         }
                         None => theirs_done = true,
                     }
                     continue;
                 }
-                let order = match (mine.front(), theirs.front()) {
-                    (None, None) => break,
-                    (Some(_), None) => Ordering::Less,
-                    (None, Some(_)) => Ordering::Greater,
-                    (Some(p), Some(t)) => p.id.as_bytes().cmp(t.id.as_bytes()),
+                // Both runs are complete up to the lower of their last ids
+                // (a side that has ended is complete everywhere).
+                let bound = match (mine.last(), theirs.last()) {
+                    (Some(m), Some(t)) if !mine_done && !theirs_done => Some(m.id.clone().min(t.id.clone())),
+                    _ => None,
                 };
-                match order {
-                    Ordering::Less => {
-                        let p = mine.pop_front().unwrap_or_else(|| unreachable!());
-                        report.progress.done += 1;
-                        found.push(Diff { id: p.id, kind: FindingKind::Missing, plat: Some(p.version), target: None });
-                    }
-                    Ordering::Greater => {
-                        let t = theirs.pop_front().unwrap_or_else(|| unreachable!());
-                        found.push(Diff { id: t.id, kind: FindingKind::Orphan, plat: None, target: Some(t.version) });
-                    }
-                    Ordering::Equal => {
-                        let (p, t) = (
-                            mine.pop_front().unwrap_or_else(|| unreachable!()),
-                            theirs.pop_front().unwrap_or_else(|| unreachable!()),
-                        );
-                        report.progress.done += 1;
-                        if p.version != t.version {
-                            found.push(Diff {
-                                id: p.id,
-                                kind: FindingKind::Stale,
-                                plat: Some(p.version),
-                                target: Some(t.version),
-                            });
-                        }
-                    }
-                }
-                if found.len() >= DIFF_BATCH {
-                    diffs.push_all(std::mem::take(&mut found), report).await.map_err(|e| e.to_string())?;
-                }
+                let upto = |run: &[VersionedId]| match &bound {
+                    Some(b) => run.partition_point(|r| r.id.as_bytes() <= b.as_bytes()),
+                    None => run.len(),
+                };
+                let (m, t) = (upto(&mine), upto(&theirs));
+                let mut found = Vec::new();
+                diff_sorted(&mine[..m], &theirs[..t], &mut found);
+                mine.drain(..m);
+                theirs.drain(..t);
+                report.progress.done += m as u64;
+                diffs.push_all(found, report).await.map_err(|e| e.to_string())?;
                 if last.elapsed() >= PROGRESS_EVERY {
                     report.bytes = remote.bytes();
                     self.progress(run, report, last).await;
                 }
             }
-            diffs.push_all(found, report).await.map_err(|e| e.to_string())?;
             Ok::<(), String>(())
         };
         let (_, merged) = tokio::join!(fetch, merge);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use plat_domain::readback::{BucketSum, Digest, bucket_of, fingerprint};
+use plat_domain::readback::{BucketSum, Digest, bucket_of};
 use plat_proto::{ReadBackDigest, ReadBackRecords, TargetKind};
 use plat_store::{TargetRow, VersionedId};
 use serde::de::DeserializeOwned;
@@ -217,14 +217,6 @@ impl Remote {
             }
             cursor = next;
         }
-    }
-}
-
-/// plat's own side of a comparison: the digest of a stream of records.
-pub fn digest_of(records: &[VersionedId], digest: &mut Digest) {
-    let n = digest.buckets.len() as u32;
-    for r in records {
-        digest.buckets[bucket_of(&r.id, n) as usize].add(&fingerprint(&r.id, r.version));
     }
 }
 
