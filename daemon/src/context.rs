@@ -35,11 +35,14 @@ pub fn current() -> RequestCtx {
     })
 }
 
-/// The store's context for a change made by `actor` in the current request.
-pub fn store_ctx(actor: String) -> plat_store::Ctx {
+/// The store's context for a change made by `actor` (with the power of
+/// `authority`) in the current request.
+pub fn store_ctx(actor: String, authority: plat_domain::Authority, subject_id: Option<String>) -> plat_store::Ctx {
     let request = current();
     plat_store::Ctx {
         actor,
+        authority,
+        subject_id,
         request_id: Some(request.request_id),
         correlation_id: request.correlation_id,
         causation_id: None,

@@ -81,6 +81,7 @@ impl From<StoreError> for ApiErr {
                 ApiErr::field(code, field, format!("{kind} with {field} {name:?} already exists"))
             }
             StoreError::Conflict(message) => ApiErr::new(ErrorCode::Conflict, message),
+            StoreError::Forbidden(reason) => ApiErr::forbidden(reason),
             e @ StoreError::QuotaExceeded { .. } => ApiErr::new(ErrorCode::TenantQuotaExceeded, e.to_string()),
             StoreError::Invalid { field, message } => ApiErr::validation(&field, message),
             StoreError::AlreadyBootstrapped => ApiErr::new(ErrorCode::Conflict, "already bootstrapped"),

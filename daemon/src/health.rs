@@ -87,7 +87,10 @@ pub async fn report(state: &AppState) -> HealthReport {
             name: "database".into(),
             status: HealthStatus::Unhealthy,
             latency_ms: None,
-            message: Some(format!("unreachable: {e}")),
+            message: {
+                tracing::warn!(error = %e, "health: database ping failed");
+                Some(format!("{} (the daemon's log has the cause)", e.public()))
+            },
             details: serde_json::Map::new(),
         }),
     }

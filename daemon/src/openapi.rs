@@ -78,8 +78,11 @@ pub fn document() -> Value {
         let mut op = Map::new();
         op.insert("operationId".into(), operation_id(route.method, route.path).into());
         op.insert("summary".into(), route.summary.into());
-        op.insert("x-permission".into(), route.permission.into());
-        if route.permission != "-" {
+        op.insert("x-permission".into(), route.access.to_string().into());
+        if !route.note.is_empty() {
+            op.insert("x-permission-note".into(), route.note.into());
+        }
+        if route.access != crate::api::Access::Public {
             op.insert("security".into(), json!([{"bearer": []}]));
         }
         let params: Vec<Value> = route
@@ -106,12 +109,12 @@ pub fn document() -> Value {
         let failure = json!({"description": "error (see the error codes)", "content": {"application/json": {"schema": {
             "type": "object", "required": ["success", "error", "meta"],
             "properties": {"success": {"const": false}, "error": error.as_value().clone(), "meta": meta.as_value().clone()}}}}});
-        op.insert("responses".into(), json!({"200": ok, "default": failure}));
+        op.insert("responses".into(), json!({route.status.to_string(): ok, "default": failure}));
         paths
             .entry(format!("/api/v1{}", route.path))
             .or_insert_with(|| Value::Object(Map::new()))
             .as_object_mut()
-            .map(|m| m.insert(route.method.to_lowercase(), Value::Object(op)));
+            .map(|m| m.insert(route.method.to_owned(), Value::Object(op)));
     }
     let schemas: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
     json!({
@@ -132,4 +135,24 @@ pub fn document_json() -> String {
     let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// The endpoint table of `docs/permissions.md`, from the same route table
+/// (committed between the `routes:begin` and `routes:end` markers; a test
+/// fails when the two differ).
+pub fn permission_table() -> String {
+    use crate::api::{Access, ROOT_ROUTES, ROUTES};
+    let mut out = String::from("| method | path | permission | scope | also |\n|---|---|---|---|---|\n");
+    for (route, absolute) in ROOT_ROUTES.iter().map(|r| (r, true)).chain(ROUTES.iter().map(|r| (r, false))) {
+        let (permission, scope) = match route.access {
+            Access::Public => ("unauthenticated".to_owned(), "—"),
+            Access::Token => ("any valid token".to_owned(), "—"),
+            Access::Tenant(p) => (format!("`{p}`"), "tenant"),
+            Access::TenantOrSelf(p, own) => (format!("`{p}`, or `{own}` on your own record"), "tenant"),
+            Access::Platform(p) => (format!("`{p}`"), "platform"),
+        };
+        let path = if absolute { route.path.to_owned() } else { format!("/api/v1{}", route.path) };
+        out.push_str(&format!("| {} | `{path}` | {permission} | {scope} | {} |\n", route.http_method(), route.note));
+    }
+    out
 }

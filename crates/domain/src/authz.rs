@@ -103,11 +103,26 @@ pub struct Subject {
     pub roles: Vec<String>,
     /// Permission patterns of all held roles, built-in and custom.
     pub permissions: Vec<String>,
+    /// A token's scope: when set, only permissions it covers can be
+    /// exercised, whatever the roles grant.
+    pub scope: Option<Vec<String>>,
 }
 
 impl Subject {
     pub fn is_platform_admin(&self) -> bool {
         self.roles.iter().any(|r| r == PLATFORM_ADMIN)
+    }
+
+    /// Whether the token's scope (if any) lets `permission` through.
+    fn scope_allows(&self, permission: &str) -> bool {
+        self.scope.as_ref().is_none_or(|scope| scope.iter().any(|s| permission_matches(s, permission)))
+    }
+
+    /// Whether this subject holds `permission` itself, within its scope:
+    /// the test for handing it to someone else.
+    fn holds(&self, permission: &str) -> bool {
+        (self.is_platform_admin() || self.permissions.iter().any(|g| permission_matches(g, permission)))
+            && self.scope_allows(permission)
     }
 }
 
@@ -140,6 +155,9 @@ impl Decision {
 /// inside their own tenant, never platform-wide, and only with a permission
 /// one of their roles grants.
 pub fn authorize(subject: &Subject, permission: &str, scope: Scope<'_>) -> Decision {
+    if !subject.scope_allows(permission) {
+        return Decision::deny(format!("the token's scope does not include {permission}"));
+    }
     if subject.is_platform_admin() {
         return Decision::allow(format!("role {PLATFORM_ADMIN} grants everything"));
     }
@@ -158,6 +176,76 @@ pub fn authorize(subject: &Subject, permission: &str, scope: Scope<'_>) -> Decis
     }
 }
 
+/// Who is handing out power: plat itself (bootstrap, its own repairs) or an
+/// authenticated caller. The default is nobody, so a change that forgot to
+/// say who acts can confer nothing.
+#[derive(Debug, Clone, Default)]
+pub enum Authority {
+    #[default]
+    Nobody,
+    Platform,
+    Caller(Subject),
+}
+
+/// Power about to be handed to a holder: roles for a user or service account,
+/// the permissions of a role its holders will gain, or what a token reaches.
+#[derive(Debug, Clone, Copy)]
+pub struct Conferral<'a> {
+    /// Tenant of whoever will hold it.
+    pub tenant: &'a str,
+    /// Whether it includes the role `platform-admin`.
+    pub platform_admin: bool,
+    /// The permission patterns it carries.
+    pub permissions: &'a [String],
+}
+
+/// Why a conferral is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The authority may not hand this out (PERMISSION_DENIED).
+    Denied(String),
+    /// Nobody may hold this (VALIDATION_ERROR).
+    Invalid(Invalid),
+}
+
+/// The one rule for handing out roles and permissions, called on every path
+/// that sets roles, changes what a role grants, or mints a token for someone:
+///
+/// - `platform-admin` is held only inside the `system` tenant, and only a
+///   platform admin (with an unscoped token) hands it out;
+/// - everybody else confers only inside their own tenant, and only
+///   permissions they hold themselves within their token's scope (no one can
+///   mint a role, a grant or a token stronger than their own);
+/// - a custom role never reaches platform scope: only `platform-admin` does
+///   (see [`authorize`]), and custom roles cannot take a built-in name.
+pub fn may_confer(authority: &Authority, what: &Conferral<'_>) -> Result<(), Refusal> {
+    let caller = match authority {
+        Authority::Platform => None,
+        Authority::Nobody => return Err(Refusal::Denied("no authenticated caller may confer roles here".into())),
+        Authority::Caller(caller) => Some(caller),
+    };
+    // Who asks is answered first: a tenant admin trying for platform-admin
+    // learns that it is not theirs to give, not where it could be held.
+    if let Some(caller) = caller {
+        if what.platform_admin && !(caller.is_platform_admin() && caller.scope.is_none()) {
+            return Err(Refusal::Denied(format!("only a {PLATFORM_ADMIN} may hand out {PLATFORM_ADMIN}")));
+        }
+        if !caller.is_platform_admin() && caller.tenant != what.tenant {
+            return Err(Refusal::Denied(format!("tenant {:?} is not the caller's tenant", what.tenant)));
+        }
+        if let Some(p) = what.permissions.iter().find(|p| !caller.holds(p)) {
+            return Err(Refusal::Denied(format!("the caller cannot hand out {p}: it does not hold it")));
+        }
+    }
+    if what.platform_admin && what.tenant != plat_proto::SYSTEM_TENANT {
+        return Err(Refusal::Invalid(Invalid::new(
+            "roles",
+            format!("{PLATFORM_ADMIN} can be held only inside the {} tenant", plat_proto::SYSTEM_TENANT),
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,7 +255,62 @@ mod tests {
             tenant: tenant.into(),
             roles: roles.iter().map(|s| s.to_string()).collect(),
             permissions: permissions.iter().map(|s| s.to_string()).collect(),
+            scope: None,
         }
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn conferral_rule() {
+        let root = Authority::Caller(subject("system", &[PLATFORM_ADMIN], &["*"]));
+        let system_admin = Authority::Caller(subject("system", &[TENANT_ADMIN], &["*"]));
+        let acme_admin = Authority::Caller(subject("acme", &[TENANT_ADMIN], &["*"]));
+        let acme_hr = Authority::Caller(subject("acme", &["hr"], &["users:*", "roles:grant", "self:read"]));
+        let mut scoped = subject("system", &[PLATFORM_ADMIN], &["*"]);
+        scoped.scope = Some(strings(&["users:create"]));
+        let scoped_root = Authority::Caller(scoped);
+        let everything = strings(&["*"]);
+        let read = strings(&["users:read"]);
+        let roles_write = strings(&["roles:*"]);
+        let wide_read = strings(&["*:read"]);
+        let pa = |tenant| Conferral { tenant, platform_admin: true, permissions: &everything };
+        let perms = |tenant, permissions| Conferral { tenant, platform_admin: false, permissions };
+        let denied = |r: Result<(), Refusal>| matches!(r, Err(Refusal::Denied(_)));
+        let invalid = |r: Result<(), Refusal>| matches!(r, Err(Refusal::Invalid(_)));
+        // platform-admin: only in system, only from an unscoped platform admin.
+        assert_eq!(may_confer(&root, &pa("system")), Ok(()));
+        assert_eq!(may_confer(&Authority::Platform, &pa("system")), Ok(()));
+        assert!(invalid(may_confer(&root, &pa("acme"))));
+        assert!(denied(may_confer(&acme_admin, &pa("acme"))), "who asks is answered first");
+        assert!(denied(may_confer(&system_admin, &pa("system"))));
+        assert!(denied(may_confer(&scoped_root, &pa("system"))));
+        assert!(denied(may_confer(&Authority::Nobody, &perms("acme", &read))));
+        // Tenant walls.
+        assert_eq!(may_confer(&acme_admin, &perms("acme", &everything)), Ok(()));
+        assert!(denied(may_confer(&acme_admin, &perms("globex", &read))));
+        assert_eq!(may_confer(&root, &perms("globex", &everything)), Ok(()));
+        // Nobody hands out what they do not hold.
+        assert_eq!(may_confer(&acme_hr, &perms("acme", &read)), Ok(()));
+        assert!(denied(may_confer(&acme_hr, &perms("acme", &everything))));
+        assert!(denied(may_confer(&acme_hr, &perms("acme", &roles_write))));
+        assert!(denied(may_confer(&acme_hr, &perms("acme", &wide_read))), "*:read is wider than users:*");
+        // A scope narrows what its holder can hand out.
+        assert!(denied(may_confer(&scoped_root, &perms("acme", &read))));
+    }
+
+    #[test]
+    fn scope_narrows_authorization() {
+        let mut admin = subject("acme", &[TENANT_ADMIN], &["*"]);
+        admin.scope = Some(strings(&["users:read"]));
+        assert!(authorize(&admin, "users:read", Scope::Tenant("acme")).allowed);
+        assert!(!authorize(&admin, "users:delete", Scope::Tenant("acme")).allowed);
+        let mut root = subject("system", &[PLATFORM_ADMIN], &["*"]);
+        root.scope = Some(strings(&["checks:*"]));
+        assert!(authorize(&root, "checks:run", Scope::Platform).allowed);
+        assert!(!authorize(&root, "keys:rotate", Scope::Platform).allowed);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Delivery rules of the sync engine, as pure functions: Standard Webhooks
-//! signatures (<https://www.standardwebhooks.com>), what an HTTP answer means
-//! for a delivery, exponential backoff with full jitter, `Retry-After`.
+//! signatures (<https://www.standardwebhooks.com>) of deliveries and of
+//! read-back requests, what an HTTP answer means for a delivery, exponential
+//! backoff with full jitter, `Retry-After`.
 
 use std::time::Duration;
 
@@ -36,7 +37,8 @@ pub fn format_secret(key: &[u8]) -> String {
 }
 
 /// The `webhook-signature` value: `v1,` and base64 of HMAC-SHA256 over
-/// `{msg_id}.{timestamp}.{body}`.
+/// `{msg_id}.{timestamp}.{body}`. `body` is a delivery's body, or
+/// [`read_back_payload`] for a read-back request.
 pub fn sign(key: &[u8], msg_id: &str, timestamp: i64, body: &[u8]) -> String {
     let tag = mac(key, msg_id, timestamp, body).finalize().into_bytes();
     format!("v1,{}", B64.encode(tag))
@@ -50,6 +52,16 @@ fn mac(key: &[u8], msg_id: &str, timestamp: i64, body: &[u8]) -> HmacSha256 {
     mac.update(b".");
     mac.update(body);
     mac
+}
+
+/// What a read-back request (`GET {base}/sync/...`, which has no body) signs
+/// in place of a body: `{METHOD} {path_and_query}`, the method and the
+/// request target exactly as sent on the request line (the URL's path, and
+/// `?` and its raw query when it has one). [`sign`] and [`verify`] then work
+/// as for a delivery, so the signed string is
+/// `{webhook-id}.{webhook-timestamp}.GET /sync/digest?kind=user&buckets=64`.
+pub fn read_back_payload(method: &str, path_and_query: &str) -> Vec<u8> {
+    format!("{method} {path_and_query}").into_bytes()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -272,6 +284,48 @@ mod tests {
         assert_eq!(verify_at(1614265330, &signature, br#"{"test": 1}"#), Err(SignatureError::NoMatch));
         assert_eq!(verify_at(1614265330, "v2,abc", body), Err(SignatureError::NoMatch));
         assert_eq!(verify(&key, "m", "soon", &signature, body, 0, 300), Err(SignatureError::BadTimestamp));
+    }
+
+    /// The read-back vectors of docs/read-back.md ("Authentication"),
+    /// computed with Python's `hmac`, independently of this code.
+    #[test]
+    fn read_back_requests_sign_their_method_and_path() {
+        let key = parse_secret("secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("secret");
+        let vectors = [
+            (
+                "rb_0193a7c27e1a7c3e9f00000000000001",
+                1700000000,
+                "GET",
+                "/sync/digest?kind=user&buckets=64",
+                "v1,zWaHXqGbtqTmNuNX08m6FWqmncjAYw2ztzHNW2l/H4A=",
+            ),
+            (
+                "rb_0193a7c27e1a7c3e9f00000000000001",
+                1700000000,
+                "GET",
+                "/hooks/sync/records?kind=user&bucket=7&buckets=64",
+                "v1,DdzQG4QI1bvWugLaXbd9WWJ/jAROZZzor7Qq6I0Wzu4=",
+            ),
+            (
+                "rb_0193a7c27e1a7c3e9f00000000000002",
+                1700000300,
+                "GET",
+                "/sync/records?kind=user&limit=5000&cursor=0193a7c2-7e1a-7c3e-9f00-000000000002",
+                "v1,peHkzcahFTM7fmTUON3+srwr7LBCGGbr5CN/xp8/yN0=",
+            ),
+        ];
+        for (id, timestamp, method, path, expected) in vectors {
+            let payload = read_back_payload(method, path);
+            assert_eq!(payload, format!("{method} {path}").into_bytes());
+            assert_eq!(sign(&key, id, timestamp, &payload), expected, "{path}");
+            let check = |method: &str, path: &str, now: i64| {
+                verify(&key, id, &timestamp.to_string(), expected, &read_back_payload(method, path), now, 300)
+            };
+            assert_eq!(check(method, path, timestamp), Ok(()), "{path}");
+            assert_eq!(check(method, path, timestamp + 301), Err(SignatureError::TooOld), "{path}");
+            assert_eq!(check("POST", path, timestamp), Err(SignatureError::NoMatch), "{path}");
+            assert_eq!(check(method, &format!("{path}&x=1"), timestamp), Err(SignatureError::NoMatch), "{path}");
+        }
     }
 
     #[test]

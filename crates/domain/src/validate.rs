@@ -122,18 +122,37 @@ pub fn validate_url(field: &str, value: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// A URL with the password of its user-info replaced by `***`, for display.
+/// A URL with its secrets replaced by `***`, for display: the password of
+/// its user-info and the value of any `password`-like query parameter
+/// (PostgreSQL accepts `?password=`).
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
+    let (head, query) = match url.split_once('?') {
+        Some((head, query)) => (head, Some(query)),
+        None => (url, None),
+    };
+    let mut out = match (head.find("://"), head.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => match head[scheme + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &head[..scheme + 3], &head[at..]),
+            None => head.to_owned(),
+        },
+        _ => head.to_owned(),
+    };
+    if let Some(query) = query {
+        let secret = |key: &str| {
+            let key = key.to_ascii_lowercase();
+            ["password", "pass", "pwd", "secret", "token"].iter().any(|s| key.contains(s))
+        };
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if secret(key) => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
     }
+    out
 }
 
 #[cfg(test)]
@@ -145,6 +164,12 @@ mod tests {
         assert_eq!(redact_url("redis://:secret@host:6379/0"), "redis://:***@host:6379/0");
         assert_eq!(redact_url("postgres://u:p@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact_url("http://h/x"), "http://h/x");
+        assert_eq!(
+            redact_url("postgres://h/db?user=u&password=p&sslmode=off"),
+            "postgres://h/db?user=u&password=***&sslmode=off"
+        );
+        assert_eq!(redact_url("http://a:b@h/x?token=t"), "http://a:***@h/x?token=***");
+        assert_eq!(redact_url("http://h/x?a=b@c:d"), "http://h/x?a=b@c:d");
     }
 
     #[test]

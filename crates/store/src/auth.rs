@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use crate::outbox::{AuditDraft, record_audit};
-use crate::roles::ensure_roles_exist;
+use crate::roles::confer_roles;
 use crate::tenants::tenant_by_slug;
 use crate::{
     Ctx, NewUser, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_str, is_unique_violation, new_id,
@@ -79,7 +79,7 @@ fn sa_from_row(row: &AnyRow) -> Result<ServiceAccountRecord> {
             client_id: get_str(row, "client_id")?,
             tenant: get_str(row, "tenant_slug")?,
             description: get_str(row, "description")?,
-            roles: serde_json::from_str(&get_str(row, "roles")?).unwrap_or_default(),
+            roles: crate::decode_json("service_accounts.roles", &get_str(row, "roles")?)?,
             created_at: format_ms(get_i64(row, "created_at")?),
             secret_rotated_at: format_ms(get_i64(row, "secret_rotated_at")?),
         },
@@ -381,13 +381,7 @@ impl Store {
         plat_domain::validate_text("description", description, 500)?;
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
-        ensure_roles_exist(&mut tx, &tenant_row.id, roles).await?;
-        if roles.iter().any(|r| r == plat_domain::PLATFORM_ADMIN) && tenant != plat_proto::SYSTEM_TENANT {
-            return Err(StoreError::Invalid {
-                field: "roles".into(),
-                message: format!("{} can be held only inside the system tenant", plat_domain::PLATFORM_ADMIN),
-            });
-        }
+        confer_roles(&mut tx, ctx, &tenant_row, roles).await?;
         let now = now_ms();
         let inserted = sqlx::query(
             "INSERT INTO service_accounts (id, tenant_id, name, client_id, secret_hash, description, roles, created_at, secret_rotated_at) \
@@ -478,6 +472,9 @@ impl Store {
     ) -> Result<ServiceAccount> {
         let record = self.get_service_account(tenant, name).await?;
         let mut tx = self.write.begin().await?;
+        // Whoever holds the new secret wields the account's roles.
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        confer_roles(&mut tx, ctx, &tenant_row, &record.account.roles).await?;
         sqlx::query("UPDATE service_accounts SET secret_hash = $1, secret_rotated_at = $2 WHERE id = $3")
             .bind(secret_hash)
             .bind(now_ms())

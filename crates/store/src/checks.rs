@@ -48,14 +48,14 @@ pub enum RepairOutcome {
 }
 
 fn check_status(text: &str) -> Result<CheckStatus> {
-    CheckStatus::parse(text).ok_or_else(|| StoreError::Conflict(format!("corrupt check status {text:?}")))
+    CheckStatus::parse(text).ok_or_else(|| StoreError::Corrupt(format!("check status {text:?}")))
 }
 
 fn finding_from_row(row: &AnyRow) -> Result<Finding> {
     let kind = get_str(row, "kind")?;
     Ok(Finding {
         target: get_str(row, "target")?,
-        kind: FindingKind::parse(&kind).ok_or_else(|| StoreError::Conflict(format!("corrupt finding {kind:?}")))?,
+        kind: FindingKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("finding kind {kind:?}")))?,
         aggregate_kind: get_str(row, "aggregate_kind")?,
         aggregate_id: get_str(row, "aggregate_id")?,
         plat_version: get_opt_i64(row, "plat_version")?.map(|v| v as u64),
@@ -295,7 +295,7 @@ impl Store {
         }
         for row in query.fetch_all(&mut *conn).await? {
             let mut report: CheckTarget = serde_json::from_str(&get_str(&row, "report")?)
-                .map_err(|e| StoreError::Conflict(format!("corrupt check report: {e}")))?;
+                .map_err(|e| StoreError::Corrupt(format!("check report: {e}")))?;
             // The status column is authoritative (a sweep may have failed it).
             if let Some(status) = CheckTargetStatus::parse(&get_str(&row, "status")?) {
                 report.status = status;
@@ -610,7 +610,7 @@ impl Store {
                     },
                     now,
                 );
-                let payload = serde_json::to_string(&event).map_err(|e| StoreError::Conflict(e.to_string()))?;
+                let payload = serde_json::to_string(&event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 let row = sqlx::query(
                     "INSERT INTO sync_tasks (target_id, event_seq, event_id, event_type, tenant, aggregate_kind, \
                      aggregate_id, aggregate_version, status, priority, payload, attempts, next_attempt_at, \

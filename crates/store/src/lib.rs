@@ -45,7 +45,10 @@ impl Backend {
         } else {
             Err(StoreError::Invalid {
                 field: "database_url".into(),
-                message: format!("unsupported database URL {url:?}: use sqlite:// or postgres://"),
+                message: format!(
+                    "unsupported database URL {:?}: use sqlite:// or postgres://",
+                    plat_domain::redact_url(url)
+                ),
             })
         }
     }
@@ -74,6 +77,13 @@ pub enum StoreError {
     AlreadyExists { kind: &'static str, name: String, field: &'static str },
     #[error("{0}")]
     Conflict(String),
+    /// The acting authority may not do this (the conferral rule).
+    #[error("{0}")]
+    Forbidden(String),
+    /// A stored row that cannot be read back: a bug or a hand edit, never
+    /// the caller's fault (an internal error, its cause logged).
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
     #[error("tenant {tenant:?} has reached its quota of {max_users} users")]
     QuotaExceeded { tenant: String, max_users: u64 },
     #[error("{field}: {message}")]
@@ -87,6 +97,37 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A copy of a per-item refusal for a report (the database errors that
+    /// cannot be copied abort the whole batch instead, and say so here).
+    pub(crate) fn clone_for_report(&self) -> StoreError {
+        match self {
+            StoreError::NotFound { kind, name } => StoreError::NotFound { kind, name: name.clone() },
+            StoreError::AlreadyExists { kind, name, field } => {
+                StoreError::AlreadyExists { kind, name: name.clone(), field }
+            }
+            StoreError::Forbidden(reason) => StoreError::Forbidden(reason.clone()),
+            StoreError::Invalid { field, message } => {
+                StoreError::Invalid { field: field.clone(), message: message.clone() }
+            }
+            other => StoreError::Corrupt(format!("cannot report: {other}")),
+        }
+    }
+
+    /// What a user may read about this error: the words of the error for
+    /// what the caller can act on, and for database failures only their
+    /// kind, never driver text, SQL or URLs (log the error itself).
+    pub fn public(&self) -> String {
+        match self {
+            StoreError::Database(sqlx::Error::PoolTimedOut) => "the database is busy".into(),
+            StoreError::Database(
+                sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed,
+            ) => "the database is unreachable".into(),
+            StoreError::Database(_) | StoreError::Migrate(_) => "the database answered with an error".into(),
+            StoreError::Corrupt(_) => "stored data could not be read".into(),
+            other => other.to_string(),
+        }
+    }
+
     /// The pool had no connection to give in time: the database is overloaded.
     pub fn is_busy(&self) -> bool {
         matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut))
@@ -106,6 +147,11 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Ctx {
     /// `username@tenant`, `service:name@tenant` or `system`.
     pub actor: String,
+    /// Whose power the change is made with: what it may confer
+    /// (`plat_domain::may_confer`). Nobody by default.
+    pub authority: plat_domain::Authority,
+    /// Id of the acting user or service account, if any.
+    pub subject_id: Option<String>,
     pub request_id: Option<String>,
     pub correlation_id: Option<String>,
     pub causation_id: Option<String>,
@@ -113,7 +159,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn system() -> Ctx {
-        Ctx { actor: "system".into(), ..Ctx::default() }
+        Ctx { actor: "system".into(), authority: plat_domain::Authority::Platform, ..Ctx::default() }
     }
 }
 
@@ -343,6 +389,11 @@ pub(crate) fn get_str(row: &AnyRow, col: &str) -> Result<String> {
 
 pub(crate) fn get_opt_str(row: &AnyRow, col: &str) -> Result<Option<String>> {
     Ok(row.try_get::<Option<String>, _>(col)?)
+}
+
+/// Decode a JSON column; a value that does not decode is `Corrupt`.
+pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
 
 pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {

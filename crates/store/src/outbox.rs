@@ -72,7 +72,7 @@ pub(crate) async fn insert_events(conn: &mut AnyConnection, events: &[Event], no
         push_placeholders(conn, &mut sql, chunk.len(), 8);
         let mut query = sqlx::query(&sql);
         for event in chunk {
-            let payload = serde_json::to_string(event).map_err(|e| StoreError::Conflict(e.to_string()))?;
+            let payload = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             query = query
                 .bind(event.id.clone())
                 .bind(event.event_type.clone())
@@ -185,7 +185,7 @@ impl Store {
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
             let event: Event = serde_json::from_str(&get_str(&row, "payload")?)
-                .map_err(|e| StoreError::Conflict(format!("corrupt event payload: {e}")))?;
+                .map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?;
             items.push((get_i64(&row, "seq")?.to_string(), event));
         }
         Ok(page.finish(items, total))

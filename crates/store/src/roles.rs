@@ -1,12 +1,12 @@
 //! Custom roles per tenant beside the built-in ones, and permission lookup.
 
-use plat_domain::{BUILTIN_ROLES, builtin_role};
+use plat_domain::{BUILTIN_ROLES, Conferral, PLATFORM_ADMIN, Refusal, builtin_role};
 use plat_proto::{Role, UpdateRole};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use crate::outbox::{AuditDraft, EventDraft, record_audit, record_event};
-use crate::tenants::tenant_by_slug;
+use crate::tenants::{TenantRow, tenant_by_slug};
 use crate::{Ctx, Result, Store, StoreError, get_i64, get_str, is_unique_violation, new_id, now_ms};
 
 fn builtin_as_role(name: &str) -> Option<Role> {
@@ -23,28 +23,61 @@ fn role_from_row(row: &AnyRow, tenant: &str) -> Result<Role> {
     Ok(Role {
         name: get_str(row, "name")?,
         description: get_str(row, "description")?,
-        permissions: serde_json::from_str(&get_str(row, "permissions")?).unwrap_or_default(),
+        permissions: crate::decode_json("roles.permissions", &get_str(row, "permissions")?)?,
         builtin: false,
         tenant: Some(tenant.to_owned()),
     })
 }
 
-/// Fail with `NotFound` for the first name that is neither built in nor a role of the tenant.
-pub(crate) async fn ensure_roles_exist(conn: &mut AnyConnection, tenant_id: &str, names: &[String]) -> Result<()> {
+/// Permission patterns granted by `names` in the tenant with id
+/// `tenant_id`; `NotFound` for the first name that is neither built in nor a
+/// role of the tenant.
+pub(crate) async fn role_permissions(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    names: &[String],
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
     for name in names {
-        if builtin_role(name).is_some() {
+        if let Some(builtin) = builtin_role(name) {
+            out.extend(builtin.permissions.iter().map(|p| p.to_string()));
             continue;
         }
-        let found: Option<String> = sqlx::query_scalar("SELECT id FROM roles WHERE tenant_id = $1 AND name = $2")
-            .bind(tenant_id)
-            .bind(name)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if found.is_none() {
-            return Err(StoreError::NotFound { kind: "role", name: name.clone() });
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT permissions FROM roles WHERE tenant_id = $1 AND name = $2")
+                .bind(tenant_id)
+                .bind(name)
+                .fetch_optional(&mut *conn)
+                .await?;
+        match found {
+            Some(permissions) => out.extend(crate::decode_json::<Vec<String>>("roles.permissions", &permissions)?),
+            None => return Err(StoreError::NotFound { kind: "role", name: name.clone() }),
         }
     }
-    Ok(())
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The conferral rule ([`plat_domain::may_confer`]) for the authority in `ctx`.
+pub(crate) fn confer(ctx: &Ctx, what: &Conferral<'_>) -> Result<()> {
+    plat_domain::may_confer(&ctx.authority, what).map_err(|refusal| match refusal {
+        Refusal::Denied(reason) => StoreError::Forbidden(reason),
+        Refusal::Invalid(invalid) => invalid.into(),
+    })
+}
+
+/// Check that the roles exist in `tenant` and that `ctx` may hand them out
+/// there. Every path that sets roles calls this.
+pub(crate) async fn confer_roles(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    tenant: &TenantRow,
+    roles: &[String],
+) -> Result<()> {
+    let permissions = role_permissions(conn, &tenant.id, roles).await?;
+    let platform_admin = roles.iter().any(|r| r == PLATFORM_ADMIN);
+    confer(ctx, &Conferral { tenant: &tenant.tenant.slug, platform_admin, permissions: &permissions })
 }
 
 fn validate_permissions(permissions: &[String]) -> Result<()> {
@@ -106,6 +139,7 @@ impl Store {
         }
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        confer(ctx, &Conferral { tenant, platform_admin: false, permissions })?;
         let id = new_id();
         let now = now_ms();
         let inserted = sqlx::query(
@@ -198,6 +232,10 @@ impl Store {
         }
         role.permissions.retain(|p| !update.remove_permissions.contains(p));
         validate_permissions(&role.permissions)?;
+        // Holders gain what is added: the caller must hold it.
+        let before: Vec<String> = crate::decode_json("roles.permissions", &get_str(&row, "permissions")?)?;
+        let added: Vec<String> = role.permissions.iter().filter(|p| !before.contains(p)).cloned().collect();
+        confer(ctx, &Conferral { tenant, platform_admin: false, permissions: &added })?;
         sqlx::query("UPDATE roles SET description = $1, permissions = $2, version = $3, updated_at = $4 WHERE id = $5")
             .bind(&role.description)
             .bind(serde_json::to_string(&role.permissions).unwrap_or_default())
@@ -254,30 +292,39 @@ impl Store {
         Ok(())
     }
 
-    /// Permission patterns granted by `roles` in the tenant with id `tenant_id`.
+    /// Permission patterns granted by `roles` in the tenant with id
+    /// `tenant_id` (a role deleted meanwhile grants nothing).
     pub async fn permissions_of(&self, tenant_id: &str, roles: &[String]) -> Result<Vec<String>> {
+        let mut conn = self.read.acquire().await?;
         let mut out = Vec::new();
-        let mut custom = Vec::new();
         for role in roles {
-            match builtin_role(role) {
-                Some(b) => out.extend(b.permissions.iter().map(|p| p.to_string())),
-                None => custom.push(role.clone()),
-            }
-        }
-        if !custom.is_empty() {
-            let placeholders: Vec<String> = (2..custom.len() + 2).map(|i| format!("${i}")).collect();
-            let sql =
-                format!("SELECT permissions FROM roles WHERE tenant_id = $1 AND name IN ({})", placeholders.join(", "));
-            let mut query = sqlx::query_scalar::<_, String>(&sql).bind(tenant_id);
-            for name in &custom {
-                query = query.bind(name.clone());
-            }
-            for perms in query.fetch_all(&self.read).await? {
-                out.extend(serde_json::from_str::<Vec<String>>(&perms).unwrap_or_default());
+            match role_permissions(&mut conn, tenant_id, std::slice::from_ref(role)).await {
+                Ok(permissions) => out.extend(permissions),
+                Err(StoreError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
             }
         }
         out.sort();
         out.dedup();
         Ok(out)
+    }
+
+    /// Check that `ctx` may mint a token for a holder of `roles` in `tenant`:
+    /// the token reaches `scope` when given, else everything the roles grant.
+    pub async fn check_token_conferral(
+        &self,
+        ctx: &Ctx,
+        tenant: &str,
+        roles: &[String],
+        scope: Option<&[String]>,
+    ) -> Result<()> {
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        let platform_admin = roles.iter().any(|r| r == PLATFORM_ADMIN);
+        let permissions = match scope {
+            Some(scope) => scope.to_vec(),
+            None => role_permissions(&mut conn, &tenant_row.id, roles).await?,
+        };
+        confer(ctx, &Conferral { tenant, platform_admin, permissions: &permissions })
     }
 }

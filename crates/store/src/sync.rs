@@ -213,7 +213,7 @@ const TARGET_COLUMNS: &str = "id, name, kind, url, events, secret, secret_hint, 
      max_attempts, concurrency, options, read_back, circuit, last_success_at, last_error, created_at, updated_at";
 
 fn target_from_row(row: &AnyRow) -> Result<TargetRow> {
-    let corrupt = |what: &str| StoreError::Conflict(format!("corrupt sync target {what}"));
+    let corrupt = |what: &str| StoreError::Corrupt(format!("sync target {what}"));
     Ok(TargetRow {
         id: get_str(row, "id")?,
         name: get_str(row, "name")?,
@@ -285,7 +285,7 @@ async fn audit_target(
 }
 
 fn task_status(text: &str) -> Result<TaskStatus> {
-    TaskStatus::parse(text).ok_or_else(|| StoreError::Conflict(format!("corrupt task status {text:?}")))
+    TaskStatus::parse(text).ok_or_else(|| StoreError::Corrupt(format!("task status {text:?}")))
 }
 
 const TASK_COLUMNS: &str = "seq, target_id, event_id, event_type, tenant, aggregate_kind, aggregate_id, \

@@ -11,7 +11,7 @@ use sqlx::{AnyConnection, Row};
 use crate::outbox::{
     AuditDraft, EventDraft, build_event, insert_events, push_placeholders, record_audit, record_event,
 };
-use crate::roles::ensure_roles_exist;
+use crate::roles::confer_roles;
 use crate::tenants::tenant_by_slug;
 use crate::{
     Ctx, PageRequest, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_str, is_unique_violation, new_id,
@@ -294,7 +294,7 @@ impl Store {
         let (username, email) = validate_new_user(&new)?;
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
-        ensure_roles_exist(&mut tx, &tenant_row.id, &new.roles).await?;
+        confer_roles(&mut tx, ctx, &tenant_row, &new.roles).await?;
         for (field, column, value) in [("username", "username_key", &username), ("email", "email_key", &email)] {
             let taken: Option<String> =
                 sqlx::query_scalar(&format!("SELECT id FROM users WHERE tenant_id = $1 AND {column} = $2"))
@@ -530,6 +530,10 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
+        // Whoever sets a password can log in with the user's roles.
+        if ctx.subject_id.as_deref() != Some(current.user.id.as_str()) {
+            confer_roles(&mut tx, ctx, &tenant_row, &current.user.roles).await?;
+        }
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(&current.user.id)
@@ -601,14 +605,10 @@ impl Store {
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
         let has = current.user.roles.iter().any(|r| r == role);
+        // Taking a role away is handing out no power, but taking it from
+        // someone the caller could not have given it to is not theirs to do.
+        confer_roles(&mut tx, ctx, &tenant_row, &[role.to_owned()]).await?;
         if grant {
-            ensure_roles_exist(&mut tx, &tenant_row.id, &[role.to_owned()]).await?;
-            if role == plat_domain::PLATFORM_ADMIN && tenant != plat_proto::SYSTEM_TENANT {
-                return Err(StoreError::Invalid {
-                    field: "role".into(),
-                    message: format!("{} can be held only by users of the system tenant", plat_domain::PLATFORM_ADMIN),
-                });
-            }
             if has {
                 return Ok(current.user);
             }
@@ -663,14 +663,17 @@ impl Store {
                 Err(e) => errors.push((line, Some(new.username.clone()), e)),
             }
         }
-        // Roles must exist: look each distinct custom name up once.
-        let mut role_ok: HashMap<String, bool> = HashMap::new();
+        // Roles must exist and be the caller's to hand out: each distinct
+        // name is checked once (the rule is per role, so per line alike).
+        let mut role_refused: HashMap<String, Option<StoreError>> = HashMap::new();
         for (_, _, _, new) in &valid {
             for role in &new.roles {
-                if !role_ok.contains_key(role) {
-                    let ok = ensure_roles_exist(&mut tx, &tenant_row.id, std::slice::from_ref(role)).await.is_ok()
-                        && (role != plat_domain::PLATFORM_ADMIN || tenant == plat_proto::SYSTEM_TENANT);
-                    role_ok.insert(role.clone(), ok);
+                if !role_refused.contains_key(role) {
+                    let refused = confer_roles(&mut tx, ctx, &tenant_row, std::slice::from_ref(role)).await.err();
+                    if let Some(e @ StoreError::Database(_)) = refused {
+                        return Err(e);
+                    }
+                    role_refused.insert(role.clone(), refused);
                 }
             }
         }
@@ -697,8 +700,8 @@ impl Store {
         let mut accepted = Vec::with_capacity(valid.len());
         for (line, username, email, new) in valid {
             let (ukey, ekey) = (normalize_key(&username), normalize_key(&email));
-            if let Some(bad) = new.roles.iter().find(|r| !role_ok.get(*r).copied().unwrap_or(false)) {
-                errors.push((line, Some(username), StoreError::NotFound { kind: "role", name: bad.clone() }));
+            if let Some(refused) = new.roles.iter().find_map(|r| role_refused.get(r).and_then(Option::as_ref)) {
+                errors.push((line, Some(username), refused.clone_for_report()));
             } else if taken.contains(&ukey) {
                 errors.push((
                     line,

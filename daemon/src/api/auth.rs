@@ -60,13 +60,17 @@ pub async fn login(
     };
     let Some(record) = found.filter(|u| u.stored_status != "deleted") else {
         // Same work as a real check, so timing does not reveal who exists.
-        let _ = state.auth.passwords.verify(req.password, None).await;
+        let _ = state.auth.passwords.verify(req.password, None).await?;
         state.auth.ip_limiter.record_failure(peer.ip());
         state.metrics.login_failures.inc();
         return Err(invalid_credentials());
     };
     let now = plat_store::now_ms();
-    let ctx = context::store_ctx(format!("{}@{}", record.user.username, record.user.tenant));
+    let ctx = context::store_ctx(
+        format!("{}@{}", record.user.username, record.user.tenant),
+        plat_domain::Authority::Nobody,
+        Some(record.user.id.clone()),
+    );
     if state.auth.lockout.is_locked(&record.failures, now) {
         state.metrics.login_failures.inc();
         return Err(ApiErr::new(
@@ -74,7 +78,7 @@ pub async fn login(
             "the account is locked after repeated failed logins; retry later or ask an admin to unlock it",
         ));
     }
-    let verified = state.auth.passwords.verify(req.password.clone(), record.password_hash.clone()).await;
+    let verified = state.auth.passwords.verify(req.password.clone(), record.password_hash.clone()).await?;
     let Verified::Yes { rehash } = verified else {
         state.auth.ip_limiter.record_failure(peer.ip());
         state.metrics.login_failures.inc();
@@ -92,8 +96,7 @@ pub async fn login(
     if record.tenant_status == "suspended" {
         return Err(ApiErr::new(ErrorCode::TenantSuspended, format!("tenant {:?} is suspended", record.user.tenant)));
     }
-    let new_hash =
-        if rehash { Some(state.auth.passwords.hash(req.password).await.map_err(ApiErr::internal)?) } else { None };
+    let new_hash = if rehash { state.auth.passwords.rehash(req.password).await? } else { None };
     let (pair, refresh, expires_at) = refresh_pair(&state, &record.user, record.tokens_valid_after)?;
     let family = uuid::Uuid::now_v7().to_string();
     let hash = state.auth.master.keyed_hash(&refresh);
@@ -158,7 +161,8 @@ pub async fn logout(
     };
     match state.store.revoke_refresh_family(&principal.ctx(), &hash, &owner).await? {
         Some(_) => Ok(Data(Done { done: true })),
-        None => Err(ApiErr::new(ErrorCode::InvalidToken, "refresh token is unknown or not the caller's")),
+        // The caller's own token is fine: a 401 would send it to log in again.
+        None => Err(ApiErr::validation("refresh_token", "is unknown or not the caller's")),
     }
 }
 
@@ -265,9 +269,14 @@ pub async fn issue(
         plat_domain::validate_permission("scopes", s)?;
     }
     let scope = (!req.scopes.is_empty()).then(|| req.scopes.join(" "));
+    // A token reaches what its subject's roles (narrowed by the scope)
+    // reach: the caller must be able to hand that out.
+    let reach = (!req.scopes.is_empty()).then_some(req.scopes.as_slice());
+    let ctx = principal.ctx();
     let (token, claims) = match (&req.user, &req.service_account) {
         (Some(user), None) => {
             let record = state.store.get_user(&tenant, user).await?;
+            state.store.check_token_conferral(&ctx, &tenant, &record.user.roles, reach).await?;
             state.auth.mint(Mint {
                 typ: TokenType::User,
                 subject: &record.user.id,
@@ -282,6 +291,7 @@ pub async fn issue(
         }
         (None, Some(name)) => {
             let account = state.store.get_service_account(&tenant, name).await?;
+            state.store.check_token_conferral(&ctx, &tenant, &account.account.roles, reach).await?;
             state.auth.mint(Mint {
                 typ: TokenType::Service,
                 subject: &account.account.client_id,
@@ -395,5 +405,5 @@ pub async fn whoami(principal: Principal) -> ApiResult<Data<Identity>> {
 /// Check a plain password or an imported hash before it is stored.
 pub async fn hash_new_password(passwords: &Passwords, field: &str, password: String) -> ApiResult<String> {
     plat_domain::validate_password(field, &password)?;
-    passwords.hash(password).await.map_err(ApiErr::internal)
+    Ok(passwords.hash(password).await?)
 }

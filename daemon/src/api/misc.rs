@@ -34,13 +34,6 @@ pub async fn create_service_account(
     Json(req): Json<CreateServiceAccount>,
 ) -> ApiResult<Created<ServiceAccountCredentials>> {
     let tenant = principal.require_in_tenant("service-accounts:create")?;
-    if req.roles.iter().any(|r| r == plat_domain::PLATFORM_ADMIN) && !principal.is_platform_admin() {
-        return Err(ApiErr::forbidden(format!(
-            "only a {} may grant {}",
-            plat_domain::PLATFORM_ADMIN,
-            plat_domain::PLATFORM_ADMIN
-        )));
-    }
     let client_id = format!("sa_{}", uuid::Uuid::now_v7().simple());
     let secret = crypto::random_token("plsk_");
     let hash = state.auth.master.keyed_hash(&secret);

@@ -1,5 +1,6 @@
-//! The HTTP API: the router, and the route table that documents it (OpenAPI
-//! and the permission table are generated from [`ROUTES`]).
+//! The HTTP API: the route table ([`ROUTES`], [`ROOT_ROUTES`]) from which the
+//! router, the OpenAPI document and the permission table of
+//! `docs/permissions.md` are all generated.
 
 pub mod auth;
 pub mod checks;
@@ -12,174 +13,195 @@ pub mod users;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
 
 use crate::AppState;
 
-/// One documented endpoint.
+/// Who may call an endpoint: the rule the handler enforces, written once here
+/// so that the OpenAPI document, `docs/permissions.md` and the authorization
+/// matrix test (which calls every route as every kind of caller) all read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token needed.
+    Public,
+    /// Any valid token.
+    Token,
+    /// A permission inside the acting tenant.
+    Tenant(&'static str),
+    /// A permission inside the acting tenant, or the second (`self:…`) one
+    /// when the route's `{user}` is the caller.
+    TenantOrSelf(&'static str, &'static str),
+    /// A platform-wide permission: platform admins only.
+    Platform(&'static str),
+}
+
+impl std::fmt::Display for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Access::Public => f.write_str("-"),
+            Access::Token => f.write_str("token"),
+            Access::Tenant(p) => f.write_str(p),
+            Access::TenantOrSelf(p, own) => write!(f, "{p} or {own}"),
+            Access::Platform(p) => write!(f, "{p} (platform)"),
+        }
+    }
+}
+
+/// One endpoint: documented, routed and authorized from the same row.
 pub struct RouteDoc {
+    /// `get`, `post`, `patch` or `delete`.
     pub method: &'static str,
-    /// Path under `/api/v1` (or absolute when it starts with `/.` or is a probe).
+    /// Path under `/api/v1` ([`ROUTES`]) or from the root ([`ROOT_ROUTES`]).
     pub path: &'static str,
     pub summary: &'static str,
-    /// Permission checked; `-` when unauthenticated, `token` when any valid token will do.
-    pub permission: &'static str,
+    pub access: Access,
+    /// A further condition the handler checks, in words ("" when none).
+    pub note: &'static str,
+    /// Status of a successful answer.
+    pub status: u16,
     pub request: Option<&'static str>,
     pub response: Option<&'static str>,
 }
 
+impl RouteDoc {
+    /// The HTTP method in capitals.
+    pub fn http_method(&self) -> &'static str {
+        match self.method {
+            "get" => "GET",
+            "post" => "POST",
+            "patch" => "PATCH",
+            "delete" => "DELETE",
+            other => other,
+        }
+    }
+}
+
+/// Each row becomes a route of the router and an entry of the table, so a
+/// route cannot exist without its documented access rule.
 macro_rules! routes {
-    ($( $method:literal $path:literal $perm:literal $req:tt $resp:tt $summary:literal ;)*) => {
-        pub const ROUTES: &[RouteDoc] = &[$(RouteDoc {
-            method: $method, path: $path, summary: $summary, permission: $perm,
-            request: routes!(@opt $req), response: routes!(@opt $resp),
+    ($table:ident, $router:ident; $( $method:ident $path:literal => $handler:path, $access:expr, $note:literal,
+        $req:tt $status:literal $resp:tt, $summary:literal ;)*) => {
+        pub const $table: &[RouteDoc] = &[$(RouteDoc {
+            method: stringify!($method), path: $path, summary: $summary, access: { use Access::*; $access },
+            note: $note, status: $status, request: routes!(@opt $req), response: routes!(@opt $resp),
         }),*];
+
+        fn $router() -> Router<AppState> {
+            Router::new()$(.route($path, axum::routing::$method($handler)))*
+        }
     };
     (@opt _) => { None };
     (@opt $name:ident) => { Some(stringify!($name)) };
 }
 
-routes! {
-    "POST" "/auth/login" "-" LoginRequest TokenPair "Log in with a password; returns access and refresh tokens";
-    "POST" "/auth/refresh" "-" RefreshRequest TokenPair "Spend a refresh token for a new pair; reuse revokes the family";
-    "POST" "/auth/logout" "token" LogoutRequest _ "Revoke one session (refresh-token family)";
-    "POST" "/auth/logout-all" "token" _ RevokeResult "Revoke every session of the caller";
-    "POST" "/auth/token" "-" TokenRequest AccessToken "Client-credentials grant for service accounts";
-    "POST" "/auth/verify" "token" VerifyRequest VerifyResponse "Introspect a token: active, claims, or why not";
-    "POST" "/auth/tokens" "tokens:issue" IssueTokenRequest AccessToken "Issue a token for a user or service account (audited)";
-    "POST" "/auth/revoke" "tokens:revoke" RevokeRequest RevokeResult "Revoke a token, a jti, or every session of a user";
-    "GET" "/auth/keys" "keys:read (platform)" _ SigningKeyList "Signing keys (public parts)";
-    "POST" "/auth/keys/rotate" "keys:rotate (platform)" _ SigningKey "Rotate the signing key; the old one verifies until its tokens expire";
-    "GET" "/auth/whoami" "token" _ Identity "The caller: subject, tenant, roles, permissions";
-    "GET" "/tenants" "tenants:read" _ TenantPage "List tenants (others see only their own)";
-    "POST" "/tenants" "tenants:create (platform)" CreateTenant Tenant "Create a tenant";
-    "GET" "/tenants/{slug}" "tenants:read" _ Tenant "Get a tenant";
-    "PATCH" "/tenants/{slug}" "tenants:update (quotas: platform)" UpdateTenant Tenant "Rename a tenant or change its quota";
-    "DELETE" "/tenants/{slug}" "tenants:delete (platform)" _ _ "Delete a tenant (?cascade=true to delete its users too)";
-    "POST" "/tenants/{slug}/suspend" "tenants:suspend (platform)" _ Tenant "Suspend a tenant: its tokens stop working";
-    "POST" "/tenants/{slug}/resume" "tenants:resume (platform)" _ Tenant "Resume a suspended tenant";
-    "GET" "/users" "users:read" _ UserPage "List users (filters status, role, search)";
-    "POST" "/users" "users:create" CreateUser User "Create a user with profile and stats in one transaction";
-    "POST" "/users/import" "users:import" _ ImportReport "Import users from NDJSON (streamed; ?dry_run=true)";
-    "GET" "/users/export" "users:export" _ _ "Export users as NDJSON (streamed)";
-    "GET" "/users/{user}" "users:read or self:read" _ User "Get a user by id or username";
-    "PATCH" "/users/{user}" "users:update or self:update" UpdateUser User "Change email or profile";
-    "DELETE" "/users/{user}" "users:delete" _ _ "Delete a user (soft; ?hard=true removes it)";
-    "POST" "/users/{user}/disable" "users:update" _ User "Disable a user and end its sessions";
-    "POST" "/users/{user}/enable" "users:update" _ User "Enable a disabled user";
-    "POST" "/users/{user}/unlock" "users:update" _ User "Clear a lockout";
-    "POST" "/users/{user}/password" "users:update or self:update" SetPassword User "Set a password; ends the user's sessions";
-    "POST" "/users/{user}/roles" "roles:grant" GrantRole User "Grant a role";
-    "DELETE" "/users/{user}/roles/{role}" "roles:grant" _ User "Revoke a role";
-    "GET" "/roles" "roles:read" _ RoleList "Built-in and custom roles";
-    "POST" "/roles" "roles:create" CreateRole Role "Create a custom role";
-    "GET" "/roles/{name}" "roles:read" _ Role "Get a role";
-    "PATCH" "/roles/{name}" "roles:update" UpdateRole Role "Change a custom role's description or permissions";
-    "DELETE" "/roles/{name}" "roles:delete" _ _ "Delete a custom role that nobody holds";
-    "POST" "/authz/check" "token (authz:check to ask about others)" AuthzCheck AuthzDecision "May a user or service do something?";
-    "GET" "/service-accounts" "service-accounts:read" _ ServiceAccountList "List service accounts";
-    "POST" "/service-accounts" "service-accounts:create" CreateServiceAccount ServiceAccountCredentials "Create a service account; the secret is shown once";
-    "GET" "/service-accounts/{name}" "service-accounts:read" _ ServiceAccount "Get a service account";
-    "DELETE" "/service-accounts/{name}" "service-accounts:delete" _ _ "Delete a service account";
-    "POST" "/service-accounts/{name}/rotate-secret" "service-accounts:rotate" _ ServiceAccountCredentials "New secret, shown once";
-    "GET" "/sync/targets" "sync:read (platform)" _ TargetList "Sync targets";
-    "POST" "/sync/targets" "sync:write (platform)" CreateTarget TargetWithSecret "Add a target; an HTTP target's secret is shown once";
-    "GET" "/sync/targets/{name}" "sync:read (platform)" _ SyncTarget "Get a target";
-    "PATCH" "/sync/targets/{name}" "sync:write (platform)" UpdateTarget TargetWithSecret "Change a target (a new secret is shown once)";
-    "DELETE" "/sync/targets/{name}" "sync:write (platform)" _ _ "Remove a target with its tasks";
-    "POST" "/sync/targets/{name}/pause" "sync:write (platform)" _ SyncTarget "Hold deliveries; tasks keep collecting";
-    "POST" "/sync/targets/{name}/resume" "sync:write (platform)" _ SyncTarget "Deliver again (also after a 410 disabled it)";
-    "POST" "/sync/targets/{name}/test" "sync:write (platform)" _ TargetTestResult "Send a sync.ping now and report the answer";
-    "GET" "/sync/tasks" "sync:read (platform)" _ TaskPage "Tasks (filters target, status, aggregate_id)";
-    "GET" "/sync/tasks/{id}" "sync:read (platform)" _ SyncTask "A task with every attempt";
-    "POST" "/sync/tasks/{id}/retry" "sync:write (platform)" _ SyncTask "Retry a failed, dead or cancelled task now";
-    "POST" "/sync/tasks/{id}/cancel" "sync:write (platform)" _ SyncTask "Cancel a task that is not in flight";
-    "GET" "/sync/dlq" "sync:read (platform)" _ TaskPage "The dead-letter queue (filter target)";
-    "POST" "/sync/dlq/replay" "sync:write (platform)" DlqReplay BulkResult "Queue dead tasks again";
-    "POST" "/sync/dlq/purge" "sync:write (platform)" DlqPurge BulkResult "Delete dead tasks";
-    "GET" "/sync/stats" "sync:read (platform)" _ TargetStatsList "Per-target delivery statistics";
-    "POST" "/checks" "checks:run (platform)" CreateCheck Check "Start a check of one target, all targets and/or plat itself (repair, dry_run)";
-    "GET" "/checks" "checks:read (platform)" _ CheckPage "Checks, newest first (filters target, status)";
-    "GET" "/checks/{id}" "checks:read (platform)" _ Check "A check: summary, per-target progress and the first findings (?findings=N)";
-    "GET" "/checks/{id}/findings" "checks:read (platform)" _ FindingPage "Page through a check's findings (filters target, kind)";
-    "GET" "/events" "events:read" _ EventPage "The outbox (filters type, aggregate_id, since)";
-    "GET" "/audit" "audit:read" _ AuditPage "The audit log (filters actor, action, target, since, until)";
-    "GET" "/health" "health:read" _ HealthReport "Component health report";
-    "GET" "/openapi.json" "-" _ _ "This document";
+routes! { ROUTES, api_routes;
+    post "/auth/login" => auth::login, Public, "", LoginRequest 200 TokenPair, "Log in with a password; returns access and refresh tokens";
+    post "/auth/refresh" => auth::refresh, Public, "", RefreshRequest 200 TokenPair, "Spend a refresh token for a new pair; reuse revokes the family";
+    post "/auth/logout" => auth::logout, Token, "", LogoutRequest 200 _, "Revoke one session (refresh-token family)";
+    post "/auth/logout-all" => auth::logout_all, Token, "user tokens; the caller's own sessions", _ 200 RevokeResult, "Revoke every session of the caller";
+    post "/auth/token" => auth::client_credentials, Public, "", TokenRequest 200 AccessToken, "Client-credentials grant for service accounts";
+    post "/auth/verify" => auth::verify, Token, "", VerifyRequest 200 VerifyResponse, "Introspect a token: active, claims, or why not";
+    post "/auth/tokens" => auth::issue, Tenant("tokens:issue"), "the caller must hold what the token reaches (the conferral rule)", IssueTokenRequest 200 AccessToken, "Issue a token for a user or service account (audited)";
+    post "/auth/revoke" => auth::revoke, Tenant("tokens:revoke"), "revoking by `jti` is platform scope", RevokeRequest 200 RevokeResult, "Revoke a token, a jti, or every session of a user";
+    get "/auth/keys" => auth::keys, Platform("keys:read"), "", _ 200 SigningKeyList, "Signing keys (public parts)";
+    post "/auth/keys/rotate" => auth::rotate_keys, Platform("keys:rotate"), "", _ 200 SigningKey, "Rotate the signing key; the old one verifies until its tokens expire";
+    get "/auth/whoami" => auth::whoami, Token, "", _ 200 Identity, "The caller: subject, tenant, roles, permissions";
+    get "/tenants" => tenants::list, Tenant("tenants:read"), "a platform admin without `X-Tenant-ID` lists every tenant", _ 200 TenantPage, "List tenants (others see only their own)";
+    post "/tenants" => tenants::create, Platform("tenants:create"), "", CreateTenant 201 Tenant, "Create a tenant";
+    get "/tenants/{slug}" => tenants::get, Tenant("tenants:read"), "the tenant in the path; others' tenants answer 404", _ 200 Tenant, "Get a tenant";
+    patch "/tenants/{slug}" => tenants::update, Tenant("tenants:update"), "changing `quotas` is platform scope", UpdateTenant 200 Tenant, "Rename a tenant or change its quota";
+    delete "/tenants/{slug}" => tenants::delete, Platform("tenants:delete"), "", _ 200 _, "Delete a tenant (?cascade=true to delete its users too)";
+    post "/tenants/{slug}/suspend" => tenants::suspend, Platform("tenants:suspend"), "", _ 200 Tenant, "Suspend a tenant: its tokens stop working";
+    post "/tenants/{slug}/resume" => tenants::resume, Platform("tenants:resume"), "", _ 200 Tenant, "Resume a suspended tenant";
+    get "/users" => users::list, Tenant("users:read"), "", _ 200 UserPage, "List users (filters status, role, search)";
+    post "/users" => users::create, Tenant("users:create"), "the conferral rule for the roles", CreateUser 201 User, "Create a user with profile and stats in one transaction";
+    post "/users/import" => users::import, Tenant("users:import"), "the conferral rule for each line's roles", _ 200 ImportReport, "Import users from NDJSON (streamed; ?dry_run=true)";
+    get "/users/export" => users::export, Tenant("users:export"), "", _ 200 _, "Export users as NDJSON (streamed)";
+    get "/users/{user}" => users::get, TenantOrSelf("users:read", "self:read"), "", _ 200 User, "Get a user by id or username";
+    patch "/users/{user}" => users::update, TenantOrSelf("users:update", "self:update"), "", UpdateUser 200 User, "Change email or profile";
+    delete "/users/{user}" => users::delete, Tenant("users:delete"), "", _ 200 _, "Delete a user (soft; ?hard=true removes it)";
+    post "/users/{user}/disable" => users::disable, Tenant("users:update"), "not on yourself", _ 200 User, "Disable a user and end its sessions";
+    post "/users/{user}/enable" => users::enable, Tenant("users:update"), "", _ 200 User, "Enable a disabled user";
+    post "/users/{user}/unlock" => users::unlock, Tenant("users:update"), "", _ 200 User, "Clear a lockout";
+    post "/users/{user}/password" => users::set_password, TenantOrSelf("users:update", "self:update"), "on someone else: the conferral rule for their roles", SetPassword 200 User, "Set a password; ends the user's sessions";
+    post "/users/{user}/roles" => users::grant_role, Tenant("roles:grant"), "the conferral rule for the role", GrantRole 200 User, "Grant a role";
+    delete "/users/{user}/roles/{role}" => users::revoke_role, Tenant("roles:grant"), "the conferral rule for the role", _ 200 User, "Revoke a role";
+    get "/roles" => roles::list, Tenant("roles:read"), "", _ 200 RoleList, "Built-in and custom roles";
+    post "/roles" => roles::create, Tenant("roles:create"), "the caller must hold every permission of the role", CreateRole 201 Role, "Create a custom role";
+    get "/roles/{name}" => roles::get, Tenant("roles:read"), "", _ 200 Role, "Get a role";
+    patch "/roles/{name}" => roles::update, Tenant("roles:update"), "the caller must hold every permission it adds", UpdateRole 200 Role, "Change a custom role's description or permissions";
+    delete "/roles/{name}" => roles::delete, Tenant("roles:delete"), "", _ 200 _, "Delete a custom role that nobody holds";
+    post "/authz/check" => roles::check, Token, "asking about another user or service needs `authz:check`", AuthzCheck 200 AuthzDecision, "May a user or service do something?";
+    get "/service-accounts" => misc::list_service_accounts, Tenant("service-accounts:read"), "", _ 200 ServiceAccountList, "List service accounts";
+    post "/service-accounts" => misc::create_service_account, Tenant("service-accounts:create"), "the conferral rule for the roles", CreateServiceAccount 201 ServiceAccountCredentials, "Create a service account; the secret is shown once";
+    get "/service-accounts/{name}" => misc::get_service_account, Tenant("service-accounts:read"), "", _ 200 ServiceAccount, "Get a service account";
+    delete "/service-accounts/{name}" => misc::delete_service_account, Tenant("service-accounts:delete"), "", _ 200 _, "Delete a service account";
+    post "/service-accounts/{name}/rotate-secret" => misc::rotate_service_account, Tenant("service-accounts:rotate"), "the conferral rule for the account's roles", _ 200 ServiceAccountCredentials, "New secret, shown once";
+    get "/sync/targets" => sync::list_targets, Platform("sync:read"), "", _ 200 TargetList, "Sync targets";
+    post "/sync/targets" => sync::create_target, Platform("sync:write"), "", CreateTarget 201 TargetWithSecret, "Add a target; an HTTP target's secret is shown once";
+    get "/sync/targets/{name}" => sync::get_target, Platform("sync:read"), "", _ 200 SyncTarget, "Get a target";
+    patch "/sync/targets/{name}" => sync::update_target, Platform("sync:write"), "", UpdateTarget 200 TargetWithSecret, "Change a target (a new secret is shown once)";
+    delete "/sync/targets/{name}" => sync::delete_target, Platform("sync:write"), "", _ 200 _, "Remove a target with its tasks";
+    post "/sync/targets/{name}/pause" => sync::pause_target, Platform("sync:write"), "", _ 200 SyncTarget, "Hold deliveries; tasks keep collecting";
+    post "/sync/targets/{name}/resume" => sync::resume_target, Platform("sync:write"), "", _ 200 SyncTarget, "Deliver again (also after a 410 disabled it)";
+    post "/sync/targets/{name}/test" => sync::test_target, Platform("sync:write"), "", _ 200 TargetTestResult, "Send a sync.ping now and report the answer";
+    get "/sync/tasks" => sync::list_tasks, Platform("sync:read"), "", _ 200 TaskPage, "Tasks (filters target, status, aggregate_id)";
+    get "/sync/tasks/{id}" => sync::get_task, Platform("sync:read"), "", _ 200 SyncTask, "A task with every attempt";
+    post "/sync/tasks/{id}/retry" => sync::retry_task, Platform("sync:write"), "", _ 200 SyncTask, "Retry a failed, dead or cancelled task now";
+    post "/sync/tasks/{id}/cancel" => sync::cancel_task, Platform("sync:write"), "", _ 200 SyncTask, "Cancel a task that is not in flight";
+    get "/sync/dlq" => sync::list_dlq, Platform("sync:read"), "", _ 200 TaskPage, "The dead-letter queue (filter target)";
+    post "/sync/dlq/replay" => sync::replay_dlq, Platform("sync:write"), "", DlqReplay 200 BulkResult, "Queue dead tasks again";
+    post "/sync/dlq/purge" => sync::purge_dlq, Platform("sync:write"), "", DlqPurge 200 BulkResult, "Delete dead tasks";
+    get "/sync/stats" => sync::stats, Platform("sync:read"), "", _ 200 TargetStatsList, "Per-target delivery statistics";
+    post "/checks" => checks::create, Platform("checks:run"), "", CreateCheck 201 Check, "Start a check of one target, all targets and/or plat itself (repair, dry_run)";
+    get "/checks" => checks::list, Platform("checks:read"), "", _ 200 CheckPage, "Checks, newest first (filters target, status)";
+    get "/checks/{id}" => checks::get, Platform("checks:read"), "", _ 200 Check, "A check: summary, per-target progress and the first findings (?findings=N)";
+    get "/checks/{id}/findings" => checks::findings, Platform("checks:read"), "", _ 200 FindingPage, "Page through a check's findings (filters target, kind)";
+    get "/events" => misc::events, Tenant("events:read"), "a platform admin without `X-Tenant-ID` sees every tenant", _ 200 EventPage, "The outbox (filters type, aggregate_id, since)";
+    get "/audit" => misc::audit, Tenant("audit:read"), "a platform admin without `X-Tenant-ID` sees every tenant", _ 200 AuditPage, "The audit log (filters actor, action, target, since, until)";
+    get "/health" => misc::health, Tenant("health:read"), "", _ 200 HealthReport, "Component health report";
+    get "/openapi.json" => misc::openapi, Public, "", _ 200 _, "This document";
+}
+
+routes! { ROOT_ROUTES, root_routes;
+    get "/healthz" => misc::healthz, Public, "", _ 200 _, "The process is alive";
+    get "/readyz" => misc::readyz, Public, "", _ 200 _, "The database is reachable and migrated";
+    get "/metrics" => misc::metrics, Public, "", _ 200 _, "Prometheus metrics";
+    get "/.well-known/jwks.json" => auth::jwks, Public, "", _ 200 _, "Public signing keys (JWKS)";
 }
 
 /// The whole application (without the connect-info and shutdown plumbing of `serve`).
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.http.body_limit_bytes;
-    let import_limit = state.config.http.import_limit_bytes;
-    let api = Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/auth/refresh", post(auth::refresh))
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/logout-all", post(auth::logout_all))
-        .route("/auth/token", post(auth::client_credentials))
-        .route("/auth/verify", post(auth::verify))
-        .route("/auth/tokens", post(auth::issue))
-        .route("/auth/revoke", post(auth::revoke))
-        .route("/auth/keys", get(auth::keys))
-        .route("/auth/keys/rotate", post(auth::rotate_keys))
-        .route("/auth/whoami", get(auth::whoami))
-        .route("/tenants", get(tenants::list).post(tenants::create))
-        .route("/tenants/{slug}", get(tenants::get).patch(tenants::update).delete(tenants::delete))
-        .route("/tenants/{slug}/suspend", post(tenants::suspend))
-        .route("/tenants/{slug}/resume", post(tenants::resume))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/import", post(users::import).layer(DefaultBodyLimit::max(import_limit)))
-        .route("/users/export", get(users::export))
-        .route("/users/{user}", get(users::get).patch(users::update).delete(users::delete))
-        .route("/users/{user}/disable", post(users::disable))
-        .route("/users/{user}/enable", post(users::enable))
-        .route("/users/{user}/unlock", post(users::unlock))
-        .route("/users/{user}/password", post(users::set_password))
-        .route("/users/{user}/roles", post(users::grant_role))
-        .route("/users/{user}/roles/{role}", axum::routing::delete(users::revoke_role))
-        .route("/roles", get(roles::list).post(roles::create))
-        .route("/roles/{name}", get(roles::get).patch(roles::update).delete(roles::delete))
-        .route("/authz/check", post(roles::check))
-        .route("/service-accounts", get(misc::list_service_accounts).post(misc::create_service_account))
-        .route("/service-accounts/{name}", get(misc::get_service_account).delete(misc::delete_service_account))
-        .route("/service-accounts/{name}/rotate-secret", post(misc::rotate_service_account))
-        .route("/sync/targets", get(sync::list_targets).post(sync::create_target))
-        .route("/sync/targets/{name}", get(sync::get_target).patch(sync::update_target).delete(sync::delete_target))
-        .route("/sync/targets/{name}/pause", post(sync::pause_target))
-        .route("/sync/targets/{name}/resume", post(sync::resume_target))
-        .route("/sync/targets/{name}/test", post(sync::test_target))
-        .route("/sync/tasks", get(sync::list_tasks))
-        .route("/sync/tasks/{id}", get(sync::get_task))
-        .route("/sync/tasks/{id}/retry", post(sync::retry_task))
-        .route("/sync/tasks/{id}/cancel", post(sync::cancel_task))
-        .route("/sync/dlq", get(sync::list_dlq))
-        .route("/sync/dlq/replay", post(sync::replay_dlq))
-        .route("/sync/dlq/purge", post(sync::purge_dlq))
-        .route("/sync/stats", get(sync::stats))
-        .route("/checks", get(checks::list).post(checks::create))
-        .route("/checks/{id}", get(checks::get))
-        .route("/checks/{id}/findings", get(checks::findings))
-        .route("/events", get(misc::events))
-        .route("/audit", get(misc::audit))
-        .route("/health", get(misc::health))
-        .route("/openapi.json", get(misc::openapi))
+    let api = api_routes()
+        .route_layer(catch_panic())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::context::middleware))
         .fallback(misc::not_found)
         .method_not_allowed_fallback(misc::method_not_allowed);
     // The middleware is a route layer so it sees the matched route (bounded
     // metric labels); unmatched requests still get an envelope from the fallback.
-    Router::new()
-        .route("/healthz", get(misc::healthz))
-        .route("/readyz", get(misc::readyz))
-        .route("/metrics", get(misc::metrics))
-        .route("/.well-known/jwks.json", get(auth::jwks))
+    root_routes()
+        .route_layer(catch_panic())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::context::middleware))
         .nest("/api/v1", api)
         .fallback(misc::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
-            axum::response::IntoResponse::into_response(crate::error::ApiErr::internal("handler panicked"))
-        }))
         .with_state(state)
+}
+
+type PanicHandler = fn(Box<dyn std::any::Any + Send>) -> axum::response::Response;
+
+/// A panicking handler answers `INTERNAL_ERROR`. It sits inside the request
+/// middleware, so the answer carries the request id and the panic is logged
+/// with it and counted like any other 500.
+fn catch_panic() -> tower_http::catch_panic::CatchPanicLayer<PanicHandler> {
+    tower_http::catch_panic::CatchPanicLayer::custom(|payload: Box<dyn std::any::Any + Send>| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        axum::response::IntoResponse::into_response(crate::error::ApiErr::internal(format!(
+            "handler panicked: {message}"
+        )))
+    })
 }

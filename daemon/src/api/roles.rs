@@ -88,7 +88,7 @@ pub async fn check(
                 _ => return Err(ApiErr::new(ErrorCode::ValidationError, "give at most one of user and service")),
             };
             let permissions = state.store.permissions_of(&tenant_id, &roles).await?;
-            let subject = Subject { tenant, roles, permissions };
+            let subject = Subject { tenant, roles, permissions, scope: None };
             plat_domain::authorize(&subject, &req.permission, Scope::Tenant(&scope_tenant))
         }
     };

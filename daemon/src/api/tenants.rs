@@ -25,11 +25,11 @@ pub async fn list(
     principal: Principal,
     Query(params): Query<PageParams>,
 ) -> ApiResult<Data<Page<Tenant>>> {
-    if principal.is_platform_admin() {
+    let tenant = principal.require_in_tenant("tenants:read")?;
+    if principal.is_platform_admin() && principal.requested_tenant.is_none() {
         return Ok(Data(state.store.list_tenants(&params).await?));
     }
-    principal.require("tenants:read", Scope::Tenant(&principal.claims.tenant))?;
-    let own = state.store.get_tenant(&principal.claims.tenant).await?.tenant;
+    let own = state.store.get_tenant(&tenant).await?.tenant;
     Ok(Data(Page { items: vec![own], total: 1, page: 1, page_size: 1, total_pages: 1, next_cursor: None }))
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use plat_domain::{Decision, Scope, Subject, authorize, permission_matches};
+use plat_domain::{Decision, Scope, Subject, authorize};
 use plat_proto::{Claims, ErrorCode, TokenType};
 use plat_store::{Ctx, StoreError};
 
@@ -185,7 +185,11 @@ impl Principal {
     }
 
     pub fn ctx(&self) -> Ctx {
-        context::store_ctx(self.actor())
+        context::store_ctx(
+            self.actor(),
+            plat_domain::Authority::Caller(self.subject.clone()),
+            Some(self.claims.sub.clone()),
+        )
     }
 
     pub fn is_platform_admin(&self) -> bool {
@@ -206,16 +210,7 @@ impl Principal {
     }
 
     pub fn decide(&self, permission: &str, scope: Scope<'_>) -> Decision {
-        let decision = authorize(&self.subject, permission, scope);
-        if !decision.allowed {
-            return decision;
-        }
-        match &self.claims.scope {
-            Some(scopes) if !scopes.split_whitespace().any(|s| permission_matches(s, permission)) => {
-                Decision { allowed: false, reason: format!("the token's scope does not include {permission}") }
-            }
-            _ => decision,
-        }
+        authorize(&self.subject, permission, scope)
     }
 
     pub fn require(&self, permission: &str, scope: Scope<'_>) -> ApiResult<()> {
@@ -261,8 +256,10 @@ pub async fn check_token(
     if state.auth.revoked.contains(&claims.jti) {
         return Err(inactive(ErrorCode::InvalidToken, "the token has been revoked"));
     }
-    let unavailable =
-        |e: StoreError| inactive(ErrorCode::ServiceUnavailable, format!("cannot check the token now: {e}"));
+    let unavailable = |e: StoreError| {
+        tracing::warn!(error = %e, "cannot load a token's subject");
+        inactive(ErrorCode::ServiceUnavailable, format!("cannot check the token now: {}; retry shortly", e.public()))
+    };
     let cached = subject(state, claims.typ, &claims.sub).await.map_err(unavailable)?;
     let (tenant_status, roles, permissions, tenant_id) = match (&*cached, claims.typ) {
         (CachedSubject::User { user, permissions }, TokenType::User) => {
@@ -287,7 +284,8 @@ pub async fn check_token(
     if tenant_status == "suspended" {
         return Err(inactive(ErrorCode::TenantSuspended, format!("tenant {:?} is suspended", claims.tenant)));
     }
-    let subject = Subject { tenant: claims.tenant.clone(), roles, permissions };
+    let scope = claims.scope.as_ref().map(|s| s.split_whitespace().map(str::to_owned).collect());
+    let subject = Subject { tenant: claims.tenant.clone(), roles, permissions, scope };
     Ok((claims, subject, tenant_id))
 }
 

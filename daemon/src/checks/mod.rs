@@ -38,6 +38,36 @@ use crate::metrics::CheckMetrics;
 use crate::sync::deliver::Drivers;
 use readback::{ReadBackError, Remote};
 
+/// A failure on plat's side of a check, in the words a report may show:
+/// the error's kind for the user, the cause in the log.
+fn internal(e: impl Into<CheckFailure>) -> String {
+    match e.into() {
+        CheckFailure::Store(e) => {
+            tracing::warn!(error = %e, "check: plat's store failed");
+            e.public()
+        }
+        CheckFailure::ReadBack(e) => e.to_string(),
+    }
+}
+
+/// What a check step can fail with.
+enum CheckFailure {
+    Store(plat_store::StoreError),
+    ReadBack(ReadBackError),
+}
+
+impl From<plat_store::StoreError> for CheckFailure {
+    fn from(e: plat_store::StoreError) -> Self {
+        CheckFailure::Store(e)
+    }
+}
+
+impl From<ReadBackError> for CheckFailure {
+    fn from(e: ReadBackError) -> Self {
+        CheckFailure::ReadBack(e)
+    }
+}
+
 /// How long a runner's lease on its check lasts; renewed at a third of it.
 const LEASE: Duration = Duration::from_secs(30);
 /// Differing buckets fetched one by one at most; beyond, an HTTP target is paged.
@@ -296,24 +326,23 @@ impl Checker {
             .store
             .internal_findings(&run.ctx, u64::from(self.config.max_findings), repair, since)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(internal)?;
         report.counts.internal = findings.len() as u64;
         // Events without tasks are repaired by checking their target, not here.
         let repairable = |f: &&Finding| f.repaired || (run.request.dry_run && f.kind != FindingKind::EventWithoutTask);
         report.counts.repaired = if run.request.repair { findings.iter().filter(repairable).count() as u64 } else { 0 };
-        self.store.add_findings(&run.id, &findings).await.map_err(|e| e.to_string())?;
+        self.store.add_findings(&run.id, &findings).await.map_err(internal)?;
         Ok(())
     }
 
     async fn check_target(&self, run: &Run, report: &mut CheckTarget) -> Result<(), String> {
-        let target = self.store.get_target(&report.target).await.map_err(|e| e.to_string())?;
-        let remote = Remote::new(&target, self.drivers.clone(), self.config.timeout.0)
-            .ok_or_else(|| "a stream cannot be read back".to_owned())?;
+        let target = self.store.get_target(&report.target).await.map_err(internal)?;
+        let remote = Remote::new(&target, self.drivers.clone(), self.config.timeout.0)?;
         let mut diffs = Diffs::new(self, run, &target);
         let result = self.compare(run, &target, &remote, report, &mut diffs).await;
         report.bytes = remote.bytes();
         result?;
-        diffs.flush(report).await.map_err(|e| e.to_string())?;
+        diffs.flush(report).await.map_err(internal)?;
         Ok(())
     }
 
@@ -325,7 +354,7 @@ impl Checker {
         report: &mut CheckTarget,
         diffs: &mut Diffs<'_>,
     ) -> Result<(), String> {
-        let plat_count = self.store.count_live_users().await.map_err(|e| e.to_string())?;
+        let plat_count = self.store.count_live_users().await.map_err(internal)?;
         report.plat_records = plat_count;
         let mut last = Instant::now();
         let redis = matches!(remote, Remote::Redis { .. });
@@ -384,13 +413,13 @@ impl Checker {
         passes.push(pass);
         for pass in passes {
             let (mut mine, mut theirs) = tokio::try_join!(self.plat_records_in(&pass, buckets), async {
-                remote.records_in(&pass, buckets).await.map_err(|e| e.to_string())
+                remote.records_in(&pass, buckets).await.map_err(internal)
             })?;
             mine.sort_unstable();
             theirs.sort_unstable();
             let mut found = Vec::new();
             diff_sorted(&mine, &theirs, &mut found);
-            diffs.push_all(found, report).await.map_err(|e| e.to_string())?;
+            diffs.push_all(found, report).await.map_err(internal)?;
             report.progress.done += pass.len() as u64;
             report.bytes = remote.bytes();
             self.progress(run, report, &mut last).await;
@@ -403,7 +432,7 @@ impl Checker {
         let mut rx = self.store.stream_user_versions(false);
         let mut digest = Digest::new(buckets);
         while let Some(batch) = rx.recv().await {
-            for record in batch.map_err(|e| e.to_string())? {
+            for record in batch.map_err(internal)? {
                 digest.add(&record.id, record.version);
             }
         }
@@ -416,7 +445,7 @@ impl Checker {
         let mut rx = self.store.stream_user_versions(false);
         let mut out = Vec::new();
         while let Some(batch) = rx.recv().await {
-            let batch = batch.map_err(|e| e.to_string())?;
+            let batch = batch.map_err(internal)?;
             out.extend(batch.into_iter().filter(|r| set.contains(&plat_domain::readback::bucket_of(&r.id, buckets))));
         }
         Ok(out)
@@ -480,7 +509,7 @@ impl Checker {
             while !(mine_done && theirs_done && mine.is_empty() && theirs.is_empty()) {
                 if mine.is_empty() && !mine_done {
                     match ours.recv().await {
-                        Some(batch) => mine = batch.map_err(|e| e.to_string())?,
+                        Some(batch) => mine = batch.map_err(internal)?,
                         None => mine_done = true,
                     }
                     continue;
@@ -511,7 +540,7 @@ impl Checker {
                 mine.drain(..m);
                 theirs.drain(..t);
                 report.progress.done += m as u64;
-                diffs.push_all(found, report).await.map_err(|e| e.to_string())?;
+                diffs.push_all(found, report).await.map_err(internal)?;
                 if last.elapsed() >= PROGRESS_EVERY {
                     report.bytes = remote.bytes();
                     self.progress(run, report, last).await;

@@ -1,11 +1,14 @@
 //! Reading a target's copy back (CONTRACT §3): the read-back protocol over
-//! HTTP (digest, records of one bucket, records in pages), and Redis targets
-//! read directly (SCAN and the `version` of each stored snapshot).
+//! HTTP (digest, records of one bucket, records in pages), each request
+//! signed with the target's secret (docs/read-back.md, "Authentication"), and
+//! Redis targets read directly (SCAN and the `version` of each stored
+//! snapshot).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use plat_domain::delivery;
 use plat_domain::readback::{BucketSum, Digest, bucket_of};
 use plat_proto::{ReadBackDigest, ReadBackRecords, TargetKind};
 use plat_store::{TargetRow, VersionedId};
@@ -36,8 +39,20 @@ fn failed(message: impl Into<String>) -> ReadBackError {
 
 /// A target's copy, as a check reads it.
 pub enum Remote {
-    Http { client: reqwest::Client, base: String, timeout: Duration, bytes: Arc<AtomicU64> },
-    Redis { drivers: Arc<Drivers>, url: String, prefix: String, bytes: Arc<AtomicU64> },
+    /// `key`: the HMAC key of the target's secret, which signs every request.
+    Http {
+        client: reqwest::Client,
+        base: String,
+        key: Vec<u8>,
+        timeout: Duration,
+        bytes: Arc<AtomicU64>,
+    },
+    Redis {
+        drivers: Arc<Drivers>,
+        url: String,
+        prefix: String,
+        bytes: Arc<AtomicU64>,
+    },
 }
 
 /// The base URL of a target's read-back endpoints: `read_back.base_url`, or
@@ -55,16 +70,31 @@ pub fn base_url(target: &TargetRow) -> String {
 }
 
 impl Remote {
-    pub fn new(target: &TargetRow, drivers: Arc<Drivers>, timeout: Duration) -> Option<Remote> {
+    /// How a check reads `target`; an error says why it cannot.
+    pub fn new(target: &TargetRow, drivers: Arc<Drivers>, timeout: Duration) -> std::result::Result<Remote, String> {
         let bytes = Arc::new(AtomicU64::new(0));
         match target.kind {
             TargetKind::Http => {
-                Some(Remote::Http { client: drivers.http.clone(), base: base_url(target), timeout, bytes })
+                let key = match drivers.target_key(target) {
+                    Ok(Some(key)) => key,
+                    Ok(None) => {
+                        return Err(format!(
+                            "the target has no secret to sign read-back requests with: give it one \
+                             (platctl sync target update {} --generate-secret)",
+                            target.name
+                        ));
+                    }
+                    Err(e) => {
+                        tracing::error!(target = %target.name, error = %e, "cannot open the target's secret");
+                        return Err(format!("cannot open the target's secret to sign read-back requests: {e}"));
+                    }
+                };
+                Ok(Remote::Http { client: drivers.http.clone(), base: base_url(target), key, timeout, bytes })
             }
             TargetKind::Redis => {
-                Some(Remote::Redis { prefix: redis_key(target, "user", ""), url: target.url.clone(), drivers, bytes })
+                Ok(Remote::Redis { prefix: redis_key(target, "user", ""), url: target.url.clone(), drivers, bytes })
             }
-            TargetKind::RedisStream => None,
+            TargetKind::RedisStream => Err("a stream cannot be read back".to_owned()),
         }
     }
 
@@ -75,29 +105,51 @@ impl Remote {
         }
     }
 
+    /// `GET {base}{path_and_query}`, signed; errors show the URL without
+    /// its credentials.
     async fn get<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T> {
-        let Remote::Http { client, base, timeout, bytes } = self else {
+        let Remote::Http { client, base, key, timeout, bytes } = self else {
             return Err(failed("not an HTTP target"));
         };
         let url = format!("{base}{path_and_query}");
-        let response = client.get(&url).timeout(*timeout).send().await.map_err(|e| {
-            if e.is_timeout() {
-                failed(format!("GET {url}: no answer within {}", plat_domain::format_duration(*timeout)))
-            } else {
-                failed(format!("GET {url}: {}", describe(&e)))
-            }
-        })?;
+        let shown = plat_domain::redact_url(&url);
+        let parsed = reqwest::Url::parse(&url).map_err(|e| failed(format!("GET {shown}: not a URL: {e}")))?;
+        let id = format!("rb_{}", uuid::Uuid::now_v7().simple());
+        let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
+        let payload = delivery::read_back_payload("GET", &request_target(&parsed));
+        let response = client
+            .get(parsed)
+            .timeout(*timeout)
+            .header("webhook-id", &id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", delivery::sign(key, &id, timestamp, &payload))
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    failed(format!("GET {shown}: no answer within {}", plat_domain::format_duration(*timeout)))
+                } else {
+                    failed(format!("GET {shown}: {}", describe(&e)))
+                }
+            })?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| failed(format!("GET {url}: {}", describe(&e))))?;
+        let body = response.bytes().await.map_err(|e| failed(format!("GET {shown}: {}", describe(&e))))?;
         bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
         if !(200..300).contains(&status) {
             if path_and_query.starts_with("/sync/digest") && matches!(status, 404 | 405 | 501) {
                 return Err(ReadBackError::NoDigest(status));
             }
             let text = String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
-            return Err(failed(format!("GET {url}: HTTP {status}: {text}")));
+            if matches!(status, 401 | 403) {
+                return Err(failed(format!(
+                    "GET {shown}: the target refused the read-back signature (HTTP {status}): check that it \
+                     verifies read-back requests with the target's secret and that its clock is within 5 minutes \
+                     of plat's (docs/read-back.md, \"Authentication\"); it answered: {text}"
+                )));
+            }
+            return Err(failed(format!("GET {shown}: HTTP {status}: {text}")));
         }
-        serde_json::from_slice(&body).map_err(|e| failed(format!("GET {url}: not a read-back answer: {e}")))
+        serde_json::from_slice(&body).map_err(|e| failed(format!("GET {shown}: not a read-back answer: {e}")))
     }
 
     /// The target's digest over `buckets` buckets.
@@ -232,6 +284,15 @@ fn parse_hash(hex: &str) -> Result<[u8; 32]> {
     Ok(out)
 }
 
+/// The request target as sent on the request line, which a read-back
+/// signature covers: the URL's path, and `?` and its raw query if any.
+fn request_target(url: &reqwest::Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
 /// Escape Redis glob characters in a literal prefix.
 fn escape_glob(prefix: &str) -> String {
     let mut out = String::with_capacity(prefix.len());
@@ -300,5 +361,20 @@ mod tests {
         assert!(parse_hash(&"zz".repeat(32)).is_err());
         assert_eq!(escape_glob("a*b[c]"), "a\\*b\\[c\\]");
         assert_eq!(encode_component("a b/c&d"), "a%20b%2Fc%26d");
+    }
+
+    #[test]
+    fn the_signed_request_target_is_the_path_and_raw_query() {
+        let target = |url: &str| request_target(&reqwest::Url::parse(url).expect("url"));
+        assert_eq!(
+            target("http://u:p@svc:8001/hooks/sync/digest?kind=user&buckets=64"),
+            "/hooks/sync/digest?kind=user&buckets=64"
+        );
+        assert_eq!(
+            target(&format!("http://svc/sync/records?kind=user&limit=5&cursor={}", encode_component("a b"))),
+            "/sync/records?kind=user&limit=5&cursor=a%20b"
+        );
+        assert_eq!(target("http://svc:8001/sync/digest"), "/sync/digest");
+        assert_eq!(target("http://svc/api/v1/../sync/digest?x=1#frag"), "/api/sync/digest?x=1");
     }
 }

@@ -10,6 +10,8 @@ use plat_proto::TargetKind;
 use plat_store::TargetRow;
 use tokio::sync::Mutex;
 
+use crate::auth::crypto::MasterKey;
+
 /// The answer kept with an attempt is cut to this many bytes.
 pub const RESPONSE_LIMIT: usize = 4096;
 
@@ -56,9 +58,11 @@ pub struct Envelope<'a> {
     pub payload: &'a str,
 }
 
-/// Shared clients: one HTTP connection pool, one Redis connection per URL.
+/// Shared clients: one HTTP connection pool, one Redis connection per URL;
+/// and the master key that opens the targets' sealed secrets.
 pub struct Drivers {
     pub(crate) http: reqwest::Client,
+    master: MasterKey,
     redis: Mutex<HashMap<String, redis::aio::ConnectionManager>>,
     set_script: redis::Script,
     del_script: redis::Script,
@@ -104,17 +108,25 @@ return 1
 "#;
 
 impl Drivers {
-    pub fn new() -> anyhow::Result<Drivers> {
+    pub fn new(master: MasterKey) -> anyhow::Result<Drivers> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("plat-sync/", env!("CARGO_PKG_VERSION")))
             .pool_max_idle_per_host(256)
             .build()?;
         Ok(Drivers {
             http,
+            master,
             redis: Mutex::new(HashMap::new()),
             set_script: redis::Script::new(SET_LUA),
             del_script: redis::Script::new(DEL_LUA),
         })
+    }
+
+    /// The HMAC key of a target's `whsec_` secret, unsealed (None when the
+    /// target has none: only HTTP targets do). Deliveries are signed with
+    /// it, and so are the checks' read-back requests.
+    pub fn target_key(&self, target: &TargetRow) -> anyhow::Result<Option<Vec<u8>>> {
+        target.secret.as_deref().map(|sealed| self.master.open(sealed)).transpose()
     }
 
     /// Deliver `env` to `target` within its timeout.

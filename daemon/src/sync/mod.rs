@@ -85,7 +85,6 @@ impl Circuit {
 /// The sync engine of one `platd` process.
 pub struct Engine {
     store: Store,
-    master: MasterKey,
     config: SyncConfig,
     database_url: String,
     /// This replica's name on the leases it takes.
@@ -109,11 +108,10 @@ impl Engine {
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "platd".into());
         Ok(Engine {
             store,
-            master,
             config,
             database_url,
             owner: format!("{host}/{}/{}", std::process::id(), uuid::Uuid::now_v7().simple()),
-            drivers: Arc::new(Drivers::new()?),
+            drivers: Arc::new(Drivers::new(master)?),
             runtimes: Mutex::new(HashMap::new()),
             metrics,
             wake: Notify::new(),
@@ -150,9 +148,8 @@ impl Engine {
     }
 
     fn key_of(&self, row: &TargetRow) -> Option<Vec<u8>> {
-        let sealed = row.secret.as_deref()?;
-        match self.master.open(sealed) {
-            Ok(key) => Some(key),
+        match self.drivers.target_key(row) {
+            Ok(key) => key,
             Err(e) => {
                 tracing::error!(target = %row.name, error = %e, "cannot open the target's secret; deliveries go unsigned");
                 None

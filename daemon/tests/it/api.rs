@@ -437,6 +437,24 @@ fn openapi_document_is_committed_and_fresh() {
     assert!(committed == fresh, "docs/openapi.json is stale: run UPDATE_EXPECT=1 cargo test -p platd openapi");
 }
 
+#[test]
+fn permission_table_is_committed_and_fresh() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/permissions.md");
+    let text = std::fs::read_to_string(&path).expect("docs/permissions.md");
+    let begin = text.find("<!-- routes:begin").expect("routes:begin marker");
+    let begin = begin + text[begin..].find("-->\n").expect("end of marker") + 4;
+    let end = text.find("<!-- routes:end -->").expect("routes:end marker");
+    let fresh = platd::openapi::permission_table();
+    if std::env::var("UPDATE_EXPECT").is_ok() {
+        std::fs::write(&path, format!("{}{fresh}{}", &text[..begin], &text[end..])).expect("write");
+        return;
+    }
+    assert!(
+        text[begin..end] == fresh,
+        "docs/permissions.md is stale: run UPDATE_EXPECT=1 cargo test -p platd permission_table"
+    );
+}
+
 both!(every_documented_route_is_served, &[], |p| {
     let raw = reqwest::Client::new();
     for route in platd::api::ROUTES {
@@ -446,7 +464,7 @@ both!(every_documented_route_is_served, &[], |p| {
             .replace("{user}", "admin")
             .replace("{name}", "x")
             .replace("{role}", "x");
-        let method = reqwest::Method::from_bytes(route.method.as_bytes()).expect("method");
+        let method = reqwest::Method::from_bytes(route.http_method().as_bytes()).expect("method");
         let response = raw.request(method, format!("{}/api/v1{path}", p.base)).send().await.expect("send");
         let status = response.status();
         let text = response.text().await.unwrap_or_default();

@@ -254,6 +254,32 @@ both!(no_false_positives_while_writes_flow, ENV, |p| {
     writer.abort();
 });
 
+/// Read-back requests are signed with the target's secret: a copy that
+/// verifies with another secret refuses them, and the check says so without
+/// the URL's password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_read_back_signature_fails_the_check_clearly() {
+    let Some(p) = crate::harness::start(crate::harness::Db::Sqlite, ENV).await else { return };
+    let profiles = Profiles::start().await;
+    let mut target = profiles_target(&profiles.url.replacen("http://", "http://reader:hunter2@", 1));
+    target.secret = Some(plat_domain::delivery::format_secret(&[7u8; 32]));
+    p.admin.create_target(&target).await.expect("target");
+    for mode in [CheckMode::Auto, CheckMode::Paging] {
+        let check = run_check(&p.admin, check_of("profiles", mode, false, false)).await;
+        assert_eq!(check.status, CheckStatus::Failed, "{mode:?}");
+        let error = check.targets[0].error.clone().unwrap_or_default();
+        assert!(error.contains("the target refused the read-back signature (HTTP 401)"), "{error}");
+        assert!(error.contains("http://reader:***@127.0.0.1:"), "{error}");
+        assert!(!format!("{check:?}").contains("hunter2"), "{check:?}");
+    }
+    // With the secret the service verifies with, the same copy is read.
+    let fixed = UpdateTarget { secret: Some(SECRET.into()), ..UpdateTarget::default() };
+    p.admin.update_target("profiles", &fixed).await.expect("secret");
+    let check = run_check(&p.admin, check_of("profiles", CheckMode::Auto, false, false)).await;
+    assert_eq!(check.status, CheckStatus::Succeeded, "{check:?}");
+    p.stop().await;
+}
+
 both!(drift_in_redis_is_found_and_repaired, ENV, |p| {
     let Ok(redis_url) = std::env::var("PLAT_TEST_REDIS_URL") else {
         eprintln!("skipped: PLAT_TEST_REDIS_URL is not set");

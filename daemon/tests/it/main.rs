@@ -5,5 +5,6 @@
 mod api;
 mod checks;
 mod harness;
+mod matrix;
 mod security;
 mod sync;

@@ -8,7 +8,9 @@
 //! (`metadata.repair == true`), which plat's consistency checks send to
 //! overwrite a copy that drifted. The service also implements the read-back
 //! protocol (`/sync/digest`, `/sync/records`) so those checks can compare its
-//! copy with plat's.
+//! copy with plat's. Read-back requests are signed like webhooks, over
+//! `{METHOD} {path_and_query}` instead of a body, and checked with the same
+//! secret and tolerance: the copy is nobody else's to read.
 //!
 //! It serves as the README walkthrough's webhook target and as the target of
 //! the end-to-end tests. [`app`] builds the whole HTTP API; `main.rs` only adds
@@ -21,8 +23,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -49,9 +52,11 @@ const UPSERT_TYPES: &[&str] =
     &["user.created", "user.updated", "user.status_changed", "user.password_changed", "user.roles_changed"];
 
 pub struct Config {
-    /// The HMAC key of the target's `whsec_` secret.
+    /// The HMAC key of the target's `whsec_` secret; it also verifies
+    /// read-back requests.
     pub webhook_key: Vec<u8>,
-    /// How far `webhook-timestamp` may be from now, in seconds.
+    /// How far `webhook-timestamp` may be from now, in seconds (webhooks and
+    /// read-back requests).
     pub tolerance_secs: i64,
 }
 
@@ -90,18 +95,21 @@ impl AppState {
 
 /// The whole HTTP API of the service.
 pub fn app(state: AppState) -> Router {
+    // plat reads a target back under its webhook URL minus the last segment:
+    // `/hooks/plat` gives `/hooks/sync/...`. Only signed requests get in.
+    let read_back = Router::new()
+        .route("/sync/digest", get(digest))
+        .route("/sync/records", get(records))
+        .route("/hooks/sync/digest", get(digest))
+        .route("/hooks/sync/records", get(records))
+        .route_layer(middleware::from_fn_with_state(state.clone(), signed_read_back));
     Router::new()
         .route("/hooks/plat", post(receive_event).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
         .route("/users", get(list_users))
         .route("/users/{id}", get(get_user))
         .route("/healthz", get(|| async { "ok" }))
         .route("/stats", get(stats))
-        .route("/sync/digest", get(digest))
-        .route("/sync/records", get(records))
-        // plat reads a target back under its webhook URL minus the last
-        // segment: `/hooks/plat` gives `/hooks/sync/...`.
-        .route("/hooks/sync/digest", get(digest))
-        .route("/hooks/sync/records", get(records))
+        .merge(read_back)
         .with_state(state)
 }
 
@@ -184,6 +192,21 @@ async fn receive_event(
     Ok(Json(Applied { applied }))
 }
 
+/// Let a read-back request through only when it is signed with the webhook
+/// secret: the same headers and check as a delivery, over
+/// `{METHOD} {path_and_query}` as it came on the request line.
+async fn signed_read_back(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path_and_query = request.uri().path_and_query().map_or_else(|| request.uri().path(), |pq| pq.as_str());
+    let payload = delivery::read_back_payload(request.method().as_str(), path_and_query);
+    if let Err(error) = verify_signature(&state.config, request.headers(), &payload) {
+        tracing::warn!(reason = %error.message, path = request.uri().path(), "refused a read-back request");
+        return error.into_response();
+    }
+    next.run(request).await
+}
+
+/// Check the Standard Webhooks headers against `body`: a delivery's body, or
+/// what a read-back request signs ([`delivery::read_back_payload`]).
 fn verify_signature(config: &Config, headers: &HeaderMap, body: &[u8]) -> ApiResult<()> {
     let header = |name: &'static str| {
         headers.get(name).and_then(|value| value.to_str().ok()).ok_or_else(|| {

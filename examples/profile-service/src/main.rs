@@ -19,10 +19,10 @@ struct Cli {
     /// SQLite database file, created if missing.
     #[arg(long, env = "PROFILE_DATABASE", default_value = "profile.db")]
     database: PathBuf,
-    /// The webhook target's secret, `whsec_...`.
+    /// The webhook target's secret, `whsec_...`; it also verifies plat's read-back requests.
     #[arg(long, env = "PROFILE_WEBHOOK_SECRET", hide_env_values = true)]
     secret: String,
-    /// How far `webhook-timestamp` may be from now, in seconds.
+    /// How far `webhook-timestamp` may be from now, in seconds (webhooks and read-back requests).
     #[arg(long, env = "PROFILE_TOLERANCE", default_value_t = 300)]
     tolerance: u32,
 }

@@ -38,13 +38,27 @@ impl Service {
 
     /// Send `body` with the given Standard Webhooks headers (`None` leaves one out).
     pub async fn post_hook(&self, body: &[u8], headers: [Option<&str>; 3]) -> (StatusCode, Value) {
-        let mut request = Request::post("/hooks/plat").header("content-type", "application/json");
-        for (name, value) in ["webhook-id", "webhook-timestamp", "webhook-signature"].iter().zip(headers) {
-            if let Some(value) = value {
-                request = request.header(*name, value);
-            }
-        }
+        let request = with_headers(Request::post("/hooks/plat").header("content-type", "application/json"), headers);
         self.send(request.body(Body::from(body.to_vec())).expect("request")).await
+    }
+
+    /// `GET uri` with the given Standard Webhooks headers (`None` leaves one out).
+    pub async fn get_with(&self, uri: &str, headers: [Option<&str>; 3]) -> (StatusCode, Value) {
+        let request = with_headers(Request::get(uri), headers);
+        self.send(request.body(Body::empty()).expect("request")).await
+    }
+
+    /// `GET uri` signed as plat signs a read-back request, with [`SECRET`] at `timestamp`.
+    pub async fn read_back_at(&self, uri: &str, timestamp: i64) -> (StatusCode, Value) {
+        let key = delivery::parse_secret("secret", SECRET).expect("secret");
+        let id = format!("rb_test_{timestamp}");
+        let signature = delivery::sign(&key, &id, timestamp, &delivery::read_back_payload("GET", uri));
+        self.get_with(uri, [Some(&id), Some(&timestamp.to_string()), Some(&signature)]).await
+    }
+
+    /// `GET uri` of the read-back protocol, signed now.
+    pub async fn read_back(&self, uri: &str) -> (StatusCode, Value) {
+        self.read_back_at(uri, now()).await
     }
 
     /// Deliver `event` signed with [`SECRET`] at `timestamp`.
@@ -72,6 +86,15 @@ impl Service {
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         (status, body)
     }
+}
+
+fn with_headers(mut request: axum::http::request::Builder, headers: [Option<&str>; 3]) -> axum::http::request::Builder {
+    for (name, value) in ["webhook-id", "webhook-timestamp", "webhook-signature"].iter().zip(headers) {
+        if let Some(value) = value {
+            request = request.header(*name, value);
+        }
+    }
+    request
 }
 
 pub fn now() -> i64 {

@@ -1,10 +1,12 @@
 //! The read-back protocol: digests and record listings, checked against the
-//! vectors of docs/read-back.md.
+//! vectors of docs/read-back.md, and only for requests signed with the
+//! webhook secret.
 
 use axum::http::StatusCode;
+use plat_domain::delivery;
 use serde_json::{Value, json};
 
-use crate::{Service, user_event};
+use crate::{SECRET, Service, now, user_event};
 
 /// The four records of docs/read-back.md.
 const RECORDS: &[(&str, u64)] = &[
@@ -30,7 +32,7 @@ fn records(ids: &[usize]) -> Value {
 #[tokio::test]
 async fn the_digest_matches_the_documented_table() {
     let service = with_documented_records().await;
-    let (status, digest) = service.get("/sync/digest?kind=user&buckets=4").await;
+    let (status, digest) = service.read_back("/sync/digest?kind=user&buckets=4").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         digest,
@@ -41,7 +43,7 @@ async fn the_digest_matches_the_documented_table() {
             {"bucket": 3, "count": 2, "hash": "ee50a0e368c27fe6de4de8f517d48c1269d84cdcb62bc6f331d26153fbe28cf7"},
         ]})
     );
-    let (_, wide) = service.get("/sync/digest?kind=user&buckets=1024").await;
+    let (_, wide) = service.read_back("/sync/digest?kind=user&buckets=1024").await;
     let buckets = wide["buckets"].as_array().expect("buckets");
     assert_eq!(buckets.len(), 1024);
     assert_eq!(buckets[444]["count"], 1);
@@ -58,7 +60,7 @@ async fn a_hand_edit_of_the_file_shows_in_the_digest() {
     sqlx::query("INSERT INTO users (id, version) VALUES ('orphan', 1)").execute(&pool).await.expect("insert");
     pool.close().await;
 
-    let (_, digest) = service.get("/sync/digest?kind=user&buckets=4").await;
+    let (_, digest) = service.read_back("/sync/digest?kind=user&buckets=4").await;
     let counts: Vec<&Value> = digest["buckets"].as_array().expect("buckets").iter().map(|b| &b["count"]).collect();
     assert_eq!(counts.iter().map(|c| c.as_u64().unwrap_or(99)).sum::<u64>(), 5);
     assert_ne!(digest["buckets"][3]["hash"], "ee50a0e368c27fe6de4de8f517d48c1269d84cdcb62bc6f331d26153fbe28cf7");
@@ -71,7 +73,7 @@ async fn records_are_listed_by_bucket() {
     let service = with_documented_records().await;
     let expected = [(0, records(&[0])), (1, records(&[1])), (2, records(&[])), (3, records(&[2, 3]))];
     for (bucket, items) in expected {
-        let (status, body) = service.get(&format!("/sync/records?kind=user&bucket={bucket}&buckets=4")).await;
+        let (status, body) = service.read_back(&format!("/sync/records?kind=user&bucket={bucket}&buckets=4")).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body, json!({"items": items, "next_cursor": null}), "bucket {bucket}");
     }
@@ -80,14 +82,14 @@ async fn records_are_listed_by_bucket() {
 #[tokio::test]
 async fn records_are_paged_by_cursor_in_id_order() {
     let service = with_documented_records().await;
-    let (_, first) = service.get("/sync/records?kind=user&limit=3").await;
+    let (_, first) = service.read_back("/sync/records?kind=user&limit=3").await;
     assert_eq!(first, json!({"items": records(&[0, 1, 2]), "next_cursor": RECORDS[2].0}));
-    let (_, last) = service.get(&format!("/sync/records?kind=user&limit=3&cursor={}", RECORDS[2].0)).await;
+    let (_, last) = service.read_back(&format!("/sync/records?kind=user&limit=3&cursor={}", RECORDS[2].0)).await;
     assert_eq!(last, json!({"items": records(&[3]), "next_cursor": null}));
 
-    let (_, exact) = service.get(&format!("/sync/records?kind=user&limit=2&cursor={}", RECORDS[1].0)).await;
+    let (_, exact) = service.read_back(&format!("/sync/records?kind=user&limit=2&cursor={}", RECORDS[1].0)).await;
     assert_eq!(exact, json!({"items": records(&[2, 3]), "next_cursor": null}));
-    let (_, all) = service.get("/sync/records?kind=user").await;
+    let (_, all) = service.read_back("/sync/records?kind=user").await;
     assert_eq!(all, json!({"items": records(&[0, 1, 2, 3]), "next_cursor": null}));
 }
 
@@ -107,13 +109,102 @@ async fn bad_read_back_queries_are_refused() {
         "/sync/records?kind=user&limit=0",
         "/sync/records?kind=role",
     ] {
-        let (status, body) = service.get(uri).await;
+        let (status, body) = service.read_back(uri).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
         assert_eq!(body["error"], "bad_request", "{uri}");
     }
-    let (status, digest) = service.get("/sync/digest?kind=user&buckets=65536").await;
+    let (status, digest) = service.read_back("/sync/digest?kind=user&buckets=65536").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(digest["buckets"].as_array().map(Vec::len), Some(65536));
+}
+
+#[tokio::test]
+async fn a_signed_read_back_request_is_answered_on_both_paths() {
+    let service = with_documented_records().await;
+    for uri in ["/sync/digest?kind=user&buckets=4", "/hooks/sync/digest?kind=user&buckets=4"] {
+        let (status, digest) = service.read_back(uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {digest}");
+        assert_eq!(digest["buckets"][3]["count"], 2, "{uri}");
+    }
+    for uri in ["/sync/records?kind=user&limit=2", "/hooks/sync/records?kind=user&bucket=3&buckets=4"] {
+        let (status, records) = service.read_back(uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {records}");
+        assert_eq!(records["items"].as_array().map(Vec::len), Some(2), "{uri}");
+    }
+    // A signature a little old (or from a clock a little ahead) is within tolerance.
+    assert_eq!(service.read_back_at("/sync/digest?kind=user&buckets=4", now() - 200).await.0, StatusCode::OK);
+    assert_eq!(service.read_back_at("/sync/digest?kind=user&buckets=4", now() + 200).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_unsigned_read_back_request_is_refused() {
+    let service = with_documented_records().await;
+    for uri in [
+        "/sync/digest?kind=user&buckets=4",
+        "/sync/records?kind=user&limit=10",
+        "/hooks/sync/digest?kind=user&buckets=4",
+        "/hooks/sync/records?kind=user&bucket=0&buckets=4",
+        // Refused before the query is looked at.
+        "/sync/digest?kind=tenant",
+    ] {
+        let (status, error) = service.get(uri).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{uri}");
+        assert_eq!(error, json!({"error": "invalid_signature", "message": "missing webhook-id header"}), "{uri}");
+    }
+    let ts = now().to_string();
+    let (status, error) = service.get_with("/sync/digest?kind=user&buckets=4", [Some("rb_1"), Some(&ts), None]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error["message"], "missing webhook-signature header");
+}
+
+#[tokio::test]
+async fn a_wrongly_signed_read_back_request_is_refused() {
+    let service = with_documented_records().await;
+    let uri = "/sync/records?kind=user&limit=10";
+    let ts = now();
+    let key = delivery::parse_secret("s", SECRET).expect("secret");
+    let other_key = delivery::parse_secret("s", &delivery::format_secret(&[9u8; 32])).expect("secret");
+    let wrong = [
+        ("another secret", delivery::sign(&other_key, "rb_1", ts, &delivery::read_back_payload("GET", uri))),
+        (
+            "another query",
+            delivery::sign(&key, "rb_1", ts, &delivery::read_back_payload("GET", "/sync/records?kind=user&limit=11")),
+        ),
+        ("another path", delivery::sign(&key, "rb_1", ts, &delivery::read_back_payload("GET", "/hooks/sync/records"))),
+        ("another method", delivery::sign(&key, "rb_1", ts, &delivery::read_back_payload("POST", uri))),
+        ("another id", delivery::sign(&key, "rb_2", ts, &delivery::read_back_payload("GET", uri))),
+        ("an empty body", delivery::sign(&key, "rb_1", ts, b"")),
+        ("not base64", "v1,!!!".to_owned()),
+    ];
+    for (what, signature) in wrong {
+        let (status, error) = service.get_with(uri, [Some("rb_1"), Some(&ts.to_string()), Some(&signature)]).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
+        assert_eq!(error, json!({"error": "invalid_signature", "message": "no webhook-signature matches"}), "{what}");
+    }
+    // The right signature at another timestamp does not match either.
+    let signature = delivery::sign(&key, "rb_1", ts, &delivery::read_back_payload("GET", uri));
+    let (status, _) = service.get_with(uri, [Some("rb_1"), Some(&(ts - 1).to_string()), Some(&signature)]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = service.get_with(uri, [Some("rb_1"), Some(&ts.to_string()), Some(&signature)]).await;
+    assert_eq!(status, StatusCode::OK, "the same headers, right");
+}
+
+#[tokio::test]
+async fn a_stale_read_back_request_is_refused() {
+    let service = with_documented_records().await;
+    let uri = "/hooks/sync/digest?kind=user&buckets=4";
+    for timestamp in [now() - 301, now() + 301, now() - 86_400] {
+        let (status, error) = service.read_back_at(uri, timestamp).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{timestamp}");
+        assert_eq!(
+            error,
+            json!({"error": "invalid_timestamp", "message": "webhook-timestamp is too far from now"}),
+            "{timestamp}"
+        );
+    }
+    let (status, error) = service.get_with(uri, [Some("rb_1"), Some("yesterday"), Some("v1,AAAA")]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error["error"], "invalid_timestamp");
 }
 
 /// The digest streams a large table quickly. Run with
@@ -140,7 +231,7 @@ async fn digest_of_a_million_users() {
 
     for buckets in [1024, 65536] {
         let started = std::time::Instant::now();
-        let (status, digest) = service.get(&format!("/sync/digest?kind=user&buckets={buckets}")).await;
+        let (status, digest) = service.read_back(&format!("/sync/digest?kind=user&buckets={buckets}")).await;
         assert_eq!(status, axum::http::StatusCode::OK);
         let total: u64 =
             digest["buckets"].as_array().expect("buckets").iter().filter_map(|b| b["count"].as_u64()).sum();
@@ -148,6 +239,6 @@ async fn digest_of_a_million_users() {
         println!("digest of 1M users over {buckets} buckets in {:?}", started.elapsed());
     }
     let started = std::time::Instant::now();
-    let (_, bucket) = service.get("/sync/records?kind=user&bucket=7&buckets=1024").await;
+    let (_, bucket) = service.read_back("/sync/records?kind=user&bucket=7&buckets=1024").await;
     println!("{} records of one bucket in {:?}", bucket["items"].as_array().map_or(0, Vec::len), started.elapsed());
 }
