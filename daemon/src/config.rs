@@ -105,6 +105,12 @@ pub struct AuthConfig {
     /// File holding the 256-bit key that seals signing keys and keys secret hashes.
     /// Relative paths are under `data_dir`. Created (mode 0600) when missing.
     pub master_key_file: PathBuf,
+    /// Password hashes and checks (argon2id, bcrypt) running at once; `0` is
+    /// one per CPU. Every path that hashes shares this bound.
+    pub max_concurrent_hashes: u32,
+    /// How long a login or password change queues for a hashing slot before
+    /// it gets 503 `SERVICE_UNAVAILABLE` with `Retry-After`.
+    pub hash_queue_timeout: HumanDuration,
     pub argon2: Argon2Config,
     pub lockout: LockoutConfig,
     pub ip_limit: IpLimitConfig,
@@ -140,6 +146,8 @@ pub struct IpLimitConfig {
 pub struct HttpConfig {
     pub body_limit_bytes: usize,
     pub import_limit_bytes: usize,
+    /// Most lines in one import (blank lines not counted).
+    pub import_max_lines: u64,
     pub request_timeout: HumanDuration,
     pub shutdown_grace: HumanDuration,
 }
@@ -173,6 +181,8 @@ max_issued_ttl = "30d"
 key_retire_after = "30d"
 subject_cache_ttl = "1s"
 master_key_file = "master.key"
+max_concurrent_hashes = 0
+hash_queue_timeout = "2s"
 
 [auth.argon2]
 memory_kib = 19456
@@ -191,6 +201,7 @@ window = "1m"
 [http]
 body_limit_bytes = 1048576
 import_limit_bytes = 268435456
+import_max_lines = 1000000
 request_timeout = "30s"
 shutdown_grace = "10s"
 
@@ -306,6 +317,15 @@ impl Config {
         argon2::Params::new(a.memory_kib, a.iterations, a.parallelism, None).unwrap_or_default()
     }
 
+    /// The bound on concurrent password hashes: `auth.max_concurrent_hashes`,
+    /// or one per CPU when it is 0; at least 1.
+    pub fn hash_slots(&self) -> usize {
+        match self.auth.max_concurrent_hashes {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n as usize,
+        }
+    }
+
     pub fn lockout_policy(&self) -> plat_domain::LockoutPolicy {
         plat_domain::LockoutPolicy {
             max_failures: self.auth.lockout.max_failures,
@@ -347,5 +367,14 @@ mod tests {
     fn bad_durations_are_refused() {
         let env = vec![("PLATD_AUTH__ACCESS_TTL".to_owned(), "ten".to_owned())];
         assert!(Config::load_with_env(None, &Overrides::default(), env).is_err());
+    }
+
+    #[test]
+    fn hash_slots_default_to_one_per_cpu() {
+        let defaults = Config::load_with_env(None, &Overrides::default(), Vec::new()).expect("defaults");
+        assert_eq!(defaults.hash_slots(), std::thread::available_parallelism().map_or(1, |n| n.get()));
+        assert_eq!(defaults.auth.hash_queue_timeout.0, Duration::from_secs(2));
+        let env = vec![("PLATD_AUTH__MAX_CONCURRENT_HASHES".to_owned(), "3".to_owned())];
+        assert_eq!(Config::load_with_env(None, &Overrides::default(), env).expect("load").hash_slots(), 3);
     }
 }

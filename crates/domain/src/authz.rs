@@ -73,6 +73,28 @@ pub fn permission_matches(granted: &str, requested: &str) -> bool {
     (g_res == "*" || g_res == r_res) && (g_act == "*" || g_act == r_act)
 }
 
+/// Longest glob a caller may send.
+pub const MAX_GLOB_LEN: usize = 128;
+/// Most `*` wildcards in one glob.
+pub const MAX_GLOB_STARS: usize = 4;
+
+/// Check a glob a caller sends (event type patterns, filters). Its length
+/// and wildcard count are bounded so that matching stays cheap in memory
+/// and as SQL `LIKE`, whose backtracking grows with every `%`
+/// (`*a*a*a*a*a*…` against a long value).
+pub fn validate_glob(field: &str, pattern: &str) -> Result<(), Invalid> {
+    if pattern.is_empty() || pattern.len() > MAX_GLOB_LEN {
+        return Err(Invalid::new(field, format!("must be 1 to {MAX_GLOB_LEN} characters")));
+    }
+    if pattern.chars().any(char::is_control) {
+        return Err(Invalid::new(field, "must not contain control characters"));
+    }
+    if pattern.matches('*').count() > MAX_GLOB_STARS {
+        return Err(Invalid::new(field, format!("{pattern:?} has more than {MAX_GLOB_STARS} '*' wildcards")));
+    }
+    Ok(())
+}
+
 /// Whether a glob with `*` wildcards (event type patterns such as `user.*`)
 /// matches a name. `*` matches any run of characters, dots included.
 pub fn glob_matches(pattern: &str, name: &str) -> bool {
@@ -325,6 +347,17 @@ mod tests {
         assert!(validate_permission("p", "users").is_err());
         assert!(validate_permission("p", "users:Read").is_err());
         assert!(validate_permission("p", "a:b:c").is_err());
+    }
+
+    #[test]
+    fn globs_are_bounded() {
+        assert!(validate_glob("type", "user.*").is_ok());
+        assert!(validate_glob("type", "*a*a*a*").is_ok());
+        assert!(validate_glob("type", "*a*a*a*a*").is_err());
+        assert!(validate_glob("type", "").is_err());
+        assert!(validate_glob("type", &"a".repeat(MAX_GLOB_LEN + 1)).is_err());
+        assert!(validate_glob("type", "user\n").is_ok());
+        assert!(validate_glob("type", "user\u{0}").is_err());
     }
 
     #[test]

@@ -166,9 +166,8 @@ pub fn validate_event_patterns(events: &[String]) -> Result<(), Invalid> {
         return Err(Invalid::new("events", "give 1 to 50 event patterns (user.*, *, user.created)"));
     }
     for pattern in events {
-        let ok = !pattern.is_empty()
-            && pattern.len() <= 100
-            && pattern.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._*".contains(&b));
+        crate::validate_glob("events", pattern)?;
+        let ok = pattern.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._*".contains(&b));
         if !ok {
             return Err(Invalid::new(
                 "events",

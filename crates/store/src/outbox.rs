@@ -175,7 +175,7 @@ impl Store {
             filter.eq("aggregate_id", agg.clone());
         }
         if let Some(pattern) = &query.event_type {
-            filter.like("type", pattern);
+            filter.like("type", "type", pattern)?;
         }
         if let Some(since) = &query.since {
             filter.gte_int("created_at", parse_since("since", since)?);
@@ -202,7 +202,7 @@ impl Store {
             filter.eq("actor", actor.clone());
         }
         if let Some(action) = &query.action {
-            filter.like("action", action);
+            filter.like("action", "action", action)?;
         }
         if let Some(target) = &query.target {
             filter.eq("target", target.clone());
@@ -307,13 +307,17 @@ impl Filter {
         self.binds.push(Bind::Text(value));
     }
 
-    /// A `*` glob as LIKE (with `_`, `%` and `\` escaped).
-    pub(crate) fn like(&mut self, column: &str, pattern: &str) {
+    /// A `*` glob as LIKE (with `_`, `%` and `\` escaped); the glob is
+    /// checked first (`plat_domain::validate_glob`), and named by `field`.
+    pub(crate) fn like(&mut self, column: &str, field: &str, pattern: &str) -> crate::Result<()> {
+        plat_domain::validate_glob(field, pattern)?;
         if !pattern.contains('*') {
-            return self.eq(column, pattern.to_owned());
+            self.eq(column, pattern.to_owned());
+            return Ok(());
         }
         self.clauses.push(format!("{column} LIKE ${} ESCAPE '\\'", self.next()));
         self.binds.push(Bind::Text(like_pattern(pattern)));
+        Ok(())
     }
 
     /// A clause without a bound value.

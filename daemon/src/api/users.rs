@@ -172,6 +172,10 @@ pub struct ImportParams {
 
 /// Lines handed to the store per transaction.
 const IMPORT_BATCH: usize = 2000;
+/// Longest import line: a user is a few hundred bytes.
+const MAX_IMPORT_LINE: usize = 64 * 1024;
+/// Line errors reported one by one; beyond, they are only counted in `failed`.
+const MAX_IMPORT_ERRORS: usize = 1000;
 
 /// A parsed, validated import line; a plain password is hashed at flush time,
 /// all of a batch's at once, and not at all in a dry run.
@@ -258,7 +262,7 @@ async fn flush(
     let errors = state.store.import_users(&principal.ctx(), tenant, lines, dry_run).await?;
     report.failed += errors.len() as u64;
     report.created += n - errors.len() as u64;
-    for (line, username, error) in errors {
+    for (line, username, error) in errors.into_iter().take(MAX_IMPORT_ERRORS.saturating_sub(report.errors.len())) {
         let api: ApiErr = error.into();
         report.errors.push(ImportLineError {
             line,
@@ -286,6 +290,7 @@ pub async fn import(
     let mut line_no: u64 = 0;
     let mut batch: Vec<Prepared> = Vec::with_capacity(IMPORT_BATCH);
     let limit = state.config.http.import_limit_bytes;
+    let max_lines = state.config.http.import_max_lines;
     let mut received = 0usize;
     let mut finished = false;
     while !finished {
@@ -300,8 +305,15 @@ pub async fn import(
             }
         };
         received += chunk.len();
+        // Lines before the refusal were imported already (in batches); say so.
+        let too_large = |what: String, report: &ImportReport| {
+            ApiErr::new(
+                ErrorCode::PayloadTooLarge,
+                format!("{what}; {} users were created before it, split the file", report.created),
+            )
+        };
         if received > limit {
-            return Err(ApiErr::new(ErrorCode::PayloadTooLarge, format!("import body is larger than {limit} bytes")));
+            return Err(too_large(format!("import body is larger than {limit} bytes"), &report));
         }
         pending.extend_from_slice(&chunk);
         let mut start = 0;
@@ -319,8 +331,12 @@ pub async fn import(
                 continue;
             }
             report.total += 1;
+            if report.total > max_lines {
+                return Err(too_large(format!("import has more than {max_lines} lines"), &report));
+            }
             match prepare(text) {
                 Ok((user, plain_password)) => batch.push(Prepared { line: line_no, user, plain_password }),
+                Err(_) if report.errors.len() >= MAX_IMPORT_ERRORS => report.failed += 1,
                 Err((username, e)) => {
                     report.failed += 1;
                     report.errors.push(ImportLineError {
@@ -337,6 +353,9 @@ pub async fn import(
             }
         }
         pending.drain(..start);
+        if pending.len() > MAX_IMPORT_LINE {
+            return Err(too_large(format!("line {} is longer than {MAX_IMPORT_LINE} bytes", line_no + 1), &report));
+        }
     }
     flush(&state, &principal, &tenant, &mut batch, dry_run, &mut report).await?;
     report.errors.sort_by_key(|e| e.line);

@@ -2,6 +2,7 @@
 //! `plat-client`, against SQLite and (when `PLAT_TEST_DATABASE_URL` is set)
 //! PostgreSQL. Each test gets its own database.
 
+mod abuse;
 mod api;
 mod checks;
 mod harness;
