@@ -172,20 +172,26 @@ routes! { ROOT_ROUTES, root_routes;
 /// The whole application (without the connect-info and shutdown plumbing of `serve`).
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.http.body_limit_bytes;
-    let api = api_routes()
-        .route_layer(catch_panic())
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::context::middleware))
+    let api = with_request_layers(api_routes(), &state)
         .fallback(misc::not_found)
         .method_not_allowed_fallback(misc::method_not_allowed);
     // The middleware is a route layer so it sees the matched route (bounded
     // metric labels); unmatched requests still get an envelope from the fallback.
-    root_routes()
-        .route_layer(catch_panic())
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::context::middleware))
+    with_request_layers(root_routes(), &state)
         .nest("/api/v1", api)
         .fallback(misc::not_found)
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
+}
+
+/// What every route gets: the request middleware (request id, metrics, the
+/// log line) around the panic catcher, so a panic is answered, logged and
+/// counted like any other 500. Route layers, so the middleware sees the
+/// matched route.
+pub fn with_request_layers(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
+    routes
+        .route_layer(catch_panic())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::context::middleware))
 }
 
 type PanicHandler = fn(Box<dyn std::any::Any + Send>) -> axum::response::Response;

@@ -6,6 +6,7 @@ mod abuse;
 mod api;
 mod checks;
 mod harness;
+mod internals;
 mod matrix;
 mod security;
 mod sync;
