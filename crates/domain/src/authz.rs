@@ -116,6 +116,26 @@ pub fn glob_matches(pattern: &str, name: &str) -> bool {
     true
 }
 
+/// Text escaped for SQL `LIKE ... ESCAPE '\'`: LIKE's wildcards `%` and
+/// `_` and the escape character itself match only themselves.
+pub fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A `*` glob (`user.*`) as a LIKE pattern (`user.%`), with LIKE's own
+/// wildcards and the escape character escaped (`ESCAPE '\'`). Under
+/// case-sensitive LIKE it matches what [`glob_matches`] matches.
+pub fn like_pattern(glob: &str) -> String {
+    glob.split('*').map(like_escape).collect::<Vec<_>>().join("%")
+}
+
 /// The facts about a caller that authorization needs.
 #[derive(Debug, Clone)]
 pub struct Subject {
@@ -356,7 +376,7 @@ mod tests {
         assert!(validate_glob("type", "*a*a*a*a*").is_err());
         assert!(validate_glob("type", "").is_err());
         assert!(validate_glob("type", &"a".repeat(MAX_GLOB_LEN + 1)).is_err());
-        assert!(validate_glob("type", "user\n").is_ok());
+        assert!(validate_glob("type", "user\n").is_err(), "control characters");
         assert!(validate_glob("type", "user\u{0}").is_err());
     }
 
@@ -369,6 +389,9 @@ mod tests {
         assert!(glob_matches("*.deleted", "role.deleted"));
         assert!(glob_matches("u*r.*d", "user.created"));
         assert!(!glob_matches("user.*x", "user.created"));
+        assert_eq!(like_pattern("user.*"), "user.%");
+        assert_eq!(like_pattern("*a_b%c\\*"), "%a\\_b\\%c\\\\%");
+        assert_eq!(like_escape("50%_off\\"), "50\\%\\_off\\\\");
     }
 
     #[test]
