@@ -4,6 +4,7 @@
 //! is tested without a database or a socket.
 
 pub mod authz;
+pub mod bounds;
 pub mod delivery;
 pub mod duration;
 pub mod lockout;
@@ -11,6 +12,7 @@ pub mod readback;
 pub mod validate;
 
 pub use authz::*;
+pub use bounds::Bounded;
 pub use duration::*;
 pub use lockout::*;
 pub use validate::*;

@@ -1,17 +1,38 @@
 //! Validation and normalisation of slugs, usernames, emails, role names,
-//! permissions and passwords.
+//! permissions and passwords. Their lengths are `plat_proto::limits`, which
+//! the wire types also declare in their JSON Schema.
 
+use plat_proto::limits;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::Invalid;
+
+/// At most `max` characters (Unicode scalar values, what JSON Schema's
+/// `maxLength` counts).
+pub fn validate_len(field: &str, value: &str, max: usize) -> Result<(), Invalid> {
+    // A string of at most `max` bytes has at most `max` characters: count
+    // only the longer ones.
+    if value.len() > max && value.chars().count() > max {
+        return Err(Invalid::new(field, format!("must be at most {max} characters long")));
+    }
+    Ok(())
+}
+
+/// At most `max` items (JSON Schema's `maxItems`).
+pub fn validate_count(field: &str, count: usize, max: usize) -> Result<(), Invalid> {
+    if count > max {
+        return Err(Invalid::new(field, format!("must have at most {max} items")));
+    }
+    Ok(())
+}
 
 /// Tenant slugs: 2–63 characters of `a-z`, `0-9` and `-`, starting with a
 /// letter and not ending with `-` (a DNS label, so slugs fit in hostnames,
 /// Kubernetes names and Redis keys).
 pub fn validate_slug(field: &str, slug: &str) -> Result<(), Invalid> {
     let bytes = slug.as_bytes();
-    if !(2..=63).contains(&bytes.len()) {
-        return Err(Invalid::new(field, "must be 2 to 63 characters long"));
+    if !(2..=limits::SLUG).contains(&bytes.len()) {
+        return Err(Invalid::new(field, format!("must be 2 to {} characters long", limits::SLUG)));
     }
     if !bytes[0].is_ascii_lowercase() {
         return Err(Invalid::new(field, "must start with a lowercase letter"));
@@ -34,13 +55,15 @@ pub fn normalize_key(value: &str) -> String {
     value.nfkc().flat_map(char::to_lowercase).collect()
 }
 
-/// Usernames: 1–64 characters after NFKC of letters, digits and `._-`; no
-/// `@` so a login name is never mistaken for an email.
+/// Usernames: 1–64 characters, as given and after NFKC, of letters, digits
+/// and `._-`; no `@` so a login name is never mistaken for an email.
 pub fn validate_username(username: &str) -> Result<String, Invalid> {
+    let too_long = || Invalid::new("username", format!("must be 1 to {} characters long", limits::USERNAME));
+    validate_len("username", username, limits::USERNAME).map_err(|_| too_long())?;
     let normalized: String = username.trim().nfkc().collect();
     let count = normalized.chars().count();
-    if count == 0 || count > 64 {
-        return Err(Invalid::new("username", "must be 1 to 64 characters long"));
+    if count == 0 || count > limits::USERNAME {
+        return Err(too_long());
     }
     if let Some(bad) = normalized.chars().find(|c| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
         return Err(Invalid::new(
@@ -57,7 +80,10 @@ pub fn validate_username(username: &str) -> Result<String, Invalid> {
 pub fn validate_email(email: &str) -> Result<String, Invalid> {
     let normalized: String = email.trim().nfkc().collect();
     let invalid = || Invalid::new("email", format!("{normalized:?} is not a valid email address"));
-    if normalized.len() > 254 || normalized.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if email.len() > limits::EMAIL
+        || normalized.len() > limits::EMAIL
+        || normalized.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
         return Err(invalid());
     }
     let (local, domain) = normalized.split_once('@').ok_or_else(invalid)?;
@@ -71,23 +97,20 @@ pub fn validate_email(email: &str) -> Result<String, Invalid> {
     Ok(normalized)
 }
 
-/// Passwords: 8 to 1024 bytes. Length is what matters (NIST 800-63B); no
-/// composition rules.
+/// Passwords: 8 to 1024 characters. Length is what matters (NIST 800-63B);
+/// no composition rules.
 pub fn validate_password(field: &str, password: &str) -> Result<(), Invalid> {
     if password.chars().count() < 8 {
         return Err(Invalid::new(field, "must be at least 8 characters long"));
     }
-    if password.len() > 1024 {
-        return Err(Invalid::new(field, "must be at most 1024 bytes long"));
-    }
-    Ok(())
+    validate_len(field, password, limits::PASSWORD)
 }
 
 /// Role and service-account names: like slugs, 1–63 characters.
 pub fn validate_name(field: &str, name: &str) -> Result<(), Invalid> {
     let ok_chars = name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if name.is_empty() || name.len() > 63 {
-        return Err(Invalid::new(field, "must be 1 to 63 characters long"));
+    if name.is_empty() || name.len() > limits::NAME {
+        return Err(Invalid::new(field, format!("must be 1 to {} characters long", limits::NAME)));
     }
     if !ok_chars || !name.as_bytes()[0].is_ascii_lowercase() || name.ends_with('-') {
         return Err(Invalid::new(field, "must start with a-z, contain only a-z, 0-9 and '-', and not end with '-'"));
@@ -97,9 +120,7 @@ pub fn validate_name(field: &str, name: &str) -> Result<(), Invalid> {
 
 /// Free text such as names, nicknames and bios: bounded, no control characters.
 pub fn validate_text(field: &str, value: &str, max_chars: usize) -> Result<(), Invalid> {
-    if value.chars().count() > max_chars {
-        return Err(Invalid::new(field, format!("must be at most {max_chars} characters long")));
-    }
+    validate_len(field, value, max_chars)?;
     if value.chars().any(|c| c.is_control() && c != '\n') {
         return Err(Invalid::new(field, "must not contain control characters"));
     }
@@ -111,7 +132,7 @@ pub fn validate_url(field: &str, value: &str) -> Result<(), Invalid> {
     if value.is_empty() {
         return Ok(());
     }
-    validate_text(field, value, 2048)?;
+    validate_text(field, value, limits::URL)?;
     let rest = value
         .strip_prefix("https://")
         .or_else(|| value.strip_prefix("http://"))

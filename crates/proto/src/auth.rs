@@ -6,9 +6,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schemars(length(max = crate::limits::SLUG))]
     pub tenant: String,
     /// A username or an email address.
+    #[schemars(length(max = crate::limits::EMAIL))]
     pub username: String,
+    #[schemars(length(max = crate::limits::PASSWORD))]
     pub password: String,
 }
 
@@ -25,12 +28,14 @@ pub struct TokenPair {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
+    #[schemars(length(max = crate::limits::TOKEN))]
     pub refresh_token: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LogoutRequest {
+    #[schemars(length(max = crate::limits::TOKEN))]
     pub refresh_token: String,
 }
 
@@ -38,10 +43,16 @@ pub struct LogoutRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
+    /// Only `client_credentials`.
+    #[schemars(length(max = crate::limits::ID))]
     pub grant_type: String,
+    #[schemars(length(max = crate::limits::ID))]
     pub client_id: String,
+    #[schemars(length(max = crate::limits::TOKEN))]
     pub client_secret: String,
+    /// Space-separated permissions that narrow the token.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::SCOPE))]
     pub scope: Option<String>,
 }
 
@@ -59,6 +70,7 @@ pub struct AccessToken {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
+    #[schemars(length(max = crate::limits::TOKEN))]
     pub token: String,
 }
 
@@ -104,16 +116,22 @@ pub struct VerifyResponse {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct IssueTokenRequest {
+    /// User id or username.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::USERNAME))]
     pub user: Option<String>,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::NAME))]
     pub service_account: Option<String>,
     /// Lifetime such as `15m`, `12h`; at most `auth.max_issued_ttl`.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::TIME))]
     pub ttl: Option<String>,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::SCOPES), inner(length(max = crate::limits::PERMISSION)))]
     pub scopes: Vec<String>,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::ID))]
     pub audience: Option<String>,
 }
 
@@ -122,10 +140,14 @@ pub struct IssueTokenRequest {
 #[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
     #[serde(default)]
+    #[schemars(length(max = crate::limits::TOKEN))]
     pub token: Option<String>,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::ID))]
     pub jti: Option<String>,
+    /// User id or username.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::USERNAME))]
     pub user: Option<String>,
 }
 
@@ -181,10 +203,13 @@ pub struct Jwks {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CreateServiceAccount {
+    #[schemars(length(max = crate::limits::NAME))]
     pub name: String,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::DESCRIPTION))]
     pub description: Option<String>,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::ROLES), inner(length(max = crate::limits::NAME)))]
     pub roles: Vec<String>,
 }
 

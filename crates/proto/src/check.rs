@@ -90,6 +90,7 @@ pub enum FindingKind {
 #[serde(deny_unknown_fields)]
 pub struct CreateCheck {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = crate::limits::NAME))]
     pub target: Option<String>,
     #[serde(default)]
     pub all: bool,
@@ -246,25 +247,46 @@ pub struct Finding {
     pub repaired: bool,
 }
 
+/// Query of `GET /checks/{id}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CheckGetQuery {
+    /// How many findings to include (default 100).
+    #[schemars(range(max = crate::limits::FINDINGS))]
+    pub findings: Option<u64>,
+}
+
 /// `GET /checks/{id}/findings`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct FindingQuery {
+    #[schemars(length(max = crate::limits::FILTER))]
     pub target: Option<String>,
     pub kind: Option<FindingKind>,
+    #[schemars(range(min = 1, max = crate::limits::PAGE))]
     pub page: Option<u64>,
+    #[schemars(range(min = 1, max = crate::MAX_PAGE_SIZE))]
     pub page_size: Option<u64>,
+    #[schemars(length(max = crate::limits::ID))]
     pub cursor: Option<String>,
+    #[schemars(range(min = 1, max = crate::MAX_PAGE_SIZE))]
     pub limit: Option<u64>,
 }
 
 /// `GET /checks`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct CheckQuery {
+    #[schemars(length(max = crate::limits::FILTER))]
     pub target: Option<String>,
     pub status: Option<CheckStatus>,
+    #[schemars(range(min = 1, max = crate::limits::PAGE))]
     pub page: Option<u64>,
+    #[schemars(range(min = 1, max = crate::MAX_PAGE_SIZE))]
     pub page_size: Option<u64>,
+    #[schemars(length(max = crate::limits::ID))]
     pub cursor: Option<String>,
+    #[schemars(range(min = 1, max = crate::MAX_PAGE_SIZE))]
     pub limit: Option<u64>,
 }
 

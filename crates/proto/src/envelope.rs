@@ -48,8 +48,12 @@ pub const DEFAULT_PAGE_SIZE: u64 = 50;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PageParams {
+    #[schemars(range(min = 1, max = crate::limits::PAGE))]
     pub page: Option<u64>,
+    #[schemars(range(min = 1, max = MAX_PAGE_SIZE))]
     pub page_size: Option<u64>,
+    #[schemars(length(max = crate::limits::ID))]
     pub cursor: Option<String>,
+    #[schemars(range(min = 1, max = MAX_PAGE_SIZE))]
     pub limit: Option<u64>,
 }

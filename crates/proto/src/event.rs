@@ -33,13 +33,20 @@ pub struct Event {
 pub struct EventQuery {
     /// Event type pattern: `user.*`, `*`, or an exact name.
     #[serde(rename = "type")]
+    #[schemars(length(max = crate::limits::PATTERN))]
     pub event_type: Option<String>,
+    #[schemars(length(max = crate::limits::ID))]
     pub aggregate_id: Option<String>,
     /// RFC 3339 time or a duration back from now (`1h`).
+    #[schemars(length(max = crate::limits::TIME))]
     pub since: Option<String>,
+    #[schemars(range(min = 1, max = crate::limits::PAGE))]
     pub page: Option<u64>,
+    #[schemars(range(min = 1, max = crate::MAX_PAGE_SIZE))]
     pub page_size: Option<u64>,
+    #[schemars(length(max = crate::limits::ID))]
     pub cursor: Option<String>,
+    #[schemars(range(min = 1, max = crate::MAX_PAGE_SIZE))]
     pub limit: Option<u64>,
 }
 
@@ -65,13 +72,24 @@ pub struct AuditRecord {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
+    #[schemars(length(max = crate::limits::FILTER))]
     pub actor: Option<String>,
+    /// An action or a glob of actions (`user.*`).
+    #[schemars(length(max = crate::limits::PATTERN))]
     pub action: Option<String>,
+    #[schemars(length(max = crate::limits::FILTER))]
     pub target: Option<String>,
+    /// RFC 3339 time or a duration back from now (`1h`).
+    #[schemars(length(max = crate::limits::TIME))]
     pub since: Option<String>,
+    #[schemars(length(max = crate::limits::TIME))]
     pub until: Option<String>,
+    #[schemars(range(min = 1, max = crate::limits::PAGE))]
     pub page: Option<u64>,
+    #[schemars(range(min = 1, max = crate::MAX_PAGE_SIZE))]
     pub page_size: Option<u64>,
+    #[schemars(length(max = crate::limits::ID))]
     pub cursor: Option<String>,
+    #[schemars(range(min = 1, max = crate::MAX_PAGE_SIZE))]
     pub limit: Option<u64>,
 }

@@ -23,6 +23,7 @@ pub mod envelope;
 pub mod error;
 pub mod event;
 pub mod health;
+pub mod limits;
 pub mod role;
 pub mod sync;
 pub mod tenant;

@@ -17,9 +17,12 @@ pub struct Role {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRole {
+    #[schemars(length(max = crate::limits::NAME))]
     pub name: String,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::DESCRIPTION))]
     pub description: Option<String>,
+    #[schemars(length(max = crate::limits::PERMISSIONS), inner(length(max = crate::limits::PERMISSION)))]
     pub permissions: Vec<String>,
 }
 
@@ -27,13 +30,17 @@ pub struct CreateRole {
 #[serde(deny_unknown_fields)]
 pub struct UpdateRole {
     #[serde(default)]
+    #[schemars(length(max = crate::limits::DESCRIPTION))]
     pub description: Option<String>,
     /// Replace the whole permission list.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::PERMISSIONS), inner(length(max = crate::limits::PERMISSION)))]
     pub permissions: Option<Vec<String>>,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::PERMISSIONS), inner(length(max = crate::limits::PERMISSION)))]
     pub add_permissions: Vec<String>,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::PERMISSIONS), inner(length(max = crate::limits::PERMISSION)))]
     pub remove_permissions: Vec<String>,
 }
 
@@ -42,12 +49,16 @@ pub struct UpdateRole {
 pub struct AuthzCheck {
     /// User id or username; the caller when neither user nor service is given.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::USERNAME))]
     pub user: Option<String>,
     /// Service account name.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::NAME))]
     pub service: Option<String>,
+    #[schemars(length(max = crate::limits::PERMISSION))]
     pub permission: String,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::SLUG))]
     pub tenant: Option<String>,
 }
 

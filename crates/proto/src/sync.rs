@@ -76,6 +76,7 @@ pub struct ReadBack {
     /// Base URL of the read-back endpoints; by default the target URL
     /// without its last path segment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = crate::limits::URL))]
     pub base_url: Option<String>,
 }
 
@@ -111,23 +112,29 @@ pub struct SyncTarget {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTarget {
+    #[schemars(length(max = crate::limits::NAME))]
     pub name: String,
     pub kind: TargetKind,
+    #[schemars(length(max = crate::limits::URL))]
     pub url: String,
     /// Event type patterns; default `["*"]`.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::EVENTS), inner(length(max = crate::limits::PATTERN)))]
     pub events: Vec<String>,
     /// `whsec_` + base64 of 24–64 bytes; generated for HTTP targets when absent.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::SECRET))]
     pub secret: Option<String>,
     /// Per-delivery timeout (`5s`); default from `sync.timeout`.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::TIME))]
     pub timeout: Option<String>,
     #[serde(default)]
     pub max_attempts: Option<u32>,
     #[serde(default)]
     pub concurrency: Option<u32>,
     #[serde(default)]
+    #[schemars(extend("maxProperties" = crate::limits::OPTIONS))]
     pub options: serde_json::Map<String, serde_json::Value>,
     #[serde(default)]
     pub read_back: Option<ReadBack>,
@@ -138,15 +145,19 @@ pub struct CreateTarget {
 #[serde(deny_unknown_fields)]
 pub struct UpdateTarget {
     #[serde(default)]
+    #[schemars(length(max = crate::limits::URL))]
     pub url: Option<String>,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::EVENTS), inner(length(max = crate::limits::PATTERN)))]
     pub events: Option<Vec<String>>,
     /// A new secret; with `generate_secret`, plat makes one and answers it once.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::SECRET))]
     pub secret: Option<String>,
     #[serde(default)]
     pub generate_secret: bool,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::TIME))]
     pub timeout: Option<String>,
     #[serde(default)]
     pub max_attempts: Option<u32>,
@@ -154,6 +165,7 @@ pub struct UpdateTarget {
     pub concurrency: Option<u32>,
     /// Merged into the options; a `null` value removes an option.
     #[serde(default)]
+    #[schemars(extend("maxProperties" = crate::limits::OPTIONS))]
     pub options: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
     pub read_back: Option<ReadBack>,
@@ -235,12 +247,18 @@ pub struct TaskAttempt {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TaskQuery {
+    #[schemars(length(max = crate::limits::NAME))]
     pub target: Option<String>,
     pub status: Option<TaskStatus>,
+    #[schemars(length(max = crate::limits::ID))]
     pub aggregate_id: Option<String>,
+    #[schemars(range(min = 1, max = crate::limits::PAGE))]
     pub page: Option<u64>,
+    #[schemars(range(min = 1, max = crate::MAX_PAGE_SIZE))]
     pub page_size: Option<u64>,
+    #[schemars(length(max = crate::limits::ID))]
     pub cursor: Option<String>,
+    #[schemars(range(min = 1, max = crate::MAX_PAGE_SIZE))]
     pub limit: Option<u64>,
 }
 
@@ -249,8 +267,10 @@ pub struct TaskQuery {
 #[serde(deny_unknown_fields)]
 pub struct DlqReplay {
     #[serde(default)]
+    #[schemars(length(max = crate::limits::NAME))]
     pub target: Option<String>,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::DLQ_IDS))]
     pub ids: Vec<u64>,
 }
 
@@ -259,11 +279,14 @@ pub struct DlqReplay {
 #[serde(deny_unknown_fields)]
 pub struct DlqPurge {
     #[serde(default)]
+    #[schemars(length(max = crate::limits::NAME))]
     pub target: Option<String>,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::DLQ_IDS))]
     pub ids: Vec<u64>,
     /// Only tasks dead for longer than this (`7d`).
     #[serde(default)]
+    #[schemars(length(max = crate::limits::TIME))]
     pub older_than: Option<String>,
 }
 

@@ -31,17 +31,29 @@ pub struct Tenant {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTenant {
+    #[schemars(length(max = crate::limits::SLUG))]
     pub slug: String,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::TENANT_NAME))]
     pub name: Option<String>,
     #[serde(default)]
     pub quotas: Option<Quotas>,
+}
+
+/// Query of `DELETE /tenants/{slug}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TenantDeleteQuery {
+    /// Delete the tenant's users too (otherwise a tenant with users is refused).
+    #[serde(default)]
+    pub cascade: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTenant {
     #[serde(default)]
+    #[schemars(length(max = crate::limits::TENANT_NAME))]
     pub name: Option<String>,
     #[serde(default)]
     pub quotas: Option<Quotas>,

@@ -15,10 +15,14 @@ pub struct Profile {
 #[serde(deny_unknown_fields)]
 pub struct ProfilePatch {
     #[serde(default)]
+    #[schemars(length(max = crate::limits::NICKNAME))]
     pub nickname: Option<String>,
+    /// Empty, or an absolute `http(s)://` URL.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::URL))]
     pub avatar_url: Option<String>,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::BIO))]
     pub bio: Option<String>,
 }
 
@@ -48,12 +52,16 @@ pub struct User {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    #[schemars(length(max = crate::limits::USERNAME))]
     pub username: String,
+    #[schemars(length(max = crate::limits::EMAIL))]
     pub email: String,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::PASSWORD))]
     pub password: Option<String>,
     /// Defaults to `["member"]`.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::ROLES), inner(length(max = crate::limits::NAME)))]
     pub roles: Option<Vec<String>>,
     #[serde(default)]
     pub profile: Option<ProfilePatch>,
@@ -63,6 +71,7 @@ pub struct CreateUser {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     #[serde(default)]
+    #[schemars(length(max = crate::limits::EMAIL))]
     pub email: Option<String>,
     #[serde(default)]
     pub profile: Option<ProfilePatch>,
@@ -71,12 +80,14 @@ pub struct UpdateUser {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SetPassword {
+    #[schemars(length(max = crate::limits::PASSWORD))]
     pub password: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct GrantRole {
+    #[schemars(length(max = crate::limits::NAME))]
     pub role: String,
 }
 
@@ -84,28 +95,58 @@ pub struct GrantRole {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct UserListQuery {
+    #[schemars(length(max = crate::limits::FILTER))]
     pub status: Option<String>,
+    #[schemars(length(max = crate::limits::NAME))]
     pub role: Option<String>,
+    #[schemars(length(max = crate::limits::FILTER))]
     pub search: Option<String>,
+    #[schemars(range(min = 1, max = crate::limits::PAGE))]
     pub page: Option<u64>,
+    #[schemars(range(min = 1, max = crate::MAX_PAGE_SIZE))]
     pub page_size: Option<u64>,
+    #[schemars(length(max = crate::limits::ID))]
     pub cursor: Option<String>,
+    #[schemars(range(min = 1, max = crate::MAX_PAGE_SIZE))]
     pub limit: Option<u64>,
+}
+
+/// Query of `DELETE /users/{user}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UserDeleteQuery {
+    /// Remove the user instead of marking it deleted.
+    #[serde(default)]
+    pub hard: Option<bool>,
+}
+
+/// Query of `POST /users/import`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// Check every line, create nothing.
+    #[serde(default)]
+    pub dry_run: Option<bool>,
 }
 
 /// One NDJSON line of `POST /users/import`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ImportUser {
+    #[schemars(length(max = crate::limits::USERNAME))]
     pub username: String,
+    #[schemars(length(max = crate::limits::EMAIL))]
     pub email: String,
     /// A plain password, hashed with argon2id on import.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::PASSWORD))]
     pub password: Option<String>,
     /// An existing `$argon2id$...` or `$2b$...` (bcrypt) hash, kept as is.
     #[serde(default)]
+    #[schemars(length(max = crate::limits::PASSWORD_HASH))]
     pub password_hash: Option<String>,
     #[serde(default)]
+    #[schemars(length(max = crate::limits::ROLES), inner(length(max = crate::limits::NAME)))]
     pub roles: Option<Vec<String>>,
     #[serde(default)]
     pub profile: Option<ProfilePatch>,

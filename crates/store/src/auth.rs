@@ -378,7 +378,7 @@ impl Store {
         (client_id, secret_hash): (&str, &str),
     ) -> Result<ServiceAccount> {
         plat_domain::validate_name("name", name)?;
-        plat_domain::validate_text("description", description, 500)?;
+        plat_domain::validate_text("description", description, plat_proto::limits::DESCRIPTION)?;
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         confer_roles(&mut tx, ctx, &tenant_row, roles).await?;

@@ -132,7 +132,7 @@ impl Store {
         permissions: &[String],
     ) -> Result<Role> {
         plat_domain::validate_name("name", name)?;
-        plat_domain::validate_text("description", description, 500)?;
+        plat_domain::validate_text("description", description, plat_proto::limits::DESCRIPTION)?;
         validate_permissions(permissions)?;
         if builtin_role(name).is_some() {
             return Err(StoreError::AlreadyExists { kind: "role", name: name.to_owned(), field: "name" });
@@ -219,7 +219,7 @@ impl Store {
         let id = get_str(&row, "id")?;
         let version = get_i64(&row, "version")? + 1;
         if let Some(description) = &update.description {
-            plat_domain::validate_text("description", description, 500)?;
+            plat_domain::validate_text("description", description, plat_proto::limits::DESCRIPTION)?;
             role.description = description.clone();
         }
         if let Some(permissions) = &update.permissions {

@@ -837,7 +837,8 @@ impl Store {
     }
 
     /// The dead tasks a replay or purge selects: of one target, the given
-    /// ids, or all; oldest first.
+    /// ids (at most `limits::DLQ_IDS`, looked up 500 at a time), or all;
+    /// oldest first.
     async fn select_dead(
         &self,
         conn: &mut AnyConnection,
@@ -845,21 +846,35 @@ impl Store {
         ids: &[u64],
         dead_before: Option<i64>,
     ) -> Result<Vec<i64>> {
-        let mut filter = Filter::default();
-        filter.fixed("status = 'dead'");
-        if let Some(name) = target {
-            let row = target_by_name(conn, name).await?;
-            filter.eq("target_id", row.id);
+        let target_id = match target {
+            Some(name) => Some(target_by_name(conn, name).await?.id),
+            None => None,
+        };
+        // No ids is one query for every dead task; ids go 500 to a query.
+        let chunks: Vec<&[u64]> = if ids.is_empty() { vec![&[]] } else { ids.chunks(500).collect() };
+        let mut seqs = Vec::new();
+        for chunk in chunks {
+            let mut filter = Filter::default();
+            filter.fixed("status = 'dead'");
+            if let Some(id) = &target_id {
+                filter.eq("target_id", id.clone());
+            }
+            if let Some(before) = dead_before {
+                filter.lt_int("updated_at", before);
+            }
+            if !chunk.is_empty() {
+                // An id beyond i64 names no task.
+                filter.in_ints("seq", chunk.iter().map(|id| i64::try_from(*id).unwrap_or(-1)));
+            }
+            let sql = format!("SELECT seq FROM sync_tasks{}", filter.where_clause());
+            let rows = filter.bind_all(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
+            for row in rows {
+                seqs.push(row.try_get::<i64, _>(0)?);
+            }
         }
-        if let Some(before) = dead_before {
-            filter.lt_int("updated_at", before);
-        }
-        if !ids.is_empty() {
-            filter.in_ints("seq", ids.iter().map(|id| *id as i64));
-        }
-        let sql = format!("SELECT seq FROM sync_tasks{} ORDER BY seq", filter.where_clause());
-        let rows = filter.bind_all(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
-        rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
+        seqs.sort_unstable();
+        seqs.dedup();
+        Ok(seqs)
     }
 
     /// Put dead tasks back in the queue.

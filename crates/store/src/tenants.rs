@@ -91,7 +91,7 @@ async fn tenant_changed(
 impl Store {
     pub async fn create_tenant(&self, ctx: &Ctx, slug: &str, name: &str, max_users: Option<u64>) -> Result<Tenant> {
         plat_domain::validate_slug("slug", slug)?;
-        plat_domain::validate_text("name", name, 200)?;
+        plat_domain::validate_text("name", name, plat_proto::limits::TENANT_NAME)?;
         let mut tx = self.write.begin().await?;
         let now = now_ms();
         let inserted = sqlx::query(
@@ -149,7 +149,7 @@ impl Store {
         max_users: Option<Option<u64>>,
     ) -> Result<Tenant> {
         if let Some(name) = name {
-            plat_domain::validate_text("name", name, 200)?;
+            plat_domain::validate_text("name", name, plat_proto::limits::TENANT_NAME)?;
         }
         let mut tx = self.write.begin().await?;
         let current = tenant_by_slug(&mut tx, slug).await?;

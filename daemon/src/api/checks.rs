@@ -3,8 +3,8 @@
 
 use axum::extract::{Path, State};
 use plat_domain::Scope;
-use plat_proto::{Check, CheckQuery, CreateCheck, Finding, FindingQuery, Page};
-use serde::Deserialize;
+use plat_proto::limits::FINDINGS as MAX_FINDINGS;
+use plat_proto::{Check, CheckGetQuery, CheckQuery, CreateCheck, Finding, FindingQuery, Page};
 
 use super::extract::{Json, Query};
 use crate::AppState;
@@ -14,7 +14,6 @@ use crate::error::{ApiErr, ApiResult};
 
 /// Findings included in `GET /checks/{id}` unless `?findings=N` says otherwise.
 const DEFAULT_FINDINGS: u64 = 100;
-const MAX_FINDINGS: u64 = 1000;
 
 pub async fn create(
     State(state): State<AppState>,
@@ -34,16 +33,11 @@ pub async fn list(
     Ok(Data(state.store.list_checks(&query).await?))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct GetQuery {
-    findings: Option<u64>,
-}
-
 pub async fn get(
     State(state): State<AppState>,
     principal: Principal,
     Path(id): Path<String>,
-    Query(query): Query<GetQuery>,
+    Query(query): Query<CheckGetQuery>,
 ) -> ApiResult<Data<Check>> {
     principal.require("checks:read", Scope::Platform)?;
     let findings = query.findings.unwrap_or(DEFAULT_FINDINGS);

@@ -58,7 +58,11 @@ pub struct RouteDoc {
     pub note: &'static str,
     /// Status of a successful answer.
     pub status: u16,
+    /// The body's type (`plat-proto`), if it takes one.
     pub request: Option<&'static str>,
+    /// The type of its query parameters, if it takes any.
+    pub query: Option<&'static str>,
+    /// The type of `data` in a successful answer, if it is not just `{}`.
     pub response: Option<&'static str>,
 }
 
@@ -76,13 +80,16 @@ impl RouteDoc {
 }
 
 /// Each row becomes a route of the router and an entry of the table, so a
-/// route cannot exist without its documented access rule.
+/// route cannot exist without its documented access rule. A row is
+/// `method path => handler, access, note, body [?query] status data, summary`,
+/// where `_` stands for no body or no `data`.
 macro_rules! routes {
     ($table:ident, $router:ident; $( $method:ident $path:literal => $handler:path, $access:expr, $note:literal,
-        $req:tt $status:literal $resp:tt, $summary:literal ;)*) => {
+        $req:tt $(? $query:ident)? $status:literal $resp:tt, $summary:literal ;)*) => {
         pub const $table: &[RouteDoc] = &[$(RouteDoc {
             method: stringify!($method), path: $path, summary: $summary, access: { use Access::*; $access },
-            note: $note, status: $status, request: routes!(@opt $req), response: routes!(@opt $resp),
+            note: $note, status: $status, request: routes!(@opt $req), query: routes!(@query $($query)?),
+            response: routes!(@opt $resp),
         }),*];
 
         fn $router() -> Router<AppState> {
@@ -91,6 +98,8 @@ macro_rules! routes {
     };
     (@opt _) => { None };
     (@opt $name:ident) => { Some(stringify!($name)) };
+    (@query) => { None };
+    (@query $name:ident) => { Some(stringify!($name)) };
 }
 
 routes! { ROUTES, api_routes;
@@ -105,20 +114,20 @@ routes! { ROUTES, api_routes;
     get "/auth/keys" => auth::keys, Platform("keys:read"), "", _ 200 SigningKeyList, "Signing keys (public parts)";
     post "/auth/keys/rotate" => auth::rotate_keys, Platform("keys:rotate"), "", _ 200 SigningKey, "Rotate the signing key; the old one verifies until its tokens expire";
     get "/auth/whoami" => auth::whoami, Token, "", _ 200 Identity, "The caller: subject, tenant, roles, permissions";
-    get "/tenants" => tenants::list, Tenant("tenants:read"), "a platform admin without `X-Tenant-ID` lists every tenant", _ 200 TenantPage, "List tenants (others see only their own)";
+    get "/tenants" => tenants::list, Tenant("tenants:read"), "a platform admin without `X-Tenant-ID` lists every tenant", _ ?PageParams 200 TenantPage, "List tenants (others see only their own)";
     post "/tenants" => tenants::create, Platform("tenants:create"), "", CreateTenant 201 Tenant, "Create a tenant";
     get "/tenants/{slug}" => tenants::get, Tenant("tenants:read"), "the tenant in the path; others' tenants answer 404", _ 200 Tenant, "Get a tenant";
     patch "/tenants/{slug}" => tenants::update, Tenant("tenants:update"), "changing `quotas` is platform scope", UpdateTenant 200 Tenant, "Rename a tenant or change its quota";
-    delete "/tenants/{slug}" => tenants::delete, Platform("tenants:delete"), "", _ 200 _, "Delete a tenant (?cascade=true to delete its users too)";
+    delete "/tenants/{slug}" => tenants::delete, Platform("tenants:delete"), "", _ ?TenantDeleteQuery 200 _, "Delete a tenant (?cascade=true to delete its users too)";
     post "/tenants/{slug}/suspend" => tenants::suspend, Platform("tenants:suspend"), "", _ 200 Tenant, "Suspend a tenant: its tokens stop working";
     post "/tenants/{slug}/resume" => tenants::resume, Platform("tenants:resume"), "", _ 200 Tenant, "Resume a suspended tenant";
-    get "/users" => users::list, Tenant("users:read"), "", _ 200 UserPage, "List users (filters status, role, search)";
+    get "/users" => users::list, Tenant("users:read"), "", _ ?UserListQuery 200 UserPage, "List users (filters status, role, search)";
     post "/users" => users::create, Tenant("users:create"), "the conferral rule for the roles", CreateUser 201 User, "Create a user with profile and stats in one transaction";
-    post "/users/import" => users::import, Tenant("users:import"), "the conferral rule for each line's roles", _ 200 ImportReport, "Import users from NDJSON (streamed; ?dry_run=true)";
-    get "/users/export" => users::export, Tenant("users:export"), "", _ 200 _, "Export users as NDJSON (streamed)";
+    post "/users/import" => users::import, Tenant("users:import"), "the conferral rule for each line's roles", ImportUser ?ImportQuery 200 ImportReport, "Import users from NDJSON (streamed; ?dry_run=true)";
+    get "/users/export" => users::export, Tenant("users:export"), "", _ 200 User, "Export users as NDJSON (streamed)";
     get "/users/{user}" => users::get, TenantOrSelf("users:read", "self:read"), "", _ 200 User, "Get a user by id or username";
     patch "/users/{user}" => users::update, TenantOrSelf("users:update", "self:update"), "", UpdateUser 200 User, "Change email or profile";
-    delete "/users/{user}" => users::delete, Tenant("users:delete"), "", _ 200 _, "Delete a user (soft; ?hard=true removes it)";
+    delete "/users/{user}" => users::delete, Tenant("users:delete"), "", _ ?UserDeleteQuery 200 _, "Delete a user (soft; ?hard=true removes it)";
     post "/users/{user}/disable" => users::disable, Tenant("users:update"), "not on yourself", _ 200 User, "Disable a user and end its sessions";
     post "/users/{user}/enable" => users::enable, Tenant("users:update"), "", _ 200 User, "Enable a disabled user";
     post "/users/{user}/unlock" => users::unlock, Tenant("users:update"), "", _ 200 User, "Clear a lockout";
@@ -144,20 +153,20 @@ routes! { ROUTES, api_routes;
     post "/sync/targets/{name}/pause" => sync::pause_target, Platform("sync:write"), "", _ 200 SyncTarget, "Hold deliveries; tasks keep collecting";
     post "/sync/targets/{name}/resume" => sync::resume_target, Platform("sync:write"), "", _ 200 SyncTarget, "Deliver again (also after a 410 disabled it)";
     post "/sync/targets/{name}/test" => sync::test_target, Platform("sync:write"), "", _ 200 TargetTestResult, "Send a sync.ping now and report the answer";
-    get "/sync/tasks" => sync::list_tasks, Platform("sync:read"), "", _ 200 TaskPage, "Tasks (filters target, status, aggregate_id)";
+    get "/sync/tasks" => sync::list_tasks, Platform("sync:read"), "", _ ?TaskQuery 200 TaskPage, "Tasks (filters target, status, aggregate_id)";
     get "/sync/tasks/{id}" => sync::get_task, Platform("sync:read"), "", _ 200 SyncTask, "A task with every attempt";
     post "/sync/tasks/{id}/retry" => sync::retry_task, Platform("sync:write"), "", _ 200 SyncTask, "Retry a failed, dead or cancelled task now";
     post "/sync/tasks/{id}/cancel" => sync::cancel_task, Platform("sync:write"), "", _ 200 SyncTask, "Cancel a task that is not in flight";
-    get "/sync/dlq" => sync::list_dlq, Platform("sync:read"), "", _ 200 TaskPage, "The dead-letter queue (filter target)";
+    get "/sync/dlq" => sync::list_dlq, Platform("sync:read"), "", _ ?TaskQuery 200 TaskPage, "The dead-letter queue (filter target)";
     post "/sync/dlq/replay" => sync::replay_dlq, Platform("sync:write"), "", DlqReplay 200 BulkResult, "Queue dead tasks again";
     post "/sync/dlq/purge" => sync::purge_dlq, Platform("sync:write"), "", DlqPurge 200 BulkResult, "Delete dead tasks";
     get "/sync/stats" => sync::stats, Platform("sync:read"), "", _ 200 TargetStatsList, "Per-target delivery statistics";
     post "/checks" => checks::create, Platform("checks:run"), "", CreateCheck 201 Check, "Start a check of one target, all targets and/or plat itself (repair, dry_run)";
-    get "/checks" => checks::list, Platform("checks:read"), "", _ 200 CheckPage, "Checks, newest first (filters target, status)";
-    get "/checks/{id}" => checks::get, Platform("checks:read"), "", _ 200 Check, "A check: summary, per-target progress and the first findings (?findings=N)";
-    get "/checks/{id}/findings" => checks::findings, Platform("checks:read"), "", _ 200 FindingPage, "Page through a check's findings (filters target, kind)";
-    get "/events" => misc::events, Tenant("events:read"), "a platform admin without `X-Tenant-ID` sees every tenant", _ 200 EventPage, "The outbox (filters type, aggregate_id, since)";
-    get "/audit" => misc::audit, Tenant("audit:read"), "a platform admin without `X-Tenant-ID` sees every tenant", _ 200 AuditPage, "The audit log (filters actor, action, target, since, until)";
+    get "/checks" => checks::list, Platform("checks:read"), "", _ ?CheckQuery 200 CheckPage, "Checks, newest first (filters target, status)";
+    get "/checks/{id}" => checks::get, Platform("checks:read"), "", _ ?CheckGetQuery 200 Check, "A check: summary, per-target progress and the first findings (?findings=N)";
+    get "/checks/{id}/findings" => checks::findings, Platform("checks:read"), "", _ ?FindingQuery 200 FindingPage, "Page through a check's findings (filters target, kind)";
+    get "/events" => misc::events, Tenant("events:read"), "a platform admin without `X-Tenant-ID` sees every tenant", _ ?EventQuery 200 EventPage, "The outbox (filters type, aggregate_id, since)";
+    get "/audit" => misc::audit, Tenant("audit:read"), "a platform admin without `X-Tenant-ID` sees every tenant", _ ?AuditQuery 200 AuditPage, "The audit log (filters actor, action, target, since, until)";
     get "/health" => misc::health, Tenant("health:read"), "", _ 200 HealthReport, "Component health report";
     get "/openapi.json" => misc::openapi, Public, "", _ 200 _, "This document";
 }

@@ -288,9 +288,6 @@ pub async fn replay_dlq(
     Json(req): Json<DlqReplay>,
 ) -> ApiResult<Data<BulkResult>> {
     write(&principal)?;
-    if req.ids.len() > 10_000 {
-        return Err(ApiErr::validation("ids", "at most 10000 ids per call"));
-    }
     let count = state.store.replay_dlq(&principal.ctx(), req.target.as_deref(), &req.ids).await?;
     Ok(Data(BulkResult { count }))
 }
@@ -301,9 +298,6 @@ pub async fn purge_dlq(
     Json(req): Json<DlqPurge>,
 ) -> ApiResult<Data<BulkResult>> {
     write(&principal)?;
-    if req.ids.len() > 10_000 {
-        return Err(ApiErr::validation("ids", "at most 10000 ids per call"));
-    }
     let count =
         state.store.purge_dlq(&principal.ctx(), req.target.as_deref(), &req.ids, req.older_than.as_deref()).await?;
     Ok(Data(BulkResult { count }))

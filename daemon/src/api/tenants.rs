@@ -3,7 +3,6 @@
 use axum::extract::{Path, State};
 use plat_domain::Scope;
 use plat_proto::*;
-use serde::Deserialize;
 
 use super::extract::{Json, Query};
 use crate::AppState;
@@ -71,18 +70,11 @@ pub async fn update(
     Ok(Data(state.store.update_tenant(&principal.ctx(), &slug, req.name.as_deref(), max_users).await?))
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeleteParams {
-    #[serde(default)]
-    cascade: Option<bool>,
-}
-
 pub async fn delete(
     State(state): State<AppState>,
     principal: Principal,
     Path(slug): Path<String>,
-    Query(params): Query<DeleteParams>,
+    Query(params): Query<TenantDeleteQuery>,
 ) -> ApiResult<Data<super::auth::Done>> {
     visible(&principal, &slug)?;
     principal.require("tenants:delete", Scope::Platform)?;

@@ -1,0 +1,311 @@
+//! Every request is bounded: each string field has a maximum length and
+//! each list a maximum number of items, from `plat_proto::limits`, the same
+//! constants the wire types declare in their JSON Schema (`maxLength`,
+//! `maxItems`). The daemon's JSON and query extractors run
+//! [`Bounded::check_bounds`] on every request before its handler sees it,
+//! so no handler, store method or hash ever works on an oversized value.
+//!
+//! These are only the bounds; the rules of each field (a username's
+//! characters, a permission's form, ...) are checked where the field is used,
+//! by the validators of `validate.rs`, with the same limits.
+
+use plat_proto::limits as max;
+use plat_proto::*;
+
+use crate::{Invalid, validate_count, validate_len};
+
+/// A request whose strings and lists are within `plat_proto::limits`.
+pub trait Bounded {
+    /// The first field over its bound, as `Invalid` naming the field.
+    fn check_bounds(&self) -> Result<(), Invalid>;
+}
+
+fn opt(field: &str, value: &Option<String>, max: usize) -> Result<(), Invalid> {
+    value.as_deref().map_or(Ok(()), |v| validate_len(field, v, max))
+}
+
+/// A list of at most `max_items` strings of at most `max_len` characters.
+fn list(field: &str, items: &[String], max_items: usize, max_len: usize) -> Result<(), Invalid> {
+    validate_count(field, items.len(), max_items)?;
+    items.iter().try_for_each(|item| validate_len(field, item, max_len))
+}
+
+fn opt_list(field: &str, items: &Option<Vec<String>>, max_items: usize, max_len: usize) -> Result<(), Invalid> {
+    items.as_deref().map_or(Ok(()), |items| list(field, items, max_items, max_len))
+}
+
+fn options(field: &str, options: &serde_json::Map<String, serde_json::Value>) -> Result<(), Invalid> {
+    validate_count(field, options.len(), max::OPTIONS)
+}
+
+fn profile(patch: &Option<ProfilePatch>) -> Result<(), Invalid> {
+    patch.as_ref().map_or(Ok(()), Bounded::check_bounds)
+}
+
+fn read_back(read_back: &Option<ReadBack>) -> Result<(), Invalid> {
+    read_back.as_ref().map_or(Ok(()), |r| opt("read_back.base_url", &r.base_url, max::URL))
+}
+
+impl Bounded for LoginRequest {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("tenant", &self.tenant, max::SLUG)?;
+        validate_len("username", &self.username, max::EMAIL)?;
+        validate_len("password", &self.password, max::PASSWORD)
+    }
+}
+
+impl Bounded for RefreshRequest {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("refresh_token", &self.refresh_token, max::TOKEN)
+    }
+}
+
+impl Bounded for LogoutRequest {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("refresh_token", &self.refresh_token, max::TOKEN)
+    }
+}
+
+impl Bounded for TokenRequest {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("grant_type", &self.grant_type, max::ID)?;
+        validate_len("client_id", &self.client_id, max::ID)?;
+        validate_len("client_secret", &self.client_secret, max::TOKEN)?;
+        opt("scope", &self.scope, max::SCOPE)?;
+        let scopes = self.scope.as_deref().map_or(0, |s| s.split_whitespace().count());
+        validate_count("scope", scopes, max::SCOPES)
+    }
+}
+
+impl Bounded for VerifyRequest {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("token", &self.token, max::TOKEN)
+    }
+}
+
+impl Bounded for IssueTokenRequest {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("user", &self.user, max::USERNAME)?;
+        opt("service_account", &self.service_account, max::NAME)?;
+        opt("ttl", &self.ttl, max::TIME)?;
+        list("scopes", &self.scopes, max::SCOPES, max::PERMISSION)?;
+        opt("audience", &self.audience, max::ID)
+    }
+}
+
+impl Bounded for RevokeRequest {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("token", &self.token, max::TOKEN)?;
+        opt("jti", &self.jti, max::ID)?;
+        opt("user", &self.user, max::USERNAME)
+    }
+}
+
+impl Bounded for CreateServiceAccount {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("name", &self.name, max::NAME)?;
+        opt("description", &self.description, max::DESCRIPTION)?;
+        list("roles", &self.roles, max::ROLES, max::NAME)
+    }
+}
+
+impl Bounded for ProfilePatch {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("profile.nickname", &self.nickname, max::NICKNAME)?;
+        opt("profile.avatar_url", &self.avatar_url, max::URL)?;
+        opt("profile.bio", &self.bio, max::BIO)
+    }
+}
+
+impl Bounded for CreateUser {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("username", &self.username, max::USERNAME)?;
+        validate_len("email", &self.email, max::EMAIL)?;
+        opt("password", &self.password, max::PASSWORD)?;
+        opt_list("roles", &self.roles, max::ROLES, max::NAME)?;
+        profile(&self.profile)
+    }
+}
+
+impl Bounded for UpdateUser {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("email", &self.email, max::EMAIL)?;
+        profile(&self.profile)
+    }
+}
+
+impl Bounded for SetPassword {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("password", &self.password, max::PASSWORD)
+    }
+}
+
+impl Bounded for GrantRole {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("role", &self.role, max::NAME)
+    }
+}
+
+impl Bounded for ImportUser {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("username", &self.username, max::USERNAME)?;
+        validate_len("email", &self.email, max::EMAIL)?;
+        opt("password", &self.password, max::PASSWORD)?;
+        opt("password_hash", &self.password_hash, max::PASSWORD_HASH)?;
+        opt_list("roles", &self.roles, max::ROLES, max::NAME)?;
+        profile(&self.profile)
+    }
+}
+
+impl Bounded for CreateRole {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("name", &self.name, max::NAME)?;
+        opt("description", &self.description, max::DESCRIPTION)?;
+        list("permissions", &self.permissions, max::PERMISSIONS, max::PERMISSION)
+    }
+}
+
+impl Bounded for UpdateRole {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("description", &self.description, max::DESCRIPTION)?;
+        opt_list("permissions", &self.permissions, max::PERMISSIONS, max::PERMISSION)?;
+        list("add_permissions", &self.add_permissions, max::PERMISSIONS, max::PERMISSION)?;
+        list("remove_permissions", &self.remove_permissions, max::PERMISSIONS, max::PERMISSION)
+    }
+}
+
+impl Bounded for AuthzCheck {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("user", &self.user, max::USERNAME)?;
+        opt("service", &self.service, max::NAME)?;
+        validate_len("permission", &self.permission, max::PERMISSION)?;
+        opt("tenant", &self.tenant, max::SLUG)
+    }
+}
+
+impl Bounded for CreateTenant {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("slug", &self.slug, max::SLUG)?;
+        opt("name", &self.name, max::TENANT_NAME)
+    }
+}
+
+impl Bounded for UpdateTenant {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("name", &self.name, max::TENANT_NAME)
+    }
+}
+
+impl Bounded for CreateTarget {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("name", &self.name, max::NAME)?;
+        validate_len("url", &self.url, max::URL)?;
+        list("events", &self.events, max::EVENTS, max::PATTERN)?;
+        opt("secret", &self.secret, max::SECRET)?;
+        opt("timeout", &self.timeout, max::TIME)?;
+        options("options", &self.options)?;
+        read_back(&self.read_back)
+    }
+}
+
+impl Bounded for UpdateTarget {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("url", &self.url, max::URL)?;
+        opt_list("events", &self.events, max::EVENTS, max::PATTERN)?;
+        opt("secret", &self.secret, max::SECRET)?;
+        opt("timeout", &self.timeout, max::TIME)?;
+        self.options.as_ref().map_or(Ok(()), |o| options("options", o))?;
+        read_back(&self.read_back)
+    }
+}
+
+impl Bounded for DlqReplay {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("target", &self.target, max::NAME)?;
+        validate_count("ids", self.ids.len(), max::DLQ_IDS)
+    }
+}
+
+impl Bounded for DlqPurge {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("target", &self.target, max::NAME)?;
+        validate_count("ids", self.ids.len(), max::DLQ_IDS)?;
+        opt("older_than", &self.older_than, max::TIME)
+    }
+}
+
+impl Bounded for CreateCheck {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("target", &self.target, max::NAME)
+    }
+}
+
+/// Query types made only of numbers and booleans: nothing to bound.
+macro_rules! nothing_to_bound {
+    ($($t:ty),* $(,)?) => {$(
+        impl Bounded for $t {
+            fn check_bounds(&self) -> Result<(), Invalid> {
+                Ok(())
+            }
+        }
+    )*};
+}
+
+nothing_to_bound!(TenantDeleteQuery, UserDeleteQuery, ImportQuery, CheckGetQuery);
+
+impl Bounded for PageParams {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("cursor", &self.cursor, max::ID)
+    }
+}
+
+impl Bounded for UserListQuery {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("status", &self.status, max::FILTER)?;
+        opt("role", &self.role, max::NAME)?;
+        opt("search", &self.search, max::FILTER)?;
+        opt("cursor", &self.cursor, max::ID)
+    }
+}
+
+impl Bounded for TaskQuery {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("target", &self.target, max::NAME)?;
+        opt("aggregate_id", &self.aggregate_id, max::ID)?;
+        opt("cursor", &self.cursor, max::ID)
+    }
+}
+
+impl Bounded for EventQuery {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("type", &self.event_type, max::PATTERN)?;
+        opt("aggregate_id", &self.aggregate_id, max::ID)?;
+        opt("since", &self.since, max::TIME)?;
+        opt("cursor", &self.cursor, max::ID)
+    }
+}
+
+impl Bounded for AuditQuery {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("actor", &self.actor, max::FILTER)?;
+        opt("action", &self.action, max::PATTERN)?;
+        opt("target", &self.target, max::FILTER)?;
+        opt("since", &self.since, max::TIME)?;
+        opt("until", &self.until, max::TIME)?;
+        opt("cursor", &self.cursor, max::ID)
+    }
+}
+
+impl Bounded for CheckQuery {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("target", &self.target, max::FILTER)?;
+        opt("cursor", &self.cursor, max::ID)
+    }
+}
+
+impl Bounded for FindingQuery {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("target", &self.target, max::FILTER)?;
+        opt("cursor", &self.cursor, max::ID)
+    }
+}

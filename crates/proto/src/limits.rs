@@ -1,0 +1,81 @@
+//! The bounds of every request: how long each string may be and how many
+//! items each list may hold. Each constant is used twice, in the JSON
+//! Schema of the wire type (`#[schemars(length(max = ...))]`, so the OpenAPI
+//! document declares it as `maxLength` or `maxItems`) and in the server's
+//! check (`plat_domain::Bounded`, run by the daemon's extractors), which
+//! answers `VALIDATION_ERROR` naming the field. `docs/api.md` ("Limits")
+//! lists them.
+//!
+//! Lengths count characters (Unicode scalar values), as JSON Schema's
+//! `maxLength` does; the one exception is `EMAIL`, whose 254 are bytes
+//! (RFC 5321) and so never more characters.
+
+/// Tenant slugs (a DNS label).
+pub const SLUG: usize = 63;
+/// Role, service-account and sync-target names (slug-like).
+pub const NAME: usize = 63;
+/// Usernames, before and after NFKC; also a user named by id or username
+/// (a UUID is 36 characters).
+pub const USERNAME: usize = 64;
+/// Email addresses, and the login name (a username or an email).
+pub const EMAIL: usize = 254;
+/// Passwords. argon2 takes any length (its first step hashes the input
+/// once with BLAKE2b, so cost grows only linearly); 1 KiB is far beyond any
+/// passphrase. Imported bcrypt hashes only ever read 72 bytes anyway.
+pub const PASSWORD: usize = 1024;
+/// An imported password hash (`$argon2id$…` is about 100, bcrypt 60).
+pub const PASSWORD_HASH: usize = 512;
+/// Tokens and secrets a caller hands back: access tokens (JWT, about 1 KiB
+/// with many roles), refresh tokens, service-account secrets.
+pub const TOKEN: usize = 8192;
+/// A sync target's `whsec_…` secret (base64 of at most 64 bytes).
+pub const SECRET: usize = 256;
+/// URLs: avatars, targets, read-back base URLs.
+pub const URL: usize = 2048;
+/// Tenant display names.
+pub const TENANT_NAME: usize = 200;
+/// Role and service-account descriptions.
+pub const DESCRIPTION: usize = 500;
+/// Profile nickname.
+pub const NICKNAME: usize = 100;
+/// Profile bio.
+pub const BIO: usize = 2000;
+/// A permission `resource:action` (each part at most 64).
+pub const PERMISSION: usize = 129;
+/// An event type pattern (`user.*`); also a glob filter.
+pub const PATTERN: usize = 128;
+/// A space-separated OAuth `scope` string.
+pub const SCOPE: usize = 4096;
+/// Ids, jtis, client ids, cursors, `grant_type`, `audience`.
+pub const ID: usize = 256;
+/// Durations (`15m`) and times (RFC 3339).
+pub const TIME: usize = 64;
+/// Free-text filters of list queries (`search`, `actor`, `target`, `status`).
+pub const FILTER: usize = 256;
+
+/// Roles granted at once to a user or a service account.
+pub const ROLES: usize = 64;
+/// Permissions of a role, and of one change to it.
+pub const PERMISSIONS: usize = 256;
+/// Scopes of an issued token.
+pub const SCOPES: usize = 64;
+/// Event patterns of a sync target.
+pub const EVENTS: usize = 50;
+/// Options of a sync target.
+pub const OPTIONS: usize = 16;
+/// Task ids of one dead-letter replay or purge. The store selects them in
+/// chunks of 500 and requeues or deletes in chunks of 500, all in one
+/// transaction.
+pub const DLQ_IDS: usize = 10_000;
+/// Largest page number (`page × page_size` must fit the SQL offset).
+pub const PAGE: u64 = 1_000_000;
+/// Findings included in one `GET /checks/{id}` (more: page through
+/// `/checks/{id}/findings`).
+pub const FINDINGS: u64 = 1000;
+
+/// Catch-all of the JSON extractor: no string anywhere in a request body
+/// is longer, whatever its field (one added without a limit included).
+pub const ANY_STRING: usize = TOKEN;
+/// Catch-all of the JSON extractor: no list or object anywhere in a
+/// request body has more items.
+pub const ANY_ITEMS: usize = DLQ_IDS;
