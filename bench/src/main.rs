@@ -20,6 +20,9 @@ enum Scenario {
     Tokens,
     /// Password logins/s against the raw argon2id bound.
     Login,
+    /// /auth/verify p50/p99 while ~200 wrong-password logins/s arrive (production argon2id
+    /// cost), against the same with no load; logins answered 401 and shed (503).
+    VerifyFlood,
     /// Users created one by one and by import; GET-user latency at 1000 req/s.
     Users,
     /// platd's resident memory idle and after 100k users.
@@ -90,7 +93,7 @@ impl Report {
         let ratio = if limit > 0.0 { value / limit } else { 0.0 };
         if !self.json {
             println!(
-                "{scenario:<7} {name:<40} {value:>12.1} {unit:<6} limit {limit_name:<34} {limit:>12.1}  ratio {ratio:>6.3}  goal {goal}"
+                "{scenario:<12} {name:<40} {value:>12.1} {unit:<6} limit {limit_name:<34} {limit:>12.1}  ratio {ratio:>6.3}  goal {goal}"
             );
         }
         self.figures.push(Figure { scenario, name, value, unit, limit_name, limit, ratio, goal: goal.to_owned() });
@@ -384,6 +387,151 @@ async fn login(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<(
         format!("argon2id hashes, {cores} threads"),
         bound,
         ">= 0.80",
+    );
+    Ok(())
+}
+
+/// The value at quantile `q` of sorted `values`; NaN when empty.
+fn quantile(values: &[f64], q: f64) -> f64 {
+    values.get(((values.len() as f64 * q) as usize).min(values.len().saturating_sub(1))).copied().unwrap_or(f64::NAN)
+}
+
+/// `/auth/verify` of `token`, paced open-loop at `per_sec` for `seconds`:
+/// the latencies (ms, sorted) of the calls that answered active, and how many did not.
+async fn paced_verifies(client: &Client, token: &str, per_sec: u64, seconds: u64) -> (Vec<f64>, u64) {
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / per_sec as f64));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut calls = Vec::new();
+    for _ in 0..per_sec * seconds {
+        tick.tick().await;
+        let (client, token) = (client.clone(), token.to_owned());
+        calls.push(tokio::spawn(async move {
+            let started = Instant::now();
+            let active = client.verify(&token).await.is_ok_and(|v| v.active);
+            (active, started.elapsed().as_secs_f64() * 1000.0)
+        }));
+    }
+    let (mut latencies, mut failed) = (Vec::with_capacity(calls.len()), 0);
+    for call in calls {
+        match call.await {
+            Ok((true, ms)) => latencies.push(ms),
+            _ => failed += 1,
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    (latencies, failed)
+}
+
+/// How a login flood was answered.
+#[derive(Default)]
+struct FloodAnswers {
+    sent: u64,
+    /// 401 INVALID_CREDENTIALS: the password was checked.
+    refused: u64,
+    /// 503 SERVICE_UNAVAILABLE: no hashing slot within auth.hash_queue_timeout.
+    shed: u64,
+    /// 429 RATE_LIMITED (the per-IP limit; the bench raises it out of the way).
+    limited: u64,
+    /// Anything else: other answers, transport errors, no answer in 30 s.
+    other: u64,
+}
+
+/// Wrong-password logins, paced open-loop at `per_sec` for `duration`, each
+/// for an unknown user (one full argon2id check each, the equal-time dummy,
+/// and no lockout to stop them); waits for every answer (at most 30 s each).
+async fn login_flood(base: String, per_sec: u64, duration: Duration) -> anyhow::Result<FloodAnswers> {
+    let client = Client::new(&base)?;
+    let sent = (per_sec as f64 * duration.as_secs_f64()) as u64;
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / per_sec as f64));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut logins = Vec::with_capacity(sent as usize);
+    for i in 0..sent {
+        tick.tick().await;
+        let client = client.clone();
+        logins.push(tokio::spawn(async move {
+            let username = format!("ghost{i}");
+            let login = client.login("system", &username, "wrong-password-1");
+            match tokio::time::timeout(Duration::from_secs(30), login).await {
+                Ok(Err(plat_client::ClientError::Api { status, .. })) => Some(status),
+                _ => None,
+            }
+        }));
+    }
+    let mut answers = FloodAnswers { sent, ..FloodAnswers::default() };
+    for login in logins {
+        match login.await.ok().flatten() {
+            Some(401) => answers.refused += 1,
+            Some(503) => answers.shed += 1,
+            Some(429) => answers.limited += 1,
+            _ => answers.other += 1,
+        }
+    }
+    Ok(answers)
+}
+
+const FLOOD_PER_SEC: u64 = 200;
+const VERIFY_PER_SEC: u64 = 100;
+
+async fn verify_flood(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()> {
+    let token = p.admin.token().context("admin token")?.to_owned();
+    // Warm the connection pool and the subject cache.
+    paced_verifies(&p.admin, &token, VERIFY_PER_SEC, 1).await;
+    // The limit: the same paced verifies with nothing else going on.
+    let (idle, idle_failed) = paced_verifies(&p.admin, &token, VERIFY_PER_SEC, seconds).await;
+    // The flood runs a second longer on each side of the measurement, so the
+    // hashing queue is full before it starts and still full when it ends.
+    let flood = tokio::spawn(login_flood(p.base.clone(), FLOOD_PER_SEC, Duration::from_secs(seconds + 2)));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (loaded, loaded_failed) = paced_verifies(&p.admin, &token, VERIFY_PER_SEC, seconds).await;
+    let answers = flood.await??;
+    let label = format!("{FLOOD_PER_SEC} logins/s");
+    for (q, name) in [(0.50, "p50"), (0.99, "p99")] {
+        report.add(
+            "verify-flood",
+            format!("/auth/verify {name} under {label}"),
+            quantile(&loaded, q),
+            "ms",
+            format!("/auth/verify {name} idle"),
+            quantile(&idle, q),
+            "small multiple (not starved)",
+        );
+    }
+    report.add(
+        "verify-flood",
+        format!("  verifies failed under flood (idle {idle_failed})"),
+        loaded_failed as f64,
+        "",
+        "verifies sent".into(),
+        (VERIFY_PER_SEC * seconds) as f64,
+        "0",
+    );
+    let sent = answers.sent as f64;
+    report.add(
+        "verify-flood",
+        "logins answered 401 (checked)".into(),
+        answers.refused as f64,
+        "",
+        "logins sent".into(),
+        sent,
+        "informational",
+    );
+    report.add(
+        "verify-flood",
+        "logins answered 503 (shed)".into(),
+        answers.shed as f64,
+        "",
+        "logins sent".into(),
+        sent,
+        "informational",
+    );
+    report.add(
+        "verify-flood",
+        format!("logins answered 429 / other ({} other)", answers.other),
+        answers.limited as f64,
+        "",
+        "logins sent".into(),
+        sent,
+        "0 and 0",
     );
     Ok(())
 }
@@ -1045,6 +1193,7 @@ async fn main() -> anyhow::Result<()> {
     let scenarios = [
         Scenario::Tokens,
         Scenario::Login,
+        Scenario::VerifyFlood,
         Scenario::Users,
         Scenario::Rss,
         Scenario::Cli,
@@ -1060,6 +1209,7 @@ async fn main() -> anyhow::Result<()> {
         match scenario {
             Scenario::Tokens => tokens(&mut report, &p, args.seconds).await?,
             Scenario::Login => login(&mut report, &p, args.seconds).await?,
+            Scenario::VerifyFlood => verify_flood(&mut report, &p, args.seconds).await?,
             Scenario::Users => users(&mut report, &p, args.seconds).await?,
             Scenario::Rss => rss(&mut report, &p).await?,
             Scenario::Cli => cli(&mut report, &p).await?,

@@ -65,7 +65,11 @@ impl AppState {
             auth::keys::KeyRing::load(&store, master.clone(), &config.auth.issuer, &config.auth.audience).await?;
         let revoked = auth::limits::RevokedSet::default();
         revoked.sync(&store).await?;
-        let passwords = auth::passwords::Passwords::new(config.argon2_params());
+        let passwords = auth::passwords::Passwords::new(
+            config.argon2_params(),
+            config.hash_slots(),
+            config.auth.hash_queue_timeout.0,
+        );
         let auth = auth::Auth {
             subjects: auth::SubjectCache::new(config.auth.subject_cache_ttl.0),
             passwords,

@@ -329,3 +329,93 @@ both!(bootstrap_twice_refuses, &[], |p| {
     let err = platd::bootstrap(p.state(), "root2", "another-password").await.expect_err("second bootstrap");
     assert!(err.to_string().contains("already bootstrapped"), "{err}");
 });
+
+// One hashing slot, logins dearer than production: 50 wrong-password logins
+// queue for the slot while token checks, which hash nothing, answer at once;
+// what queues past auth.hash_queue_timeout gets 503 with Retry-After.
+both!(
+    a_login_flood_does_not_starve_token_verification,
+    &[
+        ("PLATD_AUTH__MAX_CONCURRENT_HASHES", "1"),
+        ("PLATD_AUTH__HASH_QUEUE_TIMEOUT", "1s"),
+        ("PLATD_AUTH__ARGON2__MEMORY_KIB", "8192"),
+        ("PLATD_AUTH__ARGON2__ITERATIONS", "16"),
+        ("PLATD_AUTH__IP_LIMIT__MAX_FAILURES", "1000000")
+    ],
+    |p| {
+        use std::time::{Duration, Instant};
+        let token = p.admin.token().expect("token").to_owned();
+        let mut idle = Vec::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            assert!(p.admin.verify(&token).await.expect("verify before the flood").active);
+            idle.push(t.elapsed());
+        }
+        let passwords = &p.state().auth.passwords;
+        assert_eq!(passwords.slots(), 1);
+        let started = Instant::now();
+        let logins: Vec<_> = (0..50)
+            .map(|i| {
+                let client = p.client.clone();
+                tokio::spawn(async move {
+                    let answer = client.login("system", &format!("ghost{i}"), "wrong-password-1").await;
+                    (answer, Instant::now())
+                })
+            })
+            .collect();
+        // The backlog has formed once a good part of the flood queues for the slot.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while passwords.waiting() < 20 {
+            assert!(Instant::now() < deadline, "the logins never queued ({} waiting)", passwords.waiting());
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let mut took = Vec::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            assert!(p.admin.verify(&token).await.expect("verify during the flood").active);
+            took.push(t.elapsed());
+        }
+        let verified_at = Instant::now();
+        let still_waiting = passwords.waiting();
+        let (mut refused, mut shed, mut last) = (0, 0, started);
+        for login in logins {
+            let (answer, at) = login.await.expect("join");
+            last = last.max(at);
+            match answer {
+                Err(plat_client::ClientError::Api { status: 503, error, retry_after, .. })
+                    if error.code == ErrorCode::ServiceUnavailable =>
+                {
+                    assert_eq!(retry_after, Some(1), "a shed login says when to retry");
+                    shed += 1;
+                }
+                Err(plat_client::ClientError::Api { status: 401, error, .. })
+                    if error.code == ErrorCode::InvalidCredentials =>
+                {
+                    refused += 1
+                }
+                other => panic!("unexpected login answer: {other:?}"),
+            }
+        }
+        let backlog = last - started;
+        let slowest = took.iter().max().copied().unwrap_or_default();
+        assert!(still_waiting > 0 && verified_at < last, "the verifies ran while logins queued");
+        assert!(
+            slowest * 5 < backlog,
+            "slowest verify {slowest:?} is not well under the login backlog {backlog:?} ({took:?})"
+        );
+        // Nor much slower than with no flood at all (unbounded hashing on
+        // every core makes the median tens of ms).
+        idle.sort();
+        took.sort();
+        let (idle_median, median) = (idle[idle.len() / 2], took[took.len() / 2]);
+        assert!(
+            median < idle_median * 10 + Duration::from_millis(5),
+            "median verify {median:?} under the flood, {idle_median:?} without ({took:?})"
+        );
+        assert!(refused >= 1, "the slot served logins");
+        assert!(shed >= 1, "logins queued past the timeout are shed ({refused} answered 401)");
+        assert_eq!(passwords.waiting(), 0);
+        // The slot is free again: a real login works.
+        p.login("system", "admin", crate::harness::ADMIN_PASSWORD).await;
+    }
+);
