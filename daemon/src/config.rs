@@ -318,10 +318,12 @@ impl Config {
     }
 
     /// The bound on concurrent password hashes: `auth.max_concurrent_hashes`,
-    /// or one per CPU when it is 0; at least 1.
+    /// or, when it is 0, one per CPU but one (a core stays free for the
+    /// async runtime, so token checks keep their latency under a login
+    /// flood); at least 1.
     pub fn hash_slots(&self) -> usize {
         match self.auth.max_concurrent_hashes {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1)),
             n => n as usize,
         }
     }
@@ -370,9 +372,10 @@ mod tests {
     }
 
     #[test]
-    fn hash_slots_default_to_one_per_cpu() {
+    fn hash_slots_default_to_one_per_cpu_but_one() {
         let defaults = Config::load_with_env(None, &Overrides::default(), Vec::new()).expect("defaults");
-        assert_eq!(defaults.hash_slots(), std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(defaults.hash_slots(), cpus.saturating_sub(1).max(1));
         assert_eq!(defaults.auth.hash_queue_timeout.0, Duration::from_secs(2));
         let env = vec![("PLATD_AUTH__MAX_CONCURRENT_HASHES".to_owned(), "3".to_owned())];
         assert_eq!(Config::load_with_env(None, &Overrides::default(), env).expect("load").hash_slots(), 3);
