@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand, ValueEnum};
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use plat_proto::{CreateUser, ImportReport, ImportUser, ProfilePatch, UpdateUser, User, UserListQuery};
+use plat_domain::import::{CSV_EXPORT, CsvColumns, check_csv_headers};
+use plat_proto::{CreateUser, ImportReport, ProfilePatch, UpdateUser, User, UserListQuery};
 
 use crate::error::{EXIT_ERROR, Failure};
 use crate::output::{Format, Row, ago, ago_opt, emit, or_dash};
@@ -258,26 +259,6 @@ pub(crate) fn progress_bar(len: Option<u64>, template: &str) -> ProgressBar {
     bar
 }
 
-/// Columns a CSV import understands; export columns not listed here are
-/// ignored on import, so an exported CSV imports again.
-const CSV_IMPORT: &[&str] =
-    &["username", "email", "password", "password_hash", "roles", "nickname", "avatar_url", "bio"];
-const CSV_EXPORT: &[&str] = &[
-    "id",
-    "username",
-    "email",
-    "status",
-    "roles",
-    "nickname",
-    "avatar_url",
-    "bio",
-    "version",
-    "login_count",
-    "last_login_at",
-    "created_at",
-    "updated_at",
-];
-
 /// Stream `file` to the import endpoint: NDJSON lines as they are, CSV
 /// records turned into NDJSON lines. The bar counts bytes of the file.
 async fn import(s: &mut Session, file: &Path, dry_run: bool) -> Result<(), Failure> {
@@ -293,7 +274,7 @@ async fn import(s: &mut Session, file: &Path, dry_run: bool) -> Result<(), Failu
         // Check the header before anything is sent.
         let mut reader = csv::Reader::from_reader(open()?);
         let headers = reader.headers().map_err(|e| Failure::error(format!("{}: {e}", file.display())))?;
-        check_csv_headers(headers)?;
+        check_csv_headers(headers.iter()).map_err(Failure::usage)?;
     }
     let bar = progress_bar(size, "{spinner} importing [{bar:40}] {bytes}/{total_bytes} {msg}");
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(8);
@@ -316,18 +297,6 @@ async fn import(s: &mut Session, file: &Path, dry_run: bool) -> Result<(), Failu
     bar.finish_and_clear();
     let csv_lines = producer.await.map_err(|e| Failure::error(format!("reading the file failed: {e}")))??;
     print_report(s, &result?, &csv_lines, file)
-}
-
-fn check_csv_headers(headers: &csv::StringRecord) -> Result<(), Failure> {
-    if !headers.iter().any(|h| h == "username") || !headers.iter().any(|h| h == "email") {
-        return Err(Failure::usage("a CSV import needs a header row with at least username and email"));
-    }
-    for h in headers {
-        if !CSV_IMPORT.contains(&h) && !CSV_EXPORT.contains(&h) {
-            return Err(Failure::usage(format!("unknown CSV column {h:?}; known columns: {}", CSV_IMPORT.join(", "))));
-        }
-    }
-    Ok(())
 }
 
 type Sender = tokio::sync::mpsc::Sender<Result<bytes::Bytes, std::io::Error>>;
@@ -359,8 +328,7 @@ fn produce_csv(reader: std::fs::File, path: &Path, tx: &Sender, bar: &ProgressBa
     // rejection by the server (empty or replaced fields), not an aborted import.
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(BufReader::with_capacity(256 * 1024, reader));
     let headers = reader.headers().map_err(|e| Failure::error(format!("{}: {e}", path.display())))?.clone();
-    let column = |name: &str| headers.iter().position(|h| h == name);
-    let columns: Vec<(&str, Option<usize>)> = CSV_IMPORT.iter().map(|c| (*c, column(c))).collect();
+    let columns = CsvColumns::new(headers.iter());
     let mut lines = Vec::new();
     let mut chunk = Vec::with_capacity(256 * 1024);
     let mut last_pos = 0u64;
@@ -375,31 +343,7 @@ fn produce_csv(reader: std::fs::File, path: &Path, tx: &Sender, bar: &ProgressBa
             }
         };
         let line = record.position().map_or(0, |p| p.line());
-        let field = |name: &str| {
-            columns
-                .iter()
-                .find(|(c, _)| *c == name)
-                .and_then(|(_, i)| *i)
-                .and_then(|i| record.get(i))
-                .filter(|v| !v.is_empty())
-                .map(|v| String::from_utf8_lossy(v).into_owned())
-        };
-        let (nickname, avatar_url, bio) = (field("nickname"), field("avatar_url"), field("bio"));
-        let profile = (nickname.is_some() || avatar_url.is_some() || bio.is_some()).then_some(ProfilePatch {
-            nickname,
-            avatar_url,
-            bio,
-        });
-        let roles = field("roles")
-            .map(|r| r.split([';', ',']).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect());
-        let user = ImportUser {
-            username: field("username").unwrap_or_default(),
-            email: field("email").unwrap_or_default(),
-            password: field("password"),
-            password_hash: field("password_hash"),
-            roles,
-            profile,
-        };
+        let user = columns.user(|i| record.get(i));
         serde_json::to_writer(&mut chunk, &user).map_err(|e| Failure::error(e.to_string()))?;
         chunk.push(b'\n');
         lines.push(line);

@@ -54,6 +54,12 @@ pub fn format_duration(duration: Duration) -> String {
     out
 }
 
+/// Unix milliseconds `back` before `now_ms`, saturating: a client may ask
+/// for `since=15250284453w`, more milliseconds than an `i64` holds.
+pub fn millis_before(now_ms: i64, back: Duration) -> i64 {
+    now_ms.saturating_sub(i64::try_from(back.as_millis()).unwrap_or(i64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +75,13 @@ mod tests {
         }
         assert_eq!(format_duration(Duration::from_secs(90)), "1m30s");
         assert_eq!(format_duration(Duration::from_secs(86400)), "1d");
+    }
+
+    #[test]
+    fn times_before_now_saturate() {
+        assert_eq!(millis_before(10_000, Duration::from_secs(3)), 7_000);
+        let longest = parse_duration("t", &format!("{}ms", u64::MAX)).expect("ok");
+        assert_eq!(millis_before(1_700_000_000_000, longest), 1_700_000_000_000 - i64::MAX);
+        assert_eq!(millis_before(-5, longest), i64::MIN);
     }
 }

@@ -5,15 +5,19 @@
 
 pub mod authz;
 pub mod bounds;
+pub mod cursor;
 pub mod delivery;
 pub mod duration;
+pub mod import;
 pub mod lockout;
 pub mod readback;
 pub mod validate;
 
 pub use authz::*;
 pub use bounds::Bounded;
+pub use cursor::PageRequest;
 pub use duration::*;
+pub use import::apply_profile_patch;
 pub use lockout::*;
 pub use validate::*;
 

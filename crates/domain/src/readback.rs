@@ -76,6 +76,100 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Parse a bucket hash: 64 hex digits.
+pub fn parse_hash(hex: &str) -> Result<Hash, String> {
+    let bad = || format!("the digest holds {hex:?}, not 64 hex digits");
+    // Checked byte-wise first: slicing text with multi-byte characters
+    // would panic, and `from_str_radix` would take a sign (`+f`).
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+    }
+    Ok(out)
+}
+
+/// Why a target's read-back answer is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerError {
+    /// Not the JSON of a read-back answer.
+    #[error("not a read-back answer: {0}")]
+    NotJson(serde_json::Error),
+    /// Well-formed, but it breaks the contract.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A target's answer to `GET /sync/digest?kind=user&buckets={buckets}`:
+/// exactly `buckets` buckets, each named once, each hash 64 hex digits.
+pub fn parse_digest(body: &[u8], buckets: u32) -> Result<Digest, AnswerError> {
+    let answer: plat_proto::ReadBackDigest = serde_json::from_slice(body).map_err(AnswerError::NotJson)?;
+    let invalid = AnswerError::Invalid;
+    let mut digest = Digest::new(buckets);
+    if answer.buckets.len() != buckets as usize {
+        return Err(invalid(format!("the digest has {} buckets, {buckets} were asked for", answer.buckets.len())));
+    }
+    let mut seen = vec![false; digest.buckets.len()];
+    for b in answer.buckets {
+        let named = || invalid(format!("the digest names bucket {} of {buckets}", b.bucket));
+        let slot = digest.buckets.get_mut(b.bucket as usize).ok_or_else(named)?;
+        let seen = seen.get_mut(b.bucket as usize).ok_or_else(named)?;
+        if std::mem::replace(seen, true) {
+            return Err(invalid(format!("the digest names bucket {} twice", b.bucket)));
+        }
+        *slot = BucketSum { count: b.count, hash: parse_hash(&b.hash).map_err(invalid)? };
+    }
+    Ok(digest)
+}
+
+/// A target's page of `GET /sync/records`: its `(id, version)` records and
+/// the cursor of the next page, if any.
+pub type RecordsPage = (Vec<(String, u64)>, Option<String>);
+
+/// Parse a target's answer to `GET /sync/records` (a bucket or a cursor page).
+pub fn parse_records(body: &[u8]) -> Result<RecordsPage, AnswerError> {
+    let page: plat_proto::ReadBackRecords = serde_json::from_slice(body).map_err(AnswerError::NotJson)?;
+    Ok((page.items.into_iter().map(|r| (r.id, r.version)).collect(), page.next_cursor))
+}
+
+/// The order check of cursor pages: every id, across pages, after the one
+/// before in byte order (CONTRACT §3), which the paged merge relies on.
+#[derive(Debug, Clone, Default)]
+pub struct AscendingIds {
+    previous: Option<String>,
+}
+
+impl AscendingIds {
+    /// Check the next page's ids.
+    pub fn check<'a>(&mut self, ids: impl IntoIterator<Item = &'a str>) -> Result<(), String> {
+        for id in ids {
+            if let Some(previous) = self.previous.as_deref().filter(|p| p.as_bytes() >= id.as_bytes()) {
+                return Err(format!(
+                    "the target's /sync/records pages are not in ascending id order ({id:?} after {previous:?})"
+                ));
+            }
+            self.previous = Some(id.to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// Percent-encode a query value (cursors are opaque to plat): every byte
+/// but RFC 3986's unreserved characters becomes `%XX`.
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +236,53 @@ mod tests {
         }
         let differing: Vec<usize> = (0..4).filter(|b| stale.buckets[*b] != forward.buckets[*b]).collect();
         assert_eq!(differing, [3]);
+    }
+
+    #[test]
+    fn hashes_are_64_hex_digits() {
+        assert_eq!(parse_hash(&"ab".repeat(32)), Ok([0xab; 32]));
+        assert_eq!(parse_hash(&"AB".repeat(32)), Ok([0xab; 32]));
+        assert!(parse_hash("zz").is_err());
+        assert!(parse_hash(&"zz".repeat(32)).is_err());
+        assert!(parse_hash(&"+f".repeat(32)).is_err());
+        // Found by fuzzing: 64 bytes whose characters straddle a digit pair panicked.
+        assert!(parse_hash(&format!("a{}a", "é".repeat(31))).is_err());
+    }
+
+    #[test]
+    fn digests_name_each_bucket_once() {
+        let bucket = |b: u32, count: u64| format!(r#"{{"bucket":{b},"count":{count},"hash":"{}"}}"#, "0".repeat(64));
+        let answer = |buckets: &[String]| format!(r#"{{"kind":"user","buckets":[{}]}}"#, buckets.join(","));
+        let digest = parse_digest(answer(&[bucket(1, 5), bucket(0, 2)]).as_bytes(), 2).expect("valid");
+        assert_eq!((digest.buckets[0].count, digest.buckets[1].count), (2, 5));
+        let refused = |body: String| match parse_digest(body.as_bytes(), 2) {
+            Err(AnswerError::Invalid(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(refused(answer(&[bucket(0, 1)])), "the digest has 1 buckets, 2 were asked for");
+        assert_eq!(refused(answer(&[bucket(0, 1), bucket(2, 1)])), "the digest names bucket 2 of 2");
+        assert_eq!(refused(answer(&[bucket(0, 1), bucket(0, 1)])), "the digest names bucket 0 twice");
+        assert!(matches!(parse_digest(b"[]", 2), Err(AnswerError::NotJson(_))));
+    }
+
+    #[test]
+    fn record_pages_parse_and_must_ascend() {
+        let (items, next) = parse_records(br#"{"items":[{"id":"a","version":1}],"next_cursor":"a"}"#).expect("valid");
+        assert_eq!((items, next), (vec![("a".to_owned(), 1)], Some("a".to_owned())));
+        assert_eq!(parse_records(br#"{"items":[]}"#).expect("valid"), (vec![], None));
+        let mut order = AscendingIds::default();
+        assert!(order.check(["a", "b"]).is_ok());
+        assert!(order.check(["c"]).is_ok());
+        assert_eq!(
+            order.check(["c"]),
+            Err("the target's /sync/records pages are not in ascending id order (\"c\" after \"c\")".to_owned())
+        );
+    }
+
+    #[test]
+    fn cursors_are_percent_encoded() {
+        assert_eq!(encode_component("a b/c&d"), "a%20b%2Fc%26d");
+        assert_eq!(encode_component("0193-a_b.c~"), "0193-a_b.c~");
+        assert_eq!(encode_component("é"), "%C3%A9");
     }
 }

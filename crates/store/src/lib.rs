@@ -29,6 +29,8 @@ pub use sync::*;
 pub use tenants::*;
 pub use users::*;
 
+pub(crate) use plat_domain::PageRequest;
+
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -309,70 +311,6 @@ pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
 
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
-}
-
-/// Offset and limit of a page request, clamped to the contract's bounds.
-#[derive(Debug, Clone)]
-pub struct PageRequest {
-    pub page: u64,
-    pub page_size: u64,
-    /// When walking with a cursor: the sort key after which to continue.
-    pub after: Option<String>,
-}
-
-impl PageRequest {
-    pub fn new(
-        page: Option<u64>,
-        page_size: Option<u64>,
-        cursor: Option<&str>,
-        limit: Option<u64>,
-    ) -> Result<PageRequest> {
-        let size = limit.or(page_size).unwrap_or(plat_proto::DEFAULT_PAGE_SIZE);
-        if size == 0 || size > plat_proto::MAX_PAGE_SIZE {
-            return Err(StoreError::Invalid {
-                field: if limit.is_some() { "limit" } else { "page_size" }.into(),
-                message: format!("must be between 1 and {}", plat_proto::MAX_PAGE_SIZE),
-            });
-        }
-        let after = cursor.filter(|c| !c.is_empty()).map(str::to_owned);
-        let page = page.unwrap_or(1);
-        if page == 0 {
-            return Err(StoreError::Invalid { field: "page".into(), message: "pages start at 1".into() });
-        }
-        Ok(PageRequest { page, page_size: size, after })
-    }
-
-    /// The cursor as a sequence number.
-    pub(crate) fn after_seq(&self) -> Result<Option<i64>> {
-        self.after
-            .as_deref()
-            .map(|c| {
-                c.parse::<i64>().map_err(|_| StoreError::Invalid {
-                    field: "cursor".into(),
-                    message: "is not a cursor returned by this API".into(),
-                })
-            })
-            .transpose()
-    }
-
-    fn offset(&self) -> i64 {
-        if self.after.is_some() { 0 } else { ((self.page - 1) * self.page_size) as i64 }
-    }
-
-    /// Build the page from items fetched with `LIMIT page_size + 1`.
-    fn finish<T>(&self, mut items: Vec<(String, T)>, total: u64) -> plat_proto::Page<T> {
-        let more = items.len() as u64 > self.page_size;
-        items.truncate(self.page_size as usize);
-        let next_cursor = if more { items.last().map(|(key, _)| key.clone()) } else { None };
-        plat_proto::Page {
-            items: items.into_iter().map(|(_, item)| item).collect(),
-            total,
-            page: if self.after.is_some() { 0 } else { self.page },
-            page_size: self.page_size,
-            total_pages: total.div_ceil(self.page_size),
-            next_cursor,
-        }
-    }
 }
 
 pub(crate) fn get_i64(row: &AnyRow, col: &str) -> Result<i64> {

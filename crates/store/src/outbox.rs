@@ -154,7 +154,7 @@ pub fn parse_since(field: &str, text: &str) -> Result<i64> {
         field: field.into(),
         message: format!("{text:?} is neither an RFC 3339 time nor a duration such as 1h"),
     })?;
-    Ok(now_ms() - back.as_millis() as i64)
+    Ok(plat_domain::millis_before(now_ms(), back))
 }
 
 impl Store {
@@ -272,18 +272,6 @@ fn audit_from_row(row: &AnyRow) -> Result<AuditRecord> {
     })
 }
 
-/// A `*` glob (`user.*`) as a LIKE pattern (`user.%`), with LIKE's own
-/// wildcards and the escape character escaped (`ESCAPE '\'`).
-pub(crate) fn like_pattern(glob: &str) -> String {
-    glob.chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            '*' => vec!['%'],
-            c => vec![c],
-        })
-        .collect()
-}
-
 /// A WHERE clause built from trusted column names and bound values.
 #[derive(Clone, Default)]
 pub(crate) struct Filter {
@@ -316,7 +304,7 @@ impl Filter {
             return Ok(());
         }
         self.clauses.push(format!("{column} LIKE ${} ESCAPE '\\'", self.next()));
-        self.binds.push(Bind::Text(like_pattern(pattern)));
+        self.binds.push(Bind::Text(plat_domain::like_pattern(pattern)));
         Ok(())
     }
 

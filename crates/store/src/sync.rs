@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use plat_domain::like_pattern;
 use plat_proto::{
     AggregateRef, CircuitState, Page, ReadBack, SyncTarget, SyncTask, TargetKind, TargetState, TargetStats,
     TaskAttempt, TaskQuery, TaskStatus,
@@ -18,7 +19,7 @@ use plat_proto::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::outbox::{AuditDraft, Filter, Params, like_pattern, record_audit};
+use crate::outbox::{AuditDraft, Filter, Params, record_audit};
 use crate::{
     Backend, Ctx, PageRequest, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_opt_str, get_str,
     is_unique_violation, new_id, now_ms,
@@ -911,7 +912,7 @@ impl Store {
         let before = older_than
             .map(|d| {
                 let d = plat_domain::parse_duration("older_than", d)?;
-                Ok::<_, StoreError>(now_ms() - d.as_millis() as i64)
+                Ok::<_, StoreError>(plat_domain::millis_before(now_ms(), d))
             })
             .transpose()?;
         let mut tx = self.write.begin().await?;

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use plat_domain::{FailureState, normalize_key};
+use plat_domain::{FailureState, apply_profile_patch, like_escape, normalize_key};
 use plat_proto::{Page, Profile, ProfilePatch, User, UserListQuery, UserStats};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -46,23 +46,6 @@ pub struct NewUser {
     pub password_hash: Option<String>,
     pub roles: Vec<String>,
     pub profile: Profile,
-}
-
-/// Apply a profile patch to a profile, validating each field set.
-pub fn apply_profile_patch(profile: &mut Profile, patch: &ProfilePatch) -> Result<()> {
-    if let Some(nickname) = &patch.nickname {
-        plat_domain::validate_text("profile.nickname", nickname, 100)?;
-        profile.nickname = nickname.clone();
-    }
-    if let Some(url) = &patch.avatar_url {
-        plat_domain::validate_url("profile.avatar_url", url)?;
-        profile.avatar_url = url.clone();
-    }
-    if let Some(bio) = &patch.bio {
-        plat_domain::validate_text("profile.bio", bio, 2000)?;
-        profile.bio = bio.clone();
-    }
-    Ok(())
 }
 
 fn user_from_row(row: &AnyRow, roles: Vec<String>, now: i64) -> Result<UserRecord> {
@@ -405,8 +388,7 @@ impl Store {
             );
         }
         if let Some(search) = query.search.as_deref().filter(|s| !s.is_empty()) {
-            let pattern =
-                format!("%{}%", normalize_key(search).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            let pattern = format!("%{}%", like_escape(&normalize_key(search)));
             filter.raw(
                 |n| format!("(u.username_key LIKE ${n} ESCAPE '\\' OR u.email_key LIKE ${n} ESCAPE '\\')"),
                 crate::outbox::Bind::Text(pattern),

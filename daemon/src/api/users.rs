@@ -4,15 +4,15 @@ use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use futures_util::{StreamExt, TryStreamExt};
-use plat_domain::Scope;
+use plat_domain::import::{ImportPassword, LineError, parse_ndjson_line};
+use plat_domain::{Scope, apply_profile_patch};
 use plat_proto::*;
-use plat_store::{NewUser, StoreError, apply_profile_patch};
+use plat_store::{NewUser, StoreError};
 use serde::Deserialize;
 
 use super::extract::{Json, Query, json_error};
 use crate::AppState;
 use crate::auth::Principal;
-use crate::auth::passwords::Passwords;
 use crate::context::{Created, Data};
 use crate::error::{ApiErr, ApiResult};
 
@@ -189,41 +189,21 @@ struct Prepared {
 // A rejected line is an ordinary outcome here, not a rare one worth boxing.
 #[allow(clippy::result_large_err)]
 fn prepare(text: &str) -> Result<(NewUser, Option<String>), (Option<String>, ApiErr)> {
-    let line: ImportUser = serde_json::from_str(text).map_err(|e| (None, json_error(&e)))?;
-    let username = Some(line.username.clone());
-    let mut profile = Profile::default();
-    if let Some(patch) = &line.profile {
-        apply_profile_patch(&mut profile, patch).map_err(|e| (username.clone(), e.into()))?;
-    }
-    let mut plain_password = None;
-    let password_hash = match (line.password, line.password_hash) {
-        (Some(_), Some(_)) => {
-            return Err((
-                username,
-                ApiErr::new(ErrorCode::ValidationError, "give password or password_hash, not both"),
-            ));
-        }
-        (Some(p), None) => {
-            plat_domain::validate_password("password", &p).map_err(|e| (username.clone(), e.into()))?;
-            plain_password = Some(p);
-            None
-        }
-        (None, Some(h)) if Passwords::is_supported_hash(&h) => Some(h),
-        (None, Some(_)) => {
-            return Err((
-                username,
-                ApiErr::validation("password_hash", "must be an argon2 ($argon2id$...) or bcrypt ($2b$...) hash"),
-            ));
-        }
-        (None, None) => None,
+    let line = parse_ndjson_line(text).map_err(|(username, e)| {
+        let e = match e {
+            LineError::Json(e) => json_error(&e),
+            e @ LineError::PasswordAndHash => ApiErr::new(ErrorCode::ValidationError, e.to_string()),
+            LineError::Invalid(e) => e.into(),
+        };
+        (username, e)
+    })?;
+    let (password_hash, plain_password) = match line.password {
+        ImportPassword::None => (None, None),
+        ImportPassword::Plain(p) => (None, Some(p)),
+        ImportPassword::Hash(h) => (Some(h), None),
     };
-    let user = NewUser {
-        username: line.username,
-        email: line.email,
-        password_hash,
-        roles: line.roles.unwrap_or_else(|| vec![plat_domain::DEFAULT_ROLE.to_owned()]),
-        profile,
-    };
+    let user =
+        NewUser { username: line.username, email: line.email, password_hash, roles: line.roles, profile: line.profile };
     Ok((user, plain_password))
 }
 

@@ -191,10 +191,7 @@ impl Passwords {
 
     /// Whether `hash` is a stored form plat accepts on import.
     pub fn is_supported_hash(hash: &str) -> bool {
-        if hash.starts_with("$2a$") || hash.starts_with("$2b$") || hash.starts_with("$2y$") {
-            return hash.len() == 60;
-        }
-        PasswordHash::new(hash).is_ok_and(|h| h.algorithm.as_str().starts_with("argon2"))
+        plat_domain::import::is_supported_password_hash(hash)
     }
 
     /// Only through [`Passwords::run`].

@@ -470,7 +470,7 @@ impl Checker {
             // Owned here, so the merge sees the end of the pages when this ends.
             let page_tx = page_tx;
             let mut cursor: Option<String> = None;
-            let mut previous: Option<String> = None;
+            let mut order = plat_domain::readback::AscendingIds::default();
             loop {
                 let (items, next) = match remote.page(cursor.as_deref(), page_size).await {
                     Ok(page) => page,
@@ -480,18 +480,9 @@ impl Checker {
                     }
                 };
                 // The merge needs pages in byte order of id.
-                for item in &items {
-                    if previous.as_deref().is_some_and(|p| p.as_bytes() >= item.id.as_bytes()) {
-                        let _ = page_tx
-                            .send(Err(format!(
-                                "the target's /sync/records pages are not in ascending id order ({:?} after {:?})",
-                                item.id,
-                                previous.unwrap_or_default()
-                            )))
-                            .await;
-                        return;
-                    }
-                    previous = Some(item.id.clone());
+                if let Err(e) = order.check(items.iter().map(|item| item.id.as_str())) {
+                    let _ = page_tx.send(Err(e)).await;
+                    return;
                 }
                 let end = next.is_none() || items.is_empty();
                 if page_tx.send(Ok(items)).await.is_err() || end {

@@ -9,10 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use plat_domain::delivery;
-use plat_domain::readback::{BucketSum, Digest, bucket_of};
-use plat_proto::{ReadBackDigest, ReadBackRecords, TargetKind};
+use plat_domain::readback::{self, AnswerError, Digest, bucket_of, encode_component};
+use plat_proto::TargetKind;
 use plat_store::{TargetRow, VersionedId};
-use serde::de::DeserializeOwned;
 
 use crate::sync::deliver::{Drivers, describe, redis_key};
 
@@ -105,9 +104,13 @@ impl Remote {
         }
     }
 
-    /// `GET {base}{path_and_query}`, signed; errors show the URL without
-    /// its credentials.
-    async fn get<T: DeserializeOwned>(&self, path_and_query: &str) -> Result<T> {
+    /// `GET {base}{path_and_query}`, signed, its body read by `parse`;
+    /// errors show the URL without its credentials.
+    async fn get<T>(
+        &self,
+        path_and_query: &str,
+        parse: impl FnOnce(&[u8]) -> std::result::Result<T, AnswerError>,
+    ) -> Result<T> {
         let Remote::Http { client, base, key, timeout, bytes } = self else {
             return Err(failed("not an HTTP target"));
         };
@@ -149,29 +152,18 @@ impl Remote {
             }
             return Err(failed(format!("GET {shown}: HTTP {status}: {text}")));
         }
-        serde_json::from_slice(&body).map_err(|e| failed(format!("GET {shown}: not a read-back answer: {e}")))
+        parse(&body).map_err(|e| match e {
+            AnswerError::NotJson(_) => failed(format!("GET {shown}: {e}")),
+            AnswerError::Invalid(message) => failed(message),
+        })
     }
 
     /// The target's digest over `buckets` buckets.
     pub async fn digest(&self, buckets: u32) -> Result<Digest> {
         match self {
             Remote::Http { .. } => {
-                let answer: ReadBackDigest = self.get(&format!("/sync/digest?kind=user&buckets={buckets}")).await?;
-                let mut digest = Digest::new(buckets);
-                if answer.buckets.len() != buckets as usize {
-                    return Err(failed(format!(
-                        "the digest has {} buckets, {buckets} were asked for",
-                        answer.buckets.len()
-                    )));
-                }
-                for b in answer.buckets {
-                    let slot = digest
-                        .buckets
-                        .get_mut(b.bucket as usize)
-                        .ok_or_else(|| failed(format!("the digest names bucket {} of {buckets}", b.bucket)))?;
-                    *slot = BucketSum { count: b.count, hash: parse_hash(&b.hash)? };
-                }
-                Ok(digest)
+                let path = format!("/sync/digest?kind=user&buckets={buckets}");
+                self.get(&path, |body| readback::parse_digest(body, buckets)).await
             }
             Remote::Redis { .. } => {
                 let mut digest = Digest::new(buckets);
@@ -189,18 +181,18 @@ impl Remote {
         match self {
             Remote::Http { .. } => {
                 use futures_util::{StreamExt, TryStreamExt};
-                let pages: Vec<ReadBackRecords> = futures_util::stream::iter(wanted.iter().copied())
+                let pages: Vec<readback::RecordsPage> = futures_util::stream::iter(wanted.iter().copied())
                     .map(|b| async move {
-                        self.get::<ReadBackRecords>(&format!("/sync/records?kind=user&bucket={b}&buckets={buckets}"))
-                            .await
+                        let path = format!("/sync/records?kind=user&bucket={b}&buckets={buckets}");
+                        self.get(&path, readback::parse_records).await
                     })
                     .buffer_unordered(4)
                     .try_collect()
                     .await?;
                 Ok(pages
                     .into_iter()
-                    .flat_map(|p| p.items)
-                    .map(|r| VersionedId { id: r.id, version: r.version })
+                    .flat_map(|(items, _)| items)
+                    .map(|(id, version)| VersionedId { id, version })
                     .collect())
             }
             Remote::Redis { .. } => {
@@ -224,8 +216,8 @@ impl Remote {
             query.push_str("&cursor=");
             query.push_str(&encode_component(cursor));
         }
-        let page: ReadBackRecords = self.get(&query).await?;
-        Ok((page.items.into_iter().map(|r| VersionedId { id: r.id, version: r.version }).collect(), page.next_cursor))
+        let (items, next_cursor) = self.get(&query, readback::parse_records).await?;
+        Ok((items.into_iter().map(|(id, version)| VersionedId { id, version }).collect(), next_cursor))
     }
 
     /// Visit every record of a Redis target: SCAN its key prefix, MGET the
@@ -272,18 +264,6 @@ impl Remote {
     }
 }
 
-fn parse_hash(hex: &str) -> Result<[u8; 32]> {
-    let bad = || failed(format!("the digest holds {hex:?}, not 64 hex digits"));
-    if hex.len() != 64 {
-        return Err(bad());
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
-    }
-    Ok(out)
-}
-
 /// The request target as sent on the request line, which a read-back
 /// signature covers: the URL's path, and `?` and its raw query if any.
 fn request_target(url: &reqwest::Url) -> String {
@@ -301,19 +281,6 @@ fn escape_glob(prefix: &str) -> String {
             out.push('\\');
         }
         out.push(c);
-    }
-    out
-}
-
-/// Percent-encode a query value (cursors are opaque to plat).
-fn encode_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
     }
     out
 }
@@ -355,12 +322,8 @@ mod tests {
     }
 
     #[test]
-    fn hashes_and_globs_and_cursors() {
-        assert!(parse_hash(&"ab".repeat(32)).is_ok());
-        assert!(parse_hash("zz").is_err());
-        assert!(parse_hash(&"zz".repeat(32)).is_err());
+    fn redis_globs_are_escaped() {
         assert_eq!(escape_glob("a*b[c]"), "a\\*b\\[c\\]");
-        assert_eq!(encode_component("a b/c&d"), "a%20b%2Fc%26d");
     }
 
     #[test]
