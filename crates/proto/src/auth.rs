@@ -44,7 +44,7 @@ pub struct LogoutRequest {
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     /// Only `client_credentials`.
-    #[schemars(length(max = crate::limits::ID))]
+    #[schemars(length(max = crate::limits::ID), extend("enum" = ["client_credentials"]))]
     pub grant_type: String,
     #[schemars(length(max = crate::limits::ID))]
     pub client_id: String,
@@ -128,7 +128,10 @@ pub struct IssueTokenRequest {
     #[schemars(length(max = crate::limits::TIME))]
     pub ttl: Option<String>,
     #[serde(default)]
-    #[schemars(length(max = crate::limits::SCOPES), inner(length(max = crate::limits::PERMISSION)))]
+    #[schemars(
+        length(max = crate::limits::SCOPES),
+        inner(length(max = crate::limits::PERMISSION), pattern(crate::limits::PERMISSION_PATTERN))
+    )]
     pub scopes: Vec<String>,
     #[serde(default)]
     #[schemars(length(max = crate::limits::ID))]
@@ -203,7 +206,7 @@ pub struct Jwks {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CreateServiceAccount {
-    #[schemars(length(max = crate::limits::NAME))]
+    #[schemars(length(max = crate::limits::NAME), pattern(crate::limits::NAME_PATTERN))]
     pub name: String,
     #[serde(default)]
     #[schemars(length(max = crate::limits::DESCRIPTION))]

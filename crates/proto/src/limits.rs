@@ -73,6 +73,19 @@ pub const PAGE: u64 = 1_000_000;
 /// `/checks/{id}/findings`).
 pub const FINDINGS: u64 = 1000;
 
+/// The forms of names, declared as `pattern` on the fields where the server
+/// checks them (creating a tenant, a role, a service account, a target;
+/// granting roles at creation; permissions of roles and tokens). They say
+/// what `plat_domain::validate_slug`, `validate_name` and
+/// `validate_permission` check, in ECMA-262 regular expressions.
+///
+/// Slugs: a letter, then letters, digits and single `-`, not last (2–63).
+pub const SLUG_PATTERN: &str = "^[a-z](-?[a-z0-9])+$";
+/// Names: a letter, then letters, digits and `-`, not last (1–63).
+pub const NAME_PATTERN: &str = "^[a-z]([a-z0-9-]*[a-z0-9])?$";
+/// Permissions: `*`, or `resource:action`, each `*` or 1–64 of `a-z0-9.-`.
+pub const PERMISSION_PATTERN: &str = r"^(\*|(\*|[a-z0-9.-]{1,64}):(\*|[a-z0-9.-]{1,64}))$";
+
 /// Catch-all of the JSON extractor: no string anywhere in a request body
 /// is longer, whatever its field (one added without a limit included).
 pub const ANY_STRING: usize = TOKEN;

@@ -17,12 +17,15 @@ pub struct Role {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRole {
-    #[schemars(length(max = crate::limits::NAME))]
+    #[schemars(length(max = crate::limits::NAME), pattern(crate::limits::NAME_PATTERN))]
     pub name: String,
     #[serde(default)]
     #[schemars(length(max = crate::limits::DESCRIPTION))]
     pub description: Option<String>,
-    #[schemars(length(max = crate::limits::PERMISSIONS), inner(length(max = crate::limits::PERMISSION)))]
+    #[schemars(
+        length(max = crate::limits::PERMISSIONS),
+        inner(length(max = crate::limits::PERMISSION), pattern(crate::limits::PERMISSION_PATTERN))
+    )]
     pub permissions: Vec<String>,
 }
 
@@ -34,10 +37,16 @@ pub struct UpdateRole {
     pub description: Option<String>,
     /// Replace the whole permission list.
     #[serde(default)]
-    #[schemars(length(max = crate::limits::PERMISSIONS), inner(length(max = crate::limits::PERMISSION)))]
+    #[schemars(
+        length(max = crate::limits::PERMISSIONS),
+        inner(length(max = crate::limits::PERMISSION), pattern(crate::limits::PERMISSION_PATTERN))
+    )]
     pub permissions: Option<Vec<String>>,
     #[serde(default)]
-    #[schemars(length(max = crate::limits::PERMISSIONS), inner(length(max = crate::limits::PERMISSION)))]
+    #[schemars(
+        length(max = crate::limits::PERMISSIONS),
+        inner(length(max = crate::limits::PERMISSION), pattern(crate::limits::PERMISSION_PATTERN))
+    )]
     pub add_permissions: Vec<String>,
     #[serde(default)]
     #[schemars(length(max = crate::limits::PERMISSIONS), inner(length(max = crate::limits::PERMISSION)))]
@@ -55,7 +64,7 @@ pub struct AuthzCheck {
     #[serde(default)]
     #[schemars(length(max = crate::limits::NAME))]
     pub service: Option<String>,
-    #[schemars(length(max = crate::limits::PERMISSION))]
+    #[schemars(length(max = crate::limits::PERMISSION), pattern(crate::limits::PERMISSION_PATTERN))]
     pub permission: String,
     #[serde(default)]
     #[schemars(length(max = crate::limits::SLUG))]

@@ -112,7 +112,7 @@ pub struct SyncTarget {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTarget {
-    #[schemars(length(max = crate::limits::NAME))]
+    #[schemars(length(max = crate::limits::NAME), pattern(crate::limits::NAME_PATTERN))]
     pub name: String,
     pub kind: TargetKind,
     #[schemars(length(max = crate::limits::URL))]

@@ -31,7 +31,7 @@ pub struct Tenant {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTenant {
-    #[schemars(length(max = crate::limits::SLUG))]
+    #[schemars(length(max = crate::limits::SLUG), pattern(crate::limits::SLUG_PATTERN))]
     pub slug: String,
     #[serde(default)]
     #[schemars(length(max = crate::limits::TENANT_NAME))]

@@ -54,14 +54,18 @@ pub struct User {
 pub struct CreateUser {
     #[schemars(length(max = crate::limits::USERNAME))]
     pub username: String,
-    #[schemars(length(max = crate::limits::EMAIL))]
+    /// An address with a dotted domain.
+    #[schemars(length(max = crate::limits::EMAIL), extend("format" = "email"))]
     pub email: String,
     #[serde(default)]
     #[schemars(length(max = crate::limits::PASSWORD))]
     pub password: Option<String>,
     /// Defaults to `["member"]`.
     #[serde(default)]
-    #[schemars(length(max = crate::limits::ROLES), inner(length(max = crate::limits::NAME)))]
+    #[schemars(
+        length(max = crate::limits::ROLES),
+        inner(length(max = crate::limits::NAME), pattern(crate::limits::NAME_PATTERN))
+    )]
     pub roles: Option<Vec<String>>,
     #[serde(default)]
     pub profile: Option<ProfilePatch>,
@@ -70,8 +74,9 @@ pub struct CreateUser {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    /// An address with a dotted domain.
     #[serde(default)]
-    #[schemars(length(max = crate::limits::EMAIL))]
+    #[schemars(length(max = crate::limits::EMAIL), extend("format" = "email"))]
     pub email: Option<String>,
     #[serde(default)]
     pub profile: Option<ProfilePatch>,
@@ -135,7 +140,8 @@ pub struct ImportQuery {
 pub struct ImportUser {
     #[schemars(length(max = crate::limits::USERNAME))]
     pub username: String,
-    #[schemars(length(max = crate::limits::EMAIL))]
+    /// An address with a dotted domain.
+    #[schemars(length(max = crate::limits::EMAIL), extend("format" = "email"))]
     pub email: String,
     /// A plain password, hashed with argon2id on import.
     #[serde(default)]
@@ -146,7 +152,10 @@ pub struct ImportUser {
     #[schemars(length(max = crate::limits::PASSWORD_HASH))]
     pub password_hash: Option<String>,
     #[serde(default)]
-    #[schemars(length(max = crate::limits::ROLES), inner(length(max = crate::limits::NAME)))]
+    #[schemars(
+        length(max = crate::limits::ROLES),
+        inner(length(max = crate::limits::NAME), pattern(crate::limits::NAME_PATTERN))
+    )]
     pub roles: Option<Vec<String>>,
     #[serde(default)]
     pub profile: Option<ProfilePatch>,
