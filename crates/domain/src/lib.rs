@@ -11,6 +11,7 @@ pub mod duration;
 pub mod import;
 pub mod lockout;
 pub mod readback;
+pub mod registry;
 pub mod validate;
 
 pub use authz::*;
