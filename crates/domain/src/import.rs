@@ -2,14 +2,15 @@
 //! validated (`parse_ndjson_line`), and a CSV record turned into that line
 //! (`CsvColumns`), as `platctl user import` does before sending.
 
+use plat_proto::limits;
 use plat_proto::{ImportUser, Profile, ProfilePatch};
 
-use crate::Invalid;
+use crate::{Bounded, Invalid};
 
 /// Apply a profile patch to a profile, validating each field set.
 pub fn apply_profile_patch(profile: &mut Profile, patch: &ProfilePatch) -> Result<(), Invalid> {
     if let Some(nickname) = &patch.nickname {
-        crate::validate_text("profile.nickname", nickname, 100)?;
+        crate::validate_text("profile.nickname", nickname, limits::NICKNAME)?;
         profile.nickname = nickname.clone();
     }
     if let Some(url) = &patch.avatar_url {
@@ -17,7 +18,7 @@ pub fn apply_profile_patch(profile: &mut Profile, patch: &ProfilePatch) -> Resul
         profile.avatar_url = url.clone();
     }
     if let Some(bio) = &patch.bio {
-        crate::validate_text("profile.bio", bio, 2000)?;
+        crate::validate_text("profile.bio", bio, limits::BIO)?;
         profile.bio = bio.clone();
     }
     Ok(())
@@ -73,6 +74,8 @@ pub fn parse_ndjson_line(text: &str) -> Result<ImportLine, (Option<String>, Line
     let line: ImportUser = serde_json::from_str(text).map_err(|e| (None, LineError::Json(e)))?;
     let username = Some(line.username.clone());
     let invalid = |e: Invalid| (username.clone(), LineError::Invalid(e));
+    // The bounds of every field (`plat_proto::limits`), as for any body.
+    line.check_bounds().map_err(invalid)?;
     let mut profile = Profile::default();
     if let Some(patch) = &line.profile {
         apply_profile_patch(&mut profile, patch).map_err(invalid)?;
@@ -201,6 +204,18 @@ mod tests {
         let bcrypt = format!("$2b$12${}", "a".repeat(53));
         let line = format!(r#"{{"username":"b","email":"b@c.d","password_hash":"{bcrypt}"}}"#);
         assert_eq!(parse_ndjson_line(&line).expect("valid").password, ImportPassword::Hash(bcrypt));
+    }
+
+    #[test]
+    fn lines_are_bounded_like_bodies() {
+        let roles = serde_json::to_string(&vec!["member"; limits::ROLES + 1]).unwrap_or_default();
+        let line = format!(r#"{{"username":"ann","email":"a@b.c","roles":{roles}}}"#);
+        let Err((_, LineError::Invalid(e))) = parse_ndjson_line(&line) else { panic!("refused") };
+        assert_eq!(e.field, "roles");
+        let hash = "h".repeat(limits::PASSWORD_HASH + 1);
+        let line = format!(r#"{{"username":"ann","email":"a@b.c","password_hash":"{hash}"}}"#);
+        let Err((_, LineError::Invalid(e))) = parse_ndjson_line(&line) else { panic!("refused") };
+        assert_eq!(e.field, "password_hash");
     }
 
     #[test]

@@ -106,20 +106,6 @@ impl<S: Send + Sync, T: DeserializeOwned + Bounded> FromRequestParts<S> for Quer
     }
 }
 
-/// Query types made only of numbers and booleans: nothing to bound.
-macro_rules! nothing_to_bound {
-    ($($t:ty),* $(,)?) => {$(
-        impl Bounded for $t {
-            fn check_bounds(&self) -> Result<(), Invalid> {
-                Ok(())
-            }
-        }
-    )*};
-}
-
-// Until `users.rs` takes `plat_proto::UserDeleteQuery` and `ImportQuery`.
-nothing_to_bound!(super::users::DeleteParams, super::users::ImportParams);
-
 fn serde_urlencoded_like<T: DeserializeOwned>(query: &str) -> Result<T, ApiErr> {
     // Decode into a JSON object of strings, then let typed fields parse
     // numbers and booleans, so errors name the parameter.

@@ -8,7 +8,6 @@ use plat_domain::import::{ImportPassword, LineError, parse_ndjson_line};
 use plat_domain::{Scope, apply_profile_patch};
 use plat_proto::*;
 use plat_store::{NewUser, StoreError};
-use serde::Deserialize;
 
 use super::extract::{Json, Query, json_error};
 use crate::AppState;
@@ -84,18 +83,11 @@ pub async fn update(
     ))
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DeleteParams {
-    #[serde(default)]
-    hard: Option<bool>,
-}
-
 pub async fn delete(
     State(state): State<AppState>,
     principal: Principal,
     Path(user): Path<String>,
-    Query(params): Query<DeleteParams>,
+    Query(params): Query<UserDeleteQuery>,
 ) -> ApiResult<Data<super::auth::Done>> {
     let tenant = principal.require_in_tenant("users:delete")?;
     state.store.delete_user(&principal.ctx(), &tenant, &user, params.hard.unwrap_or(false)).await?;
@@ -161,13 +153,6 @@ pub async fn revoke_role(
 ) -> ApiResult<Data<User>> {
     let tenant = principal.require_in_tenant("roles:grant")?;
     Ok(Data(state.store.change_role(&principal.ctx(), &tenant, &user, &role, false).await?))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ImportParams {
-    #[serde(default)]
-    dry_run: Option<bool>,
 }
 
 /// Lines handed to the store per transaction.
@@ -259,7 +244,7 @@ async fn flush(
 pub async fn import(
     State(state): State<AppState>,
     principal: Principal,
-    Query(params): Query<ImportParams>,
+    Query(params): Query<ImportQuery>,
     request: Request,
 ) -> ApiResult<Data<ImportReport>> {
     let tenant = principal.require_in_tenant("users:import")?;
