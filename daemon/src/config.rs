@@ -33,6 +33,51 @@ pub struct Config {
     pub log: LogConfig,
     pub sync: SyncConfig,
     pub checks: ChecksConfig,
+    pub registry: RegistryConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    /// Whether this replica may run the health prober (one replica at a
+    /// time does, the holder of the `registry-prober` lease).
+    pub prober: bool,
+    /// Layers from the lowest to the highest.
+    pub layers: Vec<String>,
+    /// `off`, `warn` or `enforce`.
+    pub layering: String,
+    /// Accepted violations (`namespace/from -> namespace/to`): reported, never refused.
+    pub baseline: Vec<String>,
+    /// Below this fraction of healthy instances, discovery keeps answering
+    /// the last healthy set (0 turns protection off).
+    pub protection_threshold: f64,
+    /// Probes in flight at once.
+    pub probe_concurrency: u32,
+    /// How long the prober's lease lasts without renewal (handover time).
+    pub lease_ttl: HumanDuration,
+    /// Time-to-live of a heartbeat that names none.
+    pub heartbeat_ttl: HumanDuration,
+    /// Heart-beating instances silent this long past their TTL are removed.
+    pub remove_after: HumanDuration,
+    /// How often a replica looks for other replicas' changes.
+    pub refresh_interval: HumanDuration,
+}
+
+impl RegistryConfig {
+    pub fn layers(&self) -> anyhow::Result<plat_domain::registry::Layers> {
+        plat_domain::registry::Layers::new("registry.layers", &self.layers)
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
+    }
+
+    pub fn policy(&self) -> anyhow::Result<plat_domain::registry::LayeringPolicy> {
+        plat_domain::registry::LayeringPolicy::parse("registry.layering", &self.layering)
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
+    }
+
+    pub fn baseline(&self) -> anyhow::Result<std::collections::BTreeSet<plat_domain::registry::Edge>> {
+        plat_domain::registry::parse_baseline("registry.baseline", &self.baseline)
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -231,6 +276,18 @@ timeout = "60s"
 page_size = 5000
 max_findings = 100000
 retention = "30d"
+
+[registry]
+prober = true
+layers = ["infrastructure", "core", "business", "application"]
+layering = "warn"
+baseline = []
+protection_threshold = 0.5
+probe_concurrency = 256
+lease_ttl = "15s"
+heartbeat_ttl = "15s"
+remove_after = "5m"
+refresh_interval = "100ms"
 "#;
 
 /// Overrides from command-line flags, applied last.
@@ -300,6 +357,19 @@ impl Config {
             anyhow::bail!("invalid configuration: auth.argon2 parameters are out of range");
         }
         plat_store::Backend::from_url(&self.database_url).map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        self.registry.layers()?;
+        self.registry.policy()?;
+        self.registry.baseline()?;
+        plat_domain::registry::validate_protection_threshold(
+            "registry.protection_threshold",
+            self.registry.protection_threshold,
+        )
+        .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        if self.registry.probe_concurrency == 0 || self.registry.lease_ttl.0 < Duration::from_secs(3) {
+            anyhow::bail!(
+                "invalid configuration: registry.probe_concurrency must be at least 1 and lease_ttl at least 3s"
+            );
+        }
         Ok(())
     }
 

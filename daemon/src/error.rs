@@ -67,6 +67,7 @@ impl From<StoreError> for ApiErr {
                     "sync target" => ErrorCode::TargetNotFound,
                     "sync task" => ErrorCode::TaskNotFound,
                     "check" => ErrorCode::CheckNotFound,
+                    "service" => ErrorCode::ServiceNotFound,
                     _ => ErrorCode::NotFound,
                 };
                 ApiErr::new(code, format!("{kind} {name:?} not found"))

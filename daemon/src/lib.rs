@@ -34,6 +34,10 @@ pub struct Inner {
     pub started: Instant,
     pub sync: Arc<sync::Engine>,
     pub checks: Arc<checks::Checker>,
+    /// The registry as every replica serves it (discovery, lists).
+    pub registry: Arc<plat_registry::Hub>,
+    /// The health prober; it probes only while this replica holds its lease.
+    pub prober: Arc<plat_registry::Prober>,
 }
 
 impl std::ops::Deref for AppState {
@@ -99,7 +103,29 @@ impl AppState {
             config.sync.clone(),
             metrics.checks.clone(),
         ));
-        Ok(AppState(Arc::new(Inner { store, auth, metrics, config, started: Instant::now(), sync, checks })))
+        let registry = plat_registry::Hub::new(store.clone(), config.registry.protection_threshold);
+        registry.refresh().await?;
+        let prober = Arc::new(plat_registry::Prober::new(
+            store.clone(),
+            registry.clone(),
+            plat_registry::ProberConfig {
+                concurrency: config.registry.probe_concurrency as usize,
+                lease_ttl: config.registry.lease_ttl.0,
+                remove_after: config.registry.remove_after.0,
+                holder: format!("platd-{}", uuid::Uuid::now_v7().simple()),
+            },
+        )?);
+        Ok(AppState(Arc::new(Inner {
+            store,
+            auth,
+            metrics,
+            config,
+            started: Instant::now(),
+            sync,
+            checks,
+            registry,
+            prober,
+        })))
     }
 }
 
@@ -179,6 +205,7 @@ pub struct Server {
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     dispatcher: Option<tokio::task::JoinHandle<()>>,
+    prober: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
@@ -188,6 +215,8 @@ impl Server {
         let shutdown = CancellationToken::new();
         spawn_upkeep(state.clone(), shutdown.clone());
         checks::spawn_scheduler(state.checks.clone(), shutdown.clone());
+        tokio::spawn(state.registry.clone().run(state.config.registry.refresh_interval.0, shutdown.clone()));
+        let prober = state.config.registry.prober.then(|| tokio::spawn(state.prober.clone().run(shutdown.clone())));
         let dispatcher = state.config.sync.enabled.then(|| {
             let grace = state.config.http.shutdown_grace.0;
             tokio::spawn(state.sync.clone().run(shutdown.clone(), grace))
@@ -197,7 +226,7 @@ impl Server {
         let task = tokio::spawn(async move {
             axum::serve(listener, app).with_graceful_shutdown(async move { signal.cancelled().await }).await
         });
-        Ok(Server { addr, state, shutdown, task, dispatcher })
+        Ok(Server { addr, state, shutdown, task, dispatcher, prober })
     }
 
     pub fn shutdown_token(&self) -> CancellationToken {
@@ -216,6 +245,12 @@ impl Server {
             && tokio::time::timeout(grace, dispatcher).await.is_err()
         {
             tracing::warn!("sync deliveries did not finish within the grace period");
+        }
+        // The prober hands its lease over on the way out.
+        if let Some(prober) = self.prober
+            && tokio::time::timeout(grace, prober).await.is_err()
+        {
+            tracing::warn!("the prober did not stop within the grace period");
         }
         self.state.store.close().await;
         Ok(())

@@ -14,6 +14,8 @@ type RoleList = Vec<plat_proto::Role>;
 type ServiceAccountList = Vec<plat_proto::ServiceAccount>;
 type TargetList = Vec<plat_proto::SyncTarget>;
 type TargetStatsList = Vec<plat_proto::TargetStats>;
+type ServiceList = Vec<plat_proto::ServiceRegistration>;
+type InstanceList = Vec<plat_proto::Instance>;
 
 macro_rules! schemas {
     ($gen:ident, $name:expr, { $($n:ident => $t:ty),* $(,)? }) => {
@@ -47,7 +49,10 @@ fn schema_named(generator: &mut SchemaGenerator, name: &str) -> Option<Schema> {
         PageParams => PageParams, TenantDeleteQuery => TenantDeleteQuery, UserListQuery => UserListQuery,
         ImportQuery => ImportQuery, UserDeleteQuery => UserDeleteQuery, TaskQuery => TaskQuery,
         CheckQuery => CheckQuery, CheckGetQuery => CheckGetQuery, FindingQuery => FindingQuery,
-        EventQuery => EventQuery, AuditQuery => AuditQuery,
+        EventQuery => EventQuery, AuditQuery => AuditQuery, ServiceList => ServiceList,
+        ServiceGraph => ServiceGraph, ServiceRegistration => ServiceRegistration, RegisterService => RegisterService,
+        RegisterQuery => RegisterQuery, InstanceList => InstanceList, Heartbeat => Heartbeat, Instance => Instance,
+        DiscoveryQuery => DiscoveryQuery, DiscoveryAnswer => DiscoveryAnswer,
     })
 }
 
@@ -235,6 +240,7 @@ pub fn permission_table() -> String {
             Access::Token => ("any valid token".to_owned(), "—"),
             Access::Tenant(p) => (format!("`{p}`"), "tenant"),
             Access::TenantOrSelf(p, own) => (format!("`{p}`, or `{own}` on your own record"), "tenant"),
+            Access::Shared(p) => (format!("`{p}`"), "tenant (the registry is shared by every tenant)"),
             Access::Platform(p) => (format!("`{p}`"), "platform"),
         };
         let path = if absolute { route.path.to_owned() } else { format!("/api/v1{}", route.path) };
@@ -410,6 +416,7 @@ mod tests {
                 ImportUser, CreateRole, UpdateRole, AuthzCheck, CreateServiceAccount, CreateTarget, UpdateTarget,
                 DlqReplay, DlqPurge, CreateCheck, PageParams, TenantDeleteQuery, UserListQuery, ImportQuery,
                 UserDeleteQuery, TaskQuery, CheckQuery, CheckGetQuery, FindingQuery, EventQuery, AuditQuery,
+                RegisterService, RegisterQuery, Heartbeat, DiscoveryQuery,
             }
         }
     }

@@ -309,3 +309,47 @@ impl Bounded for FindingQuery {
         opt("cursor", &self.cursor, max::ID)
     }
 }
+
+impl Bounded for RegisterService {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("version", &self.version, plat_proto::registry::MAX_VERSION)?;
+        validate_count("endpoints", self.endpoints.len(), plat_proto::registry::MAX_ENDPOINTS)?;
+        self.endpoints.iter().try_for_each(|e| validate_len("endpoints.url", &e.url, max::URL))?;
+        validate_len("health_check.path", &self.health_check.path, plat_proto::registry::MAX_HEALTH_PATH)?;
+        validate_len("health_check.interval", &self.health_check.interval, max::TIME)?;
+        validate_len("health_check.timeout", &self.health_check.timeout, max::TIME)?;
+        opt("layer", &self.layer, max::NAME)?;
+        list(
+            "depends_on",
+            &self.depends_on,
+            plat_proto::registry::MAX_DEPENDENCIES,
+            plat_proto::registry::MAX_DEPENDENCY,
+        )?;
+        validate_count("tags", self.tags.len(), plat_proto::registry::MAX_TAGS)?;
+        self.tags.iter().try_for_each(|(k, v)| {
+            validate_len("tags", k, plat_proto::registry::MAX_TAG_KEY)?;
+            validate_len("tags", v, plat_proto::registry::MAX_TAG_VALUE)
+        })
+    }
+}
+
+impl Bounded for Heartbeat {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("instance_id", &self.instance_id, plat_proto::registry::MAX_INSTANCE_ID)?;
+        opt("url", &self.url, max::URL)?;
+        opt("ttl", &self.ttl, max::TIME)
+    }
+}
+
+impl Bounded for RegisterQuery {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        Ok(())
+    }
+}
+
+impl Bounded for DiscoveryQuery {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("namespace", &self.namespace, max::NAME)?;
+        opt("wait", &self.wait, max::TIME)
+    }
+}

@@ -350,6 +350,36 @@ pub struct ServiceGraph {
     pub cycles: Vec<DependencyCycle>,
 }
 
+/// Query of `PUT /services/{namespace}/{name}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterQuery {
+    /// Answer what would be stored, layering verdict included, and store nothing.
+    #[serde(default)]
+    pub dry_run: Option<bool>,
+}
+
+/// Query of `GET /discovery/{name}`: Consul-style blocking queries.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoveryQuery {
+    /// The namespace, when the name exists in several.
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::NAME))]
+    pub namespace: Option<String>,
+    /// Only instances that pass their health checks (the last healthy set
+    /// while the protection threshold holds).
+    #[serde(default)]
+    pub healthy: Option<bool>,
+    /// Block until the service's index is past this one.
+    #[serde(default)]
+    pub index: Option<u64>,
+    /// How long to block (`30s`; at most `5m`), with `index`.
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::TIME))]
+    pub wait: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@
 mod auth;
 mod checks;
 mod outbox;
+mod registry;
 mod roles;
 mod sync;
 mod tenants;
@@ -25,6 +26,7 @@ use sqlx::{AnyPool, Executor, Row};
 pub use auth::*;
 pub use checks::*;
 pub use outbox::*;
+pub use registry::*;
 pub use sync::*;
 pub use tenants::*;
 pub use users::*;

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod checks;
 pub mod extract;
 pub mod misc;
+pub mod registry;
 pub mod roles;
 pub mod sync;
 pub mod tenants;
@@ -32,6 +33,9 @@ pub enum Access {
     TenantOrSelf(&'static str, &'static str),
     /// A platform-wide permission: platform admins only.
     Platform(&'static str),
+    /// A permission inside the acting tenant, over resources every tenant
+    /// shares (the service registry): nothing in them belongs to a tenant.
+    Shared(&'static str),
 }
 
 impl std::fmt::Display for Access {
@@ -42,6 +46,7 @@ impl std::fmt::Display for Access {
             Access::Tenant(p) => f.write_str(p),
             Access::TenantOrSelf(p, own) => write!(f, "{p} or {own}"),
             Access::Platform(p) => write!(f, "{p} (platform)"),
+            Access::Shared(p) => write!(f, "{p} (shared)"),
         }
     }
 }
@@ -72,6 +77,7 @@ impl RouteDoc {
         match self.method {
             "get" => "GET",
             "post" => "POST",
+            "put" => "PUT",
             "patch" => "PATCH",
             "delete" => "DELETE",
             other => other,
@@ -114,7 +120,7 @@ routes! { ROUTES, api_routes;
     get "/auth/keys" => auth::keys, Platform("keys:read"), "", _ 200 SigningKeyList, "Signing keys (public parts)";
     post "/auth/keys/rotate" => auth::rotate_keys, Platform("keys:rotate"), "", _ 200 SigningKey, "Rotate the signing key; the old one verifies until its tokens expire";
     get "/auth/whoami" => auth::whoami, Token, "", _ 200 Identity, "The caller: subject, tenant, roles, permissions";
-    get "/tenants" => tenants::list, Tenant("tenants:read"), "a platform admin without `X-Tenant-ID` lists every tenant", _ ?PageParams 200 TenantPage, "List tenants (others see only their own)";
+    get "/tenants" => tenants::list, Tenant("tenants:read"), "a platform admin lists every tenant", _ ?PageParams 200 TenantPage, "List tenants (others see only their own)";
     post "/tenants" => tenants::create, Platform("tenants:create"), "", CreateTenant 201 Tenant, "Create a tenant";
     get "/tenants/{slug}" => tenants::get, Tenant("tenants:read"), "the tenant in the path; others' tenants answer 404", _ 200 Tenant, "Get a tenant";
     patch "/tenants/{slug}" => tenants::update, Tenant("tenants:update"), "changing `quotas` is platform scope", UpdateTenant 200 Tenant, "Rename a tenant or change its quota";
@@ -168,6 +174,14 @@ routes! { ROUTES, api_routes;
     get "/events" => misc::events, Tenant("events:read"), "a platform admin without `X-Tenant-ID` sees every tenant", _ ?EventQuery 200 EventPage, "The outbox (filters type, aggregate_id, since)";
     get "/audit" => misc::audit, Tenant("audit:read"), "a platform admin without `X-Tenant-ID` sees every tenant", _ ?AuditQuery 200 AuditPage, "The audit log (filters actor, action, target, since, until)";
     get "/health" => misc::health, Tenant("health:read"), "", _ 200 HealthReport, "Component health report";
+    get "/services" => registry::list, Shared("services:read"), "", _ 200 ServiceList, "Registered services with their health and layering verdicts";
+    get "/services/graph" => registry::graph, Shared("services:read"), "", _ 200 ServiceGraph, "The dependency graph: layers, edges with violations, cycles";
+    get "/services/{namespace}/{name}" => registry::get, Shared("services:read"), "", _ 200 ServiceRegistration, "A registration";
+    put "/services/{namespace}/{name}" => registry::register, Platform("services:write"), "the layering policy may refuse it (LAYER_VIOLATION)", RegisterService ?RegisterQuery 200 ServiceRegistration, "Register or update a service (idempotent; ?dry_run=true stores nothing)";
+    delete "/services/{namespace}/{name}" => registry::deregister, Platform("services:write"), "", _ 200 _, "Deregister a service";
+    get "/services/{namespace}/{name}/instances" => registry::instances, Shared("services:read"), "", _ 200 InstanceList, "A service's instances with their health";
+    post "/services/{namespace}/{name}/heartbeat" => registry::heartbeat, Shared("services:heartbeat"), "", Heartbeat 200 Instance, "A self-registered instance is alive (TTL)";
+    get "/discovery/{name}" => registry::discover, Shared("discovery:read"), "blocks with ?index=N&wait=30s until the service changes", _ ?DiscoveryQuery 200 DiscoveryAnswer, "A service's instances (?healthy=true), from memory";
     get "/openapi.json" => misc::openapi, Public, "", _ 200 _, "This document";
 }
 

@@ -24,8 +24,10 @@ pub async fn list(
     principal: Principal,
     Query(params): Query<PageParams>,
 ) -> ApiResult<Data<Page<Tenant>>> {
+    // Checks X-Tenant-ID too: naming another tenant is TENANT_NOT_FOUND for
+    // everyone but a platform admin, who lists every tenant whatever it names.
     let tenant = principal.require_in_tenant("tenants:read")?;
-    if principal.is_platform_admin() && principal.requested_tenant.is_none() {
+    if principal.is_platform_admin() {
         return Ok(Data(state.store.list_tenants(&params).await?));
     }
     let own = state.store.get_tenant(&tenant).await?.tenant;

@@ -21,8 +21,11 @@ pub struct Platd {
     pub base: String,
     /// The database, for tests that break plat's own tables on purpose.
     pub database_url: String,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
+    /// Where the master key lives (shared by replicas of one test).
+    pub data_dir: std::path::PathBuf,
     pg: Option<(String, String)>,
+    env: Vec<(String, String)>,
 }
 
 impl Platd {
@@ -34,6 +37,11 @@ impl Platd {
     pub async fn login(&self, tenant: &str, username: &str, password: &str) -> Client {
         let pair = self.client.login(tenant, username, password).await.expect("login");
         self.client.clone().with_token(pair.access_token)
+    }
+
+    /// Hand the test database over: the caller drops it (replicas share one).
+    pub fn take_database(&mut self) -> Option<(String, String)> {
+        self.pg.take()
     }
 
     pub async fn stop(mut self) {
@@ -70,22 +78,54 @@ pub async fn start(db: Db, extra_env: &[(&str, &str)]) -> Option<Platd> {
         ("PLATD_DATABASE__MAX_CONNECTIONS".into(), "4".into()),
     ];
     env.extend(extra_env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let data_dir = dir.path().to_path_buf();
+    let mut platd = serve(&url, &data_dir, env, true).await;
+    platd._dir = Some(dir);
+    platd.pg = pg;
+    Some(platd)
+}
+
+/// Another replica of `first`: the same database and master key.
+pub async fn join(first: &Platd) -> Platd {
+    serve(&first.database_url, &first.data_dir, first.env.clone(), false).await
+}
+
+async fn serve(url: &str, data_dir: &std::path::Path, env: Vec<(String, String)>, bootstrap: bool) -> Platd {
     let overrides = Overrides {
         listen: Some("127.0.0.1:0".into()),
-        database_url: Some(url.clone()),
-        data_dir: Some(dir.path().to_path_buf()),
+        database_url: Some(url.to_owned()),
+        data_dir: Some(data_dir.to_path_buf()),
     };
-    let config = Config::load_with_env(None, &overrides, env).expect("config");
+    let config = Config::load_with_env(None, &overrides, env.clone()).expect("config");
     let store = platd::open_store(&config).await.expect("store");
     let state = AppState::new(config, store).await.expect("state");
-    platd::bootstrap(&state, "admin", ADMIN_PASSWORD).await.expect("bootstrap");
+    if bootstrap {
+        platd::bootstrap(&state, "admin", ADMIN_PASSWORD).await.expect("bootstrap");
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let server = Server::start(state, listener).await.expect("start");
     let base = format!("http://{}", server.addr);
     let client = Client::new(&base).expect("client");
     let pair = client.login("system", "admin", ADMIN_PASSWORD).await.expect("admin login");
     let admin = client.clone().with_token(pair.access_token);
-    Some(Platd { server: Some(server), client, admin, base, database_url: url, _dir: dir, pg })
+    Platd {
+        server: Some(server),
+        client,
+        admin,
+        base,
+        database_url: url.to_owned(),
+        _dir: None,
+        data_dir: data_dir.to_path_buf(),
+        pg: None,
+        env,
+    }
+}
+
+/// Drop a test database handed over by [`Platd::take_database`].
+pub async fn drop_database(pg: Option<(String, String)>) {
+    if let Some((server_url, name)) = pg {
+        let _ = plat_store::drop_postgres_database(&server_url, &name).await;
+    }
 }
 
 fn uuid_like() -> String {

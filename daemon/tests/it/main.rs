@@ -8,5 +8,6 @@ mod checks;
 mod harness;
 mod internals;
 mod matrix;
+mod registry;
 mod security;
 mod sync;

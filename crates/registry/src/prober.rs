@@ -1,0 +1,305 @@
+//! The health prober: on the replica that holds the `registry-prober` lease,
+//! probes every registered endpoint on its own jittered schedule with
+//! bounded concurrency (one task pool), damps flapping with each service's
+//! thresholds (`plat_domain::registry::next_state`), writes verdicts in
+//! batches, and turns silent heart-beating instances critical, then removes
+//! them.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use plat_domain::registry::{HealthState, ProbeOutcome, ProbeSettings, Thresholds, classify_probe, next_state};
+use plat_proto::{HealthCheckKind, InstanceSource};
+use plat_store::{Ctx, ProbeResult, Store, now_ms};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::hub::Hub;
+
+/// The lease that makes one replica the prober.
+pub const LEASE: &str = "registry-prober";
+
+#[derive(Debug, Clone)]
+pub struct ProberConfig {
+    /// Probes in flight at once.
+    pub concurrency: usize,
+    /// How long a lease lasts; renewed at a third of it.
+    pub lease_ttl: Duration,
+    /// Heart-beating instances silent this long past their TTL are removed.
+    pub remove_after: Duration,
+    /// This replica's name in the lease.
+    pub holder: String,
+}
+
+/// What the prober reports to health and metrics.
+#[derive(Debug, Default)]
+pub struct ProberStats {
+    pub leader: AtomicBool,
+    pub probes: AtomicU64,
+    pub failures: AtomicU64,
+    /// How late the last probe started against its schedule (ms).
+    pub lag_ms: AtomicU64,
+    pub in_flight: AtomicU64,
+    pub removed: AtomicU64,
+}
+
+type InstanceKey = (String, String);
+
+struct Target {
+    url: String,
+    settings: ProbeSettings,
+    state: HealthState,
+    due: i64,
+    busy: bool,
+}
+
+struct Verdict {
+    key: InstanceKey,
+    outcome: ProbeOutcome,
+    latency_ms: Option<f64>,
+    started: i64,
+}
+
+pub struct Prober {
+    store: Store,
+    hub: Arc<Hub>,
+    client: reqwest::Client,
+    config: ProberConfig,
+    pub stats: Arc<ProberStats>,
+}
+
+impl Prober {
+    pub fn new(store: Store, hub: Arc<Hub>, config: ProberConfig) -> Result<Prober, reqwest::Error> {
+        // Probes must see each endpoint as it is: no redirects followed, no proxies.
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).no_proxy().build()?;
+        Ok(Prober { store, hub, client, config, stats: Arc::new(ProberStats::default()) })
+    }
+
+    fn ctx() -> Ctx {
+        Ctx { actor: "prober".into(), ..Ctx::system() }
+    }
+
+    /// Take the lease when free, probe while holding it, until `cancel`.
+    pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
+        let renew = self.config.lease_ttl / 3;
+        let ttl_ms = self.config.lease_ttl.as_millis() as i64;
+        loop {
+            match self.store.try_lease(LEASE, &self.config.holder, ttl_ms).await {
+                Ok(true) => {
+                    tracing::info!(holder = %self.config.holder, "registry: this replica probes");
+                    self.stats.leader.store(true, Ordering::Relaxed);
+                    self.lead(&cancel).await;
+                    self.stats.leader.store(false, Ordering::Relaxed);
+                    if cancel.is_cancelled() {
+                        if let Err(e) = self.store.release_lease(LEASE, &self.config.holder).await {
+                            tracing::warn!(error = %e, "registry: cannot release the prober lease");
+                        }
+                        return;
+                    }
+                    tracing::warn!("registry: lost the prober lease");
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "registry: cannot take the prober lease"),
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(renew) => {}
+            }
+        }
+    }
+
+    /// Probe until the lease is lost or `cancel`.
+    async fn lead(&self, cancel: &CancellationToken) {
+        let ttl_ms = self.config.lease_ttl.as_millis() as i64;
+        let mut targets: HashMap<InstanceKey, Target> = HashMap::new();
+        let mut changes = self.hub.subscribe();
+        self.reconcile(&mut targets, true);
+        let (tx, mut rx) = mpsc::channel::<Verdict>(1024);
+        let mut pool = JoinSet::new();
+        let mut batch: Vec<ProbeResult> = Vec::new();
+        let mut renew_at = tokio::time::Instant::now() + self.config.lease_ttl / 3;
+        let mut sweep_at = tokio::time::Instant::now();
+        let flush_every = Duration::from_millis(50);
+        let mut flush_at = tokio::time::Instant::now() + flush_every;
+        loop {
+            let now = now_ms();
+            // Start what is due, up to the concurrency bound.
+            let mut due: Vec<(i64, InstanceKey)> =
+                targets.iter().filter(|(_, t)| !t.busy && t.due <= now).map(|(k, t)| (t.due, k.clone())).collect();
+            due.sort();
+            for (scheduled, key) in due {
+                if pool.len() >= self.config.concurrency {
+                    break;
+                }
+                let Some(target) = targets.get_mut(&key) else { continue };
+                target.busy = true;
+                self.stats.lag_ms.store(now.saturating_sub(scheduled).max(0) as u64, Ordering::Relaxed);
+                pool.spawn(probe(self.client.clone(), key, target.url.clone(), target.settings.clone(), tx.clone()));
+            }
+            self.stats.in_flight.store(pool.len() as u64, Ordering::Relaxed);
+            let next_due = targets.values().filter(|t| !t.busy).map(|t| t.due).min().unwrap_or(now + 1000);
+            let wake = tokio::time::Instant::now() + Duration::from_millis((next_due - now).clamp(1, 1000) as u64);
+            let wake = wake.min(renew_at).min(sweep_at).min(if batch.is_empty() { wake } else { flush_at });
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                Some(verdict) = rx.recv() => {
+                    if let Some(result) = self.judge(&mut targets, verdict) {
+                        batch.push(result);
+                    }
+                }
+                Ok(()) = changes.changed() => self.reconcile(&mut targets, false),
+                Some(_) = pool.join_next(), if !pool.is_empty() => {}
+                _ = tokio::time::sleep_until(wake) => {}
+            }
+            let instant = tokio::time::Instant::now();
+            if !batch.is_empty() && (instant >= flush_at || batch.len() >= 500) {
+                self.flush(&mut batch).await;
+                flush_at = instant + flush_every;
+            } else if batch.is_empty() {
+                flush_at = instant + flush_every;
+            }
+            if instant >= sweep_at {
+                self.sweep().await;
+                sweep_at = instant + Duration::from_secs(1);
+            }
+            if instant >= renew_at {
+                match self.store.try_lease(LEASE, &self.config.holder, ttl_ms).await {
+                    Ok(true) => renew_at = instant + self.config.lease_ttl / 3,
+                    Ok(false) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "registry: cannot renew the prober lease");
+                        renew_at = instant + Duration::from_secs(1);
+                    }
+                }
+            }
+        }
+        pool.abort_all();
+        self.flush(&mut batch).await;
+    }
+
+    /// Follow the hub: new endpoints are probed at once (or, at start, on
+    /// their jittered phase), removed ones forgotten, changed settings taken.
+    fn reconcile(&self, targets: &mut HashMap<InstanceKey, Target>, start: bool) {
+        let now = now_ms();
+        let mut seen: BTreeSet<InstanceKey> = BTreeSet::new();
+        for snapshot in self.hub.list() {
+            let Ok(settings) = plat_domain::registry::validate_health_check(&snapshot.row.spec.health_check) else {
+                continue;
+            };
+            for instance in snapshot.instances.iter().filter(|i| i.instance.source == InstanceSource::Probe) {
+                let key = (snapshot.row.id.clone(), instance.instance.id.clone());
+                seen.insert(key.clone());
+                match targets.get_mut(&key) {
+                    Some(target) => {
+                        target.url = instance.instance.url.clone();
+                        target.settings = settings.clone();
+                    }
+                    None => {
+                        let due = if start {
+                            plat_domain::registry::first_probe_at(&key.1, settings.interval, now)
+                        } else {
+                            now
+                        };
+                        let state = HealthState {
+                            status: instance.instance.status,
+                            consecutive_successes: instance.instance.consecutive_successes,
+                            consecutive_failures: instance.instance.consecutive_failures,
+                        };
+                        let url = instance.instance.url.clone();
+                        targets.insert(key, Target { url, settings: settings.clone(), state, due, busy: false });
+                    }
+                }
+            }
+        }
+        targets.retain(|key, _| seen.contains(key));
+    }
+
+    fn judge(&self, targets: &mut HashMap<InstanceKey, Target>, verdict: Verdict) -> Option<ProbeResult> {
+        self.stats.probes.fetch_add(1, Ordering::Relaxed);
+        if verdict.outcome != ProbeOutcome::Success {
+            self.stats.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        let target = targets.get_mut(&verdict.key)?;
+        target.busy = false;
+        let thresholds: Thresholds = target.settings.thresholds;
+        let (state, changed) = next_state(target.state, verdict.outcome, thresholds);
+        target.state = state;
+        target.due = plat_domain::registry::next_probe_at(target.due, target.settings.interval, now_ms());
+        Some(ProbeResult {
+            service_id: verdict.key.0,
+            instance_id: verdict.key.1,
+            status: state.status,
+            consecutive_successes: state.consecutive_successes,
+            consecutive_failures: state.consecutive_failures,
+            latency_ms: verdict.latency_ms,
+            at: verdict.started,
+            changed,
+        })
+    }
+
+    async fn flush(&self, batch: &mut Vec<ProbeResult>) {
+        if batch.is_empty() {
+            return;
+        }
+        let changed = batch.iter().any(|r| r.changed);
+        match self.store.record_probes(&Self::ctx(), batch).await {
+            Ok(()) => batch.clear(),
+            Err(e) => {
+                // Keep the verdicts for the next flush; they are the latest anyway.
+                tracing::warn!(error = %e, "registry: cannot write probe results");
+                return;
+            }
+        }
+        if changed && let Err(e) = self.hub.refresh().await {
+            tracing::warn!(error = %e, "registry: cannot refresh discovery");
+        }
+    }
+
+    async fn sweep(&self) {
+        let remove_after = self.config.remove_after.as_millis() as i64;
+        match self.store.expire_heartbeats(&Self::ctx(), now_ms(), remove_after).await {
+            Ok((0, 0)) => {}
+            Ok((_, removed)) => {
+                self.stats.removed.fetch_add(removed, Ordering::Relaxed);
+                if let Err(e) = self.hub.refresh().await {
+                    tracing::warn!(error = %e, "registry: cannot refresh discovery");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "registry: cannot expire heartbeats"),
+        }
+    }
+}
+
+/// One probe: an HTTP GET of the health path (2xx passes, 429 warns,
+/// anything else or no answer in time fails) or a TCP connect.
+async fn probe(
+    client: reqwest::Client,
+    key: InstanceKey,
+    url: String,
+    settings: ProbeSettings,
+    results: mpsc::Sender<Verdict>,
+) {
+    let started = now_ms();
+    let clock = std::time::Instant::now();
+    let outcome = match settings.kind {
+        HealthCheckKind::Http => {
+            let target = format!("{}{}", url.trim_end_matches('/'), settings.path);
+            match client.get(&target).timeout(settings.timeout).send().await {
+                Ok(response) => classify_probe(response.status().as_u16()),
+                Err(_) => ProbeOutcome::Failure,
+            }
+        }
+        HealthCheckKind::Tcp => {
+            let address = url.split("://").nth(1).unwrap_or(&url).trim_end_matches('/').to_owned();
+            match tokio::time::timeout(settings.timeout, tokio::net::TcpStream::connect(address)).await {
+                Ok(Ok(_)) => ProbeOutcome::Success,
+                _ => ProbeOutcome::Failure,
+            }
+        }
+    };
+    let latency_ms = (outcome != ProbeOutcome::Failure).then(|| clock.elapsed().as_secs_f64() * 1000.0);
+    let _ = results.send(Verdict { key, outcome, latency_ms, started }).await;
+}

@@ -1,0 +1,680 @@
+//! The service registry's tables: registrations (the spec as sent, with its
+//! layering verdict), their instances (probed endpoints and heart-beating
+//! self-registrations), the registry clock every change advances (the
+//! discovery index, which replicas poll to learn of each other's changes),
+//! tombstones of deregistered services, the layering baseline, and leases.
+//!
+//! Every change of a registration or of an instance's health writes its
+//! `service.*` event and audit record in the same transaction.
+
+use std::collections::{BTreeMap, HashMap};
+
+use plat_proto::{
+    Instance, InstanceSource, InstanceStatus, LayeringViolation, RegisterService, RegistrationStatus,
+    ServiceRegistration,
+};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::outbox::{AuditDraft, EventDraft, record_audit, record_event};
+use crate::{Ctx, Result, Store, StoreError, decode_json, format_ms, get_i64, get_opt_i64, get_str, new_id, now_ms};
+
+/// A registration as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceRow {
+    pub id: String,
+    pub namespace: String,
+    pub name: String,
+    pub spec: RegisterService,
+    pub layering: Vec<LayeringViolation>,
+    pub revision: u64,
+    /// The registry clock at its last change: the discovery index.
+    pub change_seq: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An instance as stored: the wire object plus what the prober and the
+/// heartbeat sweep need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstanceRow {
+    pub service_id: String,
+    pub instance: Instance,
+    pub last_probe_at: Option<i64>,
+    pub last_heartbeat_at: Option<i64>,
+    pub ttl_ms: Option<i64>,
+}
+
+/// What a registration did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registered {
+    Created,
+    Updated,
+    /// The same spec again: nothing changed, nothing was announced.
+    Unchanged,
+}
+
+/// One probe's verdict on an instance, to be written with others.
+#[derive(Debug, Clone)]
+pub struct ProbeResult {
+    pub service_id: String,
+    pub instance_id: String,
+    pub status: InstanceStatus,
+    pub consecutive_successes: u32,
+    pub consecutive_failures: u32,
+    pub latency_ms: Option<f64>,
+    pub at: i64,
+    /// Whether the status changed (announced as `service.health_changed`).
+    pub changed: bool,
+}
+
+/// What a registry change log read returns: changed services with their
+/// instances, deregistered ones, and the clock read with them.
+#[derive(Debug, Default)]
+pub struct RegistryChanges {
+    pub services: Vec<(ServiceRow, Vec<InstanceRow>)>,
+    pub removed: Vec<(String, String, i64)>,
+    pub seq: i64,
+}
+
+const SERVICE_COLUMNS: &str = "id, namespace, name, spec, layering, revision, change_seq, created_at, updated_at";
+const INSTANCE_COLUMNS: &str = "service_id, instance_id, url, source, status, consecutive_successes, \
+     consecutive_failures, latency_ms, last_probe_at, last_heartbeat_at, ttl_ms";
+
+fn service_from_row(row: &AnyRow) -> Result<ServiceRow> {
+    Ok(ServiceRow {
+        id: get_str(row, "id")?,
+        namespace: get_str(row, "namespace")?,
+        name: get_str(row, "name")?,
+        spec: decode_json("services.spec", &get_str(row, "spec")?)?,
+        layering: decode_json("services.layering", &get_str(row, "layering")?)?,
+        revision: get_i64(row, "revision")?.max(0) as u64,
+        change_seq: get_i64(row, "change_seq")?,
+        created_at: get_i64(row, "created_at")?,
+        updated_at: get_i64(row, "updated_at")?,
+    })
+}
+
+fn instance_from_row(row: &AnyRow) -> Result<InstanceRow> {
+    let status = get_str(row, "status")?;
+    let status =
+        InstanceStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("instance status {status:?}")))?;
+    let source = get_str(row, "source")?;
+    let source =
+        InstanceSource::parse(&source).ok_or_else(|| StoreError::Corrupt(format!("instance source {source:?}")))?;
+    let last_probe_at = get_opt_i64(row, "last_probe_at")?;
+    let last_heartbeat_at = get_opt_i64(row, "last_heartbeat_at")?;
+    Ok(InstanceRow {
+        service_id: get_str(row, "service_id")?,
+        instance: Instance {
+            id: get_str(row, "instance_id")?,
+            url: get_str(row, "url")?,
+            healthy: status == InstanceStatus::Passing,
+            status,
+            source,
+            last_probe_at: last_probe_at.map(format_ms),
+            last_heartbeat_at: last_heartbeat_at.map(format_ms),
+            latency_ms: row.try_get::<Option<f64>, _>("latency_ms")?,
+            consecutive_successes: get_i64(row, "consecutive_successes")?.clamp(0, u32::MAX as i64) as u32,
+            consecutive_failures: get_i64(row, "consecutive_failures")?.clamp(0, u32::MAX as i64) as u32,
+        },
+        last_probe_at,
+        last_heartbeat_at,
+        ttl_ms: get_opt_i64(row, "ttl_ms")?,
+    })
+}
+
+/// The wire object of a registration with its instances.
+pub fn registration_of(row: &ServiceRow, instances: &[InstanceRow], protected: bool) -> ServiceRegistration {
+    let new: Vec<&LayeringViolation> = row.layering.iter().filter(|v| !v.accepted).collect();
+    let layering = match new.as_slice() {
+        [] => "ok".to_owned(),
+        edges => format!("violation: {}", edges.iter().map(|v| v.reason.as_str()).collect::<Vec<_>>().join("; ")),
+    };
+    ServiceRegistration {
+        namespace: row.namespace.clone(),
+        name: row.name.clone(),
+        version: row.spec.version.clone(),
+        endpoints: row.spec.endpoints.clone(),
+        health_check: row.spec.health_check.clone(),
+        layer: row.spec.layer.clone(),
+        depends_on: row.spec.depends_on.clone(),
+        tags: row.spec.tags.clone(),
+        source: row.spec.source,
+        status: RegistrationStatus {
+            healthy_endpoints: instances.iter().filter(|i| i.instance.healthy).count() as u32,
+            total_endpoints: instances.len() as u32,
+            layering,
+            violations: row.layering.clone(),
+            protected,
+        },
+        created_at: format_ms(row.created_at),
+        updated_at: format_ms(row.updated_at),
+        revision: row.revision,
+    }
+}
+
+/// Advance the registry clock; the new value stamps the change.
+async fn tick(conn: &mut AnyConnection) -> Result<i64> {
+    let row =
+        sqlx::query("UPDATE registry_clock SET seq = seq + 1 WHERE id = 1 RETURNING seq").fetch_one(&mut *conn).await?;
+    get_i64(&row, "seq")
+}
+
+async fn service_by_key(conn: &mut AnyConnection, namespace: &str, name: &str) -> Result<ServiceRow> {
+    let sql = format!("SELECT {SERVICE_COLUMNS} FROM services WHERE namespace = $1 AND name = $2");
+    let row = sqlx::query(&sql).bind(namespace).bind(name).fetch_optional(&mut *conn).await?;
+    match row {
+        Some(row) => service_from_row(&row),
+        None => Err(StoreError::NotFound { kind: "service", name: format!("{namespace}/{name}") }),
+    }
+}
+
+async fn instances_of(conn: &mut AnyConnection, service_id: &str) -> Result<Vec<InstanceRow>> {
+    let sql = format!("SELECT {INSTANCE_COLUMNS} FROM service_instances WHERE service_id = $1 ORDER BY instance_id");
+    sqlx::query(&sql).bind(service_id).fetch_all(&mut *conn).await?.iter().map(instance_from_row).collect()
+}
+
+/// Announce a registration change (`service.*`) with its current snapshot.
+async fn announce(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    row: &ServiceRow,
+    event_type: &str,
+    details: serde_json::Value,
+) -> Result<()> {
+    let instances = instances_of(conn, &row.id).await?;
+    let registration = registration_of(row, &instances, false);
+    record_event(
+        conn,
+        ctx,
+        EventDraft {
+            event_type,
+            tenant: plat_proto::SYSTEM_TENANT,
+            aggregate_kind: "service",
+            aggregate_id: &row.id,
+            aggregate_version: row.change_seq.max(0) as u64,
+            data: serde_json::to_value(&registration).unwrap_or_default(),
+            extra_metadata: None,
+        },
+    )
+    .await?;
+    let action = event_type.strip_prefix("service.").unwrap_or(event_type);
+    record_audit(
+        conn,
+        ctx,
+        AuditDraft {
+            action: &format!("service.{action}"),
+            target: format!("service:{}/{}", row.namespace, row.name),
+            tenant: None,
+            outcome: "success",
+            details,
+        },
+    )
+    .await
+}
+
+impl Store {
+    /// `(namespace, name) → layer` of every registration, and their
+    /// dependencies: what the layering rule judges against.
+    pub async fn service_specs(&self) -> Result<Vec<ServiceRow>> {
+        let sql = format!("SELECT {SERVICE_COLUMNS} FROM services ORDER BY namespace, name");
+        sqlx::query(&sql).fetch_all(&self.read).await?.iter().map(service_from_row).collect()
+    }
+
+    /// Register or update a service (PUT semantics). The same spec again
+    /// changes nothing and announces nothing. Probed instances follow the
+    /// endpoints: new URLs are added (critical until probed), dropped ones
+    /// removed; heart-beating instances are left alone.
+    pub async fn register_service(
+        &self,
+        ctx: &Ctx,
+        (namespace, name): (&str, &str),
+        spec: &RegisterService,
+        layering: &[LayeringViolation],
+        endpoints: &[(String, String)],
+    ) -> Result<(ServiceRow, Registered)> {
+        let mut tx = self.write.begin().await?;
+        let existing = match service_by_key(&mut tx, namespace, name).await {
+            Ok(row) => Some(row),
+            Err(StoreError::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        if let Some(row) = &existing
+            && row.spec == *spec
+            && row.layering == layering
+        {
+            return Ok((row.clone(), Registered::Unchanged));
+        }
+        let now = now_ms();
+        let seq = tick(&mut tx).await?;
+        let spec_json = serde_json::to_string(spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let layering_json = serde_json::to_string(layering).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let (row, outcome) = match existing {
+            Some(old) => {
+                sqlx::query(
+                    "UPDATE services SET spec = $1, layering = $2, source = $3, revision = revision + 1, change_seq = $4, updated_at = $5 WHERE id = $6",
+                )
+                .bind(&spec_json)
+                .bind(&layering_json)
+                .bind(spec.source.as_str())
+                .bind(seq)
+                .bind(now)
+                .bind(&old.id)
+                .execute(&mut *tx)
+                .await?;
+                let row = ServiceRow {
+                    spec: spec.clone(),
+                    layering: layering.to_vec(),
+                    revision: old.revision + 1,
+                    change_seq: seq,
+                    updated_at: now,
+                    ..old
+                };
+                (row, Registered::Updated)
+            }
+            None => {
+                let id = new_id();
+                sqlx::query(
+                    "INSERT INTO services (id, namespace, name, spec, source, layering, revision, change_seq, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $8)",
+                )
+                .bind(&id)
+                .bind(namespace)
+                .bind(name)
+                .bind(&spec_json)
+                .bind(spec.source.as_str())
+                .bind(&layering_json)
+                .bind(seq)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM service_tombstones WHERE namespace = $1 AND name = $2")
+                    .bind(namespace)
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await?;
+                let row = ServiceRow {
+                    id,
+                    namespace: namespace.to_owned(),
+                    name: name.to_owned(),
+                    spec: spec.clone(),
+                    layering: layering.to_vec(),
+                    revision: 1,
+                    change_seq: seq,
+                    created_at: now,
+                    updated_at: now,
+                };
+                (row, Registered::Created)
+            }
+        };
+        // Probed instances follow the endpoints.
+        let current: Vec<String> =
+            sqlx::query_scalar("SELECT instance_id FROM service_instances WHERE service_id = $1 AND source = 'probe'")
+                .bind(&row.id)
+                .fetch_all(&mut *tx)
+                .await?;
+        for stale in current.iter().filter(|id| !endpoints.iter().any(|(e, _)| e == *id)) {
+            sqlx::query("DELETE FROM service_instances WHERE service_id = $1 AND instance_id = $2")
+                .bind(&row.id)
+                .bind(stale)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (id, url) in endpoints.iter().filter(|(id, _)| !current.contains(id)) {
+            sqlx::query(
+                "INSERT INTO service_instances (service_id, instance_id, url, source, status, consecutive_successes, consecutive_failures, updated_at) \
+                 VALUES ($1, $2, $3, 'probe', 'critical', 0, 0, $4) \
+                 ON CONFLICT (service_id, instance_id) DO UPDATE SET url = excluded.url, source = 'probe', ttl_ms = NULL",
+            )
+            .bind(&row.id)
+            .bind(id)
+            .bind(url)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let event = if outcome == Registered::Created { "service.registered" } else { "service.updated" };
+        announce(&mut tx, ctx, &row, event, serde_json::json!({"revision": row.revision})).await?;
+        tx.commit().await?;
+        Ok((row, outcome))
+    }
+
+    /// Remove a registration and its instances, leaving a tombstone so that
+    /// replicas and watchers learn of it.
+    pub async fn deregister_service(&self, ctx: &Ctx, namespace: &str, name: &str) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let mut row = service_by_key(&mut tx, namespace, name).await?;
+        let seq = tick(&mut tx).await?;
+        row.change_seq = seq;
+        announce(&mut tx, ctx, &row, "service.deregistered", serde_json::json!({})).await?;
+        sqlx::query("DELETE FROM services WHERE id = $1").bind(&row.id).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO service_tombstones (namespace, name, change_seq, deleted_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (namespace, name) DO UPDATE SET change_seq = excluded.change_seq, deleted_at = excluded.deleted_at",
+        )
+        .bind(namespace)
+        .bind(name)
+        .bind(seq)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One registration with its instances.
+    pub async fn get_service(&self, namespace: &str, name: &str) -> Result<(ServiceRow, Vec<InstanceRow>)> {
+        let mut conn = self.read.acquire().await?;
+        let row = service_by_key(&mut conn, namespace, name).await?;
+        let instances = instances_of(&mut conn, &row.id).await?;
+        Ok((row, instances))
+    }
+
+    /// The registry clock: the index of the latest change.
+    pub async fn registry_seq(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT seq FROM registry_clock WHERE id = 1").fetch_one(&self.read).await?;
+        get_i64(&row, "seq")
+    }
+
+    /// Every change after `after` (all of it for 0): changed services with
+    /// their instances and deregistered ones, as of the clock it returns.
+    pub async fn registry_changes(&self, after: i64) -> Result<RegistryChanges> {
+        let mut conn = self.read.acquire().await?;
+        let seq =
+            get_i64(&sqlx::query("SELECT seq FROM registry_clock WHERE id = 1").fetch_one(&mut *conn).await?, "seq")?;
+        let sql = format!("SELECT {SERVICE_COLUMNS} FROM services WHERE change_seq > $1 AND change_seq <= $2");
+        let rows: Vec<ServiceRow> = sqlx::query(&sql)
+            .bind(after)
+            .bind(seq)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(service_from_row)
+            .collect::<Result<_>>()?;
+        let mut by_service: HashMap<String, Vec<InstanceRow>> = HashMap::new();
+        if !rows.is_empty() {
+            let sql = format!(
+                "SELECT {INSTANCE_COLUMNS} FROM service_instances WHERE service_id IN (SELECT id FROM services WHERE change_seq > $1 AND change_seq <= $2) ORDER BY instance_id"
+            );
+            for row in sqlx::query(&sql).bind(after).bind(seq).fetch_all(&mut *conn).await? {
+                let instance = instance_from_row(&row)?;
+                by_service.entry(instance.service_id.clone()).or_default().push(instance);
+            }
+        }
+        let services = rows
+            .into_iter()
+            .map(|row| {
+                let instances = by_service.remove(&row.id).unwrap_or_default();
+                (row, instances)
+            })
+            .collect();
+        let removed = sqlx::query(
+            "SELECT namespace, name, change_seq FROM service_tombstones WHERE change_seq > $1 AND change_seq <= $2",
+        )
+        .bind(after)
+        .bind(seq)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((get_str(r, "namespace")?, get_str(r, "name")?, get_i64(r, "change_seq")?)))
+        .collect::<Result<_>>()?;
+        Ok(RegistryChanges { services, removed, seq })
+    }
+
+    /// A self-registered instance says it is alive. Cheap when nothing
+    /// changes (one UPDATE); a new instance, or one coming back from
+    /// critical, advances the clock and is announced.
+    pub async fn heartbeat(
+        &self,
+        ctx: &Ctx,
+        (namespace, name): (&str, &str),
+        (instance_id, url): (&str, &str),
+        ttl_ms: i64,
+    ) -> Result<bool> {
+        let now = now_ms();
+        let touched = sqlx::query(
+            "UPDATE service_instances SET last_heartbeat_at = $1, ttl_ms = $2, updated_at = $1 \
+             WHERE instance_id = $3 AND source = 'heartbeat' AND status = 'passing' \
+             AND service_id = (SELECT id FROM services WHERE namespace = $4 AND name = $5)",
+        )
+        .bind(now)
+        .bind(ttl_ms)
+        .bind(instance_id)
+        .bind(namespace)
+        .bind(name)
+        .execute(&self.write)
+        .await?;
+        if touched.rows_affected() > 0 {
+            return Ok(false);
+        }
+        let mut tx = self.write.begin().await?;
+        let mut row = service_by_key(&mut tx, namespace, name).await?;
+        let taken: Option<String> =
+            sqlx::query_scalar("SELECT source FROM service_instances WHERE service_id = $1 AND instance_id = $2")
+                .bind(&row.id)
+                .bind(instance_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if taken.is_none() && url.is_empty() {
+            return Err(StoreError::Invalid {
+                field: "url".into(),
+                message: "the first heartbeat of an instance must name its url".into(),
+            });
+        }
+        if taken.as_deref() == Some("probe") {
+            return Err(StoreError::Conflict(format!(
+                "instance {instance_id:?} of {namespace}/{name} is a probed endpoint, not a heart-beating one"
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO service_instances (service_id, instance_id, url, source, status, consecutive_successes, consecutive_failures, last_heartbeat_at, ttl_ms, updated_at) \
+             VALUES ($1, $2, $3, 'heartbeat', 'passing', 1, 0, $4, $5, $4) \
+             ON CONFLICT (service_id, instance_id) DO UPDATE SET \
+             url = CASE WHEN excluded.url = '' THEN service_instances.url ELSE excluded.url END, status = 'passing', \
+             consecutive_successes = 1, consecutive_failures = 0, last_heartbeat_at = excluded.last_heartbeat_at, \
+             ttl_ms = excluded.ttl_ms, updated_at = excluded.updated_at",
+        )
+        .bind(&row.id)
+        .bind(instance_id)
+        .bind(url)
+        .bind(now)
+        .bind(ttl_ms)
+        .execute(&mut *tx)
+        .await?;
+        row.change_seq = tick(&mut tx).await?;
+        sqlx::query("UPDATE services SET change_seq = $1 WHERE id = $2")
+            .bind(row.change_seq)
+            .bind(&row.id)
+            .execute(&mut *tx)
+            .await?;
+        announce(
+            &mut tx,
+            ctx,
+            &row,
+            "service.health_changed",
+            serde_json::json!({"instance": instance_id, "status": "passing"}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Write a batch of probe verdicts in one transaction. Services whose
+    /// instances changed status advance the clock and announce
+    /// `service.health_changed` once per service.
+    pub async fn record_probes(&self, ctx: &Ctx, results: &[ProbeResult]) -> Result<()> {
+        if results.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write.begin().await?;
+        let mut changed: BTreeMap<&str, Vec<&ProbeResult>> = BTreeMap::new();
+        for r in results {
+            sqlx::query(
+                "UPDATE service_instances SET status = $1, consecutive_successes = $2, consecutive_failures = $3, \
+                 latency_ms = $4, last_probe_at = $5, updated_at = $5 WHERE service_id = $6 AND instance_id = $7",
+            )
+            .bind(r.status.as_str())
+            .bind(i64::from(r.consecutive_successes))
+            .bind(i64::from(r.consecutive_failures))
+            .bind(r.latency_ms)
+            .bind(r.at)
+            .bind(&r.service_id)
+            .bind(&r.instance_id)
+            .execute(&mut *tx)
+            .await?;
+            if r.changed {
+                changed.entry(r.service_id.as_str()).or_default().push(r);
+            }
+        }
+        for (service_id, verdicts) in changed {
+            let sql = format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = $1");
+            let Some(row) = sqlx::query(&sql).bind(service_id).fetch_optional(&mut *tx).await? else { continue };
+            let mut row = service_from_row(&row)?;
+            row.change_seq = tick(&mut tx).await?;
+            sqlx::query("UPDATE services SET change_seq = $1 WHERE id = $2")
+                .bind(row.change_seq)
+                .bind(&row.id)
+                .execute(&mut *tx)
+                .await?;
+            let details: Vec<serde_json::Value> = verdicts
+                .iter()
+                .map(|v| serde_json::json!({"instance": v.instance_id, "status": v.status.as_str()}))
+                .collect();
+            announce(&mut tx, ctx, &row, "service.health_changed", serde_json::json!({"instances": details})).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Heart-beating instances past their TTL turn critical (announced);
+    /// those silent for `remove_after` beyond it are removed (announced).
+    /// Returns (turned critical, removed).
+    pub async fn expire_heartbeats(&self, ctx: &Ctx, now: i64, remove_after_ms: i64) -> Result<(u64, u64)> {
+        let mut tx = self.write.begin().await?;
+        let sql = format!(
+            "SELECT {INSTANCE_COLUMNS} FROM service_instances WHERE source = 'heartbeat' \
+             AND last_heartbeat_at + ttl_ms < $1 AND (status <> 'critical' OR last_heartbeat_at + ttl_ms + $2 < $1)"
+        );
+        let due: Vec<InstanceRow> = sqlx::query(&sql)
+            .bind(now)
+            .bind(remove_after_ms)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(instance_from_row)
+            .collect::<Result<_>>()?;
+        if due.is_empty() {
+            return Ok((0, 0));
+        }
+        let (mut critical, mut removed) = (0, 0);
+        let mut services: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+        for i in &due {
+            let deadline = i.last_heartbeat_at.unwrap_or(0) + i.ttl_ms.unwrap_or(0);
+            if deadline + remove_after_ms < now {
+                sqlx::query("DELETE FROM service_instances WHERE service_id = $1 AND instance_id = $2")
+                    .bind(&i.service_id)
+                    .bind(&i.instance.id)
+                    .execute(&mut *tx)
+                    .await?;
+                removed += 1;
+                services
+                    .entry(i.service_id.clone())
+                    .or_default()
+                    .push(serde_json::json!({"instance": i.instance.id, "removed": true}));
+            } else {
+                sqlx::query(
+                    "UPDATE service_instances SET status = 'critical', consecutive_successes = 0, \
+                     consecutive_failures = consecutive_failures + 1, updated_at = $1 WHERE service_id = $2 AND instance_id = $3",
+                )
+                .bind(now)
+                .bind(&i.service_id)
+                .bind(&i.instance.id)
+                .execute(&mut *tx)
+                .await?;
+                critical += 1;
+                services
+                    .entry(i.service_id.clone())
+                    .or_default()
+                    .push(serde_json::json!({"instance": i.instance.id, "status": "critical"}));
+            }
+        }
+        for (service_id, details) in services {
+            let sql = format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = $1");
+            let Some(row) = sqlx::query(&sql).bind(&service_id).fetch_optional(&mut *tx).await? else { continue };
+            let mut row = service_from_row(&row)?;
+            row.change_seq = tick(&mut tx).await?;
+            sqlx::query("UPDATE services SET change_seq = $1 WHERE id = $2")
+                .bind(row.change_seq)
+                .bind(&row.id)
+                .execute(&mut *tx)
+                .await?;
+            announce(&mut tx, ctx, &row, "service.health_changed", serde_json::json!({"instances": details})).await?;
+        }
+        tx.commit().await?;
+        Ok((critical, removed))
+    }
+
+    /// Probed instances of every registration, for the prober.
+    pub async fn probe_targets(&self) -> Result<Vec<(ServiceRow, Vec<InstanceRow>)>> {
+        let changes = self.registry_changes(0).await?;
+        Ok(changes
+            .services
+            .into_iter()
+            .map(|(row, instances)| {
+                let probed = instances.into_iter().filter(|i| i.instance.source == InstanceSource::Probe).collect();
+                (row, probed)
+            })
+            .collect())
+    }
+
+    /// Take or renew the lease `name` for `holder` until `now + ttl_ms`:
+    /// true when `holder` holds it afterwards. One holder at a time across
+    /// replicas, on SQLite and PostgreSQL alike.
+    pub async fn try_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> Result<bool> {
+        let now = now_ms();
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO leases (name, holder, expires_at, acquired_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(now + ttl_ms)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let taken = sqlx::query(
+            "UPDATE leases SET holder = $1, expires_at = $2, \
+             acquired_at = CASE WHEN holder = $1 THEN acquired_at ELSE $3 END \
+             WHERE name = $4 AND (holder = $1 OR expires_at < $3)",
+        )
+        .bind(holder)
+        .bind(now + ttl_ms)
+        .bind(now)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(taken.rows_affected() == 1)
+    }
+
+    /// Give the lease up at once (a clean shutdown hands over without waiting).
+    pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
+            .bind(name)
+            .bind(holder)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Who holds the lease `name`, and until when (unix ms), if anyone.
+    pub async fn lease_holder(&self, name: &str) -> Result<Option<(String, i64)>> {
+        let row = sqlx::query("SELECT holder, expires_at FROM leases WHERE name = $1 AND expires_at >= $2")
+            .bind(name)
+            .bind(now_ms())
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| Ok((get_str(&r, "holder")?, get_i64(&r, "expires_at")?))).transpose()
+    }
+}

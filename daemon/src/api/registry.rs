@@ -1,0 +1,212 @@
+//! `/services` and `/discovery`: registrations are written through the store
+//! and read from the replica's in-memory hub, which discovery's blocking
+//! queries wait on.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use plat_domain::Scope;
+use plat_domain::registry::{
+    LayeringPolicy, ServiceKey, ServiceNode, check_layering, instance_id, service_graph, validate_heartbeat,
+    validate_registration,
+};
+use plat_proto::*;
+use plat_registry::{Lookup, SharedJson};
+
+use super::extract::{Json, Query};
+use crate::AppState;
+use crate::auth::Principal;
+use crate::context::Data;
+use crate::error::{ApiErr, ApiResult};
+
+/// Longest a discovery call may block.
+const MAX_WAIT: Duration = Duration::from_secs(300);
+
+fn not_found(namespace: &str, name: &str) -> ApiErr {
+    ApiErr::new(ErrorCode::ServiceNotFound, format!("service {namespace}/{name} not found"))
+}
+
+/// What the registry knows as `ServiceNode`s, for the layering rule and the graph.
+fn nodes(state: &AppState) -> Vec<ServiceNode> {
+    state
+        .registry
+        .list()
+        .iter()
+        .map(|s| ServiceNode {
+            key: ServiceKey::new(&s.row.namespace, &s.row.name),
+            layer: s.row.spec.layer.clone(),
+            depends_on: s.row.spec.depends_on.iter().map(|d| ServiceKey::dependency(&s.row.namespace, d)).collect(),
+        })
+        .collect()
+}
+
+pub async fn list(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<Vec<ServiceRegistration>>> {
+    principal.require_in_tenant("services:read")?;
+    Ok(Data(state.registry.list().iter().map(|s| s.registration()).collect()))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((namespace, name)): Path<(String, String)>,
+) -> ApiResult<Data<ServiceRegistration>> {
+    principal.require_in_tenant("services:read")?;
+    let snapshot = state.registry.get(&namespace, &name).ok_or_else(|| not_found(&namespace, &name))?;
+    Ok(Data(snapshot.registration()))
+}
+
+pub async fn instances(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((namespace, name)): Path<(String, String)>,
+) -> ApiResult<Data<Vec<Instance>>> {
+    principal.require_in_tenant("services:read")?;
+    let snapshot = state.registry.get(&namespace, &name).ok_or_else(|| not_found(&namespace, &name))?;
+    Ok(Data(snapshot.instances.iter().map(|i| i.instance.clone()).collect()))
+}
+
+/// Register or update (idempotent; the same spec again changes nothing).
+pub async fn register(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((namespace, name)): Path<(String, String)>,
+    Query(query): Query<RegisterQuery>,
+    Json(spec): Json<RegisterService>,
+) -> ApiResult<Data<ServiceRegistration>> {
+    principal.require("services:write", Scope::Platform)?;
+    let layers = state.config.registry.layers().map_err(ApiErr::internal)?;
+    let policy = state.config.registry.policy().map_err(ApiErr::internal)?;
+    let baseline = state.config.registry.baseline().map_err(ApiErr::internal)?;
+    let valid = validate_registration(&namespace, &name, &spec, &layers)?;
+    let registered: BTreeMap<ServiceKey, Option<String>> =
+        nodes(&state).into_iter().filter(|n| n.key != valid.node.key).map(|n| (n.key, n.layer)).collect();
+    let report = check_layering(&layers, &valid.node, &registered, &baseline);
+    if policy.rejects(&report) {
+        let mut e = ApiErr::new(ErrorCode::LayerViolation, report.summary());
+        e.error.details = serde_json::json!({"violations": report.to_wire()}).as_object().cloned().unwrap_or_default();
+        return Err(e);
+    }
+    let layering = if policy == LayeringPolicy::Off { Vec::new() } else { report.to_wire() };
+    let endpoints: Vec<(String, String)> =
+        spec.endpoints.iter().map(|e| (instance_id(&e.url), e.url.clone())).collect();
+    if query.dry_run.unwrap_or(false) {
+        let now = plat_store::now_ms();
+        let row = plat_store::ServiceRow {
+            id: String::new(),
+            namespace,
+            name,
+            spec,
+            layering,
+            revision: 0,
+            change_seq: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        return Ok(Data(plat_store::registration_of(&row, &[], false)));
+    }
+    let (row, _) =
+        state.store.register_service(&principal.ctx(), (&namespace, &name), &spec, &layering, &endpoints).await?;
+    state.registry.refresh().await?;
+    match state.registry.get(&row.namespace, &row.name) {
+        Some(snapshot) => Ok(Data(snapshot.registration())),
+        None => Ok(Data(plat_store::registration_of(&row, &[], false))),
+    }
+}
+
+pub async fn deregister(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((namespace, name)): Path<(String, String)>,
+) -> ApiResult<Data<super::auth::Done>> {
+    principal.require("services:write", Scope::Platform)?;
+    state.store.deregister_service(&principal.ctx(), &namespace, &name).await?;
+    state.registry.refresh().await?;
+    Ok(Data(super::auth::Done { done: true }))
+}
+
+/// A self-registered instance says it is alive (Nacos-style clients).
+pub async fn heartbeat(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((namespace, name)): Path<(String, String)>,
+    Json(body): Json<Heartbeat>,
+) -> ApiResult<Data<Instance>> {
+    principal.require_in_tenant("services:heartbeat")?;
+    let valid = validate_heartbeat(&body)?;
+    let ttl = if body.ttl.is_some() { valid.ttl } else { state.config.registry.heartbeat_ttl.0 };
+    let url = valid.url.clone().unwrap_or_default();
+    let changed = state
+        .store
+        .heartbeat(&principal.ctx(), (&namespace, &name), (&valid.instance_id, &url), ttl.as_millis() as i64)
+        .await?;
+    if changed {
+        state.registry.refresh().await?;
+    }
+    let snapshot = state.registry.get(&namespace, &name).ok_or_else(|| not_found(&namespace, &name))?;
+    let found = snapshot.instances.iter().find(|i| i.instance.id == valid.instance_id).map(|i| i.instance.clone());
+    // Another replica's hub may not have caught up with the first beat yet.
+    Ok(Data(found.unwrap_or(Instance {
+        id: valid.instance_id,
+        url,
+        healthy: true,
+        status: InstanceStatus::Passing,
+        source: InstanceSource::Heartbeat,
+        last_probe_at: None,
+        last_heartbeat_at: Some(plat_store::format_ms(plat_store::now_ms())),
+        latency_ms: None,
+        consecutive_successes: 1,
+        consecutive_failures: 0,
+    })))
+}
+
+pub async fn graph(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<ServiceGraph>> {
+    principal.require_in_tenant("services:read")?;
+    let layers = state.config.registry.layers().map_err(ApiErr::internal)?;
+    let baseline = state.config.registry.baseline().map_err(ApiErr::internal)?;
+    Ok(Data(service_graph(&layers, &nodes(&state), &baseline)))
+}
+
+/// `GET /discovery/{name}`: the instances, from memory. With `index` and
+/// `wait` it blocks until the service changes past `index` (only a change of
+/// this service wakes it), then answers; the answer is computed once per
+/// change and shared by every caller. `ETag`/`If-None-Match` and
+/// `X-Plat-Index` carry the index.
+pub async fn discover(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(name): Path<String>,
+    Query(query): Query<DiscoveryQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    principal.require_in_tenant("discovery:read")?;
+    let lookup = |state: &AppState| {
+        state.registry.find(query.namespace.as_deref(), &name).map_err(|e| match e {
+            Lookup::NotFound(what) => ApiErr::new(ErrorCode::ServiceNotFound, format!("service {what:?} not found")),
+            ambiguous @ Lookup::Ambiguous { .. } => ApiErr::new(ErrorCode::Conflict, ambiguous.to_string()),
+        })
+    };
+    let mut snapshot = lookup(&state)?;
+    if let Some(index) = query.index {
+        let wait = match &query.wait {
+            Some(text) => plat_domain::parse_duration("wait", text)?.min(MAX_WAIT),
+            None => MAX_WAIT,
+        };
+        let deadline = tokio::time::Instant::now() + wait;
+        state.registry.wait(&snapshot.key(), index, deadline).await;
+        snapshot = lookup(&state)?;
+    }
+    let etag = format!("\"{}\"", snapshot.index);
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    }
+    let body: SharedJson = if query.healthy.unwrap_or(false) { snapshot.healthy.clone() } else { snapshot.all.clone() };
+    let mut response = Data(body).into_response();
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response.headers_mut().insert("x-plat-index", HeaderValue::from(snapshot.index));
+    Ok(response)
+}

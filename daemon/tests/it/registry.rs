@@ -1,0 +1,322 @@
+//! The service registry against real HTTP servers that the tests start and
+//! stop: probing and thresholds, discovery and its blocking queries, the
+//! protection threshold, heartbeats, the layering rule, and one prober
+//! across replicas.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::both;
+use crate::harness::Platd;
+
+/// What a test health endpoint answers.
+const UP: u32 = 0;
+const FLAP: u32 = 2;
+
+/// A real HTTP server with a `/health` the test controls; `stop` closes it.
+struct Endpoint {
+    url: String,
+    mode: Arc<AtomicU32>,
+    hits: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Endpoint {
+    async fn start() -> Endpoint {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let mode = Arc::new(AtomicU32::new(UP));
+        let hits = Arc::new(AtomicUsize::new(0));
+        let (m, h) = (mode.clone(), hits.clone());
+        let app = axum::Router::new().route(
+            "/health",
+            axum::routing::get(move || {
+                let (m, h) = (m.clone(), h.clone());
+                async move {
+                    let n = h.fetch_add(1, Ordering::SeqCst);
+                    match m.load(Ordering::SeqCst) {
+                        UP => axum::http::StatusCode::OK,
+                        FLAP if n % 2 == 0 => axum::http::StatusCode::OK,
+                        _ => axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    }
+                }
+            }),
+        );
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Endpoint { url, mode, hits, task }
+    }
+
+    fn stop(&self) {
+        self.task.abort();
+    }
+}
+
+async fn api(p: &Platd, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let token = p.admin.token().expect("token").to_owned();
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut request = reqwest::Client::new().request(method, format!("{}/api/v1{path}", p.base)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("send");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn spec(endpoints: &[&str], extra: Value) -> Value {
+    let mut spec = json!({
+        "version": "1.0.0",
+        "endpoints": endpoints.iter().map(|u| json!({"url": u})).collect::<Vec<_>>(),
+        "health_check": {"path": "/health", "interval": "1s", "timeout": "300ms",
+                         "success_before_passing": 1, "failures_before_critical": 2},
+        "layer": "business",
+    });
+    if let (Some(spec), Some(extra)) = (spec.as_object_mut(), extra.as_object()) {
+        spec.extend(extra.clone());
+    }
+    spec
+}
+
+/// The healthy instance URLs discovery answers, and whether protection holds.
+async fn healthy(p: &Platd, name: &str) -> (Vec<String>, bool) {
+    let (status, body) = api(p, "GET", &format!("/discovery/{name}?healthy=true"), None).await;
+    assert_eq!(status, 200, "{body}");
+    let mut urls: Vec<String> = body["data"]["instances"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["url"].as_str().map(str::to_owned))
+        .collect();
+    urls.sort();
+    (urls, body["data"]["protected"].as_bool().unwrap_or(false))
+}
+
+/// Wait for `check` to hold, polling the API; panics after `limit`.
+async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < limit, "{what} did not happen within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    start.elapsed()
+}
+
+both!(a_dead_instance_leaves_discovery_within_interval_times_failures, &[], |p| {
+    let (a, b) = (Endpoint::start().await, Endpoint::start().await);
+    let (status, body) = api(&p, "PUT", "/services/shop/orders", Some(spec(&[&a.url, &b.url], json!({})))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["revision"], 1);
+    let both_up = {
+        let mut urls = vec![a.url.clone(), b.url.clone()];
+        urls.sort();
+        urls
+    };
+    eventually(Duration::from_secs(5), "both instances healthy", || async { healthy(&p, "orders").await.0 == both_up })
+        .await;
+    b.stop();
+    let stopped = Instant::now();
+    eventually(Duration::from_secs(5), "the dead instance gone from discovery", || async {
+        healthy(&p, "orders").await == (vec![a.url.clone()], false)
+    })
+    .await;
+    // interval (1 s) × failures (2), plus one probe's timeout and the batch flush.
+    assert!(stopped.elapsed() < Duration::from_millis(2600), "took {:?}", stopped.elapsed());
+    let (_, instances) = api(&p, "GET", "/services/shop/orders/instances", None).await;
+    let dead = instances["data"].as_array().expect("list").iter().find(|i| i["url"] == b.url.as_str()).cloned();
+    assert_eq!(dead.expect("listed")["status"], "critical");
+    // The change was announced once, as an event a sync target can subscribe to.
+    let (_, events) = api(&p, "GET", "/events?type=service.*", None).await;
+    let types: Vec<&str> =
+        events["data"]["items"].as_array().expect("events").iter().filter_map(|e| e["type"].as_str()).collect();
+    assert!(types.contains(&"service.registered") && types.contains(&"service.health_changed"), "{types:?}");
+    a.stop();
+});
+
+both!(the_same_spec_again_changes_nothing, &[], |p| {
+    let a = Endpoint::start().await;
+    let body = spec(&[&a.url], json!({"tags": {"team": "shop"}}));
+    api(&p, "PUT", "/services/shop/orders", Some(body.clone())).await;
+    let (_, before) = api(&p, "GET", "/events?type=service.*", None).await;
+    let (status, again) = api(&p, "PUT", "/services/shop/orders", Some(body)).await;
+    assert_eq!((status, again["data"]["revision"].clone()), (200, json!(1)));
+    let (_, after) = api(&p, "GET", "/events?type=service.registered", None).await;
+    assert_eq!(after["data"]["total"], 1);
+    let (_, all_after) = api(&p, "GET", "/events?type=service.*", None).await;
+    let count = |v: &Value| {
+        v["data"]["items"].as_array().map(|i| i.iter().filter(|e| e["type"] != "service.health_changed").count())
+    };
+    assert_eq!(count(&before), count(&all_after));
+    a.stop();
+});
+
+both!(a_flapping_instance_does_not_flap_in_discovery, &[], |p| {
+    let a = Endpoint::start().await;
+    let mut body = spec(&[&a.url], json!({}));
+    body["health_check"]["success_before_passing"] = json!(2);
+    body["health_check"]["failures_before_critical"] = json!(2);
+    api(&p, "PUT", "/services/shop/flappy", Some(body)).await;
+    eventually(Duration::from_secs(6), "healthy", || async { healthy(&p, "flappy").await.0.len() == 1 }).await;
+    let (_, first) = api(&p, "GET", "/discovery/flappy", None).await;
+    let index = first["data"]["index"].as_u64().expect("index");
+    a.mode.store(FLAP, Ordering::SeqCst);
+    let hits = a.hits.load(Ordering::SeqCst);
+    eventually(Duration::from_secs(10), "six flapping probes", || async { a.hits.load(Ordering::SeqCst) >= hits + 6 })
+        .await;
+    let (_, later) = api(&p, "GET", "/discovery/flappy?healthy=true", None).await;
+    assert_eq!(later["data"]["index"].as_u64(), Some(index), "no change was announced: {later}");
+    assert_eq!(later["data"]["instances"].as_array().map(Vec::len), Some(1));
+    a.stop();
+});
+
+both!(a_blocked_discovery_call_returns_within_100ms_of_a_change, &[], |p| {
+    let a = Endpoint::start().await;
+    api(&p, "PUT", "/services/shop/watched", Some(spec(&[&a.url], json!({})))).await;
+    // Let the first probe settle (it is a change of its own).
+    eventually(Duration::from_secs(5), "healthy", || async { healthy(&p, "watched").await.0.len() == 1 }).await;
+    let (_, first) = api(&p, "GET", "/discovery/watched", None).await;
+    let index = first["data"]["index"].as_u64().expect("index");
+    let token = p.admin.token().expect("token").to_owned();
+    let url = format!("{}/api/v1/discovery/watched?index={index}&wait=30s", p.base);
+    let watcher = tokio::spawn(async move {
+        let answer: Value =
+            reqwest::Client::new().get(url).bearer_auth(token).send().await.expect("watch").json().await.expect("json");
+        (Instant::now(), answer)
+    });
+    // Probes that change nothing (and changes of other services) wake nobody.
+    api(&p, "PUT", "/services/shop/other", Some(spec(&[], json!({})))).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!watcher.is_finished(), "the watcher returned without a change");
+    let (status, _) =
+        api(&p, "PUT", "/services/shop/watched", Some(spec(&[&a.url], json!({"version": "2.0.0"})))).await;
+    let changed = Instant::now();
+    assert_eq!(status, 200);
+    let (woke, answer) = watcher.await.expect("join");
+    assert!(answer["data"]["index"].as_u64() > Some(index), "{answer}");
+    let late = woke.saturating_duration_since(changed);
+    assert!(late < Duration::from_millis(100), "woke {late:?} after the change");
+    a.stop();
+});
+
+both!(protection_keeps_the_last_healthy_set_when_most_fail, &[], |p| {
+    let (a, b) = (Endpoint::start().await, Endpoint::start().await);
+    api(&p, "PUT", "/services/shop/guarded", Some(spec(&[&a.url, &b.url], json!({})))).await;
+    eventually(Duration::from_secs(5), "healthy", || async { healthy(&p, "guarded").await.0.len() == 2 }).await;
+    a.stop();
+    b.stop();
+    eventually(Duration::from_secs(6), "protection", || async { healthy(&p, "guarded").await.1 }).await;
+    assert_eq!(healthy(&p, "guarded").await.0.len(), 2, "the last healthy set is answered");
+    let (_, service) = api(&p, "GET", "/services/shop/guarded", None).await;
+    assert_eq!(service["data"]["status"]["protected"], true);
+});
+
+both!(a_heartbeat_instance_expires, &[("PLATD_REGISTRY__REMOVE_AFTER", "2s")], |p| {
+    api(&p, "PUT", "/services/legacy/billing", Some(spec(&[], json!({"layer": "core"})))).await;
+    let (status, beat) = api(
+        &p,
+        "POST",
+        "/services/legacy/billing/heartbeat",
+        Some(json!({"url": "http://10.1.2.3:8080", "ttl": "1s"})),
+    )
+    .await;
+    assert_eq!((status, beat["data"]["status"].clone()), (200, json!("passing")), "{beat}");
+    assert_eq!(healthy(&p, "billing").await.0, vec!["http://10.1.2.3:8080".to_owned()]);
+    // Beats keep it alive; silence turns it critical, then removes it.
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        api(
+            &p,
+            "POST",
+            "/services/legacy/billing/heartbeat",
+            Some(json!({"url": "http://10.1.2.3:8080", "ttl": "1s"})),
+        )
+        .await;
+    }
+    let (_, listed) = api(&p, "GET", "/services/legacy/billing/instances", None).await;
+    assert_eq!(listed["data"][0]["status"], "passing");
+    eventually(Duration::from_secs(4), "critical", || async {
+        api(&p, "GET", "/services/legacy/billing/instances", None).await.1["data"][0]["status"] == "critical"
+    })
+    .await;
+    eventually(Duration::from_secs(6), "removed", || async {
+        api(&p, "GET", "/services/legacy/billing/instances", None).await.1["data"].as_array().is_some_and(Vec::is_empty)
+    })
+    .await;
+    // The first beat of an instance names its URL.
+    let (status, _) = api(&p, "POST", "/services/legacy/billing/heartbeat", Some(json!({"instance_id": "x1"}))).await;
+    assert_eq!(status, 422);
+});
+
+both!(enforce_refuses_a_violating_edge_and_names_it, &[("PLATD_REGISTRY__LAYERING", "enforce")], |p| {
+    let core = spec(&[], json!({"layer": "core"}));
+    assert_eq!(api(&p, "PUT", "/services/shop/users", Some(core)).await.0, 200);
+    // infrastructure → core points upward.
+    let upward = spec(&[], json!({"layer": "infrastructure", "depends_on": ["users"]}));
+    let (status, dry) = api(&p, "PUT", "/services/shop/db-proxy?dry_run=true", Some(upward.clone())).await;
+    assert_eq!(status, 422, "{dry}");
+    let (status, refused) = api(&p, "PUT", "/services/shop/db-proxy", Some(upward)).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (422, Some("LAYER_VIOLATION")), "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("db-proxy") && message.contains("users"), "the edge is named: {message}");
+    assert_eq!(api(&p, "GET", "/services/shop/db-proxy", None).await.0, 404, "nothing was stored");
+    // A downward edge is fine; the graph shows it.
+    let downward = spec(&[], json!({"layer": "application", "depends_on": ["users"]}));
+    assert_eq!(api(&p, "PUT", "/services/shop/gateway", Some(downward)).await.0, 200);
+    let (_, graph) = api(&p, "GET", "/services/graph", None).await;
+    let edges = graph["data"]["edges"].as_array().expect("edges");
+    assert!(
+        edges.iter().any(|e| e["violation"] == false && e["to"].as_str().is_some_and(|t| t.ends_with("users"))),
+        "{graph}"
+    );
+});
+
+both!(warn_records_a_violation_and_dry_run_stores_nothing, &[], |p| {
+    let upward = spec(&[], json!({"layer": "core", "depends_on": ["gateway"]}));
+    let (status, dry) = api(&p, "PUT", "/services/shop/auth?dry_run=true", Some(upward.clone())).await;
+    assert_eq!(status, 200);
+    assert!(dry["data"]["status"]["layering"].as_str().unwrap_or_default().starts_with("violation"), "{dry}");
+    assert_eq!(api(&p, "GET", "/services/shop/auth", None).await.0, 404);
+    let (status, stored) = api(&p, "PUT", "/services/shop/auth", Some(upward)).await;
+    assert_eq!(status, 200);
+    assert_eq!(stored["data"]["status"]["violations"][0]["kind"], "unknown_service", "{stored}");
+});
+
+/// Two replicas on one PostgreSQL database: one probes, and the other takes
+/// over when it stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_replica_probes_and_hands_over() {
+    let env = [("PLATD_REGISTRY__LEASE_TTL", "3s")];
+    let Some(mut first) = crate::harness::start(crate::harness::Db::Postgres, &env).await else { return };
+    let database = first.take_database();
+    let second = crate::harness::join(&first).await;
+    let a = Endpoint::start().await;
+    api(&first, "PUT", "/services/shop/orders", Some(spec(&[&a.url], json!({})))).await;
+    let leaders =
+        |x: &Platd, y: &Platd| [x, y].iter().filter(|p| p.state().prober.stats.leader.load(Ordering::SeqCst)).count();
+    eventually(Duration::from_secs(5), "a leader", || async { leaders(&first, &second) == 1 }).await;
+    eventually(Duration::from_secs(5), "probes", || async { a.hits.load(Ordering::SeqCst) >= 3 }).await;
+    let probes = |p: &Platd| p.state().prober.stats.probes.load(Ordering::SeqCst);
+    assert_eq!(leaders(&first, &second), 1);
+    assert!(probes(&first) == 0 || probes(&second) == 0, "only one replica probes");
+    // The leader stops; the other takes over within the lease.
+    let (leader, follower) =
+        if first.state().prober.stats.leader.load(Ordering::SeqCst) { (first, second) } else { (second, first) };
+    leader.stop().await;
+    eventually(Duration::from_secs(8), "the follower probes", || async {
+        follower.state().prober.stats.leader.load(Ordering::SeqCst) && probes(&follower) > 0
+    })
+    .await;
+    // Discovery on the follower saw the registration made on the other replica.
+    assert_eq!(healthy(&follower, "orders").await.0, vec![a.url.clone()]);
+    a.stop();
+    follower.stop().await;
+    crate::harness::drop_database(database).await;
+}
