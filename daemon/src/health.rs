@@ -61,6 +61,68 @@ fn add_last_check(component: &mut Component, report: &CheckTarget, at: i64) {
     }
 }
 
+/// The registry (who probes, how late, how many services and instances),
+/// then one `service:<namespace>/<name>` per registration: degraded while
+/// some instances fail or the protection threshold holds, unhealthy when a
+/// service with instances has none healthy.
+fn registry_components(state: &AppState) -> Vec<Component> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let services = state.registry.list();
+    let stats = &state.prober.stats;
+    let (mut passing, mut total) = (0usize, 0usize);
+    let mut components = Vec::new();
+    for snapshot in &services {
+        let healthy = snapshot.instances.iter().filter(|i| i.instance.healthy).count();
+        let count = snapshot.instances.len();
+        passing += healthy;
+        total += count;
+        let (status, message) = match (healthy, count) {
+            (_, 0) => (HealthStatus::Healthy, Some("no instances".to_owned())),
+            (0, _) if snapshot.protected => {
+                (HealthStatus::Unhealthy, Some("no instance passes; discovery answers the last healthy set".to_owned()))
+            }
+            (0, _) => (HealthStatus::Unhealthy, Some("no instance passes its health check".to_owned())),
+            (h, c) if snapshot.protected => {
+                (HealthStatus::Degraded, Some(format!("{h} of {c} pass; discovery answers the last healthy set")))
+            }
+            (h, c) if h < c => (HealthStatus::Degraded, Some(format!("{h} of {c} instances pass"))),
+            _ => (HealthStatus::Healthy, None),
+        };
+        let mut details = serde_json::Map::new();
+        details.insert("healthy".into(), healthy.into());
+        details.insert("instances".into(), count.into());
+        details.insert("protected".into(), snapshot.protected.into());
+        details.insert("index".into(), snapshot.index.into());
+        components.push(Component {
+            name: format!("service:{}/{}", snapshot.row.namespace, snapshot.row.name),
+            status,
+            latency_ms: None,
+            message,
+            details,
+        });
+    }
+    let mut details = serde_json::Map::new();
+    details.insert("services".into(), services.len().into());
+    details.insert("instances".into(), total.into());
+    details.insert("healthy_instances".into(), passing.into());
+    details
+        .insert("prober".into(), (if stats.leader.load(Relaxed) { "this replica" } else { "another replica" }).into());
+    details.insert("prober_lag_ms".into(), stats.lag_ms.load(Relaxed).into());
+    details.insert("index".into(), state.registry.seq().into());
+    let lagging = stats.leader.load(Relaxed) && stats.lag_ms.load(Relaxed) > 5_000;
+    components.insert(
+        0,
+        Component {
+            name: "registry".into(),
+            status: if lagging { HealthStatus::Degraded } else { HealthStatus::Healthy },
+            latency_ms: None,
+            message: lagging.then(|| "the prober runs more than 5 s behind its schedule".to_owned()),
+            details,
+        },
+    );
+    components
+}
+
 pub async fn report(state: &AppState) -> HealthReport {
     let mut components = Vec::new();
     let mut counts = serde_json::Map::new();
@@ -116,6 +178,7 @@ pub async fn report(state: &AppState) -> HealthReport {
             components.push(component);
         }
     }
+    components.extend(registry_components(state));
     let status = components.iter().map(|c| c.status).max().unwrap_or(HealthStatus::Healthy);
     HealthReport {
         status,

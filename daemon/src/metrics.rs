@@ -1,5 +1,5 @@
 //! Prometheus metrics: request counts and latency by route, login failures,
-//! lockouts, tokens issued.
+//! lockouts, tokens issued, sync, checks and the registry.
 
 use std::time::Duration;
 
@@ -21,6 +21,76 @@ pub struct Metrics {
     pub tokens_issued: Family<Labels, Counter>,
     pub sync: SyncMetrics,
     pub checks: CheckMetrics,
+    pub services: RegistryMetrics,
+}
+
+/// The registry as of the last scrape: set from the hub and the prober's
+/// counters when `/metrics` is read, so they cost nothing in between.
+pub struct RegistryMetrics {
+    instances: Family<Labels, Gauge>,
+    services: Gauge,
+    leader: Gauge,
+    lag: Gauge<f64, std::sync::atomic::AtomicU64>,
+    probes: Counter,
+    probe_failures: Counter,
+    removed: Counter,
+}
+
+impl RegistryMetrics {
+    fn new(registry: &mut Registry) -> RegistryMetrics {
+        let metrics = RegistryMetrics {
+            instances: Family::default(),
+            services: Gauge::default(),
+            leader: Gauge::default(),
+            lag: Gauge::default(),
+            probes: Counter::default(),
+            probe_failures: Counter::default(),
+            removed: Counter::default(),
+        };
+        registry.register(
+            "registry_instances",
+            "Instances by service and status (passing, warning, critical)",
+            metrics.instances.clone(),
+        );
+        registry.register("registry_services", "Registered services", metrics.services.clone());
+        registry.register("registry_prober_leader", "1 when this replica runs the prober", metrics.leader.clone());
+        registry.register(
+            "registry_prober_lag_seconds",
+            "How late the last probe started against its schedule",
+            metrics.lag.clone(),
+        );
+        registry.register("registry_probes", "Probes run by this replica", metrics.probes.clone());
+        registry.register("registry_probe_failures", "Probes that failed or warned", metrics.probe_failures.clone());
+        registry.register(
+            "registry_heartbeat_removals",
+            "Heart-beating instances removed after their TTL",
+            metrics.removed.clone(),
+        );
+        metrics
+    }
+
+    /// Take the hub's and the prober's state as of now.
+    pub fn observe(&self, hub: &plat_registry::Hub, prober: &plat_registry::ProberStats) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let services = hub.list();
+        self.services.set(services.len() as i64);
+        self.instances.clear();
+        for snapshot in &services {
+            let service = format!("{}/{}", snapshot.row.namespace, snapshot.row.name);
+            for status in ["passing", "warning", "critical"] {
+                let n = snapshot.instances.iter().filter(|i| i.instance.status.as_str() == status).count();
+                let labels = vec![("service".to_owned(), service.clone()), ("status".to_owned(), status.to_owned())];
+                self.instances.get_or_create(&labels).set(n as i64);
+            }
+        }
+        self.leader.set(i64::from(prober.leader.load(Relaxed)));
+        self.lag.set(prober.lag_ms.load(Relaxed) as f64 / 1000.0);
+        // Counters only move forward: add what the prober counted since.
+        let catch_up = |counter: &Counter, total: u64| counter.inc_by(total.saturating_sub(counter.get()));
+        catch_up(&self.probes, prober.probes.load(Relaxed));
+        catch_up(&self.probe_failures, prober.failures.load(Relaxed));
+        catch_up(&self.removed, prober.removed.load(Relaxed));
+    }
 }
 
 /// The last check of each target: findings by kind, duration, when.
@@ -144,7 +214,18 @@ impl Metrics {
         registry.register("tokens_issued", "Access tokens issued by kind", tokens_issued.clone());
         let sync = SyncMetrics::new(&mut registry);
         let checks = CheckMetrics::new(&mut registry);
-        Metrics { registry, requests, latency, login_failures, lockouts, tokens_issued, sync, checks }
+        let registry_metrics = RegistryMetrics::new(&mut registry);
+        Metrics {
+            registry,
+            requests,
+            latency,
+            login_failures,
+            lockouts,
+            tokens_issued,
+            sync,
+            checks,
+            services: registry_metrics,
+        }
     }
 
     pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {

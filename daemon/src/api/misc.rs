@@ -122,6 +122,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    state.metrics.services.observe(&state.registry, &state.prober.stats);
     match state.metrics.render() {
         Ok(text) => {
             ([(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)

@@ -133,6 +133,16 @@ both!(a_dead_instance_leaves_discovery_within_interval_times_failures, &[], |p| 
     let (_, instances) = api(&p, "GET", "/services/shop/orders/instances", None).await;
     let dead = instances["data"].as_array().expect("list").iter().find(|i| i["url"] == b.url.as_str()).cloned();
     assert_eq!(dead.expect("listed")["status"], "critical");
+    // Health and metrics say so.
+    let (_, health) = api(&p, "GET", "/health", None).await;
+    let components = health["data"]["components"].as_array().expect("components");
+    let orders = components.iter().find(|c| c["name"] == "service:shop/orders").expect("service component");
+    assert_eq!((orders["status"].as_str(), orders["details"]["healthy"].as_u64()), (Some("degraded"), Some(1)));
+    let registry = components.iter().find(|c| c["name"] == "registry").expect("registry component");
+    assert_eq!(registry["details"]["prober"], "this replica");
+    let metrics = reqwest::get(format!("{}/metrics", p.base)).await.expect("metrics").text().await.expect("text");
+    assert!(metrics.contains("plat_registry_instances{service=\"shop/orders\",status=\"critical\"} 1"), "{metrics}");
+    assert!(metrics.contains("plat_registry_prober_leader 1"), "{metrics}");
     // The change was announced once, as an event a sync target can subscribe to.
     let (_, events) = api(&p, "GET", "/events?type=service.*", None).await;
     let types: Vec<&str> =
