@@ -193,6 +193,12 @@ fn spawn_upkeep(state: AppState, shutdown: CancellationToken) {
                     Ok(n) => tracing::info!(tasks = n, "purged finished sync tasks past retention"),
                     Err(e) => tracing::warn!(error = %e, "cannot purge finished sync tasks"),
                 }
+                // Every replica has followed a deregistration long before a day.
+                let before = plat_store::now_ms() - 24 * 3600 * 1000;
+                if let Err(e) = state.store.purge_service_tombstones(before).await {
+                    tracing::warn!(error = %e, "cannot purge service tombstones");
+                }
+                state.registry.prune_watchers();
             }
         }
     });

@@ -19,6 +19,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::hub::Hub;
 
+/// Heart-beating instances removed per sweep (a second) at most: a mass
+/// failure drains slowly, and the metric counts what went.
+const MAX_REMOVALS_PER_SWEEP: u64 = 50;
+
 /// The lease that makes one replica the prober.
 pub const LEASE: &str = "registry-prober";
 
@@ -260,7 +264,7 @@ impl Prober {
 
     async fn sweep(&self) {
         let remove_after = self.config.remove_after.as_millis() as i64;
-        match self.store.expire_heartbeats(&Self::ctx(), now_ms(), remove_after).await {
+        match self.store.expire_heartbeats(&Self::ctx(), now_ms(), remove_after, MAX_REMOVALS_PER_SWEEP).await {
             Ok((0, 0)) => {}
             Ok((_, removed)) => {
                 self.stats.removed.fetch_add(removed, Ordering::Relaxed);

@@ -548,9 +548,16 @@ impl Store {
     }
 
     /// Heart-beating instances past their TTL turn critical (announced);
-    /// those silent for `remove_after` beyond it are removed (announced).
-    /// Returns (turned critical, removed).
-    pub async fn expire_heartbeats(&self, ctx: &Ctx, now: i64, remove_after_ms: i64) -> Result<(u64, u64)> {
+    /// those silent for `remove_after` beyond it are removed (announced), at
+    /// most `max_removals` per call, so a mass failure empties nothing at
+    /// once. Returns (turned critical, removed).
+    pub async fn expire_heartbeats(
+        &self,
+        ctx: &Ctx,
+        now: i64,
+        remove_after_ms: i64,
+        max_removals: u64,
+    ) -> Result<(u64, u64)> {
         let mut tx = self.write.begin().await?;
         let sql = format!(
             "SELECT {INSTANCE_COLUMNS} FROM service_instances WHERE source = 'heartbeat' \
@@ -572,6 +579,9 @@ impl Store {
         for i in &due {
             let deadline = i.last_heartbeat_at.unwrap_or(0) + i.ttl_ms.unwrap_or(0);
             if deadline + remove_after_ms < now {
+                if removed >= max_removals {
+                    continue;
+                }
                 sqlx::query("DELETE FROM service_instances WHERE service_id = $1 AND instance_id = $2")
                     .bind(&i.service_id)
                     .bind(&i.instance.id)
@@ -613,6 +623,15 @@ impl Store {
         }
         tx.commit().await?;
         Ok((critical, removed))
+    }
+
+    /// Forget deregistrations older than `before` (unix ms).
+    pub async fn purge_service_tombstones(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM service_tombstones WHERE deleted_at < $1")
+            .bind(before)
+            .execute(&self.write)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     /// Probed instances of every registration, for the prober.
