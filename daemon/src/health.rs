@@ -88,7 +88,17 @@ fn registry_components(state: &AppState) -> Vec<Component> {
             (h, c) if h < c => (HealthStatus::Degraded, Some(format!("{h} of {c} instances pass"))),
             _ => (HealthStatus::Healthy, None),
         };
+        // A layering violation (not in the baseline) degrades the service too.
+        let violations: Vec<&str> =
+            snapshot.row.layering.iter().filter(|v| !v.accepted).map(|v| v.reason.as_str()).collect();
+        let (status, message) = match (status, violations.is_empty()) {
+            (HealthStatus::Healthy, false) => {
+                (HealthStatus::Degraded, Some(format!("layering: {}", violations.join("; "))))
+            }
+            other => (other.0, message),
+        };
         let mut details = serde_json::Map::new();
+        details.insert("layering_violations".into(), violations.len().into());
         details.insert("healthy".into(), healthy.into());
         details.insert("instances".into(), count.into());
         details.insert("protected".into(), snapshot.protected.into());

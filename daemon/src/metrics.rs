@@ -28,6 +28,7 @@ pub struct Metrics {
 /// counters when `/metrics` is read, so they cost nothing in between.
 pub struct RegistryMetrics {
     instances: Family<Labels, Gauge>,
+    violations: Family<Labels, Gauge>,
     services: Gauge,
     leader: Gauge,
     lag: Gauge<f64, std::sync::atomic::AtomicU64>,
@@ -40,6 +41,7 @@ impl RegistryMetrics {
     fn new(registry: &mut Registry) -> RegistryMetrics {
         let metrics = RegistryMetrics {
             instances: Family::default(),
+            violations: Family::default(),
             services: Gauge::default(),
             leader: Gauge::default(),
             lag: Gauge::default(),
@@ -53,6 +55,11 @@ impl RegistryMetrics {
             metrics.instances.clone(),
         );
         registry.register("registry_services", "Registered services", metrics.services.clone());
+        registry.register(
+            "registry_layering_violations",
+            "Dependency edges of a service that break the layering rule (not in the baseline)",
+            metrics.violations.clone(),
+        );
         registry.register("registry_prober_leader", "1 when this replica runs the prober", metrics.leader.clone());
         registry.register(
             "registry_prober_lag_seconds",
@@ -75,8 +82,11 @@ impl RegistryMetrics {
         let services = hub.list();
         self.services.set(services.len() as i64);
         self.instances.clear();
+        self.violations.clear();
         for snapshot in &services {
             let service = format!("{}/{}", snapshot.row.namespace, snapshot.row.name);
+            let violations = snapshot.row.layering.iter().filter(|v| !v.accepted).count();
+            self.violations.get_or_create(&vec![("service".to_owned(), service.clone())]).set(violations as i64);
             for status in ["passing", "warning", "critical"] {
                 let n = snapshot.instances.iter().filter(|i| i.instance.status.as_str() == status).count();
                 let labels = vec![("service".to_owned(), service.clone()), ("status".to_owned(), status.to_owned())];

@@ -297,6 +297,24 @@ both!(warn_records_a_violation_and_dry_run_stores_nothing, &[], |p| {
     let (status, stored) = api(&p, "PUT", "/services/shop/auth", Some(upward)).await;
     assert_eq!(status, 200);
     assert_eq!(stored["data"]["status"]["violations"][0]["kind"], "unknown_service", "{stored}");
+    // Warn shows it in health, in an event and in a metric.
+    let (_, health) = api(&p, "GET", "/health", None).await;
+    let auth = health["data"]["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .find(|c| c["name"] == "service:shop/auth")
+        .cloned();
+    let auth = auth.expect("component");
+    assert_eq!(auth["status"], "degraded", "{auth}");
+    assert!(auth["message"].as_str().unwrap_or_default().starts_with("layering:"), "{auth}");
+    let metrics = reqwest::get(format!("{}/metrics", p.base)).await.expect("metrics").text().await.expect("text");
+    assert!(metrics.contains("plat_registry_layering_violations{service=\"shop/auth\"} 1"), "{metrics}");
+    let (_, events) = api(&p, "GET", "/events?type=service.registered", None).await;
+    assert_eq!(
+        events["data"]["items"][0]["data"]["status"]["violations"][0]["to"],
+        stored["data"]["status"]["violations"][0]["to"]
+    );
 });
 
 /// Two replicas on one PostgreSQL database: one probes, and the other takes
