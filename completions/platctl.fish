@@ -28,11 +28,12 @@ complete -c platctl -n "__fish_platctl_needs_command" -l server -d 'Server URL (
 complete -c platctl -n "__fish_platctl_needs_command" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_needs_command" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_needs_command" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_needs_command" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_needs_command" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_needs_command" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_needs_command" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_needs_command" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -52,6 +53,7 @@ complete -c platctl -n "__fish_platctl_needs_command" -f -a "token" -d 'Issue, v
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "keys" -d 'List and rotate the token signing keys'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "sync" -d 'Deliver events to targets: targets, tasks, the dead-letter queue, statistics'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "check" -d 'Check that targets hold what plat holds (and plat its own invariants); repair drift'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "service" -d 'Register services, follow their instances\' health, show the dependency graph and its layering'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "event" -d 'Read the event log (the outbox)'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "audit" -d 'Read the audit log'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "health" -d 'Show the health of every component; exit 4 when one is unhealthy'
@@ -62,11 +64,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand login" -l server -d 'Ser
 complete -c platctl -n "__fish_platctl_using_subcommand login" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand login" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand login" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand login" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand login" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand login" -l password-stdin -d 'Read the password from stdin instead of prompting'
 complete -c platctl -n "__fish_platctl_using_subcommand login" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand login" -s y -l yes -d 'Skip confirmations of destructive commands'
@@ -78,11 +81,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand logout" -l server -d 'Se
 complete -c platctl -n "__fish_platctl_using_subcommand logout" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand logout" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand logout" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand logout" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand logout" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand logout" -l all -d 'End every session of this user, on every machine'
 complete -c platctl -n "__fish_platctl_using_subcommand logout" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand logout" -s y -l yes -d 'Skip confirmations of destructive commands'
@@ -94,11 +98,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand whoami" -l server -d 'Se
 complete -c platctl -n "__fish_platctl_using_subcommand whoami" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand whoami" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand whoami" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand whoami" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand whoami" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand whoami" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand whoami" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand whoami" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -109,11 +114,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_
 complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -128,11 +134,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -143,11 +150,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from use" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -158,11 +166,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from add" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -173,11 +182,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -188,11 +198,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_s
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -212,11 +223,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -229,11 +241,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -244,11 +257,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -261,11 +275,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -276,11 +291,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from suspend" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -291,11 +307,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from resume" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -306,11 +323,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -l cascade -d 'Also delete its users, roles and service accounts'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Skip confirmations of destructive commands'
@@ -322,11 +340,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_see
 complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -353,11 +372,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l password-stdin -d 'Read the password from stdin'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l generate-password -d 'Generate a password and print it once (on stderr)'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l no-headers -d 'Print tables without their header row'
@@ -375,11 +395,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l all -d 'Every page, walked with a cursor'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
@@ -391,11 +412,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from get" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -410,11 +432,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from update" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -425,11 +448,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from disable" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -440,11 +464,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from enable" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -455,11 +480,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from unlock" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -470,11 +496,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -l hard -d 'Remove the user for good instead of marking it deleted'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Skip confirmations of destructive commands'
@@ -486,11 +513,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l password-stdin -d 'Read the password from stdin'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l generate-password -d 'Generate a password and print it once (on stderr)'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l no-headers -d 'Print tables without their header row'
@@ -503,11 +531,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -l dry-run -d 'Validate every line without writing anything'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from import" -s y -l yes -d 'Skip confirmations of destructive commands'
@@ -521,11 +550,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -536,11 +566,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_see
 complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -560,11 +591,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -575,11 +607,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -590,11 +623,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -608,11 +642,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -623,11 +658,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from delete" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -638,11 +674,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from grant" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -653,11 +690,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from revoke" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -668,11 +706,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_see
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -686,11 +725,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -701,11 +741,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -723,11 +764,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __f
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -738,11 +780,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __f
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -753,11 +796,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __f
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from get" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -768,11 +812,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __f
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from delete" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -783,11 +828,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __f
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from rotate-secret" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -798,11 +844,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_se
 complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand token; and not __fish_seen_subcommand_from issue verify revoke" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -821,11 +868,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_s
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from issue" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -836,11 +884,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_s
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from verify" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -853,11 +902,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_s
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand token; and __fish_seen_subcommand_from revoke" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -868,11 +918,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_see
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and not __fish_seen_subcommand_from list rotate" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -885,11 +936,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -900,11 +952,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -915,11 +968,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_see
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -934,11 +988,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -957,11 +1012,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -976,11 +1032,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from dlq" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -994,11 +1051,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -1009,11 +1067,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_se
 complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -1031,11 +1090,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_s
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l all -d 'Check every target that can be checked (read back, user events, not a stream)'
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l internal -d 'Check plat\'s own invariants: profiles, stats, role grants, usage counters, tasks of events'
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from run" -l repair -d 'Repair what is found: enqueue repair tasks for targets, fix plat\'s own rows'
@@ -1056,11 +1116,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_s
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -1071,11 +1132,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_s
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -l findings -d 'Instead, list every finding of the check'
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -s y -l yes -d 'Skip confirmations of destructive commands'
@@ -1083,15 +1145,149 @@ complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_s
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand check; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -f -a "register" -d 'Register a service, or replace its registration (idempotent: the same flags again change nothing)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -f -a "list" -d 'List registered services with their health and layering verdicts'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -f -a "get" -d 'Show one registration'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -f -a "deregister" -d 'Deregister a service and forget its instances (asks first)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -f -a "instances" -d 'List a service\'s instances with their health; --watch follows changes'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and not __fish_seen_subcommand_from register list get deregister instances graph" -f -a "graph" -d 'The dependency graph: one line per dependency with its layering verdict, then cycles; `-o dot` prints Graphviz'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -s n -l namespace -d 'The service\'s namespace (default: default)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l endpoint -d 'An address plat probes (`http://10.0.0.5:8001`); repeat for more. None for a service whose instances join by heartbeat' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l health-path -d 'Path (and query) of the HTTP health check (default /health)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l interval -d 'Time between probes of one endpoint, 1s to 1h (default 10s)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l timeout -d 'Time a probe may take, less than the interval (default 2s)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l version -d 'The service\'s own version (`1.4.2`)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l layer -d 'The service\'s layer (by default one of infrastructure, core, business, application)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l depends-on -d 'A service this one calls: a name in the same namespace or `namespace/name`; repeat for more' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l tag -d 'A tag (`team=shop`); repeat for more' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l tcp -d 'Probe with a TCP connection instead of an HTTP GET'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l dry-run -d 'Show what would be stored, with the layering verdict; store nothing'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from get" -s n -l namespace -d 'The service\'s namespace (default: default)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from get" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from get" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from get" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from get" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from get" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from get" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from get" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from deregister" -s n -l namespace -d 'The service\'s namespace (default: default)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from deregister" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from deregister" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from deregister" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from deregister" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from deregister" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from deregister" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from deregister" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from deregister" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from deregister" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from deregister" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from deregister" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from instances" -s n -l namespace -d 'The service\'s namespace (default: default)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from instances" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from instances" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from instances" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from instances" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from instances" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from instances" -l healthy -d 'Only instances whose health checks pass'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from instances" -s w -l watch -d 'Print the instances again on every change (blocking discovery queries) until Ctrl-C'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from instances" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from instances" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from instances" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from instances" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from instances" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from instances" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from graph" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from graph" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from graph" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from graph" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from graph" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from graph" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from graph" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from graph" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from graph" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from graph" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from graph" -s V -l version -d 'Print version'
 complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -1107,11 +1303,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_s
 complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -1122,11 +1319,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_se
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -1142,11 +1340,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_s
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -1157,11 +1356,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand health" -l server -d 'Se
 complete -c platctl -n "__fish_platctl_using_subcommand health" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand health" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand health" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand health" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand health" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand health" -s w -l watch -d 'Redraw every 2 seconds until interrupted'
 complete -c platctl -n "__fish_platctl_using_subcommand health" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand health" -s y -l yes -d 'Skip confirmations of destructive commands'
@@ -1173,11 +1373,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand status" -l server -d 'Se
 complete -c platctl -n "__fish_platctl_using_subcommand status" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand status" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand status" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand status" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand status" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand status" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand status" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -1188,11 +1389,12 @@ complete -c platctl -n "__fish_platctl_using_subcommand completion" -l server -d
 complete -c platctl -n "__fish_platctl_using_subcommand completion" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand completion" -l context -d 'Context to use instead of the current one' -r
 complete -c platctl -n "__fish_platctl_using_subcommand completion" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand completion" -s o -l output -d 'Output format' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand completion" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
-name\t'One identifier a line'"
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand completion" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand completion" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand completion" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'

@@ -29,7 +29,7 @@ pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8700";
 #[command(
     name = "platctl",
     version,
-    about = "The admin CLI of plat: tenants, users, roles, tokens, sync, checks and health.",
+    about = "The admin CLI of plat: tenants, users, roles, tokens, sync, checks, services and health.",
     long_about = None,
     propagate_version = true,
     disable_help_subcommand = true,
@@ -57,7 +57,7 @@ pub struct Global {
     /// Tenant to act in (platform admins may name any tenant).
     #[arg(long, global = true, env = "PLATCTL_TENANT", value_name = "SLUG")]
     pub tenant: Option<String>,
-    /// Output format.
+    /// Output format (`dot`: only `service graph`).
     #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
     pub output: Format,
     /// Print tables without their header row.
@@ -112,6 +112,9 @@ pub enum Command {
     /// Check that targets hold what plat holds (and plat its own invariants); repair drift.
     #[command(subcommand)]
     Check(cmd::check::CheckCmd),
+    /// Register services, follow their instances' health, show the dependency graph and its layering.
+    #[command(subcommand)]
+    Service(cmd::service::ServiceCmd),
     /// Read the event log (the outbox).
     #[command(subcommand)]
     Event(cmd::log::EventCmd),
@@ -126,6 +129,13 @@ pub enum Command {
     Completion(cmd::completion::Completion),
 }
 
+impl Command {
+    /// Whether the command has a Graphviz rendering (`-o dot`).
+    fn prints_dot(&self) -> bool {
+        matches!(self, Command::Service(cmd::service::ServiceCmd::Graph))
+    }
+}
+
 /// Parse the command line, run the command, report the outcome; the process's exit code.
 pub fn main() -> ExitCode {
     match run(Cli::parse()) {
@@ -135,6 +145,10 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    if cli.global.output == Format::Dot && !cli.command.prints_dot() {
+        return Err(Failure::usage("-o dot is only for `platctl service graph`")
+            .with_hint("other commands print table, wide, json, yaml or name"));
+    }
     match cli.command {
         // Commands that never talk to a server start no runtime.
         Command::Completion(c) => c.run(&mut Cli::command()),
@@ -166,6 +180,7 @@ async fn dispatch(command: Command, s: &mut Session) -> Result<(), Failure> {
         Command::Keys(c) => cmd::token::run_keys(c, s).await,
         Command::Sync(c) => cmd::sync::run(c, s).await,
         Command::Check(c) => cmd::check::run(c, s).await,
+        Command::Service(c) => cmd::service::run(c, s).await,
         Command::Event(c) => cmd::log::run_event(c, s).await,
         Command::Audit(c) => cmd::log::run_audit(c, s).await,
         Command::Health(c) => c.run(s).await,

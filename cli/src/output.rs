@@ -25,6 +25,8 @@ pub enum Format {
     Yaml,
     /// One identifier a line.
     Name,
+    /// Graphviz DOT (only `service graph`; other commands refuse it).
+    Dot,
 }
 
 /// A type shown as a table row.
@@ -66,7 +68,8 @@ impl Output {
                 }
                 emit(&out)
             }
-            Format::Table | Format::Wide => {
+            // `-o dot` reaches only `service graph` (`run` refuses it elsewhere).
+            Format::Table | Format::Wide | Format::Dot => {
                 if items.is_empty() {
                     eprintln!("No {what} found.");
                     return Ok(());
@@ -95,7 +98,7 @@ impl Output {
         match self.format {
             Format::Json | Format::Yaml => self.data(data),
             Format::Name => emit(&format!("{name}\n")),
-            Format::Table | Format::Wide => {
+            Format::Table | Format::Wide | Format::Dot => {
                 let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 1;
                 let mut out = String::new();
                 for (key, value) in fields {
@@ -156,9 +159,9 @@ pub fn emit(text: &str) -> Result<(), Failure> {
 
 fn paint_status(status: &str) -> String {
     let color = match status {
-        "active" | "healthy" | "yes" | "current" => "32",
-        "disabled" | "suspended" | "degraded" | "retiring" => "33",
-        "locked" | "deleted" | "unhealthy" | "failure" | "retired" => "31",
+        "active" | "healthy" | "yes" | "current" | "passing" => "32",
+        "disabled" | "suspended" | "degraded" | "retiring" | "warning" => "33",
+        "locked" | "deleted" | "unhealthy" | "failure" | "retired" | "critical" => "31",
         _ => return status.to_owned(),
     };
     format!("\x1b[{color}m{status}\x1b[0m")

@@ -4,6 +4,7 @@
 mod generated;
 mod harness;
 mod resources;
+mod service;
 mod session;
 mod sink;
 mod sync;

@@ -287,7 +287,7 @@ fn summary(s: &Session, check: &Check) -> Result<(), Failure> {
     match s.out.format {
         Format::Json | Format::Yaml => return s.out.data(check),
         Format::Name => return emit(&format!("{}\n", check.id)),
-        Format::Table | Format::Wide => {}
+        Format::Table | Format::Wide | Format::Dot => {}
     }
     s.out.list(&check.targets, "targets")?;
     emit(&format!("{}\n", summary_line(check)))?;
@@ -342,7 +342,7 @@ async fn run_check(r: Run, s: &mut Session) -> Result<(), Failure> {
         return match s.out.format {
             Format::Json | Format::Yaml => s.out.data(&check),
             Format::Name => emit(&format!("{}\n", check.id)),
-            Format::Table | Format::Wide => emit(&format!("check {} started\n", check.id)),
+            Format::Table | Format::Wide | Format::Dot => emit(&format!("check {} started\n", check.id)),
         };
     }
     let id = check.id.clone();

@@ -7,6 +7,7 @@ pub mod context;
 pub mod health;
 pub mod log;
 pub mod role;
+pub mod service;
 pub mod session;
 pub mod sync;
 pub mod tenant;

@@ -218,7 +218,7 @@ impl From<StatusArg> for TaskStatus {
 }
 
 /// `K=V` split at the first `=`; the value is typed later (add and update differ on `K=`).
-fn option_pair(text: &str) -> Result<(String, String), String> {
+pub(super) fn option_pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some(("", _)) => Err("expected K=V; the key is empty".to_owned()),
         Some((key, value)) => Ok((key.to_owned(), value.to_owned())),

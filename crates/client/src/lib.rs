@@ -221,12 +221,13 @@ impl Client {
             client_id: client_id.into(),
             client_secret: client_secret.into(),
             scope: scope.map(str::to_owned),
+            audience: None,
         };
         self.post("/auth/token", &req).await
     }
 
     pub async fn verify(&self, token: &str) -> Result<VerifyResponse> {
-        self.post("/auth/verify", &VerifyRequest { token: token.into() }).await
+        self.post("/auth/verify", &VerifyRequest { token: token.into(), audience: None }).await
     }
 
     pub async fn issue_token(&self, req: &IssueTokenRequest) -> Result<AccessToken> {
@@ -486,6 +487,59 @@ impl Client {
         self.get_query(&format!("/checks/{}/findings", enc(id)), query).await
     }
 
+    // --- service registry ---
+
+    pub async fn list_services(&self) -> Result<Vec<ServiceRegistration>> {
+        self.get("/services").await
+    }
+
+    pub async fn service_graph(&self) -> Result<ServiceGraph> {
+        self.get("/services/graph").await
+    }
+
+    pub async fn get_service(&self, namespace: &str, name: &str) -> Result<ServiceRegistration> {
+        self.get(&format!("/services/{}/{}", enc(namespace), enc(name))).await
+    }
+
+    /// Create or replace a registration (idempotent); `dry_run` answers what
+    /// would be stored, layering verdict included, and stores nothing.
+    pub async fn register_service(
+        &self,
+        namespace: &str,
+        name: &str,
+        req: &RegisterService,
+        dry_run: bool,
+    ) -> Result<ServiceRegistration> {
+        let path = format!("/services/{}/{}?dry_run={dry_run}", enc(namespace), enc(name));
+        self.call(Method::PUT, &path, Some(req)).await
+    }
+
+    pub async fn deregister_service(&self, namespace: &str, name: &str) -> Result<()> {
+        self.delete_path(&format!("/services/{}/{}", enc(namespace), enc(name))).await
+    }
+
+    pub async fn service_instances(&self, namespace: &str, name: &str) -> Result<Vec<Instance>> {
+        self.get(&format!("/services/{}/{}/instances", enc(namespace), enc(name))).await
+    }
+
+    pub async fn heartbeat(&self, namespace: &str, name: &str, req: &Heartbeat) -> Result<Instance> {
+        self.post(&format!("/services/{}/{}/heartbeat", enc(namespace), enc(name)), req).await
+    }
+
+    /// A service's instances. With `index` the server blocks until the
+    /// service changes past it or `wait` passes (at most 5 minutes), so the
+    /// request may take that long: its timeout is the wait plus a margin
+    /// instead of the client's.
+    pub async fn discover(&self, name: &str, query: &DiscoveryQuery) -> Result<DiscoveryAnswer> {
+        let (builder, url) = self.builder(Method::GET, &format!("/discovery/{}", enc(name)));
+        let mut builder = builder.query(query);
+        if query.index.is_some() {
+            builder = builder.timeout(blocking_timeout(query.wait.as_deref()));
+        }
+        let response = self.send(builder, &url).await?;
+        self.decode(response, &url).await
+    }
+
     // --- logs and health ---
 
     pub async fn list_events(&self, query: &EventQuery) -> Result<Page<Event>> {
@@ -501,6 +555,45 @@ impl Client {
     }
 }
 
+/// The longest a blocking discovery call may wait on the server.
+const MAX_DISCOVERY_WAIT: Duration = Duration::from_secs(300);
+/// Time a blocking call's answer may take beyond its wait.
+const BLOCKING_MARGIN: Duration = Duration::from_secs(30);
+
+/// The timeout of a blocking discovery call: the server's wait (`wait`, the
+/// server's maximum when absent or unreadable, at most that) plus a margin.
+fn blocking_timeout(wait: Option<&str>) -> Duration {
+    wait.and_then(parse_wait).unwrap_or(MAX_DISCOVERY_WAIT).min(MAX_DISCOVERY_WAIT) + BLOCKING_MARGIN
+}
+
+/// `30s`, `1m30s`, `500ms`: the server's duration syntax, enough to size a
+/// timeout (the server validates `wait` itself).
+fn parse_wait(text: &str) -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).filter(|&d| d > 0)?;
+        let number: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let millis: u64 = match &rest[..unit_len] {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            "w" => 604_800_000,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total = total.checked_add(Duration::from_millis(number.checked_mul(millis)?))?;
+    }
+    Some(total)
+}
+
 fn page_query(page: Option<u64>, page_size: Option<u64>) -> String {
     let mut parts = Vec::new();
     if let Some(p) = page {
@@ -510,4 +603,20 @@ fn page_query(page: Option<u64>, page_size: Option<u64>) -> String {
         parts.push(format!("page_size={s}"));
     }
     parts.join("&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocking_calls_wait_longer_than_the_server() {
+        assert_eq!(blocking_timeout(Some("60s")), Duration::from_secs(90));
+        assert_eq!(blocking_timeout(Some("1m30s")), Duration::from_secs(120));
+        assert_eq!(blocking_timeout(Some("500ms")), Duration::from_millis(30_500));
+        // The server blocks at most 5 minutes, also without a wait or with one it refuses.
+        for wait in [None, Some("1h"), Some("soon"), Some("10"), Some("")] {
+            assert_eq!(blocking_timeout(wait), Duration::from_secs(330), "{wait:?}");
+        }
+    }
 }
