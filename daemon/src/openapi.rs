@@ -53,6 +53,7 @@ fn schema_named(generator: &mut SchemaGenerator, name: &str) -> Option<Schema> {
         ServiceGraph => ServiceGraph, ServiceRegistration => ServiceRegistration, RegisterService => RegisterService,
         RegisterQuery => RegisterQuery, InstanceList => InstanceList, Heartbeat => Heartbeat, Instance => Instance,
         DiscoveryQuery => DiscoveryQuery, DiscoveryAnswer => DiscoveryAnswer,
+        ServiceCredentialsRequest => ServiceCredentialsRequest, ServiceCredentials => ServiceCredentials,
     })
 }
 
@@ -416,7 +417,7 @@ mod tests {
                 ImportUser, CreateRole, UpdateRole, AuthzCheck, CreateServiceAccount, CreateTarget, UpdateTarget,
                 DlqReplay, DlqPurge, CreateCheck, PageParams, TenantDeleteQuery, UserListQuery, ImportQuery,
                 UserDeleteQuery, TaskQuery, CheckQuery, CheckGetQuery, FindingQuery, EventQuery, AuditQuery,
-                RegisterService, RegisterQuery, Heartbeat, DiscoveryQuery,
+                RegisterService, RegisterQuery, Heartbeat, DiscoveryQuery, ServiceCredentialsRequest,
             }
         }
     }

@@ -72,6 +72,7 @@ impl Bounded for TokenRequest {
         validate_len("client_id", &self.client_id, max::ID)?;
         validate_len("client_secret", &self.client_secret, max::TOKEN)?;
         opt("scope", &self.scope, max::SCOPE)?;
+        opt("audience", &self.audience, plat_proto::registry::MAX_DEPENDENCY)?;
         let scopes = self.scope.as_deref().map_or(0, |s| s.split_whitespace().count());
         validate_count("scope", scopes, max::SCOPES)
     }
@@ -79,7 +80,8 @@ impl Bounded for TokenRequest {
 
 impl Bounded for VerifyRequest {
     fn check_bounds(&self) -> Result<(), Invalid> {
-        validate_len("token", &self.token, max::TOKEN)
+        validate_len("token", &self.token, max::TOKEN)?;
+        opt("audience", &self.audience, plat_proto::registry::MAX_DEPENDENCY)
     }
 }
 
@@ -351,5 +353,11 @@ impl Bounded for DiscoveryQuery {
     fn check_bounds(&self) -> Result<(), Invalid> {
         opt("namespace", &self.namespace, max::NAME)?;
         opt("wait", &self.wait, max::TIME)
+    }
+}
+
+impl Bounded for ServiceCredentialsRequest {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        list("roles", &self.roles, max::ROLES, max::NAME)
     }
 }

@@ -54,6 +54,12 @@ pub struct TokenRequest {
     #[serde(default)]
     #[schemars(length(max = crate::limits::SCOPE))]
     pub scope: Option<String>,
+    /// For a registered service's account: the dependency (`name` in its
+    /// namespace, or `namespace/name`) the token is for; it becomes the
+    /// token's `aud` (`namespace/name`), which the callee checks. An addition.
+    #[serde(default)]
+    #[schemars(length(max = crate::registry::MAX_DEPENDENCY))]
+    pub audience: Option<String>,
 }
 
 /// An access token without a refresh token (service grants, admin-issued tokens).
@@ -72,6 +78,11 @@ pub struct AccessToken {
 pub struct VerifyRequest {
     #[schemars(length(max = crate::limits::TOKEN))]
     pub token: String,
+    /// The audience the token must carry (a service checks that a caller's
+    /// token is meant for it: `namespace/name`); any when absent. An addition.
+    #[serde(default)]
+    #[schemars(length(max = crate::registry::MAX_DEPENDENCY))]
+    pub audience: Option<String>,
 }
 
 /// What kind of principal a token was issued to.

@@ -242,6 +242,10 @@ pub struct ServiceRegistration {
     /// Addition: rises by one on every change of the registration (the
     /// contract's `version` is already the service's own version string).
     pub revision: u64,
+    /// The client id of the service's own account, when it has one
+    /// (`POST /services/{namespace}/{name}/credentials`). An addition.
+    #[serde(default)]
+    pub service_account: Option<String>,
 }
 
 /// One instance of a service: a registered endpoint that plat probes, or a
@@ -350,6 +354,33 @@ pub struct ServiceGraph {
     pub cycles: Vec<DependencyCycle>,
 }
 
+/// `POST /services/{namespace}/{name}/credentials`: the roles of the
+/// service's own account (in the `system` tenant) when it is created.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceCredentialsRequest {
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::ROLES), inner(length(max = crate::limits::NAME)))]
+    pub roles: Vec<String>,
+}
+
+/// A service's own credentials, shown once: the client-credentials grant at
+/// `token_url` gives it tokens; with `audience` set to one of `audiences`
+/// (its dependencies), the token is for that service alone.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+pub struct ServiceCredentials {
+    pub client_id: String,
+    pub client_secret: String,
+    /// Path of the grant, under the daemon's address: `/api/v1/auth/token`.
+    pub token_url: String,
+    /// Path of the public keys: `/.well-known/jwks.json`.
+    pub jwks_url: String,
+    /// `namespace/name` of each dependency: what `audience` may name.
+    pub audiences: Vec<String>,
+    /// Whether this call created the account (else it rotated the secret).
+    pub created: bool,
+}
+
 /// Query of `PUT /services/{namespace}/{name}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -438,6 +469,7 @@ mod tests {
             created_at: "2026-11-21T10:00:00.000Z".into(),
             updated_at: "2026-11-21T10:00:00.000Z".into(),
             revision: 1,
+            service_account: None,
         };
         let json = serde_json::to_value(&registration).expect("serializes");
         for field in ["namespace", "name", "version", "endpoints", "health_check", "layer", "depends_on", "tags"] {

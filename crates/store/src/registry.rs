@@ -32,6 +32,8 @@ pub struct ServiceRow {
     pub change_seq: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Client id of the service's own account, if it has one.
+    pub service_account: Option<String>,
 }
 
 /// An instance as stored: the wire object plus what the prober and the
@@ -77,7 +79,8 @@ pub struct RegistryChanges {
     pub seq: i64,
 }
 
-const SERVICE_COLUMNS: &str = "id, namespace, name, spec, layering, revision, change_seq, created_at, updated_at";
+const SERVICE_COLUMNS: &str =
+    "id, namespace, name, spec, layering, revision, change_seq, created_at, updated_at, service_account";
 const INSTANCE_COLUMNS: &str = "service_id, instance_id, url, source, status, consecutive_successes, \
      consecutive_failures, latency_ms, last_probe_at, last_heartbeat_at, ttl_ms";
 
@@ -92,6 +95,7 @@ fn service_from_row(row: &AnyRow) -> Result<ServiceRow> {
         change_seq: get_i64(row, "change_seq")?,
         created_at: get_i64(row, "created_at")?,
         updated_at: get_i64(row, "updated_at")?,
+        service_account: crate::get_opt_str(row, "service_account")?,
     })
 }
 
@@ -151,6 +155,7 @@ pub fn registration_of(row: &ServiceRow, instances: &[InstanceRow], protected: b
         created_at: format_ms(row.created_at),
         updated_at: format_ms(row.updated_at),
         revision: row.revision,
+        service_account: row.service_account.clone(),
     }
 }
 
@@ -304,6 +309,7 @@ impl Store {
                     change_seq: seq,
                     created_at: now,
                     updated_at: now,
+                    service_account: None,
                 };
                 (row, Registered::Created)
             }
@@ -349,6 +355,22 @@ impl Store {
         row.change_seq = seq;
         announce(&mut tx, ctx, &row, "service.deregistered", serde_json::json!({})).await?;
         sqlx::query("DELETE FROM services WHERE id = $1").bind(&row.id).execute(&mut *tx).await?;
+        // The service's own account goes with it: its tokens stop working.
+        if let Some(client_id) = &row.service_account {
+            sqlx::query("DELETE FROM service_accounts WHERE client_id = $1").bind(client_id).execute(&mut *tx).await?;
+            record_audit(
+                &mut tx,
+                ctx,
+                AuditDraft {
+                    action: "service_account.delete",
+                    target: format!("service_account:{client_id}"),
+                    tenant: Some(plat_proto::SYSTEM_TENANT),
+                    outcome: "success",
+                    details: serde_json::json!({"service": format!("{namespace}/{name}")}),
+                },
+            )
+            .await?;
+        }
         sqlx::query(
             "INSERT INTO service_tombstones (namespace, name, change_seq, deleted_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (namespace, name) DO UPDATE SET change_seq = excluded.change_seq, deleted_at = excluded.deleted_at",
@@ -623,6 +645,30 @@ impl Store {
         }
         tx.commit().await?;
         Ok((critical, removed))
+    }
+
+    /// Tie a service account (by client id) to a registration.
+    pub async fn set_service_account(&self, ctx: &Ctx, namespace: &str, name: &str, client_id: &str) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        let mut row = service_by_key(&mut tx, namespace, name).await?;
+        row.change_seq = tick(&mut tx).await?;
+        row.service_account = Some(client_id.to_owned());
+        sqlx::query("UPDATE services SET service_account = $1, change_seq = $2 WHERE id = $3")
+            .bind(client_id)
+            .bind(row.change_seq)
+            .bind(&row.id)
+            .execute(&mut *tx)
+            .await?;
+        announce(&mut tx, ctx, &row, "service.updated", serde_json::json!({"service_account": client_id})).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The registration whose own account has `client_id`, if any.
+    pub async fn service_of_account(&self, client_id: &str) -> Result<Option<ServiceRow>> {
+        let sql = format!("SELECT {SERVICE_COLUMNS} FROM services WHERE service_account = $1");
+        let row = sqlx::query(&sql).bind(client_id).fetch_optional(&self.read).await?;
+        row.map(|r| service_from_row(&r)).transpose()
     }
 
     /// Forget deregistrations older than `before` (unix ms).

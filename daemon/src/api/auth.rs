@@ -213,6 +213,10 @@ pub async fn client_credentials(
             plat_domain::validate_permission("scope", s)?;
         }
     }
+    let audience = match &req.audience {
+        Some(wanted) => Some(dependency_audience(&state, &account.account.client_id, wanted).await?),
+        None => None,
+    };
     let (token, claims) = state
         .auth
         .mint(Mint {
@@ -223,7 +227,7 @@ pub async fn client_credentials(
             roles: account.account.roles.clone(),
             not_before_ms: 0,
             ttl: state.auth.service_ttl,
-            audience: None,
+            audience: audience.as_deref(),
             scope: scope.clone(),
         })
         .map_err(ApiErr::internal)?;
@@ -237,12 +241,39 @@ pub async fn client_credentials(
     }))
 }
 
+/// The `aud` of a token a registered service asks for to call `wanted`:
+/// `namespace/name` of one of its declared dependencies, nothing else.
+async fn dependency_audience(state: &AppState, client_id: &str, wanted: &str) -> ApiResult<String> {
+    let Some(service) = state.store.service_of_account(client_id).await? else {
+        return Err(ApiErr::validation("audience", "only the account of a registered service may name an audience"));
+    };
+    let key = plat_domain::registry::ServiceKey::dependency(&service.namespace, wanted).to_string();
+    let declared: Vec<String> = service
+        .spec
+        .depends_on
+        .iter()
+        .map(|d| plat_domain::registry::ServiceKey::dependency(&service.namespace, d).to_string())
+        .collect();
+    if !declared.contains(&key) {
+        return Err(ApiErr::validation(
+            "audience",
+            format!(
+                "{key} is not a dependency of {}/{} (declared: {})",
+                service.namespace,
+                service.name,
+                if declared.is_empty() { "none".to_owned() } else { declared.join(", ") }
+            ),
+        ));
+    }
+    Ok(key)
+}
+
 pub async fn verify(
     State(state): State<AppState>,
     _caller: Principal,
     Json(req): Json<VerifyRequest>,
 ) -> ApiResult<Data<VerifyResponse>> {
-    Ok(Data(match check_token(&state, &req.token, None).await {
+    Ok(Data(match check_token(&state, &req.token, req.audience.as_deref()).await {
         Ok((claims, _, _)) => VerifyResponse { active: true, claims: Some(claims), reason: None },
         Err(inactive) if inactive.code == ErrorCode::ServiceUnavailable => return Err(inactive.into()),
         Err(inactive) => VerifyResponse { active: false, claims: None, reason: Some(inactive.reason) },

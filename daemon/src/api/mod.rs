@@ -180,6 +180,7 @@ routes! { ROUTES, api_routes;
     put "/services/{namespace}/{name}" => registry::register, Platform("services:write"), "the layering policy may refuse it (LAYER_VIOLATION)", RegisterService ?RegisterQuery 200 ServiceRegistration, "Register or update a service (idempotent; ?dry_run=true stores nothing)";
     delete "/services/{namespace}/{name}" => registry::deregister, Platform("services:write"), "", _ 200 _, "Deregister a service";
     get "/services/{namespace}/{name}/instances" => registry::instances, Shared("services:read"), "", _ 200 InstanceList, "A service's instances with their health";
+    post "/services/{namespace}/{name}/credentials" => registry::credentials, Platform("services:write"), "roles under the conferral rule", ServiceCredentialsRequest 200 ServiceCredentials, "The service's own account: created once, its secret rotated after (shown once)";
     post "/services/{namespace}/{name}/heartbeat" => registry::heartbeat, Shared("services:heartbeat"), "", Heartbeat 200 Instance, "A self-registered instance is alive (TTL)";
     get "/discovery/{name}" => registry::discover, Shared("discovery:read"), "blocks with ?index=N&wait=30s until the service changes", _ ?DiscoveryQuery 200 DiscoveryAnswer, "A service's instances (?healthy=true), from memory";
     get "/openapi.json" => misc::openapi, Public, "", _ 200 _, "This document";

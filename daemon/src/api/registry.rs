@@ -104,6 +104,7 @@ pub async fn register(
             change_seq: 0,
             created_at: now,
             updated_at: now,
+            service_account: None,
         };
         return Ok(Data(plat_store::registration_of(&row, &[], false)));
     }
@@ -160,6 +161,62 @@ pub async fn heartbeat(
         consecutive_successes: 1,
         consecutive_failures: 0,
     })))
+}
+
+/// The service's own account in the `system` tenant: created on the first
+/// call (with `roles`, under the conferral rule), its secret rotated on
+/// later ones. Shown once. Tokens it gets may name one of the service's
+/// dependencies as `audience`; deregistering the service deletes it.
+pub async fn credentials(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((namespace, name)): Path<(String, String)>,
+    Json(req): Json<ServiceCredentialsRequest>,
+) -> ApiResult<Data<ServiceCredentials>> {
+    principal.require("services:write", Scope::Platform)?;
+    let (row, _) = state.store.get_service(&namespace, &name).await?;
+    let secret = crate::auth::crypto::random_token("plsk_");
+    let hash = state.auth.master.keyed_hash(&secret);
+    let ctx = principal.ctx();
+    let system = plat_proto::SYSTEM_TENANT;
+    let (client_id, created) = match &row.service_account {
+        Some(client_id) => {
+            let account = state.store.service_account_by_client_id(client_id).await?;
+            state.store.rotate_service_account_secret(&ctx, system, &account.account.name, &hash).await?;
+            (client_id.clone(), false)
+        }
+        None => {
+            let client_id = format!("sa_{}", uuid::Uuid::now_v7().simple());
+            let account_name = account_name(&namespace, &name);
+            let description = format!("the account of service {namespace}/{name}");
+            state
+                .store
+                .create_service_account(&ctx, system, (&account_name, &description, &req.roles), (&client_id, &hash))
+                .await?;
+            state.store.set_service_account(&ctx, &namespace, &name, &client_id).await?;
+            state.registry.refresh().await?;
+            (client_id, true)
+        }
+    };
+    let audiences = row.spec.depends_on.iter().map(|d| ServiceKey::dependency(&namespace, d).to_string()).collect();
+    Ok(Data(ServiceCredentials {
+        client_id,
+        client_secret: secret,
+        token_url: "/api/v1/auth/token".into(),
+        jwks_url: "/.well-known/jwks.json".into(),
+        audiences,
+        created,
+    }))
+}
+
+/// `svc-<namespace>-<name>` when it fits a service-account name, else
+/// `svc-` and a hash of both (unique either way).
+fn account_name(namespace: &str, name: &str) -> String {
+    let plain = format!("svc-{namespace}-{name}");
+    if plain.len() <= 63 {
+        return plain;
+    }
+    format!("svc-{:016x}", plat_domain::registry::stable_hash(&format!("{namespace}/{name}")))
 }
 
 pub async fn graph(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<ServiceGraph>> {

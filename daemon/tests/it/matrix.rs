@@ -257,6 +257,7 @@ fn sample_body(route: &RouteDoc, k: u64, names: &HashMap<&'static str, String>, 
         "CreateCheck" => json!({"target": "no-such-target"}),
         "RegisterService" => json!({"layer": "core", "tags": {"made": k.to_string()}}),
         "Heartbeat" => json!({"url": "http://127.0.0.1:9/", "ttl": "30s"}),
+        "ServiceCredentialsRequest" => json!({"roles": []}),
         other => panic!("{} {} takes {other}: add a sample body to the matrix", route.http_method(), route.path),
     };
     Some(Body::Json(value))

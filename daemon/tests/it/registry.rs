@@ -348,3 +348,63 @@ async fn one_replica_probes_and_hands_over() {
     follower.stop().await;
     crate::harness::drop_database(database).await;
 }
+
+both!(a_service_gets_its_own_account_and_tokens_for_its_dependencies, &[], |p| {
+    api(&p, "PUT", "/services/shop/users", Some(spec(&[], json!({"layer": "core"})))).await;
+    api(&p, "PUT", "/services/shop/orders", Some(spec(&[], json!({"depends_on": ["users"]})))).await;
+    let (status, first) = api(&p, "POST", "/services/shop/orders/credentials", Some(json!({"roles": []}))).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        (first["data"]["created"].clone(), first["data"]["audiences"].clone()),
+        (json!(true), json!(["shop/users"]))
+    );
+    let client_id = first["data"]["client_id"].as_str().expect("client id").to_owned();
+    let (_, service) = api(&p, "GET", "/services/shop/orders", None).await;
+    assert_eq!(service["data"]["service_account"], client_id.as_str());
+    let grant = |secret: String, audience: Option<&'static str>| {
+        let (base, client_id) = (p.base.clone(), client_id.clone());
+        async move {
+            let mut body = json!({"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret});
+            if let Some(audience) = audience {
+                body["audience"] = json!(audience);
+            }
+            let response = reqwest::Client::new()
+                .post(format!("{base}/api/v1/auth/token"))
+                .json(&body)
+                .send()
+                .await
+                .expect("send");
+            (response.status().as_u16(), response.json::<Value>().await.expect("json"))
+        }
+    };
+    let secret = first["data"]["client_secret"].as_str().expect("secret").to_owned();
+    let (status, token) = grant(secret.clone(), Some("users")).await;
+    assert_eq!(status, 200, "{token}");
+    let token = token["data"]["access_token"].as_str().expect("token").to_owned();
+    let verify = |audience: &'static str| {
+        let token = token.clone();
+        let p = &p;
+        async move { api(p, "POST", "/auth/verify", Some(json!({"token": token, "audience": audience}))).await.1 }
+    };
+    assert_eq!(verify("shop/users").await["data"]["active"], true);
+    assert_eq!(verify("shop/payments").await["data"]["active"], false, "a token for users is not one for payments");
+    let (status, refused) = grant(secret.clone(), Some("payments")).await;
+    assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("audience")), "{refused}");
+    // Again: the secret rotates, the account stays.
+    let (_, second) = api(&p, "POST", "/services/shop/orders/credentials", Some(json!({}))).await;
+    assert_eq!(
+        (second["data"]["created"].clone(), second["data"]["client_id"].as_str()),
+        (json!(false), Some(client_id.as_str()))
+    );
+    assert_eq!(grant(secret, None).await.0, 401, "the old secret is spent");
+    let fresh = second["data"]["client_secret"].as_str().expect("secret").to_owned();
+    assert_eq!(grant(fresh.clone(), None).await.0, 200);
+    // Deregistering the service deletes its account.
+    assert_eq!(api(&p, "DELETE", "/services/shop/orders", None).await.0, 200);
+    eventually(Duration::from_secs(3), "the account is gone", || {
+        let fresh = fresh.clone();
+        let grant = &grant;
+        async move { grant(fresh, None).await.0 == 401 }
+    })
+    .await;
+});
