@@ -179,12 +179,44 @@ impl Hub {
         Ok(!touched.is_empty())
     }
 
+    /// Take the latest probe details (latency, last probe time, counts) that
+    /// are written without a change of state: the answers show them, but
+    /// the index stays and no watcher wakes, since nothing changed for a
+    /// client.
+    pub async fn reload_details(&self) -> Result<(), StoreError> {
+        let _one_at_a_time = self.refreshing.lock().await;
+        let all = self.store.registry_changes(0).await?;
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        for (row, instances) in all.services {
+            let key = (row.namespace.clone(), row.name.clone());
+            let Some(current) = state.services.get(&key) else { continue };
+            // Only the same registration at the same index: anything newer is
+            // the next refresh's to announce.
+            if current.row.change_seq != row.change_seq || current.instances == instances {
+                continue;
+            }
+            let snapshot = Snapshot::build(row, instances, Some(current), self.threshold);
+            if snapshot.protected == current.protected {
+                state.services.insert(key, Arc::new(snapshot));
+            }
+        }
+        Ok(())
+    }
+
     /// Follow the store until `cancel`: poll every `interval` (another
-    /// replica's changes arrive within it; this replica's at once).
+    /// replica's changes arrive within it; this replica's at once), and take
+    /// the probes' details every second.
     pub async fn run(self: Arc<Self>, interval: Duration, cancel: CancellationToken) {
+        let mut details_at = tokio::time::Instant::now();
         loop {
             if let Err(e) = self.refresh().await {
                 tracing::warn!(error = %e, "registry: cannot read the registry's changes");
+            }
+            if tokio::time::Instant::now() >= details_at {
+                details_at = tokio::time::Instant::now() + Duration::from_secs(1);
+                if let Err(e) = self.reload_details().await {
+                    tracing::warn!(error = %e, "registry: cannot read probe details");
+                }
             }
             tokio::select! {
                 _ = cancel.cancelled() => return,

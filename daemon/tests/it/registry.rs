@@ -408,3 +408,18 @@ both!(a_service_gets_its_own_account_and_tokens_for_its_dependencies, &[], |p| {
     })
     .await;
 });
+
+both!(answers_show_the_latest_probe_without_waking_watchers, &[], |p| {
+    let a = Endpoint::start().await;
+    api(&p, "PUT", "/services/shop/fresh", Some(spec(&[&a.url], json!({})))).await;
+    eventually(Duration::from_secs(5), "healthy", || async { healthy(&p, "fresh").await.0.len() == 1 }).await;
+    let (_, first) = api(&p, "GET", "/discovery/fresh", None).await;
+    let probed = |v: &Value| v["data"]["instances"][0]["last_probe_at"].as_str().map(str::to_owned);
+    let (index, at) = (first["data"]["index"].clone(), probed(&first));
+    eventually(Duration::from_secs(5), "a later probe shown", || async {
+        probed(&api(&p, "GET", "/discovery/fresh", None).await.1) != at
+    })
+    .await;
+    assert_eq!(api(&p, "GET", "/discovery/fresh", None).await.1["data"]["index"], index, "no change announced");
+    a.stop();
+});
