@@ -378,7 +378,9 @@ mod tests {
                     let item = base.pointer(&format!("{}/0", leaf.pointer)).cloned().unwrap_or(json!(1));
                     Value::Array(vec![item; n])
                 }
-                Bound::Properties(_) => Value::Object((0..n).map(|i| (format!("k{i}"), json!(i))).collect()),
+                Bound::Properties(_) => {
+                    Value::Object((0..n).map(|i| (format!("k{i}"), json!(i.to_string()))).collect())
+                }
             };
             let max = match leaf.bound {
                 Bound::Chars(n) | Bound::Items(n) | Bound::Properties(n) => n,
