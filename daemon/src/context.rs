@@ -130,8 +130,11 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
     let method = request.method().clone();
     let ctx = RequestCtx { request_id: request_id.clone(), correlation_id, started: Instant::now() };
     let started = ctx.started;
-    // Bulk transfers stream for as long as they need; everything else is bounded.
-    let bounded = !matches!(route.as_str(), "/api/v1/users/import" | "/api/v1/users/export");
+    // Bulk transfers stream for as long as they need, and a blocking
+    // discovery call waits as long as it asked (at most 5 minutes, bounded by
+    // its handler); everything else is bounded.
+    let bounded =
+        !matches!(route.as_str(), "/api/v1/users/import" | "/api/v1/users/export" | "/api/v1/discovery/{name}");
     let limit = state.config.http.request_timeout.0;
     let mut response = if bounded {
         match tokio::time::timeout(limit, REQUEST.scope(ctx.clone(), next.run(request))).await {

@@ -423,3 +423,13 @@ both!(answers_show_the_latest_probe_without_waking_watchers, &[], |p| {
     assert_eq!(api(&p, "GET", "/discovery/fresh", None).await.1["data"]["index"], index, "no change announced");
     a.stop();
 });
+
+both!(a_blocking_call_may_wait_longer_than_the_request_timeout, &[("PLATD_HTTP__REQUEST_TIMEOUT", "1s")], |p| {
+    api(&p, "PUT", "/services/shop/quiet", Some(spec(&[], json!({})))).await;
+    let (_, first) = api(&p, "GET", "/discovery/quiet", None).await;
+    let index = first["data"]["index"].as_u64().expect("index");
+    let started = Instant::now();
+    let (status, same) = api(&p, "GET", &format!("/discovery/quiet?index={index}&wait=2s"), None).await;
+    assert_eq!((status, same["data"]["index"].as_u64()), (200, Some(index)), "{same}");
+    assert!(started.elapsed() >= Duration::from_millis(1900), "it waited: {:?}", started.elapsed());
+});
