@@ -1671,6 +1671,7 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
             [CompletionResult]::new('--layer', '--layer', [CompletionResultType]::ParameterName, 'The service''s layer (by default one of infrastructure, core, business, application)')
             [CompletionResult]::new('--depends-on', '--depends-on', [CompletionResultType]::ParameterName, 'A service this one calls: a name in the same namespace or `namespace/name`; repeat for more')
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'A tag (`team=shop`); repeat for more')
+            [CompletionResult]::new('--visible-to', '--visible-to', [CompletionResultType]::ParameterName, 'Only this tenant''s callers (and platform admins) see the service; by default every tenant does')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL (default: the context''s, else http://127.0.0.1:8700)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token to use instead of the context''s')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to use instead of the current one')

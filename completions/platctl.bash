@@ -2044,7 +2044,7 @@ _platctl() {
             return 0
             ;;
         platctl__subcmd__service__subcmd__register)
-            opts="-n -o -y -v -h --namespace --endpoint --health-path --interval --timeout --tcp --version --layer --depends-on --tag --dry-run --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help"
+            opts="-n -o -y -v -h --namespace --endpoint --health-path --interval --timeout --tcp --version --layer --depends-on --tag --visible-to --dry-run --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2087,6 +2087,10 @@ _platctl() {
                     return 0
                     ;;
                 --tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --visible-to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

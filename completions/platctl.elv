@@ -1591,6 +1591,7 @@ set edit:completion:arg-completer[platctl] = {|@words|
             cand --layer 'The service''s layer (by default one of infrastructure, core, business, application)'
             cand --depends-on 'A service this one calls: a name in the same namespace or `namespace/name`; repeat for more'
             cand --tag 'A tag (`team=shop`); repeat for more'
+            cand --visible-to 'Only this tenant''s callers (and platform admins) see the service; by default every tenant does'
             cand --server 'Server URL (default: the context''s, else http://127.0.0.1:8700)'
             cand --token 'Access token to use instead of the context''s'
             cand --context 'Context to use instead of the current one'

@@ -1176,6 +1176,7 @@ complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen
 complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l layer -d 'The service\'s layer (by default one of infrastructure, core, business, application)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l depends-on -d 'A service this one calls: a name in the same namespace or `namespace/name`; repeat for more' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l tag -d 'A tag (`team=shop`); repeat for more' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l visible-to -d 'Only this tenant\'s callers (and platform admins) see the service; by default every tenant does' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from register" -l context -d 'Context to use instead of the current one' -r

@@ -29,7 +29,7 @@ pub enum ServiceCmd {
     /// Register a service, or replace its registration (idempotent: the same flags again change nothing).
     // The service's `--version` flag replaces clap's own.
     #[command(disable_version_flag = true)]
-    Register(Register),
+    Register(Box<Register>),
     /// List registered services with their health and layering verdicts.
     List,
     /// Show one registration.
@@ -95,6 +95,9 @@ pub struct Register {
     /// A tag (`team=shop`); repeat for more.
     #[arg(long = "tag", value_name = "K=V", value_parser = option_pair)]
     tags: Vec<(String, String)>,
+    /// Only this tenant's callers (and platform admins) see the service; by default every tenant does.
+    #[arg(long = "visible-to", value_name = "TENANT")]
+    visible_to: Option<String>,
     /// Show what would be stored, with the layering verdict; store nothing.
     #[arg(long)]
     dry_run: bool,
@@ -130,6 +133,7 @@ impl Register {
             layer: self.layer,
             depends_on: self.depends_on,
             tags: self.tags.into_iter().collect::<BTreeMap<_, _>>(),
+            tenant: self.visible_to,
             ..Default::default()
         }
     }
@@ -251,7 +255,7 @@ fn layering_detail(violations: &[LayeringViolation]) -> String {
 
 pub async fn run(cmd: ServiceCmd, s: &mut Session) -> Result<(), Failure> {
     match cmd {
-        ServiceCmd::Register(r) => register(r, s).await,
+        ServiceCmd::Register(r) => register(*r, s).await,
         ServiceCmd::List => {
             let services = s.api(async |c| c.list_services().await).await?;
             s.out.list(&services, "services")
@@ -628,9 +632,11 @@ shop/lonely (no layer)
             layer: Some("core".into()),
             depends_on: vec!["db".into()],
             tags: vec![("team".into(), "shop".into())],
+            visible_to: Some("acme".into()),
             dry_run: false,
         };
         let req = r.request();
+        assert_eq!(req.tenant.as_deref(), Some("acme"));
         assert_eq!(req.health_check.kind, HealthCheckKind::Tcp);
         assert_eq!((req.health_check.interval.as_str(), req.health_check.timeout.as_str()), ("1s", "2s"));
         assert_eq!(req.health_check.path, "/health");

@@ -321,6 +321,7 @@ impl Bounded for RegisterService {
         validate_len("health_check.interval", &self.health_check.interval, max::TIME)?;
         validate_len("health_check.timeout", &self.health_check.timeout, max::TIME)?;
         opt("layer", &self.layer, max::NAME)?;
+        opt("tenant", &self.tenant, max::SLUG)?;
         list(
             "depends_on",
             &self.depends_on,

@@ -184,6 +184,11 @@ pub struct RegisterService {
     /// `api` (default) or `kubernetes` (set by the controller).
     #[serde(default)]
     pub source: RegistrationSource,
+    /// The tenant whose service this is: only that tenant's callers (and
+    /// platform admins) see it. None: every tenant sees it. An addition.
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::SLUG))]
+    pub tenant: Option<String>,
 }
 
 /// One dependency edge that breaks the layering rule.
@@ -246,6 +251,9 @@ pub struct ServiceRegistration {
     /// (`POST /services/{namespace}/{name}/credentials`). An addition.
     #[serde(default)]
     pub service_account: Option<String>,
+    /// The tenant that alone sees it, if any. An addition.
+    #[serde(default)]
+    pub tenant: Option<String>,
 }
 
 /// One instance of a service: a registered endpoint that plat probes, or a
@@ -470,6 +478,7 @@ mod tests {
             updated_at: "2026-11-21T10:00:00.000Z".into(),
             revision: 1,
             service_account: None,
+            tenant: None,
         };
         let json = serde_json::to_value(&registration).expect("serializes");
         for field in ["namespace", "name", "version", "endpoints", "health_check", "layer", "depends_on", "tags"] {

@@ -239,13 +239,23 @@ impl Hub {
         self.read().services.get(&(namespace.to_owned(), name.to_owned())).cloned()
     }
 
-    /// The service called `name`, in `namespace` when given, else the only one of that name.
-    pub fn find(&self, namespace: Option<&str>, name: &str) -> Result<Arc<Snapshot>, Lookup> {
+    /// The service called `name` that `seen` lets through, in `namespace`
+    /// when given, else the only one of that name.
+    pub fn find(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        seen: impl Fn(&Snapshot) -> bool,
+    ) -> Result<Arc<Snapshot>, Lookup> {
         if let Some(namespace) = namespace {
-            return self.get(namespace, name).ok_or_else(|| Lookup::NotFound(format!("{namespace}/{name}")));
+            return self
+                .get(namespace, name)
+                .filter(|s| seen(s))
+                .ok_or_else(|| Lookup::NotFound(format!("{namespace}/{name}")));
         }
         let state = self.read();
-        let mut found: Vec<&Arc<Snapshot>> = state.services.values().filter(|s| s.row.name == name).collect();
+        let mut found: Vec<&Arc<Snapshot>> =
+            state.services.values().filter(|s| s.row.name == name && seen(s)).collect();
         match found.len() {
             0 => Err(Lookup::NotFound(name.to_owned())),
             1 => Ok(found.remove(0).clone()),

@@ -156,6 +156,7 @@ pub fn registration_of(row: &ServiceRow, instances: &[InstanceRow], protected: b
         updated_at: format_ms(row.updated_at),
         revision: row.revision,
         service_account: row.service_account.clone(),
+        tenant: row.spec.tenant.clone(),
     }
 }
 
@@ -240,6 +241,9 @@ impl Store {
         endpoints: &[(String, String)],
     ) -> Result<(ServiceRow, Registered)> {
         let mut tx = self.write.begin().await?;
+        if let Some(tenant) = &spec.tenant {
+            crate::tenants::tenant_by_slug(&mut tx, tenant).await?;
+        }
         let existing = match service_by_key(&mut tx, namespace, name).await {
             Ok(row) => Some(row),
             Err(StoreError::NotFound { .. }) => None,

@@ -14,7 +14,7 @@ use plat_domain::registry::{
     validate_registration,
 };
 use plat_proto::*;
-use plat_registry::{Lookup, SharedJson};
+use plat_registry::{Lookup, SharedJson, Snapshot};
 
 use super::extract::{Json, Query};
 use crate::AppState;
@@ -29,12 +29,39 @@ fn not_found(namespace: &str, name: &str) -> ApiErr {
     ApiErr::new(ErrorCode::ServiceNotFound, format!("service {namespace}/{name} not found"))
 }
 
-/// What the registry knows as `ServiceNode`s, for the layering rule and the graph.
-fn nodes(state: &AppState) -> Vec<ServiceNode> {
+/// Whether the caller, acting in `tenant`, may see a registration: every
+/// tenant sees a shared one; a tenant's own only that tenant and platform
+/// admins. Others' look like missing ones.
+fn visible(principal: &Principal, tenant: &str, snapshot: &Snapshot) -> bool {
+    match &snapshot.row.spec.tenant {
+        None => true,
+        Some(owner) => owner == tenant || principal.is_platform_admin(),
+    }
+}
+
+/// The registration `namespace/name` if the caller may see it.
+fn lookup(
+    state: &AppState,
+    principal: &Principal,
+    permission: &str,
+    (namespace, name): (&str, &str),
+) -> ApiResult<std::sync::Arc<Snapshot>> {
+    let tenant = principal.require_in_tenant(permission)?;
+    state
+        .registry
+        .get(namespace, name)
+        .filter(|s| visible(principal, &tenant, s))
+        .ok_or_else(|| not_found(namespace, name))
+}
+
+/// What the registry knows as `ServiceNode`s (those `keep` lets through),
+/// for the layering rule and the graph.
+fn nodes(state: &AppState, keep: impl Fn(&Snapshot) -> bool) -> Vec<ServiceNode> {
     state
         .registry
         .list()
         .iter()
+        .filter(|s| keep(s))
         .map(|s| ServiceNode {
             key: ServiceKey::new(&s.row.namespace, &s.row.name),
             layer: s.row.spec.layer.clone(),
@@ -44,8 +71,9 @@ fn nodes(state: &AppState) -> Vec<ServiceNode> {
 }
 
 pub async fn list(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<Vec<ServiceRegistration>>> {
-    principal.require_in_tenant("services:read")?;
-    Ok(Data(state.registry.list().iter().map(|s| s.registration()).collect()))
+    let tenant = principal.require_in_tenant("services:read")?;
+    let visible = state.registry.list().into_iter().filter(|s| visible(&principal, &tenant, s));
+    Ok(Data(visible.map(|s| s.registration()).collect()))
 }
 
 pub async fn get(
@@ -53,8 +81,7 @@ pub async fn get(
     principal: Principal,
     Path((namespace, name)): Path<(String, String)>,
 ) -> ApiResult<Data<ServiceRegistration>> {
-    principal.require_in_tenant("services:read")?;
-    let snapshot = state.registry.get(&namespace, &name).ok_or_else(|| not_found(&namespace, &name))?;
+    let snapshot = lookup(&state, &principal, "services:read", (&namespace, &name))?;
     Ok(Data(snapshot.registration()))
 }
 
@@ -63,8 +90,7 @@ pub async fn instances(
     principal: Principal,
     Path((namespace, name)): Path<(String, String)>,
 ) -> ApiResult<Data<Vec<Instance>>> {
-    principal.require_in_tenant("services:read")?;
-    let snapshot = state.registry.get(&namespace, &name).ok_or_else(|| not_found(&namespace, &name))?;
+    let snapshot = lookup(&state, &principal, "services:read", (&namespace, &name))?;
     Ok(Data(snapshot.instances.iter().map(|i| i.instance.clone()).collect()))
 }
 
@@ -82,7 +108,7 @@ pub async fn register(
     let baseline = state.config.registry.baseline().map_err(ApiErr::internal)?;
     let valid = validate_registration(&namespace, &name, &spec, &layers)?;
     let registered: BTreeMap<ServiceKey, Option<String>> =
-        nodes(&state).into_iter().filter(|n| n.key != valid.node.key).map(|n| (n.key, n.layer)).collect();
+        nodes(&state, |_| true).into_iter().filter(|n| n.key != valid.node.key).map(|n| (n.key, n.layer)).collect();
     let report = check_layering(&layers, &valid.node, &registered, &baseline);
     if policy.rejects(&report) {
         let mut e = ApiErr::new(ErrorCode::LayerViolation, report.summary());
@@ -135,7 +161,7 @@ pub async fn heartbeat(
     Path((namespace, name)): Path<(String, String)>,
     Json(body): Json<Heartbeat>,
 ) -> ApiResult<Data<Instance>> {
-    principal.require_in_tenant("services:heartbeat")?;
+    lookup(&state, &principal, "services:heartbeat", (&namespace, &name))?;
     let valid = validate_heartbeat(&body)?;
     let ttl = if body.ttl.is_some() { valid.ttl } else { state.config.registry.heartbeat_ttl.0 };
     let url = valid.url.clone().unwrap_or_default();
@@ -220,10 +246,11 @@ fn account_name(namespace: &str, name: &str) -> String {
 }
 
 pub async fn graph(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<ServiceGraph>> {
-    principal.require_in_tenant("services:read")?;
+    let tenant = principal.require_in_tenant("services:read")?;
     let layers = state.config.registry.layers().map_err(ApiErr::internal)?;
     let baseline = state.config.registry.baseline().map_err(ApiErr::internal)?;
-    Ok(Data(service_graph(&layers, &nodes(&state), &baseline)))
+    let seen = nodes(&state, |s| visible(&principal, &tenant, s));
+    Ok(Data(service_graph(&layers, &seen, &baseline)))
 }
 
 /// `GET /discovery/{name}`: the instances, from memory. With `index` and
@@ -238,9 +265,10 @@ pub async fn discover(
     Query(query): Query<DiscoveryQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    principal.require_in_tenant("discovery:read")?;
+    let tenant = principal.require_in_tenant("discovery:read")?;
     let lookup = |state: &AppState| {
-        state.registry.find(query.namespace.as_deref(), &name).map_err(|e| match e {
+        let seen = |s: &Snapshot| visible(&principal, &tenant, s);
+        state.registry.find(query.namespace.as_deref(), &name, seen).map_err(|e| match e {
             Lookup::NotFound(what) => ApiErr::new(ErrorCode::ServiceNotFound, format!("service {what:?} not found")),
             ambiguous @ Lookup::Ambiguous { .. } => ApiErr::new(ErrorCode::Conflict, ambiguous.to_string()),
         })

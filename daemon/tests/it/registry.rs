@@ -433,3 +433,45 @@ both!(a_blocking_call_may_wait_longer_than_the_request_timeout, &[("PLATD_HTTP__
     assert_eq!((status, same["data"]["index"].as_u64()), (200, Some(index)), "{same}");
     assert!(started.elapsed() >= Duration::from_millis(1900), "it waited: {:?}", started.elapsed());
 });
+
+both!(a_tenants_service_is_seen_by_that_tenant_only, &[], |p| {
+    let acme = crate::api::tenant(&p.admin, "acme", None).await;
+    let globex = crate::api::tenant(&p.admin, "globex", None).await;
+    for (client, user) in [(&acme, "ann"), (&globex, "gus")] {
+        let mut new = crate::api::new_user(user);
+        new.roles = Some(vec!["tenant-admin".into()]);
+        client.create_user(&new).await.expect("user");
+    }
+    let (status, stored) =
+        api(&p, "PUT", "/services/shop/private", Some(spec(&[], json!({"tenant": "acme", "layer": "core"})))).await;
+    assert_eq!((status, stored["data"]["tenant"].as_str()), (200, Some("acme")), "{stored}");
+    api(&p, "PUT", "/services/shop/shared", Some(spec(&[], json!({"layer": "core"})))).await;
+    let (status, _) = api(&p, "PUT", "/services/shop/lost", Some(spec(&[], json!({"tenant": "nowhere"})))).await;
+    assert_eq!(status, 404, "an unknown tenant is refused");
+    let call = |tenant: &'static str, user: &'static str, path: &'static str| {
+        let p = &p;
+        async move {
+            let token = p.client.login(tenant, user, &format!("{user}-password")).await.expect("login").access_token;
+            let response = reqwest::Client::new()
+                .get(format!("{}/api/v1{path}", p.base))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("send");
+            (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let names = |v: &Value| -> Vec<String> {
+        v["data"].as_array().into_iter().flatten().filter_map(|s| s["name"].as_str().map(str::to_owned)).collect()
+    };
+    assert_eq!(names(&call("acme", "ann", "/services").await.1), vec!["private", "shared"]);
+    assert_eq!(call("acme", "ann", "/discovery/private").await.0, 200);
+    assert_eq!(names(&call("globex", "gus", "/services").await.1), vec!["shared"]);
+    for path in ["/services/shop/private", "/services/shop/private/instances", "/discovery/private"] {
+        let (status, body) = call("globex", "gus", path).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (404, Some("SERVICE_NOT_FOUND")), "{path}: {body}");
+        assert!(body.get("data").is_none());
+    }
+    let (_, graph) = call("globex", "gus", "/services/graph").await;
+    assert!(!graph.to_string().contains("private"), "{graph}");
+});
