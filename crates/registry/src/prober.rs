@@ -60,6 +60,35 @@ struct Target {
     busy: bool,
 }
 
+/// What the prober probes: every endpoint, and the idle ones by due time.
+#[derive(Default)]
+struct Plan {
+    targets: HashMap<InstanceKey, Target>,
+    /// `(due, key)` of every target not being probed right now.
+    queue: BTreeSet<(i64, InstanceKey)>,
+    /// The highest hub index looked at.
+    seen_index: u64,
+}
+
+impl Plan {
+    fn forget(&mut self, key: &InstanceKey) {
+        if let Some(target) = self.targets.remove(key) {
+            self.queue.remove(&(target.due, key.clone()));
+        }
+    }
+}
+
+/// Which services a reconcile reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Look {
+    /// The first look: everything, each on its jittered phase.
+    Start,
+    /// After a change: only the services changed since the last look.
+    Changed,
+    /// Everything, to forget what is gone.
+    Full,
+}
+
 struct Verdict {
     key: InstanceKey,
     outcome: ProbeOutcome,
@@ -118,9 +147,9 @@ impl Prober {
     /// Probe until the lease is lost or `cancel`.
     async fn lead(&self, cancel: &CancellationToken) {
         let ttl_ms = self.config.lease_ttl.as_millis() as i64;
-        let mut targets: HashMap<InstanceKey, Target> = HashMap::new();
+        let mut plan = Plan::default();
         let mut changes = self.hub.subscribe();
-        self.reconcile(&mut targets, true);
+        self.reconcile(&mut plan, Look::Start);
         let (tx, mut rx) = mpsc::channel::<Verdict>(1024);
         let mut pool = JoinSet::new();
         let mut batch: Vec<ProbeResult> = Vec::new();
@@ -130,31 +159,27 @@ impl Prober {
         let mut flush_at = tokio::time::Instant::now() + flush_every;
         loop {
             let now = now_ms();
-            // Start what is due, up to the concurrency bound.
-            let mut due: Vec<(i64, InstanceKey)> =
-                targets.iter().filter(|(_, t)| !t.busy && t.due <= now).map(|(k, t)| (t.due, k.clone())).collect();
-            due.sort();
-            for (scheduled, key) in due {
-                if pool.len() >= self.config.concurrency {
-                    break;
-                }
-                let Some(target) = targets.get_mut(&key) else { continue };
+            // Start what is due, earliest first, up to the concurrency bound.
+            while pool.len() < self.config.concurrency {
+                let Some((scheduled, key)) = plan.queue.first().cloned().filter(|(due, _)| *due <= now) else { break };
+                plan.queue.remove(&(scheduled, key.clone()));
+                let Some(target) = plan.targets.get_mut(&key) else { continue };
                 target.busy = true;
                 self.stats.lag_ms.store(now.saturating_sub(scheduled).max(0) as u64, Ordering::Relaxed);
                 pool.spawn(probe(self.client.clone(), key, target.url.clone(), target.settings.clone(), tx.clone()));
             }
             self.stats.in_flight.store(pool.len() as u64, Ordering::Relaxed);
-            let next_due = targets.values().filter(|t| !t.busy).map(|t| t.due).min().unwrap_or(now + 1000);
+            let next_due = plan.queue.first().map_or(now + 1000, |(due, _)| *due);
             let wake = tokio::time::Instant::now() + Duration::from_millis((next_due - now).clamp(1, 1000) as u64);
             let wake = wake.min(renew_at).min(sweep_at).min(if batch.is_empty() { wake } else { flush_at });
             tokio::select! {
                 _ = cancel.cancelled() => break,
                 Some(verdict) = rx.recv() => {
-                    if let Some(result) = self.judge(&mut targets, verdict) {
+                    if let Some(result) = self.judge(&mut plan, verdict) {
                         batch.push(result);
                     }
                 }
-                Ok(()) = changes.changed() => self.reconcile(&mut targets, false),
+                Ok(()) = changes.changed() => self.reconcile(&mut plan, Look::Changed),
                 Some(_) = pool.join_next(), if !pool.is_empty() => {}
                 _ = tokio::time::sleep_until(wake) => {}
             }
@@ -167,6 +192,8 @@ impl Prober {
             }
             if instant >= sweep_at {
                 self.sweep().await;
+                // Removed services are forgotten here, not on every change.
+                self.reconcile(&mut plan, Look::Full);
                 sweep_at = instant + Duration::from_secs(1);
             }
             if instant >= renew_at {
@@ -184,25 +211,46 @@ impl Prober {
         self.flush(&mut batch).await;
     }
 
-    /// Follow the hub: new endpoints are probed at once (or, at start, on
-    /// their jittered phase), removed ones forgotten, changed settings taken.
-    fn reconcile(&self, targets: &mut HashMap<InstanceKey, Target>, start: bool) {
+    /// Follow the hub. At the start every endpoint is scheduled on its
+    /// jittered phase; after a change only the services that changed since
+    /// the last look are read (their new endpoints probed at once, settings
+    /// taken), so a registration costs the prober what it changed, not the
+    /// whole registry; a full pass (every second) forgets removed ones.
+    fn reconcile(&self, plan: &mut Plan, look: Look) {
         let now = now_ms();
+        let full = look != Look::Changed;
         let mut seen: BTreeSet<InstanceKey> = BTreeSet::new();
+        let since = plan.seen_index;
         for snapshot in self.hub.list() {
+            plan.seen_index = plan.seen_index.max(snapshot.index);
+            if !full && snapshot.index <= since {
+                continue;
+            }
             let Ok(settings) = plat_domain::registry::validate_health_check(&snapshot.row.spec.health_check) else {
                 continue;
             };
+            let current: BTreeSet<&str> = snapshot
+                .instances
+                .iter()
+                .filter(|i| i.instance.source == InstanceSource::Probe)
+                .map(|i| i.instance.id.as_str())
+                .collect();
             for instance in snapshot.instances.iter().filter(|i| i.instance.source == InstanceSource::Probe) {
                 let key = (snapshot.row.id.clone(), instance.instance.id.clone());
-                seen.insert(key.clone());
-                match targets.get_mut(&key) {
+                if full {
+                    seen.insert(key.clone());
+                }
+                match plan.targets.get_mut(&key) {
                     Some(target) => {
-                        target.url = instance.instance.url.clone();
-                        target.settings = settings.clone();
+                        if target.url != instance.instance.url {
+                            target.url = instance.instance.url.clone();
+                        }
+                        if target.settings != settings {
+                            target.settings = settings.clone();
+                        }
                     }
                     None => {
-                        let due = if start {
+                        let due = if look == Look::Start {
                             plat_domain::registry::first_probe_at(&key.1, settings.interval, now)
                         } else {
                             now
@@ -213,25 +261,41 @@ impl Prober {
                             consecutive_failures: instance.instance.consecutive_failures,
                         };
                         let url = instance.instance.url.clone();
-                        targets.insert(key, Target { url, settings: settings.clone(), state, due, busy: false });
+                        plan.queue.insert((due, key.clone()));
+                        plan.targets.insert(key, Target { url, settings: settings.clone(), state, due, busy: false });
                     }
                 }
             }
+            if !full {
+                // Endpoints dropped from a changed registration.
+                let id = &snapshot.row.id;
+                let gone: Vec<InstanceKey> = plan
+                    .targets
+                    .keys()
+                    .filter(|(service, instance)| service == id && !current.contains(instance.as_str()))
+                    .cloned()
+                    .collect();
+                gone.iter().for_each(|key| plan.forget(key));
+            }
         }
-        targets.retain(|key, _| seen.contains(key));
+        if full {
+            let gone: Vec<InstanceKey> = plan.targets.keys().filter(|k| !seen.contains(*k)).cloned().collect();
+            gone.iter().for_each(|key| plan.forget(key));
+        }
     }
 
-    fn judge(&self, targets: &mut HashMap<InstanceKey, Target>, verdict: Verdict) -> Option<ProbeResult> {
+    fn judge(&self, plan: &mut Plan, verdict: Verdict) -> Option<ProbeResult> {
         self.stats.probes.fetch_add(1, Ordering::Relaxed);
         if verdict.outcome != ProbeOutcome::Success {
             self.stats.failures.fetch_add(1, Ordering::Relaxed);
         }
-        let target = targets.get_mut(&verdict.key)?;
+        let target = plan.targets.get_mut(&verdict.key)?;
         target.busy = false;
         let thresholds: Thresholds = target.settings.thresholds;
         let (state, changed) = next_state(target.state, verdict.outcome, thresholds);
         target.state = state;
         target.due = plat_domain::registry::next_probe_at(target.due, target.settings.interval, now_ms());
+        plan.queue.insert((target.due, verdict.key.clone()));
         Some(ProbeResult {
             service_id: verdict.key.0,
             instance_id: verdict.key.1,
