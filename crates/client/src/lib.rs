@@ -563,35 +563,8 @@ const BLOCKING_MARGIN: Duration = Duration::from_secs(30);
 /// The timeout of a blocking discovery call: the server's wait (`wait`, the
 /// server's maximum when absent or unreadable, at most that) plus a margin.
 fn blocking_timeout(wait: Option<&str>) -> Duration {
-    wait.and_then(parse_wait).unwrap_or(MAX_DISCOVERY_WAIT).min(MAX_DISCOVERY_WAIT) + BLOCKING_MARGIN
-}
-
-/// `30s`, `1m30s`, `500ms`: the server's duration syntax, enough to size a
-/// timeout (the server validates `wait` itself).
-fn parse_wait(text: &str) -> Option<Duration> {
-    let mut total = Duration::ZERO;
-    let mut rest = text.trim();
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).filter(|&d| d > 0)?;
-        let number: u64 = rest[..digits].parse().ok()?;
-        rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
-        let millis: u64 = match &rest[..unit_len] {
-            "ms" => 1,
-            "s" => 1_000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            "d" => 86_400_000,
-            "w" => 604_800_000,
-            _ => return None,
-        };
-        rest = &rest[unit_len..];
-        total = total.checked_add(Duration::from_millis(number.checked_mul(millis)?))?;
-    }
-    Some(total)
+    let wait = wait.and_then(|w| plat_domain::parse_duration("wait", w).ok());
+    wait.unwrap_or(MAX_DISCOVERY_WAIT).min(MAX_DISCOVERY_WAIT) + BLOCKING_MARGIN
 }
 
 fn page_query(page: Option<u64>, page_size: Option<u64>) -> String {

@@ -220,6 +220,28 @@ async fn announce(
     .await
 }
 
+/// A change of the instances of the service with id `service_id` (if it
+/// still exists): the service takes the next clock value (its discovery
+/// index moves on, its watchers wake) and `service.health_changed` is
+/// announced with `details`.
+async fn health_changed(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    service_id: &str,
+    details: serde_json::Value,
+) -> Result<()> {
+    let sql = format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = $1");
+    let Some(row) = sqlx::query(&sql).bind(service_id).fetch_optional(&mut *conn).await? else { return Ok(()) };
+    let mut row = service_from_row(&row)?;
+    row.change_seq = tick(conn).await?;
+    sqlx::query("UPDATE services SET change_seq = $1 WHERE id = $2")
+        .bind(row.change_seq)
+        .bind(&row.id)
+        .execute(&mut *conn)
+        .await?;
+    announce(conn, ctx, &row, "service.health_changed", details).await
+}
+
 impl Store {
     /// `(namespace, name) → layer` of every registration, and their
     /// dependencies: what the layering rule judges against.
@@ -475,7 +497,7 @@ impl Store {
             return Ok(false);
         }
         let mut tx = self.write.begin().await?;
-        let mut row = service_by_key(&mut tx, namespace, name).await?;
+        let row = service_by_key(&mut tx, namespace, name).await?;
         let taken: Option<String> =
             sqlx::query_scalar("SELECT source FROM service_instances WHERE service_id = $1 AND instance_id = $2")
                 .bind(&row.id)
@@ -508,20 +530,8 @@ impl Store {
         .bind(ttl_ms)
         .execute(&mut *tx)
         .await?;
-        row.change_seq = tick(&mut tx).await?;
-        sqlx::query("UPDATE services SET change_seq = $1 WHERE id = $2")
-            .bind(row.change_seq)
-            .bind(&row.id)
-            .execute(&mut *tx)
+        health_changed(&mut tx, ctx, &row.id, serde_json::json!({"instance": instance_id, "status": "passing"}))
             .await?;
-        announce(
-            &mut tx,
-            ctx,
-            &row,
-            "service.health_changed",
-            serde_json::json!({"instance": instance_id, "status": "passing"}),
-        )
-        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -554,20 +564,11 @@ impl Store {
             }
         }
         for (service_id, verdicts) in changed {
-            let sql = format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = $1");
-            let Some(row) = sqlx::query(&sql).bind(service_id).fetch_optional(&mut *tx).await? else { continue };
-            let mut row = service_from_row(&row)?;
-            row.change_seq = tick(&mut tx).await?;
-            sqlx::query("UPDATE services SET change_seq = $1 WHERE id = $2")
-                .bind(row.change_seq)
-                .bind(&row.id)
-                .execute(&mut *tx)
-                .await?;
             let details: Vec<serde_json::Value> = verdicts
                 .iter()
                 .map(|v| serde_json::json!({"instance": v.instance_id, "status": v.status.as_str()}))
                 .collect();
-            announce(&mut tx, ctx, &row, "service.health_changed", serde_json::json!({"instances": details})).await?;
+            health_changed(&mut tx, ctx, service_id, serde_json::json!({"instances": details})).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -636,16 +637,7 @@ impl Store {
             }
         }
         for (service_id, details) in services {
-            let sql = format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = $1");
-            let Some(row) = sqlx::query(&sql).bind(&service_id).fetch_optional(&mut *tx).await? else { continue };
-            let mut row = service_from_row(&row)?;
-            row.change_seq = tick(&mut tx).await?;
-            sqlx::query("UPDATE services SET change_seq = $1 WHERE id = $2")
-                .bind(row.change_seq)
-                .bind(&row.id)
-                .execute(&mut *tx)
-                .await?;
-            announce(&mut tx, ctx, &row, "service.health_changed", serde_json::json!({"instances": details})).await?;
+            health_changed(&mut tx, ctx, &service_id, serde_json::json!({"instances": details})).await?;
         }
         tx.commit().await?;
         Ok((critical, removed))
