@@ -279,13 +279,15 @@ impl Store {
 }
 
 /// WAL lets readers run beside the one writer; NORMAL sync is durable across
-/// process crashes (not power loss) and is what WAL deployments use.
+/// process crashes (not power loss) and is what WAL deployments use. LIKE is
+/// case-sensitive, as on PostgreSQL, so a glob filter matches the same rows
+/// on both (`plat_domain::glob_matches` is case-sensitive too).
 fn sqlite_pragmas(
     conn: &mut sqlx::AnyConnection,
     _meta: sqlx::pool::PoolConnectionMetadata,
 ) -> futures_util::future::BoxFuture<'_, Result<(), sqlx::Error>> {
     Box::pin(async move {
-        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA case_sensitive_like = ON;")
             .await?;
         Ok(())
     })

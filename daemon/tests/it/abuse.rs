@@ -53,3 +53,12 @@ both!(globs_are_bounded, &[], |p| {
         .await
         .expect("bounded glob");
 });
+
+both!(globs_match_the_same_on_every_backend, &[], |p| {
+    tenant(&p.admin, "acme", None).await;
+    let exact = |action: &str| AuditQuery { action: Some(action.into()), ..Default::default() };
+    let found = p.admin.list_audit(&exact("tenant.*")).await.expect("audit");
+    assert!(found.total >= 1, "tenant.create is audited");
+    // Case matters, on SQLite as on PostgreSQL (a LIKE there ignores case by default).
+    assert_eq!(p.admin.list_audit(&exact("TENANT.*")).await.expect("audit").total, 0);
+});
