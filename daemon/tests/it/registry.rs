@@ -14,6 +14,7 @@ use crate::harness::Platd;
 
 /// What a test health endpoint answers.
 const UP: u32 = 0;
+const DOWN: u32 = 1;
 const FLAP: u32 = 2;
 
 /// A real HTTP server with a `/health` the test controls; `stop` closes it.
@@ -51,7 +52,10 @@ impl Endpoint {
         Endpoint { url, mode, hits, task }
     }
 
+    /// Fail every probe from now on: connections already open (a pooled
+    /// keep-alive may outlive the listener) answer 503, new ones are refused.
     fn stop(&self) {
+        self.mode.store(DOWN, Ordering::SeqCst);
         self.task.abort();
     }
 }
