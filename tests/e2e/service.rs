@@ -95,7 +95,7 @@ fn services_are_probed_listed_graphed_watched_and_deregistered() {
     let admin = p.admin();
 
     let api_url = format!("{}/api", health.base);
-    let out = admin.run(&[
+    let register_api = [
         "service",
         "register",
         "api",
@@ -111,7 +111,8 @@ fn services_are_probed_listed_graphed_watched_and_deregistered() {
         "1.4.2",
         "--tag",
         "team=shop",
-    ]);
+    ];
+    let out = admin.run(&register_api);
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("default/api") && out.stdout.contains("http GET /health every 1s"), "{out:?}");
     assert!(!out.stderr.contains("warning"), "no violation yet: {out:?}");
@@ -145,23 +146,7 @@ fn services_are_probed_listed_graphed_watched_and_deregistered() {
     eventually("db's instance is passing", Duration::from_secs(30), || all_healthy(&admin, "db"));
     // Registering is idempotent: the same flags again change nothing.
     let revision = admin.json(&["service", "get", "api"])["revision"].clone();
-    admin.ok(&[
-        "service",
-        "register",
-        "api",
-        "--endpoint",
-        &api_url,
-        "--interval",
-        "1s",
-        "--timeout",
-        "500ms",
-        "--layer",
-        "business",
-        "--version",
-        "1.4.2",
-        "--tag",
-        "team=shop",
-    ]);
+    admin.ok(&register_api);
     assert_eq!(admin.json(&["service", "get", "default/api"])["revision"], revision);
     // A dry run answers the verdict and stores nothing.
     let out = admin.run(&["service", "register", "cache", "--layer", "infrastructure", "--dry-run"]);

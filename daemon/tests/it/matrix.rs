@@ -15,6 +15,28 @@ use crate::both;
 
 const PASSWORD: &str = "matrix-password-1";
 
+/// The custom roles the tests create, with what they grant: created from
+/// this table and expected from it.
+const CUSTOM_ROLES: &[(&str, &[&str])] = &[
+    // Scratch users hold it; every caller allowed to grant may hand it out.
+    ("reader", &["users:read"]),
+    ("role-manager", &["roles:*", "users:read"]),
+    ("auditor", &["audit:read", "events:read"]),
+];
+
+/// What `role` grants: a built-in role's permissions or a custom one's.
+fn permissions_of(role: &str) -> Vec<String> {
+    let custom = CUSTOM_ROLES.iter().find(|(name, _)| *name == role).map(|(_, p)| *p);
+    let granted = plat_domain::builtin_role(role).map(|b| b.permissions).or(custom).unwrap_or_default();
+    granted.iter().map(|s| s.to_string()).collect()
+}
+
+/// Create the custom role `name` of [`CUSTOM_ROLES`] through `client`.
+async fn create_custom_role(client: &Client, name: &str) {
+    let role = CreateRole { name: name.into(), description: None, permissions: permissions_of(name) };
+    client.create_role(&role).await.expect("custom role");
+}
+
 /// How a caller authenticates.
 #[derive(Clone)]
 enum Login {
@@ -321,31 +343,11 @@ fn judge(route: &RouteDoc, who: &str, expected: Expect, answer: &Answer) {
 both!(every_route_enforces_its_documented_access, &[], |p| {
     let acme = tenant(&p.admin, "acme", None).await;
     let globex = tenant(&p.admin, "globex", None).await;
-    // Scratch users hold `reader`, which every caller allowed to grant may hand out.
     for client in [&acme, &globex, &p.admin] {
-        client
-            .create_role(&CreateRole {
-                name: "reader".into(),
-                description: None,
-                permissions: vec!["users:read".into()],
-            })
-            .await
-            .expect("reader role");
+        create_custom_role(client, "reader").await;
     }
-    acme.create_role(&CreateRole {
-        name: "role-manager".into(),
-        description: None,
-        permissions: vec!["roles:*".into(), "users:read".into()],
-    })
-    .await
-    .expect("role-manager role");
-    acme.create_role(&CreateRole {
-        name: "auditor".into(),
-        description: None,
-        permissions: vec!["audit:read".into(), "events:read".into()],
-    })
-    .await
-    .expect("auditor role");
+    create_custom_role(&acme, "role-manager").await;
+    create_custom_role(&acme, "auditor").await;
     let mut member_id = String::new();
     for (client, username, roles) in [
         (&acme, "member", vec!["member"]),
@@ -385,13 +387,7 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
     // Everyone shares one password, so self-service password changes keep it
     // (this ends the harness's root session: the matrix logs in afresh).
     p.admin.set_password("admin", PASSWORD).await.expect("root password");
-    let perms = |role: &str| -> Vec<String> {
-        match (plat_domain::builtin_role(role), role) {
-            (Some(b), _) => b.permissions.iter().map(|s| s.to_string()).collect(),
-            (None, "role-manager") => vec!["roles:*".into(), "users:read".into()],
-            (None, _) => vec!["audit:read".into(), "events:read".into()],
-        }
-    };
+    let perms = permissions_of;
     let user = |tenant, username| Login::User { tenant, username };
     let callers = vec![
         Caller {
@@ -633,14 +629,7 @@ both!(no_path_leads_to_more_power, &[], |p| {
         (&system, "operator", vec!["tenant-admin"]),
     ] {
         if username == "manager" {
-            client
-                .create_role(&CreateRole {
-                    name: "role-manager".into(),
-                    description: None,
-                    permissions: vec!["roles:*".into(), "users:read".into()],
-                })
-                .await
-                .expect("role");
+            create_custom_role(client, "role-manager").await;
         }
         client
             .create_user(&CreateUser {
@@ -653,9 +642,7 @@ both!(no_path_leads_to_more_power, &[], |p| {
             .await
             .expect("user");
     }
-    acme.create_role(&CreateRole { name: "reader".into(), description: None, permissions: vec!["users:read".into()] })
-        .await
-        .expect("reader");
+    create_custom_role(&acme, "reader").await;
     let root_sa = system
         .create_service_account(&CreateServiceAccount {
             name: "root-robot".into(),
