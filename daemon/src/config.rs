@@ -34,6 +34,33 @@ pub struct Config {
     pub sync: SyncConfig,
     pub checks: ChecksConfig,
     pub registry: RegistryConfig,
+    pub kubernetes: KubernetesConfig,
+}
+
+/// The Kubernetes controller (docs/kubernetes.md): off unless enabled, and
+/// only in a platd built with the `kubernetes` cargo feature.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesConfig {
+    pub enabled: bool,
+    /// Watch one namespace; every namespace when empty.
+    pub namespace: String,
+    /// Where the leader Lease lives; empty: `POD_NAMESPACE`, else the
+    /// namespace of the Pod's service account, else `default`.
+    pub lease_namespace: String,
+    pub lease_name: String,
+    /// A leader that stops renewing is replaced within this (at once when
+    /// it stops cleanly).
+    pub lease_ttl: HumanDuration,
+    /// This replica's name in the Lease; empty: `POD_NAME`, else the host name.
+    pub identity: String,
+    /// Every resource is reconciled at least this often.
+    pub requeue: HumanDuration,
+    /// The URL services reach plat at, written into credentials Secrets;
+    /// empty: `http://` and `listen`.
+    pub public_url: String,
+    /// Resources reconciled at once.
+    pub concurrency: u16,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -288,6 +315,17 @@ lease_ttl = "15s"
 heartbeat_ttl = "15s"
 remove_after = "5m"
 refresh_interval = "100ms"
+
+[kubernetes]
+enabled = false
+namespace = ""
+lease_namespace = ""
+lease_name = "plat-controller"
+lease_ttl = "15s"
+identity = ""
+requeue = "60s"
+public_url = ""
+concurrency = 8
 "#;
 
 /// Overrides from command-line flags, applied last.
@@ -368,6 +406,23 @@ impl Config {
         if self.registry.probe_concurrency == 0 || self.registry.lease_ttl.0 < Duration::from_secs(3) {
             anyhow::bail!(
                 "invalid configuration: registry.probe_concurrency must be at least 1 and lease_ttl at least 3s"
+            );
+        }
+        let k8s = &self.kubernetes;
+        if k8s.lease_ttl.0 < Duration::from_secs(3) || k8s.requeue.0 < Duration::from_secs(1) || k8s.concurrency == 0 {
+            anyhow::bail!(
+                "invalid configuration: kubernetes.lease_ttl must be at least 3s, requeue at least 1s and concurrency at least 1"
+            );
+        }
+        if !k8s.public_url.is_empty()
+            && !(k8s.public_url.starts_with("http://") || k8s.public_url.starts_with("https://"))
+        {
+            anyhow::bail!("invalid configuration: kubernetes.public_url must start with http:// or https://");
+        }
+        if k8s.enabled && !cfg!(feature = "kubernetes") {
+            anyhow::bail!(
+                "invalid configuration: kubernetes.enabled needs a platd built with the `kubernetes` feature \
+                 (cargo build -p platd --features kubernetes; the container image has it)"
             );
         }
         Ok(())

@@ -133,6 +133,11 @@ fn registry_components(state: &AppState) -> Vec<Component> {
     components
 }
 
+/// The Kubernetes controller (who leads), while it is enabled.
+pub fn controller_component(state: &AppState) -> Option<Component> {
+    state.config.kubernetes.enabled.then(|| state.controller.borrow().clone())
+}
+
 pub async fn report(state: &AppState) -> HealthReport {
     let mut components = Vec::new();
     let mut counts = serde_json::Map::new();
@@ -189,6 +194,7 @@ pub async fn report(state: &AppState) -> HealthReport {
         }
     }
     components.extend(registry_components(state));
+    components.extend(controller_component(state));
     let status = components.iter().map(|c| c.status).max().unwrap_or(HealthStatus::Healthy);
     HealthReport {
         status,

@@ -8,6 +8,8 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod health;
+#[cfg(feature = "kubernetes")]
+pub mod kubernetes;
 pub mod metrics;
 pub mod openapi;
 pub mod sync;
@@ -38,6 +40,9 @@ pub struct Inner {
     pub registry: Arc<plat_registry::Hub>,
     /// The health prober; it probes only while this replica holds its lease.
     pub prober: Arc<plat_registry::Prober>,
+    /// The Kubernetes controller's health component (who leads), while
+    /// `kubernetes.enabled`.
+    pub controller: tokio::sync::watch::Sender<plat_proto::Component>,
 }
 
 impl std::ops::Deref for AppState {
@@ -125,6 +130,13 @@ impl AppState {
             checks,
             registry,
             prober,
+            controller: tokio::sync::watch::Sender::new(plat_proto::Component {
+                name: "kubernetes".into(),
+                status: plat_proto::HealthStatus::Healthy,
+                latency_ms: None,
+                message: Some("starting".into()),
+                details: serde_json::Map::new(),
+            }),
         })))
     }
 }
@@ -227,6 +239,10 @@ impl Server {
             let grace = state.config.http.shutdown_grace.0;
             tokio::spawn(state.sync.clone().run(shutdown.clone(), grace))
         });
+        #[cfg(feature = "kubernetes")]
+        if state.config.kubernetes.enabled {
+            kubernetes::spawn(state.clone(), addr, shutdown.clone());
+        }
         let app = api::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let signal = shutdown.clone();
         let task = tokio::spawn(async move {

@@ -22,6 +22,8 @@ pub struct Metrics {
     pub sync: SyncMetrics,
     pub checks: CheckMetrics,
     pub services: RegistryMetrics,
+    #[cfg(feature = "kubernetes")]
+    pub controller: plat_controller::Metrics,
 }
 
 /// The registry as of the last scrape: set from the hub and the prober's
@@ -225,6 +227,8 @@ impl Metrics {
         let sync = SyncMetrics::new(&mut registry);
         let checks = CheckMetrics::new(&mut registry);
         let registry_metrics = RegistryMetrics::new(&mut registry);
+        #[cfg(feature = "kubernetes")]
+        let controller = plat_controller::Metrics::new(&mut registry);
         Metrics {
             registry,
             requests,
@@ -235,6 +239,8 @@ impl Metrics {
             sync,
             checks,
             services: registry_metrics,
+            #[cfg(feature = "kubernetes")]
+            controller,
         }
     }
 

@@ -518,6 +518,17 @@ impl Client {
         self.delete_path(&format!("/services/{}/{}", enc(namespace), enc(name))).await
     }
 
+    /// The service's own account: created on the first call, its secret
+    /// rotated on later ones (shown once).
+    pub async fn service_credentials(
+        &self,
+        namespace: &str,
+        name: &str,
+        req: &ServiceCredentialsRequest,
+    ) -> Result<ServiceCredentials> {
+        self.post(&format!("/services/{}/{}/credentials", enc(namespace), enc(name)), req).await
+    }
+
     pub async fn service_instances(&self, namespace: &str, name: &str) -> Result<Vec<Instance>> {
         self.get(&format!("/services/{}/{}/instances", enc(namespace), enc(name))).await
     }

@@ -276,7 +276,5 @@ impl ServiceRegistration {
 pub fn crd_yaml() -> String {
     let crd = ServiceRegistration::crd();
     let body = serde_saphyr::to_string(&crd).expect("a CRD serialises to YAML");
-    format!(
-        "# Generated from crates/k8s-types by `UPDATE_EXPECT=1 cargo test -p plat-k8s-types`; do not edit.\n{body}"
-    )
+    format!("# Generated from crates/k8s-types by `UPDATE_EXPECT=1 cargo test -p plat-k8s-types`; do not edit.\n{body}")
 }

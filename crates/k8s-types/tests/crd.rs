@@ -36,8 +36,13 @@ fn the_crd_names_what_the_contract_names() {
     let version = &crd.spec.versions[0];
     assert_eq!(version.name, "v1alpha1");
     assert!(version.subresources.as_ref().and_then(|s| s.status.as_ref()).is_some(), "status subresource");
-    let columns: Vec<&str> =
-        version.additional_printer_columns.iter().flatten().filter(|c| c.priority.is_none()).map(|c| c.name.as_str()).collect();
+    let columns: Vec<&str> = version
+        .additional_printer_columns
+        .iter()
+        .flatten()
+        .filter(|c| c.priority.is_none())
+        .map(|c| c.name.as_str())
+        .collect();
     assert_eq!(columns, ["Version", "Layer", "Registered", "Healthy", "Age"]);
     let schema = serde_json::to_value(&version.schema).expect("schema");
     let conditions = &schema["openAPIV3Schema"]["properties"]["status"]["properties"]["conditions"];

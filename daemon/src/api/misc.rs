@@ -114,7 +114,15 @@ pub async fn healthz() -> &'static str {
 
 pub async fn readyz(State(state): State<AppState>) -> Response {
     match state.store.is_migrated().await {
-        Ok(true) if state.store.ping().await.is_ok() => (StatusCode::OK, "ready\n").into_response(),
+        Ok(true) if state.store.ping().await.is_ok() => {
+            // Leading or not, a replica serves the API: the controller's
+            // line says who leads, it does not decide readiness.
+            let controller = crate::health::controller_component(&state)
+                .and_then(|c| c.message)
+                .map(|m| format!("controller: {m}\n"))
+                .unwrap_or_default();
+            (StatusCode::OK, format!("ready\n{controller}")).into_response()
+        }
         Ok(true) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response(),
         Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending\n").into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response(),
