@@ -414,9 +414,8 @@ impl Config {
                 "invalid configuration: kubernetes.lease_ttl must be at least 3s, requeue at least 1s and concurrency at least 1"
             );
         }
-        if !k8s.public_url.is_empty()
-            && !(k8s.public_url.starts_with("http://") || k8s.public_url.starts_with("https://"))
-        {
+        let url = k8s.public_url.as_str();
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             anyhow::bail!("invalid configuration: kubernetes.public_url must start with http:// or https://");
         }
         if k8s.enabled && !cfg!(feature = "kubernetes") {

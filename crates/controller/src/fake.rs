@@ -298,11 +298,8 @@ fn remove(state: &mut State, path: &str) {
 }
 
 fn list(state: &State, collection: &str, query: &str) -> Response<Body> {
-    let selector = query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("labelSelector="))
-        .map(|s| percent_decode(s))
-        .unwrap_or_default();
+    let selector =
+        query.split('&').find_map(|kv| kv.strip_prefix("labelSelector=")).map(percent_decode).unwrap_or_default();
     let prefix = format!("{collection}/");
     let items: Vec<&Value> = state
         .objects

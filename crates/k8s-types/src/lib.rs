@@ -45,6 +45,8 @@ pub mod condition {
 /// A service plat should know about: its addresses (or the Kubernetes
 /// Service that has them), how to probe them, its layer and dependencies,
 /// and whether it gets its own plat credentials.
+// Each `printcolumn(...)` repeats `type_`: clippy reads that as a duplicate.
+#[allow(clippy::duplicated_attributes)]
 #[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 #[kube(
     group = "plat.dev",
