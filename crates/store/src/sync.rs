@@ -514,6 +514,14 @@ impl Store {
 
     /// Lease up to `limit` due tasks of one target to `owner` until
     /// `lease_until`: each the oldest open task of its aggregate.
+    ///
+    /// "The oldest" is a correlated scalar `min(seq)`, not `NOT EXISTS`:
+    /// PostgreSQL never flattens it into a join, so every candidate costs one
+    /// probe of `sync_tasks_aggregate`. With `NOT EXISTS`, a generic plan
+    /// built on stale statistics (a queue that grew since the last ANALYZE)
+    /// turned it into an anti-join whose inner scan read every open task of
+    /// the target for each candidate: 105 ms per claim at a 20k backlog
+    /// (docs/sync.md, "How the queue works").
     pub async fn claim_tasks(
         &self,
         target_id: &str,
@@ -529,9 +537,9 @@ impl Store {
                WHERE t.target_id = $4 AND t.status IN {OPEN} \
                AND ((t.status <> 'in_flight' AND t.next_attempt_at <= $3) \
                     OR (t.status = 'in_flight' AND t.lease_until < $3)) \
-               AND NOT EXISTS (SELECT 1 FROM sync_tasks o WHERE o.target_id = t.target_id \
+               AND t.seq = (SELECT min(o.seq) FROM sync_tasks o WHERE o.target_id = t.target_id \
                     AND o.aggregate_kind = t.aggregate_kind AND o.aggregate_id = t.aggregate_id \
-                    AND o.status IN {OPEN} AND o.seq < t.seq) \
+                    AND o.status IN {OPEN}) \
                ORDER BY t.priority, t.seq LIMIT $5{lock}) \
              RETURNING seq, event_seq, event_id, event_type, tenant, aggregate_kind, aggregate_id, \
                aggregate_version, attempts, retry_base, priority, created_at, payload"
