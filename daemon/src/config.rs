@@ -496,6 +496,26 @@ mod tests {
     }
 
     #[test]
+    fn the_kubernetes_switch_needs_the_feature_and_sane_values() {
+        let load = |pairs: &[(&str, &str)]| {
+            let env = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+            Config::load_with_env(None, &Overrides::default(), env)
+        };
+        let enabled = load(&[("PLATD_KUBERNETES__ENABLED", "true")]);
+        if cfg!(feature = "kubernetes") {
+            assert!(enabled.expect("enabled").kubernetes.enabled);
+        } else {
+            let err = enabled.expect_err("a platd without the feature refuses it");
+            assert!(err.to_string().contains("--features kubernetes"), "{err}");
+        }
+        assert!(load(&[("PLATD_KUBERNETES__LEASE_TTL", "1s")]).is_err());
+        assert!(load(&[("PLATD_KUBERNETES__CONCURRENCY", "0")]).is_err());
+        assert!(load(&[("PLATD_KUBERNETES__PUBLIC_URL", "platd.plat.svc:8700")]).is_err());
+        let url = load(&[("PLATD_KUBERNETES__PUBLIC_URL", "https://plat.example.com")]).expect("an https URL");
+        assert_eq!(url.kubernetes.public_url, "https://plat.example.com");
+    }
+
+    #[test]
     fn hash_slots_default_to_one_per_cpu_but_one() {
         let defaults = Config::load_with_env(None, &Overrides::default(), Vec::new()).expect("defaults");
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
