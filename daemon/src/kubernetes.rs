@@ -34,18 +34,9 @@ pub fn spawn(state: AppState, addr: SocketAddr, shutdown: CancellationToken) -> 
         };
         let base = format!("http://{}", loopback(addr));
         // The account needs the system tenant: wait for the bootstrap.
-        let token = loop {
-            match mint(&state).await {
-                Ok(token) => break token,
-                Err(e) => {
-                    tracing::warn!(error = %e, "the Kubernetes controller waits for its plat account");
-                    report(format!("waiting for the controller's account: {e}"));
-                    tokio::select! {
-                        _ = shutdown.cancelled() => return,
-                        _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-                    }
-                }
-            }
+        let waiting = "waiting for the controller's account";
+        let Some(token) = retry(&shutdown, Duration::from_secs(5), waiting, &report, || mint(&state)).await else {
+            return;
         };
         let client = match plat_client::Client::new(&base) {
             Ok(client) => client,
@@ -53,32 +44,38 @@ pub fn spawn(state: AppState, addr: SocketAddr, shutdown: CancellationToken) -> 
         };
         let (plat, plat_rx) = watch::channel(client.clone().with_token(token));
         tokio::spawn(refresh_token(state.clone(), client, plat, shutdown.clone()));
-        let kube = loop {
-            match kube::Client::try_default().await {
-                Ok(kube) => break kube,
-                Err(e) => {
-                    tracing::warn!(error = %e, "no Kubernetes configuration (in-cluster or KUBECONFIG); retrying");
-                    report(format!("no Kubernetes configuration (in-cluster or KUBECONFIG): {e}"));
-                    tokio::select! {
-                        _ = shutdown.cancelled() => return,
-                        _ = tokio::time::sleep(Duration::from_secs(30)) => {}
-                    }
+        let no_config = "no Kubernetes configuration (in-cluster or KUBECONFIG)";
+        let Some(kube) = retry(&shutdown, Duration::from_secs(30), no_config, &report, kube::Client::try_default).await
+        else {
+            return;
+        };
+        let metrics = state.metrics.controller.clone();
+        plat_controller::run(config, kube, plat_rx, metrics, &state.controller, shutdown).await;
+    })
+}
+
+/// `attempt` until it succeeds; each failure is logged and reported as
+/// `what`, and the next try waits `every`. `None` when `shutdown` comes first.
+async fn retry<T, E: std::fmt::Display, F: std::future::Future<Output = Result<T, E>>>(
+    shutdown: &CancellationToken,
+    every: Duration,
+    what: &str,
+    report: &impl Fn(String),
+    mut attempt: impl FnMut() -> F,
+) -> Option<T> {
+    loop {
+        match attempt().await {
+            Ok(value) => return Some(value),
+            Err(e) => {
+                tracing::warn!(error = %e, "Kubernetes controller: {what}; retrying");
+                report(format!("{what}: {e}"));
+                tokio::select! {
+                    _ = shutdown.cancelled() => return None,
+                    _ = tokio::time::sleep(every) => {}
                 }
             }
-        };
-        let (report_tx, mut report_rx) = watch::channel(plat_controller::starting(&config));
-        let forward = {
-            let state = state.clone();
-            tokio::spawn(async move {
-                while report_rx.changed().await.is_ok() {
-                    let component = report_rx.borrow_and_update().clone();
-                    state.controller.send_replace(component);
-                }
-            })
-        };
-        plat_controller::run(config, kube, plat_rx, state.metrics.controller.clone(), report_tx, shutdown).await;
-        let _ = forward.await;
-    })
+        }
+    }
 }
 
 fn loopback(addr: SocketAddr) -> SocketAddr {

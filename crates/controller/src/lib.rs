@@ -74,7 +74,7 @@ pub async fn run(
     kube: Client,
     plat: watch::Receiver<plat_client::Client>,
     metrics: Metrics,
-    report: watch::Sender<Component>,
+    report: &watch::Sender<Component>,
     shutdown: CancellationToken,
 ) {
     let ctx = Context::new(kube.clone(), plat, &config.public_url, config.requeue, metrics.clone());
