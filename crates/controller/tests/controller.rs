@@ -186,7 +186,7 @@ async fn delete_deregisters_revokes_the_account_and_removes_the_finalizer_and_th
     assert_eq!(gone.code(), Some(plat_proto::ErrorCode::ServiceNotFound));
     let refused = anonymous.client_credentials(&id, &secret_value, None).await.expect_err("the account is gone");
     assert_eq!(refused.code(), Some(plat_proto::ErrorCode::InvalidCredentials));
-    // The finalizer's removal came after the deregistration (ordering).
+    // The finalizer was removed by a patch of the resource itself.
     let calls = s.fake.calls();
     let removal = calls.iter().rposition(|c| c.method == http::Method::PATCH && c.path == path("billing"));
     assert!(removal.is_some());
