@@ -566,6 +566,7 @@ impl Store {
             let mut metadata = serde_json::Map::new();
             metadata.insert("repair".into(), true.into());
             metadata.insert("check_id".into(), check_id.into());
+            let mut offers = Vec::new();
             for request in chunk {
                 if open.contains(&request.id) {
                     outcomes.push(RepairOutcome::Moving);
@@ -611,26 +612,30 @@ impl Store {
                     now,
                 );
                 let payload = serde_json::to_string(&event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let row = sqlx::query(
+                let sql = format!(
                     "INSERT INTO sync_tasks (target_id, event_seq, event_id, event_type, tenant, aggregate_kind, \
                      aggregate_id, aggregate_version, status, priority, payload, attempts, next_attempt_at, \
                      created_at, updated_at) \
-                     VALUES ($1, 0, $2, $3, $4, 'user', $5, $6, 'pending', 0, $7, 0, $8, $8, $8) RETURNING seq",
-                )
-                .bind(target_id.to_owned())
-                .bind(event.id.clone())
-                .bind(event_type)
-                .bind(tenant.clone())
-                .bind(request.id.clone())
-                .bind(version as i64)
-                .bind(payload)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
+                     VALUES ($1, 0, $2, $3, $4, 'user', $5, $6, 'pending', 0, $7, 0, $8, $8, $8) \
+                     RETURNING {}",
+                    crate::sync::OFFER_COLUMNS
+                );
+                let row = sqlx::query(&sql)
+                    .bind(target_id.to_owned())
+                    .bind(event.id.clone())
+                    .bind(event_type)
+                    .bind(tenant.clone())
+                    .bind(request.id.clone())
+                    .bind(version as i64)
+                    .bind(payload)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 outcomes.push(RepairOutcome::Task(get_i64(&row, "seq")? as u64));
+                offers.extend(crate::sync::offers_of(std::slice::from_ref(&row))?);
             }
-            let enqueued = outcomes.iter().filter(|o| matches!(o, RepairOutcome::Task(_))).count();
-            if enqueued > 0 {
+            if !offers.is_empty() {
+                crate::sync::offer_heads(&mut tx, &offers).await?;
                 crate::sync::announce(&mut tx).await?;
             }
             tx.commit().await?;

@@ -6,9 +6,10 @@
 //! - The dispatcher wakes when tasks are created (in-process signal; on
 //!   PostgreSQL also `LISTEN plat_sync`, so every replica hears), when a
 //!   delivery finishes, and every `sync.poll_interval` for due retries.
-//! - Outcomes are written in batches by one completer task; a task's slot is
-//!   freed only after its outcome is committed, so the next version of its
-//!   aggregate cannot overtake it.
+//! - A delivery's slot is freed when its request ends, and its outcome goes
+//!   to one completer task that writes outcomes in batches. The next version
+//!   of its aggregate cannot overtake it meanwhile: the task stays the head
+//!   of its aggregate, leased, until the outcome is committed.
 //! - Each target has a circuit: `circuit_failures` consecutive failures open
 //!   it for `circuit_cooldown`; then one delivery probes it (half open).
 
@@ -234,7 +235,7 @@ impl Engine {
         self.runtimes.lock().map(|r| r.values().map(|rt| rt.in_flight.load(Ordering::Acquire)).sum()).unwrap_or(0)
     }
 
-    async fn claim_round(&self, done: &mpsc::UnboundedSender<(Arc<Runtime>, Completion)>) {
+    async fn claim_round(self: &Arc<Self>, done: &mpsc::UnboundedSender<(Arc<Runtime>, Completion)>) {
         let runtimes: Vec<Arc<Runtime>> = match self.runtimes.lock() {
             Ok(r) => r.values().filter(|rt| rt.row.state == TargetState::Active).cloned().collect(),
             Err(_) => return,
@@ -255,12 +256,12 @@ impl Engine {
                 Ok(tasks) => {
                     for task in tasks {
                         rt.in_flight.fetch_add(1, Ordering::AcqRel);
-                        let (drivers, metrics, rt, done) =
-                            (self.drivers.clone(), self.metrics.clone(), rt.clone(), done.clone());
-                        let config = self.config.clone();
+                        let (engine, rt, done) = (self.clone(), rt.clone(), done.clone());
                         tokio::spawn(async move {
-                            let completion = attempt(&drivers, &config, &metrics, &rt, task).await;
-                            let _ = done.send((rt, completion));
+                            let completion = attempt(&engine.drivers, &engine.config, &engine.metrics, &rt, task).await;
+                            let _ = done.send((rt.clone(), completion));
+                            rt.in_flight.fetch_sub(1, Ordering::AcqRel);
+                            engine.wake.notify_one();
                         });
                     }
                 }
@@ -269,7 +270,7 @@ impl Engine {
         }
     }
 
-    /// Write outcomes in batches; then free the slots and update circuits.
+    /// Write outcomes in batches; then update circuits.
     async fn complete(self: Arc<Self>, mut done: mpsc::UnboundedReceiver<(Arc<Runtime>, Completion)>) {
         let mut batch: Vec<(Arc<Runtime>, Completion)> = Vec::with_capacity(512);
         while done.recv_many(&mut batch, 512).await > 0 {
@@ -282,7 +283,6 @@ impl Engine {
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
             for (rt, c) in batch.drain(..) {
-                rt.in_flight.fetch_sub(1, Ordering::AcqRel);
                 // A target that answers (even 4xx) is up; transport errors,
                 // timeouts, 408, 429 and 5xx count against its circuit.
                 let failure = match c.verdict {
@@ -306,6 +306,7 @@ impl Engine {
                     self.refresh_due.store(true, Ordering::Release);
                 }
             }
+            // The committed outcomes moved their heads on: claim the next versions.
             self.wake.notify_one();
         }
     }
@@ -427,6 +428,8 @@ async fn attempt(
     Completion {
         seq: task.seq,
         target_id: rt.row.id.clone(),
+        aggregate_kind: task.aggregate_kind,
+        aggregate_id: task.aggregate_id,
         number: task.attempts + 1,
         started_at,
         finished_at,
