@@ -9,7 +9,10 @@
 //! - A delivery's slot is freed when its request ends, and its outcome goes
 //!   to one completer task that writes outcomes in batches. The next version
 //!   of its aggregate cannot overtake it meanwhile: the task stays the head
-//!   of its aggregate, leased, until the outcome is committed.
+//!   of its aggregate, leased, until the outcome is committed. At most
+//!   `concurrency` requests are in flight and twice that many outcomes
+//!   unrecorded: what a crash can deliver twice. (Freeing slots only after
+//!   the commit cost PostgreSQL 3.5× in throughput: docs/sync.md.)
 //! - Each target has a circuit: `circuit_failures` consecutive failures open
 //!   it for `circuit_cooldown`; then one delivery probes it (half open).
 
@@ -36,7 +39,12 @@ struct Runtime {
     row: TargetRow,
     /// The HMAC key (HTTP targets).
     key: Option<Vec<u8>>,
+    /// Requests to the target now (at most `concurrency`).
     in_flight: AtomicU32,
+    /// Claimed tasks whose outcome is not yet committed: the in-flight ones
+    /// and those waiting for the completer (at most twice `concurrency`;
+    /// what a crash can deliver twice).
+    unrecorded: AtomicU32,
     circuit: Mutex<Circuit>,
 }
 
@@ -174,6 +182,7 @@ impl Engine {
                     Arc::new(Runtime {
                         key: self.key_of(&row),
                         in_flight: AtomicU32::new(old.in_flight.load(Ordering::Acquire)),
+                        unrecorded: AtomicU32::new(old.unrecorded.load(Ordering::Acquire)),
                         circuit: Mutex::new(circuit),
                         row,
                     })
@@ -181,6 +190,7 @@ impl Engine {
                 None => Arc::new(Runtime {
                     key: self.key_of(&row),
                     in_flight: AtomicU32::new(0),
+                    unrecorded: AtomicU32::new(0),
                     circuit: Mutex::new(Circuit::closed()),
                     row,
                 }),
@@ -243,7 +253,9 @@ impl Engine {
         let now = Instant::now();
         for rt in runtimes {
             let in_flight = rt.in_flight.load(Ordering::Acquire);
-            let free = rt.row.concurrency.saturating_sub(in_flight);
+            let unrecorded = rt.unrecorded.load(Ordering::Acquire);
+            let free =
+                rt.row.concurrency.saturating_sub(in_flight).min((2 * rt.row.concurrency).saturating_sub(unrecorded));
             let allowed = match rt.circuit.lock() {
                 Ok(mut c) => c.allowance(in_flight, now).min(free),
                 Err(_) => 0,
@@ -256,6 +268,7 @@ impl Engine {
                 Ok(tasks) => {
                     for task in tasks {
                         rt.in_flight.fetch_add(1, Ordering::AcqRel);
+                        rt.unrecorded.fetch_add(1, Ordering::AcqRel);
                         let (engine, rt, done) = (self.clone(), rt.clone(), done.clone());
                         tokio::spawn(async move {
                             let completion = attempt(&engine.drivers, &engine.config, &engine.metrics, &rt, task).await;
@@ -283,6 +296,7 @@ impl Engine {
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
             for (rt, c) in batch.drain(..) {
+                rt.unrecorded.fetch_sub(1, Ordering::AcqRel);
                 // A target that answers (even 4xx) is up; transport errors,
                 // timeouts, 408, 429 and 5xx count against its circuit.
                 let failure = match c.verdict {

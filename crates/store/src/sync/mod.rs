@@ -21,7 +21,7 @@ mod targets;
 mod tasks;
 
 pub(crate) use queue::{OFFER_COLUMNS, offer_heads, offers_of};
-use queue::{refresh_heads, requeue};
+use queue::{lock_heads, refresh_heads, requeue};
 use targets::target_by_name;
 
 use std::collections::HashMap;

@@ -75,45 +75,78 @@ pub(crate) async fn offer_heads(conn: &mut AnyConnection, offers: &[Offer]) -> R
     Ok(())
 }
 
-/// Recompute the heads of `keys` from their tasks: the oldest open task
-/// becomes the head, and a key without open tasks loses its head.
-///
-/// On PostgreSQL the existing heads are locked first; the statements after
-/// the lock read a snapshot taken after any concurrent change of the same
-/// aggregates committed, so none of its tasks is missed.
-pub(crate) async fn refresh_heads(conn: &mut AnyConnection, keys: &[HeadKey]) -> Result<()> {
+fn sorted(keys: &[HeadKey]) -> Vec<&HeadKey> {
     let mut keys: Vec<&HeadKey> = keys.iter().collect();
     keys.sort();
     keys.dedup();
-    let postgres = conn.backend_name() == "PostgreSQL";
-    for chunk in keys.chunks(200) {
-        if postgres {
-            let matching = key_match(&mut Params::for_conn(conn), chunk.len());
-            let sql = format!(
-                "SELECT 1 FROM sync_heads WHERE {matching} \
-                 ORDER BY target_id, aggregate_kind, aggregate_id FOR UPDATE"
-            );
-            bind_keys(&sql, chunk).execute(&mut *conn).await?;
+    keys
+}
+
+/// Lock the existing heads of `keys` (on PostgreSQL; SQLite has one
+/// writer) and return their `head_seq`s.
+///
+/// Every transaction that changes both takes a head's lock before its
+/// tasks' row locks, as a claim does (heads `FOR UPDATE SKIP LOCKED`, then
+/// tasks), so the two never wait for each other in a cycle. The statements
+/// after the lock read a snapshot taken after any concurrent change of the
+/// same aggregates committed, so none of their tasks is missed.
+pub(crate) async fn lock_heads(conn: &mut AnyConnection, keys: &[HeadKey]) -> Result<Vec<i64>> {
+    let lock = if conn.backend_name() == "PostgreSQL" { " FOR UPDATE OF h" } else { "" };
+    let mut seqs = Vec::with_capacity(keys.len());
+    for chunk in sorted(keys).chunks(200) {
+        let rows = Params::for_conn(conn).rows(chunk.len(), 3);
+        // A join with the keys, not an OR of them: one primary-key probe
+        // per key (an OR of 200 keys cost 12 ms to plan and run).
+        let sql = format!(
+            "WITH k (target_id, aggregate_kind, aggregate_id) AS (VALUES {rows}) \
+             SELECT h.head_seq FROM k JOIN sync_heads h ON h.target_id = k.target_id \
+             AND h.aggregate_kind = k.aggregate_kind AND h.aggregate_id = k.aggregate_id \
+             ORDER BY h.target_id, h.aggregate_kind, h.aggregate_id{lock}"
+        );
+        for row in bind_keys(&sql, chunk).fetch_all(&mut *conn).await? {
+            seqs.push(get_i64(&row, "head_seq")?);
         }
+    }
+    Ok(seqs)
+}
+
+/// Recompute the heads of `keys` from their tasks: the oldest open task
+/// becomes the head, and a key without open tasks loses its head. `locked`
+/// is what [`lock_heads`] returned for them before the tasks changed.
+///
+/// Each statement probes an index per key (the oldest open task through
+/// `sync_tasks_aggregate`, then the task by its primary key; heads by
+/// `head_seq`), so its cost follows the batch, never the queue.
+pub(crate) async fn refresh_heads(conn: &mut AnyConnection, keys: &[HeadKey], locked: &[i64]) -> Result<()> {
+    for chunk in sorted(keys).chunks(200) {
         let rows = Params::for_conn(conn).rows(chunk.len(), 3);
         let upsert = format!(
-            "WITH k (target_id, aggregate_kind, aggregate_id) AS (VALUES {rows}) \
+            "WITH k (target_id, aggregate_kind, aggregate_id) AS (VALUES {rows}), \
+             m AS MATERIALIZED (SELECT (SELECT MIN(o.seq) FROM sync_tasks o \
+               WHERE o.target_id = k.target_id AND o.aggregate_kind = k.aggregate_kind \
+               AND o.aggregate_id = k.aggregate_id AND o.status IN {OPEN}) AS seq FROM k) \
              INSERT INTO sync_heads (target_id, aggregate_kind, aggregate_id, head_seq, priority, ready_at) \
              SELECT t.target_id, t.aggregate_kind, t.aggregate_id, t.seq, t.priority, {READY_AT} \
-             FROM k JOIN sync_tasks t ON t.seq = (SELECT MIN(o.seq) FROM sync_tasks o \
-               WHERE o.target_id = k.target_id AND o.aggregate_kind = k.aggregate_kind \
-               AND o.aggregate_id = k.aggregate_id AND o.status IN {OPEN}) \
+             FROM m JOIN sync_tasks t ON t.seq = m.seq \
              WHERE true ON CONFLICT (target_id, aggregate_kind, aggregate_id) DO UPDATE \
              SET head_seq = excluded.head_seq, priority = excluded.priority, ready_at = excluded.ready_at"
         );
         bind_keys(&upsert, chunk).execute(&mut *conn).await?;
-        let matching = key_match(&mut Params::for_conn(conn), chunk.len());
+    }
+    // A head left without open tasks was not moved by the upsert: it still
+    // names the task it named when locked.
+    for chunk in locked.chunks(500) {
+        let list = Params::for_conn(conn).list(chunk.len());
         let delete = format!(
-            "DELETE FROM sync_heads WHERE ({matching}) AND NOT EXISTS (SELECT 1 FROM sync_tasks o \
+            "DELETE FROM sync_heads WHERE head_seq IN ({list}) AND NOT EXISTS (SELECT 1 FROM sync_tasks o \
              WHERE o.target_id = sync_heads.target_id AND o.aggregate_kind = sync_heads.aggregate_kind \
              AND o.aggregate_id = sync_heads.aggregate_id AND o.status IN {OPEN})"
         );
-        bind_keys(&delete, chunk).execute(&mut *conn).await?;
+        let mut query = sqlx::query(&delete);
+        for seq in chunk {
+            query = query.bind(*seq);
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -124,17 +157,6 @@ fn bind_keys<'q>(sql: &'q str, keys: &[&HeadKey]) -> sqlx::query::Query<'q, sqlx
         query = query.bind(k.0.clone()).bind(k.1.clone()).bind(k.2.clone());
     }
     query
-}
-
-/// `(target_id = p AND aggregate_kind = p AND aggregate_id = p) OR …` for
-/// `n` keys: each an equality probe of the primary key.
-fn key_match(p: &mut Params, n: usize) -> String {
-    (0..n)
-        .map(|_| {
-            format!("(target_id = {} AND aggregate_kind = {} AND aggregate_id = {})", p.next(), p.next(), p.next())
-        })
-        .collect::<Vec<_>>()
-        .join(" OR ")
 }
 
 fn key_of(row: &AnyRow) -> Result<HeadKey> {
@@ -228,7 +250,8 @@ impl Store {
             }
             let stale: Vec<HeadKey> = picked.into_values().collect();
             tracing::warn!(count = stale.len(), "sync heads named missing or closed tasks; recomputed");
-            refresh_heads(&mut tx, &stale).await?;
+            let locked = lock_heads(&mut tx, &stale).await?;
+            refresh_heads(&mut tx, &stale, &locked).await?;
         }
         tx.commit().await?;
         let mut tasks = Vec::with_capacity(rows.len());
@@ -294,6 +317,9 @@ impl Store {
         let now = now_ms();
         let mut tx = self.write.begin().await?;
         relax_commit(&mut tx).await?;
+        let keys: Vec<HeadKey> =
+            done.iter().map(|c| (c.target_id.clone(), c.aggregate_kind.clone(), c.aggregate_id.clone())).collect();
+        let locked = lock_heads(&mut tx, &keys).await?;
         for chunk in done.chunks(200) {
             let mut p = Params::for_conn(&tx);
             let rows = p.rows(chunk.len(), 6);
@@ -379,9 +405,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let keys: Vec<HeadKey> =
-            done.iter().map(|c| (c.target_id.clone(), c.aggregate_kind.clone(), c.aggregate_id.clone())).collect();
-        refresh_heads(&mut tx, &keys).await?;
+        refresh_heads(&mut tx, &keys, &locked).await?;
         for c in done.iter().filter(|c| c.verdict == Verdict::Gone) {
             sqlx::query(
                 "UPDATE sync_targets SET state = 'disabled', disabled_reason = $1, updated_at = $2 \

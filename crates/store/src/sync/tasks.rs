@@ -114,16 +114,18 @@ impl Store {
     pub async fn cancel_task(&self, ctx: &Ctx, seq: i64) -> Result<SyncTask> {
         let allowed = [TaskStatus::Pending, TaskStatus::Failed, TaskStatus::Dead];
         self.change_task(ctx, seq, "cancel", &allowed, async |tx| {
-            let row = sqlx::query(
-                "UPDATE sync_tasks SET status = 'cancelled', updated_at = $1 WHERE seq = $2 \
-                 RETURNING target_id, aggregate_kind, aggregate_id",
-            )
-            .bind(now_ms())
-            .bind(seq)
-            .fetch_one(&mut *tx)
-            .await?;
-            let key = (get_str(&row, "target_id")?, get_str(&row, "aggregate_kind")?, get_str(&row, "aggregate_id")?);
-            refresh_heads(tx, &[key]).await
+            let row = sqlx::query("SELECT target_id, aggregate_kind, aggregate_id FROM sync_tasks WHERE seq = $1")
+                .bind(seq)
+                .fetch_one(&mut *tx)
+                .await?;
+            let key = [(get_str(&row, "target_id")?, get_str(&row, "aggregate_kind")?, get_str(&row, "aggregate_id")?)];
+            let locked = lock_heads(tx, &key).await?;
+            sqlx::query("UPDATE sync_tasks SET status = 'cancelled', updated_at = $1 WHERE seq = $2")
+                .bind(now_ms())
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+            refresh_heads(tx, &key, &locked).await
         })
         .await
     }
