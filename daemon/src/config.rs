@@ -35,6 +35,17 @@ pub struct Config {
     pub checks: ChecksConfig,
     pub registry: RegistryConfig,
     pub kubernetes: KubernetesConfig,
+    pub leader: LeaderConfig,
+}
+
+/// Work that must run once across replicas (scheduled checks, retention)
+/// runs on the holder of the `scheduler` lease (docs/operations.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeaderConfig {
+    /// A leader that stops renewing is replaced within this; one that stops
+    /// cleanly hands over at once.
+    pub lease_ttl: HumanDuration,
 }
 
 /// The Kubernetes controller (docs/kubernetes.md): off unless enabled, and
@@ -326,6 +337,9 @@ identity = ""
 requeue = "60s"
 public_url = ""
 concurrency = 8
+
+[leader]
+lease_ttl = "15s"
 "#;
 
 /// Overrides from command-line flags, applied last.
@@ -407,6 +421,9 @@ impl Config {
             anyhow::bail!(
                 "invalid configuration: registry.probe_concurrency must be at least 1 and lease_ttl at least 3s"
             );
+        }
+        if self.leader.lease_ttl.0 < Duration::from_secs(3) {
+            anyhow::bail!("invalid configuration: leader.lease_ttl must be at least 3s");
         }
         let k8s = &self.kubernetes;
         if k8s.lease_ttl.0 < Duration::from_secs(3) || k8s.requeue.0 < Duration::from_secs(1) || k8s.concurrency == 0 {

@@ -133,6 +133,37 @@ fn registry_components(state: &AppState) -> Vec<Component> {
     components
 }
 
+/// Who leads scheduled work and the prober: degraded while no replica holds
+/// the `scheduler` lease (a handover takes up to `leader.lease_ttl`).
+async fn leader_component(state: &AppState) -> Component {
+    let mut details = serde_json::Map::new();
+    let mut status = HealthStatus::Healthy;
+    let mut message = None;
+    for elector in [&state.scheduler, &state.prober_lease] {
+        let lease = elector.lease();
+        match state.store.lease_holder(lease).await {
+            Ok(holder) => {
+                let entry = serde_json::json!({
+                    "holder": holder.as_ref().map(|(h, _)| h.clone()),
+                    "expires_at": holder.as_ref().map(|(_, at)| plat_store::format_ms(*at)),
+                    "this_replica": elector.is_leader(),
+                });
+                if holder.is_none() && lease == crate::leader::SCHEDULER {
+                    status = HealthStatus::Degraded;
+                    message = Some("no replica leads scheduled work yet".to_owned());
+                }
+                details.insert(lease.into(), entry);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "health: cannot read lease {lease}");
+                status = HealthStatus::Degraded;
+                message = Some(format!("cannot read lease {lease}"));
+            }
+        }
+    }
+    Component { name: "leader".into(), status, latency_ms: None, message, details }
+}
+
 /// The Kubernetes controller (who leads), while it is enabled.
 pub fn controller_component(state: &AppState) -> Option<Component> {
     state.config.kubernetes.enabled.then(|| state.controller.borrow().clone())
@@ -193,6 +224,7 @@ pub async fn report(state: &AppState) -> HealthReport {
             components.push(component);
         }
     }
+    components.push(leader_component(state).await);
     components.extend(registry_components(state));
     components.extend(controller_component(state));
     let status = components.iter().map(|c| c.status).max().unwrap_or(HealthStatus::Healthy);

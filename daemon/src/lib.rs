@@ -10,6 +10,7 @@ pub mod error;
 pub mod health;
 #[cfg(feature = "kubernetes")]
 pub mod kubernetes;
+pub mod leader;
 pub mod metrics;
 pub mod openapi;
 pub mod sync;
@@ -40,6 +41,10 @@ pub struct Inner {
     pub registry: Arc<plat_registry::Hub>,
     /// The health prober; it probes only while this replica holds its lease.
     pub prober: Arc<plat_registry::Prober>,
+    /// Candidacy for the `scheduler` lease: scheduled checks and retention.
+    pub scheduler: Arc<leader::Elector>,
+    /// Candidacy for the `registry-prober` lease.
+    pub prober_lease: Arc<leader::Elector>,
     /// The Kubernetes controller's health component (who leads), while
     /// `kubernetes.enabled`.
     pub controller: tokio::sync::watch::Sender<plat_proto::Component>,
@@ -115,11 +120,14 @@ impl AppState {
             registry.clone(),
             plat_registry::ProberConfig {
                 concurrency: config.registry.probe_concurrency as usize,
-                lease_ttl: config.registry.lease_ttl.0,
                 remove_after: config.registry.remove_after.0,
-                holder: format!("platd-{}", uuid::Uuid::now_v7().simple()),
             },
         )?);
+        // This replica's name on every lease it holds.
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "platd".into());
+        let holder = format!("{host}/{}/{}", std::process::id(), uuid::Uuid::now_v7().simple());
+        let scheduler = Arc::new(leader::Elector::new(leader::SCHEDULER, holder.clone(), config.leader.lease_ttl.0));
+        let prober_lease = Arc::new(leader::Elector::new(leader::PROBER, holder, config.registry.lease_ttl.0));
         Ok(AppState(Arc::new(Inner {
             store,
             auth,
@@ -130,6 +138,8 @@ impl AppState {
             checks,
             registry,
             prober,
+            scheduler,
+            prober_lease,
             controller: tokio::sync::watch::Sender::new(plat_proto::Component {
                 name: "kubernetes".into(),
                 status: plat_proto::HealthStatus::Healthy,
@@ -193,6 +203,10 @@ fn spawn_upkeep(state: AppState, shutdown: CancellationToken) {
                 tracing::warn!(error = %e, "cannot sweep abandoned checks");
             }
             if rounds.is_multiple_of(1800) {
+                state.registry.prune_watchers();
+            }
+            // Retention runs on the leader only.
+            if rounds.is_multiple_of(1800) && state.scheduler.is_leader() {
                 let before = plat_store::now_ms() - state.config.checks.retention.0.as_millis() as i64;
                 if let Err(e) = state.store.purge_checks(before).await {
                     tracing::warn!(error = %e, "cannot purge old checks");
@@ -210,7 +224,6 @@ fn spawn_upkeep(state: AppState, shutdown: CancellationToken) {
                 if let Err(e) = state.store.purge_service_tombstones(before).await {
                     tracing::warn!(error = %e, "cannot purge service tombstones");
                 }
-                state.registry.prune_watchers();
             }
         }
     });
@@ -223,7 +236,10 @@ pub struct Server {
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     dispatcher: Option<tokio::task::JoinHandle<()>>,
-    prober: Option<tokio::task::JoinHandle<()>>,
+    /// The prober and its lease's elector.
+    prober: Option<(tokio::task::JoinHandle<()>, tokio::task::JoinHandle<()>)>,
+    /// The scheduler lease's elector.
+    scheduler: tokio::task::JoinHandle<()>,
 }
 
 impl Server {
@@ -232,9 +248,14 @@ impl Server {
         let addr = listener.local_addr()?;
         let shutdown = CancellationToken::new();
         spawn_upkeep(state.clone(), shutdown.clone());
-        checks::spawn_scheduler(state.checks.clone(), shutdown.clone());
+        let scheduler = tokio::spawn(state.scheduler.clone().run(state.store.clone(), shutdown.clone()));
+        checks::spawn_scheduler(state.checks.clone(), state.scheduler.subscribe(), shutdown.clone());
         tokio::spawn(state.registry.clone().run(state.config.registry.refresh_interval.0, shutdown.clone()));
-        let prober = state.config.registry.prober.then(|| tokio::spawn(state.prober.clone().run(shutdown.clone())));
+        let prober = state.config.registry.prober.then(|| {
+            let elector = tokio::spawn(state.prober_lease.clone().run(state.store.clone(), shutdown.clone()));
+            let prober = tokio::spawn(state.prober.clone().run(state.prober_lease.subscribe(), shutdown.clone()));
+            (prober, elector)
+        });
         let dispatcher = state.config.sync.enabled.then(|| {
             let grace = state.config.http.shutdown_grace.0;
             tokio::spawn(state.sync.clone().run(shutdown.clone(), grace))
@@ -248,7 +269,7 @@ impl Server {
         let task = tokio::spawn(async move {
             axum::serve(listener, app).with_graceful_shutdown(async move { signal.cancelled().await }).await
         });
-        Ok(Server { addr, state, shutdown, task, dispatcher, prober })
+        Ok(Server { addr, state, shutdown, task, dispatcher, prober, scheduler })
     }
 
     pub fn shutdown_token(&self) -> CancellationToken {
@@ -268,12 +289,14 @@ impl Server {
         {
             tracing::warn!("sync deliveries did not finish within the grace period");
         }
-        // The prober hands its lease over on the way out.
-        if let Some(prober) = self.prober
-            && tokio::time::timeout(grace, prober).await.is_err()
-        {
-            tracing::warn!("the prober did not stop within the grace period");
+        // Leases are handed over on the way out.
+        if let Some((prober, elector)) = self.prober {
+            if tokio::time::timeout(grace, prober).await.is_err() {
+                tracing::warn!("the prober did not stop within the grace period");
+            }
+            let _ = tokio::time::timeout(grace, elector).await;
         }
+        let _ = tokio::time::timeout(grace, self.scheduler).await;
         self.state.store.close().await;
         Ok(())
     }

@@ -110,6 +110,12 @@ impl Platd {
         drop(std::mem::replace(self, restarted));
     }
 
+    /// `kill -9`, and no restart.
+    pub fn kill(mut self) {
+        self.child.kill().expect("SIGKILL platd");
+        self.child.wait().expect("reap platd");
+    }
+
     /// A platctl user with its own empty config, pointed at this server.
     pub fn ctl(&self) -> Ctl {
         let mut ctl = Ctl::new();

@@ -13,7 +13,7 @@ use std::time::Duration;
 use plat_domain::registry::{HealthState, ProbeOutcome, ProbeSettings, Thresholds, classify_probe, next_state};
 use plat_proto::{HealthCheckKind, InstanceSource};
 use plat_store::{Ctx, ProbeResult, Store, now_ms};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -23,19 +23,12 @@ use crate::hub::Hub;
 /// failure drains slowly, and the metric counts what went.
 const MAX_REMOVALS_PER_SWEEP: u64 = 50;
 
-/// The lease that makes one replica the prober.
-pub const LEASE: &str = "registry-prober";
-
 #[derive(Debug, Clone)]
 pub struct ProberConfig {
     /// Probes in flight at once.
     pub concurrency: usize,
-    /// How long a lease lasts; renewed at a third of it.
-    pub lease_ttl: Duration,
     /// Heart-beating instances silent this long past their TTL are removed.
     pub remove_after: Duration,
-    /// This replica's name in the lease.
-    pub holder: String,
 }
 
 /// What the prober reports to health and metrics.
@@ -115,45 +108,33 @@ impl Prober {
         Ctx { actor: "prober".into(), ..Ctx::system() }
     }
 
-    /// Take the lease when free, probe while holding it, until `cancel`.
-    pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
-        let renew = self.config.lease_ttl / 3;
-        let ttl_ms = self.config.lease_ttl.as_millis() as i64;
+    /// Probe while `leading` says this replica leads, until `cancel`.
+    /// (The daemon's elector holds the `registry-prober` lease.)
+    pub async fn run(self: Arc<Self>, mut leading: watch::Receiver<bool>, cancel: CancellationToken) {
         loop {
-            match self.store.try_lease(LEASE, &self.config.holder, ttl_ms).await {
-                Ok(true) => {
-                    tracing::info!(holder = %self.config.holder, "registry: this replica probes");
-                    self.stats.leader.store(true, Ordering::Relaxed);
-                    self.lead(&cancel).await;
-                    self.stats.leader.store(false, Ordering::Relaxed);
-                    if cancel.is_cancelled() {
-                        if let Err(e) = self.store.release_lease(LEASE, &self.config.holder).await {
-                            tracing::warn!(error = %e, "registry: cannot release the prober lease");
-                        }
-                        return;
-                    }
-                    tracing::warn!("registry: lost the prober lease");
-                }
-                Ok(false) => {}
-                Err(e) => tracing::warn!(error = %e, "registry: cannot take the prober lease"),
-            }
             tokio::select! {
                 _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep(renew) => {}
+                led = leading.wait_for(|l| *l) => if led.is_err() { return },
             }
+            tracing::info!("registry: this replica probes");
+            self.stats.leader.store(true, Ordering::Relaxed);
+            self.lead(&mut leading, &cancel).await;
+            self.stats.leader.store(false, Ordering::Relaxed);
+            if cancel.is_cancelled() {
+                return;
+            }
+            tracing::warn!("registry: this replica no longer leads the prober");
         }
     }
 
-    /// Probe until the lease is lost or `cancel`.
-    async fn lead(&self, cancel: &CancellationToken) {
-        let ttl_ms = self.config.lease_ttl.as_millis() as i64;
+    /// Probe until the leadership is lost or `cancel`.
+    async fn lead(&self, leading: &mut watch::Receiver<bool>, cancel: &CancellationToken) {
         let mut plan = Plan::default();
         let mut changes = self.hub.subscribe();
         self.reconcile(&mut plan, Look::Start);
         let (tx, mut rx) = mpsc::channel::<Verdict>(1024);
         let mut pool = JoinSet::new();
         let mut batch: Vec<ProbeResult> = Vec::new();
-        let mut renew_at = tokio::time::Instant::now() + self.config.lease_ttl / 3;
         let mut sweep_at = tokio::time::Instant::now();
         let flush_every = Duration::from_millis(50);
         let mut flush_at = tokio::time::Instant::now() + flush_every;
@@ -171,9 +152,10 @@ impl Prober {
             self.stats.in_flight.store(pool.len() as u64, Ordering::Relaxed);
             let next_due = plan.queue.first().map_or(now + 1000, |(due, _)| *due);
             let wake = tokio::time::Instant::now() + Duration::from_millis((next_due - now).clamp(1, 1000) as u64);
-            let wake = wake.min(renew_at).min(sweep_at).min(if batch.is_empty() { wake } else { flush_at });
+            let wake = wake.min(sweep_at).min(if batch.is_empty() { wake } else { flush_at });
             tokio::select! {
                 _ = cancel.cancelled() => break,
+                led = leading.changed() => if led.is_err() || !*leading.borrow() { break },
                 Some(verdict) = rx.recv() => {
                     if let Some(result) = self.judge(&mut plan, verdict) {
                         batch.push(result);
@@ -195,16 +177,6 @@ impl Prober {
                 // Removed services are forgotten here, not on every change.
                 self.reconcile(&mut plan, Look::Full);
                 sweep_at = instant + Duration::from_secs(1);
-            }
-            if instant >= renew_at {
-                match self.store.try_lease(LEASE, &self.config.holder, ttl_ms).await {
-                    Ok(true) => renew_at = instant + self.config.lease_ttl / 3,
-                    Ok(false) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "registry: cannot renew the prober lease");
-                        renew_at = instant + Duration::from_secs(1);
-                    }
-                }
             }
         }
         pool.abort_all();

@@ -625,9 +625,15 @@ impl<'a> Diffs<'a> {
     }
 }
 
-/// The scheduler: every `checks.interval`, one replica takes the turn and
-/// runs `--all` (and the internal check when `checks.internal`).
-pub fn spawn_scheduler(checker: Arc<Checker>, shutdown: CancellationToken) {
+/// The scheduler: every `checks.interval`, the leader (the holder of the
+/// `scheduler` lease) runs `--all` (and the internal check when
+/// `checks.internal`). The turn, a compare-and-set in the database, keeps it
+/// to once per interval even across a change of leader.
+pub fn spawn_scheduler(
+    checker: Arc<Checker>,
+    leading: tokio::sync::watch::Receiver<bool>,
+    shutdown: CancellationToken,
+) {
     let interval = checker.config.interval.0;
     if interval.is_zero() {
         return;
@@ -638,6 +644,9 @@ pub fn spawn_scheduler(checker: Arc<Checker>, shutdown: CancellationToken) {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = tokio::time::sleep(tick) => {}
+            }
+            if !*leading.borrow() {
+                continue;
             }
             match checker.store.take_schedule_turn("checks_scheduled_at", interval.as_millis() as i64).await {
                 Ok(true) => {}
