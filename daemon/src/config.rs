@@ -526,6 +526,8 @@ mod tests {
             assert!(err.to_string().contains("--features kubernetes"), "{err}");
         }
         assert!(load(&[("PLATD_KUBERNETES__LEASE_TTL", "1s")]).is_err());
+        assert!(load(&[("PLATD_LEADER__LEASE_TTL", "2s")]).is_err());
+        assert_eq!(load(&[("PLATD_LEADER__LEASE_TTL", "3s")]).expect("3s").leader.lease_ttl.0, Duration::from_secs(3));
         assert!(load(&[("PLATD_KUBERNETES__CONCURRENCY", "0")]).is_err());
         assert!(load(&[("PLATD_KUBERNETES__PUBLIC_URL", "platd.plat.svc:8700")]).is_err());
         let url = load(&[("PLATD_KUBERNETES__PUBLIC_URL", "https://plat.example.com")]).expect("an https URL");
