@@ -202,8 +202,7 @@ pub async fn report(state: &AppState) -> HealthReport {
             details: serde_json::Map::new(),
         }),
     }
-    if let Ok(mut stats) = state.store.sync_stats().await {
-        state.sync.overlay_circuits(&mut stats);
+    if let Ok(stats) = state.store.sync_stats().await {
         let last_checks = state.store.latest_check_reports().await.unwrap_or_default();
         for entry in &stats {
             let mut component = sync_component(entry);

@@ -122,15 +122,6 @@ pub fn classify(status: u16) -> Outcome {
     }
 }
 
-/// Delay before retry number `attempt` (1 for the first retry): a uniformly
-/// random point (`unit` in [0, 1)) below `min(cap, base * 2^(attempt-1))`,
-/// the "full jitter" of exponential backoff.
-pub fn backoff(attempt: u32, base: Duration, cap: Duration, unit: f64) -> Duration {
-    let exp = 2u32.saturating_pow(attempt.saturating_sub(1).min(30));
-    let ceiling = base.saturating_mul(exp).min(cap);
-    ceiling.mul_f64(unit.clamp(0.0, 1.0))
-}
-
 /// `Retry-After` in seconds (the HTTP-date form is not used by webhook
 /// receivers in practice and is ignored), capped at `cap`.
 pub fn retry_after(value: &str, cap: Duration) -> Option<Duration> {
@@ -347,18 +338,5 @@ mod tests {
             assert_eq!(classify(permanent), Outcome::Permanent, "{permanent}");
         }
         assert_eq!(classify(410), Outcome::Gone);
-    }
-
-    #[test]
-    fn backoff_is_full_jitter_under_a_growing_capped_ceiling() {
-        let (base, cap) = (Duration::from_millis(500), Duration::from_secs(60));
-        assert_eq!(backoff(1, base, cap, 0.999_999).as_millis(), 499);
-        assert_eq!(backoff(3, base, cap, 1.0), Duration::from_secs(2));
-        assert_eq!(backoff(3, base, cap, 0.5), Duration::from_secs(1));
-        assert_eq!(backoff(40, base, cap, 1.0), cap);
-        assert_eq!(backoff(7, base, cap, 0.0), Duration::ZERO);
-        assert_eq!(retry_after(" 7 ", cap), Some(Duration::from_secs(7)));
-        assert_eq!(retry_after("3600", cap), Some(cap));
-        assert_eq!(retry_after("Wed, 21 Oct 2015 07:28:00 GMT", cap), None);
     }
 }

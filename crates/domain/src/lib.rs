@@ -1,6 +1,6 @@
 //! plat's domain rules as plain functions over plain data: validation and
 //! normalisation of names, permission matching and authorization decisions,
-//! the lockout policy, human durations, delivery signatures and backoff. Nothing here does I/O, so everything
+//! the lockout policy, human durations, delivery signatures, the retry policy. Nothing here does I/O, so everything
 //! is tested without a database or a socket.
 
 pub mod authz;
@@ -12,6 +12,7 @@ pub mod import;
 pub mod lockout;
 pub mod readback;
 pub mod registry;
+pub mod retry;
 pub mod validate;
 
 pub use authz::*;

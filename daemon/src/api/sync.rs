@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use plat_domain::Scope;
 use plat_domain::delivery;
 use plat_proto::*;
-use plat_store::{NewTarget, TargetChange, TargetRow};
+use plat_store::{NewTarget, TargetChange};
 
 use super::extract::{Json, Query};
 use crate::AppState;
@@ -53,19 +53,10 @@ fn check_read_back(kind: TargetKind, read_back: &ReadBack) -> ApiResult<()> {
     Ok(())
 }
 
-/// The target as answered, with this replica's view of its circuit.
-fn view(state: &AppState, row: &TargetRow) -> SyncTarget {
-    let mut target = row.to_proto();
-    if let Some(circuit) = state.sync.circuit(&row.name) {
-        target.circuit = circuit;
-    }
-    target
-}
-
 pub async fn list_targets(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<Vec<SyncTarget>>> {
     read(&principal)?;
     let rows = state.store.list_targets().await?;
-    Ok(Data(rows.iter().map(|r| view(&state, r)).collect()))
+    Ok(Data(rows.iter().map(|r| r.to_proto()).collect()))
 }
 
 pub async fn create_target(
@@ -117,7 +108,7 @@ pub async fn create_target(
         )
         .await?;
     state.sync.targets_changed();
-    Ok(Created(TargetWithSecret { target: view(&state, &row), secret: plain }))
+    Ok(Created(TargetWithSecret { target: row.to_proto(), secret: plain }))
 }
 
 pub async fn get_target(
@@ -126,7 +117,7 @@ pub async fn get_target(
     Path(name): Path<String>,
 ) -> ApiResult<Data<SyncTarget>> {
     read(&principal)?;
-    Ok(Data(view(&state, &state.store.get_target(&name).await?)))
+    Ok(Data(state.store.get_target(&name).await?.to_proto()))
 }
 
 pub async fn update_target(
@@ -183,7 +174,7 @@ pub async fn update_target(
     }
     let row = state.store.update_target(&principal.ctx(), &name, change).await?;
     state.sync.targets_changed();
-    Ok(Data(TargetWithSecret { target: view(&state, &row), secret: plain }))
+    Ok(Data(TargetWithSecret { target: row.to_proto(), secret: plain }))
 }
 
 pub async fn delete_target(
@@ -201,7 +192,7 @@ async fn set_state(state: &AppState, principal: &Principal, name: &str, to: Targ
     write(principal)?;
     let row = state.store.set_target_state(&principal.ctx(), name, to).await?;
     state.sync.targets_changed();
-    Ok(view(state, &row))
+    Ok(row.to_proto())
 }
 
 pub async fn pause_target(
@@ -305,7 +296,5 @@ pub async fn purge_dlq(
 
 pub async fn stats(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<Vec<TargetStats>>> {
     read(&principal)?;
-    let mut stats = state.store.sync_stats().await?;
-    state.sync.overlay_circuits(&mut stats);
-    Ok(Data(stats))
+    Ok(Data(state.store.sync_stats().await?))
 }

@@ -305,7 +305,7 @@ mod tests {
             concurrency: 1,
             options: Default::default(),
             read_back: plat_proto::ReadBack { supported: true, base_url: base.map(str::to_owned) },
-            circuit: plat_proto::CircuitState::Closed,
+            circuit: plat_domain::retry::Circuit::closed(),
             last_success_at: None,
             last_error: None,
             created_at: 0,

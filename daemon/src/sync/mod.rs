@@ -13,8 +13,12 @@
 //!   `concurrency` requests are in flight and twice that many outcomes
 //!   unrecorded: what a crash can deliver twice. (Freeing slots only after
 //!   the commit cost PostgreSQL 3.5× in throughput: docs/sync.md.)
-//! - Each target has a circuit: `circuit_failures` consecutive failures open
-//!   it for `circuit_cooldown`; then one delivery probes it (half open).
+//! - Each target has a circuit (`plat_domain::retry::Circuit`):
+//!   `circuit_failures` consecutive failures open it for `circuit_cooldown`;
+//!   then one delivery probes it (half open). It is stored with the target
+//!   and changed by completions under the target row's lock; every replica
+//!   acts on the stored circuit (its own completions' result at once, other
+//!   replicas' at the next reload of targets, within a second).
 
 pub mod deliver;
 
@@ -23,8 +27,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use plat_domain::delivery::{self, Outcome};
-use plat_proto::{CircuitState, TargetKind, TargetState, TargetTestResult};
+use plat_domain::delivery::Outcome;
+use plat_domain::retry::{Circuit, CircuitPolicy, RetryPolicy};
+use plat_proto::{TargetKind, TargetState, TargetTestResult};
 use plat_store::{ClaimedTask, Completion, Store, TargetRow, Verdict, now_ms};
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -45,50 +50,8 @@ struct Runtime {
     /// and those waiting for the completer (at most twice `concurrency`;
     /// what a crash can deliver twice).
     unrecorded: AtomicU32,
+    /// The stored circuit as last read or written by this replica.
     circuit: Mutex<Circuit>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Circuit {
-    state: CircuitState,
-    failures: u32,
-    open_until: Option<Instant>,
-}
-
-impl Circuit {
-    fn closed() -> Circuit {
-        Circuit { state: CircuitState::Closed, failures: 0, open_until: None }
-    }
-
-    /// How many new deliveries the circuit lets through now.
-    fn allowance(&mut self, in_flight: u32, now: Instant) -> u32 {
-        match self.state {
-            CircuitState::Closed => u32::MAX,
-            CircuitState::Open if self.open_until.is_some_and(|t| now >= t) => {
-                self.state = CircuitState::HalfOpen;
-                u32::from(in_flight == 0)
-            }
-            CircuitState::Open => 0,
-            CircuitState::HalfOpen => u32::from(in_flight == 0),
-        }
-    }
-
-    /// Count an outcome; returns the new state when it changed.
-    fn record(&mut self, failure: bool, threshold: u32, cooldown: Duration) -> Option<CircuitState> {
-        let before = self.state;
-        if failure {
-            self.failures += 1;
-            if self.state == CircuitState::HalfOpen || self.failures >= threshold.max(1) {
-                self.state = CircuitState::Open;
-                self.open_until = Some(Instant::now() + cooldown);
-            }
-        } else {
-            self.failures = 0;
-            self.state = CircuitState::Closed;
-            self.open_until = None;
-        }
-        (self.state != before).then_some(self.state)
-    }
 }
 
 /// The sync engine of one `platd` process.
@@ -139,23 +102,6 @@ impl Engine {
         self.wake.notify_one();
     }
 
-    /// This replica's circuit state of a target (None when unknown here).
-    pub fn circuit(&self, target_name: &str) -> Option<CircuitState> {
-        let runtimes = self.runtimes.lock().ok()?;
-        let rt = runtimes.values().find(|rt| rt.row.name == target_name)?;
-        rt.circuit.lock().ok().map(|c| c.state)
-    }
-
-    /// Show this replica's circuits in statistics read from the database
-    /// (which hold the last transition any replica recorded).
-    pub fn overlay_circuits(&self, stats: &mut [plat_proto::TargetStats]) {
-        for entry in stats {
-            if let Some(circuit) = self.circuit(&entry.target) {
-                entry.circuit = circuit;
-            }
-        }
-    }
-
     fn key_of(&self, row: &TargetRow) -> Option<Vec<u8>> {
         match self.drivers.target_key(row) {
             Ok(key) => key,
@@ -172,26 +118,18 @@ impl Engine {
         let mut next = HashMap::with_capacity(rows.len());
         for row in rows {
             let rt = match runtimes.remove(&row.id) {
-                // Keep the counters and circuit; take the new settings.
-                Some(old) if old.row.updated_at == row.updated_at && old.row.state == row.state => old,
-                Some(old) => {
-                    let mut circuit = old.circuit.lock().map(|c| *c).unwrap_or_else(|_| Circuit::closed());
-                    if row.state == TargetState::Active && old.row.state != TargetState::Active {
-                        circuit = Circuit::closed();
+                // Same settings: keep the runtime, take the stored circuit.
+                Some(old) if old.row.updated_at == row.updated_at && old.row.state == row.state => {
+                    if let Ok(mut circuit) = old.circuit.lock() {
+                        *circuit = row.circuit;
                     }
-                    Arc::new(Runtime {
-                        key: self.key_of(&row),
-                        in_flight: AtomicU32::new(old.in_flight.load(Ordering::Acquire)),
-                        unrecorded: AtomicU32::new(old.unrecorded.load(Ordering::Acquire)),
-                        circuit: Mutex::new(circuit),
-                        row,
-                    })
+                    old
                 }
-                None => Arc::new(Runtime {
+                old => Arc::new(Runtime {
                     key: self.key_of(&row),
-                    in_flight: AtomicU32::new(0),
-                    unrecorded: AtomicU32::new(0),
-                    circuit: Mutex::new(Circuit::closed()),
+                    in_flight: AtomicU32::new(old.as_ref().map_or(0, |o| o.in_flight.load(Ordering::Acquire))),
+                    unrecorded: AtomicU32::new(old.as_ref().map_or(0, |o| o.unrecorded.load(Ordering::Acquire))),
+                    circuit: Mutex::new(row.circuit),
                     row,
                 }),
             };
@@ -250,14 +188,14 @@ impl Engine {
             Ok(r) => r.values().filter(|rt| rt.row.state == TargetState::Active).cloned().collect(),
             Err(_) => return,
         };
-        let now = Instant::now();
+        let now = now_ms();
         for rt in runtimes {
             let in_flight = rt.in_flight.load(Ordering::Acquire);
             let unrecorded = rt.unrecorded.load(Ordering::Acquire);
             let free =
                 rt.row.concurrency.saturating_sub(in_flight).min((2 * rt.row.concurrency).saturating_sub(unrecorded));
             let allowed = match rt.circuit.lock() {
-                Ok(mut c) => c.allowance(in_flight, now).min(free),
+                Ok(c) => c.allowance(in_flight, now).min(free),
                 Err(_) => 0,
             };
             if allowed == 0 {
@@ -288,34 +226,35 @@ impl Engine {
         let mut batch: Vec<(Arc<Runtime>, Completion)> = Vec::with_capacity(512);
         while done.recv_many(&mut batch, 512).await > 0 {
             let completions: Vec<Completion> = batch.iter().map(|(_, c)| c.clone()).collect();
+            let policy =
+                CircuitPolicy { failures: self.config.circuit_failures, cooldown: self.config.circuit_cooldown.0 };
             let mut delay = Duration::from_millis(50);
-            while let Err(e) = self.store.complete_tasks(&self.owner, &completions).await {
-                // Leases keep the tasks safe meanwhile; outcomes must not be lost.
-                tracing::warn!(error = %e, count = completions.len(), "cannot record sync outcomes; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
+            let circuits = loop {
+                match self.store.complete_tasks(&self.owner, &completions, &policy).await {
+                    Ok(circuits) => break circuits,
+                    Err(e) => {
+                        // Leases keep the tasks safe meanwhile; outcomes must not be lost.
+                        tracing::warn!(error = %e, count = completions.len(), "cannot record sync outcomes; retrying");
+                        tokio::time::sleep(delay).await;
+                        delay = (delay * 2).min(Duration::from_secs(5));
+                    }
+                }
+            };
+            // Act on the circuits as stored now.
+            for change in circuits {
+                let rt = batch.iter().map(|(rt, _)| rt).find(|rt| rt.row.id == change.target_id);
+                if let Some(rt) = rt
+                    && let Ok(mut circuit) = rt.circuit.lock()
+                {
+                    *circuit = change.after;
+                }
+                if change.before.state != change.after.state {
+                    let name = rt.map_or(change.target_id.as_str(), |rt| rt.row.name.as_str());
+                    tracing::info!(target = %name, circuit = change.after.state.as_str(), "sync target circuit changed");
+                }
             }
             for (rt, c) in batch.drain(..) {
                 rt.unrecorded.fetch_sub(1, Ordering::AcqRel);
-                // A target that answers (even 4xx) is up; transport errors,
-                // timeouts, 408, 429 and 5xx count against its circuit.
-                let failure = match c.verdict {
-                    Verdict::Retry(_) => true,
-                    Verdict::Dead => c.status_code.is_none_or(|s| delivery::classify(s) == Outcome::Retry),
-                    Verdict::Delivered | Verdict::Gone => false,
-                };
-                let changed = match rt.circuit.lock() {
-                    Ok(mut circuit) => {
-                        circuit.record(failure, self.config.circuit_failures, self.config.circuit_cooldown.0)
-                    }
-                    Err(_) => None,
-                };
-                if let Some(state) = changed {
-                    tracing::info!(target = %rt.row.name, circuit = state.as_str(), "sync target circuit changed");
-                    if let Err(e) = self.store.set_circuit(&rt.row.id, state).await {
-                        tracing::warn!(error = %e, "cannot record circuit state");
-                    }
-                }
                 if c.verdict == Verdict::Gone {
                     self.refresh_due.store(true, Ordering::Release);
                 }
@@ -421,20 +360,13 @@ async fn attempt(
     };
     let result: Attempt = drivers.deliver(&rt.row, rt.key.as_deref(), &env).await;
     let finished_at = now_ms();
-    let used = task.attempts - task.retry_base + 1;
-    let verdict = match result.outcome {
-        Outcome::Delivered => Verdict::Delivered,
-        Outcome::Permanent => Verdict::Dead,
-        Outcome::Gone => Verdict::Gone,
-        Outcome::Retry if used >= i64::from(rt.row.max_attempts) => Verdict::Dead,
-        Outcome::Retry => {
-            let mut wait = delivery::backoff(used as u32, config.backoff_base.0, config.backoff_cap.0, random_unit());
-            if let Some(asked) = result.retry_after {
-                wait = wait.max(asked);
-            }
-            Verdict::Retry(finished_at + wait.as_millis() as i64)
-        }
+    let used = (task.attempts - task.retry_base + 1).clamp(1, i64::from(u32::MAX)) as u32;
+    let policy = RetryPolicy {
+        max_attempts: rt.row.max_attempts,
+        backoff_base: config.backoff_base.0,
+        backoff_cap: config.backoff_cap.0,
     };
+    let verdict = policy.verdict(result.outcome, used, result.retry_after, finished_at, random_unit());
     metrics.observe(&rt.row.name, verdict, finished_at - task.created_at, started.elapsed());
     if verdict != Verdict::Delivered {
         tracing::debug!(target = %rt.row.name, task = task.seq, verdict = ?verdict, error = ?result.error, "sync attempt failed");
@@ -464,26 +396,6 @@ fn random_unit() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_circuit_opens_after_consecutive_failures_and_probes_once() {
-        let mut c = Circuit::closed();
-        let cool = Duration::from_millis(0);
-        assert_eq!(c.record(true, 3, cool), None);
-        assert_eq!(c.record(true, 3, cool), None);
-        assert_eq!(c.record(true, 3, cool), Some(CircuitState::Open));
-        // Cool-down over: one probe, none while it is in flight.
-        assert_eq!(c.allowance(0, Instant::now()), 1);
-        assert_eq!(c.state, CircuitState::HalfOpen);
-        assert_eq!(c.allowance(1, Instant::now()), 0);
-        // A failed probe opens it again; a good one closes it.
-        assert_eq!(c.record(true, 3, Duration::from_secs(60)), Some(CircuitState::Open));
-        assert_eq!(c.allowance(0, Instant::now()), 0);
-        c.open_until = Some(Instant::now());
-        assert_eq!(c.allowance(0, Instant::now()), 1);
-        assert_eq!(c.record(false, 3, cool), Some(CircuitState::Closed));
-        assert_eq!(c.allowance(5, Instant::now()), u32::MAX);
-    }
 
     #[test]
     fn jitter_is_a_unit_fraction() {

@@ -20,6 +20,7 @@ mod stats;
 mod targets;
 mod tasks;
 
+pub use queue::CircuitChange;
 pub(crate) use queue::{OFFER_COLUMNS, offer_heads, offers_of};
 use queue::{lock_heads, refresh_heads, requeue};
 use targets::target_by_name;
@@ -27,6 +28,7 @@ use targets::target_by_name;
 use std::collections::HashMap;
 
 use plat_domain::like_pattern;
+use plat_domain::retry::{Circuit, CircuitPolicy, is_circuit_failure};
 use plat_proto::{
     AggregateRef, CircuitState, Page, ReadBack, SyncTarget, SyncTask, TargetKind, TargetState, TargetStats,
     TaskAttempt, TaskQuery, TaskStatus,
@@ -69,7 +71,8 @@ pub struct TargetRow {
     pub concurrency: u32,
     pub options: serde_json::Map<String, serde_json::Value>,
     pub read_back: ReadBack,
-    pub circuit: CircuitState,
+    /// As stored; every replica acts on this one.
+    pub circuit: Circuit,
     pub last_success_at: Option<i64>,
     pub last_error: Option<String>,
     pub created_at: i64,
@@ -92,7 +95,7 @@ impl TargetRow {
             concurrency: self.concurrency,
             options: self.options.clone(),
             read_back: self.read_back.clone(),
-            circuit: self.circuit,
+            circuit: self.circuit.state_at(now_ms()),
             created_at: format_ms(self.created_at),
             updated_at: format_ms(self.updated_at),
         }
@@ -150,28 +153,7 @@ pub struct ClaimedTask {
     pub payload: String,
 }
 
-/// What became of one attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Delivered,
-    /// Try again at this time (unix ms).
-    Retry(i64),
-    /// Into the dead-letter queue.
-    Dead,
-    /// Into the dead-letter queue, and the target is disabled (HTTP 410).
-    Gone,
-}
-
-impl Verdict {
-    fn outcome(self) -> &'static str {
-        match self {
-            Verdict::Delivered => "delivered",
-            Verdict::Retry(_) => "retry",
-            Verdict::Dead => "dead",
-            Verdict::Gone => "gone",
-        }
-    }
-}
+pub use plat_domain::retry::Verdict;
 
 /// One finished attempt, recorded by [`Store::complete_tasks`].
 #[derive(Debug, Clone)]

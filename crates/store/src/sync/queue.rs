@@ -19,6 +19,14 @@
 
 use super::*;
 
+/// A target's stored circuit before and after a batch of outcomes.
+#[derive(Debug, Clone)]
+pub struct CircuitChange {
+    pub target_id: String,
+    pub before: Circuit,
+    pub after: Circuit,
+}
+
 /// A (target, aggregate) pair: the key of a head.
 pub(crate) type HeadKey = (String, String, String);
 
@@ -310,9 +318,14 @@ impl Store {
     /// transaction of a few statements whatever the batch size: the tasks'
     /// new states, the attempt rows, the targets' counters, the heads.
     /// A task whose lease another replica took over is left to that replica.
-    pub async fn complete_tasks(&self, owner: &str, done: &[Completion]) -> Result<()> {
+    pub async fn complete_tasks(
+        &self,
+        owner: &str,
+        done: &[Completion],
+        circuit_policy: &CircuitPolicy,
+    ) -> Result<Vec<CircuitChange>> {
         if done.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let now = now_ms();
         let mut tx = self.write.begin().await?;
@@ -365,25 +378,29 @@ impl Store {
                     .bind(c.number)
                     .bind(c.started_at)
                     .bind(c.duration_us)
-                    .bind(c.verdict.outcome())
+                    .bind(c.verdict.as_str())
                     .bind(c.status_code.map(i64::from))
                     .bind(c.error.clone())
                     .bind(c.response.clone());
             }
             query.execute(&mut *tx).await?;
         }
-        // Per target: the counters, the last success and the last error.
+        // Per target, under its row's lock: the counters, the last success
+        // and error, and the circuit every replica acts on.
         #[derive(Default)]
         struct Tally<'a> {
             delivered: i64,
             attempts: i64,
             success: Option<i64>,
             error: Option<&'a str>,
+            /// Circuit failures in order (true) and successes (false).
+            outcomes: Vec<bool>,
         }
-        let mut tallies: HashMap<&str, Tally> = HashMap::new();
+        let mut tallies: std::collections::BTreeMap<&str, Tally> = std::collections::BTreeMap::new();
         for c in done {
             let tally = tallies.entry(c.target_id.as_str()).or_default();
             tally.attempts += 1;
+            tally.outcomes.push(is_circuit_failure(c.verdict, c.status_code));
             match c.verdict {
                 Verdict::Delivered => {
                     tally.delivered += 1;
@@ -392,18 +409,44 @@ impl Store {
                 _ => tally.error = c.error.as_deref().or(Some("failed")),
             }
         }
+        let mut circuits = Vec::with_capacity(tallies.len());
         for (target_id, tally) in tallies {
-            sqlx::query(
+            let row = sqlx::query(
                 "UPDATE sync_targets SET delivered_total = delivered_total + $1, attempts_total = attempts_total + $2, \
-                 last_success_at = COALESCE($3, last_success_at), last_error = COALESCE($4, last_error) WHERE id = $5",
+                 last_success_at = COALESCE($3, last_success_at), last_error = COALESCE($4, last_error) WHERE id = $5 \
+                 RETURNING circuit, circuit_failures, circuit_open_until",
             )
             .bind(tally.delivered)
             .bind(tally.attempts)
             .bind(tally.success)
             .bind(tally.error.map(str::to_owned))
             .bind(target_id)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
+            // A target deleted meanwhile has nothing left to record.
+            let Some(row) = row else { continue };
+            let stored = Circuit {
+                state: CircuitState::parse(&get_str(&row, "circuit")?)
+                    .ok_or_else(|| StoreError::Corrupt("sync target circuit".into()))?,
+                failures: get_i64(&row, "circuit_failures")?.clamp(0, i64::from(u32::MAX)) as u32,
+                open_until: get_opt_i64(&row, "circuit_open_until")?,
+            };
+            let mut circuit = stored;
+            for failure in tally.outcomes {
+                circuit.record(failure, circuit_policy, now);
+            }
+            if circuit != stored {
+                sqlx::query(
+                    "UPDATE sync_targets SET circuit = $1, circuit_failures = $2, circuit_open_until = $3 WHERE id = $4",
+                )
+                .bind(circuit.state.as_str())
+                .bind(i64::from(circuit.failures))
+                .bind(circuit.open_until)
+                .bind(target_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            circuits.push(CircuitChange { target_id: target_id.to_owned(), before: stored, after: circuit });
         }
         refresh_heads(&mut tx, &keys, &locked).await?;
         for c in done.iter().filter(|c| c.verdict == Verdict::Gone) {
@@ -430,7 +473,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(circuits)
     }
 }
 

@@ -54,7 +54,7 @@ impl Store {
             out.push(TargetStats {
                 target: target.name.clone(),
                 state: target.state,
-                circuit: target.circuit,
+                circuit: target.circuit.state_at(now_ms()),
                 delivered,
                 failed: attempts.saturating_sub(delivered),
                 dead: n("dead"),

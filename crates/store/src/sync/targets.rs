@@ -3,7 +3,8 @@
 use super::*;
 
 pub(super) const TARGET_COLUMNS: &str = "id, name, kind, url, events, secret, secret_hint, state, disabled_reason, timeout_ms, \
-     max_attempts, concurrency, options, read_back, circuit, last_success_at, last_error, created_at, updated_at";
+     max_attempts, concurrency, options, read_back, circuit, circuit_failures, circuit_open_until, last_success_at, \
+     last_error, created_at, updated_at";
 
 pub(super) fn target_from_row(row: &AnyRow) -> Result<TargetRow> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("sync target {what}"));
@@ -22,7 +23,11 @@ pub(super) fn target_from_row(row: &AnyRow) -> Result<TargetRow> {
         concurrency: get_i64(row, "concurrency")? as u32,
         options: serde_json::from_str(&get_str(row, "options")?).map_err(|_| corrupt("options"))?,
         read_back: serde_json::from_str(&get_str(row, "read_back")?).map_err(|_| corrupt("read_back"))?,
-        circuit: CircuitState::parse(&get_str(row, "circuit")?).unwrap_or(CircuitState::Closed),
+        circuit: Circuit {
+            state: CircuitState::parse(&get_str(row, "circuit")?).ok_or_else(|| corrupt("circuit"))?,
+            failures: get_i64(row, "circuit_failures")?.clamp(0, i64::from(u32::MAX)) as u32,
+            open_until: get_opt_i64(row, "circuit_open_until")?,
+        },
         last_success_at: get_opt_i64(row, "last_success_at")?,
         last_error: get_opt_str(row, "last_error")?,
         created_at: get_i64(row, "created_at")?,
@@ -218,7 +223,10 @@ impl Store {
         let row = target_by_name(&mut tx, name).await?;
         sqlx::query(
             "UPDATE sync_targets SET state = $1, disabled_reason = NULL, \
-             circuit = CASE WHEN $1 = 'active' THEN 'closed' ELSE circuit END, updated_at = $2 WHERE id = $3",
+             circuit = CASE WHEN $1 = 'active' THEN 'closed' ELSE circuit END, \
+             circuit_failures = CASE WHEN $1 = 'active' THEN 0 ELSE circuit_failures END, \
+             circuit_open_until = CASE WHEN $1 = 'active' THEN NULL ELSE circuit_open_until END, \
+             updated_at = $2 WHERE id = $3",
         )
         .bind(state.as_str())
         .bind(now)
@@ -237,15 +245,5 @@ impl Store {
         }
         tx.commit().await?;
         Ok(row)
-    }
-
-    /// Record a target's circuit state (for display; each replica keeps its own).
-    pub async fn set_circuit(&self, target_id: &str, circuit: CircuitState) -> Result<()> {
-        sqlx::query("UPDATE sync_targets SET circuit = $1 WHERE id = $2")
-            .bind(circuit.as_str())
-            .bind(target_id)
-            .execute(&self.write)
-            .await?;
-        Ok(())
     }
 }
