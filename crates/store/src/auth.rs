@@ -393,7 +393,7 @@ impl Store {
         .bind(client_id)
         .bind(secret_hash)
         .bind(description)
-        .bind(serde_json::to_string(roles).unwrap_or_default())
+        .bind(crate::json_text(roles)?)
         .bind(now)
         .execute(&mut *tx)
         .await;

@@ -126,7 +126,7 @@ impl Store {
         .bind(id.clone())
         .bind(i64::from(request.repair))
         .bind(i64::from(request.dry_run))
-        .bind(serde_json::to_string(request).unwrap_or_default())
+        .bind(crate::json_text(request)?)
         .bind(ctx.actor.clone())
         .bind(runner)
         .bind(lease_until)
@@ -142,7 +142,7 @@ impl Store {
             .bind(report.target.clone())
             .bind(position as i64)
             .bind(report.status.as_str())
-            .bind(serde_json::to_string(report).unwrap_or_default())
+            .bind(crate::json_text(report)?)
             .bind(now)
             .execute(&mut *tx)
             .await;
@@ -203,7 +203,7 @@ impl Store {
             "UPDATE check_targets SET status = $1, report = $2, updated_at = $3 WHERE check_id = $4 AND target = $5",
         )
         .bind(report.status.as_str())
-        .bind(serde_json::to_string(report).unwrap_or_default())
+        .bind(crate::json_text(report)?)
         .bind(now_ms())
         .bind(id)
         .bind(report.target.clone())
@@ -578,18 +578,13 @@ impl Store {
                         "user.updated",
                         record.user.tenant.clone(),
                         record.user.version,
-                        serde_json::to_value(&record.user).unwrap_or_default(),
+                        crate::json_value(&record.user)?,
                     ),
                     (None, Some(deleted)) => {
                         let mut user = deleted.user.clone();
                         user.status = "deleted".into();
                         user.version = user.version.max(request.target_version.unwrap_or(0));
-                        (
-                            "user.deleted",
-                            user.tenant.clone(),
-                            user.version,
-                            serde_json::to_value(&user).unwrap_or_default(),
-                        )
+                        ("user.deleted", user.tenant.clone(), user.version, crate::json_value(&user)?)
                     }
                     (None, None) => (
                         "user.deleted",

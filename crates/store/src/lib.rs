@@ -278,6 +278,19 @@ impl Store {
     }
 }
 
+/// `value` as JSON text for a column. Serializing plat's own types cannot
+/// fail short of a bug; if it does, the change fails, rather than storing
+/// an empty string.
+pub(crate) fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot serialize: {e}")))
+}
+
+/// `value` as a JSON value for an event's `data`: a failure fails the
+/// change, rather than announcing `null`.
+pub(crate) fn json_value<T: serde::Serialize + ?Sized>(value: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| StoreError::Corrupt(format!("cannot serialize: {e}")))
+}
+
 /// WAL lets readers run beside the one writer; NORMAL sync is durable across
 /// process crashes (not power loss) and is what WAL deployments use. LIKE is
 /// case-sensitive, as on PostgreSQL, so a glob filter matches the same rows

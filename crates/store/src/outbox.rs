@@ -268,7 +268,8 @@ fn audit_from_row(row: &AnyRow) -> Result<AuditRecord> {
         tenant: crate::get_opt_str(row, "tenant")?,
         outcome: get_str(row, "outcome")?,
         request_id: crate::get_opt_str(row, "request_id")?,
-        details: serde_json::from_str(&get_str(row, "details")?).unwrap_or(serde_json::Value::Null),
+        details: serde_json::from_str(&get_str(row, "details")?)
+            .map_err(|_| StoreError::Corrupt("audit details".into()))?,
     })
 }
 

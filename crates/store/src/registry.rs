@@ -200,7 +200,7 @@ async fn announce(
             aggregate_kind: "service",
             aggregate_id: &row.id,
             aggregate_version: row.change_seq.max(0) as u64,
-            data: serde_json::to_value(&registration).unwrap_or_default(),
+            data: crate::json_value(&registration)?,
             extra_metadata: None,
         },
     )

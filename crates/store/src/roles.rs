@@ -103,7 +103,7 @@ async fn role_changed(
             aggregate_kind: "role",
             aggregate_id: id,
             aggregate_version: version as u64,
-            data: serde_json::to_value(role).unwrap_or_default(),
+            data: crate::json_value(role)?,
             extra_metadata: None,
         },
     )
@@ -149,7 +149,7 @@ impl Store {
         .bind(&tenant_row.id)
         .bind(name)
         .bind(description)
-        .bind(serde_json::to_string(permissions).unwrap_or_default())
+        .bind(crate::json_text(permissions)?)
         .bind(now)
         .execute(&mut *tx)
         .await;
@@ -238,7 +238,7 @@ impl Store {
         confer(ctx, &Conferral { tenant, platform_admin: false, permissions: &added })?;
         sqlx::query("UPDATE roles SET description = $1, permissions = $2, version = $3, updated_at = $4 WHERE id = $5")
             .bind(&role.description)
-            .bind(serde_json::to_string(&role.permissions).unwrap_or_default())
+            .bind(crate::json_text(&role.permissions)?)
             .bind(version)
             .bind(now_ms())
             .bind(&id)

@@ -68,7 +68,7 @@ async fn tenant_changed(
             aggregate_kind: "tenant",
             aggregate_id: &row.id,
             aggregate_version: row.version as u64,
-            data: serde_json::to_value(&row.tenant).unwrap_or_default(),
+            data: crate::json_value(&row.tenant)?,
             extra_metadata: None,
         },
     )
@@ -225,7 +225,7 @@ impl Store {
                 aggregate_kind: "tenant",
                 aggregate_id: &current.id,
                 aggregate_version: current.version as u64 + 1,
-                data: serde_json::to_value(&snapshot).unwrap_or_default(),
+                data: crate::json_value(&snapshot)?,
                 extra_metadata: None,
             },
         )

@@ -193,7 +193,7 @@ async fn announce(
             aggregate_kind: "user",
             aggregate_id: &user.id,
             aggregate_version: user.version,
-            data: serde_json::to_value(user).unwrap_or_default(),
+            data: crate::json_value(user)?,
             extra_metadata: None,
         },
     )
@@ -234,7 +234,7 @@ pub(crate) async fn announce_tenant_users_deleted(conn: &mut AnyConnection, ctx:
                     aggregate_kind: "user",
                     aggregate_id: &user.id,
                     aggregate_version: user.version,
-                    data: serde_json::to_value(&user).unwrap_or_default(),
+                    data: crate::json_value(&user)?,
                     extra_metadata: None,
                 },
                 now,
@@ -792,7 +792,7 @@ impl Store {
         let events: Vec<_> = users
             .iter()
             .map(|user| {
-                build_event(
+                Ok(build_event(
                     ctx,
                     EventDraft {
                         event_type: "user.created",
@@ -800,13 +800,13 @@ impl Store {
                         aggregate_kind: "user",
                         aggregate_id: &user.id,
                         aggregate_version: 1,
-                        data: serde_json::to_value(user).unwrap_or_default(),
+                        data: crate::json_value(user)?,
                         extra_metadata: None,
                     },
                     now,
-                )
+                ))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         insert_events(&mut tx, &events, now).await?;
         record_audit(
             &mut tx,
