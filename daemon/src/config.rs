@@ -164,6 +164,20 @@ pub struct SyncConfig {
     pub lease_grace: HumanDuration,
 }
 
+impl SyncConfig {
+    /// What the engine needs of this section.
+    pub fn settings(&self) -> plat_sync::Settings {
+        plat_sync::Settings {
+            poll_interval: self.poll_interval.0,
+            backoff_base: self.backoff_base.0,
+            backoff_cap: self.backoff_cap.0,
+            circuit_failures: self.circuit_failures,
+            circuit_cooldown: self.circuit_cooldown.0,
+            lease_grace: self.lease_grace.0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {

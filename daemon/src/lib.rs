@@ -13,7 +13,6 @@ pub mod kubernetes;
 pub mod leader;
 pub mod metrics;
 pub mod openapi;
-pub mod sync;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -35,7 +34,7 @@ pub struct Inner {
     pub metrics: metrics::Metrics,
     pub config: Config,
     pub started: Instant,
-    pub sync: Arc<sync::Engine>,
+    pub sync: Arc<plat_sync::Engine>,
     pub checks: Arc<checks::Checker>,
     /// The registry as every replica serves it (discovery, lists).
     pub registry: Arc<plat_registry::Hub>,
@@ -99,10 +98,11 @@ impl AppState {
             key_retire_after: config.auth.key_retire_after.0,
         };
         let metrics = metrics::Metrics::new();
-        let sync = Arc::new(sync::Engine::new(
+        let master = auth.master.clone();
+        let sync = Arc::new(plat_sync::Engine::new(
             store.clone(),
-            auth.master.clone(),
-            config.sync.clone(),
+            Arc::new(move |sealed: &str| master.open(sealed)),
+            config.sync.settings(),
             config.database_url.clone(),
             metrics.sync.clone(),
         )?);

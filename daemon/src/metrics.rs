@@ -19,7 +19,7 @@ pub struct Metrics {
     pub login_failures: Counter,
     pub lockouts: Counter,
     pub tokens_issued: Family<Labels, Counter>,
-    pub sync: SyncMetrics,
+    pub sync: plat_sync::SyncMetrics,
     pub checks: CheckMetrics,
     pub services: RegistryMetrics,
     #[cfg(feature = "kubernetes")]
@@ -154,56 +154,6 @@ impl CheckMetrics {
     }
 }
 
-/// The sync engine's metrics, cloned into the engine.
-#[derive(Clone)]
-pub struct SyncMetrics {
-    /// Attempts by target and outcome (`delivered`, `retry`, `dead`, `gone`).
-    attempts: Family<Labels, Counter>,
-    /// From the event's commit to the target's acknowledgement, by target.
-    latency: Family<Labels, Histogram>,
-    /// How long one attempt took, by target.
-    attempt_duration: Family<Labels, Histogram>,
-}
-
-impl SyncMetrics {
-    fn new(registry: &mut Registry) -> SyncMetrics {
-        let attempts = Family::<Labels, Counter>::default();
-        let latency =
-            Family::<Labels, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.001, 2.0, 18)));
-        let attempt_duration =
-            Family::<Labels, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.0001, 2.5, 14)));
-        registry.register("sync_attempts", "Sync delivery attempts by target and outcome", attempts.clone());
-        registry.register(
-            "sync_delivery_latency_seconds",
-            "Commit-to-delivery latency of delivered sync tasks by target",
-            latency.clone(),
-        );
-        registry.register(
-            "sync_attempt_duration_seconds",
-            "Duration of one sync delivery attempt by target",
-            attempt_duration.clone(),
-        );
-        SyncMetrics { attempts, latency, attempt_duration }
-    }
-
-    pub fn observe(&self, target: &str, verdict: plat_store::Verdict, since_commit_ms: i64, took: Duration) {
-        let outcome = match verdict {
-            plat_store::Verdict::Delivered => "delivered",
-            plat_store::Verdict::Retry(_) => "retry",
-            plat_store::Verdict::Dead => "dead",
-            plat_store::Verdict::Gone => "gone",
-        };
-        let by_target = vec![("target".to_owned(), target.to_owned())];
-        self.attempt_duration.get_or_create(&by_target).observe(took.as_secs_f64());
-        if outcome == "delivered" {
-            self.latency.get_or_create(&by_target).observe(since_commit_ms.max(0) as f64 / 1000.0);
-        }
-        let mut labels = by_target;
-        labels.push(("outcome".to_owned(), outcome.to_owned()));
-        self.attempts.get_or_create(&labels).inc();
-    }
-}
-
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()
@@ -224,7 +174,7 @@ impl Metrics {
         registry.register("login_failures", "Failed logins and client-credential grants", login_failures.clone());
         registry.register("lockouts", "Accounts locked after repeated failures", lockouts.clone());
         registry.register("tokens_issued", "Access tokens issued by kind", tokens_issued.clone());
-        let sync = SyncMetrics::new(&mut registry);
+        let sync = plat_sync::SyncMetrics::new(&mut registry);
         let checks = CheckMetrics::new(&mut registry);
         let registry_metrics = RegistryMetrics::new(&mut registry);
         #[cfg(feature = "kubernetes")]

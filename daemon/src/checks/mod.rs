@@ -35,7 +35,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{ChecksConfig, SyncConfig};
 use crate::error::{ApiErr, ApiResult};
 use crate::metrics::CheckMetrics;
-use crate::sync::deliver::Drivers;
+use plat_sync::Drivers;
 use readback::{ReadBackError, Remote};
 
 /// A failure on plat's side of a check, in the words a report may show:

@@ -13,7 +13,7 @@ use plat_domain::readback::{self, AnswerError, Digest, bucket_of, encode_compone
 use plat_proto::TargetKind;
 use plat_store::{TargetRow, VersionedId};
 
-use crate::sync::deliver::{Drivers, describe, redis_key};
+use plat_sync::{Drivers, describe, redis_key};
 
 /// Keys of Redis deletion tombstones, never records.
 const TOMBSTONE_PREFIX: &str = "plat:tombstone:";
@@ -88,7 +88,7 @@ impl Remote {
                         return Err(format!("cannot open the target's secret to sign read-back requests: {e}"));
                     }
                 };
-                Ok(Remote::Http { client: drivers.http.clone(), base: base_url(target), key, timeout, bytes })
+                Ok(Remote::Http { client: drivers.http().clone(), base: base_url(target), key, timeout, bytes })
             }
             TargetKind::Redis => {
                 Ok(Remote::Redis { prefix: redis_key(target, "user", ""), url: target.url.clone(), drivers, bytes })

@@ -20,7 +20,11 @@
 //!   acts on the stored circuit (its own completions' result at once, other
 //!   replicas' at the next reload of targets, within a second).
 
-pub mod deliver;
+mod deliver;
+mod metrics;
+
+pub use deliver::{Drivers, Unseal, describe, redis_key};
+pub use metrics::SyncMetrics;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -34,10 +38,7 @@ use plat_store::{ClaimedTask, Completion, Store, TargetRow, Verdict, now_ms};
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use crate::auth::crypto::MasterKey;
-use crate::config::SyncConfig;
-use crate::metrics::SyncMetrics;
-use deliver::{Attempt, Drivers, Envelope};
+use deliver::{Attempt, Envelope};
 
 /// A target as this replica runs it.
 struct Runtime {
@@ -54,10 +55,25 @@ struct Runtime {
     circuit: Mutex<Circuit>,
 }
 
+/// The engine's settings (the daemon maps its `[sync]` section onto them).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How often an idle dispatcher looks for due retries and other replicas' work.
+    pub poll_interval: Duration,
+    /// Retry delays: full jitter below `min(backoff_cap, backoff_base * 2^(n-1))`.
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// Consecutive failures that open a target's circuit, and how long it stays open.
+    pub circuit_failures: u32,
+    pub circuit_cooldown: Duration,
+    /// Added to a target's timeout to make an in-flight task's lease.
+    pub lease_grace: Duration,
+}
+
 /// The sync engine of one `platd` process.
 pub struct Engine {
     store: Store,
-    config: SyncConfig,
+    config: Settings,
     database_url: String,
     /// This replica's name on the leases it takes.
     owner: String,
@@ -72,8 +88,8 @@ pub struct Engine {
 impl Engine {
     pub fn new(
         store: Store,
-        master: MasterKey,
-        config: SyncConfig,
+        unseal: Unseal,
+        config: Settings,
         database_url: String,
         metrics: SyncMetrics,
     ) -> anyhow::Result<Engine> {
@@ -83,7 +99,7 @@ impl Engine {
             config,
             database_url,
             owner: format!("{host}/{}/{}", std::process::id(), uuid::Uuid::now_v7().simple()),
-            drivers: Arc::new(Drivers::new(master)?),
+            drivers: Arc::new(Drivers::new(unseal)?),
             runtimes: Mutex::new(HashMap::new()),
             metrics,
             wake: Notify::new(),
@@ -166,7 +182,7 @@ impl Engine {
             tokio::select! {
                 _ = added => {}
                 _ = woken => {}
-                _ = tokio::time::sleep(self.config.poll_interval.0) => {}
+                _ = tokio::time::sleep(self.config.poll_interval) => {}
                 _ = shutdown.cancelled() => {}
             }
         }
@@ -201,7 +217,7 @@ impl Engine {
             if allowed == 0 {
                 continue;
             }
-            let lease_until = now_ms() + rt.row.timeout_ms + self.config.lease_grace.0.as_millis() as i64;
+            let lease_until = now_ms() + rt.row.timeout_ms + self.config.lease_grace.as_millis() as i64;
             match self.store.claim_tasks(&rt.row.id, &self.owner, allowed, lease_until).await {
                 Ok(tasks) => {
                     for task in tasks {
@@ -227,7 +243,7 @@ impl Engine {
         while done.recv_many(&mut batch, 512).await > 0 {
             let completions: Vec<Completion> = batch.iter().map(|(_, c)| c.clone()).collect();
             let policy =
-                CircuitPolicy { failures: self.config.circuit_failures, cooldown: self.config.circuit_cooldown.0 };
+                CircuitPolicy { failures: self.config.circuit_failures, cooldown: self.config.circuit_cooldown };
             let mut delay = Duration::from_millis(50);
             let circuits = loop {
                 match self.store.complete_tasks(&self.owner, &completions, &policy).await {
@@ -342,7 +358,7 @@ impl Engine {
 /// One attempt of one task, and what it means for the task.
 async fn attempt(
     drivers: &Drivers,
-    config: &SyncConfig,
+    config: &Settings,
     metrics: &SyncMetrics,
     rt: &Runtime,
     task: ClaimedTask,
@@ -363,8 +379,8 @@ async fn attempt(
     let used = (task.attempts - task.retry_base + 1).clamp(1, i64::from(u32::MAX)) as u32;
     let policy = RetryPolicy {
         max_attempts: rt.row.max_attempts,
-        backoff_base: config.backoff_base.0,
-        backoff_cap: config.backoff_cap.0,
+        backoff_base: config.backoff_base,
+        backoff_cap: config.backoff_cap,
     };
     let verdict = policy.verdict(result.outcome, used, result.retry_after, finished_at, random_unit());
     metrics.observe(&rt.row.name, verdict, finished_at - task.created_at, started.elapsed());
@@ -389,7 +405,9 @@ async fn attempt(
 
 /// A uniform number in [0, 1) for backoff jitter.
 fn random_unit() -> f64 {
-    let bytes: [u8; 8] = crate::auth::crypto::random_bytes();
+    let mut bytes = [0u8; 8];
+    // aws-lc's RNG only fails when the OS has no entropy source.
+    aws_lc_rs::rand::fill(&mut bytes).expect("system random number generator");
     (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
 }
 

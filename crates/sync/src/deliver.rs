@@ -10,7 +10,7 @@ use plat_proto::TargetKind;
 use plat_store::TargetRow;
 use tokio::sync::Mutex;
 
-use crate::auth::crypto::MasterKey;
+use std::sync::Arc;
 
 /// The answer kept with an attempt is cut to this many bytes.
 pub const RESPONSE_LIMIT: usize = 4096;
@@ -58,11 +58,14 @@ pub struct Envelope<'a> {
     pub payload: &'a str,
 }
 
+/// Opens a target's sealed HMAC secret (the daemon's master key does).
+pub type Unseal = Arc<dyn Fn(&str) -> anyhow::Result<Vec<u8>> + Send + Sync>;
+
 /// Shared clients: one HTTP connection pool, one Redis connection per URL;
 /// and the master key that opens the targets' sealed secrets.
 pub struct Drivers {
-    pub(crate) http: reqwest::Client,
-    master: MasterKey,
+    http: reqwest::Client,
+    unseal: Unseal,
     redis: Mutex<HashMap<String, redis::aio::ConnectionManager>>,
     set_script: redis::Script,
     del_script: redis::Script,
@@ -108,14 +111,19 @@ return 1
 "#;
 
 impl Drivers {
-    pub fn new(master: MasterKey) -> anyhow::Result<Drivers> {
+    /// The HTTP client deliveries use (also the checks' read-back client).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub fn new(unseal: Unseal) -> anyhow::Result<Drivers> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("plat-sync/", env!("CARGO_PKG_VERSION")))
             .pool_max_idle_per_host(256)
             .build()?;
         Ok(Drivers {
             http,
-            master,
+            unseal,
             redis: Mutex::new(HashMap::new()),
             set_script: redis::Script::new(SET_LUA),
             del_script: redis::Script::new(DEL_LUA),
@@ -126,7 +134,7 @@ impl Drivers {
     /// target has none: only HTTP targets do). Deliveries are signed with
     /// it, and so are the checks' read-back requests.
     pub fn target_key(&self, target: &TargetRow) -> anyhow::Result<Option<Vec<u8>>> {
-        target.secret.as_deref().map(|sealed| self.master.open(sealed)).transpose()
+        target.secret.as_deref().map(|sealed| (self.unseal)(sealed)).transpose()
     }
 
     /// Deliver `env` to `target` within its timeout.
@@ -215,7 +223,7 @@ impl Drivers {
         Attempt { outcome, status_code: Some(status), error, response: text, retry_after }
     }
 
-    pub(crate) async fn connection(&self, url: &str) -> redis::RedisResult<redis::aio::ConnectionManager> {
+    pub async fn connection(&self, url: &str) -> redis::RedisResult<redis::aio::ConnectionManager> {
         let mut pool = self.redis.lock().await;
         if let Some(conn) = pool.get(url) {
             return Ok(conn.clone());
@@ -317,7 +325,7 @@ fn snapshot(payload: &str, version: i64) -> String {
 }
 
 /// The error and its causes, without the URL reqwest repeats in each.
-pub(crate) fn describe(e: &reqwest::Error) -> String {
+pub fn describe(e: &reqwest::Error) -> String {
     let mut text = if e.is_connect() { "cannot connect".to_owned() } else { "request failed".to_owned() };
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {
