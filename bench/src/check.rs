@@ -103,9 +103,32 @@ pub(crate) async fn timed_check(p: &Platd, mode: CheckMode) -> anyhow::Result<(D
 pub(crate) async fn check(report: &mut Report, p: &Platd, size: usize) -> anyhow::Result<()> {
     let label = if size >= 1_000_000 { format!("{}M", size / 1_000_000) } else { format!("{}k", size / 1000) };
     p.admin.create_tenant(&CreateTenant { slug: "chk".into(), name: None, quotas: None }).await?;
+    let started = Instant::now();
     for from in (0..size).step_by(20_000) {
         import(p, "chk", from, 20_000.min(size - from)).await?;
     }
+    let imported = size as f64 / started.elapsed().as_secs_f64();
+    report.add(
+        "check",
+        format!("{label} users imported, pre-hashed, 20k per request"),
+        imported,
+        "/s",
+        "goal 10,000/s".into(),
+        10_000.0,
+        ">= 1.0",
+    );
+    let client = p.admin.clone().with_tenant("chk");
+    let spread: Vec<String> = (0..size).step_by((size / 10_000).max(1)).map(|i| format!("u{i}")).collect();
+    get_user_latency(report, "check", &client, &spread, 3).await;
+    report.add(
+        "check",
+        format!("{label} users: database size"),
+        database_mb(&p.database_url).await?,
+        "MB",
+        "-".into(),
+        0.0,
+        "informational",
+    );
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("profiles.db");
     let ids = seed_profiles(&p.database_url, &file).await?;
@@ -175,4 +198,17 @@ pub(crate) async fn check(report: &mut Report, p: &Platd, size: usize) -> anyhow
     }
     let _ = service.kill();
     Ok(())
+}
+
+/// The database's size on disk: PostgreSQL's `pg_database_size`, or the
+/// SQLite file with its WAL.
+async fn database_mb(database_url: &str) -> anyhow::Result<f64> {
+    if database_url.starts_with("postgres") {
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(database_url).await?;
+        let bytes: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(&mut conn).await?;
+        return Ok(bytes as f64 / 1e6);
+    }
+    let path = database_url.trim_start_matches("sqlite://").split('?').next().unwrap_or_default().to_owned();
+    let size = |p: &str| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    Ok((size(&path) + size(&format!("{path}-wal"))) as f64 / 1e6)
 }
