@@ -829,8 +829,33 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        if self.backend == Backend::Postgres {
+            self.refresh_user_statistics().await?;
+        }
         errors.sort_by_key(|(line, _, _)| *line);
         Ok(errors)
+    }
+
+    /// After a bulk import, bring the planner's statistics of `users` up to
+    /// date when a tenth of it changed since they were gathered — the rule
+    /// autovacuum applies, applied now instead of up to a minute later (or
+    /// never, where autovacuum is off, as on the CI machine). Without it the
+    /// next batch's duplicate checks are planned as if the tenant still had
+    /// its old size: a scan of every user of the tenant per 1,000 keys,
+    /// 180 ms each at 500k users, where the index answers in 2 ms.
+    async fn refresh_user_statistics(&self) -> Result<()> {
+        let row = sqlx::query(
+            "SELECT n_mod_since_analyze, n_live_tup FROM pg_stat_user_tables \
+             WHERE relid = 'users'::regclass",
+        )
+        .fetch_optional(&self.write)
+        .await?;
+        let Some(row) = row else { return Ok(()) };
+        let (changed, live) = (get_i64(&row, "n_mod_since_analyze")?, get_i64(&row, "n_live_tup")?);
+        if changed > 1000 && changed * 10 > live {
+            sqlx::query("ANALYZE users").execute(&self.write).await?;
+        }
+        Ok(())
     }
 
     /// Live users of a tenant with ids after `after`, in id (creation) order.
