@@ -188,7 +188,14 @@ pub struct DatabaseConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
+    /// The issuer URL: `iss` of every token, byte for byte, and the base of
+    /// the discovery document (`{issuer}/.well-known/openid-configuration`).
+    /// Empty: `http://` and the listen address (loopback for an unspecified
+    /// one), fit for one machine only (docs/oauth.md).
     pub issuer: String,
+    /// Issuers of tokens minted before `issuer` changed, still accepted
+    /// (remove them once `max_issued_ttl` has passed since the change).
+    pub previous_issuers: Vec<String>,
     pub audience: String,
     pub access_ttl: HumanDuration,
     pub refresh_ttl: HumanDuration,
@@ -269,7 +276,8 @@ max_connections = 8
 acquire_timeout = "5s"
 
 [auth]
-issuer = "plat"
+issuer = ""
+previous_issuers = ["plat"]
 audience = "plat"
 access_ttl = "15m"
 refresh_ttl = "30d"
@@ -436,6 +444,17 @@ impl Config {
                 "invalid configuration: registry.probe_concurrency must be at least 1 and lease_ttl at least 3s"
             );
         }
+        let issuer = self.auth.issuer.as_str();
+        if !issuer.is_empty()
+            && (!(issuer.starts_with("http://") || issuer.starts_with("https://"))
+                || issuer.ends_with('/')
+                || issuer.contains(['?', '#'])
+                || issuer.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            anyhow::bail!(
+                "invalid configuration: auth.issuer must be an http:// or https:// URL without a trailing '/', query or fragment (e.g. https://plat.example.com)"
+            );
+        }
         if self.leader.lease_ttl.0 < Duration::from_secs(3) {
             anyhow::bail!("invalid configuration: leader.lease_ttl must be at least 3s");
         }
@@ -456,6 +475,18 @@ impl Config {
             );
         }
         Ok(())
+    }
+
+    /// The issuer URL: `auth.issuer`, or derived from the listen address.
+    pub fn issuer(&self) -> String {
+        if !self.auth.issuer.is_empty() {
+            return self.auth.issuer.clone();
+        }
+        let mut addr = self.listen;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{addr}")
     }
 
     pub fn master_key_path(&self) -> PathBuf {

@@ -131,6 +131,7 @@ async fn mint(state: &AppState) -> anyhow::Result<String> {
                     plat_proto::SYSTEM_TENANT,
                     (ACCOUNT, description, &roles),
                     (&client_id, &hash),
+                    &Default::default(),
                 )
                 .await
             {
@@ -152,6 +153,8 @@ async fn mint(state: &AppState) -> anyhow::Result<String> {
         ttl: TOKEN_TTL,
         audience: None,
         scope: None,
+        client_id: &record.account.client_id,
+        act: None,
     })?;
     Ok(token)
 }

@@ -74,8 +74,22 @@ pub use plat_domain::redact_url;
 impl AppState {
     pub async fn new(config: Config, store: Store) -> anyhow::Result<AppState> {
         let master = auth::crypto::MasterKey::load_or_create(&config.master_key_path())?;
-        let keys =
-            auth::keys::KeyRing::load(&store, master.clone(), &config.auth.issuer, &config.auth.audience).await?;
+        let issuer = config.issuer();
+        if config.auth.issuer.is_empty() && !config.listen.ip().is_loopback() {
+            tracing::warn!(
+                %issuer,
+                "auth.issuer is not set: tokens name an issuer derived from the listen address; \
+                 set auth.issuer to the URL clients reach plat at (docs/oauth.md)"
+            );
+        }
+        let keys = auth::keys::KeyRing::load(
+            &store,
+            master.clone(),
+            &issuer,
+            &config.auth.previous_issuers,
+            &config.auth.audience,
+        )
+        .await?;
         let revoked = auth::limits::RevokedSet::default();
         revoked.sync(&store).await?;
         let passwords = auth::passwords::Passwords::new(

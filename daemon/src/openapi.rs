@@ -54,6 +54,7 @@ fn schema_named(generator: &mut SchemaGenerator, name: &str) -> Option<Schema> {
         RegisterQuery => RegisterQuery, InstanceList => InstanceList, Heartbeat => Heartbeat, Instance => Instance,
         DiscoveryQuery => DiscoveryQuery, DiscoveryAnswer => DiscoveryAnswer,
         ServiceCredentialsRequest => ServiceCredentialsRequest, ServiceCredentials => ServiceCredentials,
+        UpdateServiceAccount => UpdateServiceAccount,
     })
 }
 
@@ -243,6 +244,8 @@ pub fn permission_table() -> String {
             Access::TenantOrSelf(p, own) => (format!("`{p}`, or `{own}` on your own record"), "tenant"),
             Access::Shared(p) => (format!("`{p}`"), "tenant (the registry is shared by every tenant)"),
             Access::Platform(p) => (format!("`{p}`"), "platform"),
+            Access::Client("") => ("OAuth client authentication".to_owned(), "—"),
+            Access::Client(p) => (format!("OAuth client authentication, `{p}`"), "tenant"),
         };
         let path = if absolute { route.path.to_owned() } else { format!("/api/v1{}", route.path) };
         out.push_str(&format!("| {} | `{path}` | {permission} | {scope} | {} |\n", route.http_method(), route.note));
@@ -419,7 +422,7 @@ mod tests {
                 ImportUser, CreateRole, UpdateRole, AuthzCheck, CreateServiceAccount, CreateTarget, UpdateTarget,
                 DlqReplay, DlqPurge, CreateCheck, PageParams, TenantDeleteQuery, UserListQuery, ImportQuery,
                 UserDeleteQuery, TaskQuery, CheckQuery, CheckGetQuery, FindingQuery, EventQuery, AuditQuery,
-                RegisterService, RegisterQuery, Heartbeat, DiscoveryQuery, ServiceCredentialsRequest,
+                RegisterService, RegisterQuery, Heartbeat, DiscoveryQuery, ServiceCredentialsRequest, UpdateServiceAccount,
             }
         }
     }

@@ -72,7 +72,12 @@ impl Platd {
         let mut child = boot.spawn().expect("platd bootstrap");
         child.stdin.take().expect("stdin").write_all(ADMIN_PASSWORD.as_bytes()).expect("password");
         assert!(child.wait().expect("bootstrap").success(), "platd bootstrap failed");
-        Platd::serve(dir, all, free_port())
+        let port = free_port();
+        // Every replica names the first one's URL as the issuer.
+        if !all.iter().any(|(k, _)| k == "PLATD_AUTH__ISSUER") {
+            all.push(("PLATD_AUTH__ISSUER".into(), format!("http://127.0.0.1:{port}")));
+        }
+        Platd::serve(dir, all, port)
     }
 
     fn serve(dir: std::sync::Arc<tempfile::TempDir>, env: Vec<(String, String)>, port: u16) -> Platd {

@@ -89,6 +89,7 @@ pub async fn whoami(s: &mut Session) -> Result<(), Failure> {
         ("Kind", kind),
         ("Subject", me.subject.clone()),
         ("Server", s.server().to_owned()),
+        ("Issuer", me.issuer.clone()),
         ("Context", s.context_name().unwrap_or("-").to_owned()),
         ("Roles", me.roles.join(", ")),
         ("Permissions", me.permissions.join(", ")),

@@ -128,7 +128,7 @@ fn credentials(s: &Session, creds: &ServiceAccountCredentials) -> Result<(), Fai
 pub async fn run_service_account(cmd: ServiceAccountCmd, s: &mut Session) -> Result<(), Failure> {
     match cmd {
         ServiceAccountCmd::Create { name, roles, description } => {
-            let req = CreateServiceAccount { name, description, roles };
+            let req = CreateServiceAccount { name, description, roles, ..Default::default() };
             let creds = s.api(async |c| c.create_service_account(&req).await).await?;
             credentials(s, &creds)
         }

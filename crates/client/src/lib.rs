@@ -394,6 +394,10 @@ impl Client {
         self.get(&format!("/service-accounts/{}", enc(name))).await
     }
 
+    pub async fn update_service_account(&self, name: &str, req: &UpdateServiceAccount) -> Result<ServiceAccount> {
+        self.call(Method::PATCH, &format!("/service-accounts/{}", enc(name)), Some(req)).await
+    }
+
     pub async fn delete_service_account(&self, name: &str) -> Result<()> {
         self.delete_path(&format!("/service-accounts/{}", enc(name))).await
     }

@@ -107,8 +107,36 @@ impl Bounded for CreateServiceAccount {
     fn check_bounds(&self) -> Result<(), Invalid> {
         validate_len("name", &self.name, max::NAME)?;
         opt("description", &self.description, max::DESCRIPTION)?;
-        list("roles", &self.roles, max::ROLES, max::NAME)
+        list("roles", &self.roles, max::ROLES, max::NAME)?;
+        list("audiences", &self.audiences, max::AUDIENCES, max::ID)?;
+        self.jwks.as_ref().map_or(Ok(()), |j| jwks_bounds("jwks", j))
     }
+}
+
+impl Bounded for UpdateServiceAccount {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("description", &self.description, max::DESCRIPTION)?;
+        if let Some(audiences) = &self.audiences {
+            list("audiences", audiences, max::AUDIENCES, max::ID)?;
+        }
+        self.jwks.as_ref().map_or(Ok(()), |j| jwks_bounds("jwks", j))
+    }
+}
+
+fn jwks_bounds(field: &str, jwks: &ClientJwks) -> Result<(), Invalid> {
+    let at = |member: &str| format!("{field}.keys.{member}");
+    validate_count(&format!("{field}.keys"), jwks.keys.len(), max::CLIENT_KEYS)?;
+    for key in &jwks.keys {
+        validate_len(&at("kty"), &key.kty, 8)?;
+        opt(&at("kid"), &key.kid, max::ID)?;
+        opt(&at("alg"), &key.alg, 16)?;
+        opt(&at("use"), &key.use_, 8)?;
+        opt(&at("crv"), &key.crv, 16)?;
+        for (member, part) in [("x", &key.x), ("y", &key.y), ("n", &key.n), ("e", &key.e)] {
+            opt(&at(member), part, max::JWK_PART)?;
+        }
+    }
+    Ok(())
 }
 
 impl Bounded for ProfilePatch {

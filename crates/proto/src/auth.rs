@@ -112,6 +112,23 @@ pub struct Claims {
     pub typ: TokenType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// The OAuth client the token was issued to (RFC 9068): a service
+    /// account's client id, or `plat` for a login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Who acts for the subject (RFC 8693 token exchange): the service that
+    /// exchanged the subject's token, and who acted before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<Actor>,
+}
+
+/// The `act` claim of an exchanged token.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Actor {
+    /// The acting service account's client id.
+    pub sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<Box<Actor>>,
 }
 
 /// `POST /auth/verify` answer. Inactive tokens carry the reason, never the claims.
@@ -181,6 +198,9 @@ pub struct Identity {
     pub roles: Vec<String>,
     pub permissions: Vec<String>,
     pub expires_at: String,
+    /// The token's issuer (`iss`): the URL that serves plat's discovery document.
+    #[serde(default)]
+    pub issuer: String,
 }
 
 /// The public part of a signing key.
@@ -214,7 +234,7 @@ pub struct Jwks {
     pub keys: Vec<Jwk>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CreateServiceAccount {
     #[schemars(length(max = crate::limits::NAME), pattern(crate::limits::NAME_PATTERN))]
@@ -225,6 +245,70 @@ pub struct CreateServiceAccount {
     #[serde(default)]
     #[schemars(length(max = crate::limits::ROLES), inner(length(max = crate::limits::NAME)))]
     pub roles: Vec<String>,
+    /// Audiences its tokens may carry besides plat's own (`audience` or
+    /// `resource` of a grant); the first is the default. An addition.
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::AUDIENCES), inner(length(max = crate::limits::ID)))]
+    pub audiences: Vec<String>,
+    /// Public keys to authenticate with `private_key_jwt` (RFC 7523). An addition.
+    #[serde(default)]
+    pub jwks: Option<ClientJwks>,
+}
+
+/// `PATCH /service-accounts/{name}`: the account's OAuth settings. Absent
+/// fields stay; an empty `jwks.keys` removes the keys.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateServiceAccount {
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::DESCRIPTION))]
+    pub description: Option<String>,
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::AUDIENCES), inner(length(max = crate::limits::ID)))]
+    pub audiences: Option<Vec<String>>,
+    #[serde(default)]
+    pub jwks: Option<ClientJwks>,
+}
+
+/// A client's public keys: a JSON Web Key Set (RFC 7517).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ClientJwks {
+    #[schemars(length(max = crate::limits::CLIENT_KEYS))]
+    pub keys: Vec<ClientJwk>,
+}
+
+/// One public key of a client: OKP (Ed25519), EC (P-256) or RSA. Other
+/// JWK members (`x5c`, `key_ops`, …) are ignored.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct ClientJwk {
+    /// `OKP`, `EC` or `RSA`.
+    #[schemars(length(max = 8))]
+    pub kty: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = crate::limits::ID))]
+    pub kid: Option<String>,
+    /// `EdDSA`, `ES256` or `RS256`; taken from `kty`/`crv` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 16))]
+    pub alg: Option<String>,
+    #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 8))]
+    pub use_: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 16))]
+    pub crv: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = crate::limits::JWK_PART))]
+    pub x: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = crate::limits::JWK_PART))]
+    pub y: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = crate::limits::JWK_PART))]
+    pub n: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = crate::limits::JWK_PART))]
+    pub e: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -236,6 +320,10 @@ pub struct ServiceAccount {
     pub roles: Vec<String>,
     pub created_at: String,
     pub secret_rotated_at: String,
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<ClientJwks>,
 }
 
 /// A service account together with its secret: returned once, at creation or rotation.

@@ -24,6 +24,7 @@ pub mod error;
 pub mod event;
 pub mod health;
 pub mod limits;
+pub mod oauth;
 pub mod registry;
 pub mod role;
 pub mod sync;

@@ -55,6 +55,12 @@ pub const FILTER: usize = 256;
 
 /// Roles granted at once to a user or a service account.
 pub const ROLES: usize = 64;
+/// Audiences of one service account.
+pub const AUDIENCES: usize = 16;
+/// Public keys of one OAuth client.
+pub const CLIENT_KEYS: usize = 8;
+/// One base64url member of a JWK (an RSA-8192 modulus is 1,366 characters).
+pub const JWK_PART: usize = 1400;
 /// Permissions of a role, and of one change to it.
 pub const PERMISSIONS: usize = 256;
 /// Scopes of an issued token.

@@ -10,8 +10,8 @@ use crate::outbox::{AuditDraft, record_audit};
 use crate::roles::confer_roles;
 use crate::tenants::tenant_by_slug;
 use crate::{
-    Ctx, NewUser, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_str, is_unique_violation, new_id,
-    now_ms,
+    Ctx, NewUser, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_opt_str, get_str,
+    is_unique_violation, new_id, now_ms,
 };
 
 /// Revoke every refresh token of a user and every access token issued until now.
@@ -65,8 +65,34 @@ pub struct ServiceAccountRecord {
     pub secret_hash: String,
 }
 
+/// A service account's OAuth settings (`docs/oauth.md`): the audiences its
+/// tokens may carry and the public keys it authenticates with.
+#[derive(Debug, Clone, Default)]
+pub struct OAuthSettings {
+    pub audiences: Vec<String>,
+    pub jwks: Option<plat_proto::ClientJwks>,
+}
+
+impl OAuthSettings {
+    fn validate(&self) -> Result<()> {
+        for audience in &self.audiences {
+            if audience.is_empty() || audience.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(StoreError::Invalid {
+                    field: "audiences".into(),
+                    message: format!("{audience:?} must be non-empty, without spaces or control characters"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn jwks_text(&self) -> Result<Option<String>> {
+        self.jwks.as_ref().filter(|j| !j.keys.is_empty()).map(crate::json_text).transpose()
+    }
+}
+
 const SA_SELECT: &str = "SELECT a.id, a.tenant_id, a.name, a.client_id, a.secret_hash, a.description, a.roles, a.created_at, \
-    a.secret_rotated_at, t.slug AS tenant_slug, t.status AS tenant_status FROM service_accounts a JOIN tenants t ON t.id = a.tenant_id";
+    a.secret_rotated_at, a.audiences, a.jwks, t.slug AS tenant_slug, t.status AS tenant_status FROM service_accounts a JOIN tenants t ON t.id = a.tenant_id";
 
 fn sa_from_row(row: &AnyRow) -> Result<ServiceAccountRecord> {
     Ok(ServiceAccountRecord {
@@ -82,6 +108,8 @@ fn sa_from_row(row: &AnyRow) -> Result<ServiceAccountRecord> {
             roles: crate::decode_json("service_accounts.roles", &get_str(row, "roles")?)?,
             created_at: format_ms(get_i64(row, "created_at")?),
             secret_rotated_at: format_ms(get_i64(row, "secret_rotated_at")?),
+            audiences: crate::decode_json("service_accounts.audiences", &get_str(row, "audiences")?)?,
+            jwks: get_opt_str(row, "jwks")?.map(|j| crate::decode_json("service_accounts.jwks", &j)).transpose()?,
         },
     })
 }
@@ -245,15 +273,23 @@ impl Store {
         Ok(RefreshOutcome::Invalid)
     }
 
-    /// Revoke the session (family) a refresh token belongs to. Returns the user id.
-    pub async fn revoke_refresh_family(&self, ctx: &Ctx, token_hash: &str, owner: &str) -> Result<Option<String>> {
+    /// Revoke the session (family) a refresh token belongs to, if it is
+    /// `owner`'s (any owner's for `None`: holding a refresh token is
+    /// enough to end its session, RFC 7009). Returns the user id.
+    pub async fn revoke_refresh_family(
+        &self,
+        ctx: &Ctx,
+        token_hash: &str,
+        owner: Option<&str>,
+    ) -> Result<Option<String>> {
         let mut tx = self.write.begin().await?;
-        let row = sqlx::query("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1 AND user_id = $2")
+        let row = sqlx::query("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1")
             .bind(token_hash)
-            .bind(owner)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(row) = row.filter(|r| owner.is_none_or(|o| get_str(r, "user_id").is_ok_and(|u| u == o))) else {
+            return Ok(None);
+        };
         let user_id = get_str(&row, "user_id")?;
         sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL")
             .bind(now_ms())
@@ -315,7 +351,9 @@ impl Store {
         let now = now_ms();
         let a = sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1").bind(now).execute(&self.write).await?;
         let b = sqlx::query("DELETE FROM refresh_tokens WHERE expires_at < $1").bind(now).execute(&self.write).await?;
-        Ok(a.rows_affected() + b.rows_affected())
+        let c =
+            sqlx::query("DELETE FROM client_assertions WHERE expires_at < $1").bind(now).execute(&self.write).await?;
+        Ok(a.rows_affected() + b.rows_affected() + c.rows_affected())
     }
 
     pub async fn insert_key(&self, ctx: &Ctx, key: &StoredKey) -> Result<()> {
@@ -376,16 +414,18 @@ impl Store {
         tenant: &str,
         (name, description, roles): (&str, &str, &[String]),
         (client_id, secret_hash): (&str, &str),
+        oauth: &OAuthSettings,
     ) -> Result<ServiceAccount> {
         plat_domain::validate_name("name", name)?;
         plat_domain::validate_text("description", description, plat_proto::limits::DESCRIPTION)?;
+        oauth.validate()?;
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         confer_roles(&mut tx, ctx, &tenant_row, roles).await?;
         let now = now_ms();
         let inserted = sqlx::query(
-            "INSERT INTO service_accounts (id, tenant_id, name, client_id, secret_hash, description, roles, created_at, secret_rotated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+            "INSERT INTO service_accounts (id, tenant_id, name, client_id, secret_hash, description, roles, created_at, secret_rotated_at, audiences, jwks) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)",
         )
         .bind(new_id())
         .bind(&tenant_row.id)
@@ -395,6 +435,8 @@ impl Store {
         .bind(description)
         .bind(crate::json_text(roles)?)
         .bind(now)
+        .bind(crate::json_text(&oauth.audiences)?)
+        .bind(oauth.jwks_text()?)
         .execute(&mut *tx)
         .await;
         match inserted {
@@ -461,6 +503,71 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Change a service account's description or OAuth settings (`None`
+    /// keeps what is stored). Registering keys lets whoever holds the
+    /// private key wield the account's roles, so it is under the conferral
+    /// rule like a new secret.
+    pub async fn update_service_account(
+        &self,
+        ctx: &Ctx,
+        tenant: &str,
+        name: &str,
+        description: Option<&str>,
+        audiences: Option<&[String]>,
+        jwks: Option<&plat_proto::ClientJwks>,
+    ) -> Result<ServiceAccount> {
+        let record = self.get_service_account(tenant, name).await?;
+        if let Some(description) = description {
+            plat_domain::validate_text("description", description, plat_proto::limits::DESCRIPTION)?;
+        }
+        let oauth = OAuthSettings {
+            audiences: audiences.map(<[String]>::to_vec).unwrap_or(record.account.audiences.clone()),
+            jwks: jwks.cloned().or(record.account.jwks.clone()),
+        };
+        oauth.validate()?;
+        let mut tx = self.write.begin().await?;
+        if jwks.is_some_and(|j| !j.keys.is_empty()) {
+            let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+            confer_roles(&mut tx, ctx, &tenant_row, &record.account.roles).await?;
+        }
+        sqlx::query("UPDATE service_accounts SET description = $1, audiences = $2, jwks = $3 WHERE id = $4")
+            .bind(description.unwrap_or(&record.account.description))
+            .bind(crate::json_text(&oauth.audiences)?)
+            .bind(oauth.jwks_text()?)
+            .bind(&record.id)
+            .execute(&mut *tx)
+            .await?;
+        record_audit(
+            &mut tx,
+            ctx,
+            audit(
+                "service_account.update",
+                format!("service_account:{name}"),
+                Some(tenant),
+                serde_json::json!({"audiences": oauth.audiences, "keys": oauth.jwks.as_ref().map_or(0, |j| j.keys.len())}),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self.get_service_account(tenant, name).await?.account)
+    }
+
+    /// Spend a client assertion's `jti` (RFC 7523): true the first time,
+    /// false on a replay, on any replica.
+    pub async fn spend_client_assertion(&self, client_id: &str, jti: &str, expires_at: i64) -> Result<bool> {
+        let inserted = sqlx::query("INSERT INTO client_assertions (client_id, jti, expires_at) VALUES ($1, $2, $3)")
+            .bind(client_id)
+            .bind(jti)
+            .bind(expires_at)
+            .execute(&self.write)
+            .await;
+        match inserted {
+            Ok(_) => Ok(true),
+            Err(e) if is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn rotate_service_account_secret(

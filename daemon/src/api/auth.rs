@@ -10,10 +10,14 @@ use plat_store::{RefreshOutcome, StoreError};
 
 use super::extract::Json;
 use crate::AppState;
+use crate::auth::clients::{self, Method, Refused};
 use crate::auth::passwords::{Passwords, Verified};
-use crate::auth::{Mint, Principal, check_token, crypto};
+use crate::auth::{FIRST_PARTY_CLIENT, Mint, Principal, check_token, crypto};
 use crate::context::{self, Data};
 use crate::error::{ApiErr, ApiResult};
+
+/// How every refresh token starts (access tokens are JWTs).
+pub const REFRESH_PREFIX: &str = "plrt_";
 
 fn invalid_credentials() -> ApiErr {
     ApiErr::new(ErrorCode::InvalidCredentials, "invalid tenant, username or password")
@@ -32,9 +36,11 @@ fn refresh_pair(state: &AppState, user: &User, valid_after: i64) -> ApiResult<(T
             ttl: state.auth.access_ttl,
             audience: None,
             scope: None,
+            client_id: FIRST_PARTY_CLIENT,
+            act: None,
         })
         .map_err(ApiErr::internal)?;
-    let refresh = crypto::random_token("plrt_");
+    let refresh = crypto::random_token(REFRESH_PREFIX);
     let expires_at = plat_store::now_ms() + state.auth.refresh_ttl.as_millis() as i64;
     let pair = TokenPair {
         access_token: access,
@@ -115,31 +121,64 @@ pub async fn login(
 }
 
 pub async fn refresh(State(state): State<AppState>, Json(req): Json<RefreshRequest>) -> ApiResult<Data<TokenPair>> {
-    let hash = state.auth.master.keyed_hash(&req.refresh_token);
-    let successor = crypto::random_token("plrt_");
+    match refresh_session(&state, &req.refresh_token).await {
+        Ok(pair) => Ok(Data(pair)),
+        Err(RefreshRefused::Store(e)) => Err(e.into()),
+        Err(RefreshRefused::Internal(e)) => Err(e),
+        Err(refused @ RefreshRefused::Inactive(code, _)) => Err(ApiErr::new(code, refused.to_string())),
+        Err(refused) => Err(ApiErr::new(ErrorCode::InvalidToken, refused.to_string())),
+    }
+}
+
+/// Why a refresh token bought nothing.
+#[derive(Debug)]
+pub enum RefreshRefused {
+    Reused,
+    Invalid,
+    /// The user is disabled or its tenant suspended.
+    Inactive(ErrorCode, &'static str),
+    Store(StoreError),
+    Internal(ApiErr),
+}
+
+impl std::fmt::Display for RefreshRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefreshRefused::Reused => {
+                f.write_str("refresh token was already used; its whole session has been revoked — log in again")
+            }
+            RefreshRefused::Invalid => f.write_str("refresh token is unknown, expired or revoked"),
+            RefreshRefused::Inactive(_, why) => f.write_str(why),
+            RefreshRefused::Store(e) => write!(f, "{e}"),
+            RefreshRefused::Internal(e) => write!(f, "{}", e.error.message),
+        }
+    }
+}
+
+/// Spend a refresh token for a new pair (rotation; a reuse revokes the
+/// whole family): for `/auth/refresh` and the standard token endpoint.
+pub async fn refresh_session(state: &AppState, refresh_token: &str) -> Result<TokenPair, RefreshRefused> {
+    let hash = state.auth.master.keyed_hash(refresh_token);
+    let successor = crypto::random_token(REFRESH_PREFIX);
     let successor_hash = state.auth.master.keyed_hash(&successor);
     let expires_at = plat_store::now_ms() + state.auth.refresh_ttl.as_millis() as i64;
-    match state.store.rotate_refresh(&hash, &successor_hash, expires_at).await? {
+    match state.store.rotate_refresh(&hash, &successor_hash, expires_at).await.map_err(RefreshRefused::Store)? {
         RefreshOutcome::Rotated { user_id, .. } => {
-            let user = state.store.get_user_by_id(&user_id).await?;
+            let user = state.store.get_user_by_id(&user_id).await.map_err(RefreshRefused::Store)?;
             if user.stored_status != "active" {
-                return Err(ApiErr::new(ErrorCode::UserInactive, "the user is not active"));
+                return Err(RefreshRefused::Inactive(ErrorCode::UserInactive, "the user is not active"));
             }
             if user.tenant_status == "suspended" {
-                return Err(ApiErr::new(ErrorCode::TenantSuspended, "the tenant is suspended"));
+                return Err(RefreshRefused::Inactive(ErrorCode::TenantSuspended, "the tenant is suspended"));
             }
-            let (mut pair, _, _) = refresh_pair(&state, &user.user, user.tokens_valid_after)?;
+            let (mut pair, _, _) =
+                refresh_pair(state, &user.user, user.tokens_valid_after).map_err(RefreshRefused::Internal)?;
             pair.refresh_token = successor;
             state.metrics.tokens_issued.get_or_create(&vec![("kind".to_owned(), "refresh".to_owned())]).inc();
-            Ok(Data(pair))
+            Ok(pair)
         }
-        RefreshOutcome::Reused { .. } => Err(ApiErr::new(
-            ErrorCode::InvalidToken,
-            "refresh token was already used; its whole session has been revoked — log in again",
-        )),
-        RefreshOutcome::Invalid => {
-            Err(ApiErr::new(ErrorCode::InvalidToken, "refresh token is unknown, expired or revoked"))
-        }
+        RefreshOutcome::Reused { .. } => Err(RefreshRefused::Reused),
+        RefreshOutcome::Invalid => Err(RefreshRefused::Invalid),
     }
 }
 
@@ -159,7 +198,7 @@ pub async fn logout(
     let Some(owner) = owner else {
         return Err(ApiErr::new(ErrorCode::InvalidRequest, "logout is for user tokens"));
     };
-    match state.store.revoke_refresh_family(&principal.ctx(), &hash, &owner).await? {
+    match state.store.revoke_refresh_family(&principal.ctx(), &hash, Some(&owner)).await? {
         Some(_) => Ok(Data(Done { done: true })),
         // The caller's own token is fine: a 401 would send it to log in again.
         None => Err(ApiErr::validation("refresh_token", "is unknown or not the caller's")),
@@ -186,86 +225,32 @@ pub async fn client_credentials(
             "only grant_type client_credentials is supported",
         ));
     }
-    if let Some(wait) = state.auth.ip_limiter.blocked(peer.ip()) {
-        return Err(ApiErr::rate_limited(wait));
-    }
-    let fail = || {
-        state.auth.ip_limiter.record_failure(peer.ip());
-        state.metrics.login_failures.inc();
-        ApiErr::new(ErrorCode::InvalidCredentials, "invalid client_id or client_secret")
-    };
-    let cached = crate::auth::subject(&state, TokenType::Service, &req.client_id).await?;
-    let crate::auth::CachedSubject::Service { account, .. } = &*cached else {
-        return Err(fail());
-    };
-    if !state.auth.master.verify_keyed_hash(&req.client_secret, &account.secret_hash) {
-        return Err(fail());
-    }
-    if account.tenant_status == "suspended" {
-        return Err(ApiErr::new(
-            ErrorCode::TenantSuspended,
-            format!("tenant {:?} is suspended", account.account.tenant),
-        ));
-    }
-    let scope = req.scope.filter(|s| !s.trim().is_empty());
-    if let Some(scope) = &scope {
-        for s in scope.split_whitespace() {
-            plat_domain::validate_permission("scope", s)?;
-        }
-    }
-    let audience = match &req.audience {
-        Some(wanted) => Some(dependency_audience(&state, &account.account.client_id, wanted).await?),
-        None => None,
-    };
-    let (token, claims) = state
-        .auth
-        .mint(Mint {
-            typ: TokenType::Service,
-            subject: &account.account.client_id,
-            tenant: &account.account.tenant,
-            username: &account.account.name,
-            roles: account.account.roles.clone(),
-            not_before_ms: 0,
-            ttl: state.auth.service_ttl,
-            audience: audience.as_deref(),
-            scope: scope.clone(),
-        })
-        .map_err(ApiErr::internal)?;
-    state.metrics.tokens_issued.get_or_create(&vec![("kind".to_owned(), "client_credentials".to_owned())]).inc();
+    let client = clients::by_secret(&state, peer.ip(), &req.client_id, &req.client_secret, Method::SecretPost)
+        .await
+        .map_err(|refused| match refused {
+            Refused::RateLimited(wait) => ApiErr::rate_limited(wait),
+            Refused::Invalid(_) => ApiErr::new(ErrorCode::InvalidCredentials, "invalid client_id or client_secret"),
+            Refused::Suspended(tenant) => {
+                ApiErr::new(ErrorCode::TenantSuspended, format!("tenant {tenant:?} is suspended"))
+            }
+            Refused::Unavailable(e) => e.into(),
+        })?;
+    let (issued, claims) =
+        super::oauth::client_credentials(&state, &client, req.scope.as_deref(), req.audience.as_deref())
+            .await
+            .map_err(|e| match e {
+                super::oauth::GrantError::Scope(invalid) => invalid.into(),
+                super::oauth::GrantError::Audience(why) => ApiErr::validation("audience", why),
+                super::oauth::GrantError::Store(e) => e.into(),
+                super::oauth::GrantError::Internal(e) => ApiErr::internal(e),
+            })?;
     Ok(Data(AccessToken {
-        access_token: token,
+        access_token: issued.access_token,
         token_type: "bearer".into(),
-        expires_in: state.auth.service_ttl.as_secs(),
+        expires_in: issued.expires_in,
         jti: claims.jti,
-        scope,
+        scope: issued.scope,
     }))
-}
-
-/// The `aud` of a token a registered service asks for to call `wanted`:
-/// `namespace/name` of one of its declared dependencies, nothing else.
-async fn dependency_audience(state: &AppState, client_id: &str, wanted: &str) -> ApiResult<String> {
-    let Some(service) = state.store.service_of_account(client_id).await? else {
-        return Err(ApiErr::validation("audience", "only the account of a registered service may name an audience"));
-    };
-    let key = plat_domain::registry::ServiceKey::dependency(&service.namespace, wanted).to_string();
-    let declared: Vec<String> = service
-        .spec
-        .depends_on
-        .iter()
-        .map(|d| plat_domain::registry::ServiceKey::dependency(&service.namespace, d).to_string())
-        .collect();
-    if !declared.contains(&key) {
-        return Err(ApiErr::validation(
-            "audience",
-            format!(
-                "{key} is not a dependency of {}/{} (declared: {})",
-                service.namespace,
-                service.name,
-                if declared.is_empty() { "none".to_owned() } else { declared.join(", ") }
-            ),
-        ));
-    }
-    Ok(key)
 }
 
 pub async fn verify(
@@ -318,6 +303,8 @@ pub async fn issue(
                 ttl,
                 audience: req.audience.as_deref(),
                 scope: scope.clone(),
+                client_id: FIRST_PARTY_CLIENT,
+                act: None,
             })
         }
         (None, Some(name)) => {
@@ -333,6 +320,8 @@ pub async fn issue(
                 ttl,
                 audience: req.audience.as_deref(),
                 scope: scope.clone(),
+                client_id: &account.account.client_id,
+                act: None,
             })
         }
         _ => return Err(ApiErr::new(ErrorCode::ValidationError, "give exactly one of user and service_account")),
@@ -430,6 +419,7 @@ pub async fn whoami(principal: Principal) -> ApiResult<Data<Identity>> {
         roles: principal.subject.roles.clone(),
         permissions: principal.subject.permissions.clone(),
         expires_at: plat_store::format_ms(principal.claims.exp * 1000),
+        issuer: principal.claims.iss.clone(),
     }))
 }
 

@@ -37,6 +37,10 @@ pub async fn create_service_account(
     let client_id = format!("sa_{}", uuid::Uuid::now_v7().simple());
     let secret = crypto::random_token("plsk_");
     let hash = state.auth.master.keyed_hash(&secret);
+    if let Some(jwks) = &req.jwks {
+        crate::auth::clients::validate_jwks(jwks)?;
+    }
+    let oauth = plat_store::OAuthSettings { audiences: req.audiences.clone(), jwks: req.jwks.clone() };
     let account = state
         .store
         .create_service_account(
@@ -44,9 +48,35 @@ pub async fn create_service_account(
             &tenant,
             (&req.name, req.description.as_deref().unwrap_or(""), &req.roles),
             (&client_id, &hash),
+            &oauth,
         )
         .await?;
     Ok(Created(ServiceAccountCredentials { account, client_secret: secret }))
+}
+
+pub async fn update_service_account(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(name): Path<String>,
+    Json(req): Json<UpdateServiceAccount>,
+) -> ApiResult<Data<ServiceAccount>> {
+    let tenant = principal.require_in_tenant("service-accounts:update")?;
+    if let Some(jwks) = &req.jwks {
+        crate::auth::clients::validate_jwks(jwks)?;
+    }
+    let account = state
+        .store
+        .update_service_account(
+            &principal.ctx(),
+            &tenant,
+            &name,
+            req.description.as_deref(),
+            req.audiences.as_deref(),
+            req.jwks.as_ref(),
+        )
+        .await?;
+    state.auth.subjects.clear();
+    Ok(Data(account))
 }
 
 pub async fn delete_service_account(

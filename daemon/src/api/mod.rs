@@ -6,6 +6,7 @@ pub mod auth;
 pub mod checks;
 pub mod extract;
 pub mod misc;
+pub mod oauth;
 pub mod registry;
 pub mod roles;
 pub mod sync;
@@ -36,6 +37,9 @@ pub enum Access {
     /// A permission inside the acting tenant, over resources every tenant
     /// shares (the service registry): nothing in them belongs to a tenant.
     Shared(&'static str),
+    /// OAuth client authentication (`docs/oauth.md`), and the permission
+    /// the client needs ("" for none). Errors follow RFC 6749, not the envelope.
+    Client(&'static str),
 }
 
 impl std::fmt::Display for Access {
@@ -47,6 +51,8 @@ impl std::fmt::Display for Access {
             Access::TenantOrSelf(p, own) => write!(f, "{p} or {own}"),
             Access::Platform(p) => write!(f, "{p} (platform)"),
             Access::Shared(p) => write!(f, "{p} (shared)"),
+            Access::Client("") => f.write_str("client"),
+            Access::Client(p) => write!(f, "{p} (client)"),
         }
     }
 }
@@ -148,6 +154,7 @@ routes! { ROUTES, api_routes;
     post "/authz/check" => roles::check, Token, "asking about another user or service needs `authz:check`", AuthzCheck 200 AuthzDecision, "May a user or service do something?";
     get "/service-accounts" => misc::list_service_accounts, Tenant("service-accounts:read"), "", _ 200 ServiceAccountList, "List service accounts";
     post "/service-accounts" => misc::create_service_account, Tenant("service-accounts:create"), "the conferral rule for the roles", CreateServiceAccount 201 ServiceAccountCredentials, "Create a service account; the secret is shown once";
+    patch "/service-accounts/{name}" => misc::update_service_account, Tenant("service-accounts:update"), "registering keys: the conferral rule for the account's roles", UpdateServiceAccount 200 ServiceAccount, "Change a service account's description, audiences or public keys (private_key_jwt)";
     get "/service-accounts/{name}" => misc::get_service_account, Tenant("service-accounts:read"), "", _ 200 ServiceAccount, "Get a service account";
     delete "/service-accounts/{name}" => misc::delete_service_account, Tenant("service-accounts:delete"), "", _ 200 _, "Delete a service account";
     post "/service-accounts/{name}/rotate-secret" => misc::rotate_service_account, Tenant("service-accounts:rotate"), "the conferral rule for the account's roles", _ 200 ServiceAccountCredentials, "New secret, shown once";
@@ -191,6 +198,12 @@ routes! { ROOT_ROUTES, root_routes;
     get "/readyz" => misc::readyz, Public, "", _ 200 _, "The database is reachable and migrated";
     get "/metrics" => misc::metrics, Public, "", _ 200 _, "Prometheus metrics";
     get "/.well-known/jwks.json" => auth::jwks, Public, "", _ 200 _, "Public signing keys (JWKS)";
+    get "/.well-known/openid-configuration" => oauth::discovery, Public, "", _ 200 _, "OpenID Connect discovery: the issuer and its endpoints";
+    get "/.well-known/oauth-authorization-server" => oauth::discovery, Public, "", _ 200 _, "OAuth 2.0 authorization server metadata (RFC 8414), the same document";
+    get "/oauth2/authorize" => oauth::authorize, Public, "", _ 400 _, "No browser flow: answers unsupported_response_type";
+    post "/oauth2/token" => oauth::token, Client(""), "a refresh_token grant needs no client authentication", _ 200 _, "RFC 6749 token endpoint: client_credentials, refresh_token, token exchange (RFC 8693)";
+    post "/oauth2/introspect" => oauth::introspect, Client("tokens:introspect"), "or a bearer token with the permission; other tenants' tokens answer inactive", _ 200 _, "RFC 7662 token introspection";
+    post "/oauth2/revoke" => oauth::revoke, Client(""), "an access token by the client it was issued to, or with `tokens:revoke` in its tenant; a refresh token by whoever holds it", _ 200 _, "RFC 7009 token revocation";
 }
 
 /// The whole application (without the connect-info and shutdown plumbing of `serve`).

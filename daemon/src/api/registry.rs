@@ -217,7 +217,13 @@ pub async fn credentials(
             let description = format!("the account of service {namespace}/{name}");
             state
                 .store
-                .create_service_account(&ctx, system, (&account_name, &description, &req.roles), (&client_id, &hash))
+                .create_service_account(
+                    &ctx,
+                    system,
+                    (&account_name, &description, &req.roles),
+                    (&client_id, &hash),
+                    &Default::default(),
+                )
                 .await?;
             state.store.set_service_account(&ctx, &namespace, &name, &client_id).await?;
             state.registry.refresh().await?;

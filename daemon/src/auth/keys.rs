@@ -36,6 +36,8 @@ pub struct KeyRing {
     verified: Arc<Verified>,
     master: MasterKey,
     issuer: String,
+    /// `issuer` and the issuers of tokens minted before it changed.
+    accepted_issuers: Vec<String>,
     audience: String,
 }
 
@@ -63,7 +65,13 @@ fn generate(master: &MasterKey, retire_at: Option<i64>) -> anyhow::Result<Stored
 
 impl KeyRing {
     /// Load the keys, creating the first one when there is none.
-    pub async fn load(store: &Store, master: MasterKey, issuer: &str, audience: &str) -> anyhow::Result<KeyRing> {
+    pub async fn load(
+        store: &Store,
+        master: MasterKey,
+        issuer: &str,
+        previous_issuers: &[String],
+        audience: &str,
+    ) -> anyhow::Result<KeyRing> {
         let mut keys = store.list_keys().await?;
         if !keys.iter().any(|k| k.status == "active") {
             store.insert_key(&Ctx::system(), &generate(&master, None)?).await?;
@@ -75,6 +83,7 @@ impl KeyRing {
             verified: Arc::new(Verified::default()),
             master,
             issuer: issuer.into(),
+            accepted_issuers: std::iter::once(issuer.to_owned()).chain(previous_issuers.iter().cloned()).collect(),
             audience: audience.into(),
         })
     }
@@ -167,7 +176,8 @@ impl KeyRing {
         let loaded = self.current();
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(loaded.kid.clone());
-        header.typ = Some("JWT".into());
+        // An OAuth 2.0 access token (RFC 9068 §2.1).
+        header.typ = Some("at+jwt".into());
         Ok(jsonwebtoken::encode(&header, claims, &loaded.encoding)?)
     }
 
@@ -207,7 +217,7 @@ impl KeyRing {
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.leeway = 30;
         validation.validate_nbf = true;
-        validation.set_issuer(&[&self.issuer]);
+        validation.set_issuer(&self.accepted_issuers);
         validation.set_required_spec_claims(&["exp", "iss", "sub", "aud", "nbf", "iat"]);
         match audience {
             Some(aud) => validation.set_audience(&[aud]),

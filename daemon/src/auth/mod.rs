@@ -1,6 +1,7 @@
 //! Authentication: passwords, signing keys, tokens, revocation, and the
 //! [`Principal`] every protected endpoint extracts from its request.
 
+pub mod clients;
 pub mod crypto;
 pub mod keys;
 pub mod limits;
@@ -121,7 +122,14 @@ pub struct Mint<'a> {
     pub ttl: Duration,
     pub audience: Option<&'a str>,
     pub scope: Option<String>,
+    /// The OAuth client (`client_id`); [`FIRST_PARTY_CLIENT`] for logins.
+    pub client_id: &'a str,
+    /// Who acts for the subject (token exchange).
+    pub act: Option<plat_proto::Actor>,
 }
+
+/// The `client_id` of tokens from plat's own login (the API, `platctl`).
+pub const FIRST_PARTY_CLIENT: &str = "plat";
 
 impl Auth {
     pub fn mint(&self, m: Mint<'_>) -> anyhow::Result<(String, Claims)> {
@@ -139,6 +147,8 @@ impl Auth {
             roles: m.roles,
             typ: m.typ,
             scope: m.scope,
+            client_id: Some(m.client_id.to_owned()),
+            act: m.act,
         };
         Ok((self.keys.sign(&claims)?, claims))
     }

@@ -90,9 +90,15 @@ pub async fn join(first: &Platd) -> Platd {
     serve(&first.database_url, &first.data_dir, first.env.clone(), false).await
 }
 
-async fn serve(url: &str, data_dir: &std::path::Path, env: Vec<(String, String)>, bootstrap: bool) -> Platd {
+async fn serve(url: &str, data_dir: &std::path::Path, mut env: Vec<(String, String)>, bootstrap: bool) -> Platd {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    // The first replica's URL is every replica's issuer, as in production.
+    if !env.iter().any(|(k, _)| k == "PLATD_AUTH__ISSUER") {
+        env.push(("PLATD_AUTH__ISSUER".into(), format!("http://{addr}")));
+    }
     let overrides = Overrides {
-        listen: Some("127.0.0.1:0".into()),
+        listen: Some(addr.to_string()),
         database_url: Some(url.to_owned()),
         data_dir: Some(data_dir.to_path_buf()),
     };
@@ -102,7 +108,6 @@ async fn serve(url: &str, data_dir: &std::path::Path, env: Vec<(String, String)>
     if bootstrap {
         platd::bootstrap(&state, "admin", ADMIN_PASSWORD).await.expect("bootstrap");
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let server = Server::start(state, listener).await.expect("start");
     let base = format!("http://{}", server.addr);
     let client = Client::new(&base).expect("client");

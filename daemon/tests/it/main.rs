@@ -8,6 +8,7 @@ mod checks;
 mod harness;
 mod internals;
 mod matrix;
+mod oauth;
 mod registry;
 mod security;
 mod sync;

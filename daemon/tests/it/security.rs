@@ -188,6 +188,7 @@ both!(service_accounts_grant_verify_and_revoke, &[], |p| {
             name: "billing".into(),
             description: None,
             roles: vec!["viewer".into()],
+            ..Default::default()
         })
         .await
         .expect("service account");
@@ -197,7 +198,8 @@ both!(service_accounts_grant_verify_and_revoke, &[], |p| {
             acme.create_service_account(&CreateServiceAccount {
                 name: "billing".into(),
                 description: None,
-                roles: vec![]
+                roles: vec![],
+                ..Default::default()
             })
             .await
         ),
