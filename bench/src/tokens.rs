@@ -1,4 +1,6 @@
-//! `tokens`: client-credentials grants and verifications against `/healthz`; local JWKS verification.
+//! `tokens`: client-credentials grants (plat's JSON endpoint and the standard
+//! `/oauth2/token`), verifications and RFC 7662 introspections against
+//! `/healthz`; local JWKS verification.
 
 use super::*;
 
@@ -9,6 +11,16 @@ pub(crate) async fn tokens(report: &mut Report, p: &Platd, seconds: u64) -> anyh
             name: "bench".into(),
             description: None,
             roles: vec!["viewer".into()],
+            ..Default::default()
+        })
+        .await?;
+    // The standard endpoints' caller: introspection needs `tokens:introspect`.
+    let introspector = p
+        .admin
+        .create_service_account(&CreateServiceAccount {
+            name: "bench-introspector".into(),
+            roles: vec!["tenant-admin".into()],
+            ..Default::default()
         })
         .await?;
     let caller = Client::new(&p.base)?;
@@ -35,9 +47,55 @@ pub(crate) async fn tokens(report: &mut Report, p: &Platd, seconds: u64) -> anyh
             async move { s.verify(&token).await.is_ok_and(|v| v.active) }
         })
         .await;
+        let (http, url) = (reqwest::Client::new(), format!("{}/oauth2/token", p.base));
+        let (id, secret) = (sa.account.client_id.clone(), sa.client_secret.clone());
+        let standard = rate(concurrency, seconds, move || {
+            let request = http
+                .post(&url)
+                .basic_auth(&id, Some(&secret))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("grant_type=client_credentials");
+            async move { request.send().await.is_ok_and(|r| r.status().is_success()) }
+        })
+        .await;
+        let (http, url) = (reqwest::Client::new(), format!("{}/oauth2/introspect", p.base));
+        let (id, secret) = (introspector.account.client_id.clone(), introspector.client_secret.clone());
+        let body = format!("token={}", grant.access_token);
+        let introspections = rate(concurrency, seconds, move || {
+            let request = http
+                .post(&url)
+                .basic_auth(&id, Some(&secret))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.clone());
+            async move {
+                match request.send().await {
+                    Ok(r) if r.status().is_success() => r.text().await.is_ok_and(|t| t.contains("\"active\":true")),
+                    _ => false,
+                }
+            }
+        })
+        .await;
         if concurrency == 1 {
             healthz_single = healthz;
         }
+        report.add(
+            "tokens",
+            format!("/oauth2/token (Basic) c={concurrency}"),
+            standard,
+            "/s",
+            format!("/healthz c={concurrency}"),
+            healthz,
+            if concurrency == 64 { ">= 0.40" } else { "informational" },
+        );
+        report.add(
+            "tokens",
+            format!("/oauth2/introspect c={concurrency}"),
+            introspections,
+            "/s",
+            format!("/healthz c={concurrency}"),
+            healthz,
+            ">= 0.30",
+        );
         let limit = format!("/healthz c={concurrency}");
         report.add(
             "tokens",
