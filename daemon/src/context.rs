@@ -165,7 +165,12 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
     let read_only = method == axum::http::Method::GET
         || matches!(
             route.as_str(),
-            "/api/v1/auth/login" | "/api/v1/auth/token" | "/api/v1/auth/verify" | "/api/v1/auth/refresh"
+            "/api/v1/auth/login"
+                | "/api/v1/auth/token"
+                | "/api/v1/auth/verify"
+                | "/api/v1/auth/refresh"
+                | "/oauth2/token"
+                | "/oauth2/introspect"
         );
     if !read_only && status < 400 {
         state.auth.subjects.clear();
