@@ -14,6 +14,10 @@ type Labels = Vec<(String, String)>;
 
 pub struct Metrics {
     registry: Registry,
+    /// The standard `process_*` series, which carry no prefix.
+    process: Registry,
+    process_gauges: ProcessMetrics,
+    pub ops: OpsMetrics,
     requests: Family<Labels, Counter>,
     latency: Family<Labels, Histogram>,
     pub login_failures: Counter,
@@ -177,10 +181,16 @@ impl Metrics {
         let sync = plat_sync::SyncMetrics::new(&mut registry);
         let checks = CheckMetrics::new(&mut registry);
         let registry_metrics = RegistryMetrics::new(&mut registry);
+        let ops = OpsMetrics::new(&mut registry);
+        let mut process = Registry::default();
+        let process_gauges = ProcessMetrics::new(&mut process);
         #[cfg(feature = "kubernetes")]
         let controller = plat_controller::Metrics::new(&mut registry);
         Metrics {
             registry,
+            process,
+            process_gauges,
+            ops,
             requests,
             latency,
             login_failures,
@@ -203,8 +213,288 @@ impl Metrics {
     }
 
     pub fn render(&self) -> Result<String, std::fmt::Error> {
+        self.process_gauges.observe();
         let mut out = String::new();
+        encode(&mut out, &self.process)?;
+        // One exposition: the first part's `# EOF` would end it early.
+        if let Some(stripped) = out.strip_suffix("# EOF\n") {
+            out.truncate(stripped.len());
+        }
         encode(&mut out, &self.registry)?;
         Ok(out)
+    }
+}
+
+/// The same exposition in Prometheus' classic text format (0.0.4), for
+/// scrapers that do not ask for OpenMetrics (and `promtool check metrics`):
+/// a counter family is named with its `_total` suffix there, and `# UNIT`
+/// and `# EOF` do not exist.
+pub fn classic_text(openmetrics: &str) -> String {
+    let counters: std::collections::HashSet<&str> = openmetrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|rest| rest.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line.starts_with("# UNIT ") || line == "# EOF" {
+            continue;
+        }
+        let meta = ["# HELP ", "# TYPE "].into_iter().find_map(|p| line.strip_prefix(p).map(|rest| (p, rest)));
+        match meta {
+            Some((prefix, rest)) => {
+                let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+                let suffix = if counters.contains(name) { "_total" } else { "" };
+                out.push_str(&format!("{prefix}{name}{suffix} {tail}\n"));
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+type FloatGauge = Gauge<f64, std::sync::atomic::AtomicU64>;
+
+fn target_label(target: &str) -> Labels {
+    vec![("target".to_owned(), target.to_owned())]
+}
+
+/// What an on-call asks of a running platd (docs/metrics.md): per target
+/// backlog, age of the oldest due task, dead letters, circuit and state;
+/// the database and its pools; who leads; the build. Set at scrape time
+/// from the store's counters, so they cost nothing in between and agree on
+/// every replica.
+pub struct OpsMetrics {
+    backlog: Family<Labels, Gauge>,
+    in_flight: Family<Labels, Gauge>,
+    dead: Family<Labels, Gauge>,
+    oldest_due: Family<Labels, FloatGauge>,
+    circuit: Family<Labels, Gauge>,
+    target_state: Family<Labels, Gauge>,
+    database_up: Gauge,
+    pool_connections: Family<Labels, Gauge>,
+    pool_max: Family<Labels, Gauge>,
+    leader: Family<Labels, Gauge>,
+}
+
+impl OpsMetrics {
+    fn new(registry: &mut Registry) -> OpsMetrics {
+        let metrics = OpsMetrics {
+            backlog: Family::default(),
+            in_flight: Family::default(),
+            dead: Family::default(),
+            oldest_due: Family::default(),
+            circuit: Family::default(),
+            target_state: Family::default(),
+            database_up: Gauge::default(),
+            pool_connections: Family::default(),
+            pool_max: Family::default(),
+            leader: Family::default(),
+        };
+        registry.register(
+            "sync_backlog_tasks",
+            "Open sync tasks (pending, failed, in flight) by target",
+            metrics.backlog.clone(),
+        );
+        registry.register("sync_in_flight_tasks", "Sync tasks being delivered by target", metrics.in_flight.clone());
+        registry.register("sync_dead_letter_tasks", "Tasks in the dead-letter queue by target", metrics.dead.clone());
+        registry.register(
+            "sync_oldest_due_task_age_seconds",
+            "How long the oldest due task of a target has waited to be delivered (0: none due)",
+            metrics.oldest_due.clone(),
+        );
+        registry.register(
+            "sync_circuit_state",
+            "A target's stored circuit: 0 closed, 1 half open, 2 open",
+            metrics.circuit.clone(),
+        );
+        registry.register(
+            "sync_target_state",
+            "1 for a target's state (active, paused, disabled), by target and state",
+            metrics.target_state.clone(),
+        );
+        registry.register("database_up", "1 when the last scrape could read the database", metrics.database_up.clone());
+        registry.register(
+            "database_pool_connections",
+            "Open database connections by pool and state (idle, in_use)",
+            metrics.pool_connections.clone(),
+        );
+        registry.register("database_pool_max_connections", "Largest size of a pool", metrics.pool_max.clone());
+        registry.register(
+            "leader",
+            "1 when this replica holds the lease (scheduler, registry-prober)",
+            metrics.leader.clone(),
+        );
+        let build = Family::<Labels, Gauge>::default();
+        build.get_or_create(&vec![("version".to_owned(), env!("CARGO_PKG_VERSION").to_owned())]).set(1);
+        registry.register("build_info", "The running build: 1, labelled by version", build);
+        metrics
+    }
+
+    /// Read the store's gauges (bounded by `timeout`) and the pools and leases.
+    pub async fn observe(&self, state: &crate::AppState, timeout: Duration) {
+        for pool in state.store.pool_gauges() {
+            let at = |s: &str| vec![("pool".to_owned(), pool.pool.to_owned()), ("state".to_owned(), s.to_owned())];
+            self.pool_connections.get_or_create(&at("idle")).set(i64::from(pool.idle));
+            self.pool_connections.get_or_create(&at("in_use")).set(i64::from(pool.size.saturating_sub(pool.idle)));
+            self.pool_max.get_or_create(&vec![("pool".to_owned(), pool.pool.to_owned())]).set(i64::from(pool.max));
+        }
+        for (lease, elector) in
+            [(crate::leader::SCHEDULER, &state.scheduler), (crate::leader::PROBER, &state.prober_lease)]
+        {
+            self.leader
+                .get_or_create(&vec![("lease".to_owned(), lease.to_owned())])
+                .set(i64::from(elector.is_leader()));
+        }
+        let gauges = match tokio::time::timeout(timeout, state.store.queue_gauges()).await {
+            Ok(Ok(gauges)) => gauges,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "metrics: cannot read the sync queue");
+                self.database_up.set(0);
+                return;
+            }
+            Err(_) => {
+                tracing::warn!("metrics: the sync queue did not answer in time");
+                self.database_up.set(0);
+                return;
+            }
+        };
+        self.database_up.set(1);
+        // Targets come and go: start from nothing so a removed one disappears.
+        for family in [&self.backlog, &self.in_flight, &self.dead, &self.circuit, &self.target_state] {
+            family.clear();
+        }
+        self.oldest_due.clear();
+        for g in gauges {
+            let target = target_label(&g.target);
+            self.backlog.get_or_create(&target).set(g.backlog as i64);
+            self.in_flight.get_or_create(&target).set(g.in_flight as i64);
+            self.dead.get_or_create(&target).set(g.dead as i64);
+            self.oldest_due.get_or_create(&target).set(g.oldest_due_ms.max(0) as f64 / 1000.0);
+            let circuit = match g.circuit {
+                plat_proto::CircuitState::Closed => 0,
+                plat_proto::CircuitState::HalfOpen => 1,
+                plat_proto::CircuitState::Open => 2,
+            };
+            self.circuit.get_or_create(&target).set(circuit);
+            for state in
+                [plat_proto::TargetState::Active, plat_proto::TargetState::Paused, plat_proto::TargetState::Disabled]
+            {
+                let mut labels = target.clone();
+                labels.push(("state".to_owned(), format!("{state:?}").to_lowercase()));
+                self.target_state.get_or_create(&labels).set(i64::from(g.state == state));
+            }
+        }
+    }
+}
+
+/// The standard process series (CPU, memory, file descriptors, start
+/// time), read from `/proc/self` at scrape time; absent off Linux.
+struct ProcessMetrics {
+    cpu_seconds: FloatGauge,
+    resident: Gauge,
+    virtual_memory: Gauge,
+    open_fds: Gauge,
+    max_fds: Gauge,
+    start_time: FloatGauge,
+}
+
+/// Linux reports process times in USER_HZ ticks, 100 per second on every
+/// architecture's user-space ABI.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+impl ProcessMetrics {
+    fn new(registry: &mut Registry) -> ProcessMetrics {
+        let metrics = ProcessMetrics {
+            cpu_seconds: FloatGauge::default(),
+            resident: Gauge::default(),
+            virtual_memory: Gauge::default(),
+            open_fds: Gauge::default(),
+            max_fds: Gauge::default(),
+            start_time: FloatGauge::default(),
+        };
+        registry.register("process_resident_memory_bytes", "Resident memory size in bytes", metrics.resident.clone());
+        registry.register(
+            "process_virtual_memory_bytes",
+            "Virtual memory size in bytes",
+            metrics.virtual_memory.clone(),
+        );
+        registry.register("process_open_fds", "Number of open file descriptors", metrics.open_fds.clone());
+        registry.register("process_max_fds", "Maximum number of open file descriptors", metrics.max_fds.clone());
+        registry.register(
+            "process_start_time_seconds",
+            "Start time of the process since the unix epoch in seconds",
+            metrics.start_time.clone(),
+        );
+        registry.register_with_unit(
+            "process_cpu",
+            "Total user and system CPU time spent in seconds",
+            prometheus_client::registry::Unit::Seconds,
+            CpuCounter(metrics.cpu_seconds.clone()),
+        );
+        metrics
+    }
+
+    fn observe(&self) {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let kib = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|n| n.parse::<i64>().ok())
+                .map(|n| n * 1024)
+        };
+        if let Some(bytes) = kib("VmRSS:") {
+            self.resident.set(bytes);
+        }
+        if let Some(bytes) = kib("VmSize:") {
+            self.virtual_memory.set(bytes);
+        }
+        if let Ok(entries) = std::fs::read_dir("/proc/self/fd") {
+            self.open_fds.set(entries.count() as i64);
+        }
+        let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+        if let Some(max) = limits
+            .lines()
+            .find(|l| l.starts_with("Max open files"))
+            .and_then(|l| l.split_whitespace().nth(3))
+            .and_then(|n| n.parse::<i64>().ok())
+        {
+            self.max_fds.set(max);
+        }
+        // /proc/self/stat: the fields after the parenthesised command name.
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        let fields: Vec<&str> =
+            stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+        let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<f64>().ok());
+        if let (Some(user), Some(system)) = (field(14), field(15)) {
+            self.cpu_seconds.set((user + system) / TICKS_PER_SECOND);
+        }
+        let boot = std::fs::read_to_string("/proc/stat")
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("btime ").and_then(|n| n.trim().parse::<f64>().ok()));
+        if let (Some(boot), Some(start)) = (boot, field(22)) {
+            self.start_time.set(boot + start / TICKS_PER_SECOND);
+        }
+    }
+}
+
+/// The CPU time as a counter (it only grows), read from the gauge the
+/// scrape just set.
+#[derive(Debug)]
+struct CpuCounter(FloatGauge);
+
+impl prometheus_client::encoding::EncodeMetric for CpuCounter {
+    fn encode(&self, mut encoder: prometheus_client::encoding::MetricEncoder) -> Result<(), std::fmt::Error> {
+        encoder.encode_counter::<prometheus_client::encoding::NoLabelSet, _, u64>(&self.0.get(), None)
+    }
+
+    fn metric_type(&self) -> prometheus_client::metrics::MetricType {
+        prometheus_client::metrics::MetricType::Counter
     }
 }

@@ -174,10 +174,35 @@ pub struct Store {
     backend: Backend,
 }
 
+/// One connection pool as a scrape sees it.
+#[derive(Debug, Clone)]
+pub struct PoolGauges {
+    /// `read` or `write` (one `pool` on PostgreSQL).
+    pub pool: &'static str,
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 static MIGRATOR_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 static MIGRATOR_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 impl Store {
+    /// The connection pools' sizes, for the metrics.
+    pub fn pool_gauges(&self) -> Vec<PoolGauges> {
+        let gauge = |pool: &'static str, p: &AnyPool| PoolGauges {
+            pool,
+            size: p.size(),
+            idle: p.num_idle() as u32,
+            max: p.options().get_max_connections(),
+        };
+        match self.backend {
+            // One pool serves both roles.
+            Backend::Postgres => vec![gauge("pool", &self.write)],
+            Backend::Sqlite => vec![gauge("read", &self.read), gauge("write", &self.write)],
+        }
+    }
+
     /// Connect to `url` (`sqlite://path?mode=rwc` or `postgres://...`).
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Store> {
         sqlx::any::install_default_drivers();

@@ -159,13 +159,25 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// OpenMetrics for a scraper that asks for it (Prometheus does), the
+/// classic text format for everyone else.
+pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     state.metrics.services.observe(&state.registry, &state.prober.stats);
+    state.metrics.ops.observe(&state, std::time::Duration::from_secs(2)).await;
+    let openmetrics = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/openmetrics-text"));
     match state.metrics.render() {
-        Ok(text) => {
+        Ok(text) if openmetrics => {
             ([(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text)
                 .into_response()
         }
+        Ok(text) => (
+            [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+            crate::metrics::classic_text(&text),
+        )
+            .into_response(),
         Err(e) => ApiErr::internal(e).into_response(),
     }
 }

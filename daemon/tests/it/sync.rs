@@ -588,3 +588,41 @@ both!(
         assert_eq!(p.admin.sync_stats().await.expect("stats")[0].circuit, CircuitState::Open);
     }
 );
+
+both!(an_operator_sees_backlog_age_state_and_circuit_in_metrics, FAST, |p| {
+    // A paused target keeps its tasks due and unclaimed: the age grows.
+    p.admin.create_target(&http_target("paused", "http://127.0.0.1:9/hooks", &["tenant.*"])).await.expect("target");
+    p.admin.pause_target("paused").await.expect("pause");
+    tenant(&p.admin, "acme", None).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let scrape = |accept: &'static str| {
+        let url = format!("{}/metrics", p.base);
+        async move {
+            let response = reqwest::Client::new().get(url).header("accept", accept).send().await.expect("scrape");
+            let kind = response.headers()["content-type"].to_str().expect("type").to_owned();
+            (kind, response.text().await.expect("text"))
+        }
+    };
+    let (kind, text) = scrape("text/plain").await;
+    assert!(kind.starts_with("text/plain; version=0.0.4"), "{kind}");
+    let value = |name: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("no {name} in\n{text}"));
+        line.rsplit(' ').next().and_then(|v| v.parse().ok()).expect("a number")
+    };
+    assert_eq!(value("plat_sync_backlog_tasks{target=\"paused\"}"), 1.0);
+    assert_eq!(value("plat_sync_dead_letter_tasks{target=\"paused\"}"), 0.0);
+    let age = value("plat_sync_oldest_due_task_age_seconds{target=\"paused\"}");
+    assert!((1.0..60.0).contains(&age), "the due task waited {age} s");
+    assert_eq!(value("plat_sync_target_state{target=\"paused\",state=\"paused\"}"), 1.0);
+    assert_eq!(value("plat_sync_circuit_state{target=\"paused\"}"), 0.0);
+    assert_eq!(value("plat_database_up"), 1.0);
+    assert_eq!(value("plat_leader{lease=\"scheduler\"}"), 1.0);
+    assert!(value("process_resident_memory_bytes") > 1e6);
+    assert!(value("process_open_fds") > 0.0);
+    assert!(text.contains("# TYPE plat_http_requests_total counter"), "classic counters carry _total");
+    assert!(!text.contains("# EOF"));
+    let (kind, text) = scrape("application/openmetrics-text; version=1.0.0").await;
+    assert!(kind.starts_with("application/openmetrics-text"), "{kind}");
+    assert!(text.ends_with("# EOF\n") && text.matches("# EOF").count() == 1, "one exposition");
+    assert!(text.contains("# TYPE plat_http_requests counter"));
+});

@@ -23,6 +23,7 @@ mod tasks;
 pub use queue::CircuitChange;
 pub(crate) use queue::{OFFER_COLUMNS, offer_heads, offers_of};
 use queue::{lock_heads, refresh_heads, requeue};
+pub use stats::QueueGauges;
 use targets::target_by_name;
 
 use std::collections::HashMap;

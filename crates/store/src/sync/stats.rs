@@ -21,16 +21,7 @@ impl Store {
     /// retained history.
     pub async fn sync_stats(&self) -> Result<Vec<TargetStats>> {
         let targets = self.list_targets().await?;
-        let rows = sqlx::query(
-            "SELECT target_id, status, COUNT(*) AS n FROM sync_tasks \
-             WHERE status IN ('pending', 'failed', 'in_flight', 'dead') GROUP BY target_id, status",
-        )
-        .fetch_all(&self.read)
-        .await?;
-        let mut counts: HashMap<(String, String), u64> = HashMap::new();
-        for row in rows {
-            counts.insert((get_str(&row, "target_id")?, get_str(&row, "status")?), get_i64(&row, "n")? as u64);
-        }
+        let counts = self.open_task_counts().await?;
         let totals: HashMap<String, (i64, i64)> =
             sqlx::query("SELECT id, delivered_total, attempts_total FROM sync_targets")
                 .fetch_all(&self.read)
@@ -69,6 +60,72 @@ impl Store {
         }
         Ok(out)
     }
+
+    /// Open and dead tasks by (target id, status), counted through
+    /// `sync_tasks_updated` (status first): the cost follows the queue and
+    /// the dead-letter queue, never the retained history.
+    async fn open_task_counts(&self) -> Result<HashMap<(String, String), u64>> {
+        let rows = sqlx::query(
+            "SELECT target_id, status, COUNT(*) AS n FROM sync_tasks \
+             WHERE status IN ('pending', 'failed', 'in_flight', 'dead') GROUP BY target_id, status",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        let mut counts: HashMap<(String, String), u64> = HashMap::new();
+        for row in rows {
+            counts.insert((get_str(&row, "target_id")?, get_str(&row, "status")?), get_i64(&row, "n")? as u64);
+        }
+        Ok(counts)
+    }
+
+    /// What an on-call watches per target, cheap enough for every scrape:
+    /// the backlog, what is in flight, the dead letters, the stored circuit,
+    /// and since when the oldest due task has waited (its head's `ready_at`,
+    /// the first entry of `sync_heads_ready` per priority).
+    pub async fn queue_gauges(&self) -> Result<Vec<QueueGauges>> {
+        let targets = self.list_targets().await?;
+        let counts = self.open_task_counts().await?;
+        let now = now_ms();
+        let mut out = Vec::with_capacity(targets.len());
+        for target in targets {
+            let n = |s: &str| counts.get(&(target.id.clone(), s.to_owned())).copied().unwrap_or(0);
+            let mut oldest_due_at = None;
+            for priority in [0i64, 1] {
+                let first: Option<i64> =
+                    sqlx::query_scalar("SELECT MIN(ready_at) FROM sync_heads WHERE target_id = $1 AND priority = $2")
+                        .bind(target.id.clone())
+                        .bind(priority)
+                        .fetch_one(&self.read)
+                        .await?;
+                if let Some(at) = first.filter(|at| *at <= now) {
+                    oldest_due_at = Some(oldest_due_at.map_or(at, |o: i64| o.min(at)));
+                }
+            }
+            out.push(QueueGauges {
+                target: target.name.clone(),
+                state: target.state,
+                circuit: target.circuit.state_at(now),
+                backlog: n("pending") + n("failed") + n("in_flight"),
+                in_flight: n("in_flight"),
+                dead: n("dead"),
+                oldest_due_ms: oldest_due_at.map_or(0, |at| now - at),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// A target's queue as [`Store::queue_gauges`] reads it.
+#[derive(Debug, Clone)]
+pub struct QueueGauges {
+    pub target: String,
+    pub state: plat_proto::TargetState,
+    pub circuit: plat_proto::CircuitState,
+    pub backlog: u64,
+    pub in_flight: u64,
+    pub dead: u64,
+    /// How long the oldest due task has waited to be claimed (0: none due).
+    pub oldest_due_ms: i64,
 }
 
 #[cfg(test)]
