@@ -52,19 +52,70 @@ enum Command {
     },
 }
 
-fn init_logging(config: &Config) {
+/// Changes the log filter of the running process.
+type Reload = Box<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+
+/// Log to stderr with the filter of `RUST_LOG`, else `log.level`; returns
+/// that filter and a way to replace it at run time.
+fn init_logging(config: &Config) -> (String, Reload) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    let configured = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| EnvFilter::try_new(v).is_ok())
+        .unwrap_or_else(|| config.log.level.clone());
+    let filter = EnvFilter::new(&configured);
     let json = match config.log.format.as_str() {
         "json" => true,
         "pretty" => false,
         _ => !std::io::stderr().is_terminal(),
     };
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if json {
-        builder.json().flatten_event(true).init();
+    macro_rules! install {
+        ($builder:expr) => {{
+            let builder = $builder.with_filter_reloading();
+            let handle = builder.reload_handle();
+            builder.init();
+            let reload: Reload = Box::new(move |directives: &str| {
+                let filter = EnvFilter::try_new(directives).map_err(|e| e.to_string())?;
+                handle.reload(filter).map_err(|e| e.to_string())
+            });
+            reload
+        }};
+    }
+    let reload = if json {
+        install!(builder.json().flatten_event(true))
     } else {
-        builder.with_ansi(std::io::stderr().is_terminal()).init();
+        install!(builder.with_ansi(std::io::stderr().is_terminal()))
+    };
+    (configured, reload)
+}
+
+/// `kill -USR1` turns debug logging on, `kill -USR2` restores the
+/// configured filter (docs/operations.md, "Logs").
+#[cfg(unix)]
+async fn log_level_signals(configured: String, reload: Reload) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut debug), Ok(mut restore)) = (signal(SignalKind::user_defined1()), signal(SignalKind::user_defined2()))
+    else {
+        tracing::warn!("cannot listen for SIGUSR1/SIGUSR2: the log level cannot be changed at run time");
+        return;
+    };
+    loop {
+        tokio::select! {
+            Some(()) = debug.recv() => {
+                match reload("debug") {
+                    Ok(()) => tracing::info!("SIGUSR1: logging at debug until SIGUSR2"),
+                    Err(e) => tracing::warn!(error = %e, "SIGUSR1: cannot change the log level"),
+                }
+            }
+            Some(()) = restore.recv() => {
+                tracing::info!(filter = %configured, "SIGUSR2: logging at the configured level again");
+                if let Err(e) = reload(&configured) {
+                    tracing::warn!(error = %e, "SIGUSR2: cannot change the log level");
+                }
+            }
+            else => return,
+        }
     }
 }
 
@@ -101,7 +152,11 @@ async fn serve(
         }
     }
     let config = Config::load(config_file.as_deref(), &overrides)?;
-    init_logging(&config);
+    let (configured, reload) = init_logging(&config);
+    #[cfg(unix)]
+    tokio::spawn(log_level_signals(configured, reload));
+    #[cfg(not(unix))]
+    let _ = (configured, reload);
     let store = open_store(&config).await?;
     let listen_addr = config.listen;
     let state = AppState::new(config, store).await?;
@@ -131,7 +186,7 @@ async fn main() -> std::process::ExitCode {
         Command::Migrate { config, database_url } => {
             async {
                 let config = Config::load(config.as_deref(), &Overrides { database_url, ..Overrides::default() })?;
-                init_logging(&config);
+                let _ = init_logging(&config);
                 open_store(&config).await?.close().await;
                 eprintln!("migrations applied to {}", platd::redact_url(&config.database_url));
                 Ok(())
@@ -141,7 +196,7 @@ async fn main() -> std::process::ExitCode {
         Command::Bootstrap { admin, password_stdin, config, database_url } => {
             async {
                 let config = Config::load(config.as_deref(), &Overrides { database_url, ..Overrides::default() })?;
-                init_logging(&config);
+                let _ = init_logging(&config);
                 let password = if password_stdin {
                     let mut text = String::new();
                     std::io::stdin().read_to_string(&mut text)?;

@@ -23,6 +23,7 @@ pub struct Metrics {
     pub login_failures: Counter,
     pub lockouts: Counter,
     pub tokens_issued: Family<Labels, Counter>,
+    logins: Family<Labels, Counter>,
     pub sync: plat_sync::SyncMetrics,
     pub checks: CheckMetrics,
     pub services: RegistryMetrics,
@@ -173,11 +174,17 @@ impl Metrics {
         let login_failures = Counter::default();
         let lockouts = Counter::default();
         let tokens_issued = Family::<Labels, Counter>::default();
+        let logins = Family::<Labels, Counter>::default();
         registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency by method and route", latency.clone());
         registry.register("login_failures", "Failed logins and client-credential grants", login_failures.clone());
         registry.register("lockouts", "Accounts locked after repeated failures", lockouts.clone());
         registry.register("tokens_issued", "Access tokens issued by kind", tokens_issued.clone());
+        registry.register(
+            "logins",
+            "Password logins by outcome (success, invalid_credentials, locked, rate_limited, disabled, suspended)",
+            logins.clone(),
+        );
         let sync = plat_sync::SyncMetrics::new(&mut registry);
         let checks = CheckMetrics::new(&mut registry);
         let registry_metrics = RegistryMetrics::new(&mut registry);
@@ -196,12 +203,18 @@ impl Metrics {
             login_failures,
             lockouts,
             tokens_issued,
+            logins,
             sync,
             checks,
             services: registry_metrics,
             #[cfg(feature = "kubernetes")]
             controller,
         }
+    }
+
+    /// One password login's outcome (a bounded set of reasons).
+    pub fn login(&self, outcome: &'static str) {
+        self.logins.get_or_create(&vec![("outcome".to_owned(), outcome.to_owned())]).inc();
     }
 
     pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {

@@ -115,6 +115,17 @@ impl Platd {
         drop(std::mem::replace(self, restarted));
     }
 
+    /// Send a signal (`USR1`, `TERM`, ...) with kill(1).
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill").args([format!("-{name}"), self.child.id().to_string()]).status();
+        assert!(status.expect("run kill").success(), "kill -{name} platd");
+    }
+
+    /// What this platd has logged (stderr) so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join(format!("platd-{}.log", self.port))).unwrap_or_default()
+    }
+
     /// `kill -9`, and no restart.
     pub fn kill(mut self) {
         self.child.kill().expect("SIGKILL platd");

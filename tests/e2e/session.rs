@@ -148,3 +148,40 @@ fn errors_carry_code_request_id_hint_and_exit_code() {
     let out = nowhere.fails(&["tenant", "list"], 5);
     assert!(out.stderr.contains("cannot reach http://127.0.0.1:1"), "{out:?}");
 }
+
+/// Wait until platd's log holds `needle` after byte `from`.
+fn wait_log(platd: &Platd, from: usize, needle: &str) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        if platd.log().get(from..).is_some_and(|tail| tail.contains(needle)) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
+
+#[test]
+fn sigusr1_turns_debug_logging_on_and_sigusr2_restores_the_level() {
+    // The harness runs platd at `warn`: a request leaves no line.
+    let platd = Platd::start();
+    let ctl = platd.admin();
+    let request_line = "\"message\":\"request\"";
+    ctl.ok(&["whoami"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!platd.log().contains(request_line), "{}", platd.log());
+
+    platd.signal("USR1");
+    assert!(wait_log(&platd, 0, "SIGUSR1: logging at debug"), "{}", platd.log());
+    let from = platd.log().len();
+    ctl.ok(&["whoami"]);
+    assert!(wait_log(&platd, from, request_line), "debug request lines after SIGUSR1: {}", platd.log());
+
+    platd.signal("USR2");
+    assert!(wait_log(&platd, from, "SIGUSR2: logging at the configured level again"), "{}", platd.log());
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let from = platd.log().len();
+    ctl.ok(&["whoami"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!platd.log()[from..].contains(request_line), "back at warn: {}", &platd.log()[from..]);
+}

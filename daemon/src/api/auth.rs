@@ -57,6 +57,7 @@ pub async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Data<TokenPair>> {
     if let Some(wait) = state.auth.ip_limiter.blocked(peer.ip()) {
+        state.metrics.login("rate_limited");
         return Err(ApiErr::rate_limited(wait));
     }
     let found = match state.store.find_login(&req.tenant, &req.username).await {
@@ -69,6 +70,7 @@ pub async fn login(
         let _ = state.auth.passwords.verify(req.password, None).await?;
         state.auth.ip_limiter.record_failure(peer.ip());
         state.metrics.login_failures.inc();
+        state.metrics.login("invalid_credentials");
         return Err(invalid_credentials());
     };
     let now = plat_store::now_ms();
@@ -79,6 +81,7 @@ pub async fn login(
     );
     if state.auth.lockout.is_locked(&record.failures, now) {
         state.metrics.login_failures.inc();
+        state.metrics.login("locked");
         return Err(ApiErr::new(
             ErrorCode::AccountLocked,
             "the account is locked after repeated failed logins; retry later or ask an admin to unlock it",
@@ -93,13 +96,16 @@ pub async fn login(
         if locked {
             state.metrics.lockouts.inc();
         }
+        state.metrics.login(if locked { "locked" } else { "invalid_credentials" });
         state.store.record_login_failure(&ctx, &record.user.id, &record.user.tenant, next, locked).await?;
         return Err(invalid_credentials());
     };
     if record.stored_status == "disabled" {
+        state.metrics.login("disabled");
         return Err(ApiErr::new(ErrorCode::UserInactive, "the user is disabled"));
     }
     if record.tenant_status == "suspended" {
+        state.metrics.login("suspended");
         return Err(ApiErr::new(ErrorCode::TenantSuspended, format!("tenant {:?} is suspended", record.user.tenant)));
     }
     let new_hash = if rehash { state.auth.passwords.rehash(req.password).await? } else { None };
@@ -117,6 +123,7 @@ pub async fn login(
         )
         .await?;
     state.metrics.tokens_issued.get_or_create(&vec![("kind".to_owned(), "login".to_owned())]).inc();
+    state.metrics.login("success");
     Ok(Data(pair))
 }
 

@@ -616,6 +616,7 @@ both!(an_operator_sees_backlog_age_state_and_circuit_in_metrics, FAST, |p| {
     assert_eq!(value("plat_sync_target_state{target=\"paused\",state=\"paused\"}"), 1.0);
     assert_eq!(value("plat_sync_circuit_state{target=\"paused\"}"), 0.0);
     assert_eq!(value("plat_database_up"), 1.0);
+    assert!(value("plat_logins_total{outcome=\"success\"}") >= 1.0, "the harness logged in");
     assert_eq!(value("plat_leader{lease=\"scheduler\"}"), 1.0);
     assert!(value("process_resident_memory_bytes") > 1e6);
     assert!(value("process_open_fds") > 0.0);
