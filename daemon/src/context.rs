@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use plat_proto::{ApiError, Meta};
 use serde::Serialize;
 
+use plat_domain::trace::TraceContext;
+
 use crate::AppState;
 use crate::error::ErrorNote;
 
@@ -20,6 +22,9 @@ pub struct RequestCtx {
     pub request_id: String,
     pub correlation_id: Option<String>,
     pub started: Instant,
+    /// This request's span: the caller's trace (`traceparent`) or a new one.
+    pub trace: TraceContext,
+    pub tracestate: Option<String>,
 }
 
 tokio::task_local! {
@@ -32,6 +37,8 @@ pub fn current() -> RequestCtx {
         request_id: new_request_id(),
         correlation_id: None,
         started: Instant::now(),
+        trace: new_trace(),
+        tracestate: None,
     })
 }
 
@@ -46,7 +53,18 @@ pub fn store_ctx(actor: String, authority: plat_domain::Authority, subject_id: O
         request_id: Some(request.request_id),
         correlation_id: request.correlation_id,
         causation_id: None,
+        traceparent: Some(request.trace.header()),
+        tracestate: request.tracestate,
     }
+}
+
+/// A new trace, for a request that came without a valid `traceparent`.
+pub fn new_trace() -> TraceContext {
+    TraceContext::root(crate::auth::crypto::random_bytes(), new_span_id())
+}
+
+pub fn new_span_id() -> [u8; 8] {
+    crate::auth::crypto::random_bytes()
 }
 
 pub fn new_request_id() -> String {
@@ -128,7 +146,13 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
     let method = request.method().clone();
-    let ctx = RequestCtx { request_id: request_id.clone(), correlation_id, started: Instant::now() };
+    // The caller's trace continues here with a span of our own; an absent
+    // or invalid traceparent starts a new trace (its tracestate is dropped).
+    let parent = header(request.headers(), "traceparent").and_then(|h| TraceContext::parse(&h));
+    let tracestate = parent.and_then(|_| header(request.headers(), "tracestate"));
+    let trace = parent.map_or_else(new_trace, |p| p.child(new_span_id()));
+    let trace_id = trace.trace_id_hex();
+    let ctx = RequestCtx { request_id: request_id.clone(), correlation_id, started: Instant::now(), trace, tracestate };
     let started = ctx.started;
     // Bulk transfers stream for as long as they need, and a blocking
     // discovery call waits as long as it asked (at most 5 minutes, bounded by
@@ -178,15 +202,17 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
     let note = response.extensions().get::<ErrorNote>().cloned();
     match note {
         Some(ErrorNote { code, internal: Some(cause) }) => {
-            tracing::error!(request_id, %method, route, status, code = %code, cause, "request failed")
+            tracing::error!(request_id, trace_id, %method, route, status, code = %code, cause, "request failed")
         }
         Some(ErrorNote { code, internal: None }) if status >= 500 => {
-            tracing::warn!(request_id, %method, route, status, code = %code, "request failed")
+            tracing::warn!(request_id, trace_id, %method, route, status, code = %code, "request failed")
         }
         Some(ErrorNote { code, .. }) => {
-            tracing::debug!(request_id, %method, route, status, code = %code, ms = elapsed.as_secs_f64() * 1e3, "request refused")
+            tracing::debug!(request_id, trace_id, %method, route, status, code = %code, ms = elapsed.as_secs_f64() * 1e3, "request refused")
         }
-        None => tracing::debug!(request_id, %method, route, status, ms = elapsed.as_secs_f64() * 1e3, "request"),
+        None => {
+            tracing::debug!(request_id, trace_id, %method, route, status, ms = elapsed.as_secs_f64() * 1e3, "request")
+        }
     }
     response
 }

@@ -13,6 +13,7 @@ pub mod lockout;
 pub mod readback;
 pub mod registry;
 pub mod retry;
+pub mod trace;
 pub mod validate;
 
 pub use authz::*;

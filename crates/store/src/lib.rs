@@ -159,6 +159,10 @@ pub struct Ctx {
     pub request_id: Option<String>,
     pub correlation_id: Option<String>,
     pub causation_id: Option<String>,
+    /// The W3C `traceparent` (and `tracestate`) of the request that made
+    /// the change: events carry them in `metadata`, deliveries continue them.
+    pub traceparent: Option<String>,
+    pub tracestate: Option<String>,
 }
 
 impl Ctx {

@@ -33,6 +33,12 @@ pub(crate) fn build_event(ctx: &Ctx, draft: EventDraft<'_>, now: i64) -> Event {
         metadata.insert("request_id".into(), rid.clone().into());
     }
     metadata.insert("actor".into(), ctx.actor.clone().into());
+    if let Some(traceparent) = &ctx.traceparent {
+        metadata.insert("traceparent".into(), traceparent.clone().into());
+        if let Some(state) = &ctx.tracestate {
+            metadata.insert("tracestate".into(), state.clone().into());
+        }
+    }
     if let Some(extra) = draft.extra_metadata {
         metadata.extend(extra);
     }

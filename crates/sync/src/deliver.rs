@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use plat_domain::delivery::{self, Outcome};
+use plat_domain::trace::TraceContext;
 use plat_proto::TargetKind;
 use plat_store::TargetRow;
 use tokio::sync::Mutex;
@@ -187,6 +188,14 @@ impl Drivers {
             if let Some(cid) = &ids.correlation_id {
                 request = request.header("x-correlation-id", cid.as_str());
             }
+            // The delivery is the next span of the change's trace.
+            let parent = ids.metadata.get("traceparent").and_then(|v| v.as_str()).and_then(TraceContext::parse);
+            if let Some(parent) = parent {
+                request = request.header("traceparent", parent.child(span_id()).header());
+                if let Some(state) = ids.metadata.get("tracestate").and_then(|v| v.as_str()) {
+                    request = request.header("tracestate", state);
+                }
+            }
         }
         let mut response = match request.body(body).send().await {
             Ok(r) => r,
@@ -344,6 +353,15 @@ fn truncate_utf8(bytes: &[u8]) -> String {
         end -= 1;
     }
     text[..end].to_owned()
+}
+
+/// A new span id for a hop (random, never zero).
+pub fn span_id() -> [u8; 8] {
+    let mut id = [0u8; 8];
+    // aws-lc's RNG fails only without an OS entropy source, which plat cannot run without.
+    aws_lc_rs::rand::fill(&mut id).expect("system random number generator");
+    id[0] |= 1;
+    id
 }
 
 #[cfg(test)]

@@ -45,6 +45,8 @@ pub enum Remote {
         key: Vec<u8>,
         timeout: Duration,
         bytes: Arc<AtomicU64>,
+        /// The check's trace: each request is a child span (`traceparent`).
+        trace: plat_domain::trace::TraceContext,
     },
     Redis {
         drivers: Arc<Drivers>,
@@ -88,7 +90,8 @@ impl Remote {
                         return Err(format!("cannot open the target's secret to sign read-back requests: {e}"));
                     }
                 };
-                Ok(Remote::Http { client: drivers.http().clone(), base: base_url(target), key, timeout, bytes })
+                let trace = crate::context::current().trace;
+                Ok(Remote::Http { client: drivers.http().clone(), base: base_url(target), key, timeout, bytes, trace })
             }
             TargetKind::Redis => {
                 Ok(Remote::Redis { prefix: redis_key(target, "user", ""), url: target.url.clone(), drivers, bytes })
@@ -111,7 +114,7 @@ impl Remote {
         path_and_query: &str,
         parse: impl FnOnce(&[u8]) -> std::result::Result<T, AnswerError>,
     ) -> Result<T> {
-        let Remote::Http { client, base, key, timeout, bytes } = self else {
+        let Remote::Http { client, base, key, timeout, bytes, trace } = self else {
             return Err(failed("not an HTTP target"));
         };
         let url = format!("{base}{path_and_query}");
@@ -126,6 +129,7 @@ impl Remote {
             .header("webhook-id", &id)
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", delivery::sign(key, &id, timestamp, &payload))
+            .header("traceparent", trace.child(plat_sync::span_id()).header())
             .send()
             .await
             .map_err(|e| {

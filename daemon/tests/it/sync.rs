@@ -40,6 +40,8 @@ pub struct Received {
     pub status: u16,
     pub at: Instant,
     pub signed: bool,
+    /// The delivery's `traceparent` header ("" when absent).
+    pub traceparent: String,
 }
 
 type Script = Box<dyn FnMut(&Event, usize) -> Reply + Send>;
@@ -126,6 +128,7 @@ async fn receive(log: &Mutex<Vec<Received>>, script: &Mutex<Script>, headers: &H
         status,
         at: Instant::now(),
         signed,
+        traceparent: header("traceparent"),
     });
     match reply {
         Reply::Status(s) => (StatusCode::from_u16(s).expect("status"), "sink says hi").into_response(),
@@ -626,4 +629,38 @@ both!(an_operator_sees_backlog_age_state_and_circuit_in_metrics, FAST, |p| {
     assert!(kind.starts_with("application/openmetrics-text"), "{kind}");
     assert!(text.ends_with("# EOF\n") && text.matches("# EOF").count() == 1, "one exposition");
     assert!(text.contains("# TYPE plat_http_requests counter"));
+});
+
+both!(a_delivery_continues_the_trace_of_the_change, FAST, |p| {
+    let sink = Sink::start(|_, _| Reply::Status(200)).await;
+    p.admin.create_target(&http_target("traced", &sink.url, &["tenant.*"])).await.expect("target");
+    // A caller in a trace: the change's event and its delivery stay in it.
+    let caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/tenants", p.base))
+        .bearer_auth(p.admin.token().expect("token"))
+        .header("traceparent", caller)
+        .header("tracestate", "vendor=abc")
+        .json(&serde_json::json!({"slug": "acme"}))
+        .send()
+        .await
+        .expect("create tenant");
+    assert_eq!(response.status().as_u16(), 201);
+    // A caller without one starts a trace of its own.
+    tenant(&p.admin, "globex", None).await;
+    let got = sink.wait_accepted(2, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 2);
+    let by_tenant = |slug: &str| got.iter().find(|r| r.event.tenant == slug).expect("delivered").clone();
+    let acme = by_tenant("acme");
+    let parts: Vec<&str> = acme.traceparent.split('-').collect();
+    assert_eq!(parts.len(), 4, "{}", acme.traceparent);
+    assert_eq!(parts[1], "4bf92f3577b34da6a3ce929d0e0e4736", "the caller's trace");
+    assert_ne!(parts[2], "00f067aa0ba902b7", "a span of its own");
+    let recorded = acme.event.metadata["traceparent"].as_str().expect("the event carries its trace");
+    assert!(recorded.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{recorded}");
+    assert_ne!(recorded, acme.traceparent, "the delivery is a child of the request span");
+    assert_eq!(acme.event.metadata["tracestate"], "vendor=abc");
+    let globex = by_tenant("globex");
+    let trace = plat_domain::trace::TraceContext::parse(&globex.traceparent).expect("a valid traceparent");
+    assert_ne!(trace.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
 });
