@@ -114,6 +114,7 @@ impl RegistryMetrics {
 #[derive(Clone)]
 pub struct CheckMetrics {
     findings: Family<Labels, Gauge>,
+    repaired: Family<Labels, Gauge>,
     duration: Family<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>,
     finished: Family<Labels, Gauge>,
     runs: Family<Labels, Counter>,
@@ -123,11 +124,17 @@ impl CheckMetrics {
     fn new(registry: &mut Registry) -> CheckMetrics {
         let metrics = CheckMetrics {
             findings: Family::default(),
+            repaired: Family::default(),
             duration: Family::default(),
             finished: Family::default(),
             runs: Family::default(),
         };
         registry.register("check_findings", "Findings of the last check by target and kind", metrics.findings.clone());
+        registry.register(
+            "check_repaired",
+            "Records the last check of a target repaired (repair tasks queued, or plat's own rows fixed)",
+            metrics.repaired.clone(),
+        );
         registry.register("check_duration_seconds", "Duration of the last check by target", metrics.duration.clone());
         registry.register(
             "check_last_run_timestamp_seconds",
@@ -151,6 +158,7 @@ impl CheckMetrics {
             labels.push(("kind".to_owned(), kind.to_owned()));
             self.findings.get_or_create(&labels).set(n as i64);
         }
+        self.repaired.get_or_create(&target).set(counts.repaired as i64);
         self.duration.get_or_create(&target).set(report.duration_ms.unwrap_or(0) as f64 / 1000.0);
         self.finished.get_or_create(&target).set(time::OffsetDateTime::now_utc().unix_timestamp());
         let mut labels = target;

@@ -210,6 +210,9 @@ both!(drift_in_an_http_copy_is_found_exactly_and_repaired, ENV, |p| {
     assert_eq!(found(&repaired), expected);
     let tasks: Vec<u64> = repaired.findings.as_ref().expect("findings").iter().filter_map(|f| f.repair_task).collect();
     assert_eq!(tasks.len(), expected.len());
+    let metrics = String::from_utf8_lossy(&p.client.get_raw("/metrics").await.expect("metrics").1).into_owned();
+    let line = format!("plat_check_repaired{{target=\"profiles\"}} {}", expected.len());
+    assert!(metrics.contains(&line), "{line} in {metrics}");
     let task = p.admin.get_task(tasks[0]).await.expect("repair task");
     assert!(task.repair);
     drained(&p.admin).await;
