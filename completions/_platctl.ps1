@@ -55,6 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Read the audit log')
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Show the health of every component; exit 4 when one is unhealthy')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show server version, uptime, counts and backlogs')
+            [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'Watch a running platd: request rates, sync throughput and backlog per target, checks, registry, process')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             break
         }
@@ -1902,6 +1903,28 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
             break
         }
         'platctl;status' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL (default: the context''s, else http://127.0.0.1:8700)')
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token to use instead of the context''s')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to use instead of the current one')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act in (platform admins may name any tenant)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format (`dot`: only `service graph`)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format (`dot`: only `service graph`)')
+            [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Print tables without their header row')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations of destructive commands')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations of destructive commands')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never colour output (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (token refreshes, reasons of decisions)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (token refreshes, reasons of decisions)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'platctl;top' {
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Time between frames (`2s`, `500ms`)')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between frames (`2s`, `500ms`)')
+            [CompletionResult]::new('--frames', '--frames', [CompletionResultType]::ParameterName, 'Draw this many frames and exit; 0 runs until Ctrl-C')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL (default: the context''s, else http://127.0.0.1:8700)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token to use instead of the context''s')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to use instead of the current one')

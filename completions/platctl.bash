@@ -67,6 +67,9 @@ _platctl() {
             platctl,token)
                 cmd="platctl__subcmd__token"
                 ;;
+            platctl,top)
+                cmd="platctl__subcmd__top"
+                ;;
             platctl,user)
                 cmd="platctl__subcmd__user"
                 ;;
@@ -290,7 +293,7 @@ _platctl() {
 
     case "${cmd}" in
         platctl)
-            opts="-o -y -v -h -V --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version login logout whoami context tenant user role auth service-account token keys sync check service event audit health status completion"
+            opts="-o -y -v -h -V --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version login logout whoami context tenant user role auth service-account token keys sync check service event audit health status top completion"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3500,6 +3503,56 @@ _platctl() {
                 return 0
             fi
             case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name dot" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name dot" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        platctl__subcmd__top)
+            opts="-n -o -y -v -h -V --interval --frames --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --frames)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -52,6 +52,7 @@ set edit:completion:arg-completer[platctl] = {|@words|
             cand audit 'Read the audit log'
             cand health 'Show the health of every component; exit 4 when one is unhealthy'
             cand status 'Show server version, uptime, counts and backlogs'
+            cand top 'Watch a running platd: request rates, sync throughput and backlog per target, checks, registry, process'
             cand completion 'Print a shell completion script'
         }
         &'platctl;login'= {
@@ -1811,6 +1812,27 @@ set edit:completion:arg-completer[platctl] = {|@words|
             cand --version 'Print version'
         }
         &'platctl;status'= {
+            cand --server 'Server URL (default: the context''s, else http://127.0.0.1:8700)'
+            cand --token 'Access token to use instead of the context''s'
+            cand --context 'Context to use instead of the current one'
+            cand --tenant 'Tenant to act in (platform admins may name any tenant)'
+            cand -o 'Output format (`dot`: only `service graph`)'
+            cand --output 'Output format (`dot`: only `service graph`)'
+            cand --no-headers 'Print tables without their header row'
+            cand -y 'Skip confirmations of destructive commands'
+            cand --yes 'Skip confirmations of destructive commands'
+            cand --no-color 'Never colour output (also: the NO_COLOR environment variable)'
+            cand -v 'Say more on stderr (token refreshes, reasons of decisions)'
+            cand --verbose 'Say more on stderr (token refreshes, reasons of decisions)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'platctl;top'= {
+            cand -n 'Time between frames (`2s`, `500ms`)'
+            cand --interval 'Time between frames (`2s`, `500ms`)'
+            cand --frames 'Draw this many frames and exit; 0 runs until Ctrl-C'
             cand --server 'Server URL (default: the context''s, else http://127.0.0.1:8700)'
             cand --token 'Access token to use instead of the context''s'
             cand --context 'Context to use instead of the current one'

@@ -58,6 +58,7 @@ complete -c platctl -n "__fish_platctl_needs_command" -f -a "event" -d 'Read the
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "audit" -d 'Read the audit log'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "health" -d 'Show the health of every component; exit 4 when one is unhealthy'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "status" -d 'Show server version, uptime, counts and backlogs'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "top" -d 'Watch a running platd: request rates, sync throughput and backlog per target, checks, registry, process'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c platctl -n "__fish_platctl_using_subcommand login" -s u -l username -d 'Username or email (prompted for on a terminal when absent)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand login" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
@@ -1386,6 +1387,24 @@ complete -c platctl -n "__fish_platctl_using_subcommand status" -l no-color -d '
 complete -c platctl -n "__fish_platctl_using_subcommand status" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand status" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand top" -s n -l interval -d 'Time between frames (`2s`, `500ms`)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand top" -l frames -d 'Draw this many frames and exit; 0 runs until Ctrl-C' -r
+complete -c platctl -n "__fish_platctl_using_subcommand top" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand top" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand top" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand top" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand top" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand top" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand top" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand top" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand top" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand top" -s V -l version -d 'Print version'
 complete -c platctl -n "__fish_platctl_using_subcommand completion" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand completion" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand completion" -l context -d 'Context to use instead of the current one' -r

@@ -125,6 +125,8 @@ pub enum Command {
     Health(cmd::health::Health),
     /// Show server version, uptime, counts and backlogs.
     Status,
+    /// Watch a running platd: request rates, sync throughput and backlog per target, checks, registry, process.
+    Top(cmd::top::Top),
     /// Print a shell completion script.
     Completion(cmd::completion::Completion),
 }
@@ -185,6 +187,7 @@ async fn dispatch(command: Command, s: &mut Session) -> Result<(), Failure> {
         Command::Audit(c) => cmd::log::run_audit(c, s).await,
         Command::Health(c) => c.run(s).await,
         Command::Status => cmd::health::status(s).await,
+        Command::Top(top) => top.run(s).await,
         Command::Completion(_) | Command::Context(_) => unreachable!("handled without a runtime"),
     }
 }

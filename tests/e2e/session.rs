@@ -185,3 +185,58 @@ fn sigusr1_turns_debug_logging_on_and_sigusr2_restores_the_level() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(!platd.log()[from..].contains(request_line), "back at warn: {}", &platd.log()[from..]);
 }
+
+/// What a terminal shows: `platctl top` runs in a real tmux pane, whose
+/// screen is read back with `capture-pane`.
+#[test]
+fn top_draws_rates_targets_and_services_on_a_terminal() {
+    if std::process::Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let platd = Platd::start();
+    let admin = platd.admin();
+    admin.ok(&[
+        "sync",
+        "target",
+        "add",
+        "profiles",
+        "--kind",
+        "http",
+        "--url",
+        "http://127.0.0.1:9/hooks",
+        "--event",
+        "user.*",
+    ]);
+    admin.ok(&["user", "create", "ann", "--email", "ann@example.test"]);
+    let socket = format!("plat-e2e-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux").arg("-L").arg(&socket).args(args).output().expect("run tmux")
+    };
+    let mut env = vec![
+        format!("HOME={}", admin.home.path().display()),
+        format!("PLATCTL_CONFIG={}", admin.config_path().display()),
+        "LANG=C.UTF-8".to_owned(),
+        "TERM=xterm".to_owned(),
+    ];
+    env.extend(admin.env.iter().map(|(k, v)| format!("{k}={v}")));
+    let platctl = crate::harness::bin_dir().join("platctl");
+    let command = format!("env -i {} {} top --interval 500ms", env.join(" "), platctl.display());
+    let started = tmux(&["new-session", "-d", "-s", "top", "-x", "140", "-y", "40", &command]);
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let mut screen = String::new();
+    while std::time::Instant::now() < deadline {
+        screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", "top"]).stdout).into_owned();
+        if screen.contains("profiles") && screen.contains("FAILED/S") && screen.contains("requests") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    tmux(&["kill-server"]);
+    assert!(screen.contains(&format!("plat {}", platd.url)), "{screen}");
+    assert!(screen.contains("TARGET") && screen.contains("BACKLOG") && screen.contains("OLDEST DUE"), "{screen}");
+    assert!(screen.lines().any(|l| l.starts_with("profiles") && l.contains("active")), "{screen}");
+    assert!(screen.contains("database up"), "{screen}");
+    assert!(screen.lines().any(|l| l.contains("leads ") && l.contains("scheduler")), "{screen}");
+}

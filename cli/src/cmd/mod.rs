@@ -12,4 +12,5 @@ pub mod session;
 pub mod sync;
 pub mod tenant;
 pub mod token;
+pub mod top;
 pub mod user;
