@@ -291,12 +291,9 @@ async fn caller(
             if i.code == ErrorCode::ServiceUnavailable {
                 return OAuthError::unavailable(i.reason, 1);
             }
-            OAuthError { challenge: false, ..OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_token", i.reason) }
+            OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_token", i.reason)
         })?;
-        let actor = match claims.typ {
-            TokenType::User => format!("{}@{}", claims.username, claims.tenant),
-            TokenType::Service => format!("service:{}@{}", claims.username, claims.tenant),
-        };
+        let actor = crate::auth::actor_of(claims.typ, &claims.username, &claims.tenant);
         let client_id = (claims.typ == TokenType::Service).then(|| claims.sub.clone()).or(claims.client_id);
         return Ok(Caller { subject, client_id, actor });
     }
@@ -306,7 +303,7 @@ async fn caller(
     Ok(Caller {
         subject: client.subject(),
         client_id: Some(client.client_id().to_owned()),
-        actor: format!("service:{}@{}", client.account.account.name, client.account.account.tenant),
+        actor: crate::auth::actor_of(TokenType::Service, &client.account.account.name, &client.account.account.tenant),
     })
 }
 

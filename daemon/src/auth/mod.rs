@@ -176,6 +176,15 @@ fn jti_millis(claims: &Claims) -> i64 {
         .unwrap_or(claims.iat * 1000)
 }
 
+/// How the audit log and events name who acted: `name@tenant` for a user,
+/// `service:name@tenant` for a service account.
+pub fn actor_of(typ: TokenType, name: &str, tenant: &str) -> String {
+    match typ {
+        TokenType::User => format!("{name}@{tenant}"),
+        TokenType::Service => format!("service:{name}@{tenant}"),
+    }
+}
+
 /// An authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -188,10 +197,7 @@ pub struct Principal {
 
 impl Principal {
     pub fn actor(&self) -> String {
-        match self.claims.typ {
-            TokenType::User => format!("{}@{}", self.claims.username, self.claims.tenant),
-            TokenType::Service => format!("service:{}@{}", self.claims.username, self.claims.tenant),
-        }
+        actor_of(self.claims.typ, &self.claims.username, &self.claims.tenant)
     }
 
     pub fn ctx(&self) -> Ctx {
