@@ -83,6 +83,10 @@ struct Args {
     /// User counts of the check scenario.
     #[arg(long, value_delimiter = ',', default_values_t = [100_000usize, 1_000_000])]
     check_sizes: Vec<usize>,
+    /// Export every span with OTLP to a null collector the bench runs (the
+    /// cost of tracing on; docs/operations.md, "Traces").
+    #[arg(long)]
+    trace: bool,
     /// The platd binary (default: next to this one, built if missing).
     #[arg(long)]
     platd: Option<PathBuf>,
@@ -135,15 +139,20 @@ async fn main() -> anyhow::Result<()> {
     let wanted = |s: Scenario| args.scenario == s || args.scenario == Scenario::All;
     if !args.json {
         let backend = if args.database_url.is_some() { "postgres" } else { "sqlite" };
+        let traces = if args.trace { ", spans exported with OTLP" } else { "" };
         println!(
-            "plat-bench on {backend}, {} cores, {} s per figure",
+            "plat-bench on {backend}{traces}, {} cores, {} s per figure",
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
             args.seconds
         );
     }
     let url = args.database_url.as_deref();
     // Generous IP limits: the bench makes no failed attempts, but never let one throttle it.
-    let env = [("PLATD_AUTH__IP_LIMIT__MAX_FAILURES", "1000000")];
+    let mut env = vec![("PLATD_AUTH__IP_LIMIT__MAX_FAILURES", "1000000")];
+    let collector = if args.trace { Some(null_receiver("/v1/traces").await?) } else { None };
+    if let Some((url, _)) = &collector {
+        env.push(("PLATD_TRACE__OTLP_ENDPOINT", url.as_str()));
+    }
     let scenarios = [
         Scenario::Tokens,
         Scenario::Login,
@@ -176,13 +185,16 @@ async fn main() -> anyhow::Result<()> {
                 drop(p);
                 for &size in &args.check_sizes {
                     // A fresh platd per size, without grace: the users were just imported.
-                    let env = [env[0], ("PLATD_CHECKS__GRACE", "0s")];
+                    let env = [env.as_slice(), &[("PLATD_CHECKS__GRACE", "0s")]].concat();
                     let p = start_platd(&binary, url, &env).await?;
                     check(&mut report, &p, size).await?;
                 }
             }
             Scenario::All => {}
         }
+    }
+    if let Some((_, exports)) = &collector {
+        eprintln!("traces: {} OTLP export requests reached the null collector", exports.load(Ordering::Relaxed));
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "figures": report.figures }))?);

@@ -4,10 +4,15 @@ use super::*;
 
 /// A null webhook receiver: answers 200 to every POST and counts them.
 pub(crate) async fn null_sink() -> anyhow::Result<(String, Arc<AtomicU64>)> {
+    null_receiver("/hook").await
+}
+
+/// Answers 200 to every POST to `path` and counts them; returns its URL.
+pub(crate) async fn null_receiver(path: &str) -> anyhow::Result<(String, Arc<AtomicU64>)> {
     let count = Arc::new(AtomicU64::new(0));
     let counter = count.clone();
     let app = axum::Router::new().route(
-        "/hook",
+        path,
         axum::routing::post(move |_body: axum::body::Bytes| {
             let counter = counter.clone();
             async move {
@@ -17,7 +22,7 @@ pub(crate) async fn null_sink() -> anyhow::Result<(String, Arc<AtomicU64>)> {
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}/hook", listener.local_addr()?);
+    let url = format!("http://{}{path}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app).await });
     Ok((url, count))
 }

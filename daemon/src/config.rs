@@ -31,6 +31,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
+    pub trace: TraceConfig,
     pub sync: SyncConfig,
     pub checks: ChecksConfig,
     pub registry: RegistryConfig,
@@ -265,6 +266,22 @@ pub struct LogConfig {
     pub format: String,
 }
 
+/// Traces (docs/operations.md, "Traces"): exported with OTLP/HTTP when an
+/// endpoint is set here or in `OTEL_EXPORTER_OTLP_ENDPOINT` /
+/// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`; nothing is exported otherwise.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceConfig {
+    /// The collector's base URL (`http://otel-collector:4318`); spans go to
+    /// its `/v1/traces`.
+    pub otlp_endpoint: String,
+    /// `service.name` of the exported spans.
+    pub service_name: String,
+    /// The share of new traces recorded (0 to 1); a caller's sampling
+    /// decision (`traceparent` flags) is always followed.
+    pub sample_ratio: f64,
+}
+
 /// The built-in defaults, as TOML so they document themselves.
 pub const DEFAULTS: &str = r#"
 listen = "127.0.0.1:8700"
@@ -313,6 +330,11 @@ shutdown_grace = "10s"
 [log]
 level = "info"
 format = "auto"
+
+[trace]
+otlp_endpoint = ""
+service_name = "platd"
+sample_ratio = 1.0
 
 [sync]
 enabled = true
@@ -455,6 +477,17 @@ impl Config {
                 "invalid configuration: auth.issuer must be an http:// or https:// URL without a trailing '/', query or fragment (e.g. https://plat.example.com)"
             );
         }
+        if !(0.0..=1.0).contains(&self.trace.sample_ratio) {
+            anyhow::bail!("invalid configuration: trace.sample_ratio must be between 0 and 1");
+        }
+        let endpoint = &self.trace.otlp_endpoint;
+        if !endpoint.is_empty()
+            && reqwest::Url::parse(endpoint).map_or(true, |u| !matches!(u.scheme(), "http" | "https"))
+        {
+            anyhow::bail!(
+                "invalid configuration: trace.otlp_endpoint must be an http:// or https:// URL, got {endpoint:?}"
+            );
+        }
         if self.leader.lease_ttl.0 < Duration::from_secs(3) {
             anyhow::bail!("invalid configuration: leader.lease_ttl must be at least 3s");
         }
@@ -549,6 +582,18 @@ mod tests {
         let env = vec![("PLATD_AUTH__ACCES_TTL".to_owned(), "10m".to_owned())];
         let err = Config::load_with_env(None, &Overrides::default(), env).expect_err("unknown key");
         assert!(err.to_string().contains("acces_ttl"), "{err}");
+    }
+
+    #[test]
+    fn trace_settings_are_checked() {
+        let load =
+            |k: &str, v: &str| Config::load_with_env(None, &Overrides::default(), vec![(k.to_owned(), v.to_owned())]);
+        let err = load("PLATD_TRACE__SAMPLE_RATIO", "1.5").expect_err("over 1");
+        assert!(err.to_string().contains("trace.sample_ratio"), "{err}");
+        let err = load("PLATD_TRACE__OTLP_ENDPOINT", "collector:4318").expect_err("no scheme");
+        assert!(err.to_string().contains("trace.otlp_endpoint"), "{err}");
+        let ok = load("PLATD_TRACE__OTLP_ENDPOINT", "http://127.0.0.1:4318").expect("a URL");
+        assert_eq!(ok.trace.otlp_endpoint, "http://127.0.0.1:4318");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use plat_proto::{ApiError, Meta};
 use serde::Serialize;
 
 use plat_domain::trace::TraceContext;
+use tracing::Instrument;
 
 use crate::AppState;
 use crate::error::ErrorNote;
@@ -37,7 +38,7 @@ pub fn current() -> RequestCtx {
         request_id: new_request_id(),
         correlation_id: None,
         started: Instant::now(),
-        trace: new_trace(),
+        trace: plat_telemetry::new_trace(),
         tracestate: None,
     })
 }
@@ -56,15 +57,6 @@ pub fn store_ctx(actor: String, authority: plat_domain::Authority, subject_id: O
         traceparent: Some(request.trace.header()),
         tracestate: request.tracestate,
     }
-}
-
-/// A new trace, for a request that came without a valid `traceparent`.
-pub fn new_trace() -> TraceContext {
-    TraceContext::root(crate::auth::crypto::random_bytes(), new_span_id())
-}
-
-pub fn new_span_id() -> [u8; 8] {
-    crate::auth::crypto::random_bytes()
 }
 
 pub fn new_request_id() -> String {
@@ -150,7 +142,22 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
     // or invalid traceparent starts a new trace (its tracestate is dropped).
     let parent = header(request.headers(), "traceparent").and_then(|h| TraceContext::parse(&h));
     let tracestate = parent.and_then(|_| header(request.headers(), "tracestate"));
-    let trace = parent.map_or_else(new_trace, |p| p.child(new_span_id()));
+    let span = tracing::trace_span!(
+        target: plat_telemetry::TARGET,
+        "http.request",
+        otel.name = tracing::field::Empty,
+        otel.kind = "server",
+        http.request.method = %method,
+        http.route = %route,
+        http.response.status_code = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+        request_id = %request_id,
+    );
+    if !span.is_disabled() {
+        span.record("otel.name", format!("{method} {route}"));
+    }
+    let trace = plat_telemetry::continue_trace(&span, parent.as_ref(), tracestate.as_deref())
+        .unwrap_or_else(plat_telemetry::new_trace);
     let trace_id = trace.trace_id_hex();
     let ctx = RequestCtx { request_id: request_id.clone(), correlation_id, started: Instant::now(), trace, tracestate };
     let started = ctx.started;
@@ -161,7 +168,8 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
         !matches!(route.as_str(), "/api/v1/users/import" | "/api/v1/users/export" | "/api/v1/discovery/{name}");
     let limit = state.config.http.request_timeout.0;
     let mut response = if bounded {
-        match tokio::time::timeout(limit, REQUEST.scope(ctx.clone(), next.run(request))).await {
+        match tokio::time::timeout(limit, REQUEST.scope(ctx.clone(), next.run(request)).instrument(span.clone())).await
+        {
             Ok(response) => response,
             Err(_) => {
                 REQUEST
@@ -176,10 +184,14 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
             }
         }
     } else {
-        REQUEST.scope(ctx, next.run(request)).await
+        REQUEST.scope(ctx, next.run(request)).instrument(span.clone()).await
     };
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
+    span.record("http.response.status_code", status);
+    if status >= 500 {
+        span.record("otel.status_code", "error");
+    }
     state.metrics.observe_request(method.as_str(), &route, status, elapsed);
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);

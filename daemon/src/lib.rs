@@ -13,6 +13,7 @@ pub mod kubernetes;
 pub mod leader;
 pub mod metrics;
 pub mod openapi;
+pub mod telemetry;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use platd::config::{Config, Overrides};
 use platd::{AppState, Server, open_store};
 
@@ -55,39 +56,43 @@ enum Command {
 /// Changes the log filter of the running process.
 type Reload = Box<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 
-/// Log to stderr with the filter of `RUST_LOG`, else `log.level`; returns
-/// that filter and a way to replace it at run time.
-fn init_logging(config: &Config) -> (String, Reload) {
-    use tracing_subscriber::EnvFilter;
+/// Log to stderr with the filter of `RUST_LOG`, else `log.level`; with
+/// `traces`, also export spans when `[trace]` names a collector. Returns
+/// that filter, a way to replace it at run time, and the span exporter to
+/// flush at exit.
+fn init_logging(config: &Config, traces: bool) -> anyhow::Result<(String, Reload, Option<SdkTracerProvider>)> {
+    use tracing_subscriber::prelude::*;
+    use tracing_subscriber::{EnvFilter, Registry, reload};
     let configured = std::env::var("RUST_LOG")
         .ok()
         .filter(|v| EnvFilter::try_new(v).is_ok())
         .unwrap_or_else(|| config.log.level.clone());
-    let filter = EnvFilter::new(&configured);
     let json = match config.log.format.as_str() {
         "json" => true,
         "pretty" => false,
         _ => !std::io::stderr().is_terminal(),
     };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    macro_rules! install {
-        ($builder:expr) => {{
-            let builder = $builder.with_filter_reloading();
-            let handle = builder.reload_handle();
-            builder.init();
-            let reload: Reload = Box::new(move |directives: &str| {
-                let filter = EnvFilter::try_new(directives).map_err(|e| e.to_string())?;
-                handle.reload(filter).map_err(|e| e.to_string())
-            });
-            reload
-        }};
-    }
-    let reload = if json {
-        install!(builder.json().flatten_event(true))
+    // The log filter applies to the log lines only: plat's spans are
+    // selected by the exporter's own filter (plat_telemetry).
+    let (filter, handle) = reload::Layer::<EnvFilter, Registry>::new(EnvFilter::new(&configured));
+    let log = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let log = if json {
+        log.json().flatten_event(true).with_filter(filter).boxed()
     } else {
-        install!(builder.with_ansi(std::io::stderr().is_terminal()))
+        log.with_ansi(std::io::stderr().is_terminal()).with_filter(filter).boxed()
     };
-    (configured, reload)
+    let mut layers = vec![log];
+    let mut provider = None;
+    if traces && let Some((layer, p)) = platd::telemetry::exporter(&config.trace)? {
+        layers.push(layer);
+        provider = Some(p);
+    }
+    tracing_subscriber::registry().with(layers).init();
+    let reload: Reload = Box::new(move |directives: &str| {
+        let filter = EnvFilter::try_new(directives).map_err(|e| e.to_string())?;
+        handle.reload(filter).map_err(|e| e.to_string())
+    });
+    Ok((configured, reload, provider))
 }
 
 /// `kill -USR1` turns debug logging on, `kill -USR2` restores the
@@ -152,7 +157,7 @@ async fn serve(
         }
     }
     let config = Config::load(config_file.as_deref(), &overrides)?;
-    let (configured, reload) = init_logging(&config);
+    let (configured, reload, traces) = init_logging(&config, true)?;
     #[cfg(unix)]
     tokio::spawn(log_level_signals(configured, reload));
     #[cfg(not(unix))]
@@ -174,6 +179,9 @@ async fn serve(
         token.cancel();
     });
     server.wait().await?;
+    if let Some(provider) = traces {
+        platd::telemetry::flush(provider).await;
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -186,7 +194,7 @@ async fn main() -> std::process::ExitCode {
         Command::Migrate { config, database_url } => {
             async {
                 let config = Config::load(config.as_deref(), &Overrides { database_url, ..Overrides::default() })?;
-                let _ = init_logging(&config);
+                let _ = init_logging(&config, false)?;
                 open_store(&config).await?.close().await;
                 eprintln!("migrations applied to {}", platd::redact_url(&config.database_url));
                 Ok(())
@@ -196,7 +204,7 @@ async fn main() -> std::process::ExitCode {
         Command::Bootstrap { admin, password_stdin, config, database_url } => {
             async {
                 let config = Config::load(config.as_deref(), &Overrides { database_url, ..Overrides::default() })?;
-                let _ = init_logging(&config);
+                let _ = init_logging(&config, false)?;
                 let password = if password_stdin {
                     let mut text = String::new();
                     std::io::stdin().read_to_string(&mut text)?;

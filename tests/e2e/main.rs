@@ -3,6 +3,7 @@
 
 mod generated;
 mod harness;
+mod otlp;
 mod resources;
 mod service;
 mod session;

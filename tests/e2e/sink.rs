@@ -3,7 +3,7 @@
 //! one webhook id was ever being received twice at the same time.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,6 +13,7 @@ pub struct Delivery {
     pub webhook_id: String,
     pub aggregate: String,
     pub version: u64,
+    pub traceparent: Option<String>,
 }
 
 #[derive(Default)]
@@ -57,38 +58,42 @@ impl Sink {
     }
 }
 
+/// (lower-case name, value) pairs.
+pub type Headers = Vec<(String, String)>;
+
+/// One HTTP/1.1 request off a keep-alive connection: its headers (names in
+/// lower case) and body; `None` when the peer closed.
+pub fn read_request(reader: &mut impl BufRead) -> Option<(Headers, Vec<u8>)> {
+    let mut headers = Vec::new();
+    let mut line = String::new();
+    // Request line, then headers up to the blank line.
+    let mut first = true;
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let trimmed = line.trim_end();
+        if trimmed.is_empty() && !first {
+            break;
+        }
+        first = false;
+        if let Some((name, value)) = trimmed.split_once(':') {
+            headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
+        }
+    }
+    let length = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).ok()?;
+    Some((headers, body))
+}
+
 fn serve(stream: TcpStream, state: &Mutex<State>, delay: Duration) {
     let mut writer = stream.try_clone().expect("clone stream");
     let mut reader = BufReader::new(stream);
-    loop {
-        let mut length = 0usize;
-        let mut webhook_id = String::new();
-        let mut line = String::new();
-        // Request line, then headers up to the blank line.
-        let mut first = true;
-        loop {
-            line.clear();
-            match reader.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            let trimmed = line.trim_end();
-            if trimmed.is_empty() && !first {
-                break;
-            }
-            first = false;
-            if let Some((name, value)) = trimmed.split_once(':') {
-                match name.to_ascii_lowercase().as_str() {
-                    "content-length" => length = value.trim().parse().unwrap_or(0),
-                    "webhook-id" => webhook_id = value.trim().to_owned(),
-                    _ => {}
-                }
-            }
-        }
-        let mut body = vec![0u8; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
+    while let Some((headers, body)) = read_request(&mut reader) {
+        let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+        let webhook_id = header("webhook-id").unwrap_or_default();
         let event: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
         {
             let mut s = state.lock().expect("sink");
@@ -104,6 +109,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, delay: Duration) {
                 webhook_id: webhook_id.clone(),
                 aggregate: event["aggregate"]["id"].as_str().unwrap_or("").to_owned(),
                 version: event["aggregate"]["version"].as_u64().unwrap_or(0),
+                traceparent: header("traceparent"),
             });
         }
         if writer.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").is_err() {

@@ -376,3 +376,53 @@ fn platctl_check_finds_drift_exits_3_and_repair_converges() {
     admin.fails(&["check", "run", "--target", "profiles", "--all"], 2);
     admin.fails(&["check", "run", "--target", "profiles", "--dry-run"], 2);
 }
+
+/// Issue 15: with an OTLP endpoint, one `platctl user update` is one trace
+/// in the collector — the API call, its store calls and the delivery — and
+/// the sink receives the delivery's span as its parent.
+#[test]
+fn one_user_update_is_one_exported_trace_from_the_api_call_to_the_sink() {
+    let collector = crate::otlp::Collector::start();
+    let sink = Sink::start(Duration::ZERO);
+    let mut env = QUICK.to_vec();
+    env.extend([("PLATD_TRACE__OTLP_ENDPOINT", collector.url.as_str()), ("OTEL_BSP_SCHEDULE_DELAY", "100")]);
+    let platd = Platd::start_with(&env);
+    let admin = platd.admin();
+    add_target(&admin, &sink.url, "1");
+    let created = admin.json(&["user", "create", "tracy", "--email", "tracy@system.test"]);
+    let id = created["id"].as_str().expect("user id").to_owned();
+    admin.ok(&["user", "update", "tracy", "--nickname", "Trace"]);
+
+    let update = || sink.received().into_iter().find(|d| d.aggregate == id && d.version == 2);
+    wait_for("the update's delivery", Duration::from_secs(20), || update().is_some());
+    let traceparent = update().and_then(|d| d.traceparent).expect("the delivery carries a traceparent");
+    let parts: Vec<&str> = traceparent.split('-').collect();
+    let (trace_id, parent_of_sink) = (parts[1].to_owned(), parts[2].to_owned());
+
+    let in_trace = || collector.spans().into_iter().filter(|s| s.trace_id == trace_id).collect::<Vec<_>>();
+    wait_for("the delivery span at the collector", Duration::from_secs(20), || {
+        in_trace().iter().any(|s| s.name == "sync.deliver")
+    });
+    let spans = in_trace();
+    let names = spans.iter().map(|s| s.name.as_str()).collect::<Vec<_>>();
+    let request = spans
+        .iter()
+        .find(|s| s.name == "PATCH /api/v1/users/{user}")
+        .unwrap_or_else(|| panic!("the API call's span is in the trace: {names:?}; all: {:?}", collector.spans()));
+    assert_eq!(request.parent, "", "platctl sent no traceparent: the API call starts the trace");
+    assert_eq!(request.service, "platd");
+    assert_eq!(request.attribute("http.response.status_code"), Some("200"));
+    assert!(
+        spans.iter().any(|s| s.name.starts_with("store.") && s.parent == request.span_id),
+        "the store calls are children of the API call: {names:?}"
+    );
+    let deliver = spans.iter().find(|s| s.name == "sync.deliver").expect("delivery span");
+    assert_eq!(deliver.parent, request.span_id, "the delivery continues the API call");
+    assert_eq!(deliver.span_id, parent_of_sink, "the sink's parent span is the delivery");
+    assert_eq!(deliver.attribute("sync.target"), Some("sink"));
+    // Background loops (claims, leases) never start traces of their own.
+    assert!(
+        collector.spans().iter().all(|s| !(s.name.starts_with("store.") && s.parent.is_empty())),
+        "a store call was exported as a root span"
+    );
+}

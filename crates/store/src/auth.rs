@@ -120,6 +120,7 @@ fn audit<'a>(action: &'a str, target: String, tenant: Option<&'a str>, details: 
 
 impl Store {
     /// Create the `system` tenant and its first `platform-admin`. Refused once done.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.bootstrap", skip_all)]
     pub async fn bootstrap(&self, ctx: &Ctx, admin: NewUser) -> Result<plat_proto::User> {
         if self.meta("bootstrapped_at").await?.is_some() {
             return Err(StoreError::AlreadyBootstrapped);
@@ -147,6 +148,7 @@ impl Store {
     }
 
     /// Count one failed login; returns whether the account is now locked.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.record_login_failure", skip_all)]
     pub async fn record_login_failure(
         &self,
         ctx: &Ctx,
@@ -182,6 +184,7 @@ impl Store {
 
     /// A successful login: reset failures, count it, store a new hash when the
     /// old one is re-hashed (bcrypt → argon2id), and remember the refresh token.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.record_login_success", skip_all)]
     pub async fn record_login_success(
         &self,
         ctx: &Ctx,
@@ -220,6 +223,7 @@ impl Store {
 
     /// Spend a refresh token and, when valid, store its successor in the same
     /// transaction. A spent token presented again revokes its whole family.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.rotate_refresh", skip_all)]
     pub async fn rotate_refresh(
         &self,
         token_hash: &str,
@@ -276,6 +280,7 @@ impl Store {
     /// Revoke the session (family) a refresh token belongs to, if it is
     /// `owner`'s (any owner's for `None`: holding a refresh token is
     /// enough to end its session, RFC 7009). Returns the user id.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.revoke_refresh_family", skip_all)]
     pub async fn revoke_refresh_family(
         &self,
         ctx: &Ctx,
@@ -303,6 +308,7 @@ impl Store {
     }
 
     /// End every session of a user (logout-all, revoke --user).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.revoke_user_sessions", skip_all)]
     pub async fn revoke_user_sessions(&self, ctx: &Ctx, user_id: &str, tenant: &str) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         let n = end_sessions(&mut tx, user_id).await?;
@@ -317,6 +323,7 @@ impl Store {
     }
 
     /// Revoke one access token by its jti until it expires.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.revoke_jti", skip_all)]
     pub async fn revoke_jti(&self, ctx: &Ctx, jti: &str, expires_at: i64, tenant: Option<&str>) -> Result<bool> {
         let mut tx = self.write.begin().await?;
         let inserted = sqlx::query("INSERT INTO revoked_tokens (jti, expires_at, revoked_at) VALUES ($1, $2, $3)")
@@ -335,6 +342,7 @@ impl Store {
     }
 
     /// Revoked jtis (with their revocation time) revoked at or after `since`, not yet expired.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.revoked_since", skip_all)]
     pub async fn revoked_since(&self, since: i64) -> Result<Vec<(String, i64, i64)>> {
         let rows = sqlx::query(
             "SELECT jti, expires_at, revoked_at FROM revoked_tokens WHERE revoked_at >= $1 AND expires_at > $2",
@@ -347,6 +355,7 @@ impl Store {
     }
 
     /// Drop bookkeeping that can no longer matter: expired revocations and refresh tokens.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.purge_expired", skip_all)]
     pub async fn purge_expired(&self) -> Result<u64> {
         let now = now_ms();
         let a = sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1").bind(now).execute(&self.write).await?;
@@ -356,6 +365,7 @@ impl Store {
         Ok(a.rows_affected() + b.rows_affected() + c.rows_affected())
     }
 
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.insert_key", skip_all)]
     pub async fn insert_key(&self, ctx: &Ctx, key: &StoredKey) -> Result<()> {
         let mut tx = self.write.begin().await?;
         // The newest key signs; the others keep verifying until their tokens expire.
@@ -384,6 +394,7 @@ impl Store {
     }
 
     /// Keys that still sign or verify, newest first.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.list_keys", skip_all)]
     pub async fn list_keys(&self) -> Result<Vec<StoredKey>> {
         let rows = sqlx::query(
             "SELECT kid, algorithm, private_key, public_key, status, created_at, retire_at FROM signing_keys \
@@ -408,6 +419,7 @@ impl Store {
     }
 
     /// `account` = (name, description, roles); `credentials` = (client id, secret hash).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.create_service_account", skip_all)]
     pub async fn create_service_account(
         &self,
         ctx: &Ctx,
@@ -464,6 +476,7 @@ impl Store {
         Ok(self.get_service_account(tenant, name).await?.account)
     }
 
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.get_service_account", skip_all)]
     pub async fn get_service_account(&self, tenant: &str, name: &str) -> Result<ServiceAccountRecord> {
         let row = sqlx::query(&format!("{SA_SELECT} WHERE t.slug = $1 AND a.name = $2"))
             .bind(tenant)
@@ -474,6 +487,12 @@ impl Store {
         sa_from_row(&row)
     }
 
+    #[tracing::instrument(
+        target = "plat::span",
+        level = "trace",
+        name = "store.service_account_by_client_id",
+        skip_all
+    )]
     pub async fn service_account_by_client_id(&self, client_id: &str) -> Result<ServiceAccountRecord> {
         let row = sqlx::query(&format!("{SA_SELECT} WHERE a.client_id = $1"))
             .bind(client_id)
@@ -483,6 +502,7 @@ impl Store {
         sa_from_row(&row)
     }
 
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.list_service_accounts", skip_all)]
     pub async fn list_service_accounts(&self, tenant: &str) -> Result<Vec<ServiceAccount>> {
         let rows = sqlx::query(&format!("{SA_SELECT} WHERE t.slug = $1 ORDER BY a.name"))
             .bind(tenant)
@@ -491,6 +511,7 @@ impl Store {
         rows.iter().map(|r| Ok(sa_from_row(r)?.account)).collect()
     }
 
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.delete_service_account", skip_all)]
     pub async fn delete_service_account(&self, ctx: &Ctx, tenant: &str, name: &str) -> Result<()> {
         let record = self.get_service_account(tenant, name).await?;
         let mut tx = self.write.begin().await?;
@@ -509,6 +530,7 @@ impl Store {
     /// keeps what is stored). Registering keys lets whoever holds the
     /// private key wield the account's roles, so it is under the conferral
     /// rule like a new secret.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.update_service_account", skip_all)]
     pub async fn update_service_account(
         &self,
         ctx: &Ctx,
@@ -556,6 +578,7 @@ impl Store {
 
     /// Spend a client assertion's `jti` (RFC 7523): true the first time,
     /// false on a replay, on any replica.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.spend_client_assertion", skip_all)]
     pub async fn spend_client_assertion(&self, client_id: &str, jti: &str, expires_at: i64) -> Result<bool> {
         let inserted = sqlx::query("INSERT INTO client_assertions (client_id, jti, expires_at) VALUES ($1, $2, $3)")
             .bind(client_id)
@@ -570,6 +593,12 @@ impl Store {
         }
     }
 
+    #[tracing::instrument(
+        target = "plat::span",
+        level = "trace",
+        name = "store.rotate_service_account_secret",
+        skip_all
+    )]
     pub async fn rotate_service_account_secret(
         &self,
         ctx: &Ctx,

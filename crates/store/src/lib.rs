@@ -208,6 +208,7 @@ impl Store {
     }
 
     /// Connect to `url` (`sqlite://path?mode=rwc` or `postgres://...`).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.connect", skip_all)]
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
@@ -249,6 +250,7 @@ impl Store {
     }
 
     /// Apply pending migrations of this backend's dialect.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.migrate", skip_all)]
     pub async fn migrate(&self) -> Result<()> {
         let migrator = match self.backend {
             Backend::Sqlite => &MIGRATOR_SQLITE,
@@ -259,6 +261,7 @@ impl Store {
     }
 
     /// Whether every known migration has been applied.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.is_migrated", skip_all)]
     pub async fn is_migrated(&self) -> Result<bool> {
         let migrator = match self.backend {
             Backend::Sqlite => &MIGRATOR_SQLITE,
@@ -274,18 +277,21 @@ impl Store {
     }
 
     /// Round-trip time of a trivial query.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.ping", skip_all)]
     pub async fn ping(&self) -> Result<Duration> {
         let started = Instant::now();
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(started.elapsed())
     }
 
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.close", skip_all)]
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
     }
 
     /// Counts shown by `GET /health`.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.counts", skip_all)]
     pub async fn counts(&self) -> Result<Vec<(&'static str, i64)>> {
         let mut out = Vec::new();
         for (name, sql) in [
@@ -302,6 +308,7 @@ impl Store {
     }
 
     /// A value of the `meta` table.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.meta", skip_all)]
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(&self.read).await?)
     }

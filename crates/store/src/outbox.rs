@@ -165,12 +165,14 @@ pub fn parse_since(field: &str, text: &str) -> Result<i64> {
 
 impl Store {
     /// Write one audit record on its own (actions that change no row, such as failed logins).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.audit", skip_all)]
     pub async fn audit(&self, ctx: &Ctx, draft: AuditDraft<'_>) -> Result<()> {
         let mut conn = self.write.acquire().await?;
         record_audit(&mut conn, ctx, draft).await
     }
 
     /// Events, newest first, optionally of one tenant.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.list_events", skip_all)]
     pub async fn list_events(&self, tenant: Option<&str>, query: &EventQuery) -> Result<Page<Event>> {
         let page = PageRequest::new(query.page, query.page_size, query.cursor.as_deref(), query.limit)?;
         let mut filter = Filter::default();
@@ -198,6 +200,7 @@ impl Store {
     }
 
     /// Audit records, newest first, optionally of one tenant.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.list_audit", skip_all)]
     pub async fn list_audit(&self, tenant: Option<&str>, query: &AuditQuery) -> Result<Page<AuditRecord>> {
         let page = PageRequest::new(query.page, query.page_size, query.cursor.as_deref(), query.limit)?;
         let mut filter = Filter::default();

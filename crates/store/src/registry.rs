@@ -245,6 +245,7 @@ async fn health_changed(
 impl Store {
     /// `(namespace, name) → layer` of every registration, and their
     /// dependencies: what the layering rule judges against.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.service_specs", skip_all)]
     pub async fn service_specs(&self) -> Result<Vec<ServiceRow>> {
         let sql = format!("SELECT {SERVICE_COLUMNS} FROM services ORDER BY namespace, name");
         sqlx::query(&sql).fetch_all(&self.read).await?.iter().map(service_from_row).collect()
@@ -254,6 +255,7 @@ impl Store {
     /// changes nothing and announces nothing. Probed instances follow the
     /// endpoints: new URLs are added (critical until probed), dropped ones
     /// removed; heart-beating instances are left alone.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.register_service", skip_all)]
     pub async fn register_service(
         &self,
         ctx: &Ctx,
@@ -374,6 +376,7 @@ impl Store {
 
     /// Remove a registration and its instances, leaving a tombstone so that
     /// replicas and watchers learn of it.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.deregister_service", skip_all)]
     pub async fn deregister_service(&self, ctx: &Ctx, namespace: &str, name: &str) -> Result<()> {
         let mut tx = self.write.begin().await?;
         let mut row = service_by_key(&mut tx, namespace, name).await?;
@@ -412,6 +415,7 @@ impl Store {
     }
 
     /// One registration with its instances.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.get_service", skip_all)]
     pub async fn get_service(&self, namespace: &str, name: &str) -> Result<(ServiceRow, Vec<InstanceRow>)> {
         let mut conn = self.read.acquire().await?;
         let row = service_by_key(&mut conn, namespace, name).await?;
@@ -420,6 +424,7 @@ impl Store {
     }
 
     /// The registry clock: the index of the latest change.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.registry_seq", skip_all)]
     pub async fn registry_seq(&self) -> Result<i64> {
         let row = sqlx::query("SELECT seq FROM registry_clock WHERE id = 1").fetch_one(&self.read).await?;
         get_i64(&row, "seq")
@@ -427,6 +432,7 @@ impl Store {
 
     /// Every change after `after` (all of it for 0): changed services with
     /// their instances and deregistered ones, as of the clock it returns.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.registry_changes", skip_all)]
     pub async fn registry_changes(&self, after: i64) -> Result<RegistryChanges> {
         let mut conn = self.read.acquire().await?;
         let seq =
@@ -473,6 +479,7 @@ impl Store {
     /// A self-registered instance says it is alive. Cheap when nothing
     /// changes (one UPDATE); a new instance, or one coming back from
     /// critical, advances the clock and is announced.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.heartbeat", skip_all)]
     pub async fn heartbeat(
         &self,
         ctx: &Ctx,
@@ -539,6 +546,7 @@ impl Store {
     /// Write a batch of probe verdicts in one transaction. Services whose
     /// instances changed status advance the clock and announce
     /// `service.health_changed` once per service.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.record_probes", skip_all)]
     pub async fn record_probes(&self, ctx: &Ctx, results: &[ProbeResult]) -> Result<()> {
         if results.is_empty() {
             return Ok(());
@@ -578,6 +586,7 @@ impl Store {
     /// those silent for `remove_after` beyond it are removed (announced), at
     /// most `max_removals` per call, so a mass failure empties nothing at
     /// once. Returns (turned critical, removed).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.expire_heartbeats", skip_all)]
     pub async fn expire_heartbeats(
         &self,
         ctx: &Ctx,
@@ -644,6 +653,7 @@ impl Store {
     }
 
     /// Tie a service account (by client id) to a registration.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.set_service_account", skip_all)]
     pub async fn set_service_account(&self, ctx: &Ctx, namespace: &str, name: &str, client_id: &str) -> Result<()> {
         let mut tx = self.write.begin().await?;
         let mut row = service_by_key(&mut tx, namespace, name).await?;
@@ -661,6 +671,7 @@ impl Store {
     }
 
     /// The registration whose own account has `client_id`, if any.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.service_of_account", skip_all)]
     pub async fn service_of_account(&self, client_id: &str) -> Result<Option<ServiceRow>> {
         let sql = format!("SELECT {SERVICE_COLUMNS} FROM services WHERE service_account = $1");
         let row = sqlx::query(&sql).bind(client_id).fetch_optional(&self.read).await?;
@@ -668,6 +679,7 @@ impl Store {
     }
 
     /// Forget deregistrations older than `before` (unix ms).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.purge_service_tombstones", skip_all)]
     pub async fn purge_service_tombstones(&self, before: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM service_tombstones WHERE deleted_at < $1")
             .bind(before)
@@ -677,6 +689,7 @@ impl Store {
     }
 
     /// Probed instances of every registration, for the prober.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.probe_targets", skip_all)]
     pub async fn probe_targets(&self) -> Result<Vec<(ServiceRow, Vec<InstanceRow>)>> {
         let changes = self.registry_changes(0).await?;
         Ok(changes
@@ -692,6 +705,7 @@ impl Store {
     /// Take or renew the lease `name` for `holder` until `now + ttl_ms`:
     /// true when `holder` holds it afterwards. One holder at a time across
     /// replicas, on SQLite and PostgreSQL alike.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.try_lease", skip_all)]
     pub async fn try_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> Result<bool> {
         let now = now_ms();
         let mut tx = self.write.begin().await?;
@@ -720,6 +734,7 @@ impl Store {
     }
 
     /// Give the lease up at once (a clean shutdown hands over without waiting).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.release_lease", skip_all)]
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
         sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
             .bind(name)
@@ -730,6 +745,7 @@ impl Store {
     }
 
     /// Who holds the lease `name`, and until when (unix ms), if anyone.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.lease_holder", skip_all)]
     pub async fn lease_holder(&self, name: &str) -> Result<Option<(String, i64)>> {
         let row = sqlx::query("SELECT holder, expires_at FROM leases WHERE name = $1 AND expires_at >= $2")
             .bind(name)

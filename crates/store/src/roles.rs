@@ -123,6 +123,7 @@ async fn role_changed(
 }
 
 impl Store {
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.create_role", skip_all)]
     pub async fn create_role(
         &self,
         ctx: &Ctx,
@@ -172,6 +173,7 @@ impl Store {
     }
 
     /// Built-in roles, then the tenant's own, by name.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.list_roles", skip_all)]
     pub async fn list_roles(&self, tenant: &str) -> Result<Vec<Role>> {
         let mut conn = self.read.acquire().await?;
         let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
@@ -186,6 +188,7 @@ impl Store {
         Ok(roles)
     }
 
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.get_role", skip_all)]
     pub async fn get_role(&self, tenant: &str, name: &str) -> Result<Role> {
         if let Some(role) = builtin_as_role(name) {
             return Ok(role);
@@ -201,6 +204,7 @@ impl Store {
         role_from_row(&row, tenant)
     }
 
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.update_role", skip_all)]
     pub async fn update_role(&self, ctx: &Ctx, tenant: &str, name: &str, update: &UpdateRole) -> Result<Role> {
         if builtin_role(name).is_some() {
             return Err(StoreError::Conflict(format!("built-in role {name:?} cannot be changed")));
@@ -250,6 +254,7 @@ impl Store {
     }
 
     /// Delete a custom role; refused while any user holds it.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.delete_role", skip_all)]
     pub async fn delete_role(&self, ctx: &Ctx, tenant: &str, name: &str) -> Result<()> {
         if builtin_role(name).is_some() {
             return Err(StoreError::Conflict(format!("built-in role {name:?} cannot be deleted")));
@@ -294,6 +299,7 @@ impl Store {
 
     /// Permission patterns granted by `roles` in the tenant with id
     /// `tenant_id` (a role deleted meanwhile grants nothing).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.permissions_of", skip_all)]
     pub async fn permissions_of(&self, tenant_id: &str, roles: &[String]) -> Result<Vec<String>> {
         let mut conn = self.read.acquire().await?;
         let mut out = Vec::new();
@@ -311,6 +317,7 @@ impl Store {
 
     /// Check that `ctx` may mint a token for a holder of `roles` in `tenant`:
     /// the token reaches `scope` when given, else everything the roles grant.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.check_token_conferral", skip_all)]
     pub async fn check_token_conferral(
         &self,
         ctx: &Ctx,

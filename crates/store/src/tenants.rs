@@ -89,6 +89,7 @@ async fn tenant_changed(
 }
 
 impl Store {
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.create_tenant", skip_all)]
     pub async fn create_tenant(&self, ctx: &Ctx, slug: &str, name: &str, max_users: Option<u64>) -> Result<Tenant> {
         plat_domain::validate_slug("slug", slug)?;
         plat_domain::validate_text("name", name, plat_proto::limits::TENANT_NAME)?;
@@ -116,11 +117,13 @@ impl Store {
         Ok(tenant)
     }
 
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.get_tenant", skip_all)]
     pub async fn get_tenant(&self, slug: &str) -> Result<TenantRow> {
         let mut conn = self.read.acquire().await?;
         tenant_by_slug(&mut conn, slug).await
     }
 
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.list_tenants", skip_all)]
     pub async fn list_tenants(&self, params: &PageParams) -> Result<Page<Tenant>> {
         let page = PageRequest::new(params.page, params.page_size, params.cursor.as_deref(), params.limit)?;
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(&self.read).await?;
@@ -141,6 +144,7 @@ impl Store {
     }
 
     /// Change name and/or quota. `max_users: Some(None)` removes the quota.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.update_tenant", skip_all)]
     pub async fn update_tenant(
         &self,
         ctx: &Ctx,
@@ -172,6 +176,7 @@ impl Store {
     }
 
     /// Suspend (`suspended`) or resume (`active`) a tenant.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.set_tenant_status", skip_all)]
     pub async fn set_tenant_status(&self, ctx: &Ctx, slug: &str, suspend: bool) -> Result<Tenant> {
         let mut tx = self.write.begin().await?;
         let current = tenant_by_slug(&mut tx, slug).await?;
@@ -194,6 +199,7 @@ impl Store {
 
     /// Delete a tenant. Refused while it has users that are not deleted,
     /// unless `cascade`, which removes users, roles and service accounts too.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.delete_tenant", skip_all)]
     pub async fn delete_tenant(&self, ctx: &Ctx, slug: &str, cascade: bool) -> Result<()> {
         if slug == plat_proto::SYSTEM_TENANT {
             return Err(StoreError::Conflict("the system tenant cannot be deleted".into()));

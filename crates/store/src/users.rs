@@ -273,6 +273,7 @@ fn validate_new_user(user: &NewUser) -> Result<(String, String)> {
 }
 
 impl Store {
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.create_user", skip_all)]
     pub async fn create_user(&self, ctx: &Ctx, tenant: &str, new: NewUser) -> Result<User> {
         let (username, email) = validate_new_user(&new)?;
         let mut tx = self.write.begin().await?;
@@ -333,6 +334,7 @@ impl Store {
     }
 
     /// A live user by id or username.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.get_user", skip_all)]
     pub async fn get_user(&self, tenant: &str, id_or_name: &str) -> Result<UserRecord> {
         let mut conn = self.read.acquire().await?;
         let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
@@ -340,6 +342,7 @@ impl Store {
     }
 
     /// A user by id across tenants (token subjects), deleted users included.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.get_user_by_id", skip_all)]
     pub async fn get_user_by_id(&self, id: &str) -> Result<UserRecord> {
         let mut conn = self.read.acquire().await?;
         let row = sqlx::query(&format!("{USER_SELECT} WHERE u.id = $1"))
@@ -351,6 +354,7 @@ impl Store {
     }
 
     /// The user a login names: by username, or by email when it contains `@`.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.find_login", skip_all)]
     pub async fn find_login(&self, tenant: &str, login: &str) -> Result<UserRecord> {
         let mut conn = self.read.acquire().await?;
         let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
@@ -364,6 +368,7 @@ impl Store {
         Ok(hydrate(&mut conn, vec![row]).await?.remove(0))
     }
 
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.list_users", skip_all)]
     pub async fn list_users(&self, tenant: &str, query: &UserListQuery) -> Result<Page<User>> {
         let page = PageRequest::new(query.page, query.page_size, query.cursor.as_deref(), query.limit)?;
         let mut conn = self.read.acquire().await?;
@@ -413,6 +418,7 @@ impl Store {
         Ok(page.finish(items, total as u64))
     }
 
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.update_user", skip_all)]
     pub async fn update_user(
         &self,
         ctx: &Ctx,
@@ -461,6 +467,7 @@ impl Store {
     }
 
     /// Disable or enable a user. Disabling also ends its sessions.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.set_user_enabled", skip_all)]
     pub async fn set_user_enabled(&self, ctx: &Ctx, tenant: &str, id_or_name: &str, enabled: bool) -> Result<User> {
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
@@ -492,6 +499,7 @@ impl Store {
     }
 
     /// Clear a lockout and the failure counters.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.unlock_user", skip_all)]
     pub async fn unlock_user(&self, ctx: &Ctx, tenant: &str, id_or_name: &str) -> Result<User> {
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
@@ -508,6 +516,7 @@ impl Store {
     }
 
     /// Set a new password hash; ends every session of the user.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.set_password", skip_all)]
     pub async fn set_password(&self, ctx: &Ctx, tenant: &str, id_or_name: &str, hash: &str) -> Result<User> {
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
@@ -537,6 +546,7 @@ impl Store {
 
     /// Soft delete (status `deleted`, keeps name, email and quota place) or
     /// hard delete (removes the rows and frees them).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.delete_user", skip_all)]
     pub async fn delete_user(&self, ctx: &Ctx, tenant: &str, id_or_name: &str, hard: bool) -> Result<()> {
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
@@ -575,6 +585,7 @@ impl Store {
     }
 
     /// Grant (`grant = true`) or revoke a role.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.change_role", skip_all)]
     pub async fn change_role(
         &self,
         ctx: &Ctx,
@@ -627,6 +638,7 @@ impl Store {
     /// (with profile, stats, roles and `user.created` event) or is reported
     /// with its error; one bad line never affects another. With `dry_run`
     /// everything is checked and nothing is written.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.import_users", skip_all)]
     pub async fn import_users(
         &self,
         ctx: &Ctx,
@@ -859,6 +871,7 @@ impl Store {
     }
 
     /// Live users of a tenant with ids after `after`, in id (creation) order.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.export_users_after", skip_all)]
     pub async fn export_users_after(&self, tenant: &str, after: &str, limit: u64) -> Result<Vec<User>> {
         let mut conn = self.read.acquire().await?;
         let tenant_row = tenant_by_slug(&mut conn, tenant).await?;

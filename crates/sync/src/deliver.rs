@@ -10,6 +10,7 @@ use plat_domain::trace::TraceContext;
 use plat_proto::TargetKind;
 use plat_store::TargetRow;
 use tokio::sync::Mutex;
+use tracing::Instrument;
 
 use std::sync::Arc;
 
@@ -141,10 +142,33 @@ impl Drivers {
     /// Deliver `env` to `target` within its timeout.
     pub async fn deliver(&self, target: &TargetRow, key: Option<&[u8]>, env: &Envelope<'_>) -> Attempt {
         let timeout = Duration::from_millis(target.timeout_ms.max(1) as u64);
-        match target.kind {
-            TargetKind::Http => self.http_post(target, key, env, timeout).await,
+        // The next hop of the change's trace (the event's traceparent).
+        let span = tracing::trace_span!(
+            target: plat_telemetry::TARGET,
+            "sync.deliver",
+            otel.kind = "producer",
+            otel.status_code = tracing::field::Empty,
+            sync.target = %target.name,
+            event.id = env.event_id,
+            event.type = env.event_type,
+            http.response.status_code = tracing::field::Empty,
+            error.message = tracing::field::Empty,
+        );
+        // Joined to the trace before it is entered: entering starts it.
+        let ids: Option<Ids> = match target.kind {
+            TargetKind::Http => serde_json::from_str(env.payload).ok(),
+            _ if span.is_disabled() => None,
+            _ => serde_json::from_str(env.payload).ok(),
+        };
+        let hop = ids
+            .as_ref()
+            .and_then(|ids| plat_telemetry::continue_trace(&span, ids.traceparent().as_ref(), ids.tracestate()));
+        let attempt = match target.kind {
+            TargetKind::Http => {
+                self.http_post(target, key, env, timeout, ids.as_ref(), hop).instrument(span.clone()).await
+            }
             TargetKind::Redis | TargetKind::RedisStream => {
-                match tokio::time::timeout(timeout, self.redis_write(target, env)).await {
+                match tokio::time::timeout(timeout, self.redis_write(target, env)).instrument(span.clone()).await {
                     Ok(Ok(())) => Attempt::delivered(None, None),
                     Ok(Err(e)) => Attempt::failed(format!("redis: {e}")),
                     Err(_) => {
@@ -152,7 +176,15 @@ impl Drivers {
                     }
                 }
             }
+        };
+        if let Some(code) = attempt.status_code {
+            span.record("http.response.status_code", code);
         }
+        if let Some(error) = &attempt.error {
+            span.record("otel.status_code", "error");
+            span.record("error.message", error.as_str());
+        }
+        attempt
     }
 
     async fn http_post(
@@ -161,14 +193,9 @@ impl Drivers {
         key: Option<&[u8]>,
         env: &Envelope<'_>,
         timeout: Duration,
+        ids: Option<&Ids>,
+        hop: Option<TraceContext>,
     ) -> Attempt {
-        #[derive(serde::Deserialize)]
-        struct Ids {
-            correlation_id: Option<String>,
-            #[serde(default)]
-            metadata: serde_json::Map<String, serde_json::Value>,
-        }
-        let ids: Option<Ids> = serde_json::from_str(env.payload).ok();
         let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
         let body = env.payload.as_bytes().to_vec();
         let mut request = self
@@ -181,18 +208,17 @@ impl Drivers {
         if let Some(key) = key {
             request = request.header("webhook-signature", delivery::sign(key, env.event_id, timestamp, &body));
         }
-        if let Some(ids) = &ids {
+        if let Some(ids) = ids {
             if let Some(rid) = ids.metadata.get("request_id").and_then(|v| v.as_str()) {
                 request = request.header("x-request-id", rid);
             }
             if let Some(cid) = &ids.correlation_id {
                 request = request.header("x-correlation-id", cid.as_str());
             }
-            // The delivery is the next span of the change's trace.
-            let parent = ids.metadata.get("traceparent").and_then(|v| v.as_str()).and_then(TraceContext::parse);
-            if let Some(parent) = parent {
-                request = request.header("traceparent", parent.child(span_id()).header());
-                if let Some(state) = ids.metadata.get("tracestate").and_then(|v| v.as_str()) {
+            // The receiver continues the trace from this delivery's span.
+            if let Some(hop) = hop {
+                request = request.header("traceparent", hop.header());
+                if let Some(state) = ids.tracestate() {
                     request = request.header("tracestate", state);
                 }
             }
@@ -355,13 +381,23 @@ fn truncate_utf8(bytes: &[u8]) -> String {
     text[..end].to_owned()
 }
 
-/// A new span id for a hop (random, never zero).
-pub fn span_id() -> [u8; 8] {
-    let mut id = [0u8; 8];
-    // aws-lc's RNG fails only without an OS entropy source, which plat cannot run without.
-    aws_lc_rs::rand::fill(&mut id).expect("system random number generator");
-    id[0] |= 1;
-    id
+/// What a delivery reads of the event it carries: the ids that join the
+/// receiver's logs and traces to the change.
+#[derive(serde::Deserialize)]
+struct Ids {
+    correlation_id: Option<String>,
+    #[serde(default)]
+    metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Ids {
+    fn traceparent(&self) -> Option<TraceContext> {
+        self.metadata.get("traceparent").and_then(|v| v.as_str()).and_then(TraceContext::parse)
+    }
+
+    fn tracestate(&self) -> Option<&str> {
+        self.metadata.get("tracestate").and_then(|v| v.as_str())
+    }
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@
 mod deliver;
 mod metrics;
 
-pub use deliver::{Drivers, Unseal, describe, redis_key, span_id};
+pub use deliver::{Drivers, Unseal, describe, redis_key};
 pub use metrics::SyncMetrics;
 
 use std::collections::HashMap;

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+use tracing::Instrument;
 
 use plat_domain::delivery;
 use plat_domain::readback::{self, AnswerError, Digest, bucket_of, encode_component};
@@ -123,14 +124,23 @@ impl Remote {
         let id = format!("rb_{}", uuid::Uuid::now_v7().simple());
         let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
         let payload = delivery::read_back_payload("GET", &request_target(&parsed));
+        let span = tracing::trace_span!(
+            target: plat_telemetry::TARGET,
+            "check.read_back",
+            otel.kind = "client",
+            url.path = parsed.path(),
+        );
+        let hop = plat_telemetry::continue_trace(&span, Some(trace), None)
+            .unwrap_or_else(|| trace.child(plat_telemetry::span_id()));
         let response = client
             .get(parsed)
             .timeout(*timeout)
             .header("webhook-id", &id)
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", delivery::sign(key, &id, timestamp, &payload))
-            .header("traceparent", trace.child(plat_sync::span_id()).header())
+            .header("traceparent", hop.header())
             .send()
+            .instrument(span)
             .await
             .map_err(|e| {
                 if e.is_timeout() {

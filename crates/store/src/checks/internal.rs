@@ -4,6 +4,7 @@ use super::*;
 
 impl Store {
     /// `plat:internal`). With `repair`, fixes what plat can fix itself.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.internal_findings", skip_all)]
     pub async fn internal_findings(
         &self,
         ctx: &Ctx,

@@ -84,6 +84,7 @@ const FINDING_COLUMNS: &str =
 impl Store {
     /// Mark checks whose runner stopped renewing its lease (its replica
     /// exited) as failed, releasing their targets.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.sweep_checks", skip_all)]
     pub async fn sweep_checks(&self) -> Result<u64> {
         let now = now_ms();
         let mut tx = self.write.begin().await?;
@@ -118,6 +119,7 @@ impl Store {
     /// Create a running check holding `targets` (reports in order), leased to
     /// `runner` until `lease_until`. Fails with `Conflict` when another check
     /// holds one of the targets.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.create_check", skip_all)]
     pub async fn create_check(
         &self,
         ctx: &Ctx,
@@ -197,6 +199,7 @@ impl Store {
     }
 
     /// Renew the runner's lease.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.renew_check", skip_all)]
     pub async fn renew_check(&self, id: &str, runner: &str, lease_until: i64) -> Result<bool> {
         let done =
             sqlx::query("UPDATE checks SET lease_until = $1 WHERE id = $2 AND runner = $3 AND status = 'running'")
@@ -209,6 +212,7 @@ impl Store {
     }
 
     /// Store a target's report (progress while running, the result at the end).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.save_check_target", skip_all)]
     pub async fn save_check_target(&self, id: &str, report: &CheckTarget) -> Result<()> {
         sqlx::query(
             "UPDATE check_targets SET status = $1, report = $2, updated_at = $3 WHERE check_id = $4 AND target = $5",
@@ -224,6 +228,7 @@ impl Store {
     }
 
     /// Append findings.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.add_findings", skip_all)]
     pub async fn add_findings(&self, id: &str, findings: &[Finding]) -> Result<()> {
         let mut tx = self.write.begin().await?;
         for chunk in findings.chunks(200) {
@@ -254,6 +259,7 @@ impl Store {
     }
 
     /// End a check, audited with its summary.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.finish_check", skip_all)]
     pub async fn finish_check(&self, id: &str, status: CheckStatus, error: Option<&str>) -> Result<Check> {
         let now = now_ms();
         let mut tx = self.write.begin().await?;
@@ -340,6 +346,7 @@ impl Store {
     }
 
     /// A check with its reports and up to `findings` findings.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.get_check", skip_all)]
     pub async fn get_check(&self, id: &str, findings: u64) -> Result<Check> {
         let row = sqlx::query(&format!("SELECT {CHECK_COLUMNS} FROM checks WHERE id = $1"))
             .bind(id)
@@ -362,6 +369,7 @@ impl Store {
     }
 
     /// Checks, newest first.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.list_checks", skip_all)]
     pub async fn list_checks(&self, query: &CheckQuery) -> Result<Page<Check>> {
         let page = PageRequest::new(query.page, query.page_size, query.cursor.as_deref(), query.limit)?;
         let mut filter = Filter::default();
@@ -389,6 +397,7 @@ impl Store {
     }
 
     /// A check's findings, newest first.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.list_findings", skip_all)]
     pub async fn list_findings(&self, id: &str, query: &FindingQuery) -> Result<Page<Finding>> {
         self.get_check(id, 0).await?;
         let page = PageRequest::new(query.page, query.page_size, query.cursor.as_deref(), query.limit)?;
@@ -410,6 +419,7 @@ impl Store {
     }
 
     /// The last finished report of every target checked, with when it ended.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.latest_check_reports", skip_all)]
     pub async fn latest_check_reports(&self) -> Result<Vec<(CheckTarget, i64)>> {
         let rows = sqlx::query(
             "SELECT c.status, c.report, c.updated_at FROM check_targets c WHERE c.status IN ('succeeded', 'failed') \
@@ -432,6 +442,7 @@ impl Store {
     }
 
     /// Delete finished checks (with reports and findings) that ended before `before`.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.purge_checks", skip_all)]
     pub async fn purge_checks(&self, before: i64) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         let old = "SELECT id FROM checks WHERE status <> 'running' AND finished_at < $1";
@@ -453,6 +464,7 @@ impl Store {
 
     /// Take the scheduler's turn: true for exactly one caller (across
     /// replicas) per `interval_ms`.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.take_schedule_turn", skip_all)]
     pub async fn take_schedule_turn(&self, key: &str, interval_ms: i64) -> Result<bool> {
         let now = now_ms();
         let mut tx = self.write.begin().await?;

@@ -4,6 +4,7 @@ use super::*;
 
 impl Store {
     /// How many users are live (not deleted): the records a target should hold.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.count_live_users", skip_all)]
     pub async fn count_live_users(&self) -> Result<u64> {
         let row =
             sqlx::query("SELECT COUNT(*) AS n FROM users WHERE status <> 'deleted'").fetch_one(&self.read).await?;
@@ -59,6 +60,7 @@ impl Store {
     /// Of `ids`, those that are still moving for `target_id`: a task for the
     /// target that is open or changed state after `since` (unix ms), or a
     /// change of the user (an event) after `since`.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.moving_records", skip_all)]
     pub async fn moving_records(&self, target_id: Option<&str>, ids: &[String], since: i64) -> Result<HashSet<String>> {
         let mut out = HashSet::new();
         for chunk in ids.chunks(500) {

@@ -9,6 +9,7 @@ impl Store {
     /// the target gets none (that task brings the copy up to date, and a
     /// repair must not overtake it). On PostgreSQL the users are locked
     /// first, so no change of theirs can commit between snapshot and task.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.enqueue_repairs", skip_all)]
     pub async fn enqueue_repairs(
         &self,
         ctx: &Ctx,

@@ -199,6 +199,7 @@ impl Store {
     /// has one writer), push their `ready_at` to the lease's end, and lease
     /// their tasks. A head whose task is gone or closed (the history was
     /// edited by hand) is recomputed instead of being leased forever.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.claim_tasks", skip_all)]
     pub async fn claim_tasks(
         &self,
         target_id: &str,
@@ -318,6 +319,7 @@ impl Store {
     /// transaction of a few statements whatever the batch size: the tasks'
     /// new states, the attempt rows, the targets' counters, the heads.
     /// A task whose lease another replica took over is left to that replica.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.complete_tasks", skip_all)]
     pub async fn complete_tasks(
         &self,
         owner: &str,

@@ -19,6 +19,7 @@ impl Store {
     /// (through `sync_tasks_updated`, whose first column is the status), so
     /// the cost follows the queue and the dead-letter queue, never the
     /// retained history.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.sync_stats", skip_all)]
     pub async fn sync_stats(&self) -> Result<Vec<TargetStats>> {
         let targets = self.list_targets().await?;
         let counts = self.open_task_counts().await?;
@@ -82,6 +83,7 @@ impl Store {
     /// the backlog, what is in flight, the dead letters, the stored circuit,
     /// and since when the oldest due task has waited (its head's `ready_at`,
     /// the first entry of `sync_heads_ready` per priority).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.queue_gauges", skip_all)]
     pub async fn queue_gauges(&self) -> Result<Vec<QueueGauges>> {
         let targets = self.list_targets().await?;
         let counts = self.open_task_counts().await?;

@@ -75,6 +75,7 @@ async fn audit_target(
 }
 
 impl Store {
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.create_target", skip_all)]
     pub async fn create_target(&self, ctx: &Ctx, new: NewTarget) -> Result<TargetRow> {
         let now = now_ms();
         let id = new_id();
@@ -121,6 +122,7 @@ impl Store {
         Ok(row)
     }
 
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.list_targets", skip_all)]
     pub async fn list_targets(&self) -> Result<Vec<TargetRow>> {
         let rows = sqlx::query(&format!("SELECT {TARGET_COLUMNS} FROM sync_targets ORDER BY name"))
             .fetch_all(&self.read)
@@ -128,11 +130,13 @@ impl Store {
         rows.iter().map(target_from_row).collect()
     }
 
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.get_target", skip_all)]
     pub async fn get_target(&self, name: &str) -> Result<TargetRow> {
         let mut conn = self.read.acquire().await?;
         target_by_name(&mut conn, name).await
     }
 
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.update_target", skip_all)]
     pub async fn update_target(&self, ctx: &Ctx, name: &str, change: TargetChange) -> Result<TargetRow> {
         let mut tx = self.write.begin().await?;
         let mut row = target_by_name(&mut tx, name).await?;
@@ -195,6 +199,7 @@ impl Store {
     }
 
     /// Delete a target with all its tasks and attempts.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.delete_target", skip_all)]
     pub async fn delete_target(&self, ctx: &Ctx, name: &str) -> Result<()> {
         let mut tx = self.write.begin().await?;
         let row = target_by_name(&mut tx, name).await?;
@@ -217,6 +222,7 @@ impl Store {
     }
 
     /// Pause, resume or disable a target. Resuming closes its circuit.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.set_target_state", skip_all)]
     pub async fn set_target_state(&self, ctx: &Ctx, name: &str, state: TargetState) -> Result<TargetRow> {
         let now = now_ms();
         let mut tx = self.write.begin().await?;

@@ -48,6 +48,7 @@ impl Store {
     }
 
     /// Tasks, newest first. `dead_only` is the dead-letter queue.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.list_tasks", skip_all)]
     pub async fn list_tasks(&self, query: &TaskQuery, dead_only: bool) -> Result<Page<SyncTask>> {
         let page = PageRequest::new(query.page, query.page_size, query.cursor.as_deref(), query.limit)?;
         let names = self.target_names().await?;
@@ -73,6 +74,7 @@ impl Store {
     }
 
     /// One task with every attempt.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.get_task", skip_all)]
     pub async fn get_task(&self, seq: i64) -> Result<SyncTask> {
         let names = self.target_names().await?;
         let row = sqlx::query(&format!("SELECT {TASK_COLUMNS} FROM sync_tasks WHERE seq = $1"))
@@ -105,12 +107,14 @@ impl Store {
     }
 
     /// Make a failed, dead or cancelled task due now with a fresh attempt budget.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.retry_task", skip_all)]
     pub async fn retry_task(&self, ctx: &Ctx, seq: i64) -> Result<SyncTask> {
         let allowed = [TaskStatus::Failed, TaskStatus::Dead, TaskStatus::Cancelled];
         self.change_task(ctx, seq, "retry", &allowed, async |tx| requeue(tx, &[seq]).await).await
     }
 
     /// Cancel a task that is not in flight or finished.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.cancel_task", skip_all)]
     pub async fn cancel_task(&self, ctx: &Ctx, seq: i64) -> Result<SyncTask> {
         let allowed = [TaskStatus::Pending, TaskStatus::Failed, TaskStatus::Dead];
         self.change_task(ctx, seq, "cancel", &allowed, async |tx| {
@@ -213,6 +217,7 @@ impl Store {
     }
 
     /// Put dead tasks back in the queue.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.replay_dlq", skip_all)]
     pub async fn replay_dlq(&self, ctx: &Ctx, target: Option<&str>, ids: &[u64]) -> Result<u64> {
         let mut tx = self.write.begin().await?;
         let seqs = self.select_dead(&mut tx, target, ids, None).await?;
@@ -236,6 +241,7 @@ impl Store {
     }
 
     /// Delete dead tasks (and their attempts).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.purge_dlq", skip_all)]
     pub async fn purge_dlq(
         &self,
         ctx: &Ctx,
@@ -272,6 +278,7 @@ impl Store {
 
     /// Delete delivered and cancelled tasks last changed before `before`
     /// (unix ms), in batches; returns how many went.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.purge_finished_tasks", skip_all)]
     pub async fn purge_finished_tasks(&self, before: i64) -> Result<u64> {
         let mut total = 0;
         loop {
