@@ -24,6 +24,9 @@ pub struct Metrics {
     pub lockouts: Counter,
     pub tokens_issued: Family<Labels, Counter>,
     logins: Family<Labels, Counter>,
+    /// One counter per outcome of [`TOKEN_OUTCOMES`], made once: a token
+    /// check is the hottest path there is.
+    token_checks: Vec<(&'static str, Counter)>,
     pub sync: plat_sync::SyncMetrics,
     pub checks: CheckMetrics,
     pub services: RegistryMetrics,
@@ -173,6 +176,10 @@ impl Default for Metrics {
     }
 }
 
+/// What a token check can end in (`plat_token_checks_total{outcome}`).
+pub const TOKEN_OUTCOMES: [&str; 8] =
+    ["active", "expired", "invalid", "revoked", "subject_deleted", "user_disabled", "tenant_suspended", "unavailable"];
+
 impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("plat");
@@ -193,6 +200,16 @@ impl Metrics {
             "Password logins by outcome (success, invalid_credentials, locked, rate_limited, disabled, suspended)",
             logins.clone(),
         );
+        let checks_family = Family::<Labels, Counter>::default();
+        registry.register(
+            "token_checks",
+            "Bearer tokens, /auth/verify and /oauth2/introspect checks by outcome (docs/metrics.md)",
+            checks_family.clone(),
+        );
+        let token_checks = TOKEN_OUTCOMES
+            .iter()
+            .map(|&o| (o, checks_family.get_or_create(&vec![("outcome".to_owned(), o.to_owned())]).clone()))
+            .collect();
         let sync = plat_sync::SyncMetrics::new(&mut registry);
         let checks = CheckMetrics::new(&mut registry);
         let registry_metrics = RegistryMetrics::new(&mut registry);
@@ -212,6 +229,7 @@ impl Metrics {
             lockouts,
             tokens_issued,
             logins,
+            token_checks,
             sync,
             checks,
             services: registry_metrics,
@@ -223,6 +241,13 @@ impl Metrics {
     /// One password login's outcome (a bounded set of reasons).
     pub fn login(&self, outcome: &'static str) {
         self.logins.get_or_create(&vec![("outcome".to_owned(), outcome.to_owned())]).inc();
+    }
+
+    /// One token check's outcome, one of [`TOKEN_OUTCOMES`].
+    pub fn token_check(&self, outcome: &'static str) {
+        if let Some((_, counter)) = self.token_checks.iter().find(|(o, _)| *o == outcome) {
+            counter.inc();
+        }
     }
 
     pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
@@ -298,6 +323,7 @@ pub struct OpsMetrics {
     database_up: Gauge,
     pool_connections: Family<Labels, Gauge>,
     pool_max: Family<Labels, Gauge>,
+    pool_timeouts: Counter,
     leader: Family<Labels, Gauge>,
 }
 
@@ -313,6 +339,7 @@ impl OpsMetrics {
             database_up: Gauge::default(),
             pool_connections: Family::default(),
             pool_max: Family::default(),
+            pool_timeouts: Counter::default(),
             leader: Family::default(),
         };
         registry.register(
@@ -345,6 +372,11 @@ impl OpsMetrics {
         );
         registry.register("database_pool_max_connections", "Largest size of a pool", metrics.pool_max.clone());
         registry.register(
+            "database_pool_timeouts",
+            "Requests for a connection that waited database.acquire_timeout in vain",
+            metrics.pool_timeouts.clone(),
+        );
+        registry.register(
             "leader",
             "1 when this replica holds the lease (scheduler, registry-prober)",
             metrics.leader.clone(),
@@ -363,6 +395,8 @@ impl OpsMetrics {
             self.pool_connections.get_or_create(&at("in_use")).set(i64::from(pool.size.saturating_sub(pool.idle)));
             self.pool_max.get_or_create(&vec![("pool".to_owned(), pool.pool.to_owned())]).set(i64::from(pool.max));
         }
+        // The store counts; the counter catches up (it only grows).
+        self.pool_timeouts.inc_by(plat_store::pool_timeouts().saturating_sub(self.pool_timeouts.get()));
         for (lease, elector) in
             [(crate::leader::SCHEDULER, &state.scheduler), (crate::leader::PROBER, &state.prober_lease)]
         {

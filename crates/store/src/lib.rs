@@ -95,9 +95,29 @@ pub enum StoreError {
     #[error("already bootstrapped")]
     AlreadyBootstrapped,
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Requests that waited `database.acquire_timeout` for a connection and got
+/// none, in this process: the pool is too small or the database too slow.
+static POOL_TIMEOUTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Every database error enters the store's errors here, so a pool timeout
+/// is counted wherever it happens.
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        if matches!(e, sqlx::Error::PoolTimedOut) {
+            POOL_TIMEOUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        StoreError::Database(e)
+    }
+}
+
+/// How many connection requests timed out in this process (all pools).
+pub fn pool_timeouts() -> u64 {
+    POOL_TIMEOUTS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 impl StoreError {

@@ -246,6 +246,8 @@ impl Principal {
 pub struct Inactive {
     pub code: ErrorCode,
     pub reason: String,
+    /// The bounded label of `plat_token_checks_total{outcome}`.
+    pub outcome: &'static str,
 }
 
 impl From<Inactive> for ApiErr {
@@ -254,38 +256,59 @@ impl From<Inactive> for ApiErr {
     }
 }
 
-fn inactive(code: ErrorCode, reason: impl Into<String>) -> Inactive {
-    Inactive { code, reason: reason.into() }
+fn inactive(outcome: &'static str, code: ErrorCode, reason: impl Into<String>) -> Inactive {
+    Inactive { code, reason: reason.into(), outcome }
 }
 
 /// Verify a token fully: signature and claims, revocation, and the current
 /// state of its subject and tenant. `audience: None` accepts any audience.
+/// Every token plat accepts or refuses passes here, and is counted here.
 pub async fn check_token(
     state: &AppState,
     token: &str,
     audience: Option<&str>,
 ) -> Result<(Claims, Subject, String), Inactive> {
+    let checked = verify_token(state, token, audience).await;
+    state.metrics.token_check(checked.as_ref().map_or_else(|i| i.outcome, |_| "active"));
+    checked
+}
+
+async fn verify_token(
+    state: &AppState,
+    token: &str,
+    audience: Option<&str>,
+) -> Result<(Claims, Subject, String), Inactive> {
     let claims = state.auth.keys.verify(token, audience).map_err(|e| match e {
-        keys::TokenError::Expired => inactive(ErrorCode::TokenExpired, "the token has expired"),
-        keys::TokenError::Invalid(why) => inactive(ErrorCode::InvalidToken, format!("invalid token: {why}")),
+        keys::TokenError::Expired => inactive("expired", ErrorCode::TokenExpired, "the token has expired"),
+        keys::TokenError::Invalid(why) => inactive("invalid", ErrorCode::InvalidToken, format!("invalid token: {why}")),
     })?;
     if state.auth.revoked.contains(&claims.jti) {
-        return Err(inactive(ErrorCode::InvalidToken, "the token has been revoked"));
+        return Err(inactive("revoked", ErrorCode::InvalidToken, "the token has been revoked"));
     }
     let unavailable = |e: StoreError| {
         tracing::warn!(error = %e, "cannot load a token's subject");
-        inactive(ErrorCode::ServiceUnavailable, format!("cannot check the token now: {}; retry shortly", e.public()))
+        inactive(
+            "unavailable",
+            ErrorCode::ServiceUnavailable,
+            format!("cannot check the token now: {}; retry shortly", e.public()),
+        )
     };
     let cached = subject(state, claims.typ, &claims.sub).await.map_err(unavailable)?;
     let (tenant_status, roles, permissions, tenant_id) = match (&*cached, claims.typ) {
         (CachedSubject::User { user, permissions }, TokenType::User) => {
             match user.stored_status.as_str() {
-                "deleted" => return Err(inactive(ErrorCode::InvalidToken, "the token's user has been deleted")),
-                "disabled" => return Err(inactive(ErrorCode::UserInactive, "the user is disabled")),
+                "deleted" => {
+                    return Err(inactive(
+                        "subject_deleted",
+                        ErrorCode::InvalidToken,
+                        "the token's user has been deleted",
+                    ));
+                }
+                "disabled" => return Err(inactive("user_disabled", ErrorCode::UserInactive, "the user is disabled")),
                 _ => {}
             }
             if jti_millis(&claims) < user.tokens_valid_after {
-                return Err(inactive(ErrorCode::InvalidToken, "the token has been revoked"));
+                return Err(inactive("revoked", ErrorCode::InvalidToken, "the token has been revoked"));
             }
             (user.tenant_status.clone(), user.user.roles.clone(), permissions.clone(), user.tenant_id.clone())
         }
@@ -295,10 +318,14 @@ pub async fn check_token(
             permissions.clone(),
             account.tenant_id.clone(),
         ),
-        _ => return Err(inactive(ErrorCode::InvalidToken, "the token's subject no longer exists")),
+        _ => return Err(inactive("subject_deleted", ErrorCode::InvalidToken, "the token's subject no longer exists")),
     };
     if tenant_status == "suspended" {
-        return Err(inactive(ErrorCode::TenantSuspended, format!("tenant {:?} is suspended", claims.tenant)));
+        return Err(inactive(
+            "tenant_suspended",
+            ErrorCode::TenantSuspended,
+            format!("tenant {:?} is suspended", claims.tenant),
+        ));
     }
     let scope = claims.scope.as_ref().map(|s| s.split_whitespace().map(str::to_owned).collect());
     let subject = Subject { tenant: claims.tenant.clone(), roles, permissions, scope };

@@ -593,6 +593,14 @@ both!(
 );
 
 both!(an_operator_sees_backlog_age_state_and_circuit_in_metrics, FAST, |p| {
+    // One refused token, by its reason.
+    let refused = reqwest::Client::new()
+        .get(format!("{}/api/v1/users", p.base))
+        .bearer_auth("not.a.token")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(refused.status(), 401);
     // A paused target keeps its tasks due and unclaimed: the age grows.
     p.admin.create_target(&http_target("paused", "http://127.0.0.1:9/hooks", &["tenant.*"])).await.expect("target");
     p.admin.pause_target("paused").await.expect("pause");
@@ -620,6 +628,9 @@ both!(an_operator_sees_backlog_age_state_and_circuit_in_metrics, FAST, |p| {
     assert_eq!(value("plat_sync_circuit_state{target=\"paused\"}"), 0.0);
     assert_eq!(value("plat_database_up"), 1.0);
     assert!(value("plat_logins_total{outcome=\"success\"}") >= 1.0, "the harness logged in");
+    assert!(value("plat_token_checks_total{outcome=\"active\"}") >= 1.0, "the admin's calls");
+    assert_eq!(value("plat_token_checks_total{outcome=\"invalid\"}"), 1.0);
+    assert_eq!(value("plat_token_checks_total{outcome=\"expired\"}"), 0.0, "every outcome is exposed from the start");
     assert_eq!(value("plat_leader{lease=\"scheduler\"}"), 1.0);
     assert!(value("process_resident_memory_bytes") > 1e6);
     assert!(value("process_open_fds") > 0.0);
