@@ -738,29 +738,31 @@ complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -s V -l version -d 'Print version'
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l token -d 'Access token to use instead of the context\'s' -r
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l context -d 'Context to use instead of the current one' -r
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
 name\t'One identifier a line'
 dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l no-headers -d 'Print tables without their header row'
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -s y -l yes -d 'Skip confirmations of destructive commands'
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -s V -l version -d 'Print version'
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -f -a "create" -d 'Create a service account; its client secret is printed once'
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -f -a "list" -d 'List service accounts'
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -f -a "get" -d 'Show one service account'
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -f -a "delete" -d 'Delete a service account (asks first); its tokens stop working'
-complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create list get delete rotate-secret" -f -a "rotate-secret" -d 'Replace the client secret; the new one is printed once'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -f -a "create" -d 'Create a service account; its client secret is printed once'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -f -a "update" -d 'Change a service account\'s description or the event types it may publish'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -f -a "list" -d 'List service accounts'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -f -a "get" -d 'Show one service account'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -f -a "delete" -d 'Delete a service account (asks first); its tokens stop working'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and not __fish_seen_subcommand_from create update list get delete rotate-secret" -f -a "rotate-secret" -d 'Replace the client secret; the new one is printed once'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l role -d 'Role to grant; repeat for several' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l description -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l publishes -d 'Event types it may publish (`file.*`); repeat for several' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -l context -d 'Context to use instead of the current one' -r
@@ -777,6 +779,25 @@ complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __f
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from update" -l description -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from update" -l publishes -d 'Event types it may publish (`file.*`), replacing the list; repeat for several' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from update" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from update" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from update" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from update" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from update" -l no-publishes -d 'Withdraw every event type it may publish'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from update" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from update" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from update" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from update" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand service-account; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
@@ -1280,23 +1301,24 @@ complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen
 complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from graph" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from graph" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand service; and __fish_seen_subcommand_from graph" -s V -l version -d 'Print version'
-complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
-complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
-complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list publish" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list publish" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list publish" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list publish" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list publish" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
 name\t'One identifier a line'
 dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
-complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
-complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
-complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
-complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
-complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list" -f -a "list" -d 'List outbox events, newest first'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list publish" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list publish" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list publish" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list publish" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list publish" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list publish" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list publish" -f -a "list" -d 'List outbox events, newest first'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and not __fish_seen_subcommand_from list publish" -f -a "publish" -d 'Publish an event as a service account (its token in --token or PLATCTL_TOKEN)'
 complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l type -d 'Event type or pattern: `user.*`, `tenant.created`' -r
 complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l user -d 'Only events of this user (id or username)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -l since -d 'Since a time (RFC 3339) or for a duration back (`1h`)' -r
@@ -1317,6 +1339,27 @@ complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_s
 complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -l data -d 'The event\'s data: JSON, `@FILE`, or `-` for stdin' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -l aggregate -d 'Deliver in order with the other events of this aggregate: `KIND/ID` (`file/f_123`)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -l user -d 'The user the event concerns (an id)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -l idempotency-key -d 'A retry with the same key returns the first event instead of publishing twice' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -l correlation-id -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand event; and __fish_seen_subcommand_from publish" -s V -l version -d 'Print version'
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand audit; and not __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r

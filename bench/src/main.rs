@@ -49,8 +49,9 @@ enum Scenario {
     Rss,
     /// Wall time of platctl commands against `platctl --version` (process start alone).
     Cli,
-    /// Deliveries/s to a null HTTP sink and to examples/profile-service against a plain
-    /// keep-alive client's rate; commit-to-delivery latency at half load.
+    /// Events a service publishes/s (single and batched) against /healthz; deliveries/s to a
+    /// null HTTP sink and to examples/profile-service against a plain keep-alive client's
+    /// rate; commit-to-delivery latency at half load.
     Sync,
     /// Consistency checks of 100k and 1M users against examples/profile-service: clean,
     /// 0.1% and 10% drift, digest and paging; against plat reading and hashing its own records.

@@ -59,7 +59,64 @@ pub(crate) async fn drain_rate(
     Ok(rate)
 }
 
+/// Events a service publishes per second (docs/events.md): one per request,
+/// and in batches of 100, against `/healthz` at the same concurrency. No
+/// target subscribes, so this is the publish path alone.
+pub(crate) async fn publish(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()> {
+    p.admin
+        .create_role(&CreateRole {
+            name: "bench-publisher".into(),
+            description: None,
+            permissions: vec!["events:publish".into()],
+        })
+        .await?;
+    let sa = p
+        .admin
+        .create_service_account(&CreateServiceAccount {
+            name: "bench-files".into(),
+            roles: vec!["bench-publisher".into()],
+            publishes: vec!["file.*".into()],
+            ..Default::default()
+        })
+        .await?;
+    let caller = Client::new(&p.base)?;
+    let grant = caller.client_credentials(&sa.account.client_id, &sa.client_secret, None).await?;
+    let files = caller.with_token(grant.access_token);
+    const C: usize = 8;
+    let (http, url) = (reqwest::Client::new(), format!("{}/healthz", p.base));
+    let healthz = rate(C, seconds, move || {
+        let (http, url) = (http.clone(), url.clone());
+        async move { http.get(&url).send().await.is_ok_and(|r| r.status().is_success()) }
+    })
+    .await;
+    let next = Arc::new(AtomicU64::new(0));
+    let event = |i: u64| PublishEvent {
+        event_type: "file.uploaded".into(),
+        aggregate: Some(PublishAggregate { kind: "file".into(), id: format!("f_{}", i % 1000) }),
+        data: serde_json::json!({"name": format!("file-{i}.pdf"), "size": i}),
+        ..Default::default()
+    };
+    let (f, n) = (files.clone(), next.clone());
+    let single = rate(C, seconds, move || {
+        let (f, i) = (f.clone(), n.fetch_add(1, Ordering::Relaxed));
+        async move { f.publish_event(&event(i)).await.is_ok() }
+    })
+    .await;
+    let (f, n) = (files.clone(), next.clone());
+    let batches = rate(C, seconds, move || {
+        let f = f.clone();
+        let batch = PublishBatch { events: (0..100).map(|_| event(n.fetch_add(1, Ordering::Relaxed))).collect() };
+        async move { f.publish_events(&batch).await.is_ok() }
+    })
+    .await;
+    let limit = format!("/healthz c={C}");
+    report.add("publish", format!("events/s, one per request, c={C}"), single, "/s", limit.clone(), healthz, "report");
+    report.add("publish", format!("events/s, batches of 100, c={C}"), batches * 100.0, "/s", limit, healthz, "report");
+    Ok(())
+}
+
 pub(crate) async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()> {
+    publish(report, p, seconds).await?;
     let (url, count) = null_sink().await?;
     // The limit: the same sink's rate from a plain keep-alive client at the same concurrency.
     let http = reqwest::Client::new();

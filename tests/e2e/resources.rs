@@ -253,6 +253,49 @@ fn service_accounts_tokens_and_keys() {
     admin.fails(&["service-account", "get", "billing"], 1);
 }
 
+/// Issue 16: a service account granted `file.*` publishes with its own token.
+#[test]
+fn a_service_publishes_events_with_platctl() {
+    let p = Platd::start();
+    let admin = p.admin();
+    admin.ok(&["role", "create", "publisher", "--permission", "events:publish"]);
+    let out = admin.fails(&["service-account", "create", "files", "--role", "publisher", "--publishes", "user.*"], 1);
+    assert!(out.stderr.contains("only plat emits"), "{out:?}");
+    admin.ok(&["service-account", "create", "files", "--role", "publisher", "--publishes", "file.*"]);
+    admin.ok(&["service-account", "update", "files", "--publishes", "file.*", "--publishes", "report.done"]);
+    assert_eq!(
+        admin.json(&["service-account", "get", "files"])["publishes"],
+        serde_json::json!(["file.*", "report.done"])
+    );
+    let token = admin.ok(&["token", "issue", "--service-account", "files", "--ttl", "5m"]);
+    let publish = |key: &str| {
+        admin.json(&[
+            "--token",
+            token.trim(),
+            "event",
+            "publish",
+            "file.uploaded",
+            "--aggregate",
+            "file/f_1",
+            "--idempotency-key",
+            key,
+            "--data",
+            r#"{"name": "a.pdf"}"#,
+        ])
+    };
+    let first = publish("k1");
+    assert_eq!((first["type"].as_str(), first["source"].as_str()), (Some("file.uploaded"), Some("files")));
+    assert_eq!(first["data"]["name"], "a.pdf");
+    assert_eq!(publish("k1")["id"], first["id"], "a retry publishes nothing");
+    assert_eq!(publish("k2")["aggregate"]["version"], 2);
+    let out = admin.fails(&["--token", token.trim(), "event", "publish", "billing.paid"], 1);
+    assert!(out.stderr.contains("not among the types"), "{out:?}");
+    let out = admin.fails(&["--token", token.trim(), "event", "publish", "file.x", "--data", "{nope"], 2);
+    assert!(out.stderr.contains("--data is not JSON"), "{out:?}");
+    let listed = admin.json(&["event", "list", "--type", "file.*"]);
+    assert_eq!(listed.as_array().map(Vec::len), Some(2));
+}
+
 #[test]
 fn events_audit_health_and_status() {
     let p = Platd::start();

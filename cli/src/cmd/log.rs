@@ -1,7 +1,7 @@
-//! event list and audit list.
+//! event list and publish, audit list.
 
 use clap::Subcommand;
-use plat_proto::{AuditQuery, AuditRecord, Event, EventQuery};
+use plat_proto::{AuditQuery, AuditRecord, Event, EventQuery, PublishAggregate, PublishEvent};
 
 use crate::error::Failure;
 use crate::output::{Row, ago};
@@ -23,6 +23,26 @@ pub enum EventCmd {
         /// At most this many events (at most 500).
         #[arg(long, default_value_t = 50)]
         limit: u64,
+    },
+    /// Publish an event as a service account (its token in --token or PLATCTL_TOKEN).
+    Publish {
+        /// The event type, under a prefix granted to the account (`file.uploaded`).
+        #[arg(value_name = "TYPE")]
+        event_type: String,
+        /// The event's data: JSON, `@FILE`, or `-` for stdin.
+        #[arg(long, value_name = "JSON", default_value = "{}")]
+        data: String,
+        /// Deliver in order with the other events of this aggregate: `KIND/ID` (`file/f_123`).
+        #[arg(long, value_name = "KIND/ID")]
+        aggregate: Option<String>,
+        /// The user the event concerns (an id).
+        #[arg(long)]
+        user: Option<String>,
+        /// A retry with the same key returns the first event instead of publishing twice.
+        #[arg(long, value_name = "KEY")]
+        idempotency_key: Option<String>,
+        #[arg(long, value_name = "ID")]
+        correlation_id: Option<String>,
     },
 }
 
@@ -92,8 +112,43 @@ impl Row for AuditRecord {
     }
 }
 
+/// `--data`: JSON text, `@FILE`, or `-` for stdin.
+fn event_data(data: &str) -> Result<serde_json::Value, Failure> {
+    let text = match data {
+        "-" => std::io::read_to_string(std::io::stdin())
+            .map_err(|e| Failure::error(format!("cannot read --data from stdin: {e}")))?,
+        file if file.starts_with('@') => std::fs::read_to_string(&file[1..])
+            .map_err(|e| Failure::error(format!("cannot read {}: {e}", &file[1..])))?,
+        json => json.to_owned(),
+    };
+    serde_json::from_str(&text).map_err(|e| Failure::usage(format!("--data is not JSON: {e}")))
+}
+
 pub async fn run_event(cmd: EventCmd, s: &mut Session) -> Result<(), Failure> {
-    let EventCmd::List { event_type, user, since, limit } = cmd;
+    let (event_type, user, since, limit) = match cmd {
+        EventCmd::List { event_type, user, since, limit } => (event_type, user, since, limit),
+        EventCmd::Publish { event_type, data, aggregate, user, idempotency_key, correlation_id } => {
+            let aggregate = aggregate
+                .map(|a| match a.split_once('/') {
+                    Some((kind, id)) if !kind.is_empty() && !id.is_empty() => {
+                        Ok(PublishAggregate { kind: kind.to_owned(), id: id.to_owned() })
+                    }
+                    _ => Err(Failure::usage(format!("--aggregate {a:?} is not KIND/ID (file/f_123)"))),
+                })
+                .transpose()?;
+            let req = PublishEvent {
+                event_type,
+                aggregate,
+                user,
+                idempotency_key,
+                correlation_id,
+                data: event_data(&data)?,
+                ..Default::default()
+            };
+            let event = s.api(async |c| c.publish_event(&req).await).await?;
+            return s.out.one(&event);
+        }
+    };
     // Events name users by id; a username is looked up first. An id is used
     // as it is, so the events of a deleted user can still be listed.
     let aggregate_id = match user {

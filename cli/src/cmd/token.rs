@@ -3,7 +3,7 @@
 use clap::{ArgGroup, Subcommand};
 use plat_proto::{
     AccessToken, Claims, CreateServiceAccount, IssueTokenRequest, RevokeRequest, ServiceAccount,
-    ServiceAccountCredentials, SigningKey,
+    ServiceAccountCredentials, SigningKey, UpdateServiceAccount,
 };
 
 use crate::error::{EXIT_ERROR, Failure};
@@ -21,6 +21,21 @@ pub enum ServiceAccountCmd {
         roles: Vec<String>,
         #[arg(long)]
         description: Option<String>,
+        /// Event types it may publish (`file.*`); repeat for several.
+        #[arg(long = "publishes", value_name = "PATTERN")]
+        publishes: Vec<String>,
+    },
+    /// Change a service account's description or the event types it may publish.
+    Update {
+        name: String,
+        #[arg(long)]
+        description: Option<String>,
+        /// Event types it may publish (`file.*`), replacing the list; repeat for several.
+        #[arg(long = "publishes", value_name = "PATTERN", conflicts_with = "no_publishes")]
+        publishes: Vec<String>,
+        /// Withdraw every event type it may publish.
+        #[arg(long)]
+        no_publishes: bool,
     },
     /// List service accounts.
     List,
@@ -78,12 +93,16 @@ pub enum KeysCmd {
 
 impl Row for ServiceAccount {
     const COLUMNS: &'static [&'static str] = &["NAME", "CLIENT ID", "ROLES", "AGE"];
-    const WIDE: &'static [&'static str] = &["DESCRIPTION", "SECRET ROTATED"];
+    const WIDE: &'static [&'static str] = &["PUBLISHES", "DESCRIPTION", "SECRET ROTATED"];
     fn cells(&self, wide: bool) -> Vec<String> {
         let mut cells =
             vec![self.name.clone(), self.client_id.clone(), or_dash(&self.roles.join(",")), ago(&self.created_at)];
         if wide {
-            cells.extend([or_dash(&self.description), ago(&self.secret_rotated_at)]);
+            cells.extend([
+                or_dash(&self.publishes.join(",")),
+                or_dash(&self.description),
+                ago(&self.secret_rotated_at),
+            ]);
         }
         cells
     }
@@ -127,10 +146,19 @@ fn credentials(s: &Session, creds: &ServiceAccountCredentials) -> Result<(), Fai
 
 pub async fn run_service_account(cmd: ServiceAccountCmd, s: &mut Session) -> Result<(), Failure> {
     match cmd {
-        ServiceAccountCmd::Create { name, roles, description } => {
-            let req = CreateServiceAccount { name, description, roles, ..Default::default() };
+        ServiceAccountCmd::Create { name, roles, description, publishes } => {
+            let req = CreateServiceAccount { name, description, roles, publishes, ..Default::default() };
             let creds = s.api(async |c| c.create_service_account(&req).await).await?;
             credentials(s, &creds)
+        }
+        ServiceAccountCmd::Update { name, description, publishes, no_publishes } => {
+            let publishes = if no_publishes { Some(Vec::new()) } else { (!publishes.is_empty()).then_some(publishes) };
+            if description.is_none() && publishes.is_none() {
+                return Err(Failure::usage("nothing to update: give --description, --publishes or --no-publishes"));
+            }
+            let req = UpdateServiceAccount { description, publishes, ..Default::default() };
+            let account = s.api(async |c| c.update_service_account(&name, &req).await).await?;
+            s.out.one(&account)
         }
         ServiceAccountCmd::List => {
             let accounts = s.api(async |c| c.list_service_accounts().await).await?;

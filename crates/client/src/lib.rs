@@ -557,6 +557,17 @@ impl Client {
 
     // --- logs and health ---
 
+    /// Publish an event as this client's service account (201, or the first
+    /// event again for a repeated idempotency key).
+    pub async fn publish_event(&self, req: &PublishEvent) -> Result<Event> {
+        self.post("/events", req).await
+    }
+
+    /// Publish up to 1,000 events in one transaction.
+    pub async fn publish_events(&self, req: &PublishBatch) -> Result<PublishedBatch> {
+        self.post("/events/batch", req).await
+    }
+
     pub async fn list_events(&self, query: &EventQuery) -> Result<Page<Event>> {
         self.get_query("/events", query).await
     }

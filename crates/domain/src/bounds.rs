@@ -109,6 +109,7 @@ impl Bounded for CreateServiceAccount {
         opt("description", &self.description, max::DESCRIPTION)?;
         list("roles", &self.roles, max::ROLES, max::NAME)?;
         list("audiences", &self.audiences, max::AUDIENCES, max::ID)?;
+        list("publishes", &self.publishes, max::AUDIENCES, max::PATTERN)?;
         self.jwks.as_ref().map_or(Ok(()), |j| jwks_bounds("jwks", j))
     }
 }
@@ -119,7 +120,40 @@ impl Bounded for UpdateServiceAccount {
         if let Some(audiences) = &self.audiences {
             list("audiences", audiences, max::AUDIENCES, max::ID)?;
         }
+        opt_list("publishes", &self.publishes, max::AUDIENCES, max::PATTERN)?;
         self.jwks.as_ref().map_or(Ok(()), |j| jwks_bounds("jwks", j))
+    }
+}
+
+impl Bounded for PublishEvent {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("type", &self.event_type, max::PATTERN)?;
+        opt("version", &self.version, max::NAME)?;
+        opt("tenant", &self.tenant, max::NAME)?;
+        if let Some(aggregate) = &self.aggregate {
+            validate_len("aggregate.kind", &aggregate.kind, max::NAME)?;
+            validate_len("aggregate.id", &aggregate.id, max::ID)?;
+        }
+        opt("user", &self.user, max::ID)?;
+        opt("correlation_id", &self.correlation_id, max::ID)?;
+        opt("causation_id", &self.causation_id, max::ID)?;
+        opt("idempotency_key", &self.idempotency_key, max::ID)
+    }
+}
+
+impl Bounded for PublishBatch {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_count("events", self.events.len(), crate::publish::MAX_BATCH)?;
+        if self.events.is_empty() {
+            return Err(Invalid::new("events", "give 1 to 1000 events"));
+        }
+        for (i, event) in self.events.iter().enumerate() {
+            // The field as the schema names it; the message says which event.
+            event
+                .check_bounds()
+                .map_err(|e| Invalid::new(format!("events.{}", e.field), format!("events[{i}]: {}", e.message)))?;
+        }
+        Ok(())
     }
 }
 

@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod duration;
 pub mod import;
 pub mod lockout;
+pub mod publish;
 pub mod readback;
 pub mod registry;
 pub mod retry;

@@ -253,6 +253,10 @@ pub struct CreateServiceAccount {
     /// Public keys to authenticate with `private_key_jwt` (RFC 7523). An addition.
     #[serde(default)]
     pub jwks: Option<ClientJwks>,
+    /// Event types it may publish (`file.*`; docs/events.md). An addition.
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::AUDIENCES), inner(length(max = crate::limits::PATTERN)))]
+    pub publishes: Vec<String>,
 }
 
 /// `PATCH /service-accounts/{name}`: the account's OAuth settings. Absent
@@ -268,6 +272,9 @@ pub struct UpdateServiceAccount {
     pub audiences: Option<Vec<String>>,
     #[serde(default)]
     pub jwks: Option<ClientJwks>,
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::AUDIENCES), inner(length(max = crate::limits::PATTERN)))]
+    pub publishes: Option<Vec<String>>,
 }
 
 /// A client's public keys: a JSON Web Key Set (RFC 7517).
@@ -324,6 +331,9 @@ pub struct ServiceAccount {
     pub audiences: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwks: Option<ClientJwks>,
+    /// Event types it may publish (docs/events.md).
+    #[serde(default)]
+    pub publishes: Vec<String>,
 }
 
 /// A service account together with its secret: returned once, at creation or rotation.

@@ -93,3 +93,73 @@ pub struct AuditQuery {
     #[schemars(range(min = 1, max = crate::MAX_PAGE_SIZE))]
     pub limit: Option<u64>,
 }
+
+/// An event a service publishes (`POST /events`, docs/events.md): the
+/// envelope of the seed's event format. plat adds the id, time, source and
+/// metadata, stores it in the outbox and delivers it like its own.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PublishEvent {
+    /// A dotted lower-case name under a prefix granted to the publisher
+    /// (`file.uploaded`).
+    #[serde(rename = "type")]
+    #[schemars(length(max = crate::limits::PATTERN))]
+    pub event_type: String,
+    /// The version of the event's schema (default `"1"`).
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::NAME))]
+    pub version: Option<String>,
+    /// The tenant's slug: the caller's own unless it has platform scope
+    /// (default: the caller's, or `X-Tenant-ID`).
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::NAME))]
+    pub tenant: Option<String>,
+    /// Events of one aggregate are delivered in the order they were
+    /// published; without one, the event stands alone.
+    #[serde(default)]
+    pub aggregate: Option<PublishAggregate>,
+    /// The user the event concerns (an id), recorded as `metadata.user`.
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::ID))]
+    pub user: Option<String>,
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::ID))]
+    pub correlation_id: Option<String>,
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::ID))]
+    pub causation_id: Option<String>,
+    /// A retry with the same key (per publisher) returns the event of the
+    /// first call instead of publishing twice.
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::ID))]
+    pub idempotency_key: Option<String>,
+    /// At most 64 KiB serialised.
+    #[serde(default)]
+    pub data: serde_json::Value,
+}
+
+/// The aggregate a published event belongs to (`{"kind": "file", "id": "f_1"}`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PublishAggregate {
+    #[schemars(length(max = crate::limits::NAME))]
+    pub kind: String,
+    #[schemars(length(max = crate::limits::ID))]
+    pub id: String,
+}
+
+/// Up to 1,000 events published in one transaction (`POST /events/batch`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PublishBatch {
+    #[schemars(length(min = 1, max = 1000))]
+    pub events: Vec<PublishEvent>,
+}
+
+/// What a batch published, in the order given.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct PublishedBatch {
+    pub items: Vec<Event>,
+    /// How many were earlier publications returned for their idempotency key.
+    pub replayed: u64,
+}

@@ -71,10 +71,13 @@ pub struct ServiceAccountRecord {
 pub struct OAuthSettings {
     pub audiences: Vec<String>,
     pub jwks: Option<plat_proto::ClientJwks>,
+    /// Event types it may publish (docs/events.md).
+    pub publishes: Vec<String>,
 }
 
 impl OAuthSettings {
     fn validate(&self) -> Result<()> {
+        plat_domain::publish::validate_publish_patterns(&self.publishes)?;
         for audience in &self.audiences {
             if audience.is_empty() || audience.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 return Err(StoreError::Invalid {
@@ -92,7 +95,7 @@ impl OAuthSettings {
 }
 
 const SA_SELECT: &str = "SELECT a.id, a.tenant_id, a.name, a.client_id, a.secret_hash, a.description, a.roles, a.created_at, \
-    a.secret_rotated_at, a.audiences, a.jwks, t.slug AS tenant_slug, t.status AS tenant_status FROM service_accounts a JOIN tenants t ON t.id = a.tenant_id";
+    a.secret_rotated_at, a.audiences, a.jwks, a.publishes, t.slug AS tenant_slug, t.status AS tenant_status FROM service_accounts a JOIN tenants t ON t.id = a.tenant_id";
 
 fn sa_from_row(row: &AnyRow) -> Result<ServiceAccountRecord> {
     Ok(ServiceAccountRecord {
@@ -110,6 +113,7 @@ fn sa_from_row(row: &AnyRow) -> Result<ServiceAccountRecord> {
             secret_rotated_at: format_ms(get_i64(row, "secret_rotated_at")?),
             audiences: crate::decode_json("service_accounts.audiences", &get_str(row, "audiences")?)?,
             jwks: get_opt_str(row, "jwks")?.map(|j| crate::decode_json("service_accounts.jwks", &j)).transpose()?,
+            publishes: crate::decode_json("service_accounts.publishes", &get_str(row, "publishes")?)?,
         },
     })
 }
@@ -436,8 +440,8 @@ impl Store {
         confer_roles(&mut tx, ctx, &tenant_row, roles).await?;
         let now = now_ms();
         let inserted = sqlx::query(
-            "INSERT INTO service_accounts (id, tenant_id, name, client_id, secret_hash, description, roles, created_at, secret_rotated_at, audiences, jwks) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)",
+            "INSERT INTO service_accounts (id, tenant_id, name, client_id, secret_hash, description, roles, created_at, secret_rotated_at, audiences, jwks, publishes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)",
         )
         .bind(new_id())
         .bind(&tenant_row.id)
@@ -449,6 +453,7 @@ impl Store {
         .bind(now)
         .bind(crate::json_text(&oauth.audiences)?)
         .bind(oauth.jwks_text()?)
+        .bind(crate::json_text(&oauth.publishes)?)
         .execute(&mut *tx)
         .await;
         match inserted {
@@ -536,17 +541,18 @@ impl Store {
         ctx: &Ctx,
         tenant: &str,
         name: &str,
-        description: Option<&str>,
-        audiences: Option<&[String]>,
-        jwks: Option<&plat_proto::ClientJwks>,
+        change: &plat_proto::UpdateServiceAccount,
     ) -> Result<ServiceAccount> {
+        let plat_proto::UpdateServiceAccount { description, audiences, jwks, publishes } = change;
+        let (description, jwks) = (description.as_deref(), jwks.as_ref());
         let record = self.get_service_account(tenant, name).await?;
         if let Some(description) = description {
             plat_domain::validate_text("description", description, plat_proto::limits::DESCRIPTION)?;
         }
         let oauth = OAuthSettings {
-            audiences: audiences.map(<[String]>::to_vec).unwrap_or(record.account.audiences.clone()),
+            audiences: audiences.clone().unwrap_or(record.account.audiences.clone()),
             jwks: jwks.cloned().or(record.account.jwks.clone()),
+            publishes: publishes.clone().unwrap_or(record.account.publishes.clone()),
         };
         oauth.validate()?;
         let mut tx = self.write.begin().await?;
@@ -554,13 +560,16 @@ impl Store {
             let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
             confer_roles(&mut tx, ctx, &tenant_row, &record.account.roles).await?;
         }
-        sqlx::query("UPDATE service_accounts SET description = $1, audiences = $2, jwks = $3 WHERE id = $4")
-            .bind(description.unwrap_or(&record.account.description))
-            .bind(crate::json_text(&oauth.audiences)?)
-            .bind(oauth.jwks_text()?)
-            .bind(&record.id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE service_accounts SET description = $1, audiences = $2, jwks = $3, publishes = $4 WHERE id = $5",
+        )
+        .bind(description.unwrap_or(&record.account.description))
+        .bind(crate::json_text(&oauth.audiences)?)
+        .bind(oauth.jwks_text()?)
+        .bind(crate::json_text(&oauth.publishes)?)
+        .bind(&record.id)
+        .execute(&mut *tx)
+        .await?;
         record_audit(
             &mut tx,
             ctx,
@@ -568,7 +577,11 @@ impl Store {
                 "service_account.update",
                 format!("service_account:{name}"),
                 Some(tenant),
-                serde_json::json!({"audiences": oauth.audiences, "keys": oauth.jwks.as_ref().map_or(0, |j| j.keys.len())}),
+                serde_json::json!({
+                    "audiences": oauth.audiences,
+                    "keys": oauth.jwks.as_ref().map_or(0, |j| j.keys.len()),
+                    "publishes": oauth.publishes,
+                }),
             ),
         )
         .await?;

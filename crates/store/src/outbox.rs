@@ -1,11 +1,18 @@
 //! The outbox (events) and the audit log: written inside the transaction of
 //! the change they describe, read back by `GET /events` and `GET /audit`.
 
-use plat_proto::{AggregateRef, AuditQuery, AuditRecord, Event, EventQuery, Page};
+use plat_proto::{AggregateRef, AuditQuery, AuditRecord, Event, EventQuery, Page, PublishEvent};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use crate::tenants::tenant_by_slug;
 use crate::{Ctx, PageRequest, Result, Store, StoreError, format_ms, get_i64, get_str, now_ms};
+
+/// The tenant an audit record of a publication belongs to: the one it
+/// published into (the first, for a batch across tenants).
+fn ctx_tenant(tenants: &[String]) -> &str {
+    tenants.first().map_or("", String::as_str)
+}
 
 /// What a change wants to announce; [`record_event`] adds id, time and context.
 pub struct EventDraft<'a> {
@@ -163,7 +170,173 @@ pub fn parse_since(field: &str, text: &str) -> Result<i64> {
     Ok(plat_domain::millis_before(now_ms(), back))
 }
 
+/// An event a service publishes into `tenant` (a slug), already allowed by
+/// the caller (`plat_domain::publish::may_publish`, the tenant's scope).
+pub struct Publication<'a> {
+    pub tenant: &'a str,
+    pub event: &'a PublishEvent,
+}
+
+/// `events[i].field` in a batch, `field` alone for one event.
+fn at(batch: bool, i: usize, field: &str) -> String {
+    if batch { format!("events[{i}].{field}") } else { field.to_owned() }
+}
+
+fn check_publication(batch: bool, i: usize, event: &PublishEvent) -> Result<()> {
+    plat_domain::publish::validate_event_type(&at(batch, i, "type"), &event.event_type)?;
+    if let Some(version) = &event.version {
+        plat_domain::validate_text(&at(batch, i, "version"), version, plat_proto::limits::NAME)?;
+    }
+    if let Some(aggregate) = &event.aggregate {
+        plat_domain::validate_name(&at(batch, i, "aggregate.kind"), &aggregate.kind)?;
+        plat_domain::validate_text(&at(batch, i, "aggregate.id"), &aggregate.id, plat_proto::limits::ID)?;
+        if aggregate.id.is_empty() {
+            return Err(StoreError::Invalid {
+                field: at(batch, i, "aggregate.id"),
+                message: "must not be empty".into(),
+            });
+        }
+    }
+    let size = crate::json_text(&event.data)?.len();
+    if size > plat_domain::publish::MAX_DATA_BYTES {
+        return Err(StoreError::Invalid {
+            field: at(batch, i, "data"),
+            message: format!("is {size} bytes; an event's data may be at most 64 KiB"),
+        });
+    }
+    Ok(())
+}
+
 impl Store {
+    /// Publish events in one transaction for `publisher` (its actor name,
+    /// `service:files@acme`, which scopes idempotency keys), with `source`
+    /// as the events' source (the service account's name). Each is stored in
+    /// the outbox and fanned out to the targets that subscribe to it, like
+    /// plat's own. An event whose `idempotency_key` this publisher used
+    /// before is not published again: the first one is returned (counted in
+    /// the second value).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.publish_events", skip_all)]
+    pub async fn publish_events(
+        &self,
+        ctx: &Ctx,
+        (publisher, source): (&str, &str),
+        publications: &[Publication<'_>],
+    ) -> Result<(Vec<Event>, u64)> {
+        let batch = publications.len() > 1;
+        for (i, p) in publications.iter().enumerate() {
+            check_publication(batch, i, p.event)?;
+        }
+        let mut tx = self.write.begin().await?;
+        let now = now_ms();
+        let (mut out, mut new_ids, mut replayed) = (Vec::with_capacity(publications.len()), Vec::new(), 0u64);
+        let mut tenants: Vec<String> = Vec::new();
+        for p in publications {
+            if !tenants.iter().any(|t| t == p.tenant) {
+                tenant_by_slug(&mut tx, p.tenant).await?;
+                tenants.push(p.tenant.to_owned());
+            }
+            let req = p.event;
+            if let Some(key) = &req.idempotency_key {
+                let first = sqlx::query("SELECT payload FROM events WHERE publisher = $1 AND idempotency_key = $2")
+                    .bind(publisher)
+                    .bind(key.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(row) = first {
+                    out.push(crate::decode_json::<Event>("events.payload", &get_str(&row, "payload")?)?);
+                    replayed += 1;
+                    continue;
+                }
+            }
+            let id = format!("evt_{}", uuid::Uuid::now_v7().simple());
+            let (kind, aggregate_id, version) = match &req.aggregate {
+                Some(aggregate) => {
+                    let last: Option<i64> = sqlx::query_scalar(
+                        "SELECT MAX(aggregate_version) FROM events WHERE aggregate_id = $1 AND aggregate_kind = $2 AND tenant = $3",
+                    )
+                    .bind(aggregate.id.as_str())
+                    .bind(aggregate.kind.as_str())
+                    .bind(p.tenant)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    (aggregate.kind.clone(), aggregate.id.clone(), last.unwrap_or(0) as u64 + 1)
+                }
+                // Alone: its own aggregate, ordered after nothing.
+                None => (req.event_type.split('.').next().unwrap_or("event").to_owned(), id.clone(), 1),
+            };
+            let mut extra = serde_json::Map::new();
+            if let Some(user) = &req.user {
+                extra.insert("user".into(), user.clone().into());
+            }
+            let draft = EventDraft {
+                event_type: &req.event_type,
+                tenant: p.tenant,
+                aggregate_kind: &kind,
+                aggregate_id: &aggregate_id,
+                aggregate_version: version,
+                data: req.data.clone(),
+                extra_metadata: (!extra.is_empty()).then_some(extra),
+            };
+            let mut event = build_event(ctx, draft, now);
+            event.id = id;
+            event.source = source.to_owned();
+            event.version = req.version.clone().unwrap_or_else(|| "1".into());
+            if req.correlation_id.is_some() {
+                event.correlation_id = req.correlation_id.clone();
+            }
+            if req.causation_id.is_some() {
+                event.causation_id = req.causation_id.clone();
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO events (id, type, tenant, aggregate_kind, aggregate_id, aggregate_version, created_at, payload, \
+                 publisher, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(event.id.clone())
+            .bind(event.event_type.clone())
+            .bind(event.tenant.clone())
+            .bind(event.aggregate.kind.clone())
+            .bind(event.aggregate.id.clone())
+            .bind(event.aggregate.version as i64)
+            .bind(now)
+            .bind(crate::json_text(&event)?)
+            .bind(publisher)
+            .bind(req.idempotency_key.clone())
+            .execute(&mut *tx)
+            .await;
+            match inserted {
+                Err(e) if crate::is_unique_violation(&e) => {
+                    return Err(StoreError::Conflict(format!(
+                        "another request is publishing with idempotency_key {:?}; retry to get its event",
+                        req.idempotency_key.as_deref().unwrap_or_default()
+                    )));
+                }
+                other => other?,
+            };
+            new_ids.push(event.id.clone());
+            out.push(event);
+        }
+        for chunk in new_ids.chunks(500) {
+            let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            crate::sync::fan_out(&mut tx, &ids).await?;
+        }
+        if !new_ids.is_empty() {
+            let mut types: Vec<&str> = out.iter().map(|e| e.event_type.as_str()).collect();
+            types.sort_unstable();
+            types.dedup();
+            types.truncate(20);
+            let draft = AuditDraft {
+                action: "event.publish",
+                target: format!("events:{source}"),
+                tenant: Some(ctx_tenant(&tenants)),
+                outcome: "success",
+                details: serde_json::json!({"published": new_ids.len(), "replayed": replayed, "types": types}),
+            };
+            record_audit(&mut tx, ctx, draft).await?;
+        }
+        tx.commit().await?;
+        Ok((out, replayed))
+    }
+
     /// Write one audit record on its own (actions that change no row, such as failed logins).
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.audit", skip_all)]
     pub async fn audit(&self, ctx: &Ctx, draft: AuditDraft<'_>) -> Result<()> {

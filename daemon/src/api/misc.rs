@@ -40,7 +40,11 @@ pub async fn create_service_account(
     if let Some(jwks) = &req.jwks {
         crate::auth::clients::validate_jwks(jwks)?;
     }
-    let oauth = plat_store::OAuthSettings { audiences: req.audiences.clone(), jwks: req.jwks.clone() };
+    let oauth = plat_store::OAuthSettings {
+        audiences: req.audiences.clone(),
+        jwks: req.jwks.clone(),
+        publishes: req.publishes.clone(),
+    };
     let account = state
         .store
         .create_service_account(
@@ -64,17 +68,7 @@ pub async fn update_service_account(
     if let Some(jwks) = &req.jwks {
         crate::auth::clients::validate_jwks(jwks)?;
     }
-    let account = state
-        .store
-        .update_service_account(
-            &principal.ctx(),
-            &tenant,
-            &name,
-            req.description.as_deref(),
-            req.audiences.as_deref(),
-            req.jwks.as_ref(),
-        )
-        .await?;
+    let account = state.store.update_service_account(&principal.ctx(), &tenant, &name, &req).await?;
     state.auth.subjects.clear();
     Ok(Data(account))
 }
@@ -194,4 +188,60 @@ pub async fn method_not_allowed() -> Response {
     let mut response = ApiErr::new(ErrorCode::InvalidRequest, "method not allowed on this endpoint").into_response();
     *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
     response
+}
+
+/// Publish one event as the calling service account (docs/events.md,
+/// "Publishing events"): 201 with the event, or 200 with the first event
+/// when its `idempotency_key` was used before.
+pub async fn publish_event(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<PublishEvent>,
+) -> ApiResult<Response> {
+    let (events, replayed) = publish(&state, &principal, std::slice::from_ref(&req)).await?;
+    let event = events.into_iter().next().ok_or_else(|| ApiErr::internal("a publication returned no event"))?;
+    Ok(if replayed > 0 { Data(event).into_response() } else { Created(event).into_response() })
+}
+
+/// Publish up to 1,000 events in one transaction: all or none.
+pub async fn publish_batch(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<PublishBatch>,
+) -> ApiResult<Created<PublishedBatch>> {
+    let (items, replayed) = publish(&state, &principal, &req.events).await?;
+    Ok(Created(PublishedBatch { items, replayed }))
+}
+
+/// The one rule of who publishes what: a caller holding `events:publish` in
+/// each event's tenant (its own, unless it has platform scope). A service
+/// account publishes the types it was granted (`publishes`); a person with
+/// the permission any type a service account could be granted (they could
+/// grant one). Nobody publishes a type plat emits.
+async fn publish(state: &AppState, principal: &Principal, events: &[PublishEvent]) -> ApiResult<(Vec<Event>, u64)> {
+    const PERMISSION: &str = "events:publish";
+    let acting = principal.require_in_tenant(PERMISSION)?;
+    let (granted, source) = match principal.claims.typ {
+        TokenType::Service => {
+            let account = state.store.get_service_account(&principal.claims.tenant, &principal.claims.username).await?;
+            (account.account.publishes, account.account.name)
+        }
+        TokenType::User => (vec!["*".to_owned()], principal.actor()),
+    };
+    let batch = events.len() > 1;
+    let mut publications = Vec::with_capacity(events.len());
+    for (i, event) in events.iter().enumerate() {
+        let tenant = match &event.tenant {
+            Some(t) if *t != acting => {
+                principal.require(PERMISSION, plat_domain::Scope::Tenant(t))?;
+                t.as_str()
+            }
+            _ => acting.as_str(),
+        };
+        plat_domain::publish::may_publish(&granted, &event.event_type)
+            .map_err(|why| ApiErr::forbidden(if batch { format!("events[{i}]: {why}") } else { why }))?;
+        publications.push(plat_store::Publication { tenant, event });
+    }
+    let publisher = principal.actor();
+    Ok(state.store.publish_events(&principal.ctx(), (&publisher, &source), &publications).await?)
 }

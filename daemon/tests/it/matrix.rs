@@ -282,6 +282,8 @@ fn sample_body(route: &RouteDoc, k: u64, names: &HashMap<&'static str, String>, 
         "Heartbeat" => json!({"url": "http://127.0.0.1:9/", "ttl": "30s"}),
         "ServiceCredentialsRequest" => json!({"roles": []}),
         "UpdateServiceAccount" => json!({"description": format!("changed {k}")}),
+        "PublishEvent" => json!({"type": "matrix.sample", "data": {"k": k}}),
+        "PublishBatch" => json!({"events": [{"type": "matrix.sample", "data": {"k": k}}]}),
         other => panic!("{} {} takes {other}: add a sample body to the matrix", route.http_method(), route.path),
     };
     Some(Body::Json(value))
@@ -381,6 +383,7 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
             name: "with".into(),
             description: None,
             roles: vec!["tenant-admin".into()],
+            publishes: vec!["matrix.*".into()],
             ..Default::default()
         })
         .await

@@ -675,3 +675,118 @@ both!(a_delivery_continues_the_trace_of_the_change, FAST, |p| {
     let trace = plat_domain::trace::TraceContext::parse(&globex.traceparent).expect("a valid traceparent");
     assert_ne!(trace.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
 });
+
+/// A service account of `acme` that may publish `file.*`; its client.
+async fn publisher(p: &crate::harness::Platd) -> Client {
+    let acme = tenant(&p.admin, "acme", None).await;
+    let role = CreateRole { name: "publisher".into(), description: None, permissions: vec!["events:publish".into()] };
+    acme.create_role(&role).await.expect("role");
+    let account = |publishes: &[&str]| CreateServiceAccount {
+        name: "files".into(),
+        roles: vec!["publisher".into()],
+        publishes: publishes.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    // A type plat emits is never granted.
+    let refused = acme.create_service_account(&account(&["user.*"])).await;
+    match refused {
+        Err(plat_client::ClientError::Api { error, .. }) => {
+            assert_eq!(error.code, ErrorCode::ValidationError);
+            assert!(error.message.contains("only plat emits"), "{}", error.message);
+        }
+        other => panic!("granted user.*: {other:?}"),
+    }
+    let created = acme.create_service_account(&account(&["file.*"])).await.expect("account");
+    let client = Client::new(&p.base).expect("client");
+    let token = client
+        .client_credentials(&created.account.client_id, &created.client_secret, None)
+        .await
+        .expect("client credentials");
+    client.with_token(token.access_token)
+}
+
+fn file_event(event_type: &str, key: Option<&str>, data: serde_json::Value) -> PublishEvent {
+    PublishEvent {
+        event_type: event_type.into(),
+        aggregate: Some(PublishAggregate { kind: "file".into(), id: "f_1".into() }),
+        idempotency_key: key.map(str::to_owned),
+        data,
+        ..Default::default()
+    }
+}
+
+both!(a_service_publishes_its_own_events_and_a_subscriber_gets_each_once_in_order, FAST, |p| {
+    let sink = Sink::start(|_, _| Reply::Status(200)).await;
+    p.admin.create_target(&http_target("files", &sink.url, &["file.*"])).await.expect("target");
+    let files = publisher(&p).await;
+
+    let upload = file_event("file.uploaded", Some("upload-f_1"), serde_json::json!({"name": "a.pdf", "size": 1024}));
+    let first = files.publish_event(&upload).await.expect("publish");
+    assert_eq!((first.source.as_str(), first.tenant.as_str(), first.aggregate.version), ("files", "acme", 1));
+    assert_eq!(first.metadata["actor"], "service:files@acme");
+    // A retry after a timeout returns the first event; nothing is published twice.
+    let again = files.publish_event(&upload).await.expect("retry");
+    assert_eq!(again.id, first.id);
+
+    // Refused: a type it was not granted, a type plat emits, another tenant,
+    // too much data (named), and a user's token.
+    for refused in ["report.done", "user.created"] {
+        let result = files.publish_event(&file_event(refused, None, serde_json::json!({}))).await;
+        assert_eq!(code(result), ErrorCode::PermissionDenied, "{refused}");
+    }
+    let elsewhere =
+        PublishEvent { tenant: Some("system".into()), ..file_event("file.uploaded", None, serde_json::json!({})) };
+    assert!(matches!(
+        code(files.publish_event(&elsewhere).await),
+        ErrorCode::PermissionDenied | ErrorCode::TenantNotFound
+    ));
+    let blob: serde_json::Map<String, serde_json::Value> =
+        (0..10).map(|i| (format!("part{i}"), "x".repeat(8000).into())).collect();
+    let big = file_event("file.uploaded", None, serde_json::Value::Object(blob));
+    match files.publish_event(&big).await {
+        Err(plat_client::ClientError::Api { error, .. }) => {
+            assert_eq!(error.code, ErrorCode::ValidationError);
+            assert_eq!(error.field.as_deref(), Some("data"), "{error:?}");
+        }
+        other => panic!("80 kB of data was published: {other:?}"),
+    }
+    // A person with the permission publishes any type a service could be granted, never plat's.
+    let by_admin = p.admin.publish_event(&file_event("file.uploaded", Some("upload-f_1"), serde_json::json!({}))).await;
+    let by_admin = by_admin.expect("an admin publishes");
+    assert_eq!((by_admin.tenant.as_str(), by_admin.source.as_str()), ("system", "admin@system"));
+    assert_ne!(by_admin.id, first.id, "idempotency keys are the publisher's own");
+    let forged = p.admin.publish_event(&file_event("user.deleted", None, serde_json::json!({}))).await;
+    assert_eq!(code(forged), ErrorCode::PermissionDenied);
+
+    // A batch, in one transaction: versions follow on.
+    let batch = PublishBatch {
+        events: (2..=4).map(|i| file_event("file.updated", None, serde_json::json!({"rev": i}))).collect(),
+    };
+    let published = files.publish_events(&batch).await.expect("batch");
+    assert_eq!(published.items.iter().map(|e| e.aggregate.version).collect::<Vec<_>>(), vec![2, 3, 4]);
+    assert_eq!(published.replayed, 0);
+    // A batch with one bad event publishes nothing, and names it.
+    let mut bad = batch.clone();
+    bad.events[1].event_type = "user.updated".into();
+    match files.publish_events(&bad).await {
+        Err(plat_client::ClientError::Api { error, .. }) => {
+            assert!(error.message.starts_with("events[1]:"), "{error:?}")
+        }
+        other => panic!("a batch with a forbidden event: {other:?}"),
+    }
+
+    // The subscriber gets each once, signed, in version order.
+    let got = sink.wait_accepted(5, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got_all: Vec<Received> = sink.accepted().into_iter().filter(|r| r.event.tenant == "acme").collect();
+    assert_eq!(got_all.len(), 4, "{got:?}");
+    assert_eq!(got_all.iter().map(|r| r.event.aggregate.version).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+    assert!(got_all.iter().all(|r| r.signed && r.event.source == "files"));
+    assert_eq!(got_all[0].event.id, first.id);
+    let listed = p
+        .admin
+        .list_events(&EventQuery { event_type: Some("file.*".into()), ..Default::default() })
+        .await
+        .expect("events");
+    assert_eq!(listed.items.len(), 5, "four of acme's, one of the admin's");
+});
