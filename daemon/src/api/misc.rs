@@ -190,9 +190,9 @@ pub async fn method_not_allowed() -> Response {
     response
 }
 
-/// Publish one event as the calling service account (docs/events.md,
-/// "Publishing events"): 201 with the event, or 200 with the first event
-/// when its `idempotency_key` was used before.
+/// Publish one event (docs/events.md, "Publishing events"): 201 with the
+/// event; a repeated `idempotency_key` answers the first event the same way,
+/// marked `Idempotent-Replayed: true`.
 pub async fn publish_event(
     State(state): State<AppState>,
     principal: Principal,
@@ -200,7 +200,8 @@ pub async fn publish_event(
 ) -> ApiResult<Response> {
     let (events, replayed) = publish(&state, &principal, std::slice::from_ref(&req)).await?;
     let event = events.into_iter().next().ok_or_else(|| ApiErr::internal("a publication returned no event"))?;
-    Ok(if replayed > 0 { Data(event).into_response() } else { Created(event).into_response() })
+    let replayed = if replayed > 0 { "true" } else { "false" };
+    Ok(([("idempotent-replayed", replayed)], Created(event)).into_response())
 }
 
 /// Publish up to 1,000 events in one transaction: all or none.

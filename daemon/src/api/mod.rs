@@ -178,7 +178,7 @@ routes! { ROUTES, api_routes;
     get "/checks" => checks::list, Platform("checks:read"), "", _ ?CheckQuery 200 CheckPage, "Checks, newest first (filters target, status)";
     get "/checks/{id}" => checks::get, Platform("checks:read"), "", _ ?CheckGetQuery 200 Check, "A check: summary, per-target progress and the first findings (?findings=N)";
     get "/checks/{id}/findings" => checks::findings, Platform("checks:read"), "", _ ?FindingQuery 200 FindingPage, "Page through a check's findings (filters target, kind)";
-    post "/events" => misc::publish_event, Tenant("events:publish"), "service accounts only, for the types they were granted (`publishes`); another tenant needs platform scope", PublishEvent 201 Event, "Publish an event (200 with the first event on a repeated idempotency_key)";
+    post "/events" => misc::publish_event, Tenant("events:publish"), "service accounts only, for the types they were granted (`publishes`); another tenant needs platform scope", PublishEvent 201 Event, "Publish an event (a repeated idempotency_key answers the first event)";
     post "/events/batch" => misc::publish_batch, Tenant("events:publish"), "as `POST /events`, for each event; all or none", PublishBatch 201 PublishedBatch, "Publish up to 1,000 events in one transaction";
     get "/events" => misc::events, Tenant("events:read"), "a platform admin without `X-Tenant-ID` sees every tenant", _ ?EventQuery 200 EventPage, "The outbox (filters type, aggregate_id, since)";
     get "/audit" => misc::audit, Tenant("audit:read"), "a platform admin without `X-Tenant-ID` sees every tenant", _ ?AuditQuery 200 AuditPage, "The audit log (filters actor, action, target, since, until)";

@@ -727,6 +727,14 @@ both!(a_service_publishes_its_own_events_and_a_subscriber_gets_each_once_in_orde
     // A retry after a timeout returns the first event; nothing is published twice.
     let again = files.publish_event(&upload).await.expect("retry");
     assert_eq!(again.id, first.id);
+    let raw = reqwest::Client::new()
+        .post(format!("{}/api/v1/events", p.base))
+        .bearer_auth(files.token().expect("token"))
+        .json(&upload)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!((raw.status().as_u16(), raw.headers()["idempotent-replayed"].to_str().ok()), (201, Some("true")));
 
     // Refused: a type it was not granted, a type plat emits, another tenant,
     // too much data (named), and a user's token.
