@@ -9,6 +9,23 @@ use crate::Invalid;
 /// `user.updated` comes from plat.
 pub const RESERVED_PREFIXES: &[&str] = &["user.", "tenant.", "role.", "service_account.", "service.", "sync.", "plat."];
 
+/// Aggregate kinds plat's own events use. A published event may not name
+/// one: it would join the delivery order of a user (or tenant, ...) and
+/// take a version a receiver expects from plat.
+pub const RESERVED_KINDS: &[&str] = &["user", "tenant", "role", "service", "service_account"];
+
+/// The kind of aggregate a publisher names: a name (`file`), not one of plat's.
+pub fn validate_aggregate_kind(field: &str, kind: &str) -> Result<(), Invalid> {
+    crate::validate_name(field, kind)?;
+    if RESERVED_KINDS.contains(&kind) {
+        return Err(Invalid::new(
+            field,
+            format!("{kind:?} is an aggregate kind of plat's own events; name your own (file)"),
+        ));
+    }
+    Ok(())
+}
+
 /// The largest `data` of one published event, serialised.
 pub const MAX_DATA_BYTES: usize = 64 * 1024;
 
@@ -110,6 +127,15 @@ mod tests {
         for good in ["file.*", "files.*", "report.done", "billing.invoice_paid"] {
             assert!(validate_publish_patterns(&list(&[good])).is_ok(), "{good}");
         }
+    }
+
+    #[test]
+    fn a_publisher_never_joins_the_order_of_plats_aggregates() {
+        for kind in RESERVED_KINDS {
+            assert!(validate_aggregate_kind("aggregate.kind", kind).is_err(), "{kind}");
+        }
+        assert!(validate_aggregate_kind("aggregate.kind", "file").is_ok());
+        assert!(validate_aggregate_kind("aggregate.kind", "File").is_err());
     }
 
     #[test]

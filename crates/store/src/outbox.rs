@@ -188,7 +188,7 @@ fn check_publication(batch: bool, i: usize, event: &PublishEvent) -> Result<()> 
         plat_domain::validate_text(&at(batch, i, "version"), version, plat_proto::limits::NAME)?;
     }
     if let Some(aggregate) = &event.aggregate {
-        plat_domain::validate_name(&at(batch, i, "aggregate.kind"), &aggregate.kind)?;
+        plat_domain::publish::validate_aggregate_kind(&at(batch, i, "aggregate.kind"), &aggregate.kind)?;
         plat_domain::validate_text(&at(batch, i, "aggregate.id"), &aggregate.id, plat_proto::limits::ID)?;
         if aggregate.id.is_empty() {
             return Err(StoreError::Invalid {

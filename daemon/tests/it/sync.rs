@@ -748,6 +748,14 @@ both!(a_service_publishes_its_own_events_and_a_subscriber_gets_each_once_in_orde
         code(files.publish_event(&elsewhere).await),
         ErrorCode::PermissionDenied | ErrorCode::TenantNotFound
     ));
+    let mut as_user = file_event("file.uploaded", None, serde_json::json!({}));
+    as_user.aggregate = Some(PublishAggregate { kind: "user".into(), id: "0193".into() });
+    match files.publish_event(&as_user).await {
+        Err(plat_client::ClientError::Api { error, .. }) => {
+            assert_eq!(error.field.as_deref(), Some("aggregate.kind"), "{error:?}")
+        }
+        other => panic!("a publisher joined a user's delivery order: {other:?}"),
+    }
     let blob: serde_json::Map<String, serde_json::Value> =
         (0..10).map(|i| (format!("part{i}"), "x".repeat(8000).into())).collect();
     let big = file_event("file.uploaded", None, serde_json::Value::Object(blob));
