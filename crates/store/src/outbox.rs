@@ -252,7 +252,8 @@ impl Store {
             let (kind, aggregate_id, version) = match &req.aggregate {
                 Some(aggregate) => {
                     let last: Option<i64> = sqlx::query_scalar(
-                        "SELECT MAX(aggregate_version) FROM events WHERE aggregate_id = $1 AND aggregate_kind = $2 AND tenant = $3",
+                        "SELECT MAX(aggregate_version) FROM events WHERE publisher IS NOT NULL AND tenant = $3 \
+                         AND aggregate_kind = $2 AND aggregate_id = $1",
                     )
                     .bind(aggregate.id.as_str())
                     .bind(aggregate.kind.as_str())
