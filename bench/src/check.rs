@@ -146,6 +146,7 @@ pub(crate) async fn check(report: &mut Report, p: &Platd, size: usize) -> anyhow
             concurrency: None,
             options: serde_json::Map::new(),
             read_back: Some(ReadBack { supported: true, base_url: None }),
+            rules: None,
         })
         .await?;
     // The limit: plat reading and hashing its own records (best of three).

@@ -146,6 +146,7 @@ pub(crate) async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow
         concurrency: Some(SYNC_CONCURRENCY),
         options: serde_json::Map::new(),
         read_back: None,
+        rules: None,
     };
     p.admin.create_target(&target("null", &url)).await?;
     let n = 20_000;

@@ -55,7 +55,8 @@ fn schema_named(generator: &mut SchemaGenerator, name: &str) -> Option<Schema> {
         DiscoveryQuery => DiscoveryQuery, DiscoveryAnswer => DiscoveryAnswer,
         ServiceCredentialsRequest => ServiceCredentialsRequest, ServiceCredentials => ServiceCredentials,
         UpdateServiceAccount => UpdateServiceAccount, PublishEvent => PublishEvent, Event => Event,
-        PublishBatch => PublishBatch, PublishedBatch => PublishedBatch,
+        PublishBatch => PublishBatch, PublishedBatch => PublishedBatch, PreviewEvent => PreviewEvent,
+        EventPreview => EventPreview,
     })
 }
 
@@ -429,7 +430,7 @@ mod tests {
                 DlqReplay, DlqPurge, CreateCheck, PageParams, TenantDeleteQuery, UserListQuery, ImportQuery,
                 UserDeleteQuery, TaskQuery, CheckQuery, CheckGetQuery, FindingQuery, EventQuery, AuditQuery,
                 RegisterService, RegisterQuery, Heartbeat, DiscoveryQuery, ServiceCredentialsRequest, UpdateServiceAccount,
-                PublishEvent, PublishBatch,
+                PublishEvent, PublishBatch, PreviewEvent,
             }
         }
     }

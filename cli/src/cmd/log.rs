@@ -112,16 +112,16 @@ impl Row for AuditRecord {
     }
 }
 
-/// `--data`: JSON text, `@FILE`, or `-` for stdin.
-fn event_data(data: &str) -> Result<serde_json::Value, Failure> {
-    let text = match data {
+/// A JSON argument (`--data`, `--event`): JSON text, `@FILE`, or `-` for stdin.
+pub(super) fn json_arg(flag: &str, value: &str) -> Result<serde_json::Value, Failure> {
+    let text = match value {
         "-" => std::io::read_to_string(std::io::stdin())
-            .map_err(|e| Failure::error(format!("cannot read --data from stdin: {e}")))?,
+            .map_err(|e| Failure::error(format!("cannot read {flag} from stdin: {e}")))?,
         file if file.starts_with('@') => std::fs::read_to_string(&file[1..])
             .map_err(|e| Failure::error(format!("cannot read {}: {e}", &file[1..])))?,
         json => json.to_owned(),
     };
-    serde_json::from_str(&text).map_err(|e| Failure::usage(format!("--data is not JSON: {e}")))
+    serde_json::from_str(&text).map_err(|e| Failure::usage(format!("{flag} is not JSON: {e}")))
 }
 
 pub async fn run_event(cmd: EventCmd, s: &mut Session) -> Result<(), Failure> {
@@ -142,7 +142,7 @@ pub async fn run_event(cmd: EventCmd, s: &mut Session) -> Result<(), Failure> {
                 user,
                 idempotency_key,
                 correlation_id,
-                data: event_data(&data)?,
+                data: json_arg("--data", &data)?,
                 ..Default::default()
             };
             let event = s.api(async |c| c.publish_event(&req).await).await?;

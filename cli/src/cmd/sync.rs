@@ -4,8 +4,9 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use plat_proto::{
-    BulkResult, CreateTarget, DlqPurge, DlqReplay, MAX_PAGE_SIZE, Page, ReadBack, SyncTarget, SyncTask, TargetKind,
-    TargetStats, TargetTestResult, TargetWithSecret, TaskQuery, TaskStatus, UpdateTarget,
+    BulkResult, CreateTarget, DlqPurge, DlqReplay, MAX_PAGE_SIZE, Page, PreviewEvent, ReadBack, Selection, SyncTarget,
+    SyncTask, TargetKind, TargetRules, TargetStats, TargetTestResult, TargetWithSecret, TaskQuery, TaskStatus,
+    UpdateTarget,
 };
 use serde_json::{Map, Value};
 
@@ -57,6 +58,8 @@ pub enum TargetCmd {
         /// Base URL of the read-back endpoints (default: the URL without its last segment); implies --read-back.
         #[arg(long, value_name = "URL")]
         read_back_url: Option<String>,
+        #[command(flatten)]
+        rules: RuleArgs,
     },
     /// List targets.
     List,
@@ -74,6 +77,17 @@ pub enum TargetCmd {
         secret: SecretSource,
         #[command(flatten)]
         settings: Settings,
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Deliver every tenant's events again (drops --only-tenant / --except-tenant).
+        #[arg(long, conflicts_with_all = ["only_tenants", "except_tenants"])]
+        all_tenants: bool,
+        /// Deliver all of `data` again (drops --field / --omit-field).
+        #[arg(long, conflicts_with_all = ["fields", "omit_fields"])]
+        all_fields: bool,
+        /// Remove every rule: tenants, filter and fields.
+        #[arg(long, conflicts_with_all = ["only_tenants", "except_tenants", "filter", "fields", "omit_fields"])]
+        clear_rules: bool,
     },
     /// Remove a target (asks first).
     Remove { name: String },
@@ -81,8 +95,66 @@ pub enum TargetCmd {
     Pause { name: String },
     /// Resume a paused or disabled target.
     Resume { name: String },
-    /// Deliver a `sync.ping` now and show the answer; exit 1 when it was not delivered.
-    Test { name: String },
+    /// Deliver a `sync.ping` now and show the answer; with --event, show what
+    /// that event would become for the target instead (nothing is sent).
+    /// Exit 1 when it was not (or would not be) delivered.
+    Test {
+        name: String,
+        /// An event (JSON, `@FILE`, or `-` for stdin), as `platctl event list -o json` prints them.
+        #[arg(long, value_name = "JSON")]
+        event: Option<String>,
+    },
+}
+
+/// What a target receives beyond its event patterns (docs/sync.md, "Rules").
+#[derive(Args, Debug, Default)]
+pub struct RuleArgs {
+    /// Deliver only this tenant's events (repeat for more).
+    #[arg(long = "only-tenant", value_name = "SLUG")]
+    only_tenants: Vec<String>,
+    /// Deliver every tenant's events but this one's (repeat for more).
+    #[arg(long = "except-tenant", value_name = "SLUG", conflicts_with = "only_tenants")]
+    except_tenants: Vec<String>,
+    /// Deliver only events for which this expression is true, e.g.
+    /// `data.status == "active"` ('' removes the filter on update).
+    #[arg(long, value_name = "EXPR")]
+    filter: Option<String>,
+    /// Deliver only this field of the event's data (a dotted path; repeat for more).
+    #[arg(long = "field", value_name = "PATH")]
+    fields: Vec<String>,
+    /// Never deliver this field of the event's data (a dotted path; repeat for more).
+    #[arg(long = "omit-field", value_name = "PATH")]
+    omit_fields: Vec<String>,
+}
+
+impl RuleArgs {
+    fn given(&self) -> bool {
+        !self.only_tenants.is_empty()
+            || !self.except_tenants.is_empty()
+            || self.filter.is_some()
+            || !self.fields.is_empty()
+            || !self.omit_fields.is_empty()
+    }
+
+    /// `rules` changed by the flags given: each list given replaces its rule.
+    fn apply(self, mut rules: TargetRules) -> TargetRules {
+        if !self.only_tenants.is_empty() {
+            rules.tenants = Selection { include: self.only_tenants, exclude: Vec::new() };
+        }
+        if !self.except_tenants.is_empty() {
+            rules.tenants = Selection { include: Vec::new(), exclude: self.except_tenants };
+        }
+        if let Some(filter) = self.filter {
+            rules.filter = (!filter.trim().is_empty()).then_some(filter);
+        }
+        if !self.fields.is_empty() {
+            rules.fields.include = self.fields;
+        }
+        if !self.omit_fields.is_empty() {
+            rules.fields.exclude = self.omit_fields;
+        }
+        rules
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -407,10 +479,29 @@ fn target_detail(
         ("Concurrency", t.concurrency.to_string()),
         ("Options", or_dash(&options.join(" "))),
         ("Read-back", read_back),
+        ("Tenants", tenants_line(&t.rules.tenants)),
+        ("Filter", or_dash(t.rules.filter.as_deref().unwrap_or_default())),
+        ("Fields", fields_line(&t.rules.fields)),
         ("Created", ago(&t.created_at)),
         ("Updated", ago(&t.updated_at)),
     ];
     s.out.detail(data, &t.name, &fields)
+}
+
+fn tenants_line(tenants: &Selection) -> String {
+    match (tenants.include.is_empty(), tenants.exclude.is_empty()) {
+        (false, _) => format!("only {}", tenants.include.join(", ")),
+        (true, false) => format!("all but {}", tenants.exclude.join(", ")),
+        (true, true) => "all".to_owned(),
+    }
+}
+
+fn fields_line(fields: &Selection) -> String {
+    let mut line = if fields.include.is_empty() { "all".to_owned() } else { fields.include.join(", ") };
+    if !fields.exclude.is_empty() {
+        line.push_str(&format!(", without {}", fields.exclude.join(", ")));
+    }
+    line
 }
 
 /// The answer of add and update. `-o name` prints only the name, so a new
@@ -436,7 +527,7 @@ pub async fn run(cmd: SyncCmd, s: &mut Session) -> Result<(), Failure> {
 
 async fn run_target(cmd: TargetCmd, s: &mut Session) -> Result<(), Failure> {
     let target = match cmd {
-        TargetCmd::Add { name, kind, url, events, secret, settings, read_back, read_back_url } => {
+        TargetCmd::Add { name, kind, url, events, secret, settings, read_back, read_back_url, rules } => {
             if kind != KindArg::Http && (secret.secret_stdin || secret.generate_secret) {
                 return Err(Failure::usage(format!(
                     "{} targets have no signing secret: --secret-stdin and --generate-secret are for http targets",
@@ -458,6 +549,7 @@ async fn run_target(cmd: TargetCmd, s: &mut Session) -> Result<(), Failure> {
                 concurrency: settings.concurrency,
                 options: options_map(settings.options, false),
                 read_back,
+                rules: rules.given().then(|| rules.apply(TargetRules::default())),
             };
             let answer = s.api(async |c| c.create_target(&req).await).await?;
             return with_secret(s, &answer);
@@ -470,7 +562,21 @@ async fn run_target(cmd: TargetCmd, s: &mut Session) -> Result<(), Failure> {
             let target = s.api(async |c| c.get_target(&name).await).await?;
             return target_detail(s, &target, None, &target);
         }
-        TargetCmd::Update { name, url, events, secret, settings } => {
+        TargetCmd::Update { name, url, events, secret, settings, rules, all_tenants, all_fields, clear_rules } => {
+            let rules = if clear_rules {
+                Some(TargetRules::default())
+            } else if rules.given() || all_tenants || all_fields {
+                let mut current = s.api(async |c| c.get_target(&name).await).await?.rules;
+                if all_tenants {
+                    current.tenants = Selection::default();
+                }
+                if all_fields {
+                    current.fields = Selection::default();
+                }
+                Some(rules.apply(current))
+            } else {
+                None
+            };
             let req = UpdateTarget {
                 url,
                 events: (!events.is_empty()).then_some(events),
@@ -481,11 +587,13 @@ async fn run_target(cmd: TargetCmd, s: &mut Session) -> Result<(), Failure> {
                 concurrency: settings.concurrency,
                 options: (!settings.options.is_empty()).then(|| options_map(settings.options, true)),
                 read_back: None,
+                rules,
             };
             if req == UpdateTarget::default() {
                 return Err(Failure::usage(
                     "nothing to update: give --url, --event, --secret-stdin, --generate-secret, --timeout, \
-                     --max-attempts, --concurrency or --option",
+                     --max-attempts, --concurrency, --option, or a rule (--only-tenant, --except-tenant, \
+                     --filter, --field, --omit-field, --clear-rules)",
                 ));
             }
             let answer = s.api(async |c| c.update_target(&name, &req).await).await?;
@@ -501,7 +609,27 @@ async fn run_target(cmd: TargetCmd, s: &mut Session) -> Result<(), Failure> {
         }
         TargetCmd::Pause { name } => s.api(async |c| c.pause_target(&name).await).await?,
         TargetCmd::Resume { name } => s.api(async |c| c.resume_target(&name).await).await?,
-        TargetCmd::Test { name } => {
+        TargetCmd::Test { name, event: Some(event) } => {
+            let event = super::log::json_arg("--event", &event)?;
+            let preview = s.api(async |c| c.preview_target(&name, &PreviewEvent { event: event.clone() }).await).await?;
+            match s.out.format {
+                Format::Json | Format::Yaml => s.out.data(&preview)?,
+                _ => {
+                    let mut text = match &preview.reason {
+                        None => "would be delivered:\n".to_owned(),
+                        Some(reason) => format!("would not be delivered: {reason}\n"),
+                    };
+                    if let Some(body) = &preview.body {
+                        let pretty = serde_json::to_string_pretty(body).map_err(|e| Failure::error(e.to_string()))?;
+                        text.push_str(&pretty);
+                        text.push('\n');
+                    }
+                    emit(&text)?;
+                }
+            }
+            return if preview.delivered { Ok(()) } else { Err(Failure::silent(EXIT_ERROR)) };
+        }
+        TargetCmd::Test { name, event: None } => {
             let result = s.api(async |c| c.test_target(&name).await).await?;
             match s.out.format {
                 Format::Json | Format::Yaml => s.out.data(&result)?,

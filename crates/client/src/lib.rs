@@ -440,6 +440,11 @@ impl Client {
         self.post_empty(&format!("/sync/targets/{}/test", enc(name))).await
     }
 
+    /// What `event` would become for the target: delivered or not, and the body.
+    pub async fn preview_target(&self, name: &str, event: &PreviewEvent) -> Result<EventPreview> {
+        self.post(&format!("/sync/targets/{}/preview", enc(name)), event).await
+    }
+
     pub async fn list_tasks(&self, query: &TaskQuery) -> Result<Page<SyncTask>> {
         self.get_query("/sync/tasks", query).await
     }

@@ -46,6 +46,18 @@ fn read_back(read_back: &Option<ReadBack>) -> Result<(), Invalid> {
     read_back.as_ref().map_or(Ok(()), |r| opt("read_back.base_url", &r.base_url, max::URL))
 }
 
+fn selection(field: &str, selection: &Selection) -> Result<(), Invalid> {
+    list(&format!("{field}.include"), &selection.include, max::SELECTION, max::PATTERN)?;
+    list(&format!("{field}.exclude"), &selection.exclude, max::SELECTION, max::PATTERN)
+}
+
+fn rules(rules: &Option<TargetRules>) -> Result<(), Invalid> {
+    let Some(rules) = rules else { return Ok(()) };
+    selection("rules.tenants", &rules.tenants)?;
+    opt("rules.filter", &rules.filter, max::EXPRESSION)?;
+    selection("rules.fields", &rules.fields)
+}
+
 impl Bounded for LoginRequest {
     fn check_bounds(&self) -> Result<(), Invalid> {
         validate_len("tenant", &self.tenant, max::SLUG)?;
@@ -268,7 +280,8 @@ impl Bounded for CreateTarget {
         opt("secret", &self.secret, max::SECRET)?;
         opt("timeout", &self.timeout, max::TIME)?;
         options("options", &self.options)?;
-        read_back(&self.read_back)
+        read_back(&self.read_back)?;
+        rules(&self.rules)
     }
 }
 
@@ -279,7 +292,16 @@ impl Bounded for UpdateTarget {
         opt("secret", &self.secret, max::SECRET)?;
         opt("timeout", &self.timeout, max::TIME)?;
         self.options.as_ref().map_or(Ok(()), |o| options("options", o))?;
-        read_back(&self.read_back)
+        read_back(&self.read_back)?;
+        rules(&self.rules)
+    }
+}
+
+/// The event is any JSON; the extractor's catch-all bounds hold its strings
+/// and lists.
+impl Bounded for PreviewEvent {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        Ok(())
     }
 }
 

@@ -8,12 +8,14 @@ pub mod bounds;
 pub mod cursor;
 pub mod delivery;
 pub mod duration;
+pub mod expr;
 pub mod import;
 pub mod lockout;
 pub mod publish;
 pub mod readback;
 pub mod registry;
 pub mod retry;
+pub mod rules;
 pub mod trace;
 pub mod validate;
 

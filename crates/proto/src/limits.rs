@@ -69,6 +69,10 @@ pub const SCOPES: usize = 64;
 pub const EVENTS: usize = 50;
 /// Options of a sync target.
 pub const OPTIONS: usize = 16;
+/// Names in one list of a sync target's rules (tenants, fields).
+pub const SELECTION: usize = 100;
+/// Bytes of an expression (`plat_domain::expr::MAX_LEN`).
+pub const EXPRESSION: usize = 1024;
 /// Task ids of one dead-letter replay or purge. The store selects them in
 /// chunks of 500 and requeues or deletes in chunks of 500, all in one
 /// transaction.

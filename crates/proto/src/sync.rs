@@ -80,6 +80,67 @@ pub struct ReadBack {
     pub base_url: Option<String>,
 }
 
+/// Names to take (`include`; empty takes all) and names to leave out (`exclude`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Selection {
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::SELECTION), inner(length(max = crate::limits::PATTERN)))]
+    pub include: Vec<String>,
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::SELECTION), inner(length(max = crate::limits::PATTERN)))]
+    pub exclude: Vec<String>,
+}
+
+impl Selection {
+    pub fn is_empty(&self) -> bool {
+        self.include.is_empty() && self.exclude.is_empty()
+    }
+}
+
+/// What a target receives beyond its event patterns (docs/sync.md, "Rules").
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TargetRules {
+    /// Tenant slugs whose events the target receives, or does not.
+    #[serde(default)]
+    pub tenants: Selection,
+    /// An expression over the event (`data.status == "active"`); only events
+    /// for which it is true are delivered.
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::EXPRESSION))]
+    pub filter: Option<String>,
+    /// Dotted paths into the event's `data` (`profile.locale`): only these
+    /// fields are delivered, and never the excluded ones.
+    #[serde(default)]
+    pub fields: Selection,
+}
+
+impl TargetRules {
+    pub fn is_empty(&self) -> bool {
+        self.tenants.is_empty() && self.filter.is_none() && self.fields.is_empty()
+    }
+}
+
+/// `POST /sync/targets/{name}/preview`: what an event would become for a target.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewEvent {
+    /// An event as `GET /events` shows it, or as a service publishes it
+    /// (missing envelope fields are filled in).
+    pub event: serde_json::Value,
+}
+
+/// The answer of a preview: whether the target would get the event, and the body.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct EventPreview {
+    pub delivered: bool,
+    /// Why not, when not: the rule that leaves it out.
+    pub reason: Option<String>,
+    /// The body the target would receive (after projection).
+    pub body: Option<serde_json::Value>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct SyncTarget {
     pub name: String,
@@ -103,6 +164,8 @@ pub struct SyncTarget {
     /// `maxlen` (redis-stream).
     pub options: serde_json::Map<String, serde_json::Value>,
     pub read_back: ReadBack,
+    /// Tenant filter, event filter and projection.
+    pub rules: TargetRules,
     pub circuit: CircuitState,
     pub created_at: String,
     pub updated_at: String,
@@ -138,6 +201,8 @@ pub struct CreateTarget {
     pub options: serde_json::Map<String, serde_json::Value>,
     #[serde(default)]
     pub read_back: Option<ReadBack>,
+    #[serde(default)]
+    pub rules: Option<TargetRules>,
 }
 
 /// `PATCH /sync/targets/{name}`: only the fields given change.
@@ -169,6 +234,9 @@ pub struct UpdateTarget {
     pub options: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
     pub read_back: Option<ReadBack>,
+    /// Replaces all the target's rules (`{}` removes them).
+    #[serde(default)]
+    pub rules: Option<TargetRules>,
 }
 
 /// A target as answered by create and secret changes: the secret, once.

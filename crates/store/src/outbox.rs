@@ -97,8 +97,7 @@ pub(crate) async fn insert_events(conn: &mut AnyConnection, events: &[Event], no
                 .bind(payload);
         }
         query.execute(&mut *conn).await?;
-        let ids: Vec<&str> = chunk.iter().map(|e| e.id.as_str()).collect();
-        crate::sync::fan_out(conn, &ids).await?;
+        crate::sync::fan_out(conn, chunk).await?;
     }
     Ok(())
 }
@@ -316,9 +315,10 @@ impl Store {
             new_ids.push(event.id.clone());
             out.push(event);
         }
-        for chunk in new_ids.chunks(500) {
-            let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
-            crate::sync::fan_out(&mut tx, &ids).await?;
+        let new: std::collections::HashSet<&str> = new_ids.iter().map(String::as_str).collect();
+        let fresh: Vec<Event> = out.iter().filter(|e| new.contains(e.id.as_str())).cloned().collect();
+        for chunk in fresh.chunks(500) {
+            crate::sync::fan_out(&mut tx, chunk).await?;
         }
         if !new_ids.is_empty() {
             let mut types: Vec<&str> = out.iter().map(|e| e.event_type.as_str()).collect();

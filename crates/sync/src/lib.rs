@@ -365,6 +365,7 @@ async fn attempt(
 ) -> Completion {
     let started_at = now_ms();
     let started = Instant::now();
+    let projected = rt.row.compiled.as_deref().filter(|r| r.projects()).map(|rules| project(rules, &task.payload));
     let env = Envelope {
         event_id: &task.event_id,
         event_type: &task.event_type,
@@ -372,7 +373,7 @@ async fn attempt(
         aggregate_id: &task.aggregate_id,
         aggregate_version: task.aggregate_version,
         repair: task.repair,
-        payload: &task.payload,
+        payload: projected.as_deref().unwrap_or(&task.payload),
     };
     let result: Attempt = drivers.deliver(&rt.row, rt.key.as_deref(), &env).await;
     let finished_at = now_ms();
@@ -400,6 +401,22 @@ async fn attempt(
         status_code: result.status_code,
         error: result.error,
         response: result.response,
+    }
+}
+
+/// The event JSON cut to the fields the target's rules let it receive. An
+/// event that does not parse is not sent as it is: its `data` could hold
+/// what the target must not see.
+fn project(rules: &plat_domain::rules::Rules, payload: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(payload) {
+        Ok(mut event) => {
+            rules.project(&mut event);
+            event.to_string()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "an event in the outbox is not JSON; delivering it without data");
+            "{}".into()
+        }
     }
 }
 

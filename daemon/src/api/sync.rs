@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use plat_domain::Scope;
 use plat_domain::delivery;
+use plat_domain::rules::Rules;
 use plat_proto::*;
 use plat_store::{NewTarget, TargetChange};
 
@@ -78,6 +79,8 @@ pub async fn create_target(
     let read_back =
         req.read_back.clone().unwrap_or(ReadBack { supported: req.kind == TargetKind::Redis, base_url: None });
     check_read_back(req.kind, &read_back)?;
+    let rules = req.rules.unwrap_or_default();
+    Rules::compile(&rules)?;
     let (plain, sealed, hint) = match req.kind {
         TargetKind::Http => {
             let (plain, sealed, hint) = secret(&state, req.secret.as_deref())?;
@@ -104,6 +107,7 @@ pub async fn create_target(
                 concurrency: req.concurrency.unwrap_or(state.config.sync.concurrency),
                 options: req.options,
                 read_back,
+                rules,
             },
         )
         .await?;
@@ -172,6 +176,10 @@ pub async fn update_target(
         check_read_back(kind, &read_back)?;
         change.read_back = Some(read_back);
     }
+    if let Some(rules) = req.rules {
+        Rules::compile(&rules)?;
+        change.rules = Some(rules);
+    }
     let row = state.store.update_target(&principal.ctx(), &name, change).await?;
     state.sync.targets_changed();
     Ok(Data(TargetWithSecret { target: row.to_proto(), secret: plain }))
@@ -219,6 +227,40 @@ pub async fn test_target(
     write(&principal)?;
     let row = state.store.get_target(&name).await?;
     Ok(Data(state.sync.test(&row).await))
+}
+
+/// What an event would become for a target: taken or not by its patterns
+/// and rules, and the body it would receive. Nothing is stored or sent.
+pub async fn preview_target(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(name): Path<String>,
+    Json(req): Json<PreviewEvent>,
+) -> ApiResult<Data<EventPreview>> {
+    read(&principal)?;
+    let row = state.store.get_target(&name).await?;
+    let mut event = req.event;
+    let Some(object) = event.as_object_mut() else {
+        return Err(ApiErr::validation("event", "an event is a JSON object"));
+    };
+    let event_type = match object.get("type") {
+        Some(serde_json::Value::String(t)) => t.clone(),
+        _ => return Err(ApiErr::validation("event.type", "an event has a type (a string)")),
+    };
+    for (field, value) in [("data", serde_json::json!({})), ("metadata", serde_json::json!({}))] {
+        object.entry(field).or_insert(value);
+    }
+    let skip = |reason: String| Data(EventPreview { delivered: false, reason: Some(reason), body: None });
+    if !row.events.iter().any(|p| plat_domain::glob_matches(p, &event_type)) {
+        return Ok(skip(format!("{event_type} matches none of the target's events ({})", row.events.join(", "))));
+    }
+    if let Some(rules) = &row.compiled {
+        if let Err(why) = rules.admits(&event) {
+            return Ok(skip(why.to_string()));
+        }
+        rules.project(&mut event);
+    }
+    Ok(Data(EventPreview { delivered: true, reason: None, body: Some(event) }))
 }
 
 fn task_id(text: &str) -> ApiResult<i64> {

@@ -28,7 +28,7 @@ use plat_proto::{
     Check, CheckMode, CheckProgress, CheckStatus, CheckTarget, CheckTargetStatus, CreateCheck, Finding, FindingKind,
     INTERNAL_TARGET, TargetKind,
 };
-use plat_store::{Ctx, RepairOutcome, RepairRequest, Store, TargetRow, VersionedId, now_ms};
+use plat_store::{Ctx, RepairOutcome, RepairRequest, Store, TargetRow, UserScope, VersionedId, now_ms};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -150,6 +150,9 @@ pub fn skip_reason(target: &TargetRow) -> Option<String> {
     let wants_users = target.events.iter().any(|p| plat_domain::glob_matches(p, "user.updated"));
     if !wants_users {
         return Some("it does not subscribe to user events".into());
+    }
+    if target.compiled.as_ref().is_some_and(|r| r.filters_events()) {
+        return Some("its rules.filter chooses events by content, so which users it should hold is unknown".into());
     }
     None
 }
@@ -354,7 +357,8 @@ impl Checker {
         report: &mut CheckTarget,
         diffs: &mut Diffs<'_>,
     ) -> Result<(), String> {
-        let plat_count = self.store.count_live_users().await.map_err(internal)?;
+        let scope = UserScope::of(target);
+        let plat_count = self.store.count_live_users(&scope).await.map_err(internal)?;
         report.plat_records = plat_count;
         let mut last = Instant::now();
         let redis = matches!(remote, Remote::Redis { .. });
@@ -372,7 +376,7 @@ impl Checker {
         report.buckets = buckets;
         report.progress = CheckProgress { phase: "reading".into(), done: 0, total: plat_count };
         self.progress(run, report, &mut last).await;
-        let (ours, theirs) = tokio::join!(self.plat_digest(buckets), remote.digest(buckets));
+        let (ours, theirs) = tokio::join!(self.plat_digest(&scope, buckets), remote.digest(buckets));
         let ours = ours?;
         let theirs = match theirs {
             Ok(digest) => digest,
@@ -412,7 +416,7 @@ impl Checker {
         }
         passes.push(pass);
         for pass in passes {
-            let (mut mine, mut theirs) = tokio::try_join!(self.plat_records_in(&pass, buckets), async {
+            let (mut mine, mut theirs) = tokio::try_join!(self.plat_records_in(&scope, &pass, buckets), async {
                 remote.records_in(&pass, buckets).await.map_err(internal)
             })?;
             mine.sort_unstable();
@@ -428,8 +432,8 @@ impl Checker {
     }
 
     /// plat's digest over `buckets`, hashing while the store streams.
-    async fn plat_digest(&self, buckets: u32) -> Result<Digest, String> {
-        let mut rx = self.store.stream_user_versions(false);
+    async fn plat_digest(&self, scope: &UserScope, buckets: u32) -> Result<Digest, String> {
+        let mut rx = self.store.stream_user_versions(scope, false);
         let mut digest = Digest::new(buckets);
         while let Some(batch) = rx.recv().await {
             for record in batch.map_err(internal)? {
@@ -440,9 +444,14 @@ impl Checker {
     }
 
     /// plat's records in the given buckets.
-    async fn plat_records_in(&self, wanted: &[u32], buckets: u32) -> Result<Vec<VersionedId>, String> {
+    async fn plat_records_in(
+        &self,
+        scope: &UserScope,
+        wanted: &[u32],
+        buckets: u32,
+    ) -> Result<Vec<VersionedId>, String> {
         let set: std::collections::HashSet<u32> = wanted.iter().copied().collect();
-        let mut rx = self.store.stream_user_versions(false);
+        let mut rx = self.store.stream_user_versions(scope, false);
         let mut out = Vec::new();
         while let Some(batch) = rx.recv().await {
             let batch = batch.map_err(internal)?;
@@ -462,7 +471,7 @@ impl Checker {
     ) -> Result<(), String> {
         report.progress = CheckProgress { phase: "comparing".into(), done: 0, total: report.plat_records };
         report.target_records = 0;
-        let ours = self.store.stream_user_versions(true);
+        let ours = self.store.stream_user_versions(&UserScope::of(diffs.target), true);
         // Prefetch the target's pages while merging.
         let (page_tx, pages) = mpsc::channel::<Result<Vec<VersionedId>, String>>(2);
         let page_size = self.config.page_size.max(1);

@@ -319,6 +319,8 @@ mod tests {
             concurrency: 1,
             options: Default::default(),
             read_back: plat_proto::ReadBack { supported: true, base_url: base.map(str::to_owned) },
+            rules: Default::default(),
+            compiled: None,
             circuit: plat_domain::retry::Circuit::closed(),
             last_success_at: None,
             last_error: None,

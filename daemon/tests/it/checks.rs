@@ -302,6 +302,7 @@ both!(drift_in_redis_is_found_and_repaired, ENV, |p| {
         concurrency: None,
         options,
         read_back: None,
+        rules: None,
     };
     p.admin.create_target(&target).await.expect("redis target");
     let (acme, created) = users(&p, 40).await;

@@ -154,6 +154,7 @@ pub fn http_target(name: &str, url: &str, events: &[&str]) -> CreateTarget {
         concurrency: None,
         options: serde_json::Map::new(),
         read_back: None,
+        rules: None,
     }
 }
 
@@ -474,6 +475,7 @@ both!(redis_targets_keep_the_newest_version, FAST, |p| {
         concurrency: None,
         options,
         read_back: None,
+        rules: None,
     };
     let made = p.admin.create_target(&target).await.expect("redis target");
     assert!(made.secret.is_none() && made.target.read_back.supported);
@@ -805,4 +807,105 @@ both!(a_service_publishes_its_own_events_and_a_subscriber_gets_each_once_in_orde
         .await
         .expect("events");
     assert_eq!(listed.items.len(), 5, "four of acme's, one of the admin's");
+});
+
+fn rules(tenants: &[&str], filter: Option<&str>, omit: &[&str]) -> TargetRules {
+    TargetRules {
+        tenants: Selection { include: tenants.iter().map(|t| t.to_string()).collect(), exclude: Vec::new() },
+        filter: filter.map(str::to_owned),
+        fields: Selection { include: Vec::new(), exclude: omit.iter().map(|f| f.to_string()).collect() },
+    }
+}
+
+fn refused_field<T: std::fmt::Debug>(result: Result<T, plat_client::ClientError>) -> String {
+    match result {
+        Err(plat_client::ClientError::Api { error, .. }) => {
+            assert_eq!(error.code, ErrorCode::ValidationError, "{error:?}");
+            error.field.unwrap_or_default()
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+both!(a_targets_rules_choose_tenants_events_and_fields, FAST, |p| {
+    let (acme_sink, disabled_sink) = (Sink::start(|_, _| Reply::Status(200)).await, Sink::start(|_, _| Reply::Status(200)).await);
+    let mut acme_target = http_target("acme-profiles", &acme_sink.url, &["user.*"]);
+    acme_target.rules = Some(rules(&["acme"], None, &["email", "profile.nickname"]));
+    let made = p.admin.create_target(&acme_target).await.expect("acme target");
+    assert_eq!(made.target.rules.tenants.include, vec!["acme".to_owned()]);
+    let mut disabled_target = http_target("disabled-users", &disabled_sink.url, &["user.*"]);
+    disabled_target.rules = Some(rules(&[], Some(r#"data.status == "disabled""#), &[]));
+    p.admin.create_target(&disabled_target).await.expect("filtered target");
+
+    // Rules are validated on write, naming the field.
+    let mut typo = http_target("typo", &acme_sink.url, &["user.*"]);
+    typo.rules = Some(rules(&[], Some(r#"dta.status == "disabled""#), &[]));
+    assert_eq!(refused_field(p.admin.create_target(&typo).await), "rules.filter");
+    typo.rules = Some(TargetRules {
+        tenants: Selection { include: vec!["acme".into()], exclude: vec!["globex".into()] },
+        ..TargetRules::default()
+    });
+    assert_eq!(refused_field(p.admin.create_target(&typo).await), "rules.tenants");
+    let bad_path = UpdateTarget { rules: Some(rules(&[], None, &["a..b"])), ..UpdateTarget::default() };
+    assert_eq!(refused_field(p.admin.update_target("acme-profiles", &bad_path).await), "rules.fields.exclude");
+
+    let acme = tenant(&p.admin, "acme", None).await;
+    let globex = tenant(&p.admin, "globex", None).await;
+    let mut alice = new_user("alice");
+    alice.profile = Some(ProfilePatch { nickname: Some("Al".into()), ..ProfilePatch::default() });
+    let alice = acme.create_user(&alice).await.expect("alice");
+    let bob = acme.create_user(&new_user("bob")).await.expect("bob");
+    let carol = globex.create_user(&new_user("carol")).await.expect("carol");
+    acme.disable_user(&bob.id).await.expect("disable bob");
+    globex.disable_user(&carol.id).await.expect("disable carol");
+
+    // acme's target: acme's three events, without the omitted fields.
+    acme_sink.wait_accepted(3, Duration::from_secs(10)).await;
+    disabled_sink.wait_accepted(2, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got = acme_sink.accepted();
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got.iter().all(|r| r.event.tenant == "acme" && r.signed));
+    for r in &got {
+        assert!(r.event.data.get("email").is_none(), "an omitted field was delivered: {:?}", r.event.data);
+        assert!(r.event.data["profile"].get("nickname").is_none(), "{:?}", r.event.data);
+        assert!(r.event.data.get("username").is_some(), "the rest of data is kept");
+    }
+    assert!(got.iter().any(|r| r.event.aggregate.id == alice.id));
+    // The filtered target: only the two disabling events, of both tenants, whole.
+    let got_disabled = disabled_sink.accepted();
+    assert_eq!(got_disabled.len(), 2, "{got_disabled:?}");
+    assert!(got_disabled.iter().all(|r| r.event.data["status"] == "disabled" && r.event.data.get("email").is_some()));
+    // No task was made for what the rules leave out.
+    let tasks = p
+        .admin
+        .list_tasks(&TaskQuery { target: Some("acme-profiles".into()), ..Default::default() })
+        .await
+        .expect("tasks");
+    assert_eq!(tasks.items.len(), 3);
+
+    // A preview shows what an event would become, and why not.
+    let events = p.admin.list_events(&EventQuery::default()).await.expect("events");
+    let carols = events.items.iter().find(|e| e.aggregate.id == carol.id).expect("carol's event");
+    let preview = PreviewEvent { event: serde_json::to_value(carols).expect("json") };
+    let answer = p.admin.preview_target("acme-profiles", &preview).await.expect("preview");
+    assert!(!answer.delivered && answer.reason.as_deref().is_some_and(|r| r.contains("tenants")), "{answer:?}");
+    let alices = events.items.iter().find(|e| e.aggregate.id == alice.id).expect("alice's event");
+    let preview = PreviewEvent { event: serde_json::to_value(alices).expect("json") };
+    let answer = p.admin.preview_target("acme-profiles", &preview).await.expect("preview");
+    let body = answer.body.expect("a body");
+    assert!(answer.delivered && body["data"].get("email").is_none() && body["data"]["username"] == "alice");
+    let answer = p.admin.preview_target("disabled-users", &preview).await.expect("preview");
+    assert!(answer.reason.as_deref().is_some_and(|r| r.contains("rules.filter")), "{answer:?}");
+    let not_json_event = PreviewEvent { event: serde_json::json!(["x"]) };
+    assert_eq!(refused_field(p.admin.preview_target("acme-profiles", &not_json_event).await), "event");
+
+    // Clearing the rules: the next event reaches the target whole.
+    let clear = UpdateTarget { rules: Some(TargetRules::default()), ..UpdateTarget::default() };
+    let cleared = p.admin.update_target("acme-profiles", &clear).await.expect("clear");
+    assert!(cleared.target.rules.is_empty());
+    globex.enable_user(&carol.id).await.expect("enable carol");
+    let got = acme_sink.wait_accepted(4, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 4);
+    assert_eq!((got[3].event.tenant.as_str(), got[3].event.data["email"].as_str()), ("globex", Some("carol@example.test")));
 });

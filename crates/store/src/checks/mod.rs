@@ -11,6 +11,7 @@
 
 mod internal;
 mod reads;
+pub use reads::UserScope;
 mod repair;
 
 use reads::records_with_tasks;

@@ -2,19 +2,54 @@
 
 use super::*;
 
+/// The users a target should hold: every tenant's, or those its rules name
+/// (`rules.tenants`).
+#[derive(Debug, Clone, Default)]
+pub struct UserScope {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+impl UserScope {
+    pub fn of(target: &crate::TargetRow) -> UserScope {
+        UserScope { include: target.rules.tenants.include.clone(), exclude: target.rules.tenants.exclude.clone() }
+    }
+
+    /// ` AND tenant_id …` with the slugs inlined as bound-free literals
+    /// (slugs are validated: `[a-z0-9-]`), so the streaming query stays one
+    /// string.
+    fn clause(&self) -> String {
+        let list = |slugs: &[String]| {
+            slugs
+                .iter()
+                .filter(|s| s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match (self.include.is_empty(), self.exclude.is_empty()) {
+            (false, _) => format!(" AND tenant_id IN (SELECT id FROM tenants WHERE slug IN ({}))", list(&self.include)),
+            (true, false) => {
+                format!(" AND tenant_id NOT IN (SELECT id FROM tenants WHERE slug IN ({}))", list(&self.exclude))
+            }
+            (true, true) => String::new(),
+        }
+    }
+}
+
 impl Store {
-    /// How many users are live (not deleted): the records a target should hold.
+    /// How many users in `scope` are live (not deleted): the records a target should hold.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.count_live_users", skip_all)]
-    pub async fn count_live_users(&self) -> Result<u64> {
-        let row =
-            sqlx::query("SELECT COUNT(*) AS n FROM users WHERE status <> 'deleted'").fetch_one(&self.read).await?;
+    pub async fn count_live_users(&self, scope: &UserScope) -> Result<u64> {
+        let sql = format!("SELECT COUNT(*) AS n FROM users WHERE status <> 'deleted'{}", scope.clause());
+        let row = sqlx::query(&sql).fetch_one(&self.read).await?;
         Ok(get_i64(&row, "n")?.max(0) as u64)
     }
 
     /// Stream the `(id, version)` of every live (not deleted) user, in
     /// batches, through a bounded channel so memory stays flat. `ordered`
     /// sorts by id in byte order (the order of read-back pages).
-    pub fn stream_user_versions(&self, ordered: bool) -> mpsc::Receiver<Result<Vec<VersionedId>>> {
+    pub fn stream_user_versions(&self, scope: &UserScope, ordered: bool) -> mpsc::Receiver<Result<Vec<VersionedId>>> {
         let (tx, rx) = mpsc::channel(4);
         let pool = self.read.clone();
         let order = match (ordered, self.backend) {
@@ -22,7 +57,7 @@ impl Store {
             (true, crate::Backend::Postgres) => " ORDER BY id COLLATE \"C\"",
             (true, crate::Backend::Sqlite) => " ORDER BY id",
         };
-        let sql = format!("SELECT id, version FROM users WHERE status <> 'deleted'{order}");
+        let sql = format!("SELECT id, version FROM users WHERE status <> 'deleted'{}{order}", scope.clause());
         tokio::spawn(async move {
             use futures_util::TryStreamExt;
             let mut rows = sqlx::query(&sql).fetch(&pool);

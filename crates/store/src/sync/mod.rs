@@ -29,9 +29,10 @@ use targets::target_by_name;
 use std::collections::HashMap;
 
 use plat_domain::like_pattern;
+use plat_domain::rules::Rules;
 use plat_domain::retry::{Circuit, CircuitPolicy, is_circuit_failure};
 use plat_proto::{
-    AggregateRef, CircuitState, Page, ReadBack, SyncTarget, SyncTask, TargetKind, TargetState, TargetStats,
+    AggregateRef, CircuitState, Event, Page, ReadBack, SyncTarget, SyncTask, TargetKind, TargetRules, TargetState, TargetStats,
     TaskAttempt, TaskQuery, TaskStatus,
 };
 use sqlx::any::AnyRow;
@@ -72,6 +73,9 @@ pub struct TargetRow {
     pub concurrency: u32,
     pub options: serde_json::Map<String, serde_json::Value>,
     pub read_back: ReadBack,
+    pub rules: TargetRules,
+    /// `rules` compiled; `None` when there are none.
+    pub compiled: Option<std::sync::Arc<Rules>>,
     /// As stored; every replica acts on this one.
     pub circuit: Circuit,
     pub last_success_at: Option<i64>,
@@ -96,6 +100,7 @@ impl TargetRow {
             concurrency: self.concurrency,
             options: self.options.clone(),
             read_back: self.read_back.clone(),
+            rules: self.rules.clone(),
             circuit: self.circuit.state_at(now_ms()),
             created_at: format_ms(self.created_at),
             updated_at: format_ms(self.updated_at),
@@ -117,6 +122,8 @@ pub struct NewTarget {
     pub concurrency: u32,
     pub options: serde_json::Map<String, serde_json::Value>,
     pub read_back: ReadBack,
+    /// Validated (`plat_domain::rules::Rules::compile`).
+    pub rules: TargetRules,
 }
 
 /// A validated change to a target; `None` leaves a field alone.
@@ -131,6 +138,7 @@ pub struct TargetChange {
     pub concurrency: Option<u32>,
     pub options: Option<serde_json::Map<String, serde_json::Value>>,
     pub read_back: Option<ReadBack>,
+    pub rules: Option<TargetRules>,
 }
 
 /// A task handed to this replica for one delivery attempt.
@@ -174,30 +182,69 @@ pub struct Completion {
     pub response: Option<String>,
 }
 
-/// Create the tasks of the events with these ids: one per target (active or
-/// paused) with a matching pattern, in event order. Runs in the events'
-/// transaction, so an event and its tasks commit together.
-pub(crate) async fn fan_out(conn: &mut AnyConnection, event_ids: &[&str]) -> Result<u64> {
+/// Create the tasks of `events`: one per target (active or paused) with a
+/// matching pattern and whose rules take the event, in event order. Runs in
+/// the events' transaction, so an event and its tasks commit together.
+///
+/// Targets without rules are served by one statement; each target with rules
+/// (few, and read here so every replica sees their latest form) gets the ids
+/// its rules admit, judged by `plat_domain::rules`.
+pub(crate) async fn fan_out(conn: &mut AnyConnection, events: &[Event]) -> Result<u64> {
+    let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    let mut created = insert_tasks(conn, None, &ids).await?;
+    let ruled = sqlx::query("SELECT id, rules FROM sync_targets WHERE state <> 'disabled' AND rules IS NOT NULL")
+        .fetch_all(&mut *conn)
+        .await?;
+    if !ruled.is_empty() {
+        let docs: Vec<serde_json::Value> =
+            events.iter().map(serde_json::to_value).collect::<std::result::Result<_, _>>().map_err(|e| {
+                StoreError::Corrupt(format!("event: {e}"))
+            })?;
+        for row in &ruled {
+            let target_id = get_str(row, "id")?;
+            let Some(rules) = targets::compile_rules(get_opt_str(row, "rules")?.as_deref())? else { continue };
+            let admitted: Vec<&str> =
+                ids.iter().zip(&docs).filter(|(_, doc)| rules.admits(doc).is_ok()).map(|(id, _)| *id).collect();
+            if !admitted.is_empty() {
+                created += insert_tasks(conn, Some(&target_id), &admitted).await?;
+            }
+        }
+    }
+    if created > 0 {
+        announce(conn).await?;
+    }
+    Ok(created)
+}
+
+/// Insert the tasks of the events `ids` for the targets without rules
+/// (`None`) or for one target, whatever its rules; and offer their heads.
+async fn insert_tasks(conn: &mut AnyConnection, target: Option<&str>, ids: &[&str]) -> Result<u64> {
     let mut p = Params::for_conn(conn);
-    let ids = p.list(event_ids.len());
+    let targets = match target {
+        None => "t.rules IS NULL".to_owned(),
+        Some(_) => format!("t.id = {}", p.next()),
+    };
+    let list = p.list(ids.len());
     let sql = format!(
         "INSERT INTO sync_tasks (target_id, event_seq, event_id, event_type, tenant, aggregate_kind, aggregate_id, \
          aggregate_version, status, priority, attempts, next_attempt_at, created_at, updated_at) \
          SELECT t.id, e.seq, e.id, e.type, e.tenant, e.aggregate_kind, e.aggregate_id, e.aggregate_version, \
          'pending', 1, 0, e.created_at, e.created_at, e.created_at \
-         FROM events e JOIN sync_targets t ON t.state <> 'disabled' \
-         WHERE e.id IN ({ids}) AND EXISTS (SELECT 1 FROM sync_subscriptions s \
+         FROM events e JOIN sync_targets t ON t.state <> 'disabled' AND {targets} \
+         WHERE e.id IN ({list}) AND EXISTS (SELECT 1 FROM sync_subscriptions s \
          WHERE s.target_id = t.id AND e.type LIKE s.pattern ESCAPE '\\') \
          ORDER BY e.seq RETURNING {OFFER_COLUMNS}"
     );
     let mut query = sqlx::query(&sql);
-    for id in event_ids {
+    if let Some(id) = target {
+        query = query.bind(id);
+    }
+    for id in ids {
         query = query.bind(*id);
     }
     let rows = query.fetch_all(&mut *conn).await?;
     if !rows.is_empty() {
         offer_heads(conn, &offers_of(&rows)?).await?;
-        announce(conn).await?;
     }
     Ok(rows.len() as u64)
 }

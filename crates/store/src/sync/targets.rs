@@ -3,12 +3,32 @@
 use super::*;
 
 pub(super) const TARGET_COLUMNS: &str = "id, name, kind, url, events, secret, secret_hint, state, disabled_reason, timeout_ms, \
-     max_attempts, concurrency, options, read_back, circuit, circuit_failures, circuit_open_until, last_success_at, \
+     max_attempts, concurrency, options, read_back, rules, circuit, circuit_failures, circuit_open_until, last_success_at, \
      last_error, created_at, updated_at";
+
+/// Stored rules (`NULL` when none), compiled.
+pub(super) fn compile_rules(text: Option<&str>) -> Result<Option<Rules>> {
+    let Some(text) = text else { return Ok(None) };
+    let rules: TargetRules = crate::decode_json("sync_targets.rules", text)?;
+    Rules::compile(&rules).map_err(|e| StoreError::Corrupt(format!("sync target rules: {e}")))
+}
+
+/// The column value of `rules`: `NULL` when there are none.
+fn rules_text(rules: &TargetRules) -> Result<Option<String>> {
+    if rules.is_empty() { Ok(None) } else { crate::json_text(rules).map(Some) }
+}
 
 pub(super) fn target_from_row(row: &AnyRow) -> Result<TargetRow> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("sync target {what}"));
+    let rules_column = get_opt_str(row, "rules")?;
+    let rules = match rules_column.as_deref() {
+        Some(text) => crate::decode_json("sync_targets.rules", text)?,
+        None => TargetRules::default(),
+    };
+    let compiled = compile_rules(rules_column.as_deref())?.map(std::sync::Arc::new);
     Ok(TargetRow {
+        rules,
+        compiled,
         id: get_str(row, "id")?,
         name: get_str(row, "name")?,
         kind: TargetKind::parse(&get_str(row, "kind")?).ok_or_else(|| corrupt("kind"))?,
@@ -82,8 +102,8 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO sync_targets (id, name, kind, url, events, secret, secret_hint, state, timeout_ms, \
-             max_attempts, concurrency, options, read_back, circuit, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $11, $12, 'closed', $13, $13)",
+             max_attempts, concurrency, options, read_back, rules, circuit, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $11, $12, $14, 'closed', $13, $13)",
         )
         .bind(id.clone())
         .bind(new.name.clone())
@@ -98,6 +118,7 @@ impl Store {
         .bind(serde_json::Value::Object(new.options.clone()).to_string())
         .bind(crate::json_text(&new.read_back)?)
         .bind(now)
+        .bind(rules_text(&new.rules)?)
         .execute(&mut *tx)
         .await;
         match inserted {
@@ -114,7 +135,8 @@ impl Store {
             ctx,
             "sync.target.create",
             &new.name,
-            serde_json::json!({"kind": new.kind.as_str(), "url": plat_domain::redact_url(&new.url), "events": new.events}),
+            serde_json::json!({"kind": new.kind.as_str(), "url": plat_domain::redact_url(&new.url), "events": new.events,
+                "rules": new.rules}),
         )
         .await?;
         let row = target_by_name(&mut tx, &new.name).await?;
@@ -175,10 +197,18 @@ impl Store {
             row.read_back = read_back;
             changed.push("read_back");
         }
+        if let Some(rules) = change.rules {
+            row.compiled = Rules::compile(&rules)
+                .map_err(|e| StoreError::Invalid { field: e.field, message: e.message })?
+                .map(std::sync::Arc::new);
+            row.rules = rules;
+            changed.push("rules");
+        }
         row.updated_at = now_ms();
         sqlx::query(
             "UPDATE sync_targets SET url = $1, events = $2, secret = $3, secret_hint = $4, timeout_ms = $5, \
-             max_attempts = $6, concurrency = $7, options = $8, read_back = $9, updated_at = $10 WHERE id = $11",
+             max_attempts = $6, concurrency = $7, options = $8, read_back = $9, updated_at = $10, rules = $12 \
+             WHERE id = $11",
         )
         .bind(row.url.clone())
         .bind(crate::json_text(&row.events)?)
@@ -191,6 +221,7 @@ impl Store {
         .bind(crate::json_text(&row.read_back)?)
         .bind(row.updated_at)
         .bind(row.id.clone())
+        .bind(rules_text(&row.rules)?)
         .execute(&mut *tx)
         .await?;
         audit_target(&mut tx, ctx, "sync.target.update", name, serde_json::json!({"changed": changed})).await?;
