@@ -1188,7 +1188,7 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a target (asks first)')
             [CompletionResult]::new('pause', 'pause', [CompletionResultType]::ParameterValue, 'Stop deliveries to a target; tasks keep collecting until it is resumed')
             [CompletionResult]::new('resume', 'resume', [CompletionResultType]::ParameterValue, 'Resume a paused or disabled target')
-            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Deliver a `sync.ping` now and show the answer; exit 1 when it was not delivered')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Deliver a `sync.ping` now and show the answer; with --event, show what that event would become for the target instead (nothing is sent). Exit 1 when it was not (or would not be) delivered')
             break
         }
         'platctl;sync;target;add' {
@@ -1200,6 +1200,11 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Deliveries in flight at once (each to a different aggregate)')
             [CompletionResult]::new('--option', '--option', [CompletionResultType]::ParameterName, 'Kind-specific option: `key_prefix=user:`, `ttl=24h` (redis), `stream=plat:events`, `maxlen=10000` (redis-stream). On update, `K=` removes K')
             [CompletionResult]::new('--read-back-url', '--read-back-url', [CompletionResultType]::ParameterName, 'Base URL of the read-back endpoints (default: the URL without its last segment); implies --read-back')
+            [CompletionResult]::new('--only-tenant', '--only-tenant', [CompletionResultType]::ParameterName, 'Deliver only this tenant''s events (repeat for more)')
+            [CompletionResult]::new('--except-tenant', '--except-tenant', [CompletionResultType]::ParameterName, 'Deliver every tenant''s events but this one''s (repeat for more)')
+            [CompletionResult]::new('--filter', '--filter', [CompletionResultType]::ParameterName, 'Deliver only events for which this expression is true, e.g. `data.status == "active"` ('''' removes the filter on update)')
+            [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'Deliver only this field of the event''s data (a dotted path; repeat for more)')
+            [CompletionResult]::new('--omit-field', '--omit-field', [CompletionResultType]::ParameterName, 'Never deliver this field of the event''s data (a dotted path; repeat for more)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL (default: the context''s, else http://127.0.0.1:8700)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token to use instead of the context''s')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to use instead of the current one')
@@ -1266,6 +1271,11 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
             [CompletionResult]::new('--max-attempts', '--max-attempts', [CompletionResultType]::ParameterName, 'Attempts before a task goes to the dead-letter queue')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Deliveries in flight at once (each to a different aggregate)')
             [CompletionResult]::new('--option', '--option', [CompletionResultType]::ParameterName, 'Kind-specific option: `key_prefix=user:`, `ttl=24h` (redis), `stream=plat:events`, `maxlen=10000` (redis-stream). On update, `K=` removes K')
+            [CompletionResult]::new('--only-tenant', '--only-tenant', [CompletionResultType]::ParameterName, 'Deliver only this tenant''s events (repeat for more)')
+            [CompletionResult]::new('--except-tenant', '--except-tenant', [CompletionResultType]::ParameterName, 'Deliver every tenant''s events but this one''s (repeat for more)')
+            [CompletionResult]::new('--filter', '--filter', [CompletionResultType]::ParameterName, 'Deliver only events for which this expression is true, e.g. `data.status == "active"` ('''' removes the filter on update)')
+            [CompletionResult]::new('--field', '--field', [CompletionResultType]::ParameterName, 'Deliver only this field of the event''s data (a dotted path; repeat for more)')
+            [CompletionResult]::new('--omit-field', '--omit-field', [CompletionResultType]::ParameterName, 'Never deliver this field of the event''s data (a dotted path; repeat for more)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL (default: the context''s, else http://127.0.0.1:8700)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token to use instead of the context''s')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to use instead of the current one')
@@ -1274,6 +1284,9 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format (`dot`: only `service graph`)')
             [CompletionResult]::new('--secret-stdin', '--secret-stdin', [CompletionResultType]::ParameterName, 'Read the `whsec_` signing secret from stdin (http targets)')
             [CompletionResult]::new('--generate-secret', '--generate-secret', [CompletionResultType]::ParameterName, 'Have plat generate a signing secret, printed once (http targets; add does so by default)')
+            [CompletionResult]::new('--all-tenants', '--all-tenants', [CompletionResultType]::ParameterName, 'Deliver every tenant''s events again (drops --only-tenant / --except-tenant)')
+            [CompletionResult]::new('--all-fields', '--all-fields', [CompletionResultType]::ParameterName, 'Deliver all of `data` again (drops --field / --omit-field)')
+            [CompletionResult]::new('--clear-rules', '--clear-rules', [CompletionResultType]::ParameterName, 'Remove every rule: tenants, filter and fields')
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Print tables without their header row')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations of destructive commands')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations of destructive commands')
@@ -1344,6 +1357,7 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
             break
         }
         'platctl;sync;target;test' {
+            [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'An event (JSON, `@FILE`, or `-` for stdin), as `platctl event list -o json` prints them')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL (default: the context''s, else http://127.0.0.1:8700)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token to use instead of the context''s')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to use instead of the current one')

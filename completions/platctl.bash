@@ -2571,7 +2571,7 @@ _platctl() {
             return 0
             ;;
         platctl__subcmd__sync__subcmd__target__subcmd__add)
-            opts="-o -y -v -h -V --kind --url --event --secret-stdin --generate-secret --timeout --max-attempts --concurrency --option --read-back --read-back-url --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            opts="-o -y -v -h -V --kind --url --event --secret-stdin --generate-secret --timeout --max-attempts --concurrency --option --read-back --read-back-url --only-tenant --except-tenant --filter --field --omit-field --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2606,6 +2606,26 @@ _platctl() {
                     return 0
                     ;;
                 --read-back-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only-tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --except-tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --omit-field)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2831,12 +2851,16 @@ _platctl() {
             return 0
             ;;
         platctl__subcmd__sync__subcmd__target__subcmd__test)
-            opts="-o -y -v -h -V --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            opts="-o -y -v -h -V --event --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --event)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2869,7 +2893,7 @@ _platctl() {
             return 0
             ;;
         platctl__subcmd__sync__subcmd__target__subcmd__update)
-            opts="-o -y -v -h -V --url --event --secret-stdin --generate-secret --timeout --max-attempts --concurrency --option --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            opts="-o -y -v -h -V --url --event --secret-stdin --generate-secret --timeout --max-attempts --concurrency --option --only-tenant --except-tenant --filter --field --omit-field --all-tenants --all-fields --clear-rules --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2896,6 +2920,26 @@ _platctl() {
                     return 0
                     ;;
                 --option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --only-tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --except-tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --field)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --omit-field)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

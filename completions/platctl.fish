@@ -1029,7 +1029,7 @@ complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -f -a "remove" -d 'Remove a target (asks first)'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -f -a "pause" -d 'Stop deliveries to a target; tasks keep collecting until it is resumed'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -f -a "resume" -d 'Resume a paused or disabled target'
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -f -a "test" -d 'Deliver a `sync.ping` now and show the answer; exit 1 when it was not delivered'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -f -a "test" -d 'Deliver a `sync.ping` now and show the answer; with --event, show what that event would become for the target instead (nothing is sent). Exit 1 when it was not (or would not be) delivered'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from task" -l context -d 'Context to use instead of the current one' -r

@@ -414,3 +414,58 @@ fn a_destructive_command_asks_on_a_terminal() {
     assert!(seen.contains("Deleted user bob"), "{seen:?}");
     admin.fails(&["user", "get", "bob"], 1);
 }
+
+#[test]
+fn a_targets_rules_are_set_shown_and_previewed_with_platctl() {
+    let p = Platd::start();
+    let admin = p.admin();
+    let add = [
+        "sync",
+        "target",
+        "add",
+        "analytics",
+        "--kind",
+        "http",
+        "--url",
+        "http://127.0.0.1:9/hook",
+        "--event",
+        "user.*",
+        "--only-tenant",
+        "acme",
+        "--filter",
+        r#"data.status == "active""#,
+        "--omit-field",
+        "email",
+    ];
+    admin.ok(&add);
+    let shown = admin.ok(&["sync", "target", "get", "analytics"]);
+    for part in ["only acme", r#"data.status == "active""#, "all, without email"] {
+        assert!(shown.contains(part), "{part}: {shown}");
+    }
+    let typo = admin.fails(&["sync", "target", "update", "analytics", "--filter", "data.status = 1"], 1);
+    assert!(typo.stderr.contains("rules.filter") && typo.stderr.contains("at 12"), "{typo:?}");
+
+    let event = r#"{"type": "user.updated", "tenant": "acme", "data": {"status": "active", "email": "a@x.test", "username": "a"}}"#;
+    let preview = admin.ok(&["sync", "target", "test", "analytics", "--event", event]);
+    assert!(
+        preview.starts_with("would be delivered") && !preview.contains("a@x.test") && preview.contains("\"username\""),
+        "{preview}"
+    );
+    let elsewhere = event.replace("acme", "globex");
+    let out = admin.fails(&["sync", "target", "test", "analytics", "--event", &elsewhere], 1);
+    assert!(out.stdout.contains("would not be delivered") && out.stdout.contains("tenants"), "{out:?}");
+    let args = ["sync", "target", "test", "analytics", "--event", "-", "-o", "json"];
+    let from_stdin: serde_json::Value = serde_json::from_str(&admin.ok_stdin(&args, event)).expect("JSON");
+    assert_eq!((from_stdin["delivered"].as_bool(), from_stdin["body"]["data"].get("email")), (Some(true), None));
+
+    admin.ok(&["sync", "target", "update", "analytics", "--filter", "", "--all-tenants"]);
+    let rules = admin.json(&["sync", "target", "get", "analytics"])["rules"].clone();
+    assert_eq!(rules["filter"], serde_json::Value::Null);
+    assert_eq!(rules["tenants"], serde_json::json!({"include": [], "exclude": []}));
+    assert_eq!(rules["fields"]["exclude"], serde_json::json!(["email"]));
+    admin.ok(&["sync", "target", "update", "analytics", "--clear-rules"]);
+    assert_eq!(
+        admin.json(&["sync", "target", "get", "analytics"])["rules"]["fields"]["exclude"],
+        serde_json::json!([])
+    );
+}

@@ -611,7 +611,8 @@ async fn run_target(cmd: TargetCmd, s: &mut Session) -> Result<(), Failure> {
         TargetCmd::Resume { name } => s.api(async |c| c.resume_target(&name).await).await?,
         TargetCmd::Test { name, event: Some(event) } => {
             let event = super::log::json_arg("--event", &event)?;
-            let preview = s.api(async |c| c.preview_target(&name, &PreviewEvent { event: event.clone() }).await).await?;
+            let preview =
+                s.api(async |c| c.preview_target(&name, &PreviewEvent { event: event.clone() }).await).await?;
             match s.out.format {
                 Format::Json | Format::Yaml => s.out.data(&preview)?,
                 _ => {

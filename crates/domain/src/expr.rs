@@ -407,7 +407,10 @@ impl Parser<'_> {
 
     fn path(&mut self, first: String, at: usize) -> Result<Node, ExprError> {
         if !self.roots.contains(&first.as_str()) {
-            return Err(ExprError { at, message: format!("unknown name `{first}`; use one of {}", self.roots.join(", ")) });
+            return Err(ExprError {
+                at,
+                message: format!("unknown name `{first}`; use one of {}", self.roots.join(", ")),
+            });
         }
         let mut segments = vec![first];
         while self.eat(&["."]) {
@@ -634,11 +637,8 @@ mod tests {
     #[test]
     fn a_permission_condition_reads_its_context() {
         let roots = ["context", "principal"];
-        let rule = Expr::parse(
-            "context.file_size <= 10485760 || starts_with(context.folder, principal.id)",
-            &roots,
-        )
-        .expect("parses");
+        let rule = Expr::parse("context.file_size <= 10485760 || starts_with(context.folder, principal.id)", &roots)
+            .expect("parses");
         assert!(rule.matches(&json!({"context": {"file_size": 1024}, "principal": {"id": "u1"}})));
         assert!(rule.matches(&json!({"context": {"file_size": 1e9, "folder": "u1/docs"}, "principal": {"id": "u1"}})));
         assert!(!rule.matches(&json!({"context": {"file_size": 1e9, "folder": "u2/docs"}, "principal": {"id": "u1"}})));

@@ -91,8 +91,7 @@ impl Rules {
         let filter = match rules.filter.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(text) => Some(
-                Expr::parse(text, EVENT_ROOTS)
-                    .map_err(|e| Invalid::new("rules.filter", format!("{e} in {text:?}")))?,
+                Expr::parse(text, EVENT_ROOTS).map_err(|e| Invalid::new("rules.filter", format!("{e} in {text:?}")))?,
             ),
         };
         Ok(Some(Rules {
@@ -232,7 +231,10 @@ mod tests {
 
     #[test]
     fn the_filter_reads_the_whole_event() {
-        let rules = TargetRules { filter: Some(r#"data.status == "active" && aggregate.version > 1"#.into()), ..Default::default() };
+        let rules = TargetRules {
+            filter: Some(r#"data.status == "active" && aggregate.version > 1"#.into()),
+            ..Default::default()
+        };
         let rules = Rules::compile(&rules).expect("valid").expect("some");
         assert!(rules.admits(&event()).is_ok());
         let mut suspended = event();
@@ -246,7 +248,8 @@ mod tests {
 
     #[test]
     fn projection_keeps_included_fields_and_never_excluded_ones() {
-        let rules = TargetRules { fields: sel(&["id", "profile", "missing.x"], &["profile.email"]), ..Default::default() };
+        let rules =
+            TargetRules { fields: sel(&["id", "profile", "missing.x"], &["profile.email"]), ..Default::default() };
         let rules = Rules::compile(&rules).expect("valid").expect("some");
         let mut e = event();
         rules.project(&mut e);

@@ -828,7 +828,8 @@ fn refused_field<T: std::fmt::Debug>(result: Result<T, plat_client::ClientError>
 }
 
 both!(a_targets_rules_choose_tenants_events_and_fields, FAST, |p| {
-    let (acme_sink, disabled_sink) = (Sink::start(|_, _| Reply::Status(200)).await, Sink::start(|_, _| Reply::Status(200)).await);
+    let (acme_sink, disabled_sink) =
+        (Sink::start(|_, _| Reply::Status(200)).await, Sink::start(|_, _| Reply::Status(200)).await);
     let mut acme_target = http_target("acme-profiles", &acme_sink.url, &["user.*"]);
     acme_target.rules = Some(rules(&["acme"], None, &["email", "profile.nickname"]));
     let made = p.admin.create_target(&acme_target).await.expect("acme target");
@@ -907,5 +908,8 @@ both!(a_targets_rules_choose_tenants_events_and_fields, FAST, |p| {
     globex.enable_user(&carol.id).await.expect("enable carol");
     let got = acme_sink.wait_accepted(4, Duration::from_secs(10)).await;
     assert_eq!(got.len(), 4);
-    assert_eq!((got[3].event.tenant.as_str(), got[3].event.data["email"].as_str()), ("globex", Some("carol@example.test")));
+    assert_eq!(
+        (got[3].event.tenant.as_str(), got[3].event.data["email"].as_str()),
+        ("globex", Some("carol@example.test"))
+    );
 });

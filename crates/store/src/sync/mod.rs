@@ -29,11 +29,11 @@ use targets::target_by_name;
 use std::collections::HashMap;
 
 use plat_domain::like_pattern;
-use plat_domain::rules::Rules;
 use plat_domain::retry::{Circuit, CircuitPolicy, is_circuit_failure};
+use plat_domain::rules::Rules;
 use plat_proto::{
-    AggregateRef, CircuitState, Event, Page, ReadBack, SyncTarget, SyncTask, TargetKind, TargetRules, TargetState, TargetStats,
-    TaskAttempt, TaskQuery, TaskStatus,
+    AggregateRef, CircuitState, Event, Page, ReadBack, SyncTarget, SyncTask, TargetKind, TargetRules, TargetState,
+    TargetStats, TaskAttempt, TaskQuery, TaskStatus,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -196,10 +196,11 @@ pub(crate) async fn fan_out(conn: &mut AnyConnection, events: &[Event]) -> Resul
         .fetch_all(&mut *conn)
         .await?;
     if !ruled.is_empty() {
-        let docs: Vec<serde_json::Value> =
-            events.iter().map(serde_json::to_value).collect::<std::result::Result<_, _>>().map_err(|e| {
-                StoreError::Corrupt(format!("event: {e}"))
-            })?;
+        let docs: Vec<serde_json::Value> = events
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| StoreError::Corrupt(format!("event: {e}")))?;
         for row in &ruled {
             let target_id = get_str(row, "id")?;
             let Some(rules) = targets::compile_rules(get_opt_str(row, "rules")?.as_deref())? else { continue };
