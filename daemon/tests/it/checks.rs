@@ -500,3 +500,35 @@ async fn scheduled_checks_run_on_their_interval() {
     assert_eq!(scheduled.status, CheckStatus::Succeeded, "{scheduled:?}");
     p.stop().await;
 }
+
+both!(a_check_compares_only_the_tenants_a_targets_rules_take, ENV, |p| {
+    let profiles = Profiles::start().await;
+    let mut target = profiles_target(&profiles.url);
+    target.rules = Some(TargetRules {
+        tenants: Selection { include: vec!["acme".into()], exclude: vec![] },
+        ..TargetRules::default()
+    });
+    p.admin.create_target(&target).await.expect("target");
+    let globex = tenant(&p.admin, "globex", None).await;
+    for name in ["gina", "gus"] {
+        globex.create_user(&new_user(name)).await.expect("globex user");
+    }
+    let (_acme, created) = users(&p, 3).await;
+    let check = run_check(&p.admin, check_of("profiles", CheckMode::Auto, false, false)).await;
+    assert!(!check.drifted(), "another tenant's users are not drift: {:?}", check.findings);
+    assert_eq!((check.targets[0].plat_records, check.targets[0].target_records), (3, 3));
+    assert_eq!(created.len(), 3);
+
+    // A target that chooses events by content cannot be checked.
+    let filtered = UpdateTarget {
+        rules: Some(TargetRules { filter: Some("data.status == \"active\"".into()), ..TargetRules::default() }),
+        ..UpdateTarget::default()
+    };
+    p.admin.update_target("profiles", &filtered).await.expect("filter");
+    match p.admin.create_check(&check_of("profiles", CheckMode::Auto, false, false)).await {
+        Err(plat_client::ClientError::Api { error, .. }) => {
+            assert!(error.message.contains("rules.filter"), "{error:?}")
+        }
+        other => panic!("a filtered target was checked: {other:?}"),
+    }
+});
