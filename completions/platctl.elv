@@ -1106,6 +1106,7 @@ set edit:completion:arg-completer[platctl] = {|@words|
             cand task 'List, inspect, retry and cancel delivery tasks'
             cand dlq 'The dead-letter queue: tasks that failed for good'
             cand stats 'Delivery statistics of every target: counts, backlog, success rate, latency'
+            cand replay 'Deliver the events of a time window to one target again (for a subscriber that lost its data), in order per aggregate'
         }
         &'platctl;sync;target'= {
             cand --server 'Server URL (default: the context''s, else http://127.0.0.1:8700)'
@@ -1491,6 +1492,28 @@ set edit:completion:arg-completer[platctl] = {|@words|
             cand --version 'Print version'
         }
         &'platctl;sync;stats'= {
+            cand --server 'Server URL (default: the context''s, else http://127.0.0.1:8700)'
+            cand --token 'Access token to use instead of the context''s'
+            cand --context 'Context to use instead of the current one'
+            cand --tenant 'Tenant to act in (platform admins may name any tenant)'
+            cand -o 'Output format (`dot`: only `service graph`)'
+            cand --output 'Output format (`dot`: only `service graph`)'
+            cand --no-headers 'Print tables without their header row'
+            cand -y 'Skip confirmations of destructive commands'
+            cand --yes 'Skip confirmations of destructive commands'
+            cand --no-color 'Never colour output (also: the NO_COLOR environment variable)'
+            cand -v 'Say more on stderr (token refreshes, reasons of decisions)'
+            cand --verbose 'Say more on stderr (token refreshes, reasons of decisions)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'platctl;sync;replay'= {
+            cand --target 'The target to deliver to'
+            cand --since 'Start of the window: a duration back from now (`2h`) or an RFC 3339 time'
+            cand --until 'End of the window (exclusive); default now'
+            cand --type 'Only events of this type pattern (repeat for more); default every type the target takes'
             cand --server 'Server URL (default: the context''s, else http://127.0.0.1:8700)'
             cand --token 'Access token to use instead of the context''s'
             cand --context 'Context to use instead of the current one'

@@ -986,26 +986,27 @@ complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l token -d 'Access token to use instead of the context\'s' -r
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l context -d 'Context to use instead of the current one' -r
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
 name\t'One identifier a line'
 dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l no-headers -d 'Print tables without their header row'
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -s y -l yes -d 'Skip confirmations of destructive commands'
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -s V -l version -d 'Print version'
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -f -a "target" -d 'Manage delivery targets: HTTP webhooks, Redis keys, Redis streams'
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -f -a "task" -d 'List, inspect, retry and cancel delivery tasks'
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -f -a "dlq" -d 'The dead-letter queue: tasks that failed for good'
-complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats" -f -a "stats" -d 'Delivery statistics of every target: counts, backlog, success rate, latency'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -f -a "target" -d 'Manage delivery targets: HTTP webhooks, Redis keys, Redis streams'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -f -a "task" -d 'List, inspect, retry and cancel delivery tasks'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -f -a "dlq" -d 'The dead-letter queue: tasks that failed for good'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -f -a "stats" -d 'Delivery statistics of every target: counts, backlog, success rate, latency'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and not __fish_seen_subcommand_from target task dlq stats replay" -f -a "replay" -d 'Deliver the events of a time window to one target again (for a subscriber that lost its data), in order per aggregate'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from target" -l context -d 'Context to use instead of the current one' -r
@@ -1085,6 +1086,26 @@ complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from stats" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -l target -d 'The target to deliver to' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -l since -d 'Start of the window: a duration back from now (`2h`) or an RFC 3339 time' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -l until -d 'End of the window (exclusive); default now' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -l type -d 'Only events of this type pattern (repeat for more); default every type the target takes' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand sync; and __fish_seen_subcommand_from replay" -s V -l version -d 'Print version'
 complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand check; and not __fish_seen_subcommand_from run list get" -l context -d 'Context to use instead of the current one' -r

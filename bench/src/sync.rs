@@ -40,11 +40,25 @@ pub(crate) async fn drain_rate(
     n: usize,
     delivered: impl Fn() -> u64,
 ) -> anyhow::Result<f64> {
+    Ok(drain_and_import_rates(p, target, tenant, n, delivered).await?.0)
+}
+
+/// [`drain_rate`], and the import's users per second (events written with
+/// their tasks: the fan-out's cost shows here).
+pub(crate) async fn drain_and_import_rates(
+    p: &Platd,
+    target: &str,
+    tenant: &str,
+    n: usize,
+    delivered: impl Fn() -> u64,
+) -> anyhow::Result<(f64, f64)> {
     p.admin.pause_target(target).await?;
     p.admin.create_tenant(&CreateTenant { slug: tenant.into(), name: None, quotas: None }).await?;
     let client = p.admin.clone().with_tenant(tenant);
     let body: String = (0..n).map(|i| format!("{{\"username\":\"s{i}\",\"email\":\"s{i}@bench.test\"}}\n")).collect();
+    let importing = Instant::now();
     client.import_users(body, false).await?;
+    let import_rate = n as f64 / importing.elapsed().as_secs_f64();
     let before = delivered();
     let started = Instant::now();
     p.admin.resume_target(target).await?;
@@ -56,7 +70,7 @@ pub(crate) async fn drain_rate(
     }
     let rate = n as f64 / started.elapsed().as_secs_f64();
     p.admin.pause_target(target).await?;
-    Ok(rate)
+    Ok((rate, import_rate))
 }
 
 /// Events a service publishes per second (docs/events.md): one per request,
@@ -150,7 +164,8 @@ pub(crate) async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow
     };
     p.admin.create_target(&target("null", &url)).await?;
     let n = 20_000;
-    let null_rate = drain_rate(p, "null", "sync-null", n, || count.load(Ordering::Relaxed)).await?;
+    let (null_rate, plain_import) =
+        drain_and_import_rates(p, "null", "sync-null", n, || count.load(Ordering::Relaxed)).await?;
     report.add(
         "sync",
         format!("deliveries/s to a null sink ({n} events, c={SYNC_CONCURRENCY})"),
@@ -267,6 +282,37 @@ pub(crate) async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow
         "<= 1.0",
     );
     p.admin.pause_target("null").await?;
+
+    // The same drain to a target with every kind of rule (docs/sync.md,
+    // "Rules"): the fan-out judges each event, the dispatcher projects each body.
+    let (ruled_url, ruled_count) = null_sink().await?;
+    let mut ruled = target("ruled", &ruled_url);
+    ruled.rules = Some(TargetRules {
+        tenants: Selection { include: vec!["sync-ruled".into()], exclude: vec![] },
+        filter: Some(r#"data.status == "active" && ends_with(data.email, "@bench.test")"#.into()),
+        fields: Selection { include: vec![], exclude: vec!["email".into(), "profile".into()] },
+    });
+    p.admin.create_target(&ruled).await?;
+    let (ruled_rate, ruled_import) =
+        drain_and_import_rates(p, "ruled", "sync-ruled", n, || ruled_count.load(Ordering::Relaxed)).await?;
+    report.add(
+        "sync",
+        format!("deliveries/s with rules (tenant, filter, projection; {n} events)"),
+        ruled_rate,
+        "/s",
+        "without rules, same run".into(),
+        null_rate,
+        ">= 0.80",
+    );
+    report.add(
+        "sync",
+        "  users imported/s, a target with rules subscribed".into(),
+        ruled_import,
+        "/s",
+        "without".into(),
+        plain_import,
+        ">= 0.80",
+    );
 
     // The profile service: a real receiver that verifies and stores each event.
     match sibling_binary("profile-service", None) {

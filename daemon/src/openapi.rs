@@ -56,7 +56,7 @@ fn schema_named(generator: &mut SchemaGenerator, name: &str) -> Option<Schema> {
         ServiceCredentialsRequest => ServiceCredentialsRequest, ServiceCredentials => ServiceCredentials,
         UpdateServiceAccount => UpdateServiceAccount, PublishEvent => PublishEvent, Event => Event,
         PublishBatch => PublishBatch, PublishedBatch => PublishedBatch, PreviewEvent => PreviewEvent,
-        EventPreview => EventPreview,
+        EventPreview => EventPreview, ReplayEvents => ReplayEvents,
     })
 }
 
@@ -430,7 +430,7 @@ mod tests {
                 DlqReplay, DlqPurge, CreateCheck, PageParams, TenantDeleteQuery, UserListQuery, ImportQuery,
                 UserDeleteQuery, TaskQuery, CheckQuery, CheckGetQuery, FindingQuery, EventQuery, AuditQuery,
                 RegisterService, RegisterQuery, Heartbeat, DiscoveryQuery, ServiceCredentialsRequest, UpdateServiceAccount,
-                PublishEvent, PublishBatch, PreviewEvent,
+                PublishEvent, PublishBatch, PreviewEvent, ReplayEvents,
             }
         }
     }

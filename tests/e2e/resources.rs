@@ -464,6 +464,15 @@ fn a_targets_rules_are_set_shown_and_previewed_with_platctl() {
     assert_eq!(rules["tenants"], serde_json::json!({"include": [], "exclude": []}));
     assert_eq!(rules["fields"]["exclude"], serde_json::json!(["email"]));
     admin.ok(&["sync", "target", "update", "analytics", "--clear-rules"]);
+    admin.ok(&["user", "create", "rita", "--email", "rita@system.test"]);
+    let replay = admin.run(&["sync", "replay", "--target", "analytics", "--since", "1h", "--type", "user.created"]);
+    assert!(
+        replay.code == 0 && replay.stderr.contains("Queued for analytics:") && replay.stderr.contains("task"),
+        "{replay:?}"
+    );
+    let count = admin.json(&["sync", "replay", "--target", "analytics", "--since", "1h", "--type", "user.created"]);
+    assert!(count["count"].as_u64().is_some_and(|n| n >= 1), "{count}");
+    admin.fails(&["sync", "replay", "--target", "analytics", "--since", "soon"], 1);
     assert_eq!(
         admin.json(&["sync", "target", "get", "analytics"])["rules"]["fields"]["exclude"],
         serde_json::json!([])

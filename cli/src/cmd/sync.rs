@@ -1,12 +1,12 @@
 //! sync target add | list | get | update | remove | pause | resume | test,
-//! sync task list | get | retry | cancel, sync dlq list | replay | purge, and
-//! sync stats.
+//! sync task list | get | retry | cancel, sync dlq list | replay | purge,
+//! sync stats, and sync replay.
 
 use clap::{Args, Subcommand, ValueEnum};
 use plat_proto::{
-    BulkResult, CreateTarget, DlqPurge, DlqReplay, MAX_PAGE_SIZE, Page, PreviewEvent, ReadBack, Selection, SyncTarget,
-    SyncTask, TargetKind, TargetRules, TargetStats, TargetTestResult, TargetWithSecret, TaskQuery, TaskStatus,
-    UpdateTarget,
+    BulkResult, CreateTarget, DlqPurge, DlqReplay, MAX_PAGE_SIZE, Page, PreviewEvent, ReadBack, ReplayEvents,
+    Selection, SyncTarget, SyncTask, TargetKind, TargetRules, TargetStats, TargetTestResult, TargetWithSecret,
+    TaskQuery, TaskStatus, UpdateTarget,
 };
 use serde_json::{Map, Value};
 
@@ -33,6 +33,22 @@ pub enum SyncCmd {
     Dlq(DlqCmd),
     /// Delivery statistics of every target: counts, backlog, success rate, latency.
     Stats,
+    /// Deliver the events of a time window to one target again (for a
+    /// subscriber that lost its data), in order per aggregate.
+    Replay {
+        /// The target to deliver to.
+        #[arg(long, value_name = "T")]
+        target: String,
+        /// Start of the window: a duration back from now (`2h`) or an RFC 3339 time.
+        #[arg(long, value_name = "WHEN")]
+        since: String,
+        /// End of the window (exclusive); default now.
+        #[arg(long, value_name = "WHEN")]
+        until: Option<String>,
+        /// Only events of this type pattern (repeat for more); default every type the target takes.
+        #[arg(long = "type", value_name = "PATTERN")]
+        types: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -521,6 +537,11 @@ pub async fn run(cmd: SyncCmd, s: &mut Session) -> Result<(), Failure> {
         SyncCmd::Stats => {
             let stats = s.api(async |c| c.sync_stats().await).await?;
             s.out.list(&stats, "sync targets")
+        }
+        SyncCmd::Replay { target, since, until, types } => {
+            let req = ReplayEvents { since, until, types };
+            let result = s.api(async |c| c.replay_target(&target, &req).await).await?;
+            bulk_done(s, result.count, &format!("Queued for {target}:"))
         }
     }
 }

@@ -64,6 +64,7 @@ impl Client {
     /// A client for the server at `base` (`http://127.0.0.1:8700`).
     pub fn new(base: &str) -> Result<Client> {
         let http = reqwest::Client::builder()
+            .user_agent(concat!("plat-client/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(300))
             .pool_max_idle_per_host(64)
@@ -443,6 +444,11 @@ impl Client {
     /// What `event` would become for the target: delivered or not, and the body.
     pub async fn preview_target(&self, name: &str, event: &PreviewEvent) -> Result<EventPreview> {
         self.post(&format!("/sync/targets/{}/preview", enc(name)), event).await
+    }
+
+    /// Deliver the events of a time window to the target again.
+    pub async fn replay_target(&self, name: &str, req: &ReplayEvents) -> Result<BulkResult> {
+        self.post(&format!("/sync/targets/{}/replay", enc(name)), req).await
     }
 
     pub async fn list_tasks(&self, query: &TaskQuery) -> Result<Page<SyncTask>> {

@@ -305,6 +305,14 @@ impl Bounded for PreviewEvent {
     }
 }
 
+impl Bounded for ReplayEvents {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("since", &self.since, max::TIME)?;
+        opt("until", &self.until, max::TIME)?;
+        list("types", &self.types, max::EVENTS, max::PATTERN)
+    }
+}
+
 impl Bounded for DlqReplay {
     fn check_bounds(&self) -> Result<(), Invalid> {
         opt("target", &self.target, max::NAME)?;

@@ -358,6 +358,23 @@ pub struct DlqPurge {
     pub older_than: Option<String>,
 }
 
+/// `POST /sync/targets/{name}/replay`: deliver a window of past events again.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayEvents {
+    /// Start of the window: RFC 3339 time or a duration back from now (`2h`).
+    #[schemars(length(max = crate::limits::TIME))]
+    pub since: String,
+    /// End of the window (exclusive); default now.
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::TIME))]
+    pub until: Option<String>,
+    /// Event type patterns to replay; default every type the target subscribes to.
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::EVENTS), inner(length(max = crate::limits::PATTERN)))]
+    pub types: Vec<String>,
+}
+
 /// How many tasks a bulk operation touched.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct BulkResult {

@@ -167,6 +167,7 @@ routes! { ROUTES, api_routes;
     post "/sync/targets/{name}/resume" => sync::resume_target, Platform("sync:write"), "", _ 200 SyncTarget, "Deliver again (also after a 410 disabled it)";
     post "/sync/targets/{name}/test" => sync::test_target, Platform("sync:write"), "", _ 200 TargetTestResult, "Send a sync.ping now and report the answer";
     post "/sync/targets/{name}/preview" => sync::preview_target, Platform("sync:read"), "", PreviewEvent 200 EventPreview, "What an event would become for the target (its rules applied); nothing is sent";
+    post "/sync/targets/{name}/replay" => sync::replay_target, Platform("sync:write"), "", ReplayEvents 200 BulkResult, "Deliver the events of a time window to the target again (type patterns optional)";
     get "/sync/tasks" => sync::list_tasks, Platform("sync:read"), "", _ ?TaskQuery 200 TaskPage, "Tasks (filters target, status, aggregate_id)";
     get "/sync/tasks/{id}" => sync::get_task, Platform("sync:read"), "", _ 200 SyncTask, "A task with every attempt";
     post "/sync/tasks/{id}/retry" => sync::retry_task, Platform("sync:write"), "", _ 200 SyncTask, "Retry a failed, dead or cancelled task now";

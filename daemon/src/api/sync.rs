@@ -263,6 +263,29 @@ pub async fn preview_target(
     Ok(Data(EventPreview { delivered: true, reason: None, body: Some(event) }))
 }
 
+/// Deliver a window of past events to one target again.
+pub async fn replay_target(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(name): Path<String>,
+    Json(req): Json<ReplayEvents>,
+) -> ApiResult<Data<BulkResult>> {
+    write(&principal)?;
+    let since = plat_store::parse_since("since", &req.since)?;
+    let until = match &req.until {
+        Some(text) => plat_store::parse_since("until", text)?,
+        None => plat_store::now_ms() + 1,
+    };
+    if until <= since {
+        return Err(ApiErr::validation("until", "the window ends before it starts"));
+    }
+    if !req.types.is_empty() {
+        delivery::validate_event_patterns(&req.types).map_err(|e| plat_domain::Invalid::new("types", e.message))?;
+    }
+    let count = state.store.replay_events(&principal.ctx(), &name, (since, until), &req.types).await?;
+    Ok(Data(BulkResult { count }))
+}
+
 fn task_id(text: &str) -> ApiResult<i64> {
     text.parse::<i64>()
         .ok()

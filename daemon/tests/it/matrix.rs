@@ -284,6 +284,7 @@ fn sample_body(route: &RouteDoc, k: u64, names: &HashMap<&'static str, String>, 
         "UpdateServiceAccount" => json!({"description": format!("changed {k}")}),
         "PublishEvent" => json!({"type": "matrix.sample", "data": {"k": k}}),
         "PublishBatch" => json!({"events": [{"type": "matrix.sample", "data": {"k": k}}]}),
+        "ReplayEvents" => json!({"since": "1m", "types": ["nothing.*"]}),
         "PreviewEvent" => json!({"event": {"type": "user.updated", "tenant": "acme", "data": {"k": k}}}),
         other => panic!("{} {} takes {other}: add a sample body to the matrix", route.http_method(), route.path),
     };

@@ -913,3 +913,47 @@ both!(a_targets_rules_choose_tenants_events_and_fields, FAST, |p| {
         ("globex", Some("carol@example.test"))
     );
 });
+
+both!(a_window_of_events_is_replayed_to_one_target_in_order, FAST, |p| {
+    let sink = Sink::start(|_, _| Reply::Status(200)).await;
+    let other = Sink::start(|_, _| Reply::Status(200)).await;
+    // acme's only: the window also holds the bootstrap admin's events.
+    let mut lost = http_target("lost-data", &sink.url, &["user.*"]);
+    lost.rules = Some(rules(&["acme"], None, &[]));
+    p.admin.create_target(&lost).await.expect("target");
+    p.admin.create_target(&http_target("fine", &other.url, &["user.*"])).await.expect("target");
+    let acme = tenant(&p.admin, "acme", None).await;
+    let alice = acme.create_user(&new_user("alice")).await.expect("alice");
+    let patch = UpdateUser {
+        profile: Some(ProfilePatch { nickname: Some("A".into()), ..Default::default() }),
+        ..Default::default()
+    };
+    acme.update_user(&alice.id, &patch).await.expect("update");
+    acme.create_user(&new_user("bob")).await.expect("bob");
+    assert_eq!(sink.wait_accepted(3, Duration::from_secs(10)).await.len(), 3);
+    other.wait_accepted(3, Duration::from_secs(10)).await;
+
+    // Everything of the last hour, to one target: the three again, alice's in order.
+    let all = ReplayEvents { since: "1h".into(), ..ReplayEvents::default() };
+    assert_eq!(p.admin.replay_target("lost-data", &all).await.expect("replay").count, 3);
+    let got = sink.wait_accepted(6, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 6, "{got:?}");
+    let alices: Vec<u64> =
+        got[3..].iter().filter(|r| r.event.aggregate.id == alice.id).map(|r| r.event.aggregate.version).collect();
+    assert_eq!(alices, vec![1, 2]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(other.accepted().len(), 3, "only the named target gets the replay");
+
+    // Narrowed by type; a window with nothing in it; mistakes named.
+    let created = ReplayEvents { since: "1h".into(), types: vec!["user.created".into()], ..ReplayEvents::default() };
+    assert_eq!(p.admin.replay_target("lost-data", &created).await.expect("replay").count, 2);
+    let old = ReplayEvents { since: "2h".into(), until: Some("1h".into()), ..ReplayEvents::default() };
+    assert_eq!(p.admin.replay_target("lost-data", &old).await.expect("replay").count, 0);
+    let bad = ReplayEvents { since: "yesterday".into(), ..ReplayEvents::default() };
+    assert_eq!(refused_field(p.admin.replay_target("lost-data", &bad).await), "since");
+    let bad = ReplayEvents { since: "1h".into(), types: vec!["User.*".into()], ..ReplayEvents::default() };
+    assert_eq!(refused_field(p.admin.replay_target("lost-data", &bad).await), "types");
+    let backwards = ReplayEvents { since: "1h".into(), until: Some("2h".into()), ..ReplayEvents::default() };
+    assert_eq!(refused_field(p.admin.replay_target("lost-data", &backwards).await), "until");
+    assert_eq!(code(p.admin.replay_target("nope", &all).await), ErrorCode::TargetNotFound);
+});

@@ -28,9 +28,9 @@ use targets::target_by_name;
 
 use std::collections::HashMap;
 
-use plat_domain::like_pattern;
 use plat_domain::retry::{Circuit, CircuitPolicy, is_circuit_failure};
 use plat_domain::rules::Rules;
+use plat_domain::{glob_matches, like_pattern};
 use plat_proto::{
     AggregateRef, CircuitState, Event, Page, ReadBack, SyncTarget, SyncTask, TargetKind, TargetRules, TargetState,
     TargetStats, TaskAttempt, TaskQuery, TaskStatus,
@@ -219,7 +219,7 @@ pub(crate) async fn fan_out(conn: &mut AnyConnection, events: &[Event]) -> Resul
 
 /// Insert the tasks of the events `ids` for the targets without rules
 /// (`None`) or for one target, whatever its rules; and offer their heads.
-async fn insert_tasks(conn: &mut AnyConnection, target: Option<&str>, ids: &[&str]) -> Result<u64> {
+pub(super) async fn insert_tasks(conn: &mut AnyConnection, target: Option<&str>, ids: &[&str]) -> Result<u64> {
     let mut p = Params::for_conn(conn);
     let targets = match target {
         None => "t.rules IS NULL".to_owned(),

@@ -240,6 +240,97 @@ impl Store {
         Ok(seqs.len() as u64)
     }
 
+    /// Deliver again to one target the events written in `[since, until)`
+    /// (unix ms) whose type matches `types` (all when empty) and the
+    /// target's patterns and rules: a new task each, after any task open
+    /// now, so each aggregate's versions still arrive in order. Events
+    /// written after the call began are not included. Pages of 500 events,
+    /// one transaction each; returns the tasks made.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.replay_events", skip_all)]
+    pub async fn replay_events(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        (since, until): (i64, i64),
+        types: &[String],
+    ) -> Result<u64> {
+        let target = self.get_target(name).await?;
+        if target.state == TargetState::Disabled {
+            return Err(StoreError::Conflict(format!(
+                "sync target {name} is disabled; resume it before replaying events to it"
+            )));
+        }
+        // Event ids are `evt_` + a UUIDv7, whose first 12 hex digits are the
+        // creation time in ms: the unique index on id finds the window's
+        // first event without an index on created_at.
+        let bound = format!("evt_{:012x}", since.max(0));
+        let mut conn = self.read.acquire().await?;
+        let first: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(seq) FROM events WHERE id >= $1").bind(bound).fetch_one(&mut *conn).await?;
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM events").fetch_one(&mut *conn).await?;
+        drop(conn);
+        let (Some(mut cursor), Some(last)) = (first, last) else { return Ok(0) };
+        let mut made = 0u64;
+        loop {
+            let mut tx = self.write.begin().await?;
+            let rows = sqlx::query(
+                "SELECT seq, id, type, created_at, payload FROM events WHERE seq >= $1 AND seq <= $2 \
+                 ORDER BY seq LIMIT 500",
+            )
+            .bind(cursor)
+            .bind(last)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some(tail) = rows.last() else { break };
+            cursor = get_i64(tail, "seq")? + 1;
+            let mut ids = Vec::with_capacity(rows.len());
+            let mut past_window = false;
+            for row in &rows {
+                let at = get_i64(row, "created_at")?;
+                past_window |= at >= until;
+                let event_type = get_str(row, "type")?;
+                if at < since
+                    || at >= until
+                    || !(types.is_empty() || types.iter().any(|t| glob_matches(t, &event_type)))
+                {
+                    continue;
+                }
+                if let Some(rules) = &target.compiled {
+                    let event: serde_json::Value = crate::decode_json("events.payload", &get_str(row, "payload")?)?;
+                    if rules.admits(&event).is_err() {
+                        continue;
+                    }
+                }
+                ids.push(get_str(row, "id")?);
+            }
+            if !ids.is_empty() {
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                made += insert_tasks(&mut tx, Some(&target.id), &ids).await?;
+                announce(&mut tx).await?;
+            }
+            tx.commit().await?;
+            if past_window || cursor > last {
+                break;
+            }
+        }
+        let mut tx = self.write.begin().await?;
+        record_audit(
+            &mut tx,
+            ctx,
+            AuditDraft {
+                action: "sync.target.replay",
+                target: format!("sync-target:{name}"),
+                tenant: None,
+                outcome: "success",
+                details: serde_json::json!({"count": made, "since": format_ms(since), "until": format_ms(until),
+                    "types": types}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(made)
+    }
+
     /// Delete dead tasks (and their attempts).
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.purge_dlq", skip_all)]
     pub async fn purge_dlq(
