@@ -9,6 +9,7 @@ use sqlx::any::AnyRow;
 use crate::outbox::{AuditDraft, record_audit};
 use crate::roles::confer_roles;
 use crate::tenants::tenant_by_slug;
+use crate::users::{Activity, user_activity};
 use crate::{
     Ctx, NewUser, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_opt_str, get_str,
     is_unique_violation, new_id, now_ms,
@@ -158,8 +159,8 @@ impl Store {
         ctx: &Ctx,
         user_id: &str,
         tenant: &str,
-        state: FailureState,
-        locked_now: bool,
+        (state, locked_now): (FailureState, bool),
+        activity: &Activity,
     ) -> Result<()> {
         let mut tx = self.write.begin().await?;
         sqlx::query("UPDATE users SET failed_logins = $1, first_failed_at = $2, locked_until = $3 WHERE id = $4")
@@ -182,6 +183,13 @@ impl Store {
             },
         )
         .await?;
+        let mut activity = activity.clone();
+        activity.details.insert("reason".into(), "invalid_credentials".into());
+        user_activity(&mut tx, ctx, user_id, "user.login_failed", &activity).await?;
+        if locked_now {
+            activity.details.insert("locked_until".into(), state.locked_until.map(crate::format_ms).into());
+            user_activity(&mut tx, ctx, user_id, "user.locked", &activity).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -196,6 +204,7 @@ impl Store {
         tenant: &str,
         new_hash: Option<&str>,
         refresh: (&str, &str, i64),
+        activity: &Activity,
     ) -> Result<()> {
         let now = now_ms();
         let mut tx = self.write.begin().await?;
@@ -221,6 +230,8 @@ impl Store {
             ),
         )
         .await?;
+        let activity = Activity { session_id: Some(refresh.1.to_owned()), ..activity.clone() };
+        user_activity(&mut tx, ctx, user_id, "user.login", &activity).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -290,6 +301,7 @@ impl Store {
         ctx: &Ctx,
         token_hash: &str,
         owner: Option<&str>,
+        activity: &Activity,
     ) -> Result<Option<String>> {
         let mut tx = self.write.begin().await?;
         let row = sqlx::query("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1")
@@ -300,13 +312,22 @@ impl Store {
             return Ok(None);
         };
         let user_id = get_str(&row, "user_id")?;
-        sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL")
-            .bind(now_ms())
-            .bind(get_str(&row, "family_id")?)
-            .execute(&mut *tx)
-            .await?;
+        let family = get_str(&row, "family_id")?;
+        let ended =
+            sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL")
+                .bind(now_ms())
+                .bind(family.clone())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         record_audit(&mut tx, ctx, audit("auth.logout", format!("user:{user_id}"), None, serde_json::json!({})))
             .await?;
+        // One event per session ended, not per call: a second logout of the
+        // same session says nothing new.
+        if ended > 0 {
+            let activity = Activity { session_id: Some(family), ..activity.clone() };
+            crate::users::user_activity(&mut tx, ctx, &user_id, "user.logout", &activity).await?;
+        }
         tx.commit().await?;
         Ok(Some(user_id))
     }

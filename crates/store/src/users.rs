@@ -176,6 +176,56 @@ pub(crate) async fn user_changed(
     Ok(record.user)
 }
 
+/// Who did something to an account, from where: the `metadata` of the
+/// activity events (`user.login`, `user.logout`, `user.login_failed`,
+/// `user.locked`), as seed 004's event format has them.
+#[derive(Debug, Clone, Default)]
+pub struct Activity {
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The session (refresh-token family) begun or ended.
+    pub session_id: Option<String>,
+    /// Anything else the event says (`reason`, `failures`).
+    pub details: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Record an activity event of a user: the current snapshot as `data` at
+/// the current version (an activity is not a change, so a snapshot receiver
+/// stores nothing new), the activity in `metadata`.
+pub(crate) async fn user_activity(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    user_id: &str,
+    event_type: &str,
+    activity: &Activity,
+) -> Result<()> {
+    let row = sqlx::query(&format!("{USER_SELECT} WHERE u.id = $1")).bind(user_id).fetch_one(&mut *conn).await?;
+    let user = hydrate(conn, vec![row]).await?.remove(0).user;
+    let mut metadata = activity.details.clone();
+    for (key, value) in
+        [("source_ip", &activity.source_ip), ("user_agent", &activity.user_agent), ("session_id", &activity.session_id)]
+    {
+        if let Some(value) = value {
+            metadata.insert(key.into(), value.clone().into());
+        }
+    }
+    record_event(
+        conn,
+        ctx,
+        EventDraft {
+            event_type,
+            tenant: &user.tenant,
+            aggregate_kind: "user",
+            aggregate_id: &user.id,
+            aggregate_version: user.version,
+            data: crate::json_value(&user)?,
+            extra_metadata: Some(metadata),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 async fn announce(
     conn: &mut AnyConnection,
     ctx: &Ctx,
@@ -485,15 +535,10 @@ impl Store {
             crate::auth::end_sessions(&mut tx, &current.user.id).await?;
         }
         let action = if enabled { "user.enable" } else { "user.disable" };
-        let user = user_changed(
-            &mut tx,
-            ctx,
-            &current.user.id,
-            "user.status_changed",
-            action,
-            serde_json::json!({"status": status}),
-        )
-        .await?;
+        let event_type = if enabled { "user.activated" } else { "user.suspended" };
+        let user =
+            user_changed(&mut tx, ctx, &current.user.id, event_type, action, serde_json::json!({"status": status}))
+                .await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -509,8 +554,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let user =
-            user_changed(&mut tx, ctx, &current.user.id, "user.status_changed", "user.unlock", serde_json::json!({}))
-                .await?;
+            user_changed(&mut tx, ctx, &current.user.id, "user.unlocked", "user.unlock", serde_json::json!({})).await?;
         tx.commit().await?;
         Ok(user)
     }

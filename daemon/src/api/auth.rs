@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use plat_domain::Scope;
 use plat_proto::*;
 use plat_store::{RefreshOutcome, StoreError};
@@ -51,9 +52,19 @@ fn refresh_pair(state: &AppState, user: &User, valid_after: i64) -> ApiResult<(T
     Ok((pair, refresh, expires_at))
 }
 
+/// Where a login or logout came from, for the activity events.
+fn activity(peer: &SocketAddr, headers: &HeaderMap) -> plat_store::Activity {
+    let user_agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(256).collect::<String>());
+    plat_store::Activity { source_ip: Some(peer.ip().to_string()), user_agent, ..Default::default() }
+}
+
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Data<TokenPair>> {
     if let Some(wait) = state.auth.ip_limiter.blocked(peer.ip()) {
@@ -97,7 +108,11 @@ pub async fn login(
             state.metrics.lockouts.inc();
         }
         state.metrics.login(if locked { "locked" } else { "invalid_credentials" });
-        state.store.record_login_failure(&ctx, &record.user.id, &record.user.tenant, next, locked).await?;
+        let mut from = activity(&peer, &headers);
+        // Failures in a row, this one included (a lock resets the stored count).
+        let in_a_row = if locked { state.auth.lockout.max_failures } else { next.failures };
+        from.details.insert("failures".into(), in_a_row.into());
+        state.store.record_login_failure(&ctx, &record.user.id, &record.user.tenant, (next, locked), &from).await?;
         return Err(invalid_credentials());
     };
     if record.stored_status == "disabled" {
@@ -120,6 +135,7 @@ pub async fn login(
             &record.user.tenant,
             new_hash.as_deref(),
             (&hash, &family, expires_at),
+            &activity(&peer, &headers),
         )
         .await?;
     state.metrics.tokens_issued.get_or_create(&vec![("kind".to_owned(), "login".to_owned())]).inc();
@@ -196,6 +212,8 @@ pub struct Done {
 
 pub async fn logout(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     principal: Principal,
     Json(req): Json<LogoutRequest>,
 ) -> ApiResult<Data<Done>> {
@@ -205,7 +223,8 @@ pub async fn logout(
     let Some(owner) = owner else {
         return Err(ApiErr::new(ErrorCode::InvalidRequest, "logout is for user tokens"));
     };
-    match state.store.revoke_refresh_family(&principal.ctx(), &hash, Some(&owner)).await? {
+    let from = activity(&peer, &headers);
+    match state.store.revoke_refresh_family(&principal.ctx(), &hash, Some(&owner), &from).await? {
         Some(_) => Ok(Data(Done { done: true })),
         // The caller's own token is fine: a 401 would send it to log in again.
         None => Err(ApiErr::validation("refresh_token", "is unknown or not the caller's")),

@@ -638,7 +638,7 @@ pub async fn revoke(
         let actor = client.as_ref().map_or("refresh-token holder".to_owned(), |c| format!("service:{}", c.client_id()));
         let ctx = crate::context::store_ctx(actor, plat_domain::Authority::Nobody, None);
         let hash = state.auth.master.keyed_hash(token);
-        state.store.revoke_refresh_family(&ctx, &hash, None).await?;
+        state.store.revoke_refresh_family(&ctx, &hash, None, &plat_store::Activity::default()).await?;
         return Ok((StatusCode::OK, no_store()).into_response());
     }
     let caller = caller(&state, peer.ip(), &headers, &params, "/oauth2/revoke").await?;

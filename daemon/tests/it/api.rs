@@ -70,8 +70,8 @@ both!(user_lifecycle_writes_events_and_versions, &[], |p| {
         [
             "user.created",
             "user.updated",
-            "user.status_changed",
-            "user.status_changed",
+            "user.suspended",
+            "user.activated",
             "user.roles_changed",
             "user.roles_changed"
         ]
@@ -475,4 +475,41 @@ both!(every_documented_route_is_served, &[], |p| {
             route.path
         );
     }
+});
+
+both!(logins_logouts_and_failures_are_events_with_where_they_came_from, &[], |p| {
+    let acme = tenant(&p.admin, "acme", None).await;
+    let alice = acme.create_user(&new_user("alice")).await.expect("alice");
+    let pair = p.client.login("acme", "alice", "alice-password").await.expect("login");
+    assert!(p.client.login("acme", "alice", "wrong").await.is_err());
+    let own = p.client.clone().with_token(pair.access_token.clone());
+    own.logout(&pair.refresh_token).await.expect("logout");
+    // A second logout of the ended session announces nothing.
+    let _ = own.logout(&pair.refresh_token).await;
+    for _ in 0..5 {
+        assert!(p.client.login("acme", "alice", "wrong again").await.is_err());
+    }
+    let events = acme
+        .list_events(&EventQuery { aggregate_id: Some(alice.id.clone()), limit: Some(50), ..Default::default() })
+        .await
+        .expect("events");
+    let events: Vec<&Event> = events.items.iter().rev().collect();
+    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    let mut expected = vec!["user.created", "user.login", "user.login_failed", "user.logout"];
+    // The fifth failure in a row locks (auth.lockout.max_failures); the
+    // attempt after it is refused before any password check, and says nothing.
+    expected.extend(["user.login_failed"; 4]);
+    expected.push("user.locked");
+    assert_eq!(types, expected);
+    let login = events[1];
+    assert_eq!(login.metadata["source_ip"], "127.0.0.1");
+    assert!(login.metadata["user_agent"].as_str().is_some_and(|ua| ua.starts_with("plat")), "{:?}", login.metadata);
+    let session = login.metadata["session_id"].as_str().expect("a session id");
+    assert_eq!(events[3].metadata["session_id"].as_str(), Some(session), "logout names the session it ended");
+    assert_eq!(events[2].metadata["reason"], "invalid_credentials");
+    assert_eq!(events[7].metadata["failures"], 5);
+    assert!(events[8].metadata["locked_until"].is_string());
+    // An activity is not a change: the version stays, the data is the user.
+    assert!(events.iter().all(|e| e.aggregate.version == 1 && e.data["username"] == "alice"));
+    assert!(!login.data.to_string().contains("password"), "no secret in the snapshot");
 });

@@ -47,9 +47,20 @@ const MAX_PAGE: u32 = 10_000;
 const DEFAULT_USER_LIST: u32 = 100;
 const MAX_USER_LIST: u32 = 1_000;
 
-/// The event types that carry a user snapshot to store.
-const UPSERT_TYPES: &[&str] =
-    &["user.created", "user.updated", "user.status_changed", "user.password_changed", "user.roles_changed"];
+/// The event types that carry a user snapshot to store (`user.status_changed`
+/// is what plat sent before `user.activated` and `user.suspended`). Activity
+/// events (`user.login`, ...) carry one too, at an unchanged version: they
+/// are left alone.
+const UPSERT_TYPES: &[&str] = &[
+    "user.created",
+    "user.updated",
+    "user.activated",
+    "user.suspended",
+    "user.unlocked",
+    "user.status_changed",
+    "user.password_changed",
+    "user.roles_changed",
+];
 
 pub struct Config {
     /// The HMAC key of the target's `whsec_` secret; it also verifies
