@@ -6,7 +6,7 @@ use plat_proto::ServiceAccount;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use crate::outbox::{AuditDraft, record_audit};
+use crate::outbox::{AuditDraft, EventDraft, record_audit, record_event};
 use crate::roles::confer_roles;
 use crate::tenants::tenant_by_slug;
 use crate::users::{Activity, user_activity};
@@ -460,11 +460,12 @@ impl Store {
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         confer_roles(&mut tx, ctx, &tenant_row, roles).await?;
         let now = now_ms();
+        let id = new_id();
         let inserted = sqlx::query(
             "INSERT INTO service_accounts (id, tenant_id, name, client_id, secret_hash, description, roles, created_at, secret_rotated_at, audiences, jwks, publishes) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)",
         )
-        .bind(new_id())
+        .bind(&id)
         .bind(&tenant_row.id)
         .bind(name)
         .bind(client_id)
@@ -498,6 +499,7 @@ impl Store {
             ),
         )
         .await?;
+        account_changed(&mut tx, ctx, &id, "service_account.created", false).await?;
         tx.commit().await?;
         Ok(self.get_service_account(tenant, name).await?.account)
     }
@@ -541,6 +543,7 @@ impl Store {
     pub async fn delete_service_account(&self, ctx: &Ctx, tenant: &str, name: &str) -> Result<()> {
         let record = self.get_service_account(tenant, name).await?;
         let mut tx = self.write.begin().await?;
+        account_changed(&mut tx, ctx, &record.id, "service_account.deleted", true).await?;
         sqlx::query("DELETE FROM service_accounts WHERE id = $1").bind(&record.id).execute(&mut *tx).await?;
         record_audit(
             &mut tx,
@@ -606,6 +609,7 @@ impl Store {
             ),
         )
         .await?;
+        account_changed(&mut tx, ctx, &record.id, "service_account.updated", true).await?;
         tx.commit().await?;
         Ok(self.get_service_account(tenant, name).await?.account)
     }
@@ -662,9 +666,41 @@ impl Store {
             ),
         )
         .await?;
+        account_changed(&mut tx, ctx, &record.id, "service_account.secret_rotated", true).await?;
         tx.commit().await?;
         Ok(self.get_service_account(tenant, name).await?.account)
     }
+}
+
+/// Announce a change of a service account: raise its version (`bump`; a new
+/// account starts at 1), then write `event_type` with the account as `data`
+/// (never its secret), in the change's transaction.
+async fn account_changed(conn: &mut AnyConnection, ctx: &Ctx, id: &str, event_type: &str, bump: bool) -> Result<()> {
+    if bump {
+        sqlx::query("UPDATE service_accounts SET version = version + 1 WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let row = sqlx::query(&format!("{SA_SELECT} WHERE a.id = $1")).bind(id).fetch_one(&mut *conn).await?;
+    let account = sa_from_row(&row)?.account;
+    let version: i64 =
+        sqlx::query_scalar("SELECT version FROM service_accounts WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+    record_event(
+        conn,
+        ctx,
+        EventDraft {
+            event_type,
+            tenant: &account.tenant,
+            aggregate_kind: "service_account",
+            aggregate_id: id,
+            aggregate_version: version.max(1) as u64,
+            data: crate::json_value(&account)?,
+            extra_metadata: None,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 async fn insert_refresh(

@@ -323,8 +323,17 @@ fn validate_new_user(user: &NewUser) -> Result<(String, String)> {
 }
 
 impl Store {
+    /// Create a user; a refusal for quota is also a `tenant.quota_exceeded` event.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.create_user", skip_all)]
     pub async fn create_user(&self, ctx: &Ctx, tenant: &str, new: NewUser) -> Result<User> {
+        let created = self.insert_user(ctx, tenant, new).await;
+        if let Err(StoreError::QuotaExceeded { tenant, max_users }) = &created {
+            self.quota_exceeded(ctx, tenant, "users", *max_users, 1).await;
+        }
+        created
+    }
+
+    async fn insert_user(&self, ctx: &Ctx, tenant: &str, new: NewUser) -> Result<User> {
         let (username, email) = validate_new_user(&new)?;
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
@@ -684,6 +693,23 @@ impl Store {
     /// everything is checked and nothing is written.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.import_users", skip_all)]
     pub async fn import_users(
+        &self,
+        ctx: &Ctx,
+        tenant: &str,
+        lines: Vec<(u64, NewUser)>,
+        dry_run: bool,
+    ) -> Result<Vec<(u64, Option<String>, StoreError)>> {
+        let errors = self.import_lines(ctx, tenant, lines, dry_run).await?;
+        let refused = errors.iter().filter(|(_, _, e)| matches!(e, StoreError::QuotaExceeded { .. })).count();
+        if let (false, Some((_, _, StoreError::QuotaExceeded { max_users, .. }))) =
+            (dry_run, errors.iter().find(|(_, _, e)| matches!(e, StoreError::QuotaExceeded { .. })))
+        {
+            self.quota_exceeded(ctx, tenant, "users", *max_users, refused as u64).await;
+        }
+        Ok(errors)
+    }
+
+    async fn import_lines(
         &self,
         ctx: &Ctx,
         tenant: &str,

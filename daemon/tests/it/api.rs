@@ -513,3 +513,59 @@ both!(logins_logouts_and_failures_are_events_with_where_they_came_from, &[], |p|
     assert!(events.iter().all(|e| e.aggregate.version == 1 && e.data["username"] == "alice"));
     assert!(!login.data.to_string().contains("password"), "no secret in the snapshot");
 });
+
+both!(quota_refusals_and_service_account_changes_are_events, &[], |p| {
+    let acme = tenant(&p.admin, "acme", Some(2)).await;
+    let events_of = |event_type: &str| EventQuery { event_type: Some(event_type.into()), ..Default::default() };
+    // A refused create, then a refused import: one event a minute, whatever the flood.
+    acme.create_user(&new_user("a")).await.expect("a");
+    acme.create_user(&new_user("b")).await.expect("b");
+    assert_eq!(code(acme.create_user(&new_user("c")).await), ErrorCode::TenantQuotaExceeded);
+    assert_eq!(code(acme.create_user(&new_user("d")).await), ErrorCode::TenantQuotaExceeded);
+    let report = acme.import_users("{\"username\":\"e\",\"email\":\"e@x.test\"}\n", false).await.expect("import");
+    assert_eq!(report.errors.len(), 1);
+    let refused = acme.list_events(&events_of("tenant.quota_exceeded")).await.expect("events").items;
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].tenant, "acme");
+    assert_eq!(refused[0].aggregate.kind, "tenant");
+    assert_eq!(refused[0].metadata["resource"], "users");
+    assert_eq!((refused[0].metadata["limit"].as_u64(), refused[0].metadata["requested"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(refused[0].data["slug"], "acme");
+
+    // Every change of a service account, with its version, never its secret.
+    let created = acme
+        .create_service_account(&CreateServiceAccount {
+            name: "files".into(),
+            roles: vec!["member".into()],
+            ..Default::default()
+        })
+        .await
+        .expect("account");
+    acme.update_service_account(
+        "files",
+        &UpdateServiceAccount { description: Some("Files".into()), ..Default::default() },
+    )
+    .await
+    .expect("update");
+    acme.rotate_service_account_secret("files").await.expect("rotate");
+    acme.delete_service_account("files").await.expect("delete");
+    let events = acme.list_events(&events_of("service_account.*")).await.expect("events").items;
+    let mut seen: Vec<(&str, u64)> = events.iter().map(|e| (e.event_type.as_str(), e.aggregate.version)).collect();
+    seen.reverse();
+    assert_eq!(
+        seen,
+        vec![
+            ("service_account.created", 1),
+            ("service_account.updated", 2),
+            ("service_account.secret_rotated", 3),
+            ("service_account.deleted", 4),
+        ]
+    );
+    for e in &events {
+        assert_eq!((e.aggregate.kind.as_str(), e.tenant.as_str()), ("service_account", "acme"));
+        assert_eq!(e.data["client_id"].as_str(), Some(created.account.client_id.as_str()));
+        let text = e.data.to_string();
+        assert!(!text.contains(&created.client_secret) && !text.contains("secret_hash"), "{text}");
+    }
+    assert_eq!(events[0].data["description"], "Files", "the deleted account as it was");
+});
