@@ -2628,7 +2628,7 @@ _platctl() {
             return 0
             ;;
         platctl__subcmd__sync__subcmd__target__subcmd__add)
-            opts="-o -y -v -h -V --kind --url --event --secret-stdin --generate-secret --timeout --max-attempts --concurrency --option --read-back --read-back-url --only-tenant --except-tenant --filter --field --omit-field --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            opts="-o -y -v -h -V --kind --url --event --secret-stdin --generate-secret --timeout --max-attempts --concurrency --option --batch --batch-bytes --read-back --read-back-url --only-tenant --except-tenant --filter --field --omit-field --backfill --no-backfill --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2659,6 +2659,14 @@ _platctl() {
                     return 0
                     ;;
                 --option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2950,7 +2958,7 @@ _platctl() {
             return 0
             ;;
         platctl__subcmd__sync__subcmd__target__subcmd__update)
-            opts="-o -y -v -h -V --url --event --secret-stdin --generate-secret --timeout --max-attempts --concurrency --option --only-tenant --except-tenant --filter --field --omit-field --all-tenants --all-fields --clear-rules --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            opts="-o -y -v -h -V --url --event --secret-stdin --generate-secret --timeout --max-attempts --concurrency --option --batch --batch-bytes --only-tenant --except-tenant --filter --field --omit-field --all-tenants --all-fields --clear-rules --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2977,6 +2985,14 @@ _platctl() {
                     return 0
                     ;;
                 --option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -147,6 +147,9 @@ pub(crate) async fn check(report: &mut Report, p: &Platd, size: usize) -> anyhow
             options: serde_json::Map::new(),
             read_back: Some(ReadBack { supported: true, base_url: None }),
             rules: None,
+            batch: None,
+            // The copy is seeded above; the check, not a backfill, measures it.
+            backfill: Some(false),
         })
         .await?;
     // The limit: plat reading and hashing its own records (best of three).

@@ -7,16 +7,22 @@ pub(crate) async fn null_sink() -> anyhow::Result<(String, Arc<AtomicU64>)> {
     null_receiver("/hook").await
 }
 
-/// Answers 200 to every POST to `path` and counts them; returns its URL.
+/// Answers 200 to every POST to `path` and counts the events (a batch's
+/// `x-plat-batch-size`, else one); returns its URL.
 pub(crate) async fn null_receiver(path: &str) -> anyhow::Result<(String, Arc<AtomicU64>)> {
     let count = Arc::new(AtomicU64::new(0));
     let counter = count.clone();
     let app = axum::Router::new().route(
         path,
-        axum::routing::post(move |_body: axum::body::Bytes| {
+        axum::routing::post(move |headers: axum::http::HeaderMap, _body: axum::body::Bytes| {
             let counter = counter.clone();
             async move {
-                counter.fetch_add(1, Ordering::Relaxed);
+                let events = headers
+                    .get("x-plat-batch-size")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1);
+                counter.fetch_add(events, Ordering::Relaxed);
                 "ok"
             }
         }),
@@ -30,6 +36,9 @@ pub(crate) async fn null_receiver(path: &str) -> anyhow::Result<(String, Arc<Ato
 pub(crate) const SYNC_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 pub(crate) const SYNC_CONCURRENCY: u32 = 64;
+
+/// Events per request of the batched scenarios.
+const BATCH: u32 = 500;
 
 /// Pause `target`, import `n` users (one event each), resume, and time until
 /// `delivered()` reaches `n`: deliveries per second.
@@ -129,6 +138,21 @@ pub(crate) async fn publish(report: &mut Report, p: &Platd, seconds: u64) -> any
     Ok(())
 }
 
+/// Keep `applied` at the profile service's applied + stale events.
+fn poll_applied(http: reqwest::Client, stats_url: String, applied: Arc<AtomicU64>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Ok(r) = http.get(&stats_url).send().await
+                && let Ok(v) = r.json::<serde_json::Value>().await
+            {
+                let done = v["applied"].as_u64().unwrap_or(0) + v["stale"].as_u64().unwrap_or(0);
+                applied.store(done, Ordering::Relaxed);
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+}
+
 pub(crate) async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow::Result<()> {
     publish(report, p, seconds).await?;
     let (url, count) = null_sink().await?;
@@ -161,6 +185,9 @@ pub(crate) async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow
         options: serde_json::Map::new(),
         read_back: None,
         rules: None,
+        batch: None,
+        // The scenarios count their own events only.
+        backfill: Some(false),
     };
     p.admin.create_target(&target("null", &url)).await?;
     let n = 20_000;
@@ -314,6 +341,33 @@ pub(crate) async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow
         ">= 0.80",
     );
 
+    // Batches (docs/sync.md, "Batches"): an import of 100,000 users to a
+    // target taking 500 events per request, against the unbatched drain.
+    let (batched_url, batched_count) = null_sink().await?;
+    let mut batched = target("batched", &batched_url);
+    batched.batch = Some(TargetBatch { max_events: BATCH, max_bytes: 1 << 20 });
+    batched.concurrency = Some(8);
+    p.admin.create_target(&batched).await?;
+    let big = 100_000;
+    let batched_rate = drain_rate(p, "batched", "sync-batched", big, || batched_count.load(Ordering::Relaxed)).await?;
+    let requests = p.admin.get_raw("/metrics").await.map(|(_, body)| {
+        String::from_utf8_lossy(&body)
+            .lines()
+            .find(|l| l.starts_with("plat_sync_requests_total{") && l.contains("target=\"batched\""))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    })?;
+    report.add(
+        "sync",
+        format!("deliveries/s batched ({big} imported users, {BATCH} per request, c=8)"),
+        batched_rate,
+        "/s",
+        "unbatched, same run".into(),
+        null_rate,
+        ">= 2.0",
+    );
+    report.add("sync", "  requests for those events".into(), requests, "", "events".into(), big as f64, "<= 0.01");
+
     // The profile service: a real receiver that verifies and stores each event.
     match sibling_binary("profile-service", None) {
         Ok(binary) => {
@@ -322,25 +376,11 @@ pub(crate) async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow
             let http = http.clone();
             p.admin.create_target(&target("profiles", &format!("{service_url}/hooks/plat"))).await?;
             let applied = Arc::new(AtomicU64::new(0));
-            let poller = {
-                let (applied, http, stats_url) = (applied.clone(), http.clone(), stats_url.clone());
-                tokio::spawn(async move {
-                    loop {
-                        if let Ok(r) = http.get(&stats_url).send().await
-                            && let Ok(v) = r.json::<serde_json::Value>().await
-                        {
-                            let done = v["applied"].as_u64().unwrap_or(0) + v["stale"].as_u64().unwrap_or(0);
-                            applied.store(done, Ordering::Relaxed);
-                        }
-                        tokio::time::sleep(Duration::from_millis(5)).await;
-                    }
-                })
-            };
+            let poller = poll_applied(http.clone(), stats_url.clone(), applied.clone());
             let n = 10_000;
             let profile_rate =
                 drain_rate(p, "profiles", "sync-profiles", n, || applied.load(Ordering::Relaxed)).await?;
             poller.abort();
-            let _ = child.kill();
             report.add(
                 "sync",
                 format!("deliveries/s to profile-service ({n} events)"),
@@ -350,6 +390,26 @@ pub(crate) async fn sync(report: &mut Report, p: &Platd, seconds: u64) -> anyhow
                 plain,
                 "(the service stores each in SQLite)",
             );
+            // The same service taking batches: one transaction per request.
+            let mut batched = target("profiles-batched", &format!("{service_url}/hooks/plat"));
+            batched.batch = Some(TargetBatch { max_events: BATCH, max_bytes: 1 << 20 });
+            batched.concurrency = Some(4);
+            p.admin.create_target(&batched).await?;
+            let poller = poll_applied(http.clone(), stats_url.clone(), applied.clone());
+            let n = 50_000;
+            let batched_profile_rate =
+                drain_rate(p, "profiles-batched", "sync-profiles-b", n, || applied.load(Ordering::Relaxed)).await?;
+            poller.abort();
+            report.add(
+                "sync",
+                format!("deliveries/s to profile-service batched ({n} events, {BATCH} per request)"),
+                batched_profile_rate,
+                "/s",
+                "unbatched, same run".into(),
+                profile_rate,
+                ">= 2.0",
+            );
+            let _ = child.kill();
         }
         Err(e) => eprintln!("profile-service not measured: {e}"),
     }

@@ -478,3 +478,51 @@ fn a_targets_rules_are_set_shown_and_previewed_with_platctl() {
         serde_json::json!([])
     );
 }
+
+#[test]
+fn batches_and_backfills_are_set_and_shown_with_platctl() {
+    let p = Platd::start();
+    let admin = p.admin();
+    admin.ok(&["user", "create", "bea", "--email", "bea@system.test"]);
+    let add = ["sync", "target", "add", "warehouse", "--kind", "http", "--url", "http://127.0.0.1:9/hook"];
+    let with = |extra: &[&'static str]| add.iter().copied().chain(extra.iter().copied()).collect::<Vec<&str>>();
+    admin.ok(&with(&["--event", "user.*", "--batch", "200", "--batch-bytes", "512KiB"]));
+    let shown = admin.ok(&["sync", "target", "get", "warehouse"]);
+    assert!(shown.contains("up to 200 events, 512 KiB per request"), "{shown}");
+    assert!(shown.contains("Backfill") && shown.contains("queued"), "a user.* target backfills: {shown}");
+    let target = admin.json(&["sync", "target", "get", "warehouse"]);
+    assert_eq!(target["batch"], serde_json::json!({"max_events": 200, "max_bytes": 524288}));
+    assert!(target["backfill"]["state"].is_string(), "{target}");
+    let stats = admin.ok(&["sync", "stats"]);
+    assert!(stats.contains("BACKFILL"), "{stats}");
+
+    // Only --batch-bytes changes: the event count stays.
+    admin.ok(&["sync", "target", "update", "warehouse", "--batch-bytes", "2MiB"]);
+    let batch = admin.json(&["sync", "target", "get", "warehouse"])["batch"].clone();
+    assert_eq!(batch, serde_json::json!({"max_events": 200, "max_bytes": 2097152}));
+    let typo = admin.fails(&["sync", "target", "update", "warehouse", "--batch-bytes", "2GB"], 2);
+    assert!(typo.stderr.contains("not a size"), "{typo:?}");
+    let over = admin.fails(&["sync", "target", "update", "warehouse", "--batch", "5000"], 1);
+    assert!(over.stderr.contains("batch.max_events"), "{over:?}");
+
+    // No snapshot for a target that asks for none, or cannot take one.
+    admin.ok(&[
+        "sync",
+        "target",
+        "add",
+        "live",
+        "--kind",
+        "http",
+        "--url",
+        "http://127.0.0.1:9/l",
+        "--event",
+        "user.*",
+    ]
+    .into_iter()
+    .chain(["--no-backfill"])
+    .collect::<Vec<_>>());
+    assert_eq!(admin.json(&["sync", "target", "get", "live"])["backfill"], serde_json::Value::Null);
+    let tenants = ["sync", "target", "add", "tenants", "--kind", "http", "--url", "http://127.0.0.1:9/t"];
+    let refused = admin.fails(&tenants.into_iter().chain(["--event", "tenant.*", "--backfill"]).collect::<Vec<_>>(), 1);
+    assert!(refused.stderr.contains("backfill"), "{refused:?}");
+}

@@ -4,9 +4,9 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use plat_proto::{
-    BulkResult, CreateTarget, DlqPurge, DlqReplay, MAX_PAGE_SIZE, Page, PreviewEvent, ReadBack, ReplayEvents,
-    Selection, SyncTarget, SyncTask, TargetKind, TargetRules, TargetStats, TargetTestResult, TargetWithSecret,
-    TaskQuery, TaskStatus, UpdateTarget,
+    Backfill, BulkResult, CreateTarget, DlqPurge, DlqReplay, MAX_PAGE_SIZE, Page, PreviewEvent, ReadBack, ReplayEvents,
+    Selection, SyncTarget, SyncTask, TargetBatch, TargetKind, TargetRules, TargetStats, TargetTestResult,
+    TargetWithSecret, TaskQuery, TaskStatus, UpdateTarget,
 };
 use serde_json::{Map, Value};
 
@@ -24,7 +24,7 @@ const REPLAY_CHUNK: usize = 500;
 pub enum SyncCmd {
     /// Manage delivery targets: HTTP webhooks, Redis keys, Redis streams.
     #[command(subcommand)]
-    Target(TargetCmd),
+    Target(Box<TargetCmd>),
     /// List, inspect, retry and cancel delivery tasks.
     #[command(subcommand)]
     Task(TaskCmd),
@@ -76,6 +76,13 @@ pub enum TargetCmd {
         read_back_url: Option<String>,
         #[command(flatten)]
         rules: RuleArgs,
+        /// Queue a snapshot of every existing user the target would receive
+        /// (the default when it subscribes to user.updated, as user.* does).
+        #[arg(long, overrides_with = "no_backfill")]
+        backfill: bool,
+        /// Deliver only changes from now on.
+        #[arg(long)]
+        no_backfill: bool,
     },
     /// List targets.
     List,
@@ -253,6 +260,38 @@ pub struct Settings {
     /// (redis-stream). On update, `K=` removes K.
     #[arg(long = "option", value_name = "K=V", value_parser = option_pair)]
     options: Vec<(String, String)>,
+    /// Events per request (1 to 1000): an HTTP target gets a JSON array, a
+    /// Redis target one pipeline; 1 sends each event alone.
+    #[arg(long, value_name = "N")]
+    batch: Option<u32>,
+    /// Bytes per batched request: `512KiB`, `1MiB` (the default), up to `16MiB`.
+    #[arg(long, value_name = "SIZE", value_parser = byte_size)]
+    batch_bytes: Option<u64>,
+}
+
+impl Settings {
+    /// `current` with the batch flags given; `None` when none was given.
+    fn batch(&self, current: TargetBatch) -> Option<TargetBatch> {
+        (self.batch.is_some() || self.batch_bytes.is_some()).then(|| TargetBatch {
+            max_events: self.batch.unwrap_or(current.max_events),
+            max_bytes: self.batch_bytes.unwrap_or(current.max_bytes),
+        })
+    }
+}
+
+/// `1048576`, `512KiB`, `1MiB` (also `KB`/`MB`, read as KiB/MiB).
+fn byte_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| format!("{text:?} is not a size: give bytes, or KiB/MiB (512KiB)"))?;
+    let scale = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        _ => return Err(format!("{text:?} is not a size: give bytes, or KiB/MiB (512KiB)")),
+    };
+    n.checked_mul(scale).ok_or_else(|| format!("{text:?} is too large"))
 }
 
 #[derive(Args, Debug)]
@@ -403,7 +442,7 @@ impl Row for SyncTask {
 
 impl Row for TargetStats {
     const COLUMNS: &'static [&'static str] =
-        &["TARGET", "STATE", "CIRCUIT", "DELIVERED", "FAILED", "DEAD", "BACKLOG", "SUCCESS", "P50", "P99"];
+        &["TARGET", "STATE", "CIRCUIT", "DELIVERED", "FAILED", "DEAD", "BACKLOG", "SUCCESS", "P50", "P99", "BACKFILL"];
     const WIDE: &'static [&'static str] = &["IN FLIGHT", "LAST SUCCESS", "LAST ERROR"];
     fn cells(&self, wide: bool) -> Vec<String> {
         let mut cells = vec![
@@ -417,6 +456,11 @@ impl Row for TargetStats {
             self.success_rate.map_or_else(|| "-".into(), percent),
             ms_opt(self.latency_p50_ms),
             ms_opt(self.latency_p99_ms),
+            match &self.backfill {
+                None => "-".to_owned(),
+                Some(b) if b.remaining == 0 => b.state.as_str().to_owned(),
+                Some(b) => format!("{} ({} of {} left)", b.state.as_str(), b.remaining, b.queued),
+            },
         ];
         if wide {
             cells.extend([
@@ -498,10 +542,31 @@ fn target_detail(
         ("Tenants", tenants_line(&t.rules.tenants)),
         ("Filter", or_dash(t.rules.filter.as_deref().unwrap_or_default())),
         ("Fields", fields_line(&t.rules.fields)),
+        ("Batch", batch_line(&t.batch)),
+        ("Backfill", t.backfill.as_ref().map_or_else(|| "-".to_owned(), backfill_line)),
         ("Created", ago(&t.created_at)),
         ("Updated", ago(&t.updated_at)),
     ];
     s.out.detail(data, &t.name, &fields)
+}
+
+/// `off` or `up to 100 events, 1 MiB`.
+fn batch_line(batch: &TargetBatch) -> String {
+    if !batch.batches() {
+        return "off (one event per request)".to_owned();
+    }
+    let bytes = match batch.max_bytes {
+        b if b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    };
+    format!("up to {} events, {bytes} per request", batch.max_events)
+}
+
+/// `running: 1,500 queued, 1,200 to deliver` or `done: 2,000 queued, all delivered`.
+fn backfill_line(b: &Backfill) -> String {
+    let rest = if b.remaining == 0 { "all delivered".to_owned() } else { format!("{} to deliver", b.remaining) };
+    format!("{}: {} queued, {rest}", b.state.as_str(), b.queued)
 }
 
 fn tenants_line(tenants: &Selection) -> String {
@@ -531,7 +596,7 @@ fn with_secret(s: &Session, answer: &TargetWithSecret) -> Result<(), Failure> {
 
 pub async fn run(cmd: SyncCmd, s: &mut Session) -> Result<(), Failure> {
     match cmd {
-        SyncCmd::Target(c) => run_target(c, s).await,
+        SyncCmd::Target(c) => run_target(*c, s).await,
         SyncCmd::Task(c) => run_task(c, s).await,
         SyncCmd::Dlq(c) => run_dlq(c, s).await,
         SyncCmd::Stats => {
@@ -548,7 +613,19 @@ pub async fn run(cmd: SyncCmd, s: &mut Session) -> Result<(), Failure> {
 
 async fn run_target(cmd: TargetCmd, s: &mut Session) -> Result<(), Failure> {
     let target = match cmd {
-        TargetCmd::Add { name, kind, url, events, secret, settings, read_back, read_back_url, rules } => {
+        TargetCmd::Add {
+            name,
+            kind,
+            url,
+            events,
+            secret,
+            settings,
+            read_back,
+            read_back_url,
+            rules,
+            backfill,
+            no_backfill,
+        } => {
             if kind != KindArg::Http && (secret.secret_stdin || secret.generate_secret) {
                 return Err(Failure::usage(format!(
                     "{} targets have no signing secret: --secret-stdin and --generate-secret are for http targets",
@@ -559,6 +636,7 @@ async fn run_target(cmd: TargetCmd, s: &mut Session) -> Result<(), Failure> {
             let secret = read_secret(&secret)?;
             let read_back =
                 (read_back || read_back_url.is_some()).then_some(ReadBack { supported: true, base_url: read_back_url });
+            let batch = settings.batch(TargetBatch::default());
             let req = CreateTarget {
                 name,
                 kind: kind.into(),
@@ -568,9 +646,11 @@ async fn run_target(cmd: TargetCmd, s: &mut Session) -> Result<(), Failure> {
                 timeout: settings.timeout,
                 max_attempts: settings.max_attempts,
                 concurrency: settings.concurrency,
+                batch,
                 options: options_map(settings.options, false),
                 read_back,
                 rules: rules.given().then(|| rules.apply(TargetRules::default())),
+                backfill: if no_backfill { Some(false) } else { backfill.then_some(true) },
             };
             let answer = s.api(async |c| c.create_target(&req).await).await?;
             return with_secret(s, &answer);
@@ -584,6 +664,13 @@ async fn run_target(cmd: TargetCmd, s: &mut Session) -> Result<(), Failure> {
             return target_detail(s, &target, None, &target);
         }
         TargetCmd::Update { name, url, events, secret, settings, rules, all_tenants, all_fields, clear_rules } => {
+            let batch = match settings.batch(TargetBatch::default()) {
+                Some(_) if settings.batch.is_none() || settings.batch_bytes.is_none() => {
+                    let current = s.api(async |c| c.get_target(&name).await).await?.batch;
+                    settings.batch(current)
+                }
+                batch => batch,
+            };
             let rules = if clear_rules {
                 Some(TargetRules::default())
             } else if rules.given() || all_tenants || all_fields {
@@ -609,11 +696,12 @@ async fn run_target(cmd: TargetCmd, s: &mut Session) -> Result<(), Failure> {
                 options: (!settings.options.is_empty()).then(|| options_map(settings.options, true)),
                 read_back: None,
                 rules,
+                batch,
             };
             if req == UpdateTarget::default() {
                 return Err(Failure::usage(
                     "nothing to update: give --url, --event, --secret-stdin, --generate-secret, --timeout, \
-                     --max-attempts, --concurrency, --option, or a rule (--only-tenant, --except-tenant, \
+                     --max-attempts, --concurrency, --option, --batch, --batch-bytes, or a rule (--only-tenant, --except-tenant, \
                      --filter, --field, --omit-field, --clear-rules)",
                 ));
             }

@@ -211,6 +211,53 @@ pub fn validate_target_options(
     Ok(())
 }
 
+/// A target's batch settings: 1 to 1,000 events and 1 KiB to 16 MiB per request.
+pub fn validate_batch(batch: &plat_proto::TargetBatch) -> Result<(), Invalid> {
+    if !(1..=plat_proto::limits::BATCH_EVENTS).contains(&batch.max_events) {
+        return Err(Invalid::new("batch.max_events", "must be between 1 and 1000"));
+    }
+    if !(1024..=plat_proto::limits::BATCH_BYTES).contains(&batch.max_bytes) {
+        return Err(Invalid::new("batch.max_bytes", "must be between 1024 (1 KiB) and 16777216 (16 MiB)"));
+    }
+    Ok(())
+}
+
+/// Split events of the given body sizes, in order, into requests of at most
+/// `max_events` events and `max_bytes` bytes (the JSON array's brackets and
+/// commas counted); an event larger than `max_bytes` goes alone.
+pub fn plan_batches(sizes: &[usize], max_events: usize, max_bytes: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 2);
+    for (i, size) in sizes.iter().enumerate() {
+        let count = i - start;
+        let grown = bytes + size + usize::from(count > 0);
+        if count > 0 && (count >= max_events.max(1) || grown > max_bytes) {
+            out.push(start..i);
+            (start, bytes) = (i, 2 + size);
+        } else {
+            bytes = grown;
+        }
+    }
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
+}
+
+/// The `webhook-id` of a batch: `batch_` and 32 hex digits of SHA-256 over
+/// its event ids, so a retry of the same events repeats the id.
+pub fn batch_id<'a>(event_ids: impl IntoIterator<Item = &'a str>) -> String {
+    use sha2::Digest;
+    let mut hash = Sha256::new();
+    for id in event_ids {
+        hash.update(id.as_bytes());
+        hash.update(b"\n");
+    }
+    let digest = hash.finalize();
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("batch_{hex}")
+}
+
 /// Per-delivery timeout: 100 ms to 5 minutes.
 pub fn validate_timeout(text: &str) -> Result<Duration, Invalid> {
     let timeout = crate::parse_duration("timeout", text)?;
@@ -234,6 +281,42 @@ pub fn validate_limits(max_attempts: Option<u32>, concurrency: Option<u32>) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_keep_order_and_respect_both_limits() {
+        assert_eq!(plan_batches(&[], 10, 1000), Vec::<std::ops::Range<usize>>::new());
+        assert_eq!(plan_batches(&[10; 5], 2, 1000), vec![0..2, 2..4, 4..5]);
+        // [a,b] is 2 + 10 + 1 + 10 = 23 bytes; a third would make 34.
+        assert_eq!(plan_batches(&[10; 5], 100, 23), vec![0..2, 2..4, 4..5]);
+        assert_eq!(plan_batches(&[10; 5], 100, 22), vec![0..1, 1..2, 2..3, 3..4, 4..5]);
+        // An event larger than the limit goes alone, and the next starts afresh.
+        assert_eq!(plan_batches(&[5, 500, 5, 5], 100, 100), vec![0..1, 1..2, 2..4]);
+        assert_eq!(plan_batches(&[10; 3], 1, 1000), vec![0..1, 1..2, 2..3]);
+        assert_eq!(plan_batches(&[10; 3], 0, 1000), vec![0..1, 1..2, 2..3]);
+    }
+
+    #[test]
+    fn a_batch_id_follows_its_events() {
+        let a = batch_id(["evt_1", "evt_2"]);
+        assert_eq!(a, batch_id(["evt_1", "evt_2"]));
+        assert_ne!(a, batch_id(["evt_2", "evt_1"]));
+        assert_ne!(a, batch_id(["evt_1evt_2"]));
+        assert!(a.starts_with("batch_") && a.len() == 6 + 32);
+    }
+
+    #[test]
+    fn batch_settings_are_checked() {
+        use plat_proto::TargetBatch;
+        assert!(validate_batch(&TargetBatch::default()).is_ok());
+        assert!(validate_batch(&TargetBatch { max_events: 1000, max_bytes: 16 << 20 }).is_ok());
+        assert_eq!(
+            validate_batch(&TargetBatch { max_events: 0, max_bytes: 4096 }).map_err(|e| e.field),
+            Err("batch.max_events".to_owned())
+        );
+        assert!(validate_batch(&TargetBatch { max_events: 1001, max_bytes: 4096 }).is_err());
+        assert!(validate_batch(&TargetBatch { max_events: 10, max_bytes: 1023 }).is_err());
+        assert!(validate_batch(&TargetBatch { max_events: 10, max_bytes: (16 << 20) + 1 }).is_err());
+    }
 
     #[test]
     fn target_settings_are_checked() {

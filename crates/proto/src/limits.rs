@@ -73,6 +73,10 @@ pub const OPTIONS: usize = 16;
 pub const SELECTION: usize = 100;
 /// Bytes of an expression (`plat_domain::expr::MAX_LEN`).
 pub const EXPRESSION: usize = 1024;
+/// Events in one batched delivery.
+pub const BATCH_EVENTS: u32 = 1000;
+/// Bytes of one batched delivery.
+pub const BATCH_BYTES: u64 = 16 << 20;
 /// Task ids of one dead-letter replay or purge. The store selects them in
 /// chunks of 500 and requeues or deletes in chunks of 500, all in one
 /// transaction.

@@ -9,6 +9,7 @@ use crate::AggregateRef;
 names!(TargetKind { Http = "http", Redis = "redis", RedisStream = "redis-stream" });
 names!(TargetState { Active = "active", Paused = "paused", Disabled = "disabled" });
 names!(CircuitState { Closed = "closed", Open = "open", HalfOpen = "half_open" });
+names!(BackfillState { Running = "running", Done = "done" });
 names!(TaskStatus {
     Pending = "pending",
     InFlight = "in_flight",
@@ -122,6 +123,67 @@ impl TargetRules {
     }
 }
 
+/// How many events one request carries (docs/sync.md, "Batches").
+/// `max_events: 1` (the default) sends each event alone; more sends a JSON
+/// array of events, each of a different aggregate, to an HTTP target, or
+/// one pipeline of writes to a Redis target.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TargetBatch {
+    /// Events per request, 1 to 1,000.
+    #[serde(default = "TargetBatch::one")]
+    #[schemars(range(min = 1, max = crate::limits::BATCH_EVENTS))]
+    pub max_events: u32,
+    /// Bytes of events per request (a single larger event goes alone):
+    /// 1 KiB to 16 MiB, default 1 MiB.
+    #[serde(default = "TargetBatch::default_bytes")]
+    #[schemars(range(min = 1024, max = crate::limits::BATCH_BYTES))]
+    pub max_bytes: u64,
+}
+
+impl TargetBatch {
+    fn one() -> u32 {
+        1
+    }
+
+    fn default_bytes() -> u64 {
+        1 << 20
+    }
+
+    /// Whether requests carry more than one event.
+    pub fn batches(&self) -> bool {
+        self.max_events > 1
+    }
+}
+
+impl Default for TargetBatch {
+    fn default() -> Self {
+        TargetBatch { max_events: Self::one(), max_bytes: Self::default_bytes() }
+    }
+}
+
+/// A new target's backfill: a snapshot of every existing user it would
+/// receive, queued at low priority (docs/sync.md, "A new target starts
+/// complete").
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Backfill {
+    /// `running` while snapshots are being queued, then `done`.
+    pub state: BackfillState,
+    /// Snapshots queued so far.
+    pub queued: u64,
+    /// Queued snapshots not yet delivered (pending, failed or in flight).
+    pub remaining: u64,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BackfillState {
+    Running,
+    Done,
+}
+
 /// `POST /sync/targets/{name}/preview`: what an event would become for a target.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -166,6 +228,9 @@ pub struct SyncTarget {
     pub read_back: ReadBack,
     /// Tenant filter, event filter and projection.
     pub rules: TargetRules,
+    pub batch: TargetBatch,
+    /// The snapshot of existing users queued when the target was added, if any.
+    pub backfill: Option<Backfill>,
     pub circuit: CircuitState,
     pub created_at: String,
     pub updated_at: String,
@@ -203,6 +268,13 @@ pub struct CreateTarget {
     pub read_back: Option<ReadBack>,
     #[serde(default)]
     pub rules: Option<TargetRules>,
+    #[serde(default)]
+    pub batch: Option<TargetBatch>,
+    /// Queue a snapshot of every existing user the target would receive.
+    /// Default: true when the target subscribes to `user.updated` (as
+    /// `user.*` and `*` do).
+    #[serde(default)]
+    pub backfill: Option<bool>,
 }
 
 /// `PATCH /sync/targets/{name}`: only the fields given change.
@@ -237,6 +309,9 @@ pub struct UpdateTarget {
     /// Replaces all the target's rules (`{}` removes them).
     #[serde(default)]
     pub rules: Option<TargetRules>,
+    /// Replaces the batch settings (`{}` sends events one by one again).
+    #[serde(default)]
+    pub batch: Option<TargetBatch>,
 }
 
 /// A target as answered by create and secret changes: the secret, once.
@@ -403,4 +478,6 @@ pub struct TargetStats {
     pub latency_p99_ms: Option<f64>,
     pub last_success_at: Option<String>,
     pub last_error: Option<String>,
+    /// The target's backfill, while it runs and after.
+    pub backfill: Option<Backfill>,
 }

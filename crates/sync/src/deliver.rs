@@ -141,14 +141,30 @@ impl Drivers {
 
     /// Deliver `env` to `target` within its timeout.
     pub async fn deliver(&self, target: &TargetRow, key: Option<&[u8]>, env: &Envelope<'_>) -> Attempt {
+        self.send(target, key, std::slice::from_ref(env), false).await
+    }
+
+    /// Deliver `envs` (each of a different aggregate) in one request: one
+    /// signed JSON array to an HTTP target, one pipeline to a Redis target.
+    pub async fn deliver_batch(&self, target: &TargetRow, key: Option<&[u8]>, envs: &[Envelope<'_>]) -> Attempt {
+        if envs.is_empty() {
+            return Attempt::delivered(None, None);
+        }
+        self.send(target, key, envs, true).await
+    }
+
+    async fn send(&self, target: &TargetRow, key: Option<&[u8]>, envs: &[Envelope<'_>], batch: bool) -> Attempt {
         let timeout = Duration::from_millis(target.timeout_ms.max(1) as u64);
-        // The next hop of the change's trace (the event's traceparent).
+        let env = &envs[0];
+        // The next hop of the change's trace (the event's traceparent; a
+        // batch's first event's, each event carrying its own in `metadata`).
         let span = tracing::trace_span!(
             target: plat_telemetry::TARGET,
             "sync.deliver",
             otel.kind = "producer",
             otel.status_code = tracing::field::Empty,
             sync.target = %target.name,
+            sync.batch = envs.len(),
             event.id = env.event_id,
             event.type = env.event_type,
             http.response.status_code = tracing::field::Empty,
@@ -165,10 +181,44 @@ impl Drivers {
             .and_then(|ids| plat_telemetry::continue_trace(&span, ids.traceparent().as_ref(), ids.tracestate()));
         let attempt = match target.kind {
             TargetKind::Http => {
-                self.http_post(target, key, env, timeout, ids.as_ref(), hop).instrument(span.clone()).await
+                let mut headers: Vec<(&str, String)> = Vec::new();
+                if let Some(ids) = &ids {
+                    // Who made the change: a single event's, never one event's for a batch.
+                    if !batch {
+                        if let Some(rid) = ids.metadata.get("request_id").and_then(|v| v.as_str()) {
+                            headers.push(("x-request-id", rid.to_owned()));
+                        }
+                        if let Some(cid) = &ids.correlation_id {
+                            headers.push(("x-correlation-id", cid.clone()));
+                        }
+                    }
+                    // The receiver continues the trace from this delivery's span.
+                    if let Some(hop) = hop {
+                        headers.push(("traceparent", hop.header()));
+                        if let Some(state) = ids.tracestate() {
+                            headers.push(("tracestate", state.to_owned()));
+                        }
+                    }
+                }
+                let (msg_id, body) = if batch {
+                    headers.push(("x-plat-batch-size", envs.len().to_string()));
+                    let mut body = Vec::with_capacity(envs.iter().map(|e| e.payload.len() + 1).sum::<usize>() + 2);
+                    body.push(b'[');
+                    for (i, e) in envs.iter().enumerate() {
+                        if i > 0 {
+                            body.push(b',');
+                        }
+                        body.extend_from_slice(e.payload.as_bytes());
+                    }
+                    body.push(b']');
+                    (delivery::batch_id(envs.iter().map(|e| e.event_id)), body)
+                } else {
+                    (env.event_id.to_owned(), env.payload.as_bytes().to_vec())
+                };
+                self.http_post(target, key, &msg_id, body, headers, timeout).instrument(span.clone()).await
             }
             TargetKind::Redis | TargetKind::RedisStream => {
-                match tokio::time::timeout(timeout, self.redis_write(target, env)).instrument(span.clone()).await {
+                match tokio::time::timeout(timeout, self.redis_write(target, envs)).instrument(span.clone()).await {
                     Ok(Ok(())) => Attempt::delivered(None, None),
                     Ok(Err(e)) => Attempt::failed(format!("redis: {e}")),
                     Err(_) => {
@@ -191,37 +241,24 @@ impl Drivers {
         &self,
         target: &TargetRow,
         key: Option<&[u8]>,
-        env: &Envelope<'_>,
+        msg_id: &str,
+        body: Vec<u8>,
+        headers: Vec<(&str, String)>,
         timeout: Duration,
-        ids: Option<&Ids>,
-        hop: Option<TraceContext>,
     ) -> Attempt {
         let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
-        let body = env.payload.as_bytes().to_vec();
         let mut request = self
             .http
             .post(&target.url)
             .timeout(timeout)
             .header("content-type", "application/json")
-            .header("webhook-id", env.event_id)
+            .header("webhook-id", msg_id)
             .header("webhook-timestamp", timestamp.to_string());
         if let Some(key) = key {
-            request = request.header("webhook-signature", delivery::sign(key, env.event_id, timestamp, &body));
+            request = request.header("webhook-signature", delivery::sign(key, msg_id, timestamp, &body));
         }
-        if let Some(ids) = ids {
-            if let Some(rid) = ids.metadata.get("request_id").and_then(|v| v.as_str()) {
-                request = request.header("x-request-id", rid);
-            }
-            if let Some(cid) = &ids.correlation_id {
-                request = request.header("x-correlation-id", cid.as_str());
-            }
-            // The receiver continues the trace from this delivery's span.
-            if let Some(hop) = hop {
-                request = request.header("traceparent", hop.header());
-                if let Some(state) = ids.tracestate() {
-                    request = request.header("tracestate", state);
-                }
-            }
+        for (name, value) in headers {
+            request = request.header(name, value);
         }
         let mut response = match request.body(body).send().await {
             Ok(r) => r,
@@ -272,57 +309,62 @@ impl Drivers {
         Ok(conn)
     }
 
-    async fn redis_write(&self, target: &TargetRow, env: &Envelope<'_>) -> redis::RedisResult<()> {
+    /// Write `envs` in one round trip: one command for a single event, a
+    /// pipeline for a batch (each write version-guarded on its own, so the
+    /// pipeline need not be atomic).
+    async fn redis_write(&self, target: &TargetRow, envs: &[Envelope<'_>]) -> redis::RedisResult<()> {
         let mut conn = self.connection(&target.url).await?;
+        let mut pipe = redis::pipe();
         match target.kind {
             TargetKind::RedisStream => {
                 let stream = target.options.get("stream").and_then(|v| v.as_str()).unwrap_or("plat:events");
-                let mut cmd = redis::cmd("XADD");
-                cmd.arg(stream);
-                if let Some(maxlen) = target.options.get("maxlen").and_then(|v| v.as_u64()) {
-                    cmd.arg("MAXLEN").arg("~").arg(maxlen);
+                let maxlen = target.options.get("maxlen").and_then(|v| v.as_u64());
+                for env in envs {
+                    let cmd = pipe.cmd("XADD").arg(stream);
+                    if let Some(maxlen) = maxlen {
+                        cmd.arg("MAXLEN").arg("~").arg(maxlen);
+                    }
+                    cmd.arg("*").arg("type").arg(env.event_type).arg("payload").arg(env.payload).ignore();
                 }
-                cmd.arg("*").arg("type").arg(env.event_type).arg("payload").arg(env.payload);
-                let _: String = cmd.query_async(&mut conn).await?;
-                Ok(())
             }
             _ => {
-                let key = redis_key(target, env.aggregate_kind, env.aggregate_id);
-                let tombstone = format!("plat:tombstone:{key}");
-                let repair = if env.repair { "1" } else { "0" };
-                if env.event_type.ends_with(".deleted") {
-                    let _: i64 = self
-                        .del_script
-                        .key(&key)
-                        .key(&tombstone)
-                        .arg(env.aggregate_version)
-                        .arg(TOMBSTONE_TTL_MS)
-                        .arg(repair)
-                        .invoke_async(&mut conn)
-                        .await?;
-                } else {
-                    let ttl_ms = target
-                        .options
-                        .get("ttl")
-                        .and_then(|v| v.as_str())
-                        .and_then(|t| plat_domain::parse_duration("ttl", t).ok())
-                        .map(|d| d.as_millis() as u64)
-                        .unwrap_or(0);
-                    let value = snapshot(env.payload, env.aggregate_version);
-                    let _: i64 = self
-                        .set_script
-                        .key(&key)
-                        .key(&tombstone)
-                        .arg(env.aggregate_version)
-                        .arg(value)
-                        .arg(ttl_ms)
-                        .arg(repair)
-                        .invoke_async(&mut conn)
-                        .await?;
+                let ttl_ms = target
+                    .options
+                    .get("ttl")
+                    .and_then(|v| v.as_str())
+                    .and_then(|t| plat_domain::parse_duration("ttl", t).ok())
+                    .map(|d| d.as_millis() as u64)
+                    .unwrap_or(0);
+                let mut invocations = Vec::with_capacity(envs.len());
+                for env in envs {
+                    let key = redis_key(target, env.aggregate_kind, env.aggregate_id);
+                    let tombstone = format!("plat:tombstone:{key}");
+                    let repair = if env.repair { "1" } else { "0" };
+                    let deleted = env.event_type.ends_with(".deleted");
+                    let script = if deleted { &self.del_script } else { &self.set_script };
+                    let mut invocation = script.prepare_invoke();
+                    invocation.key(&key).key(&tombstone).arg(env.aggregate_version);
+                    if deleted {
+                        invocation.arg(TOMBSTONE_TTL_MS);
+                    } else {
+                        invocation.arg(snapshot(env.payload, env.aggregate_version)).arg(ttl_ms);
+                    }
+                    invocation.arg(repair);
+                    if envs.len() == 1 {
+                        // One event: EVALSHA, loading the script only when Redis lacks it.
+                        let _: i64 = invocation.invoke_async(&mut conn).await?;
+                        return Ok(());
+                    }
+                    invocations.push(invocation);
                 }
-                Ok(())
+                // A pipeline does not load scripts on NOSCRIPT: load both first (cheap when loaded).
+                pipe.load_script(&self.set_script).ignore().load_script(&self.del_script).ignore();
+                for invocation in &invocations {
+                    pipe.invoke_script(invocation).ignore();
+                }
             }
         }
+        pipe.query_async::<()>(&mut conn).await
     }
 
     /// `PING` a Redis target (its `test`).

@@ -162,6 +162,7 @@ impl Engine {
         if self.store.backend() == plat_store::Backend::Postgres {
             tokio::spawn(self.clone().listen(shutdown.clone()));
         }
+        tokio::spawn(self.clone().backfill(shutdown.clone()));
         let mut last_refresh = Instant::now();
         loop {
             let added = plat_store::TASKS_ADDED.notified();
@@ -206,33 +207,54 @@ impl Engine {
         };
         let now = now_ms();
         for rt in runtimes {
+            // `concurrency` counts requests; each carries up to `per_request` tasks.
+            let per_request = rt.row.batch.max_events.max(1);
             let in_flight = rt.in_flight.load(Ordering::Acquire);
             let unrecorded = rt.unrecorded.load(Ordering::Acquire);
-            let free =
-                rt.row.concurrency.saturating_sub(in_flight).min((2 * rt.row.concurrency).saturating_sub(unrecorded));
-            let allowed = match rt.circuit.lock() {
-                Ok(c) => c.allowance(in_flight, now).min(free),
+            let requests = match rt.circuit.lock() {
+                Ok(c) => c.allowance(in_flight, now).min(rt.row.concurrency.saturating_sub(in_flight)),
                 Err(_) => 0,
             };
+            let allowed = requests
+                .saturating_mul(per_request)
+                .min((2 * rt.row.concurrency * per_request).saturating_sub(unrecorded))
+                .min(CLAIM_LIMIT);
             if allowed == 0 {
                 continue;
             }
             let lease_until = now_ms() + rt.row.timeout_ms + self.config.lease_grace.as_millis() as i64;
-            match self.store.claim_tasks(&rt.row.id, &self.owner, allowed, lease_until).await {
-                Ok(tasks) => {
-                    for task in tasks {
-                        rt.in_flight.fetch_add(1, Ordering::AcqRel);
-                        rt.unrecorded.fetch_add(1, Ordering::AcqRel);
-                        let (engine, rt, done) = (self.clone(), rt.clone(), done.clone());
-                        tokio::spawn(async move {
-                            let completion = attempt(&engine.drivers, &engine.config, &engine.metrics, &rt, task).await;
-                            let _ = done.send((rt.clone(), completion));
-                            rt.in_flight.fetch_sub(1, Ordering::AcqRel);
-                            engine.wake.notify_one();
-                        });
-                    }
+            let tasks = match self.store.claim_tasks(&rt.row.id, &self.owner, allowed, lease_until).await {
+                Ok(tasks) => tasks,
+                Err(e) => {
+                    tracing::warn!(target = %rt.row.name, error = %e, "cannot claim sync tasks");
+                    continue;
                 }
-                Err(e) => tracing::warn!(target = %rt.row.name, error = %e, "cannot claim sync tasks"),
+            };
+            for lane in lanes(&rt.row.batch, tasks, requests as usize) {
+                rt.in_flight.fetch_add(1, Ordering::AcqRel);
+                rt.unrecorded.fetch_add(lane.iter().map(Vec::len).sum::<usize>() as u32, Ordering::AcqRel);
+                let (engine, rt, done) = (self.clone(), rt.clone(), done.clone());
+                tokio::spawn(async move {
+                    let mut requests = lane.into_iter();
+                    let mut first = true;
+                    for tasks in requests.by_ref() {
+                        // A later request of the lane starts only if it can end within the lease.
+                        if !first && now_ms() + rt.row.timeout_ms > lease_until {
+                            rt.unrecorded.fetch_sub(tasks.len() as u32, Ordering::AcqRel);
+                            break;
+                        }
+                        first = false;
+                        for completion in attempt(&engine.drivers, &engine.config, &engine.metrics, &rt, tasks).await {
+                            let _ = done.send((rt.clone(), completion));
+                        }
+                    }
+                    // Left for the lease to run out (then claimed again, in order).
+                    for tasks in requests {
+                        rt.unrecorded.fetch_sub(tasks.len() as u32, Ordering::AcqRel);
+                    }
+                    rt.in_flight.fetch_sub(1, Ordering::AcqRel);
+                    engine.wake.notify_one();
+                });
             }
         }
     }
@@ -277,6 +299,45 @@ impl Engine {
             }
             // The committed outcomes moved their heads on: claim the next versions.
             self.wake.notify_one();
+        }
+    }
+
+    /// Queue the running backfills of new targets, a step of
+    /// [`BACKFILL_STEP`] users at a time per target. Every replica runs
+    /// this; the store orders their steps (one cursor per target).
+    async fn backfill(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut finished = std::collections::HashSet::new();
+        while !shutdown.is_cancelled() {
+            let running: Vec<(String, String)> = match self.runtimes.lock() {
+                Ok(r) => r
+                    .values()
+                    .filter(|rt| rt.row.state != TargetState::Disabled && !finished.contains(&rt.row.id))
+                    .filter(|rt| rt.row.backfill.as_ref().is_some_and(plat_store::BackfillRecord::running))
+                    .map(|rt| (rt.row.id.clone(), rt.row.name.clone()))
+                    .collect(),
+                Err(_) => return,
+            };
+            let mut busy = false;
+            for (id, name) in running {
+                match self.store.backfill_step(&id, BACKFILL_STEP).await {
+                    Ok(Some(backfill)) if backfill.running() => busy = true,
+                    Ok(done) => {
+                        if let Some(backfill) = done {
+                            tracing::info!(target = %name, queued = backfill.queued, "sync target backfill queued");
+                        }
+                        finished.insert(id);
+                    }
+                    Err(e) => {
+                        tracing::warn!(target = %name, error = %e, "cannot queue the target's backfill; retrying")
+                    }
+                }
+            }
+            // Between steps, let the API's writes have the database.
+            let pause = if busy { Duration::from_millis(10) } else { Duration::from_secs(1) };
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.cancelled() => return,
+            }
         }
     }
 
@@ -342,7 +403,13 @@ impl Engine {
                     repair: false,
                     payload: &payload,
                 };
-                self.drivers.deliver(row, self.key_of(row).as_deref(), &env).await
+                // A batched target receives arrays, this one too.
+                let key = self.key_of(row);
+                if row.batch.batches() {
+                    self.drivers.deliver_batch(row, key.as_deref(), std::slice::from_ref(&env)).await
+                } else {
+                    self.drivers.deliver(row, key.as_deref(), &env).await
+                }
             }
         };
         TargetTestResult {
@@ -355,53 +422,108 @@ impl Engine {
     }
 }
 
-/// One attempt of one task, and what it means for the task.
+/// Users queued by one backfill step (one transaction).
+const BACKFILL_STEP: usize = 500;
+
+/// Tasks claimed in one call at most (a batched target's claim is its free
+/// requests times `batch.max_events`, which could be 256,000).
+const CLAIM_LIMIT: u32 = 2000;
+
+/// The requests a claim makes, in lanes: each lane is one slot of
+/// `concurrency`, sending its requests one after another. Without batching
+/// each task is a request of its own in a lane of its own. With batching the
+/// claimed tasks (each the head of a different aggregate, so no request
+/// holds two versions of one) are cut into requests by
+/// [`plat_domain::delivery::plan_batches`], dealt over at most `slots` lanes.
+fn lanes(batch: &plat_proto::TargetBatch, tasks: Vec<ClaimedTask>, slots: usize) -> Vec<Vec<Vec<ClaimedTask>>> {
+    if tasks.is_empty() {
+        return Vec::new();
+    }
+    if !batch.batches() {
+        return tasks.into_iter().map(|t| vec![vec![t]]).collect();
+    }
+    let sizes: Vec<usize> = tasks.iter().map(|t| t.payload.len()).collect();
+    let plan = plat_domain::delivery::plan_batches(&sizes, batch.max_events as usize, batch.max_bytes as usize);
+    let mut lanes: Vec<Vec<Vec<ClaimedTask>>> = (0..slots.clamp(1, plan.len())).map(|_| Vec::new()).collect();
+    let mut tasks = tasks.into_iter();
+    for (i, range) in plan.into_iter().enumerate() {
+        let n = lanes.len();
+        lanes[i % n].push(tasks.by_ref().take(range.len()).collect());
+    }
+    lanes
+}
+
+/// One request carrying `tasks` (one, or a batch), and what it means for each task.
 async fn attempt(
     drivers: &Drivers,
     config: &Settings,
     metrics: &SyncMetrics,
     rt: &Runtime,
-    task: ClaimedTask,
-) -> Completion {
+    tasks: Vec<ClaimedTask>,
+) -> Vec<Completion> {
     let started_at = now_ms();
     let started = Instant::now();
-    let projected = rt.row.compiled.as_deref().filter(|r| r.projects()).map(|rules| project(rules, &task.payload));
-    let env = Envelope {
-        event_id: &task.event_id,
-        event_type: &task.event_type,
-        aggregate_kind: &task.aggregate_kind,
-        aggregate_id: &task.aggregate_id,
-        aggregate_version: task.aggregate_version,
-        repair: task.repair,
-        payload: projected.as_deref().unwrap_or(&task.payload),
+    let rules = rt.row.compiled.as_deref().filter(|r| r.projects());
+    let projected: Vec<Option<String>> =
+        tasks.iter().map(|task| rules.map(|rules| project(rules, &task.payload))).collect();
+    let envelopes: Vec<Envelope> = tasks
+        .iter()
+        .zip(&projected)
+        .map(|(task, projected)| Envelope {
+            event_id: &task.event_id,
+            event_type: &task.event_type,
+            aggregate_kind: &task.aggregate_kind,
+            aggregate_id: &task.aggregate_id,
+            aggregate_version: task.aggregate_version,
+            repair: task.repair,
+            payload: projected.as_deref().unwrap_or(&task.payload),
+        })
+        .collect();
+    let result: Attempt = if rt.row.batch.batches() {
+        drivers.deliver_batch(&rt.row, rt.key.as_deref(), &envelopes).await
+    } else {
+        drivers.deliver(&rt.row, rt.key.as_deref(), &envelopes[0]).await
     };
-    let result: Attempt = drivers.deliver(&rt.row, rt.key.as_deref(), &env).await;
+    drop(envelopes);
     let finished_at = now_ms();
-    let used = (task.attempts - task.retry_base + 1).clamp(1, i64::from(u32::MAX)) as u32;
+    let took = started.elapsed();
+    metrics.observe_request(&rt.row.name, took);
     let policy = RetryPolicy {
         max_attempts: rt.row.max_attempts,
         backoff_base: config.backoff_base,
         backoff_cap: config.backoff_cap,
     };
-    let verdict = policy.verdict(result.outcome, used, result.retry_after, finished_at, random_unit());
-    metrics.observe(&rt.row.name, verdict, finished_at - task.created_at, started.elapsed());
-    if verdict != Verdict::Delivered {
-        tracing::debug!(target = %rt.row.name, task = task.seq, verdict = ?verdict, error = ?result.error, "sync attempt failed");
-    }
-    Completion {
-        seq: task.seq,
-        target_id: rt.row.id.clone(),
-        aggregate_kind: task.aggregate_kind,
-        aggregate_id: task.aggregate_id,
-        number: task.attempts + 1,
-        started_at,
-        finished_at,
-        duration_us: started.elapsed().as_micros() as i64,
-        verdict,
-        status_code: result.status_code,
-        error: result.error,
-        response: result.response,
-    }
+    let count = tasks.len();
+    // One jitter for the request: its tasks fail together and are due
+    // together again, so a retry can carry them as one batch.
+    let jitter = random_unit();
+    tasks
+        .into_iter()
+        .enumerate()
+        .map(|(i, task)| {
+            let used = (task.attempts - task.retry_base + 1).clamp(1, i64::from(u32::MAX)) as u32;
+            let verdict = policy.verdict(result.outcome, used, result.retry_after, finished_at, jitter);
+            metrics.observe(&rt.row.name, verdict, finished_at - task.created_at);
+            if verdict != Verdict::Delivered {
+                tracing::debug!(target = %rt.row.name, task = task.seq, batch = count, verdict = ?verdict, error = ?result.error, "sync attempt failed");
+            }
+            Completion {
+                seq: task.seq,
+                target_id: rt.row.id.clone(),
+                aggregate_kind: task.aggregate_kind,
+                aggregate_id: task.aggregate_id,
+                number: task.attempts + 1,
+                started_at,
+                finished_at,
+                duration_us: took.as_micros() as i64,
+                verdict,
+                status_code: result.status_code,
+                error: result.error.clone(),
+                response: result.response.clone(),
+                counts_for_circuit: i == 0,
+            }
+        })
+        .collect()
 }
 
 /// The event JSON cut to the fields the target's rules let it receive. An

@@ -17,8 +17,10 @@ pub struct SyncMetrics {
     attempts: Family<Labels, Counter>,
     /// From the event's commit to the target's acknowledgement, by target.
     latency: Family<Labels, Histogram>,
-    /// How long one attempt took, by target.
+    /// How long one request took (one event, or one batch), by target.
     attempt_duration: Family<Labels, Histogram>,
+    /// Requests sent (one event, or one batch), by target.
+    requests: Family<Labels, Counter>,
 }
 
 impl SyncMetrics {
@@ -37,16 +39,29 @@ impl SyncMetrics {
         );
         registry.register(
             "sync_attempt_duration_seconds",
-            "Duration of one sync delivery attempt by target",
+            "Duration of one sync delivery request (one event, or one batch) by target",
             attempt_duration.clone(),
         );
-        SyncMetrics { attempts, latency, attempt_duration }
+        let requests = Family::<Labels, Counter>::default();
+        registry.register(
+            "sync_requests",
+            "Sync delivery requests (one event, or one batch of events) by target",
+            requests.clone(),
+        );
+        SyncMetrics { attempts, latency, attempt_duration, requests }
     }
 
-    pub fn observe(&self, target: &str, verdict: Verdict, since_commit_ms: i64, took: Duration) {
-        let outcome = verdict.as_str();
+    /// One request to a target, whatever it carried.
+    pub fn observe_request(&self, target: &str, took: Duration) {
         let by_target = vec![("target".to_owned(), target.to_owned())];
         self.attempt_duration.get_or_create(&by_target).observe(took.as_secs_f64());
+        self.requests.get_or_create(&by_target).inc();
+    }
+
+    /// One task's attempt: its outcome, and its latency when delivered.
+    pub fn observe(&self, target: &str, verdict: Verdict, since_commit_ms: i64) {
+        let outcome = verdict.as_str();
+        let by_target = vec![("target".to_owned(), target.to_owned())];
         if outcome == "delivered" {
             self.latency.get_or_create(&by_target).observe(since_commit_ms.max(0) as f64 / 1000.0);
         }

@@ -57,7 +57,7 @@ fn check_read_back(kind: TargetKind, read_back: &ReadBack) -> ApiResult<()> {
 pub async fn list_targets(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<Vec<SyncTarget>>> {
     read(&principal)?;
     let rows = state.store.list_targets().await?;
-    Ok(Data(rows.iter().map(|r| r.to_proto()).collect()))
+    Ok(Data(state.store.target_views(&rows).await?))
 }
 
 pub async fn create_target(
@@ -81,6 +81,17 @@ pub async fn create_target(
     check_read_back(req.kind, &read_back)?;
     let rules = req.rules.unwrap_or_default();
     Rules::compile(&rules)?;
+    let batch = req.batch.unwrap_or_default();
+    delivery::validate_batch(&batch)?;
+    // Backfills are `user.updated` snapshots: the default for targets that take them.
+    let snapshots = events.iter().any(|p| plat_domain::glob_matches(p, "user.updated"));
+    let backfill = req.backfill.unwrap_or(snapshots);
+    if backfill && !snapshots {
+        return Err(ApiErr::validation(
+            "backfill",
+            "a backfill sends user.updated snapshots, and the target does not subscribe to user.updated",
+        ));
+    }
     let (plain, sealed, hint) = match req.kind {
         TargetKind::Http => {
             let (plain, sealed, hint) = secret(&state, req.secret.as_deref())?;
@@ -108,11 +119,13 @@ pub async fn create_target(
                 options: req.options,
                 read_back,
                 rules,
+                batch,
+                backfill,
             },
         )
         .await?;
     state.sync.targets_changed();
-    Ok(Created(TargetWithSecret { target: row.to_proto(), secret: plain }))
+    Ok(Created(TargetWithSecret { target: state.store.target_view(&row).await?, secret: plain }))
 }
 
 pub async fn get_target(
@@ -121,7 +134,8 @@ pub async fn get_target(
     Path(name): Path<String>,
 ) -> ApiResult<Data<SyncTarget>> {
     read(&principal)?;
-    Ok(Data(state.store.get_target(&name).await?.to_proto()))
+    let row = state.store.get_target(&name).await?;
+    Ok(Data(state.store.target_view(&row).await?))
 }
 
 pub async fn update_target(
@@ -180,9 +194,13 @@ pub async fn update_target(
         Rules::compile(&rules)?;
         change.rules = Some(rules);
     }
+    if let Some(batch) = req.batch {
+        delivery::validate_batch(&batch)?;
+        change.batch = Some(batch);
+    }
     let row = state.store.update_target(&principal.ctx(), &name, change).await?;
     state.sync.targets_changed();
-    Ok(Data(TargetWithSecret { target: row.to_proto(), secret: plain }))
+    Ok(Data(TargetWithSecret { target: state.store.target_view(&row).await?, secret: plain }))
 }
 
 pub async fn delete_target(

@@ -321,6 +321,8 @@ mod tests {
             read_back: plat_proto::ReadBack { supported: true, base_url: base.map(str::to_owned) },
             rules: Default::default(),
             compiled: None,
+            batch: Default::default(),
+            backfill: None,
             circuit: plat_domain::retry::Circuit::closed(),
             last_success_at: None,
             last_error: None,

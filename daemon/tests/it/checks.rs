@@ -303,6 +303,9 @@ both!(drift_in_redis_is_found_and_repaired, ENV, |p| {
         options,
         read_back: None,
         rules: None,
+        batch: None,
+        // Exact counts below: no snapshot of the users before the target.
+        backfill: Some(false),
     };
     p.admin.create_target(&target).await.expect("redis target");
     let (acme, created) = users(&p, 40).await;

@@ -42,6 +42,10 @@ pub struct Received {
     pub signed: bool,
     /// The delivery's `traceparent` header ("" when absent).
     pub traceparent: String,
+    /// Which HTTP request brought it (0, 1, ...), and how many events that
+    /// request carried (0: a single event, not an array).
+    pub request: usize,
+    pub batch: usize,
 }
 
 type Script = Box<dyn FnMut(&Event, usize) -> Reply + Send>;
@@ -111,25 +115,45 @@ async fn receive(log: &Mutex<Vec<Received>>, script: &Mutex<Script>, headers: &H
         300,
     )
     .is_ok();
-    let Ok(event) = serde_json::from_slice::<Event>(body) else {
-        return StatusCode::BAD_REQUEST.into_response();
+    // A batched target's request is an array of events; the script answers for the first.
+    let (events, batch) = match body.first() {
+        Some(b'[') => match serde_json::from_slice::<Vec<Event>>(body) {
+            Ok(events) if !events.is_empty() => {
+                let n = events.len();
+                (events, n)
+            }
+            _ => return StatusCode::BAD_REQUEST.into_response(),
+        },
+        _ => match serde_json::from_slice::<Event>(body) {
+            Ok(event) => (vec![event], 0),
+            Err(_) => return StatusCode::BAD_REQUEST.into_response(),
+        },
     };
     let reply = {
-        let seen = log.lock().expect("log").iter().filter(|r| r.webhook_id == header("webhook-id")).count();
-        (script.lock().expect("script"))(&event, seen)
+        let log = log.lock().expect("log");
+        let seen = log.iter().filter(|r| r.webhook_id == header("webhook-id")).count() / events.len();
+        (script.lock().expect("script"))(&events[0], seen)
     };
     let status = match reply {
         Reply::Status(s) | Reply::RetryAfter(s, _) => s,
         Reply::Hang => 0,
     };
-    log.lock().expect("log").push(Received {
-        webhook_id: header("webhook-id"),
-        event,
-        status,
-        at: Instant::now(),
-        signed,
-        traceparent: header("traceparent"),
-    });
+    {
+        let mut log = log.lock().expect("log");
+        let request = log.last().map_or(0, |r| r.request + 1);
+        for event in events {
+            log.push(Received {
+                webhook_id: header("webhook-id"),
+                event,
+                status,
+                at: Instant::now(),
+                signed,
+                traceparent: header("traceparent"),
+                request,
+                batch,
+            });
+        }
+    }
     match reply {
         Reply::Status(s) => (StatusCode::from_u16(s).expect("status"), "sink says hi").into_response(),
         Reply::RetryAfter(s, secs) => {
@@ -155,6 +179,9 @@ pub fn http_target(name: &str, url: &str, events: &[&str]) -> CreateTarget {
         options: serde_json::Map::new(),
         read_back: None,
         rules: None,
+        batch: None,
+        // Exact counts below: no snapshot of the users before the target.
+        backfill: Some(false),
     }
 }
 
@@ -476,6 +503,9 @@ both!(redis_targets_keep_the_newest_version, FAST, |p| {
         options,
         read_back: None,
         rules: None,
+        batch: None,
+        // Exact counts below: no snapshot of the users before the target.
+        backfill: Some(false),
     };
     let made = p.admin.create_target(&target).await.expect("redis target");
     assert!(made.secret.is_none() && made.target.read_back.supported);
@@ -956,4 +986,238 @@ both!(a_window_of_events_is_replayed_to_one_target_in_order, FAST, |p| {
     let backwards = ReplayEvents { since: "1h".into(), until: Some("2h".into()), ..ReplayEvents::default() };
     assert_eq!(refused_field(p.admin.replay_target("lost-data", &backwards).await), "until");
     assert_eq!(code(p.admin.replay_target("nope", &all).await), ErrorCode::TargetNotFound);
+});
+
+/// `n` users named `{prefix}{i}`, imported into `tenant` in pieces of 50,000.
+async fn import(tenant: &Client, prefix: &str, n: usize) {
+    for start in (0..n).step_by(50_000) {
+        let lines: String = (start..(start + 50_000).min(n))
+            .map(|i| format!("{{\"username\":\"{prefix}{i}\",\"email\":\"{prefix}{i}@example.test\"}}\n"))
+            .collect();
+        let report = tenant.import_users(lines, false).await.expect("import");
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+    }
+}
+
+/// Each aggregate's versions arrive in ascending order (repeats allowed),
+/// and no request carries two events of one aggregate.
+fn assert_ordered(got: &[Received]) {
+    let mut last: HashMap<&str, u64> = HashMap::new();
+    let mut in_request: std::collections::HashSet<(usize, &str)> = std::collections::HashSet::new();
+    for r in got {
+        let id = r.event.aggregate.id.as_str();
+        let version = r.event.aggregate.version;
+        let previous = last.insert(id, version).unwrap_or(0);
+        assert!(version >= previous, "{id}: version {version} after {previous}");
+        assert!(in_request.insert((r.request, id)), "request {} carried {id} twice", r.request);
+    }
+}
+
+both!(a_batched_target_gets_an_import_in_few_requests_in_order_per_user, FAST, |p| {
+    let sink = Sink::start(|_, _| Reply::Status(200)).await;
+    let mut target = http_target("bulk", &sink.url, &["user.created", "user.updated"]);
+    target.concurrency = Some(4);
+    target.batch = Some(TargetBatch { max_events: 1000, max_bytes: 1 << 20 });
+    let made = p.admin.create_target(&target).await.expect("batched target");
+    assert_eq!((made.target.batch.max_events, made.target.batch.max_bytes), (1000, 1 << 20));
+    // Settings out of range are refused, naming the field.
+    let mut bad = http_target("bad", &sink.url, &["user.*"]);
+    bad.batch = Some(TargetBatch { max_events: 1001, max_bytes: 1 << 20 });
+    assert_eq!(refused_field(p.admin.create_target(&bad).await), "batch.max_events");
+    let small = UpdateTarget { batch: Some(TargetBatch { max_events: 10, max_bytes: 100 }), ..UpdateTarget::default() };
+    assert_eq!(refused_field(p.admin.update_target("bulk", &small).await), "batch.max_bytes");
+    // A ping to a batched target is an array too.
+    assert!(p.admin.test_target("bulk").await.expect("ping").delivered);
+    assert_eq!(sink.received()[0].batch, 1);
+
+    // 100,000 imported users, and a second version of the first 500, queued
+    // while paused; then delivered in batches.
+    let n = 100_000;
+    p.admin.pause_target("bulk").await.expect("pause");
+    let acme = tenant(&p.admin, "acme", None).await;
+    import(&acme, "u", n).await;
+    let firsts = acme.list_users(&UserListQuery { page_size: Some(500), ..Default::default() }).await.expect("users");
+    for user in &firsts.items {
+        let patch = UpdateUser { email: Some(format!("{}@new.test", user.username)), ..UpdateUser::default() };
+        acme.update_user(&user.id, &patch).await.expect("update");
+    }
+    let started = Instant::now();
+    p.admin.resume_target("bulk").await.expect("resume");
+    let got = sink.wait_accepted(1 + n + 500, Duration::from_secs(300)).await;
+    let took = started.elapsed();
+    assert_eq!(got.len(), 1 + n + 500, "every event delivered");
+    let got = &got[1..];
+    assert_ordered(got);
+    let requests = got.iter().map(|r| r.request).collect::<std::collections::HashSet<_>>().len();
+    eprintln!("{} events in {requests} requests in {took:?}", got.len());
+    assert!(got.iter().all(|r| r.signed && r.batch >= 1), "signed arrays");
+    assert!(requests <= got.len() / 100, "{requests} requests for {} events", got.len());
+    let updated: Vec<&Received> = got.iter().filter(|r| r.event.aggregate.version == 2).collect();
+    assert_eq!(updated.len(), 500);
+    assert!(updated.iter().all(|r| r.event.data["email"].as_str().is_some_and(|e| e.ends_with("@new.test"))));
+    let stats = p.admin.sync_stats().await.expect("stats");
+    let bulk = stats.iter().find(|s| s.target == "bulk").expect("stats");
+    assert_eq!((bulk.delivered, bulk.backlog, bulk.dead), (n as u64 + 500, 0, 0), "{bulk:?}");
+});
+
+/// As [`FAST`], with a circuit that opens after 3 consecutive failures.
+const TRIPPY: &[(&str, &str)] = &[
+    ("PLATD_SYNC__POLL_INTERVAL", "50ms"),
+    ("PLATD_SYNC__BACKOFF_BASE", "20ms"),
+    ("PLATD_SYNC__BACKOFF_CAP", "200ms"),
+    ("PLATD_SYNC__CIRCUIT_FAILURES", "3"),
+];
+
+both!(a_batch_that_fails_is_retried_whole_and_counts_once_for_the_circuit, TRIPPY, |p| {
+    // The first two requests fail: two failures for the circuit (of 3), not 100.
+    let mut calls = 0;
+    let sink = Sink::start(move |_, _| {
+        calls += 1;
+        if calls <= 2 { Reply::Status(503) } else { Reply::Status(200) }
+    })
+    .await;
+    let mut target = http_target("flaky", &sink.url, &["user.created"]);
+    target.batch = Some(TargetBatch { max_events: 50, max_bytes: 1 << 20 });
+    target.concurrency = Some(1);
+    p.admin.create_target(&target).await.expect("target");
+    p.admin.pause_target("flaky").await.expect("pause");
+    let acme = tenant(&p.admin, "acme", None).await;
+    import(&acme, "f", 100).await;
+    p.admin.resume_target("flaky").await.expect("resume");
+    let got = sink.wait_accepted(100, Duration::from_secs(20)).await;
+    assert_eq!(got.len(), 100);
+    assert!(sink.received().iter().any(|r| r.status == 503), "batches failed first");
+    let ids: std::collections::HashSet<&str> = got.iter().map(|r| r.event.aggregate.id.as_str()).collect();
+    assert_eq!(ids.len(), 100, "each user once");
+    assert_eq!(sink.received().iter().filter(|r| r.status == 503).count(), 100, "two batches of 50 failed");
+    let flaky = p.admin.get_target("flaky").await.expect("target");
+    assert_eq!(flaky.circuit, CircuitState::Closed);
+    let stats = p.admin.sync_stats().await.expect("stats");
+    assert_eq!((stats[0].delivered, stats[0].failed, stats[0].dead), (100, 100, 0), "{stats:?}");
+});
+
+both!(a_batched_redis_target_writes_in_one_pipeline, FAST, |p| {
+    let Some((mut conn, url, prefix)) = redis().await else { return };
+    let mut options = serde_json::Map::new();
+    options.insert("key_prefix".into(), format!("{prefix}user:").into());
+    let cache = CreateTarget {
+        name: "cache".into(),
+        kind: TargetKind::Redis,
+        url: url.clone(),
+        events: vec!["user.*".into()],
+        secret: None,
+        timeout: None,
+        max_attempts: Some(5),
+        concurrency: Some(2),
+        options,
+        read_back: None,
+        rules: Some(rules(&["acme"], None, &[])),
+        batch: Some(TargetBatch { max_events: 100, max_bytes: 1 << 20 }),
+        backfill: Some(false),
+    };
+    p.admin.create_target(&cache).await.expect("redis target");
+    let mut stream_options = serde_json::Map::new();
+    stream_options.insert("stream".into(), format!("{prefix}events").into());
+    let stream =
+        CreateTarget { name: "stream".into(), kind: TargetKind::RedisStream, options: stream_options, ..cache };
+    p.admin.create_target(&stream).await.expect("stream target");
+    // Flush the scripts, so the pipeline must load them itself.
+    let _: () = redis::cmd("SCRIPT").arg("FLUSH").query_async(&mut conn).await.expect("flush");
+    let acme = tenant(&p.admin, "acme", None).await;
+    import(&acme, "r", 250).await;
+    let gone = acme.get_user("r7").await.expect("r7");
+    acme.delete_user(&gone.id, false).await.expect("delete r7");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let stats = p.admin.sync_stats().await.expect("stats");
+        if stats.iter().all(|s| s.delivered == 251 && s.backlog == 0) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not delivered: {stats:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let keys: Vec<String> =
+        redis::cmd("KEYS").arg(format!("{prefix}user:*")).query_async(&mut conn).await.expect("keys");
+    assert_eq!(keys.len(), 249, "250 users, one deleted");
+    let value: Option<String> =
+        redis::cmd("GET").arg(format!("{prefix}user:{}", gone.id)).query_async(&mut conn).await.expect("get");
+    assert_eq!(value, None);
+    let length: u64 = redis::cmd("XLEN").arg(format!("{prefix}events")).query_async(&mut conn).await.expect("xlen");
+    assert_eq!(length, 251);
+    let requests = metric_sum(&p.admin, "plat_sync_requests_total").await;
+    assert!(requests <= 2.0 * 251.0 / 10.0, "{requests} requests for 502 writes");
+});
+
+/// The sum of a counter's series in `/metrics`.
+async fn metric_sum(client: &Client, name: &str) -> f64 {
+    let (_, body) = client.get_raw("/metrics").await.expect("metrics");
+    String::from_utf8_lossy(&body)
+        .lines()
+        .filter(|l| l.starts_with(name) && !l.starts_with('#'))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+both!(a_new_target_backfills_every_existing_user_once, FAST, |p| {
+    let acme = tenant(&p.admin, "acme", None).await;
+    let globex = tenant(&p.admin, "globex", None).await;
+    import(&acme, "a", 1200).await;
+    import(&globex, "g", 30).await;
+    let gone = acme.get_user("a5").await.expect("a5");
+    acme.delete_user(&gone.id, false).await.expect("delete a5");
+    let sink = Sink::start(|_, _| Reply::Status(200)).await;
+    let quiet = Sink::start(|_, _| Reply::Status(200)).await;
+
+    // A backfill sends user.updated snapshots: a target without them cannot ask for one.
+    let mut tenants_only = http_target("tenants", &quiet.url, &["tenant.*"]);
+    tenants_only.backfill = Some(true);
+    assert_eq!(refused_field(p.admin.create_target(&tenants_only).await), "backfill");
+    tenants_only.backfill = None;
+    let made = p.admin.create_target(&tenants_only).await.expect("tenant target");
+    assert_eq!(made.target.backfill, None, "no backfill by default without user.updated");
+    let mut skip = http_target("skip", &quiet.url, &["user.*"]);
+    skip.backfill = Some(false);
+    p.admin.create_target(&skip).await.expect("no backfill");
+
+    // By default, a user.* target gets every live user of its tenants once.
+    let mut late = http_target("late", &sink.url, &["user.*"]);
+    late.backfill = None;
+    late.rules = Some(rules(&["acme"], None, &["email"]));
+    let made = p.admin.create_target(&late).await.expect("late target");
+    assert!(made.target.backfill.is_some(), "{:?}", made.target);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let backfill = loop {
+        let target = p.admin.get_target("late").await.expect("target");
+        let backfill = target.backfill.expect("backfill");
+        if backfill.state == BackfillState::Done && backfill.remaining == 0 {
+            break backfill;
+        }
+        assert!(Instant::now() < deadline, "backfill not done: {backfill:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(backfill.queued, 1199, "{backfill:?}");
+    assert!(backfill.finished_at.is_some());
+    let got = sink.wait_accepted(1199, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1199);
+    let ids: std::collections::HashSet<&str> = got.iter().map(|r| r.event.aggregate.id.as_str()).collect();
+    assert_eq!(ids.len(), 1199, "each user once");
+    assert!(!ids.contains(gone.id.as_str()), "a deleted user is not backfilled");
+    for r in &got {
+        assert_eq!((r.event.event_type.as_str(), r.event.tenant.as_str()), ("user.updated", "acme"));
+        assert_eq!(r.event.metadata.get("backfill"), Some(&serde_json::Value::Bool(true)));
+        assert!(r.event.data.get("email").is_none() && r.event.data.get("username").is_some(), "rules apply");
+    }
+    let stats = p.admin.sync_stats().await.expect("stats");
+    let shown = stats.iter().find(|s| s.target == "late").and_then(|s| s.backfill.clone()).expect("stats backfill");
+    assert_eq!((shown.queued, shown.remaining), (1199, 0));
+
+    // Live changes follow their user's snapshot.
+    let a1 = acme.get_user("a1").await.expect("a1");
+    let patch = UpdateUser { email: Some("a1@new.test".into()), ..UpdateUser::default() };
+    acme.update_user(&a1.id, &patch).await.expect("update");
+    let got = sink.wait_accepted(1200, Duration::from_secs(10)).await;
+    assert_eq!(got.len(), 1200);
+    assert_ordered(&got);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(quiet.accepted().len(), 1, "only a1's update reached the targets without backfill");
 });

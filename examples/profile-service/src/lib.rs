@@ -36,10 +36,10 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::store::{Record, Store, UserRow};
+use crate::store::{Record, Store, UserRow, Write};
 
-/// Largest webhook body accepted.
-pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// Largest webhook body accepted: plat's largest batch (`batch.max_bytes`).
+pub const MAX_BODY_BYTES: usize = 16 << 20;
 /// Largest number of read-back buckets a caller may ask for.
 pub const MAX_BUCKETS: u32 = 65_536;
 const DEFAULT_PAGE: u32 = 1_000;
@@ -166,10 +166,21 @@ impl IntoResponse for ApiError {
 type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(Serialize)]
-struct Applied {
-    applied: bool,
+#[serde(untagged)]
+enum Applied {
+    One {
+        applied: bool,
+    },
+    /// A batch: how many of its events changed the copy.
+    Batch {
+        applied: usize,
+        events: usize,
+    },
 }
 
+/// `POST /hooks/plat`: one event, or a batch (a JSON array of events of
+/// different users, which plat sends to a target with `batch.max_events`
+/// above 1), applied in one transaction.
 async fn receive_event(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -182,25 +193,40 @@ async fn receive_event(
         return Err(error);
     }
     Stats::bump(&state.stats.received);
-    let event: Event =
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("not a plat event: {e}")))?;
-    let applied = match apply(&state.store, &event).await? {
-        Outcome::NotForUs => false,
-        Outcome::Applied => {
+    let batch = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let events: Vec<Event> = if batch {
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("not a batch of plat events: {e}")))?
+    } else {
+        vec![serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("not a plat event: {e}")))?]
+    };
+    let mut writes = Vec::with_capacity(events.len());
+    let mut of = Vec::with_capacity(events.len());
+    for event in &events {
+        if let Some(write) = write_of(event)? {
+            writes.push(write);
+            of.push(event);
+        }
+    }
+    let written = state.store.apply_all(&writes).await?;
+    let mut applied = 0;
+    for (event, written) in of.into_iter().zip(written) {
+        if written {
+            applied += 1;
             Stats::bump(&state.stats.applied);
             tracing::debug!(event = %event.id, r#type = %event.event_type, user = %event.aggregate.id, "applied");
-            true
-        }
-        Outcome::Stale => {
+        } else {
             Stats::bump(&state.stats.stale);
             tracing::info!(
                 event = %event.id, r#type = %event.event_type, user = %event.aggregate.id,
                 version = event.aggregate.version, "ignored a stale event"
             );
-            false
         }
-    };
-    Ok(Json(Applied { applied }))
+    }
+    Ok(Json(if batch {
+        Applied::Batch { applied, events: events.len() }
+    } else {
+        Applied::One { applied: applied > 0 }
+    }))
 }
 
 /// Let a read-back request through only when it is signed with the webhook
@@ -236,29 +262,24 @@ fn verify_signature(config: &Config, headers: &HeaderMap, body: &[u8]) -> ApiRes
     })
 }
 
-/// What a delivered event did to the stored copy.
-enum Outcome {
-    Applied,
-    /// A user event that changed nothing: an older version (or the same one
-    /// again), or a delete of a user not stored here.
-    Stale,
-    /// Not a user event this service keeps (other kinds, `sync.ping`).
-    NotForUs,
-}
-
-async fn apply(store: &Store, event: &Event) -> ApiResult<Outcome> {
+/// What a delivered event asks of the stored copy: `None` when it is not a
+/// user event this service keeps (other kinds, activity events, `sync.ping`).
+/// A write that changes nothing (an older version, or the same one again; a
+/// delete of a user not stored here) is acknowledged as stale.
+fn write_of(event: &Event) -> ApiResult<Option<Write>> {
     if event.aggregate.kind != "user" {
-        return Ok(Outcome::NotForUs);
+        return Ok(None);
     }
     let repair = event.metadata.get("repair").and_then(Value::as_bool) == Some(true);
     let version =
         i64::try_from(event.aggregate.version).map_err(|_| ApiError::bad_request("aggregate.version is too large"))?;
-    let written = match event.event_type.as_str() {
-        "user.deleted" => store.delete_user(&event.aggregate.id, version, repair).await?,
-        kind if UPSERT_TYPES.contains(&kind) => store.upsert_user(&user_row(event, version), repair).await?,
-        _ => return Ok(Outcome::NotForUs),
-    };
-    Ok(if written { Outcome::Applied } else { Outcome::Stale })
+    Ok(match event.event_type.as_str() {
+        "user.deleted" => Some(Write::Delete { id: event.aggregate.id.clone(), version, repair }),
+        kind if UPSERT_TYPES.contains(&kind) => {
+            Some(Write::Upsert { user: Box::new(user_row(event, version)), repair })
+        }
+        _ => None,
+    })
 }
 
 /// The row for an event's snapshot. Fields are read leniently: a snapshot

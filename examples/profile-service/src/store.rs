@@ -71,6 +71,53 @@ pub struct Record {
     pub version: u64,
 }
 
+/// One change to the stored copy.
+#[derive(Debug, Clone)]
+pub enum Write {
+    Upsert { user: Box<UserRow>, repair: bool },
+    Delete { id: String, version: i64, repair: bool },
+}
+
+async fn upsert(db: impl sqlx::SqliteExecutor<'_>, user: &UserRow, repair: bool) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "INSERT INTO users (id, tenant, username, email, status, nickname, avatar_url, bio, roles, version, \
+                            updated_at, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (id) DO UPDATE SET
+             tenant = excluded.tenant, username = excluded.username, email = excluded.email,
+             status = excluded.status, nickname = excluded.nickname, avatar_url = excluded.avatar_url,
+             bio = excluded.bio, roles = excluded.roles, version = excluded.version,
+             updated_at = excluded.updated_at, received_at = excluded.received_at
+         WHERE excluded.version > users.version OR ?13",
+    )
+    .bind(&user.id)
+    .bind(&user.tenant)
+    .bind(&user.username)
+    .bind(&user.email)
+    .bind(&user.status)
+    .bind(&user.nickname)
+    .bind(&user.avatar_url)
+    .bind(&user.bio)
+    .bind(user.roles.to_string())
+    .bind(user.version)
+    .bind(&user.updated_at)
+    .bind(&user.received_at)
+    .bind(repair)
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() > 0)
+}
+
+async fn delete(db: impl sqlx::SqliteExecutor<'_>, id: &str, version: i64, repair: bool) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("DELETE FROM users WHERE id = ?1 AND (version <= ?2 OR ?3)")
+        .bind(id)
+        .bind(version)
+        .bind(repair)
+        .execute(db)
+        .await?;
+    Ok(result.rows_affected() > 0)
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
@@ -99,46 +146,30 @@ impl Store {
     /// Insert or replace the user if `user.version` is newer than the stored
     /// one, or unconditionally for a `repair`. Returns whether it was written.
     pub async fn upsert_user(&self, user: &UserRow, repair: bool) -> Result<bool, sqlx::Error> {
-        let result = sqlx::query(
-            "INSERT INTO users (id, tenant, username, email, status, nickname, avatar_url, bio, roles, version, \
-                                updated_at, received_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-             ON CONFLICT (id) DO UPDATE SET
-                 tenant = excluded.tenant, username = excluded.username, email = excluded.email,
-                 status = excluded.status, nickname = excluded.nickname, avatar_url = excluded.avatar_url,
-                 bio = excluded.bio, roles = excluded.roles, version = excluded.version,
-                 updated_at = excluded.updated_at, received_at = excluded.received_at
-             WHERE excluded.version > users.version OR ?13",
-        )
-        .bind(&user.id)
-        .bind(&user.tenant)
-        .bind(&user.username)
-        .bind(&user.email)
-        .bind(&user.status)
-        .bind(&user.nickname)
-        .bind(&user.avatar_url)
-        .bind(&user.bio)
-        .bind(user.roles.to_string())
-        .bind(user.version)
-        .bind(&user.updated_at)
-        .bind(&user.received_at)
-        .bind(repair)
-        .execute(&self.pool)
-        .await?;
-        Ok(result.rows_affected() > 0)
+        upsert(&self.pool, user, repair).await
     }
 
     /// Delete the user if `version` is at least the stored one (a delete
     /// carries the next version), or unconditionally for a `repair`. Returns
     /// whether a row was deleted.
     pub async fn delete_user(&self, id: &str, version: i64, repair: bool) -> Result<bool, sqlx::Error> {
-        let result = sqlx::query("DELETE FROM users WHERE id = ?1 AND (version <= ?2 OR ?3)")
-            .bind(id)
-            .bind(version)
-            .bind(repair)
-            .execute(&self.pool)
-            .await?;
-        Ok(result.rows_affected() > 0)
+        delete(&self.pool, id, version, repair).await
+    }
+
+    /// Apply a batch of writes in one transaction (one disk sync for the
+    /// lot: what makes a batched delivery cheap here too). Returns whether
+    /// each was written.
+    pub async fn apply_all(&self, writes: &[Write]) -> Result<Vec<bool>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let mut written = Vec::with_capacity(writes.len());
+        for write in writes {
+            written.push(match write {
+                Write::Upsert { user, repair } => upsert(&mut *tx, user, *repair).await?,
+                Write::Delete { id, version, repair } => delete(&mut *tx, id, *version, *repair).await?,
+            });
+        }
+        tx.commit().await?;
+        Ok(written)
     }
 
     pub async fn get_user(&self, id: &str) -> Result<Option<UserRow>, sqlx::Error> {

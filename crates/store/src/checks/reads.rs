@@ -18,7 +18,7 @@ impl UserScope {
     /// ` AND tenant_id …` with the slugs inlined as bound-free literals
     /// (slugs are validated: `[a-z0-9-]`), so the streaming query stays one
     /// string.
-    fn clause(&self) -> String {
+    pub(crate) fn clause(&self) -> String {
         let list = |slugs: &[String]| {
             slugs
                 .iter()

@@ -14,12 +14,15 @@
 //! - [`queue`]: heads, claims, outcomes
 //! - [`tasks`]: tasks one by one, the dead-letter queue, retention
 //! - [`stats`]: per-target statistics
+//! - [`backfill`]: a new target's snapshot of the existing users
 
+mod backfill;
 mod queue;
 mod stats;
 mod targets;
 mod tasks;
 
+pub use backfill::BackfillRecord;
 pub use queue::CircuitChange;
 pub(crate) use queue::{OFFER_COLUMNS, offer_heads, offers_of};
 use queue::{lock_heads, refresh_heads, requeue};
@@ -32,8 +35,8 @@ use plat_domain::retry::{Circuit, CircuitPolicy, is_circuit_failure};
 use plat_domain::rules::Rules;
 use plat_domain::{glob_matches, like_pattern};
 use plat_proto::{
-    AggregateRef, CircuitState, Event, Page, ReadBack, SyncTarget, SyncTask, TargetKind, TargetRules, TargetState,
-    TargetStats, TaskAttempt, TaskQuery, TaskStatus,
+    AggregateRef, CircuitState, Event, Page, ReadBack, SyncTarget, SyncTask, TargetBatch, TargetKind, TargetRules,
+    TargetState, TargetStats, TaskAttempt, TaskQuery, TaskStatus,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -76,6 +79,8 @@ pub struct TargetRow {
     pub rules: TargetRules,
     /// `rules` compiled; `None` when there are none.
     pub compiled: Option<std::sync::Arc<Rules>>,
+    pub batch: TargetBatch,
+    pub backfill: Option<BackfillRecord>,
     /// As stored; every replica acts on this one.
     pub circuit: Circuit,
     pub last_success_at: Option<i64>,
@@ -101,6 +106,9 @@ impl TargetRow {
             options: self.options.clone(),
             read_back: self.read_back.clone(),
             rules: self.rules.clone(),
+            batch: self.batch,
+            // `remaining` is counted by the caller that shows it (`Store::backfill_open`).
+            backfill: self.backfill.as_ref().map(|b| b.to_proto(0)),
             circuit: self.circuit.state_at(now_ms()),
             created_at: format_ms(self.created_at),
             updated_at: format_ms(self.updated_at),
@@ -124,6 +132,9 @@ pub struct NewTarget {
     pub read_back: ReadBack,
     /// Validated (`plat_domain::rules::Rules::compile`).
     pub rules: TargetRules,
+    pub batch: TargetBatch,
+    /// Queue a snapshot of the existing users (docs/sync.md).
+    pub backfill: bool,
 }
 
 /// A validated change to a target; `None` leaves a field alone.
@@ -139,6 +150,7 @@ pub struct TargetChange {
     pub options: Option<serde_json::Map<String, serde_json::Value>>,
     pub read_back: Option<ReadBack>,
     pub rules: Option<TargetRules>,
+    pub batch: Option<TargetBatch>,
 }
 
 /// A task handed to this replica for one delivery attempt.
@@ -180,6 +192,9 @@ pub struct Completion {
     pub status_code: Option<u16>,
     pub error: Option<String>,
     pub response: Option<String>,
+    /// Whether the outcome moves the target's circuit: one per request, so
+    /// a failed batch of 100 events is one failure, not 100.
+    pub counts_for_circuit: bool,
 }
 
 /// Create the tasks of `events`: one per target (active or paused) with a

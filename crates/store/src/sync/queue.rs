@@ -402,7 +402,9 @@ impl Store {
         for c in done {
             let tally = tallies.entry(c.target_id.as_str()).or_default();
             tally.attempts += 1;
-            tally.outcomes.push(is_circuit_failure(c.verdict, c.status_code));
+            if c.counts_for_circuit {
+                tally.outcomes.push(is_circuit_failure(c.verdict, c.status_code));
+            }
             match c.verdict {
                 Verdict::Delivered => {
                     tally.delivered += 1;

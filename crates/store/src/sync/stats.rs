@@ -23,6 +23,7 @@ impl Store {
     pub async fn sync_stats(&self) -> Result<Vec<TargetStats>> {
         let targets = self.list_targets().await?;
         let counts = self.open_task_counts().await?;
+        let backfills = self.backfill_open().await?;
         let totals: HashMap<String, (i64, i64)> =
             sqlx::query("SELECT id, delivered_total, attempts_total FROM sync_targets")
                 .fetch_all(&self.read)
@@ -57,6 +58,7 @@ impl Store {
                 latency_p99_ms: percentile(&latencies, 99.0),
                 last_success_at: target.last_success_at.map(format_ms),
                 last_error: target.last_error.clone(),
+                backfill: target.backfill.as_ref().map(|b| b.to_proto(backfills.get(&target.id).copied().unwrap_or(0))),
             });
         }
         Ok(out)

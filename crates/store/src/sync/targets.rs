@@ -4,7 +4,7 @@ use super::*;
 
 pub(super) const TARGET_COLUMNS: &str = "id, name, kind, url, events, secret, secret_hint, state, disabled_reason, timeout_ms, \
      max_attempts, concurrency, options, read_back, rules, circuit, circuit_failures, circuit_open_until, last_success_at, \
-     last_error, created_at, updated_at";
+     last_error, created_at, updated_at, batch_events, batch_bytes, backfill";
 
 /// Stored rules (`NULL` when none), compiled.
 pub(super) fn compile_rules(text: Option<&str>) -> Result<Option<Rules>> {
@@ -26,9 +26,18 @@ pub(super) fn target_from_row(row: &AnyRow) -> Result<TargetRow> {
         None => TargetRules::default(),
     };
     let compiled = compile_rules(rules_column.as_deref())?.map(std::sync::Arc::new);
+    let backfill = match get_opt_str(row, "backfill")? {
+        Some(text) => Some(crate::decode_json("sync_targets.backfill", &text)?),
+        None => None,
+    };
     Ok(TargetRow {
         rules,
         compiled,
+        batch: TargetBatch {
+            max_events: get_i64(row, "batch_events")?.clamp(1, i64::from(u32::MAX)) as u32,
+            max_bytes: get_i64(row, "batch_bytes")?.max(1) as u64,
+        },
+        backfill,
         id: get_str(row, "id")?,
         name: get_str(row, "name")?,
         kind: TargetKind::parse(&get_str(row, "kind")?).ok_or_else(|| corrupt("kind"))?,
@@ -102,8 +111,10 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO sync_targets (id, name, kind, url, events, secret, secret_hint, state, timeout_ms, \
-             max_attempts, concurrency, options, read_back, rules, circuit, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $11, $12, $14, 'closed', $13, $13)",
+             max_attempts, concurrency, options, read_back, rules, circuit, created_at, updated_at, batch_events, \
+             batch_bytes, backfill) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $10, $11, $12, $14, 'closed', $13, $13, $15, $16, \
+             $17)",
         )
         .bind(id.clone())
         .bind(new.name.clone())
@@ -119,6 +130,9 @@ impl Store {
         .bind(crate::json_text(&new.read_back)?)
         .bind(now)
         .bind(rules_text(&new.rules)?)
+        .bind(i64::from(new.batch.max_events))
+        .bind(new.batch.max_bytes as i64)
+        .bind(new.backfill.then(|| BackfillRecord::start(now)).map(|b| crate::json_text(&b)).transpose()?)
         .execute(&mut *tx)
         .await;
         match inserted {
@@ -136,7 +150,7 @@ impl Store {
             "sync.target.create",
             &new.name,
             serde_json::json!({"kind": new.kind.as_str(), "url": plat_domain::redact_url(&new.url), "events": new.events,
-                "rules": new.rules}),
+                "rules": new.rules, "batch": new.batch, "backfill": new.backfill}),
         )
         .await?;
         let row = target_by_name(&mut tx, &new.name).await?;
@@ -204,11 +218,15 @@ impl Store {
             row.rules = rules;
             changed.push("rules");
         }
+        if let Some(batch) = change.batch {
+            row.batch = batch;
+            changed.push("batch");
+        }
         row.updated_at = now_ms();
         sqlx::query(
             "UPDATE sync_targets SET url = $1, events = $2, secret = $3, secret_hint = $4, timeout_ms = $5, \
-             max_attempts = $6, concurrency = $7, options = $8, read_back = $9, updated_at = $10, rules = $12 \
-             WHERE id = $11",
+             max_attempts = $6, concurrency = $7, options = $8, read_back = $9, updated_at = $10, rules = $12, \
+             batch_events = $13, batch_bytes = $14 WHERE id = $11",
         )
         .bind(row.url.clone())
         .bind(crate::json_text(&row.events)?)
@@ -222,6 +240,8 @@ impl Store {
         .bind(row.updated_at)
         .bind(row.id.clone())
         .bind(rules_text(&row.rules)?)
+        .bind(i64::from(row.batch.max_events))
+        .bind(row.batch.max_bytes as i64)
         .execute(&mut *tx)
         .await?;
         audit_target(&mut tx, ctx, "sync.target.update", name, serde_json::json!({"changed": changed})).await?;

@@ -146,3 +146,29 @@ async fn other_events_are_acknowledged_and_malformed_ones_refused() {
     assert_eq!((&user["username"], &user["tenant"], &user["nickname"]), (&json!("sparse"), &json!("acme"), &json!("")));
     assert_eq!(user["roles"], json!([]));
 }
+
+#[tokio::test]
+async fn a_batch_is_applied_in_one_go_and_each_event_guarded_by_its_version() {
+    let service = Service::start().await;
+    const OTHER: &str = "0193a7c2-7e1a-7c3e-9f00-000000000002";
+    service.deliver(&user_event("user.created", OTHER, 5, "bob")).await;
+    // plat batches one event per user; an older bob is acknowledged and ignored.
+    let mut ping = user_event("sync.ping", "t", 0, "t");
+    ping["aggregate"]["kind"] = json!("sync-target");
+    let batch = json!([
+        user_event("user.created", ID, 1, "alice"),
+        user_event("user.updated", OTHER, 4, "bobby"),
+        user_event("user.login", ID, 1, "alice"),
+        ping,
+    ]);
+    let (status, body) = service.deliver(&batch).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"applied": 1, "events": 4})));
+    assert_eq!(service.get(&format!("/users/{ID}")).await.1["username"], "alice");
+    assert_eq!(service.get(&format!("/users/{OTHER}")).await.1["username"], "bob");
+    let (_, stats) = service.get("/stats").await;
+    assert_eq!(stats, json!({"received": 2, "applied": 2, "stale": 1, "rejected_signature": 0}));
+    // A batch that is not a list of events is refused whole.
+    let (status, _) = service.deliver(&json!([user_event("user.created", ID, 2, "alice"), {"not": "an event"}])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(service.get(&format!("/users/{ID}")).await.1["version"], 1);
+}
