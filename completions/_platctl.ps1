@@ -674,6 +674,7 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
         }
         'platctl;role;create' {
             [CompletionResult]::new('--permission', '--permission', [CompletionResultType]::ParameterName, 'Permission to include; repeat for several')
+            [CompletionResult]::new('--permission-if', '--permission-if', [CompletionResultType]::ParameterName, 'A permission granted only when the check''s context satisfies EXPR: `files:upload=context.file_size <= 10485760`; repeat for several')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'description')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL (default: the context''s, else http://127.0.0.1:8700)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token to use instead of the context''s')
@@ -734,6 +735,7 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
         'platctl;role;update' {
             [CompletionResult]::new('--add-permission', '--add-permission', [CompletionResultType]::ParameterName, 'add-permission')
             [CompletionResult]::new('--remove-permission', '--remove-permission', [CompletionResultType]::ParameterName, 'remove-permission')
+            [CompletionResult]::new('--permission-if', '--permission-if', [CompletionResultType]::ParameterName, 'Replace the conditional permissions: `P=EXPR`; repeat for several')
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'description')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL (default: the context''s, else http://127.0.0.1:8700)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token to use instead of the context''s')
@@ -741,6 +743,7 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act in (platform admins may name any tenant)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format (`dot`: only `service graph`)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format (`dot`: only `service graph`)')
+            [CompletionResult]::new('--no-conditions', '--no-conditions', [CompletionResultType]::ParameterName, 'Remove every conditional permission')
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Print tables without their header row')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations of destructive commands')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations of destructive commands')
@@ -833,6 +836,7 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
         'platctl;auth;can-i' {
             [CompletionResult]::new('--as', '--as', [CompletionResultType]::ParameterName, 'Ask about this user instead of yourself')
             [CompletionResult]::new('--as-service', '--as-service', [CompletionResultType]::ParameterName, 'Ask about this service account')
+            [CompletionResult]::new('--ctx', '--ctx', [CompletionResultType]::ParameterName, 'The check''s context, for roles'' conditions: `file_size=1024`, `folder=u1/docs` (a value that reads as JSON is taken as JSON); repeat for more. (`--context` is taken: it picks a platctl context, as kubectl''s does.)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Server URL (default: the context''s, else http://127.0.0.1:8700)')
             [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'Access token to use instead of the context''s')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context to use instead of the current one')

@@ -470,7 +470,7 @@ _platctl() {
             return 0
             ;;
         platctl__subcmd__auth__subcmd__can__subcmd__i)
-            opts="-o -y -v -h -V --as --as-service --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            opts="-o -y -v -h -V --as --as-service --ctx --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -481,6 +481,10 @@ _platctl() {
                     return 0
                     ;;
                 --as-service)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ctx)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1340,13 +1344,17 @@ _platctl() {
             return 0
             ;;
         platctl__subcmd__role__subcmd__create)
-            opts="-o -y -v -h -V --permission --description --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            opts="-o -y -v -h -V --permission --permission-if --description --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --permission)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --permission-if)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1576,7 +1584,7 @@ _platctl() {
             return 0
             ;;
         platctl__subcmd__role__subcmd__update)
-            opts="-o -y -v -h -V --add-permission --remove-permission --description --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            opts="-o -y -v -h -V --add-permission --remove-permission --permission-if --no-conditions --description --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1587,6 +1595,10 @@ _platctl() {
                     return 0
                     ;;
                 --remove-permission)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --permission-if)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -641,6 +641,7 @@ set edit:completion:arg-completer[platctl] = {|@words|
         }
         &'platctl;role;create'= {
             cand --permission 'Permission to include; repeat for several'
+            cand --permission-if 'A permission granted only when the check''s context satisfies EXPR: `files:upload=context.file_size <= 10485760`; repeat for several'
             cand --description 'description'
             cand --server 'Server URL (default: the context''s, else http://127.0.0.1:8700)'
             cand --token 'Access token to use instead of the context''s'
@@ -698,6 +699,7 @@ set edit:completion:arg-completer[platctl] = {|@words|
         &'platctl;role;update'= {
             cand --add-permission 'add-permission'
             cand --remove-permission 'remove-permission'
+            cand --permission-if 'Replace the conditional permissions: `P=EXPR`; repeat for several'
             cand --description 'description'
             cand --server 'Server URL (default: the context''s, else http://127.0.0.1:8700)'
             cand --token 'Access token to use instead of the context''s'
@@ -705,6 +707,7 @@ set edit:completion:arg-completer[platctl] = {|@words|
             cand --tenant 'Tenant to act in (platform admins may name any tenant)'
             cand -o 'Output format (`dot`: only `service graph`)'
             cand --output 'Output format (`dot`: only `service graph`)'
+            cand --no-conditions 'Remove every conditional permission'
             cand --no-headers 'Print tables without their header row'
             cand -y 'Skip confirmations of destructive commands'
             cand --yes 'Skip confirmations of destructive commands'
@@ -792,6 +795,7 @@ set edit:completion:arg-completer[platctl] = {|@words|
         &'platctl;auth;can-i'= {
             cand --as 'Ask about this user instead of yourself'
             cand --as-service 'Ask about this service account'
+            cand --ctx 'The check''s context, for roles'' conditions: `file_size=1024`, `folder=u1/docs` (a value that reads as JSON is taken as JSON); repeat for more. (`--context` is taken: it picks a platctl context, as kubectl''s does.)'
             cand --server 'Server URL (default: the context''s, else http://127.0.0.1:8700)'
             cand --token 'Access token to use instead of the context''s'
             cand --context 'Context to use instead of the current one'

@@ -587,6 +587,7 @@ complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_see
 complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -f -a "grant" -d 'Grant ROLE to USER'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -f -a "revoke" -d 'Take ROLE from USER'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l permission -d 'Permission to include; repeat for several' -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l permission-if -d 'A permission granted only when the check\'s context satisfies EXPR: `files:upload=context.file_size <= 10485760`; repeat for several' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l description -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from create" -l token -d 'Access token to use instead of the context\'s' -r
@@ -638,6 +639,7 @@ complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l add-permission -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l remove-permission -r
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l permission-if -d 'Replace the conditional permissions: `P=EXPR`; repeat for several' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l description -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l token -d 'Access token to use instead of the context\'s' -r
@@ -649,6 +651,7 @@ json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
 name\t'One identifier a line'
 dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l no-conditions -d 'Remove every conditional permission'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and __fish_seen_subcommand_from update" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
@@ -722,6 +725,7 @@ complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_see
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_seen_subcommand_from can-i" -f -a "can-i" -d 'Whether you (or USER, or a service account) may do PERMISSION: prints yes or no, exits 0 or 1'
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l as -d 'Ask about this user instead of yourself' -r
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l as-service -d 'Ask about this service account' -r
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l ctx -d 'The check\'s context, for roles\' conditions: `file_size=1024`, `folder=u1/docs` (a value that reads as JSON is taken as JSON); repeat for more. (`--context` is taken: it picks a platctl context, as kubectl\'s does.)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l context -d 'Context to use instead of the current one' -r

@@ -14,6 +14,7 @@ use plat_client::Client;
 use plat_proto::*;
 use serde::Serialize;
 
+mod authz;
 mod check;
 mod cli;
 mod controller;
@@ -24,6 +25,7 @@ mod sync;
 mod tokens;
 mod users;
 
+use authz::*;
 use check::*;
 use cli::*;
 use controller::*;
@@ -63,6 +65,9 @@ enum Scenario {
     /// The Kubernetes controller: reconciles/s (create, then unchanged) through the mock
     /// API server and plat's registry API, against the same registrations PUT directly.
     Controller,
+    /// Permission checks with a context (conditional role grants): checks/s one per call
+    /// and 100 per call, against /healthz.
+    Authz,
     /// Every scenario above.
     All,
 }
@@ -165,6 +170,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Check,
         Scenario::Registry,
         Scenario::Controller,
+        Scenario::Authz,
     ];
     for scenario in scenarios {
         if !wanted(scenario) {
@@ -182,6 +188,7 @@ async fn main() -> anyhow::Result<()> {
             Scenario::Sync => sync(&mut report, &p, args.seconds).await?,
             Scenario::Registry => registry(&mut report, &p).await?,
             Scenario::Controller => controller(&mut report, &p).await?,
+            Scenario::Authz => authz(&mut report, &p, args.seconds).await?,
             Scenario::Check => {
                 drop(p);
                 for &size in &args.check_sizes {

@@ -91,6 +91,7 @@ pub(crate) async fn publish(report: &mut Report, p: &Platd, seconds: u64) -> any
             name: "bench-publisher".into(),
             description: None,
             permissions: vec!["events:publish".into()],
+            conditions: vec![],
         })
         .await?;
     let sa = p

@@ -39,6 +39,18 @@ impl ApiErr {
         }
     }
 
+    /// The error of one item of a batch: its field (or the item itself) and
+    /// message name the item (`checks[3].permission`).
+    pub fn within(mut self, item: &str) -> Self {
+        let field = match self.error.field.take() {
+            Some(field) => format!("{item}.{field}"),
+            None => item.to_owned(),
+        };
+        self.error.message = format!("{item}: {}", self.error.message);
+        self.error.field = Some(field);
+        self
+    }
+
     pub fn forbidden(reason: impl Into<String>) -> Self {
         Self::new(ErrorCode::PermissionDenied, reason)
     }

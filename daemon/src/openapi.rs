@@ -56,7 +56,8 @@ fn schema_named(generator: &mut SchemaGenerator, name: &str) -> Option<Schema> {
         ServiceCredentialsRequest => ServiceCredentialsRequest, ServiceCredentials => ServiceCredentials,
         UpdateServiceAccount => UpdateServiceAccount, PublishEvent => PublishEvent, Event => Event,
         PublishBatch => PublishBatch, PublishedBatch => PublishedBatch, PreviewEvent => PreviewEvent,
-        EventPreview => EventPreview, ReplayEvents => ReplayEvents,
+        EventPreview => EventPreview, ReplayEvents => ReplayEvents, AuthzBatch => AuthzBatch,
+        AuthzBatchResult => AuthzBatchResult,
     })
 }
 
@@ -430,7 +431,7 @@ mod tests {
                 DlqReplay, DlqPurge, CreateCheck, PageParams, TenantDeleteQuery, UserListQuery, ImportQuery,
                 UserDeleteQuery, TaskQuery, CheckQuery, CheckGetQuery, FindingQuery, EventQuery, AuditQuery,
                 RegisterService, RegisterQuery, Heartbeat, DiscoveryQuery, ServiceCredentialsRequest, UpdateServiceAccount,
-                PublishEvent, PublishBatch, PreviewEvent, ReplayEvents,
+                PublishEvent, PublishBatch, PreviewEvent, ReplayEvents, AuthzBatch,
             }
         }
     }

@@ -526,3 +526,40 @@ fn batches_and_backfills_are_set_and_shown_with_platctl() {
     let refused = admin.fails(&tenants.into_iter().chain(["--event", "tenant.*", "--backfill"]).collect::<Vec<_>>(), 1);
     assert!(refused.stderr.contains("backfill"), "{refused:?}");
 }
+
+#[test]
+fn can_i_weighs_a_roles_conditions_against_the_context() {
+    let p = Platd::start();
+    let admin = p.admin();
+    let when = "files:upload=context.file_size <= 10485760 || starts_with(context.folder, principal.id)";
+    admin.ok(&["role", "create", "uploader", "--permission", "files:read", "--permission-if", when]);
+    let shown = admin.ok(&["role", "get", "uploader"]);
+    assert!(shown.contains("files:upload if context.file_size <= 10485760"), "{shown}");
+    admin.ok(&["user", "create", "carol", "--email", "carol@system.test", "--role", "uploader"]);
+    let small = admin.ok(&["auth", "can-i", "files:upload", "--as", "carol", "--ctx", "file_size=1024"]);
+    assert_eq!(small.trim(), "yes");
+    let big = admin.fails(&["auth", "can-i", "files:upload", "--as", "carol", "--ctx", "file_size=52428800"], 1);
+    assert_eq!(big.stdout.trim(), "no");
+    let why = admin.fails(
+        &[
+            "auth",
+            "can-i",
+            "files:upload",
+            "--as",
+            "carol",
+            "--ctx",
+            "file_size=52428800",
+            "--ctx",
+            "folder=x",
+            "-o",
+            "wide",
+        ],
+        1,
+    );
+    assert!(why.stdout.contains("only when"), "{why:?}");
+    let typo = admin.fails(&["role", "update", "uploader", "--permission-if", "files:upload=context.size <="], 1);
+    assert!(typo.stderr.contains("conditions[0].when"), "{typo:?}");
+    admin.fails(&["role", "update", "uploader", "--permission-if", "no-equals-sign"], 2);
+    admin.ok(&["role", "update", "uploader", "--no-conditions"]);
+    admin.fails(&["auth", "can-i", "files:upload", "--as", "carol", "--ctx", "file_size=1"], 1);
+}

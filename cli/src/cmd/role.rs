@@ -1,7 +1,7 @@
 //! role create | list | get | update | delete | grant | revoke, and auth can-i.
 
 use clap::Subcommand;
-use plat_proto::{AuthzCheck, CreateRole, Role, UpdateRole};
+use plat_proto::{AuthzCheck, ConditionalPermission, CreateRole, Role, UpdateRole};
 
 use crate::error::{EXIT_ERROR, Failure};
 use crate::output::{Format, Row, emit, or_dash};
@@ -14,8 +14,12 @@ pub enum RoleCmd {
     Create {
         name: String,
         /// Permission to include; repeat for several.
-        #[arg(long = "permission", value_name = "P", required = true)]
+        #[arg(long = "permission", value_name = "P", required_unless_present = "conditions")]
         permissions: Vec<String>,
+        /// A permission granted only when the check's context satisfies
+        /// EXPR: `files:upload=context.file_size <= 10485760`; repeat for several.
+        #[arg(long = "permission-if", value_name = "P=EXPR", value_parser = conditional)]
+        conditions: Vec<ConditionalPermission>,
         #[arg(long)]
         description: Option<String>,
     },
@@ -30,6 +34,12 @@ pub enum RoleCmd {
         add: Vec<String>,
         #[arg(long = "remove-permission", value_name = "P")]
         remove: Vec<String>,
+        /// Replace the conditional permissions: `P=EXPR`; repeat for several.
+        #[arg(long = "permission-if", value_name = "P=EXPR", value_parser = conditional)]
+        conditions: Vec<ConditionalPermission>,
+        /// Remove every conditional permission.
+        #[arg(long, conflicts_with = "conditions")]
+        no_conditions: bool,
         #[arg(long)]
         description: Option<String>,
     },
@@ -52,7 +62,33 @@ pub enum AuthCmd {
         /// Ask about this service account.
         #[arg(long, value_name = "NAME")]
         as_service: Option<String>,
+        /// The check's context, for roles' conditions: `file_size=1024`,
+        /// `folder=u1/docs` (a value that reads as JSON is taken as JSON); repeat for more.
+        /// (`--context` is taken: it picks a platctl context, as kubectl's does.)
+        #[arg(long = "ctx", value_name = "K=V", value_parser = context_pair)]
+        ctx: Vec<(String, serde_json::Value)>,
     },
+}
+
+/// `files:upload=context.file_size <= 10485760`: split at the first `=`.
+fn conditional(text: &str) -> Result<ConditionalPermission, String> {
+    match text.split_once('=') {
+        Some((permission, when)) if !permission.trim().is_empty() && !when.trim().is_empty() => {
+            Ok(ConditionalPermission { permission: permission.trim().to_owned(), when: when.trim().to_owned() })
+        }
+        _ => Err(format!("{text:?} is not PERMISSION=EXPRESSION (files:upload=context.file_size <= 10485760)")),
+    }
+}
+
+/// `K=V`, V as JSON when it parses (`1024`, `true`, `["a"]`), else as a string.
+fn context_pair(text: &str) -> Result<(String, serde_json::Value), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            let value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
+            Ok((key.trim().to_owned(), value))
+        }
+        _ => Err(format!("{text:?} is not KEY=VALUE (file_size=1024)")),
+    }
 }
 
 impl Row for Role {
@@ -61,7 +97,15 @@ impl Row for Role {
     fn cells(&self, wide: bool) -> Vec<String> {
         let mut cells = vec![
             self.name.clone(),
-            or_dash(&self.permissions.join(",")),
+            or_dash(
+                &self
+                    .permissions
+                    .iter()
+                    .cloned()
+                    .chain(self.conditions.iter().map(|c| format!("{} if {}", c.permission, c.when)))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
             if self.builtin { "yes".into() } else { "no".into() },
             or_dash(&self.description),
         ];
@@ -77,8 +121,8 @@ impl Row for Role {
 
 pub async fn run(cmd: RoleCmd, s: &mut Session) -> Result<(), Failure> {
     let role = match cmd {
-        RoleCmd::Create { name, permissions, description } => {
-            let req = CreateRole { name, description, permissions };
+        RoleCmd::Create { name, permissions, conditions, description } => {
+            let req = CreateRole { name, description, permissions, conditions };
             s.api(async |c| c.create_role(&req).await).await?
         }
         RoleCmd::List => {
@@ -86,13 +130,21 @@ pub async fn run(cmd: RoleCmd, s: &mut Session) -> Result<(), Failure> {
             return s.out.list(&roles, "roles");
         }
         RoleCmd::Get { name } => s.api(async |c| c.get_role(&name).await).await?,
-        RoleCmd::Update { name, add, remove, description } => {
-            if add.is_empty() && remove.is_empty() && description.is_none() {
+        RoleCmd::Update { name, add, remove, conditions, no_conditions, description } => {
+            if add.is_empty() && remove.is_empty() && conditions.is_empty() && !no_conditions && description.is_none() {
                 return Err(Failure::usage(
-                    "nothing to update: give --add-permission, --remove-permission or --description",
+                    "nothing to update: give --add-permission, --remove-permission, --permission-if, \
+                     --no-conditions or --description",
                 ));
             }
-            let req = UpdateRole { description, permissions: None, add_permissions: add, remove_permissions: remove };
+            let conditions = (no_conditions || !conditions.is_empty()).then_some(conditions);
+            let req = UpdateRole {
+                description,
+                permissions: None,
+                add_permissions: add,
+                remove_permissions: remove,
+                conditions,
+            };
             s.api(async |c| c.update_role(&name, &req).await).await?
         }
         RoleCmd::Delete { name } => {
@@ -116,8 +168,9 @@ pub async fn run(cmd: RoleCmd, s: &mut Session) -> Result<(), Failure> {
 }
 
 pub async fn run_auth(cmd: AuthCmd, s: &mut Session) -> Result<(), Failure> {
-    let AuthCmd::CanI { permission, as_user, as_service } = cmd;
-    let req = AuthzCheck { user: as_user, service: as_service, permission, tenant: None };
+    let AuthCmd::CanI { permission, as_user, as_service, ctx } = cmd;
+    let context = (!ctx.is_empty()).then(|| serde_json::Value::Object(ctx.into_iter().collect()));
+    let req = AuthzCheck { user: as_user, service: as_service, permission, context, ..AuthzCheck::default() };
     let decision = s.api(async |c| c.authz_check(&req).await).await?;
     match s.out.format {
         Format::Json | Format::Yaml => s.out.data(&decision)?,

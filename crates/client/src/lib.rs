@@ -381,6 +381,10 @@ impl Client {
         self.post("/authz/check", req).await
     }
 
+    pub async fn authz_check_batch(&self, req: &AuthzBatch) -> Result<AuthzBatchResult> {
+        self.post("/authz/check/batch", req).await
+    }
+
     // --- service accounts ---
 
     pub async fn create_service_account(&self, req: &CreateServiceAccount) -> Result<ServiceAccountCredentials> {

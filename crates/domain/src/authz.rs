@@ -218,6 +218,70 @@ pub fn authorize(subject: &Subject, permission: &str, scope: Scope<'_>) -> Decis
     }
 }
 
+/// What a permission's condition may read: the check's `context` (what the
+/// caller says about the action: `{"folder": ..., "file_size": ...}`) and the
+/// `principal` asked about (`id`, `name`, `tenant`, `roles`, `kind`).
+pub const CONDITION_ROOTS: &[&str] = &["context", "principal"];
+
+/// A permission a custom role grants only when a condition holds.
+#[derive(Debug, Clone)]
+pub struct ConditionalGrant {
+    pub role: String,
+    pub permission: String,
+    /// The condition as written, for the decision's reason.
+    pub text: String,
+    pub when: crate::expr::Expr,
+}
+
+impl ConditionalGrant {
+    /// Parse a role's condition; errors name `field` and say where.
+    pub fn parse(field: &str, role: &str, permission: &str, when: &str) -> Result<ConditionalGrant, Invalid> {
+        let expr = crate::expr::Expr::parse(when, CONDITION_ROOTS).map_err(|e| Invalid::new(field, e.to_string()))?;
+        Ok(ConditionalGrant {
+            role: role.to_owned(),
+            permission: permission.to_owned(),
+            text: when.to_owned(),
+            when: expr,
+        })
+    }
+}
+
+/// [`authorize`], and then the subject's conditional grants: one whose
+/// permission covers `permission` (judged by [`authorize`] itself, so the
+/// tenant and the token's scope bound it alike) allows when its condition
+/// is true over `input` (`{"context": …, "principal": …}`). Conditions
+/// only ever add to what the roles grant outright, and only where a caller
+/// asks with a context (`POST /authz/check`): a request to plat's own API
+/// has none, so they never widen it.
+pub fn authorize_with(
+    subject: &Subject,
+    grants: &[ConditionalGrant],
+    permission: &str,
+    scope: Scope<'_>,
+    input: &serde_json::Value,
+) -> Decision {
+    let plain = authorize(subject, permission, scope);
+    if plain.allowed {
+        return plain;
+    }
+    for grant in grants {
+        let only = Subject { permissions: vec![grant.permission.clone()], ..subject.clone() };
+        if authorize(&only, permission, scope).allowed && grant.when.matches(input) {
+            return Decision::allow(format!(
+                "granted by permission {} of role {} when {}",
+                grant.permission, grant.role, grant.text
+            ));
+        }
+    }
+    match grants.iter().find(|g| permission_matches(&g.permission, permission)) {
+        Some(grant) if plain.reason.starts_with("no role") => Decision::deny(format!(
+            "role {} grants {} only when {}, which the context does not satisfy",
+            grant.role, grant.permission, grant.text
+        )),
+        _ => plain,
+    }
+}
+
 /// Who is handing out power: plat itself (bootstrap, its own repairs) or an
 /// authenticated caller. The default is nobody, so a change that forgot to
 /// say who acts can confer nothing.
@@ -291,6 +355,47 @@ pub fn may_confer(authority: &Authority, what: &Conferral<'_>) -> Result<(), Ref
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conditions_add_only_where_the_context_satisfies_them() {
+        let subject = Subject {
+            tenant: "acme".into(),
+            roles: vec!["uploader".into()],
+            permissions: vec!["files:read".into()],
+            scope: None,
+        };
+        let when = "context.file_size <= 10485760 || starts_with(context.folder, principal.id)";
+        let grants = vec![ConditionalGrant::parse("conditions", "uploader", "files:upload", when).expect("parses")];
+        let input = |context: serde_json::Value| serde_json::json!({"context": context, "principal": {"id": "u1"}});
+        let acme = Scope::Tenant("acme");
+        let small =
+            authorize_with(&subject, &grants, "files:upload", acme, &input(serde_json::json!({"file_size": 10})));
+        assert!(small.allowed && small.reason.contains("role uploader when"), "{small:?}");
+        let own = serde_json::json!({"file_size": 1e9, "folder": "u1/x"});
+        assert!(authorize_with(&subject, &grants, "files:upload", acme, &input(own)).allowed);
+        let big =
+            authorize_with(&subject, &grants, "files:upload", acme, &input(serde_json::json!({"file_size": 1e9})));
+        assert!(!big.allowed && big.reason.contains("only when"), "{big:?}");
+        // No context: the condition reads nulls and is false.
+        assert!(!authorize_with(&subject, &grants, "files:upload", acme, &serde_json::Value::Null).allowed);
+        // Another tenant, or a token scope without it: a condition cannot reach past them.
+        let other = Scope::Tenant("globex");
+        assert!(
+            !authorize_with(&subject, &grants, "files:upload", other, &input(serde_json::json!({"file_size": 1})))
+                .allowed
+        );
+        let scoped = Subject { scope: Some(vec!["files:read".into()]), ..subject.clone() };
+        assert!(
+            !authorize_with(&scoped, &grants, "files:upload", acme, &input(serde_json::json!({"file_size": 1})))
+                .allowed
+        );
+        // Outright grants need no context.
+        assert!(authorize_with(&subject, &grants, "files:read", acme, &serde_json::Value::Null).allowed);
+        let bad =
+            ConditionalGrant::parse("conditions[0].when", "r", "files:upload", "context.size <=").expect_err("refused");
+        assert_eq!(bad.field, "conditions[0].when");
+        assert!(ConditionalGrant::parse("c", "r", "p", "data.x == 1").is_err(), "only context and principal");
+    }
 
     fn subject(tenant: &str, roles: &[&str], permissions: &[&str]) -> Subject {
         Subject {

@@ -233,11 +233,21 @@ impl Bounded for ImportUser {
     }
 }
 
+fn conditions(items: &[ConditionalPermission]) -> Result<(), Invalid> {
+    validate_count("conditions", items.len(), max::CONDITIONS)?;
+    for c in items {
+        validate_len("conditions.permission", &c.permission, max::PERMISSION)?;
+        validate_len("conditions.when", &c.when, max::EXPRESSION)?;
+    }
+    Ok(())
+}
+
 impl Bounded for CreateRole {
     fn check_bounds(&self) -> Result<(), Invalid> {
         validate_len("name", &self.name, max::NAME)?;
         opt("description", &self.description, max::DESCRIPTION)?;
-        list("permissions", &self.permissions, max::PERMISSIONS, max::PERMISSION)
+        list("permissions", &self.permissions, max::PERMISSIONS, max::PERMISSION)?;
+        conditions(&self.conditions)
     }
 }
 
@@ -246,7 +256,8 @@ impl Bounded for UpdateRole {
         opt("description", &self.description, max::DESCRIPTION)?;
         opt_list("permissions", &self.permissions, max::PERMISSIONS, max::PERMISSION)?;
         list("add_permissions", &self.add_permissions, max::PERMISSIONS, max::PERMISSION)?;
-        list("remove_permissions", &self.remove_permissions, max::PERMISSIONS, max::PERMISSION)
+        list("remove_permissions", &self.remove_permissions, max::PERMISSIONS, max::PERMISSION)?;
+        self.conditions.as_deref().map_or(Ok(()), conditions)
     }
 }
 
@@ -255,7 +266,25 @@ impl Bounded for AuthzCheck {
         opt("user", &self.user, max::USERNAME)?;
         opt("service", &self.service, max::NAME)?;
         validate_len("permission", &self.permission, max::PERMISSION)?;
-        opt("tenant", &self.tenant, max::SLUG)
+        opt("resource", &self.resource, max::PERMISSION)?;
+        opt("action", &self.action, max::PERMISSION)?;
+        opt("tenant", &self.tenant, max::SLUG)?;
+        match &self.context {
+            Some(context) if context.to_string().len() > max::AUTHZ_CONTEXT => {
+                Err(Invalid::new("context", format!("must be at most {} bytes of JSON", max::AUTHZ_CONTEXT)))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Bounded for AuthzBatch {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_count("checks", self.checks.len(), max::AUTHZ_BATCH)?;
+        for check in &self.checks {
+            check.check_bounds().map_err(|e| Invalid::new(format!("checks.{}", e.field), e.message))?;
+        }
+        Ok(())
     }
 }
 

@@ -73,6 +73,12 @@ pub const OPTIONS: usize = 16;
 pub const SELECTION: usize = 100;
 /// Bytes of an expression (`plat_domain::expr::MAX_LEN`).
 pub const EXPRESSION: usize = 1024;
+/// Conditional permissions of one role.
+pub const CONDITIONS: usize = 64;
+/// Checks in one `POST /authz/check/batch`.
+pub const AUTHZ_BATCH: usize = 100;
+/// Bytes of an authorization check's `context` (as JSON).
+pub const AUTHZ_CONTEXT: usize = 8192;
 /// Events in one batched delivery.
 pub const BATCH_EVENTS: u32 = 1000;
 /// Bytes of one batched delivery.

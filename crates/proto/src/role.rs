@@ -12,6 +12,21 @@ pub struct Role {
     pub builtin: bool,
     /// Owning tenant; null for built-in roles, which exist in every tenant.
     pub tenant: Option<String>,
+    /// Permissions granted only when a condition on the check's context
+    /// holds (docs/permissions.md, "Conditions").
+    #[serde(default)]
+    pub conditions: Vec<ConditionalPermission>,
+}
+
+/// `permission`, granted only when `when` is true: an expression over the
+/// check's `context` and the `principal` (`context.file_size <= 10485760`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionalPermission {
+    #[schemars(length(max = crate::limits::PERMISSION), pattern(crate::limits::PERMISSION_PATTERN))]
+    pub permission: String,
+    #[schemars(length(max = crate::limits::EXPRESSION))]
+    pub when: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -27,6 +42,9 @@ pub struct CreateRole {
         inner(length(max = crate::limits::PERMISSION), pattern(crate::limits::PERMISSION_PATTERN))
     )]
     pub permissions: Vec<String>,
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::CONDITIONS))]
+    pub conditions: Vec<ConditionalPermission>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -51,6 +69,10 @@ pub struct UpdateRole {
     #[serde(default)]
     #[schemars(length(max = crate::limits::PERMISSIONS), inner(length(max = crate::limits::PERMISSION)))]
     pub remove_permissions: Vec<String>,
+    /// Replace the whole list of conditional permissions (`[]` removes them).
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::CONDITIONS))]
+    pub conditions: Option<Vec<ConditionalPermission>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -64,11 +86,36 @@ pub struct AuthzCheck {
     #[serde(default)]
     #[schemars(length(max = crate::limits::NAME))]
     pub service: Option<String>,
-    #[schemars(length(max = crate::limits::PERMISSION), pattern(crate::limits::PERMISSION_PATTERN))]
+    /// `resource:action`; or give `resource` and `action` apart.
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::PERMISSION))]
     pub permission: String,
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::PERMISSION))]
+    pub resource: Option<String>,
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::PERMISSION))]
+    pub action: Option<String>,
     #[serde(default)]
     #[schemars(length(max = crate::limits::SLUG))]
     pub tenant: Option<String>,
+    /// What the caller knows about the action (`{"folder": "u1/docs",
+    /// "file_size": 1024}`), read by roles' conditions; at most 8 KiB.
+    #[serde(default)]
+    pub context: Option<serde_json::Value>,
+}
+
+/// `POST /authz/check/batch`: up to 100 checks, answered in order.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuthzBatch {
+    #[schemars(length(max = crate::limits::AUTHZ_BATCH))]
+    pub checks: Vec<AuthzCheck>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct AuthzBatchResult {
+    pub results: Vec<AuthzDecision>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]

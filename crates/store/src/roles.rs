@@ -1,7 +1,7 @@
 //! Custom roles per tenant beside the built-in ones, and permission lookup.
 
-use plat_domain::{BUILTIN_ROLES, Conferral, PLATFORM_ADMIN, Refusal, builtin_role};
-use plat_proto::{Role, UpdateRole};
+use plat_domain::{BUILTIN_ROLES, ConditionalGrant, Conferral, PLATFORM_ADMIN, Refusal, builtin_role};
+use plat_proto::{ConditionalPermission, Role, UpdateRole};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
@@ -16,6 +16,7 @@ fn builtin_as_role(name: &str) -> Option<Role> {
         permissions: b.permissions.iter().map(|p| p.to_string()).collect(),
         builtin: true,
         tenant: None,
+        conditions: Vec::new(),
     })
 }
 
@@ -26,6 +27,7 @@ fn role_from_row(row: &AnyRow, tenant: &str) -> Result<Role> {
         permissions: crate::decode_json("roles.permissions", &get_str(row, "permissions")?)?,
         builtin: false,
         tenant: Some(tenant.to_owned()),
+        conditions: crate::decode_json("roles.conditions", &get_str(row, "conditions")?)?,
     })
 }
 
@@ -87,6 +89,21 @@ fn validate_permissions(permissions: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Each conditional permission's form and condition, errors naming the entry.
+fn validate_conditions(role: &str, conditions: &[ConditionalPermission]) -> Result<()> {
+    for (i, c) in conditions.iter().enumerate() {
+        plat_domain::validate_permission(&format!("conditions[{i}].permission"), &c.permission)?;
+        ConditionalGrant::parse(&format!("conditions[{i}].when"), role, &c.permission, &c.when)?;
+    }
+    Ok(())
+}
+
+/// The permissions a role's holders gain: outright and on condition alike
+/// (the conferral rule weighs both).
+fn granted(permissions: &[String], conditions: &[ConditionalPermission]) -> Vec<String> {
+    permissions.iter().cloned().chain(conditions.iter().map(|c| c.permission.clone())).collect()
+}
+
 async fn role_changed(
     conn: &mut AnyConnection,
     ctx: &Ctx,
@@ -130,21 +147,23 @@ impl Store {
         tenant: &str,
         name: &str,
         description: &str,
-        permissions: &[String],
+        (permissions, conditions): (&[String], &[ConditionalPermission]),
     ) -> Result<Role> {
         plat_domain::validate_name("name", name)?;
         plat_domain::validate_text("description", description, plat_proto::limits::DESCRIPTION)?;
         validate_permissions(permissions)?;
+        validate_conditions(name, conditions)?;
         if builtin_role(name).is_some() {
             return Err(StoreError::AlreadyExists { kind: "role", name: name.to_owned(), field: "name" });
         }
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
-        confer(ctx, &Conferral { tenant, platform_admin: false, permissions })?;
+        confer(ctx, &Conferral { tenant, platform_admin: false, permissions: &granted(permissions, conditions) })?;
         let id = new_id();
         let now = now_ms();
         let inserted = sqlx::query(
-            "INSERT INTO roles (id, tenant_id, name, description, permissions, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
+            "INSERT INTO roles (id, tenant_id, name, description, permissions, version, created_at, updated_at, conditions) \
+             VALUES ($1, $2, $3, $4, $5, 1, $6, $6, $7)",
         )
         .bind(&id)
         .bind(&tenant_row.id)
@@ -152,6 +171,7 @@ impl Store {
         .bind(description)
         .bind(crate::json_text(permissions)?)
         .bind(now)
+        .bind(crate::json_text(conditions)?)
         .execute(&mut *tx)
         .await;
         match inserted {
@@ -166,6 +186,7 @@ impl Store {
             permissions: permissions.to_vec(),
             builtin: false,
             tenant: Some(tenant.to_owned()),
+            conditions: conditions.to_vec(),
         };
         role_changed(&mut tx, ctx, tenant, (&role, &id, 1), ("role.created", "role.create")).await?;
         tx.commit().await?;
@@ -178,10 +199,12 @@ impl Store {
         let mut conn = self.read.acquire().await?;
         let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
         let mut roles: Vec<Role> = BUILTIN_ROLES.iter().filter_map(|b| builtin_as_role(b.name)).collect();
-        let rows = sqlx::query("SELECT name, description, permissions FROM roles WHERE tenant_id = $1 ORDER BY name")
-            .bind(&tenant_row.id)
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT name, description, permissions, conditions FROM roles WHERE tenant_id = $1 ORDER BY name",
+        )
+        .bind(&tenant_row.id)
+        .fetch_all(&mut *conn)
+        .await?;
         for row in rows {
             roles.push(role_from_row(&row, tenant)?);
         }
@@ -195,12 +218,14 @@ impl Store {
         }
         let mut conn = self.read.acquire().await?;
         let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
-        let row = sqlx::query("SELECT name, description, permissions FROM roles WHERE tenant_id = $1 AND name = $2")
-            .bind(&tenant_row.id)
-            .bind(name)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(|| StoreError::NotFound { kind: "role", name: name.to_owned() })?;
+        let row = sqlx::query(
+            "SELECT name, description, permissions, conditions FROM roles WHERE tenant_id = $1 AND name = $2",
+        )
+        .bind(&tenant_row.id)
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound { kind: "role", name: name.to_owned() })?;
         role_from_row(&row, tenant)
     }
 
@@ -212,7 +237,7 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         let row = sqlx::query(
-            "SELECT id, name, description, permissions, version FROM roles WHERE tenant_id = $1 AND name = $2",
+            "SELECT id, name, description, permissions, conditions, version FROM roles WHERE tenant_id = $1 AND name = $2",
         )
         .bind(&tenant_row.id)
         .bind(name)
@@ -236,18 +261,28 @@ impl Store {
         }
         role.permissions.retain(|p| !update.remove_permissions.contains(p));
         validate_permissions(&role.permissions)?;
-        // Holders gain what is added: the caller must hold it.
-        let before: Vec<String> = crate::decode_json("roles.permissions", &get_str(&row, "permissions")?)?;
-        let added: Vec<String> = role.permissions.iter().filter(|p| !before.contains(p)).cloned().collect();
+        if let Some(conditions) = &update.conditions {
+            validate_conditions(name, conditions)?;
+            role.conditions = conditions.clone();
+        }
+        // Holders gain what is added, outright or on condition: the caller must hold it.
+        let before = role_from_row(&row, tenant)?;
+        let before = granted(&before.permissions, &before.conditions);
+        let added: Vec<String> =
+            granted(&role.permissions, &role.conditions).into_iter().filter(|p| !before.contains(p)).collect();
         confer(ctx, &Conferral { tenant, platform_admin: false, permissions: &added })?;
-        sqlx::query("UPDATE roles SET description = $1, permissions = $2, version = $3, updated_at = $4 WHERE id = $5")
-            .bind(&role.description)
-            .bind(crate::json_text(&role.permissions)?)
-            .bind(version)
-            .bind(now_ms())
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE roles SET description = $1, permissions = $2, version = $3, updated_at = $4, conditions = $6 \
+             WHERE id = $5",
+        )
+        .bind(&role.description)
+        .bind(crate::json_text(&role.permissions)?)
+        .bind(version)
+        .bind(now_ms())
+        .bind(&id)
+        .bind(crate::json_text(&role.conditions)?)
+        .execute(&mut *tx)
+        .await?;
         role_changed(&mut tx, ctx, tenant, (&role, &id, version), ("role.updated", "role.update")).await?;
         tx.commit().await?;
         Ok(role)
@@ -262,7 +297,7 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         let row = sqlx::query(
-            "SELECT id, name, description, permissions, version FROM roles WHERE tenant_id = $1 AND name = $2",
+            "SELECT id, name, description, permissions, conditions, version FROM roles WHERE tenant_id = $1 AND name = $2",
         )
         .bind(&tenant_row.id)
         .bind(name)
@@ -312,6 +347,35 @@ impl Store {
         }
         out.sort();
         out.dedup();
+        Ok(out)
+    }
+
+    /// The conditional permissions of `roles` in the tenant with id
+    /// `tenant_id` (built-in roles have none; unknown names are skipped, as
+    /// [`Store::permissions_of`] does).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.conditional_grants", skip_all)]
+    pub async fn conditional_grants(&self, tenant_id: &str, roles: &[String]) -> Result<Vec<ConditionalGrant>> {
+        let custom: Vec<&String> = roles.iter().filter(|r| builtin_role(r).is_none()).collect();
+        if custom.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.read.acquire().await?;
+        let mut out = Vec::new();
+        for role in custom {
+            let found: Option<String> = sqlx::query_scalar(
+                "SELECT conditions FROM roles WHERE tenant_id = $1 AND name = $2 AND conditions <> '[]'",
+            )
+            .bind(tenant_id)
+            .bind(role)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some(text) = found else { continue };
+            for c in crate::decode_json::<Vec<ConditionalPermission>>("roles.conditions", &text)? {
+                let grant = ConditionalGrant::parse("roles.conditions", role, &c.permission, &c.when)
+                    .map_err(|e| StoreError::Corrupt(format!("role {role}: {}", e.message)))?;
+                out.push(grant);
+            }
+        }
         Ok(out)
     }
 

@@ -152,6 +152,7 @@ routes! { ROUTES, api_routes;
     patch "/roles/{name}" => roles::update, Tenant("roles:update"), "the caller must hold every permission it adds", UpdateRole 200 Role, "Change a custom role's description or permissions";
     delete "/roles/{name}" => roles::delete, Tenant("roles:delete"), "", _ 200 _, "Delete a custom role that nobody holds";
     post "/authz/check" => roles::check, Token, "asking about another user or service needs `authz:check`", AuthzCheck 200 AuthzDecision, "May a user or service do something?";
+    post "/authz/check/batch" => roles::check_batch, Token, "as `/authz/check`, for each of up to 100 checks", AuthzBatch 200 AuthzBatchResult, "Up to 100 checks in one call, answered in order";
     get "/service-accounts" => misc::list_service_accounts, Tenant("service-accounts:read"), "", _ 200 ServiceAccountList, "List service accounts";
     post "/service-accounts" => misc::create_service_account, Tenant("service-accounts:create"), "the conferral rule for the roles", CreateServiceAccount 201 ServiceAccountCredentials, "Create a service account; the secret is shown once";
     patch "/service-accounts/{name}" => misc::update_service_account, Tenant("service-accounts:update"), "registering keys: the conferral rule for the account's roles", UpdateServiceAccount 200 ServiceAccount, "Change a service account's description, audiences or public keys (private_key_jwt)";

@@ -22,7 +22,8 @@ pub async fn create(
 ) -> ApiResult<Created<Role>> {
     let tenant = principal.require_in_tenant("roles:create")?;
     let description = req.description.unwrap_or_default();
-    Ok(Created(state.store.create_role(&principal.ctx(), &tenant, &req.name, &description, &req.permissions).await?))
+    let granted = (req.permissions.as_slice(), req.conditions.as_slice());
+    Ok(Created(state.store.create_role(&principal.ctx(), &tenant, &req.name, &description, granted).await?))
 }
 
 pub async fn get(
@@ -60,37 +61,82 @@ pub async fn check(
     principal: Principal,
     Json(req): Json<AuthzCheck>,
 ) -> ApiResult<Data<AuthzDecision>> {
-    plat_domain::validate_permission("permission", &req.permission)?;
+    Ok(Data(decide(&state, &principal, &req).await?))
+}
+
+/// `POST /authz/check/batch`: each check as `/authz/check` answers it, in order.
+pub async fn check_batch(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<AuthzBatch>,
+) -> ApiResult<Data<AuthzBatchResult>> {
+    let mut results = Vec::with_capacity(req.checks.len());
+    for (i, check) in req.checks.iter().enumerate() {
+        let decision = decide(&state, &principal, check).await.map_err(|e| e.within(&format!("checks[{i}]")))?;
+        results.push(decision);
+    }
+    Ok(Data(AuthzBatchResult { results }))
+}
+
+/// The permission a check names: `permission`, or `resource` and `action`.
+fn permission_of(req: &AuthzCheck) -> ApiResult<String> {
+    let permission = match (req.permission.is_empty(), &req.resource, &req.action) {
+        (false, None, None) => req.permission.clone(),
+        (true, Some(resource), Some(action)) => format!("{resource}:{action}"),
+        (true, _, _) => {
+            return Err(ApiErr::validation("permission", "give a permission, or a resource and an action"));
+        }
+        (false, _, _) => {
+            return Err(ApiErr::validation("permission", "give a permission or resource and action, not both"));
+        }
+    };
+    plat_domain::validate_permission("permission", &permission)?;
+    Ok(permission)
+}
+
+/// One decision: the roles' outright grants, then their conditions over
+/// `{context, principal}` (`plat_domain::authorize_with`).
+async fn decide(state: &AppState, principal: &Principal, req: &AuthzCheck) -> ApiResult<AuthzDecision> {
+    let permission = permission_of(req)?;
     let scope_tenant = match &req.tenant {
         Some(t) => t.clone(),
         None => principal.tenant()?,
     };
-    let decision = match (&req.user, &req.service) {
-        (None, None) => principal.decide(&req.permission, Scope::Tenant(&scope_tenant)),
+    let (subject, tenant_id, who) = match (&req.user, &req.service) {
+        (None, None) => {
+            let kind = if principal.claims.typ == TokenType::User { "user" } else { "service" };
+            let who = serde_json::json!({"id": principal.claims.sub, "name": principal.claims.username,
+                "tenant": principal.subject.tenant, "roles": principal.subject.roles, "kind": kind});
+            (principal.subject.clone(), principal.tenant_id.clone(), who)
+        }
         (user, service) => {
             // Asking about someone else is reading their grants.
             let home = principal.require_in_tenant("authz:check")?;
-            let (tenant_id, tenant, roles) = match (user, service) {
+            let (tenant_id, tenant, roles, who) = match (user, service) {
                 (Some(u), None) => {
                     let record = state.store.get_user(&home, u).await?;
                     if record.stored_status != "active" {
-                        return Ok(Data(AuthzDecision {
-                            allowed: false,
-                            reason: format!("user is {}", record.user.status),
-                        }));
+                        return Ok(AuthzDecision { allowed: false, reason: format!("user is {}", record.user.status) });
                     }
-                    (record.tenant_id, record.user.tenant, record.user.roles)
+                    let who = serde_json::json!({"id": record.user.id, "name": record.user.username,
+                        "tenant": record.user.tenant, "roles": record.user.roles, "kind": "user"});
+                    (record.tenant_id, record.user.tenant, record.user.roles, who)
                 }
                 (None, Some(s)) => {
                     let account = state.store.get_service_account(&home, s).await?;
-                    (account.tenant_id, account.account.tenant, account.account.roles)
+                    let who = serde_json::json!({"id": account.id, "name": account.account.name,
+                        "tenant": account.account.tenant, "roles": account.account.roles, "kind": "service"});
+                    (account.tenant_id, account.account.tenant, account.account.roles, who)
                 }
                 _ => return Err(ApiErr::new(ErrorCode::ValidationError, "give at most one of user and service")),
             };
             let permissions = state.store.permissions_of(&tenant_id, &roles).await?;
-            let subject = Subject { tenant, roles, permissions, scope: None };
-            plat_domain::authorize(&subject, &req.permission, Scope::Tenant(&scope_tenant))
+            (Subject { tenant, roles, permissions, scope: None }, tenant_id, who)
         }
     };
-    Ok(Data(AuthzDecision { allowed: decision.allowed, reason: decision.reason }))
+    let grants = state.store.conditional_grants(&tenant_id, &subject.roles).await?;
+    let input =
+        serde_json::json!({"context": req.context.clone().unwrap_or(serde_json::Value::Null), "principal": who});
+    let decision = plat_domain::authorize_with(&subject, &grants, &permission, Scope::Tenant(&scope_tenant), &input);
+    Ok(AuthzDecision { allowed: decision.allowed, reason: decision.reason })
 }

@@ -7,7 +7,7 @@ use plat_proto::*;
 use crate::api::tenant;
 use crate::both;
 
-fn field(result: Result<impl std::fmt::Debug, ClientError>) -> (ErrorCode, Option<String>) {
+pub fn field(result: Result<impl std::fmt::Debug, ClientError>) -> (ErrorCode, Option<String>) {
     match result {
         Err(ClientError::Api { error, .. }) => (error.code, error.field),
         other => panic!("expected an API error, got {other:?}"),

@@ -185,22 +185,44 @@ both!(roles_and_authz, &[], |p| {
             name: "auditor".into(),
             description: None,
             permissions: vec!["audit:read".into(), "events:*".into()],
+            conditions: vec![],
         })
         .await
         .expect("role");
     assert!(!role.builtin);
     assert_eq!(
-        code(acme.create_role(&CreateRole { name: "auditor".into(), description: None, permissions: vec![] }).await),
-        ErrorCode::RoleAlreadyExists
-    );
-    assert_eq!(
-        code(acme.create_role(&CreateRole { name: "member".into(), description: None, permissions: vec![] }).await),
+        code(
+            acme.create_role(&CreateRole {
+                name: "auditor".into(),
+                description: None,
+                permissions: vec![],
+                conditions: vec![]
+            })
+            .await
+        ),
         ErrorCode::RoleAlreadyExists
     );
     assert_eq!(
         code(
-            acme.create_role(&CreateRole { name: "x".into(), description: None, permissions: vec!["nocolon".into()] })
-                .await
+            acme.create_role(&CreateRole {
+                name: "member".into(),
+                description: None,
+                permissions: vec![],
+                conditions: vec![]
+            })
+            .await
+        ),
+        ErrorCode::RoleAlreadyExists
+    );
+    assert_eq!(
+        code(
+            acme.create_role(&CreateRole {
+                name: "x".into(),
+                description: None,
+                permissions: vec!["nocolon".into()],
+                conditions: vec![]
+            })
+            .await
         ),
         ErrorCode::ValidationError
     );
@@ -208,7 +230,7 @@ both!(roles_and_authz, &[], |p| {
     acme.grant_role("carol", "auditor").await.expect("grant");
     assert_eq!(code(acme.grant_role("carol", "ghost").await), ErrorCode::RoleNotFound);
     let check =
-        |perm: &str| AuthzCheck { user: Some("carol".into()), service: None, permission: perm.into(), tenant: None };
+        |perm: &str| AuthzCheck { user: Some("carol".into()), permission: perm.into(), ..AuthzCheck::default() };
     assert!(acme.authz_check(&check("events:read")).await.expect("check").allowed);
     assert!(acme.authz_check(&check("audit:read")).await.expect("check").allowed);
     assert!(!acme.authz_check(&check("users:delete")).await.expect("check").allowed);
@@ -568,4 +590,90 @@ both!(quota_refusals_and_service_account_changes_are_events, &[], |p| {
         assert!(!text.contains(&created.client_secret) && !text.contains("secret_hash"), "{text}");
     }
     assert_eq!(events[0].data["description"], "Files", "the deleted account as it was");
+});
+
+both!(roles_grant_on_conditions_over_the_checks_context, &[], |p| {
+    use crate::abuse::field;
+    let acme = tenant(&p.admin, "acme", None).await;
+    let when = "context.file_size <= 10485760 || starts_with(context.folder, principal.id)";
+    let uploader = CreateRole {
+        name: "uploader".into(),
+        description: None,
+        permissions: vec!["files:read".into()],
+        conditions: vec![ConditionalPermission { permission: "files:upload".into(), when: when.into() }],
+    };
+    let role = acme.create_role(&uploader).await.expect("role");
+    assert_eq!(role.conditions.len(), 1);
+    let mut carol = new_user("carol");
+    carol.roles = Some(vec!["uploader".into()]);
+    let carol = acme.create_user(&carol).await.expect("carol");
+
+    let check = |context: serde_json::Value| AuthzCheck {
+        user: Some("carol".into()),
+        resource: Some("files".into()),
+        action: Some("upload".into()),
+        context: Some(context),
+        ..AuthzCheck::default()
+    };
+    let small = acme.authz_check(&check(serde_json::json!({"file_size": 1024}))).await.expect("check");
+    assert!(small.allowed && small.reason.contains("role uploader when"), "{small:?}");
+    let own_folder = serde_json::json!({"file_size": 1e9, "folder": format!("{}/videos", carol.id)});
+    assert!(acme.authz_check(&check(own_folder)).await.expect("check").allowed);
+    let big = acme.authz_check(&check(serde_json::json!({"file_size": 1e9, "folder": "x"}))).await.expect("check");
+    assert!(!big.allowed && big.reason.contains("only when"), "{big:?}");
+    let bare = AuthzCheck { context: None, ..check(serde_json::Value::Null) };
+    assert!(!acme.authz_check(&bare).await.expect("check").allowed, "no context, no conditional grant");
+    // Outright grants need no context; the caller may ask about itself.
+    let read = AuthzCheck { user: Some("carol".into()), permission: "files:read".into(), ..AuthzCheck::default() };
+    assert!(acme.authz_check(&read).await.expect("check").allowed);
+    let own = p.login("acme", "carol", "carol-password").await;
+    let mine = AuthzCheck { user: None, ..check(serde_json::json!({"file_size": 1})) };
+    assert!(own.authz_check(&mine).await.expect("own check").allowed);
+    // Without a context, the condition has nothing to read: no.
+    assert!(!own.authz_check(&AuthzCheck { context: None, ..mine.clone() }).await.expect("check").allowed);
+
+    // A batch answers each in order; more than 100 is refused.
+    let batch = AuthzBatch {
+        checks: vec![
+            check(serde_json::json!({"file_size": 1})),
+            check(serde_json::json!({"file_size": 1e12})),
+            read.clone(),
+        ],
+    };
+    let results = acme.authz_check_batch(&batch).await.expect("batch").results;
+    assert_eq!(results.iter().map(|r| r.allowed).collect::<Vec<_>>(), vec![true, false, true]);
+    let too_many = AuthzBatch { checks: vec![read.clone(); 101] };
+    assert_eq!(field(acme.authz_check_batch(&too_many).await).1.as_deref(), Some("checks"));
+    let bad = AuthzBatch { checks: vec![read.clone(), AuthzCheck::default()] };
+    assert_eq!(field(acme.authz_check_batch(&bad).await).1.as_deref(), Some("checks[1].permission"));
+    let both = AuthzCheck { permission: "files:read".into(), ..check(serde_json::Value::Null) };
+    assert_eq!(field(acme.authz_check(&both).await).1.as_deref(), Some("permission"));
+    // Past 8 KiB of context, or past the bounds every body has, refused naming it.
+    let wide: serde_json::Map<String, serde_json::Value> =
+        (0..400).map(|i| (format!("key{i}"), serde_json::json!("abcdefghijklmnop"))).collect();
+    let huge = check(serde_json::Value::Object(wide));
+    assert_eq!(field(acme.authz_check(&huge).await).1.as_deref(), Some("context"));
+    let long = check(serde_json::json!({"pad": "x".repeat(9000)}));
+    assert!(field(acme.authz_check(&long).await).1.is_some_and(|f| f.starts_with("context")));
+
+    // Conditions are checked on write, naming the entry.
+    let typo = UpdateRole {
+        conditions: Some(vec![ConditionalPermission {
+            permission: "files:upload".into(),
+            when: "context.size <=".into(),
+        }]),
+        ..UpdateRole::default()
+    };
+    assert_eq!(field(acme.update_role("uploader", &typo).await).1.as_deref(), Some("conditions[0].when"));
+    let foreign = UpdateRole {
+        conditions: Some(vec![ConditionalPermission { permission: "files:upload".into(), when: "data.x == 1".into() }]),
+        ..UpdateRole::default()
+    };
+    assert_eq!(field(acme.update_role("uploader", &foreign).await).1.as_deref(), Some("conditions[0].when"));
+    let cleared = acme
+        .update_role("uploader", &UpdateRole { conditions: Some(vec![]), ..UpdateRole::default() })
+        .await
+        .expect("clear");
+    assert!(cleared.conditions.is_empty());
+    assert!(!acme.authz_check(&check(serde_json::json!({"file_size": 1}))).await.expect("check").allowed);
 });

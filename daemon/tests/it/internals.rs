@@ -40,9 +40,14 @@ both!(a_panicking_handler_answers_500_with_its_request_id, &[], |p| {
 
 both!(corrupt_rows_are_internal_errors_not_conflicts, &[], |p| {
     let acme = tenant(&p.admin, "acme", None).await;
-    acme.create_role(&CreateRole { name: "broken".into(), description: None, permissions: vec!["users:read".into()] })
-        .await
-        .expect("role");
+    acme.create_role(&CreateRole {
+        name: "broken".into(),
+        description: None,
+        permissions: vec!["users:read".into()],
+        conditions: vec![],
+    })
+    .await
+    .expect("role");
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(&p.database_url).await.expect("plat db");

@@ -33,7 +33,8 @@ fn permissions_of(role: &str) -> Vec<String> {
 
 /// Create the custom role `name` of [`CUSTOM_ROLES`] through `client`.
 async fn create_custom_role(client: &Client, name: &str) {
-    let role = CreateRole { name: name.into(), description: None, permissions: permissions_of(name) };
+    let role =
+        CreateRole { name: name.into(), description: None, permissions: permissions_of(name), conditions: vec![] };
     client.create_role(&role).await.expect("custom role");
 }
 
@@ -189,6 +190,7 @@ impl Matrix<'_> {
                         name: name.clone(),
                         description: None,
                         permissions: vec!["users:read".into()],
+                        conditions: vec![],
                     })
                     .await
                     .expect("scratch role");
@@ -270,6 +272,9 @@ fn sample_body(route: &RouteDoc, k: u64, names: &HashMap<&'static str, String>, 
         "CreateRole" => json!({"name": format!("made{k}"), "permissions": ["users:read"]}),
         "UpdateRole" => json!({"description": "changed"}),
         "AuthzCheck" => json!({"permission": "users:read"}),
+        "AuthzBatch" => {
+            json!({"checks": [{"permission": "users:read"}, {"resource": "users", "action": "read", "context": {"k": k}}]})
+        }
         "CreateServiceAccount" => json!({"name": format!("made{k}")}),
         "CreateTarget" => {
             json!({"name": format!("made{k}"), "kind": "http", "url": "http://127.0.0.1:9/hooks/plat", "events": ["nothing.*"]})

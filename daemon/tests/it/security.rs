@@ -120,7 +120,12 @@ both!(tenant_admins_never_see_other_tenants, &[], |p| {
     acme.create_user(&boss).await.expect("acme admin");
     let hidden = globex.create_user(&new_user("gina")).await.expect("globex user");
     globex
-        .create_role(&CreateRole { name: "secret".into(), description: None, permissions: vec!["x:y".into()] })
+        .create_role(&CreateRole {
+            name: "secret".into(),
+            description: None,
+            permissions: vec!["x:y".into()],
+            conditions: vec![],
+        })
         .await
         .expect("role");
     let boss = p.login("acme", "boss", "boss-password").await;

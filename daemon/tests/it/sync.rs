@@ -711,7 +711,12 @@ both!(a_delivery_continues_the_trace_of_the_change, FAST, |p| {
 /// A service account of `acme` that may publish `file.*`; its client.
 async fn publisher(p: &crate::harness::Platd) -> Client {
     let acme = tenant(&p.admin, "acme", None).await;
-    let role = CreateRole { name: "publisher".into(), description: None, permissions: vec!["events:publish".into()] };
+    let role = CreateRole {
+        name: "publisher".into(),
+        description: None,
+        permissions: vec!["events:publish".into()],
+        conditions: vec![],
+    };
     acme.create_role(&role).await.expect("role");
     let account = |publishes: &[&str]| CreateServiceAccount {
         name: "files".into(),
