@@ -1,5 +1,7 @@
 //! `/roles` and `/authz/check`.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, State};
 use plat_domain::{Scope, Subject};
 use plat_proto::*;
@@ -64,15 +66,31 @@ pub async fn check(
     Ok(Data(decide(&state, &principal, &req).await?))
 }
 
-/// `POST /authz/check/batch`: each check as `/authz/check` answers it, in order.
+/// `POST /authz/check/batch`: each check as `/authz/check` answers it, in
+/// order; each principal named is looked up once per batch.
 pub async fn check_batch(
     State(state): State<AppState>,
     principal: Principal,
     Json(req): Json<AuthzBatch>,
 ) -> ApiResult<Data<AuthzBatchResult>> {
+    let mut known: HashMap<(Option<String>, Option<String>), Asked> = HashMap::new();
     let mut results = Vec::with_capacity(req.checks.len());
     for (i, check) in req.checks.iter().enumerate() {
-        let decision = decide(&state, &principal, check).await.map_err(|e| e.within(&format!("checks[{i}]")))?;
+        let decision = async {
+            permission_of(check)?;
+            let key = (check.user.clone(), check.service.clone());
+            let asked = match known.get(&key) {
+                Some(asked) => asked.clone(),
+                None => {
+                    let asked = resolve(&state, &principal, check).await?;
+                    known.insert(key, asked.clone());
+                    asked
+                }
+            };
+            judge(&principal, check, &asked)
+        }
+        .await
+        .map_err(|e| e.within(&format!("checks[{i}]")))?;
         results.push(decision);
     }
     Ok(Data(AuthzBatchResult { results }))
@@ -94,14 +112,22 @@ fn permission_of(req: &AuthzCheck) -> ApiResult<String> {
     Ok(permission)
 }
 
-/// One decision: the roles' outright grants, then their conditions over
-/// `{context, principal}` (`plat_domain::authorize_with`).
-async fn decide(state: &AppState, principal: &Principal, req: &AuthzCheck) -> ApiResult<AuthzDecision> {
-    let permission = permission_of(req)?;
-    let scope_tenant = match &req.tenant {
-        Some(t) => t.clone(),
-        None => principal.tenant()?,
-    };
+/// The principal a check asks about, with what it holds.
+#[derive(Clone)]
+enum Asked {
+    /// A user who cannot act at all (disabled, locked, ...): why.
+    Inactive(String),
+    Holder {
+        subject: Subject,
+        grants: Vec<plat_domain::ConditionalGrant>,
+        /// What conditions read as `principal`.
+        who: serde_json::Value,
+    },
+}
+
+/// Who `req` asks about: the caller, or (with `authz:check`) a user or
+/// service account of the acting tenant.
+async fn resolve(state: &AppState, principal: &Principal, req: &AuthzCheck) -> ApiResult<Asked> {
     let (subject, tenant_id, who) = match (&req.user, &req.service) {
         (None, None) => {
             let kind = if principal.claims.typ == TokenType::User { "user" } else { "service" };
@@ -116,7 +142,7 @@ async fn decide(state: &AppState, principal: &Principal, req: &AuthzCheck) -> Ap
                 (Some(u), None) => {
                     let record = state.store.get_user(&home, u).await?;
                     if record.stored_status != "active" {
-                        return Ok(AuthzDecision { allowed: false, reason: format!("user is {}", record.user.status) });
+                        return Ok(Asked::Inactive(format!("user is {}", record.user.status)));
                     }
                     let who = serde_json::json!({"id": record.user.id, "name": record.user.username,
                         "tenant": record.user.tenant, "roles": record.user.roles, "kind": "user"});
@@ -135,8 +161,30 @@ async fn decide(state: &AppState, principal: &Principal, req: &AuthzCheck) -> Ap
         }
     };
     let grants = state.store.conditional_grants(&tenant_id, &subject.roles).await?;
+    Ok(Asked::Holder { subject, grants, who })
+}
+
+/// One decision: the roles' outright grants, then their conditions over
+/// `{context, principal}` (`plat_domain::authorize_with`).
+fn judge(principal: &Principal, req: &AuthzCheck, asked: &Asked) -> ApiResult<AuthzDecision> {
+    let permission = permission_of(req)?;
+    let scope_tenant = match &req.tenant {
+        Some(t) => t.clone(),
+        None => principal.tenant()?,
+    };
+    let (subject, grants, who) = match asked {
+        Asked::Inactive(reason) => return Ok(AuthzDecision { allowed: false, reason: reason.clone() }),
+        Asked::Holder { subject, grants, who } => (subject, grants, who),
+    };
     let input =
         serde_json::json!({"context": req.context.clone().unwrap_or(serde_json::Value::Null), "principal": who});
-    let decision = plat_domain::authorize_with(&subject, &grants, &permission, Scope::Tenant(&scope_tenant), &input);
+    let decision = plat_domain::authorize_with(subject, grants, &permission, Scope::Tenant(&scope_tenant), &input);
     Ok(AuthzDecision { allowed: decision.allowed, reason: decision.reason })
+}
+
+async fn decide(state: &AppState, principal: &Principal, req: &AuthzCheck) -> ApiResult<AuthzDecision> {
+    // The permission's form first: a malformed check reads nothing.
+    permission_of(req)?;
+    let asked = resolve(state, principal, req).await?;
+    judge(principal, req, &asked)
 }

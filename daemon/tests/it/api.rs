@@ -633,15 +633,20 @@ both!(roles_grant_on_conditions_over_the_checks_context, &[], |p| {
     assert!(!own.authz_check(&AuthzCheck { context: None, ..mine.clone() }).await.expect("check").allowed);
 
     // A batch answers each in order; more than 100 is refused.
+    acme.create_user(&new_user("dave")).await.expect("dave");
+    let daves = AuthzCheck { user: Some("dave".into()), ..check(serde_json::json!({"file_size": 1})) };
     let batch = AuthzBatch {
         checks: vec![
             check(serde_json::json!({"file_size": 1})),
+            daves,
             check(serde_json::json!({"file_size": 1e12})),
             read.clone(),
         ],
     };
     let results = acme.authz_check_batch(&batch).await.expect("batch").results;
-    assert_eq!(results.iter().map(|r| r.allowed).collect::<Vec<_>>(), vec![true, false, true]);
+    assert_eq!(results.iter().map(|r| r.allowed).collect::<Vec<_>>(), vec![true, false, false, true]);
+    let nobody = AuthzBatch { checks: vec![read.clone(), AuthzCheck { user: Some("nobody".into()), ..read.clone() }] };
+    assert_eq!(field(acme.authz_check_batch(&nobody).await).1.as_deref(), Some("checks[1]"));
     let too_many = AuthzBatch { checks: vec![read.clone(); 101] };
     assert_eq!(field(acme.authz_check_batch(&too_many).await).1.as_deref(), Some("checks"));
     let bad = AuthzBatch { checks: vec![read.clone(), AuthzCheck::default()] };
