@@ -34,12 +34,7 @@ pub(crate) async fn authz(report: &mut Report, p: &Platd, seconds: u64) -> anyho
         ..AuthzCheck::default()
     };
     const C: usize = 8;
-    let (http, url) = (reqwest::Client::new(), format!("{}/healthz", p.base));
-    let healthz = rate(C, seconds, move || {
-        let (http, url) = (http.clone(), url.clone());
-        async move { http.get(&url).send().await.is_ok_and(|r| r.status().is_success()) }
-    })
-    .await;
+    let healthz = healthz_rate(p, C, seconds).await;
     let next = Arc::new(AtomicU64::new(0));
     let (a, n) = (acme.clone(), next.clone());
     let single = rate(C, seconds, move || {

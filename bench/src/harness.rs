@@ -126,6 +126,17 @@ pub(crate) fn drop_pg(server: &str, name: &str) {
         .status();
 }
 
+/// `GET /healthz` round trips per second from `concurrency` tasks: the
+/// floor most scenarios' figures are a ratio to.
+pub(crate) async fn healthz_rate(p: &Platd, concurrency: usize, seconds: u64) -> f64 {
+    let (http, url) = (reqwest::Client::new(), format!("{}/healthz", p.base));
+    rate(concurrency, seconds, move || {
+        let (http, url) = (http.clone(), url.clone());
+        async move { http.get(&url).send().await.is_ok_and(|r| r.status().is_success()) }
+    })
+    .await
+}
+
 /// Run `op` from `concurrency` tasks for `seconds`; successful operations per second.
 pub(crate) async fn rate<F, Fut>(concurrency: usize, seconds: u64, op: F) -> f64
 where

@@ -107,12 +107,7 @@ pub(crate) async fn publish(report: &mut Report, p: &Platd, seconds: u64) -> any
     let grant = caller.client_credentials(&sa.account.client_id, &sa.client_secret, None).await?;
     let files = caller.with_token(grant.access_token);
     const C: usize = 8;
-    let (http, url) = (reqwest::Client::new(), format!("{}/healthz", p.base));
-    let healthz = rate(C, seconds, move || {
-        let (http, url) = (http.clone(), url.clone());
-        async move { http.get(&url).send().await.is_ok_and(|r| r.status().is_success()) }
-    })
-    .await;
+    let healthz = healthz_rate(p, C, seconds).await;
     let next = Arc::new(AtomicU64::new(0));
     let event = |i: u64| PublishEvent {
         event_type: "file.uploaded".into(),

@@ -28,13 +28,7 @@ pub(crate) async fn tokens(report: &mut Report, p: &Platd, seconds: u64) -> anyh
     let service = caller.clone().with_token(grant.access_token.clone());
     let mut healthz_single = 0.0;
     for concurrency in [1usize, 8, 64] {
-        let http = reqwest::Client::new();
-        let url = format!("{}/healthz", p.base);
-        let healthz = rate(concurrency, seconds, move || {
-            let (http, url) = (http.clone(), url.clone());
-            async move { http.get(&url).send().await.is_ok_and(|r| r.status().is_success()) }
-        })
-        .await;
+        let healthz = healthz_rate(p, concurrency, seconds).await;
         let (c, id, secret) = (caller.clone(), sa.account.client_id.clone(), sa.client_secret.clone());
         let grants = rate(concurrency, seconds, move || {
             let (c, id, secret) = (c.clone(), id.clone(), secret.clone());
