@@ -20,6 +20,9 @@ fn builtin_as_role(name: &str) -> Option<Role> {
     })
 }
 
+/// What [`role_from_row`] reads.
+const ROLE_COLUMNS: &str = "name, description, permissions, conditions";
+
 fn role_from_row(row: &AnyRow, tenant: &str) -> Result<Role> {
     Ok(Role {
         name: get_str(row, "name")?,
@@ -199,12 +202,10 @@ impl Store {
         let mut conn = self.read.acquire().await?;
         let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
         let mut roles: Vec<Role> = BUILTIN_ROLES.iter().filter_map(|b| builtin_as_role(b.name)).collect();
-        let rows = sqlx::query(
-            "SELECT name, description, permissions, conditions FROM roles WHERE tenant_id = $1 ORDER BY name",
-        )
-        .bind(&tenant_row.id)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = sqlx::query(&format!("SELECT {ROLE_COLUMNS} FROM roles WHERE tenant_id = $1 ORDER BY name"))
+            .bind(&tenant_row.id)
+            .fetch_all(&mut *conn)
+            .await?;
         for row in rows {
             roles.push(role_from_row(&row, tenant)?);
         }
@@ -218,14 +219,12 @@ impl Store {
         }
         let mut conn = self.read.acquire().await?;
         let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
-        let row = sqlx::query(
-            "SELECT name, description, permissions, conditions FROM roles WHERE tenant_id = $1 AND name = $2",
-        )
-        .bind(&tenant_row.id)
-        .bind(name)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound { kind: "role", name: name.to_owned() })?;
+        let row = sqlx::query(&format!("SELECT {ROLE_COLUMNS} FROM roles WHERE tenant_id = $1 AND name = $2"))
+            .bind(&tenant_row.id)
+            .bind(name)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| StoreError::NotFound { kind: "role", name: name.to_owned() })?;
         role_from_row(&row, tenant)
     }
 
@@ -236,14 +235,13 @@ impl Store {
         }
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
-        let row = sqlx::query(
-            "SELECT id, name, description, permissions, conditions, version FROM roles WHERE tenant_id = $1 AND name = $2",
-        )
-        .bind(&tenant_row.id)
-        .bind(name)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| StoreError::NotFound { kind: "role", name: name.to_owned() })?;
+        let row =
+            sqlx::query(&format!("SELECT id, version, {ROLE_COLUMNS} FROM roles WHERE tenant_id = $1 AND name = $2"))
+                .bind(&tenant_row.id)
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound { kind: "role", name: name.to_owned() })?;
         let mut role = role_from_row(&row, tenant)?;
         let id = get_str(&row, "id")?;
         let version = get_i64(&row, "version")? + 1;
@@ -296,14 +294,13 @@ impl Store {
         }
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
-        let row = sqlx::query(
-            "SELECT id, name, description, permissions, conditions, version FROM roles WHERE tenant_id = $1 AND name = $2",
-        )
-        .bind(&tenant_row.id)
-        .bind(name)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| StoreError::NotFound { kind: "role", name: name.to_owned() })?;
+        let row =
+            sqlx::query(&format!("SELECT id, version, {ROLE_COLUMNS} FROM roles WHERE tenant_id = $1 AND name = $2"))
+                .bind(&tenant_row.id)
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound { kind: "role", name: name.to_owned() })?;
         let holders: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE u.tenant_id = $1 AND r.role = $2",
         )
