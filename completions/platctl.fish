@@ -195,29 +195,30 @@ complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand context; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l token -d 'Access token to use instead of the context\'s' -r
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l context -d 'Context to use instead of the current one' -r
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
 name\t'One identifier a line'
 dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l no-headers -d 'Print tables without their header row'
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -s y -l yes -d 'Skip confirmations of destructive commands'
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -s V -l version -d 'Print version'
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -f -a "create" -d 'Create a tenant'
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -f -a "list" -d 'List tenants'
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -f -a "get" -d 'Show one tenant'
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -f -a "update" -d 'Change a tenant\'s name or quota'
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -f -a "suspend" -d 'Suspend a tenant: its users and services can no longer log in or get tokens'
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -f -a "resume" -d 'Resume a suspended tenant'
-complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete" -f -a "delete" -d 'Delete a tenant (asks first)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -f -a "create" -d 'Create a tenant'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -f -a "list" -d 'List tenants'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -f -a "get" -d 'Show one tenant'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -f -a "update" -d 'Change a tenant\'s name or quota'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -f -a "suspend" -d 'Suspend a tenant: its users and services can no longer log in or get tokens'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -f -a "resume" -d 'Resume a suspended tenant'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -f -a "delete" -d 'Delete a tenant (asks first)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and not __fish_seen_subcommand_from create list get update suspend resume delete quota" -f -a "quota" -d 'A tenant\'s quotas: users and any resource a service declares (docs/quotas.md)'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l name -d 'Display name (default: the slug)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l max-users -d 'Largest number of users (default: unlimited)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from create" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
@@ -337,6 +338,30 @@ complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -f -a "list" -d 'Every quota of a tenant, with its usage'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -f -a "get" -d 'One quota'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -f -a "set" -d 'Declare a quota or change its limit, period or usage (platform admins)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -f -a "delete" -d 'Forget a declared quota and its reservations (asks first)'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -f -a "check" -d 'Would an amount more fit? Holds nothing'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -f -a "reserve" -d 'Hold an amount; prints the reservation id to commit or release'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -f -a "commit" -d 'Turn a reservation into usage, or use an amount at once'
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from quota" -f -a "release" -d 'Give back a reservation, or an amount of usage'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -l context -d 'Context to use instead of the current one' -r

@@ -57,7 +57,9 @@ fn schema_named(generator: &mut SchemaGenerator, name: &str) -> Option<Schema> {
         UpdateServiceAccount => UpdateServiceAccount, PublishEvent => PublishEvent, Event => Event,
         PublishBatch => PublishBatch, PublishedBatch => PublishedBatch, PreviewEvent => PreviewEvent,
         EventPreview => EventPreview, ReplayEvents => ReplayEvents, AuthzBatch => AuthzBatch,
-        AuthzBatchResult => AuthzBatchResult,
+        AuthzBatchResult => AuthzBatchResult, QuotaList => QuotaList, Quota => Quota, SetQuota => SetQuota,
+        QuotaCheck => QuotaCheck, QuotaDecision => QuotaDecision, ReserveQuota => ReserveQuota,
+        QuotaReservation => QuotaReservation, SettleQuota => SettleQuota,
     })
 }
 
@@ -431,7 +433,8 @@ mod tests {
                 DlqReplay, DlqPurge, CreateCheck, PageParams, TenantDeleteQuery, UserListQuery, ImportQuery,
                 UserDeleteQuery, TaskQuery, CheckQuery, CheckGetQuery, FindingQuery, EventQuery, AuditQuery,
                 RegisterService, RegisterQuery, Heartbeat, DiscoveryQuery, ServiceCredentialsRequest, UpdateServiceAccount,
-                PublishEvent, PublishBatch, PreviewEvent, ReplayEvents, AuthzBatch,
+                PublishEvent, PublishBatch, PreviewEvent, ReplayEvents, AuthzBatch, SetQuota, QuotaCheck,
+                ReserveQuota, SettleQuota,
             }
         }
     }

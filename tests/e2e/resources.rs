@@ -563,3 +563,45 @@ fn can_i_weighs_a_roles_conditions_against_the_context() {
     admin.ok(&["role", "update", "uploader", "--no-conditions"]);
     admin.fails(&["auth", "can-i", "files:upload", "--as", "carol", "--ctx", "file_size=1"], 1);
 }
+
+#[test]
+fn tenant_quotas_are_set_used_and_shown_with_platctl() {
+    let p = Platd::start();
+    let admin = p.admin();
+    admin.ok(&["tenant", "create", "acme", "--max-users", "5"]);
+    admin.ok(&["tenant", "quota", "set", "acme", "storage_bytes", "--limit", "1000"]);
+    admin.ok(&["tenant", "quota", "set", "acme", "api_calls", "--limit", "100", "--period", "day"]);
+    let held = admin.json(&["tenant", "quota", "reserve", "acme", "storage_bytes", "850", "--ttl", "10m"]);
+    let id = held["id"].as_str().expect("reservation id").to_owned();
+    // A check past what is left answers no, as its exit status too.
+    let no = admin.fails(&["tenant", "quota", "check", "acme", "storage_bytes", "200"], 1);
+    assert!(no.stdout.contains("Allowed:") && no.stdout.contains("no") && no.stdout.contains("150"), "{no:?}");
+    admin.ok(&["tenant", "quota", "check", "acme", "storage_bytes", "150"]);
+    admin.ok(&["tenant", "quota", "commit", "acme", "storage_bytes", "--reservation", &id]);
+    let refused = admin.fails(&["tenant", "quota", "commit", "acme", "storage_bytes", "--amount", "151"], 1);
+    assert!(refused.stderr.contains("storage_bytes"), "{refused:?}");
+
+    // `tenant get` shows usage against every limit.
+    let shown = admin.ok(&["tenant", "get", "acme"]);
+    let row = |name: &str| shown.lines().find(|l| l.starts_with(name)).unwrap_or_default().to_owned();
+    let cells = |line: String| line.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(cells(row("storage_bytes")), ["storage_bytes", "850", "0", "1000", "150", "85%", "none"], "{shown}");
+    assert_eq!(cells(row("users")), ["users", "0", "0", "5", "5", "0%", "none"], "{shown}");
+    assert_eq!(cells(row("api_calls"))[..4], ["api_calls", "0", "0", "100"], "{shown}");
+    assert_eq!(admin.ok(&["tenant", "quota", "list", "acme", "-o", "name"]), "users\napi_calls\nstorage_bytes\n");
+    let warned = admin.json(&["event", "list", "--type", "tenant.quota_warning", "--tenant", "acme"]);
+    assert_eq!(warned.as_array().map(Vec::len), Some(1), "{warned}");
+
+    // Typos are usage errors; a bad name is the server's validation error.
+    admin.fails(&["tenant", "quota", "set", "acme", "storage_bytes"], 2);
+    admin.fails(&["tenant", "quota", "set", "acme", "disk", "--limit", "5", "--unlimited"], 2);
+    admin.fails(&["tenant", "quota", "set", "acme", "disk", "--limit", "5", "--period", "weekly"], 2);
+    admin.fails(&["tenant", "quota", "release", "acme", "storage_bytes"], 2);
+    let bad = admin.fails(&["tenant", "quota", "get", "acme", "Disk Space"], 1);
+    assert!(bad.stderr.contains("resource"), "{bad:?}");
+    admin.ok(&["tenant", "quota", "set", "acme", "storage_bytes", "--unlimited"]);
+    let unlimited = admin.json(&["tenant", "quota", "get", "acme", "storage_bytes"]);
+    assert_eq!((unlimited["limit"].clone(), unlimited["used"].as_u64()), (serde_json::Value::Null, Some(850)));
+    admin.ok(&["tenant", "quota", "delete", "acme", "api_calls", "--yes"]);
+    admin.fails(&["tenant", "quota", "get", "acme", "api_calls"], 1);
+}

@@ -1,10 +1,10 @@
-//! tenant create | list | get | update | suspend | resume | delete.
+//! tenant create | list | get | update | suspend | resume | delete | quota.
 
 use clap::Subcommand;
-use plat_proto::{CreateTenant, Quotas, Tenant, UpdateTenant};
+use plat_proto::{CreateTenant, Quota, QuotaPeriod, Quotas, ReserveQuota, SetQuota, SettleQuota, Tenant, UpdateTenant};
 
 use crate::error::Failure;
-use crate::output::{Row, ago};
+use crate::output::{Format, Row, ago};
 use crate::prompt;
 use crate::session::Session;
 
@@ -48,6 +48,102 @@ pub enum TenantCmd {
         #[arg(long)]
         cascade: bool,
     },
+    /// A tenant's quotas: users and any resource a service declares (docs/quotas.md).
+    #[command(subcommand)]
+    Quota(QuotaCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum QuotaCmd {
+    /// Every quota of a tenant, with its usage.
+    List { tenant: String },
+    /// One quota.
+    Get { tenant: String, resource: String },
+    /// Declare a quota or change its limit, period or usage (platform admins).
+    Set {
+        tenant: String,
+        resource: String,
+        /// The limit (amounts are plain integers: bytes, calls, seats).
+        #[arg(long, conflicts_with = "unlimited", required_unless_present = "unlimited")]
+        limit: Option<u64>,
+        /// No limit; usage is still counted.
+        #[arg(long)]
+        unlimited: bool,
+        /// Start usage from zero every hour, day or month (UTC); `none` never.
+        #[arg(long, value_parser = period)]
+        period: Option<QuotaPeriod>,
+        /// Set the usage outright (a correction).
+        #[arg(long, value_name = "N")]
+        used: Option<u64>,
+    },
+    /// Forget a declared quota and its reservations (asks first).
+    Delete { tenant: String, resource: String },
+    /// Would an amount more fit? Holds nothing.
+    Check { tenant: String, resource: String, amount: u64 },
+    /// Hold an amount; prints the reservation id to commit or release.
+    Reserve {
+        tenant: String,
+        resource: String,
+        amount: u64,
+        /// How long the hold lasts (default 5m, at most 24h).
+        #[arg(long)]
+        ttl: Option<String>,
+    },
+    /// Turn a reservation into usage, or use an amount at once.
+    Commit {
+        tenant: String,
+        resource: String,
+        #[arg(long, required_unless_present = "amount")]
+        reservation: Option<String>,
+        /// With --reservation: commit only this much and give the rest back.
+        #[arg(long)]
+        amount: Option<u64>,
+    },
+    /// Give back a reservation, or an amount of usage.
+    Release {
+        tenant: String,
+        resource: String,
+        #[arg(long, conflicts_with = "amount", required_unless_present = "amount")]
+        reservation: Option<String>,
+        #[arg(long)]
+        amount: Option<u64>,
+    },
+}
+
+fn period(text: &str) -> Result<QuotaPeriod, String> {
+    QuotaPeriod::parse(text).ok_or_else(|| format!("{text:?} is not a period: none, hour, day or month"))
+}
+
+impl Row for Quota {
+    const COLUMNS: &'static [&'static str] = &["RESOURCE", "USED", "RESERVED", "LIMIT", "REMAINING", "USE", "PERIOD"];
+    const WIDE: &'static [&'static str] = &["RESETS", "LEVEL", "UPDATED"];
+    fn cells(&self, wide: bool) -> Vec<String> {
+        let dash = || "-".to_owned();
+        let share = self.limit.map_or_else(dash, |limit| match limit {
+            0 => "100%".into(),
+            limit => format!("{}%", (u128::from(self.used) * 100 / u128::from(limit)).min(999)),
+        });
+        let mut cells = vec![
+            self.resource.clone(),
+            self.used.to_string(),
+            self.reserved.to_string(),
+            self.limit.map_or_else(|| "unlimited".into(), |n| n.to_string()),
+            self.remaining.map_or_else(dash, |n| n.to_string()),
+            share,
+            self.period.as_str().to_owned(),
+        ];
+        if wide {
+            cells.extend([
+                self.resets_at.clone().unwrap_or_else(dash),
+                if self.level == 0 { dash() } else { format!("{}%", self.level) },
+                ago(&self.updated_at),
+            ]);
+        }
+        cells
+    }
+    fn name(&self) -> String {
+        self.resource.clone()
+    }
 }
 
 impl Row for Tenant {
@@ -82,7 +178,18 @@ pub async fn run(cmd: TenantCmd, s: &mut Session) -> Result<(), Failure> {
             let page = s.api(async |c| c.list_tenants(page, page_size).await).await?;
             return s.out.list(&page.items, "tenants");
         }
-        TenantCmd::Get { slug } => s.api(async |c| c.get_tenant(&slug).await).await?,
+        TenantCmd::Get { slug } => {
+            let tenant = s.api(async |c| c.get_tenant(&slug).await).await?;
+            s.out.one(&tenant)?;
+            // Usage against limits, below the tenant, for people.
+            if matches!(s.out.format, Format::Table | Format::Wide) {
+                let quotas = s.api(async |c| c.list_quotas(&slug).await).await?;
+                println!();
+                return s.out.list(&quotas.items, "quotas");
+            }
+            return Ok(());
+        }
+        TenantCmd::Quota(cmd) => return quota(cmd, s).await,
         TenantCmd::Update { slug, name, max_users } => {
             if name.is_none() && max_users.is_none() {
                 return Err(Failure::usage("nothing to update: give --name or --max-users"));
@@ -109,4 +216,59 @@ pub async fn run(cmd: TenantCmd, s: &mut Session) -> Result<(), Failure> {
         }
     };
     s.out.one(&tenant)
+}
+
+async fn quota(cmd: QuotaCmd, s: &mut Session) -> Result<(), Failure> {
+    let quota = match cmd {
+        QuotaCmd::List { tenant } => {
+            let quotas = s.api(async |c| c.list_quotas(&tenant).await).await?;
+            return s.out.list(&quotas.items, "quotas");
+        }
+        QuotaCmd::Get { tenant, resource } => s.api(async |c| c.get_quota(&tenant, &resource).await).await?,
+        QuotaCmd::Set { tenant, resource, limit, unlimited: _, period, used } => {
+            let req = SetQuota { limit, period, used };
+            s.api(async |c| c.set_quota(&tenant, &resource, &req).await).await?
+        }
+        QuotaCmd::Delete { tenant, resource } => {
+            prompt::confirm(&format!("delete quota {resource} of tenant {tenant}"), s.global.yes)?;
+            s.api(async |c| c.delete_quota(&tenant, &resource).await).await?;
+            eprintln!("Deleted quota {resource} of tenant {tenant}.");
+            return Ok(());
+        }
+        QuotaCmd::Check { tenant, resource, amount } => {
+            let decision = s.api(async |c| c.check_quota(&tenant, &resource, amount).await).await?;
+            let remaining = decision.remaining.map_or_else(|| "unlimited".into(), |n| n.to_string());
+            let verdict = if decision.allowed { "yes" } else { "no" };
+            s.out.detail(
+                &decision,
+                verdict,
+                &[("Allowed", verdict.into()), ("Amount", amount.to_string()), ("Remaining", remaining)],
+            )?;
+            // Like `auth can-i`: the answer is also the exit status.
+            return if decision.allowed { Ok(()) } else { Err(Failure::silent(crate::error::EXIT_ERROR)) };
+        }
+        QuotaCmd::Reserve { tenant, resource, amount, ttl } => {
+            let req = ReserveQuota { amount, ttl };
+            let held = s.api(async |c| c.reserve_quota(&tenant, &resource, &req).await).await?;
+            return s.out.detail(
+                &held,
+                &held.id,
+                &[
+                    ("Reservation", held.id.clone()),
+                    ("Amount", held.amount.to_string()),
+                    ("Expires", held.expires_at.clone()),
+                    ("Remaining", held.quota.remaining.map_or_else(|| "unlimited".into(), |n| n.to_string())),
+                ],
+            );
+        }
+        QuotaCmd::Commit { tenant, resource, reservation, amount } => {
+            let req = SettleQuota { reservation, amount };
+            s.api(async |c| c.commit_quota(&tenant, &resource, &req).await).await?
+        }
+        QuotaCmd::Release { tenant, resource, reservation, amount } => {
+            let req = SettleQuota { reservation, amount };
+            s.api(async |c| c.release_quota(&tenant, &resource, &req).await).await?
+        }
+    };
+    s.out.one(&quota)
 }

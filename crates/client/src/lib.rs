@@ -287,6 +287,44 @@ impl Client {
         self.delete_path(&format!("/tenants/{}?cascade={cascade}", enc(slug))).await
     }
 
+    // --- quotas (docs/quotas.md) ---
+
+    fn quota_path(slug: &str, resource: &str) -> String {
+        format!("/tenants/{}/quotas/{}", enc(slug), enc(resource))
+    }
+
+    pub async fn list_quotas(&self, slug: &str) -> Result<QuotaList> {
+        self.get(&format!("/tenants/{}/quotas", enc(slug))).await
+    }
+
+    pub async fn get_quota(&self, slug: &str, resource: &str) -> Result<Quota> {
+        self.get(&Self::quota_path(slug, resource)).await
+    }
+
+    pub async fn set_quota(&self, slug: &str, resource: &str, req: &SetQuota) -> Result<Quota> {
+        self.call(Method::PUT, &Self::quota_path(slug, resource), Some(req)).await
+    }
+
+    pub async fn delete_quota(&self, slug: &str, resource: &str) -> Result<()> {
+        self.delete_path(&Self::quota_path(slug, resource)).await
+    }
+
+    pub async fn check_quota(&self, slug: &str, resource: &str, amount: u64) -> Result<QuotaDecision> {
+        self.post(&format!("{}/check", Self::quota_path(slug, resource)), &QuotaCheck { amount }).await
+    }
+
+    pub async fn reserve_quota(&self, slug: &str, resource: &str, req: &ReserveQuota) -> Result<QuotaReservation> {
+        self.post(&format!("{}/reserve", Self::quota_path(slug, resource)), req).await
+    }
+
+    pub async fn commit_quota(&self, slug: &str, resource: &str, req: &SettleQuota) -> Result<Quota> {
+        self.post(&format!("{}/commit", Self::quota_path(slug, resource)), req).await
+    }
+
+    pub async fn release_quota(&self, slug: &str, resource: &str, req: &SettleQuota) -> Result<Quota> {
+        self.post(&format!("{}/release", Self::quota_path(slug, resource)), req).await
+    }
+
     // --- users ---
 
     pub async fn create_user(&self, req: &CreateUser) -> Result<User> {

@@ -363,7 +363,7 @@ impl Bounded for CreateCheck {
     }
 }
 
-/// Query types made only of numbers and booleans: nothing to bound.
+/// Types made only of numbers, booleans and enums: nothing to bound.
 macro_rules! nothing_to_bound {
     ($($t:ty),* $(,)?) => {$(
         impl Bounded for $t {
@@ -374,7 +374,19 @@ macro_rules! nothing_to_bound {
     )*};
 }
 
-nothing_to_bound!(TenantDeleteQuery, UserDeleteQuery, ImportQuery, CheckGetQuery);
+nothing_to_bound!(TenantDeleteQuery, UserDeleteQuery, ImportQuery, CheckGetQuery, SetQuota, QuotaCheck);
+
+impl Bounded for ReserveQuota {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("ttl", &self.ttl, max::TIME)
+    }
+}
+
+impl Bounded for SettleQuota {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("reservation", &self.reservation, max::ID)
+    }
+}
 
 impl Bounded for PageParams {
     fn check_bounds(&self) -> Result<(), Invalid> {

@@ -12,6 +12,7 @@ pub mod expr;
 pub mod import;
 pub mod lockout;
 pub mod publish;
+pub mod quota;
 pub mod readback;
 pub mod registry;
 pub mod retry;

@@ -112,3 +112,10 @@ pub const ANY_STRING: usize = TOKEN;
 /// Catch-all of the JSON extractor: no list or object anywhere in a
 /// request body has more items.
 pub const ANY_ITEMS: usize = DLQ_IDS;
+
+/// A quota's resource name (`storage_bytes`).
+pub const QUOTA_RESOURCE: usize = 63;
+/// Quotas one tenant may declare (besides `users`).
+pub const QUOTAS: usize = 100;
+/// Resource names: a letter, then letters, digits, `_`, `.` and `-` (1–63).
+pub const QUOTA_RESOURCE_PATTERN: &str = "^[a-z][a-z0-9_.-]{0,62}$";

@@ -58,3 +58,119 @@ pub struct UpdateTenant {
     #[serde(default)]
     pub quotas: Option<Quotas>,
 }
+
+/// How often a quota's usage starts again from zero (`docs/quotas.md`).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum QuotaPeriod {
+    /// Usage only changes when it is committed or released.
+    #[default]
+    None,
+    /// Usage starts from zero at the top of every hour (UTC).
+    Hour,
+    /// … at midnight UTC.
+    Day,
+    /// … on the first of every month, midnight UTC.
+    Month,
+}
+
+names!(QuotaPeriod { None = "none", Hour = "hour", Day = "day", Month = "month" });
+
+/// One resource's quota in a tenant: its limit and what is used of it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Quota {
+    /// `users` (kept by plat), or any name a service uses (`storage_bytes`).
+    pub resource: String,
+    /// Null: unlimited (usage is still counted).
+    pub limit: Option<u64>,
+    /// Committed usage.
+    pub used: u64,
+    /// Held by reservations that are neither committed, released nor expired.
+    pub reserved: u64,
+    /// `limit - used - reserved`; null when unlimited.
+    pub remaining: Option<u64>,
+    pub period: QuotaPeriod,
+    /// When usage next starts from zero (a period other than `none`).
+    #[serde(default)]
+    pub resets_at: Option<String>,
+    /// The highest threshold signalled since usage was last below 80%: 0, 80 or 100.
+    pub level: u8,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct QuotaList {
+    pub items: Vec<Quota>,
+}
+
+/// Body of `PUT /tenants/{slug}/quotas/{resource}`: declare a quota or
+/// change it. `users` takes only `limit` (its usage is plat's count).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SetQuota {
+    /// Null or absent: unlimited.
+    #[serde(default)]
+    pub limit: Option<u64>,
+    /// Absent: unchanged (`none` for a new quota).
+    #[serde(default)]
+    pub period: Option<QuotaPeriod>,
+    /// Set the usage outright (a correction); absent: unchanged.
+    #[serde(default)]
+    pub used: Option<u64>,
+}
+
+/// Body of `…/check`: would `amount` more fit?
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaCheck {
+    pub amount: u64,
+}
+
+/// The answer of `…/check`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct QuotaDecision {
+    pub allowed: bool,
+    pub amount: u64,
+    /// What is left before this amount; null when unlimited.
+    pub remaining: Option<u64>,
+    pub quota: Quota,
+}
+
+/// Body of `…/reserve`: hold `amount` until it is committed, released or
+/// `ttl` passes (default 5m, at most 24h).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReserveQuota {
+    pub amount: u64,
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::TIME))]
+    pub ttl: Option<String>,
+}
+
+/// A held amount (`…/reserve`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct QuotaReservation {
+    /// `rsv_…`: what `…/commit` and `…/release` take.
+    pub id: String,
+    pub resource: String,
+    pub amount: u64,
+    pub expires_at: String,
+    pub quota: Quota,
+}
+
+/// Body of `…/commit` and `…/release`.
+///
+/// - commit `{reservation}`: the held amount becomes usage (`amount`, when
+///   given, commits less and gives the rest back);
+/// - commit `{amount}`: uses `amount` at once, refused past the limit;
+/// - release `{reservation}`: gives the held amount back;
+/// - release `{amount}`: gives back `amount` of usage (a file deleted).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SettleQuota {
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::ID))]
+    pub reservation: Option<String>,
+    #[serde(default)]
+    pub amount: Option<u64>,
+}

@@ -11,6 +11,7 @@
 mod auth;
 mod checks;
 mod outbox;
+mod quotas;
 mod registry;
 mod roles;
 mod sync;
@@ -88,8 +89,9 @@ pub enum StoreError {
     /// the caller's fault (an internal error, its cause logged).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
-    #[error("tenant {tenant:?} has reached its quota of {max_users} users")]
-    QuotaExceeded { tenant: String, max_users: u64 },
+    /// A quota (`users` or a declared one) has not `requested` left.
+    #[error("tenant {tenant:?} has reached its quota of {limit} {resource} ({remaining} left)")]
+    QuotaExceeded { tenant: String, resource: String, limit: u64, remaining: u64 },
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
     #[error("already bootstrapped")]

@@ -10,7 +10,8 @@ use crate::{
     now_ms,
 };
 
-const TENANT_COLUMNS: &str = "id, slug, name, status, max_users, user_count, version, created_at, updated_at";
+const TENANT_COLUMNS: &str =
+    "id, slug, name, status, max_users, user_count, users_level, version, created_at, updated_at";
 
 /// A tenant row with its internal id.
 #[derive(Debug, Clone)]
@@ -18,6 +19,8 @@ pub struct TenantRow {
     pub id: String,
     pub tenant: Tenant,
     pub version: i64,
+    /// The signalled level of the `users` quota (`plat_domain::quota`).
+    pub users_level: u8,
 }
 
 impl TenantRow {
@@ -30,6 +33,7 @@ fn tenant_from_row(row: &AnyRow) -> Result<TenantRow> {
     Ok(TenantRow {
         id: get_str(row, "id")?,
         version: get_i64(row, "version")?,
+        users_level: get_i64(row, "users_level")?.clamp(0, 100) as u8,
         tenant: Tenant {
             slug: get_str(row, "slug")?,
             name: get_str(row, "name")?,
@@ -89,53 +93,6 @@ async fn tenant_changed(
 }
 
 impl Store {
-    /// `tenant.quota_exceeded`: a create was refused because `resource`'s
-    /// `limit` was reached (`requested` more were asked for). At most one per
-    /// tenant and resource a minute, so a client retrying in a loop cannot
-    /// make events without bound. Written in its own transaction (the refused
-    /// one rolled back); a failure is logged, never the caller's error.
-    pub(crate) async fn quota_exceeded(&self, ctx: &Ctx, slug: &str, resource: &str, limit: u64, requested: u64) {
-        let write = async {
-            let mut tx = self.write.begin().await?;
-            let row = tenant_by_slug(&mut tx, slug).await?;
-            let recent: Option<i64> = sqlx::query_scalar(
-                "SELECT seq FROM events WHERE aggregate_id = $1 AND type = 'tenant.quota_exceeded' \
-                 AND created_at > $2 AND payload LIKE $3 LIMIT 1",
-            )
-            .bind(&row.id)
-            .bind(now_ms() - 60_000)
-            .bind(format!("%\"resource\":\"{resource}\"%"))
-            .fetch_optional(&mut *tx)
-            .await?;
-            if recent.is_some() {
-                return Ok::<_, StoreError>(());
-            }
-            let mut metadata = serde_json::Map::new();
-            metadata.insert("resource".into(), resource.into());
-            metadata.insert("limit".into(), limit.into());
-            metadata.insert("requested".into(), requested.into());
-            record_event(
-                &mut tx,
-                ctx,
-                EventDraft {
-                    event_type: "tenant.quota_exceeded",
-                    tenant: slug,
-                    aggregate_kind: "tenant",
-                    aggregate_id: &row.id,
-                    aggregate_version: row.version as u64,
-                    data: crate::json_value(&row.tenant)?,
-                    extra_metadata: Some(metadata),
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(())
-        };
-        if let Err(e) = write.await {
-            tracing::warn!(tenant = slug, error = %e, "cannot record tenant.quota_exceeded");
-        }
-    }
-
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.create_tenant", skip_all)]
     pub async fn create_tenant(&self, ctx: &Ctx, slug: &str, name: &str, max_users: Option<u64>) -> Result<Tenant> {
         plat_domain::validate_slug("slug", slug)?;
@@ -217,6 +174,9 @@ impl Store {
         .bind(&current.id)
         .execute(&mut *tx)
         .await?;
+        if max_users.is_some() {
+            crate::quotas::users_changed(&mut tx, ctx, slug, 0, false).await?;
+        }
         let tenant = tenant_changed(&mut tx, ctx, slug, "tenant.updated", "tenant.update").await?;
         tx.commit().await?;
         Ok(tenant)

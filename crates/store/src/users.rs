@@ -295,8 +295,9 @@ pub(crate) async fn announce_tenant_users_deleted(conn: &mut AnyConnection, ctx:
     Ok(events.len() as u64)
 }
 
-/// Take `n` places of the tenant's quota atomically; fails when fewer are left.
-async fn take_quota(conn: &mut AnyConnection, tenant: &crate::TenantRow, n: i64) -> Result<()> {
+/// Take `n` places of the tenant's `users` quota atomically; fails when
+/// fewer are left. Signals the quota's thresholds in the same transaction.
+async fn take_quota(conn: &mut AnyConnection, ctx: &Ctx, tenant: &crate::TenantRow, n: i64) -> Result<()> {
     let taken = sqlx::query(
         "UPDATE tenants SET user_count = user_count + $1 WHERE id = $2 AND (max_users IS NULL OR user_count + $1 <= max_users)",
     )
@@ -305,12 +306,19 @@ async fn take_quota(conn: &mut AnyConnection, tenant: &crate::TenantRow, n: i64)
     .execute(&mut *conn)
     .await?;
     if taken.rows_affected() == 0 {
-        return Err(StoreError::QuotaExceeded {
-            tenant: tenant.tenant.slug.clone(),
-            max_users: tenant.tenant.quotas.max_users.unwrap_or(0),
-        });
+        return Err(users_quota_exceeded(tenant));
     }
-    Ok(())
+    crate::quotas::users_changed(conn, ctx, &tenant.tenant.slug, n as u64, false).await
+}
+
+fn users_quota_exceeded(tenant: &crate::TenantRow) -> StoreError {
+    let limit = tenant.tenant.quotas.max_users.unwrap_or(0);
+    StoreError::QuotaExceeded {
+        tenant: tenant.tenant.slug.clone(),
+        resource: plat_domain::quota::USERS.into(),
+        limit,
+        remaining: limit.saturating_sub(tenant.tenant.usage.users),
+    }
 }
 
 fn validate_new_user(user: &NewUser) -> Result<(String, String)> {
@@ -323,12 +331,13 @@ fn validate_new_user(user: &NewUser) -> Result<(String, String)> {
 }
 
 impl Store {
-    /// Create a user; a refusal for quota is also a `tenant.quota_exceeded` event.
+    /// Create a user; a refusal for quota signals the `users` quota
+    /// (`tenant.quota_exceeded`, once per crossing).
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.create_user", skip_all)]
     pub async fn create_user(&self, ctx: &Ctx, tenant: &str, new: NewUser) -> Result<User> {
         let created = self.insert_user(ctx, tenant, new).await;
-        if let Err(StoreError::QuotaExceeded { tenant, max_users }) = &created {
-            self.quota_exceeded(ctx, tenant, "users", *max_users, 1).await;
+        if let Err(StoreError::QuotaExceeded { .. }) = &created {
+            self.users_refused(ctx, tenant, 1).await;
         }
         created
     }
@@ -349,7 +358,7 @@ impl Store {
                 return Err(StoreError::AlreadyExists { kind: "user", name: value.clone(), field });
             }
         }
-        take_quota(&mut tx, &tenant_row, 1).await?;
+        take_quota(&mut tx, ctx, &tenant_row, 1).await?;
         let id = new_id();
         let now = now_ms();
         let inserted = sqlx::query(
@@ -614,6 +623,7 @@ impl Store {
                 .bind(&tenant_row.id)
                 .execute(&mut *tx)
                 .await?;
+            crate::quotas::users_changed(&mut tx, ctx, &tenant_row.tenant.slug, 0, false).await?;
             let mut snapshot = current.user.clone();
             snapshot.status = "deleted".into();
             snapshot.version += 1;
@@ -701,10 +711,8 @@ impl Store {
     ) -> Result<Vec<(u64, Option<String>, StoreError)>> {
         let errors = self.import_lines(ctx, tenant, lines, dry_run).await?;
         let refused = errors.iter().filter(|(_, _, e)| matches!(e, StoreError::QuotaExceeded { .. })).count();
-        if let (false, Some((_, _, StoreError::QuotaExceeded { max_users, .. }))) =
-            (dry_run, errors.iter().find(|(_, _, e)| matches!(e, StoreError::QuotaExceeded { .. })))
-        {
-            self.quota_exceeded(ctx, tenant, "users", *max_users, refused as u64).await;
+        if !dry_run && refused > 0 {
+            self.users_refused(ctx, tenant, refused as u64).await;
         }
         Ok(errors)
     }
@@ -797,11 +805,7 @@ impl Store {
             let free = max.saturating_sub(tenant_row.tenant.usage.users) as usize;
             if accepted.len() > free {
                 for (line, username, _, _) in accepted.drain(free..) {
-                    errors.push((
-                        line,
-                        Some(username),
-                        StoreError::QuotaExceeded { tenant: tenant.to_owned(), max_users: max },
-                    ));
+                    errors.push((line, Some(username), users_quota_exceeded(&tenant_row)));
                 }
             }
         }
@@ -810,7 +814,7 @@ impl Store {
             errors.sort_by_key(|(line, _, _)| *line);
             return Ok(errors);
         }
-        take_quota(&mut tx, &tenant_row, accepted.len() as i64).await?;
+        take_quota(&mut tx, ctx, &tenant_row, accepted.len() as i64).await?;
         let now = now_ms();
         let mut users = Vec::with_capacity(accepted.len());
         for chunk in accepted.chunks(400) {

@@ -105,3 +105,95 @@ async fn set_status(
     }
     Ok(Data(state.store.set_tenant_status(&principal.ctx(), &slug, suspend).await?))
 }
+
+// --- quotas (docs/quotas.md) ---
+
+/// The quotas of a tenant in the path: `visible` as the tenant itself, then
+/// `permission` inside it (`quotas:write` is the platform's, as `max_users` is).
+fn quota_gate(principal: &Principal, slug: &str, permission: &str) -> ApiResult<()> {
+    visible(principal, slug)?;
+    if permission == "quotas:write" {
+        principal.require(permission, Scope::Platform)
+    } else {
+        principal.require(permission, Scope::Tenant(slug))
+    }
+}
+
+pub async fn list_quotas(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(slug): Path<String>,
+) -> ApiResult<Data<QuotaList>> {
+    quota_gate(&principal, &slug, "quotas:read")?;
+    Ok(Data(QuotaList { items: state.store.list_quotas(&slug).await? }))
+}
+
+pub async fn get_quota(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((slug, resource)): Path<(String, String)>,
+) -> ApiResult<Data<Quota>> {
+    quota_gate(&principal, &slug, "quotas:read")?;
+    Ok(Data(state.store.get_quota(&slug, &resource).await?))
+}
+
+pub async fn set_quota(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((slug, resource)): Path<(String, String)>,
+    Json(req): Json<SetQuota>,
+) -> ApiResult<Data<Quota>> {
+    quota_gate(&principal, &slug, "quotas:write")?;
+    Ok(Data(state.store.set_quota(&principal.ctx(), &slug, &resource, &req).await?))
+}
+
+pub async fn delete_quota(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((slug, resource)): Path<(String, String)>,
+) -> ApiResult<Data<super::auth::Done>> {
+    quota_gate(&principal, &slug, "quotas:write")?;
+    state.store.delete_quota(&principal.ctx(), &slug, &resource).await?;
+    Ok(Data(super::auth::Done { done: true }))
+}
+
+pub async fn check_quota(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((slug, resource)): Path<(String, String)>,
+    Json(req): Json<QuotaCheck>,
+) -> ApiResult<Data<QuotaDecision>> {
+    quota_gate(&principal, &slug, "quotas:use")?;
+    Ok(Data(state.store.check_quota(&slug, &resource, req.amount).await?))
+}
+
+pub async fn reserve_quota(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((slug, resource)): Path<(String, String)>,
+    Json(req): Json<ReserveQuota>,
+) -> ApiResult<Created<QuotaReservation>> {
+    quota_gate(&principal, &slug, "quotas:use")?;
+    let ttl = plat_domain::quota::reservation_ttl(req.ttl.as_deref())?;
+    Ok(Created(state.store.reserve_quota(&principal.ctx(), &slug, &resource, req.amount, ttl).await?))
+}
+
+pub async fn commit_quota(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((slug, resource)): Path<(String, String)>,
+    Json(req): Json<SettleQuota>,
+) -> ApiResult<Data<Quota>> {
+    quota_gate(&principal, &slug, "quotas:use")?;
+    Ok(Data(state.store.commit_quota(&principal.ctx(), &slug, &resource, &req).await?))
+}
+
+pub async fn release_quota(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((slug, resource)): Path<(String, String)>,
+    Json(req): Json<SettleQuota>,
+) -> ApiResult<Data<Quota>> {
+    quota_gate(&principal, &slug, "quotas:use")?;
+    Ok(Data(state.store.release_quota(&principal.ctx(), &slug, &resource, &req).await?))
+}

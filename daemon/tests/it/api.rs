@@ -539,7 +539,7 @@ both!(logins_logouts_and_failures_are_events_with_where_they_came_from, &[], |p|
 both!(quota_refusals_and_service_account_changes_are_events, &[], |p| {
     let acme = tenant(&p.admin, "acme", Some(2)).await;
     let events_of = |event_type: &str| EventQuery { event_type: Some(event_type.into()), ..Default::default() };
-    // A refused create, then a refused import: one event a minute, whatever the flood.
+    // The second user reaches the limit: one event, whatever the refusals after it.
     acme.create_user(&new_user("a")).await.expect("a");
     acme.create_user(&new_user("b")).await.expect("b");
     assert_eq!(code(acme.create_user(&new_user("c")).await), ErrorCode::TenantQuotaExceeded);

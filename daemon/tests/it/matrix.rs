@@ -179,6 +179,15 @@ impl Matrix<'_> {
         if path.contains("{slug}") {
             path = path.replace("{slug}", tenant);
         }
+        if path.contains("{resource}") {
+            // A quota declared fresh, so a delete or a full quota cannot
+            // disturb the next case.
+            let resource = format!("scratch_res{k}");
+            let declare = SetQuota { limit: Some(1000), ..Default::default() };
+            root.set_quota(tenant, &resource, &declare).await.expect("scratch quota");
+            names.insert("resource", resource.clone());
+            path = path.replace("{resource}", &resource);
+        }
         if path.contains("{role}") {
             path = path.replace("{role}", "reader");
         }
@@ -291,6 +300,10 @@ fn sample_body(route: &RouteDoc, k: u64, names: &HashMap<&'static str, String>, 
         "PublishBatch" => json!({"events": [{"type": "matrix.sample", "data": {"k": k}}]}),
         "ReplayEvents" => json!({"since": "1m", "types": ["nothing.*"]}),
         "PreviewEvent" => json!({"event": {"type": "user.updated", "tenant": "acme", "data": {"k": k}}}),
+        "SetQuota" => json!({"limit": 1000 + k}),
+        "QuotaCheck" => json!({"amount": 1}),
+        "ReserveQuota" => json!({"amount": 1, "ttl": "1m"}),
+        "SettleQuota" => json!({"amount": 1}),
         other => panic!("{} {} takes {other}: add a sample body to the matrix", route.http_method(), route.path),
     };
     Some(Body::Json(value))

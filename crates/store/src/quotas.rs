@@ -1,0 +1,646 @@
+//! Quotas (`docs/quotas.md`): any number of named resources per tenant,
+//! each with a limit and a usage, checked, reserved, committed and released
+//! by the services that consume them.
+//!
+//! Every change locks the quota's row (PostgreSQL `FOR UPDATE`; SQLite has
+//! one writer), then works on the row in memory: the period's reset and the
+//! release of expired reservations first, then the change, then the
+//! threshold signal ([`signal`]), then one write. So usage never passes the
+//! limit, however many replicas and callers race for the last units.
+//!
+//! `users` is the quota plat keeps itself (`tenants.max_users` and
+//! `user_count`, taken in the same transaction as the users); it is read,
+//! checked and limited here, and signalled by the same [`signal`].
+
+use plat_domain::quota::{self as rules, USERS};
+use plat_proto::{Quota, QuotaDecision, QuotaPeriod, QuotaReservation, SetQuota, SettleQuota};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+use crate::outbox::{AuditDraft, EventDraft, record_audit, record_event};
+use crate::tenants::{TenantRow, tenant_by_slug};
+use crate::{Ctx, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_str, now_ms};
+
+const QUOTA_COLUMNS: &str = "resource, quota_limit, used, reserved, period, period_start, level, updated_at";
+
+/// A declared quota's row, as the change in hand sees it.
+#[derive(Debug, Clone)]
+struct Row {
+    resource: String,
+    limit: Option<u64>,
+    used: u64,
+    reserved: u64,
+    period: QuotaPeriod,
+    period_start: i64,
+    level: u8,
+    updated_at: i64,
+}
+
+fn unsigned(value: i64) -> u64 {
+    value.max(0) as u64
+}
+
+/// Amounts and limits are stored as BIGINT.
+fn stored(field: &str, value: u64) -> Result<i64> {
+    i64::try_from(value)
+        .map_err(|_| StoreError::Invalid { field: field.into(), message: format!("must be at most {}", i64::MAX) })
+}
+
+fn row_from(row: &AnyRow) -> Result<Row> {
+    let period = get_str(row, "period")?;
+    Ok(Row {
+        resource: get_str(row, "resource")?,
+        limit: get_opt_i64(row, "quota_limit")?.map(unsigned),
+        used: unsigned(get_i64(row, "used")?),
+        reserved: unsigned(get_i64(row, "reserved")?),
+        period: QuotaPeriod::parse(&period).ok_or_else(|| StoreError::Corrupt(format!("quota period {period:?}")))?,
+        period_start: get_i64(row, "period_start")?,
+        level: get_i64(row, "level")?.clamp(0, 100) as u8,
+        updated_at: get_i64(row, "updated_at")?,
+    })
+}
+
+impl Row {
+    /// `users`, as `tenants` keeps it.
+    fn users(tenant: &TenantRow) -> Row {
+        Row {
+            resource: USERS.into(),
+            limit: tenant.tenant.quotas.max_users,
+            used: tenant.tenant.usage.users,
+            reserved: 0,
+            period: QuotaPeriod::None,
+            period_start: 0,
+            level: tenant.users_level,
+            updated_at: crate::parse_rfc3339_ms(&tenant.tenant.updated_at).unwrap_or(0),
+        }
+    }
+
+    /// A new period starts usage from zero (and re-arms the thresholds).
+    /// Whether anything changed.
+    fn roll(&mut self, now: i64) -> bool {
+        match rules::period_bounds(self.period, now) {
+            Some((start, _)) if start > self.period_start => {
+                self.period_start = start;
+                self.used = 0;
+                self.level = 0;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn remaining(&self) -> Option<u64> {
+        self.limit.map(|limit| limit.saturating_sub(self.used.saturating_add(self.reserved)))
+    }
+
+    /// Whether `amount` more fits beside what is used and held.
+    fn fits(&self, amount: u64) -> bool {
+        self.remaining().is_none_or(|left| amount <= left)
+    }
+
+    fn view(&self, now: i64) -> Quota {
+        Quota {
+            resource: self.resource.clone(),
+            limit: self.limit,
+            used: self.used,
+            reserved: self.reserved,
+            remaining: self.remaining(),
+            period: self.period,
+            resets_at: rules::period_bounds(self.period, now).map(|(_, next)| format_ms(next)),
+            level: self.level,
+            updated_at: format_ms(self.updated_at),
+        }
+    }
+}
+
+/// Move `row`'s signalled level after a change, announcing a threshold
+/// crossed (`tenant.quota_warning`, `tenant.quota_exceeded`) in the change's
+/// transaction. `refused`: the amount a refused request asked for. The
+/// caller stores the new `row.level`.
+async fn signal(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    tenant: &TenantRow,
+    row: &mut Row,
+    changed_by: u64,
+    refused: bool,
+) -> Result<()> {
+    let (level, announce) = rules::next_level(row.level, row.used, row.limit, refused);
+    row.level = level;
+    let Some(threshold) = announce else { return Ok(()) };
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("resource".into(), row.resource.clone().into());
+    metadata.insert("limit".into(), row.limit.into());
+    metadata.insert("used".into(), row.used.into());
+    metadata.insert("reserved".into(), row.reserved.into());
+    metadata.insert("requested".into(), changed_by.into());
+    metadata.insert("threshold".into(), threshold.into());
+    record_event(
+        conn,
+        ctx,
+        EventDraft {
+            event_type: rules::level_event(threshold),
+            tenant: &tenant.tenant.slug,
+            aggregate_kind: "tenant",
+            aggregate_id: &tenant.id,
+            aggregate_version: tenant.version as u64,
+            data: crate::json_value(&tenant.tenant)?,
+            extra_metadata: Some(metadata),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// After the users of a tenant changed in this transaction (or a create was
+/// refused, `refused`): signal the `users` quota's threshold. The tenant
+/// row is read again, after the change, under the change's lock.
+pub(crate) async fn users_changed(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    slug: &str,
+    changed_by: u64,
+    refused: bool,
+) -> Result<()> {
+    let tenant = tenant_by_slug(conn, slug).await?;
+    let mut row = Row::users(&tenant);
+    let before = row.level;
+    signal(conn, ctx, &tenant, &mut row, changed_by, refused).await?;
+    if row.level != before {
+        sqlx::query("UPDATE tenants SET users_level = $1 WHERE id = $2")
+            .bind(i64::from(row.level))
+            .bind(&tenant.id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Read a declared quota (locked on PostgreSQL when `lock`).
+async fn load(conn: &mut AnyConnection, tenant: &TenantRow, resource: &str, lock: bool) -> Result<Row> {
+    let suffix = if lock && conn.backend_name() == "PostgreSQL" { " FOR UPDATE" } else { "" };
+    let found = sqlx::query(&format!(
+        "SELECT {QUOTA_COLUMNS} FROM tenant_quotas WHERE tenant_id = $1 AND resource = $2{suffix}"
+    ))
+    .bind(&tenant.id)
+    .bind(resource)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match found {
+        Some(row) => row_from(&row),
+        None => Err(StoreError::NotFound { kind: "quota", name: resource.to_owned() }),
+    }
+}
+
+/// Lock a declared quota for a change: its period rolled and its expired
+/// reservations released.
+async fn lock(conn: &mut AnyConnection, tenant: &TenantRow, resource: &str, now: i64) -> Result<Row> {
+    let mut row = load(conn, tenant, resource, true).await?;
+    row.roll(now);
+    let expired: Vec<i64> = sqlx::query_scalar(
+        "DELETE FROM quota_reservations WHERE tenant_id = $1 AND resource = $2 AND expires_at <= $3 RETURNING amount",
+    )
+    .bind(&tenant.id)
+    .bind(resource)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    let freed: u64 = expired.into_iter().map(unsigned).sum();
+    row.reserved = row.reserved.saturating_sub(freed);
+    Ok(row)
+}
+
+async fn save(conn: &mut AnyConnection, tenant: &TenantRow, row: &mut Row, now: i64) -> Result<()> {
+    row.updated_at = now;
+    sqlx::query(
+        "UPDATE tenant_quotas SET quota_limit = $1, used = $2, reserved = $3, period = $4, period_start = $5, \
+         level = $6, updated_at = $7 WHERE tenant_id = $8 AND resource = $9",
+    )
+    .bind(row.limit.map(|l| stored("limit", l)).transpose()?)
+    .bind(stored("used", row.used)?)
+    .bind(stored("reserved", row.reserved)?)
+    .bind(row.period.as_str())
+    .bind(row.period_start)
+    .bind(i64::from(row.level))
+    .bind(now)
+    .bind(&tenant.id)
+    .bind(&row.resource)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn exceeded(tenant: &TenantRow, row: &Row) -> StoreError {
+    StoreError::QuotaExceeded {
+        tenant: tenant.tenant.slug.clone(),
+        resource: row.resource.clone(),
+        limit: row.limit.unwrap_or(0),
+        remaining: row.remaining().unwrap_or(0),
+    }
+}
+
+fn users_take_no_reservations() -> StoreError {
+    StoreError::Conflict(
+        "plat counts the users quota itself, as users are created and deleted: it takes no reservations or commits"
+            .into(),
+    )
+}
+
+fn validate(resource: &str) -> Result<()> {
+    Ok(rules::validate_resource("resource", resource)?)
+}
+
+fn positive(amount: u64) -> Result<()> {
+    if amount == 0 {
+        return Err(StoreError::Invalid { field: "amount".into(), message: "must be at least 1".into() });
+    }
+    stored("amount", amount).map(|_| ())
+}
+
+async fn audit(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    tenant: &str,
+    action: &str,
+    details: serde_json::Value,
+) -> Result<()> {
+    let resource = details["resource"].as_str().unwrap_or_default().to_owned();
+    record_audit(
+        conn,
+        ctx,
+        AuditDraft {
+            action,
+            target: format!("quota:{tenant}/{resource}"),
+            tenant: Some(tenant),
+            outcome: "success",
+            details,
+        },
+    )
+    .await
+}
+
+impl Store {
+    /// A create or import of users was refused for the `users` quota
+    /// (`requested` places): signalled in a transaction of its own, as the
+    /// refused one rolled back. A failure is logged, never the caller's error.
+    pub(crate) async fn users_refused(&self, ctx: &Ctx, slug: &str, requested: u64) {
+        let write = async {
+            let mut tx = self.write.begin().await?;
+            // Refusals racing on PostgreSQL announce the crossing once.
+            let lock = if tx.backend_name() == "PostgreSQL" { " FOR UPDATE" } else { "" };
+            sqlx::query(&format!("SELECT id FROM tenants WHERE slug = $1{lock}"))
+                .bind(slug)
+                .fetch_optional(&mut *tx)
+                .await?;
+            users_changed(&mut tx, ctx, slug, requested, true).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        };
+        if let Err(e) = write.await {
+            tracing::warn!(tenant = slug, error = %e, "cannot signal the users quota");
+        }
+    }
+
+    /// Every quota of a tenant: `users` first, then the declared ones by name.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.list_quotas", skip_all)]
+    pub async fn list_quotas(&self, slug: &str) -> Result<Vec<Quota>> {
+        let mut conn = self.read.acquire().await?;
+        let tenant = tenant_by_slug(&mut conn, slug).await?;
+        let now = now_ms();
+        let rows =
+            sqlx::query(&format!("SELECT {QUOTA_COLUMNS} FROM tenant_quotas WHERE tenant_id = $1 ORDER BY resource"))
+                .bind(&tenant.id)
+                .fetch_all(&mut *conn)
+                .await?;
+        let mut items = vec![Row::users(&tenant).view(now)];
+        for row in &rows {
+            let mut row = row_from(row)?;
+            row.roll(now);
+            items.push(row.view(now));
+        }
+        Ok(items)
+    }
+
+    /// One quota, as a change would see it now (a period passed reads as
+    /// zero usage; reservations past their time are not held).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.get_quota", skip_all)]
+    pub async fn get_quota(&self, slug: &str, resource: &str) -> Result<Quota> {
+        let now = now_ms();
+        Ok(self.current(slug, resource, now).await?.1.view(now))
+    }
+
+    async fn current(&self, slug: &str, resource: &str, now: i64) -> Result<(TenantRow, Row)> {
+        validate(resource)?;
+        let mut conn = self.read.acquire().await?;
+        let tenant = tenant_by_slug(&mut conn, slug).await?;
+        if resource == USERS {
+            let row = Row::users(&tenant);
+            return Ok((tenant, row));
+        }
+        let mut row = load(&mut conn, &tenant, resource, false).await?;
+        row.roll(now);
+        let expired: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM quota_reservations \
+             WHERE tenant_id = $1 AND resource = $2 AND expires_at <= $3",
+        )
+        .bind(&tenant.id)
+        .bind(resource)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+        row.reserved = row.reserved.saturating_sub(unsigned(expired));
+        Ok((tenant, row))
+    }
+
+    /// Would `amount` more fit? Reads only: nothing is held.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.check_quota", skip_all)]
+    pub async fn check_quota(&self, slug: &str, resource: &str, amount: u64) -> Result<QuotaDecision> {
+        positive(amount)?;
+        let now = now_ms();
+        let (_, row) = self.current(slug, resource, now).await?;
+        Ok(QuotaDecision { allowed: row.fits(amount), amount, remaining: row.remaining(), quota: row.view(now) })
+    }
+
+    /// Declare a quota or change its limit, period or usage. `users` takes
+    /// only a limit (`tenants.max_users`, a `tenant.updated` event).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.set_quota", skip_all)]
+    pub async fn set_quota(&self, ctx: &Ctx, slug: &str, resource: &str, req: &SetQuota) -> Result<Quota> {
+        validate(resource)?;
+        if let Some(limit) = req.limit {
+            stored("limit", limit)?;
+        }
+        if let Some(used) = req.used {
+            stored("used", used)?;
+        }
+        if resource == USERS {
+            if req.used.is_some() || req.period.is_some_and(|p| p != QuotaPeriod::None) {
+                return Err(StoreError::Invalid {
+                    field: if req.used.is_some() { "used" } else { "period" }.into(),
+                    message: "the users quota takes only a limit: plat counts its users".into(),
+                });
+            }
+            self.update_tenant(ctx, slug, None, Some(req.limit)).await?;
+            return self.get_quota(slug, resource).await;
+        }
+        let mut tx = self.write.begin().await?;
+        let tenant = tenant_by_slug(&mut tx, slug).await?;
+        let now = now_ms();
+        let mut row = match lock(&mut tx, &tenant, resource, now).await {
+            Ok(row) => row,
+            Err(StoreError::NotFound { .. }) => {
+                let declared: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenant_quotas WHERE tenant_id = $1")
+                    .bind(&tenant.id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if declared as usize >= plat_proto::limits::QUOTAS {
+                    return Err(StoreError::Conflict(format!(
+                        "tenant {slug:?} has {} quotas, the most it may declare; delete one first",
+                        plat_proto::limits::QUOTAS
+                    )));
+                }
+                let period = req.period.unwrap_or_default();
+                let start = rules::period_bounds(period, now).map_or(0, |(start, _)| start);
+                // A racing declaration of the same resource loses on the primary key.
+                sqlx::query(
+                    "INSERT INTO tenant_quotas (tenant_id, resource, quota_limit, used, reserved, period, period_start, level, updated_at) \
+                     VALUES ($1, $2, NULL, 0, 0, $3, $4, 0, $5)",
+                )
+                .bind(&tenant.id)
+                .bind(resource)
+                .bind(period.as_str())
+                .bind(start)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| {
+                    if crate::is_unique_violation(&e) {
+                        StoreError::Conflict(format!("quota {resource:?} was declared meanwhile; retry"))
+                    } else {
+                        e.into()
+                    }
+                })?;
+                lock(&mut tx, &tenant, resource, now).await?
+            }
+            Err(e) => return Err(e),
+        };
+        row.limit = req.limit;
+        if let Some(period) = req.period
+            && period != row.period
+        {
+            row.period = period;
+            row.period_start = rules::period_bounds(period, now).map_or(0, |(start, _)| start);
+        }
+        if let Some(used) = req.used {
+            row.used = used;
+        }
+        signal(&mut tx, ctx, &tenant, &mut row, 0, false).await?;
+        save(&mut tx, &tenant, &mut row, now).await?;
+        let details =
+            serde_json::json!({"resource": resource, "limit": row.limit, "period": row.period, "used": req.used});
+        audit(&mut tx, ctx, slug, "quota.set", details).await?;
+        tx.commit().await?;
+        Ok(row.view(now))
+    }
+
+    /// Forget a declared quota with its reservations.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.delete_quota", skip_all)]
+    pub async fn delete_quota(&self, ctx: &Ctx, slug: &str, resource: &str) -> Result<()> {
+        validate(resource)?;
+        if resource == USERS {
+            return Err(StoreError::Conflict(
+                "the users quota cannot be deleted; set its limit to null for no limit".into(),
+            ));
+        }
+        let mut tx = self.write.begin().await?;
+        let tenant = tenant_by_slug(&mut tx, slug).await?;
+        let deleted = sqlx::query("DELETE FROM tenant_quotas WHERE tenant_id = $1 AND resource = $2")
+            .bind(&tenant.id)
+            .bind(resource)
+            .execute(&mut *tx)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound { kind: "quota", name: resource.to_owned() });
+        }
+        sqlx::query("DELETE FROM quota_reservations WHERE tenant_id = $1 AND resource = $2")
+            .bind(&tenant.id)
+            .bind(resource)
+            .execute(&mut *tx)
+            .await?;
+        audit(&mut tx, ctx, slug, "quota.delete", serde_json::json!({"resource": resource})).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Hold `amount` for `ttl`: refused (`QuotaExceeded`) when it does not
+    /// fit beside what is used and held.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.reserve_quota", skip_all)]
+    pub async fn reserve_quota(
+        &self,
+        ctx: &Ctx,
+        slug: &str,
+        resource: &str,
+        amount: u64,
+        ttl: std::time::Duration,
+    ) -> Result<QuotaReservation> {
+        validate(resource)?;
+        positive(amount)?;
+        if resource == USERS {
+            return Err(users_take_no_reservations());
+        }
+        let mut tx = self.write.begin().await?;
+        let tenant = tenant_by_slug(&mut tx, slug).await?;
+        let now = now_ms();
+        let mut row = lock(&mut tx, &tenant, resource, now).await?;
+        if !row.fits(amount) {
+            let refusal = exceeded(&tenant, &row);
+            signal(&mut tx, ctx, &tenant, &mut row, amount, true).await?;
+            save(&mut tx, &tenant, &mut row, now).await?;
+            tx.commit().await?;
+            return Err(refusal);
+        }
+        row.reserved += amount;
+        let id = format!("rsv_{}", uuid::Uuid::now_v7().simple());
+        let expires_at = now.saturating_add(ttl.as_millis().min(i64::MAX as u128) as i64);
+        sqlx::query(
+            "INSERT INTO quota_reservations (id, tenant_id, resource, amount, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&id)
+        .bind(&tenant.id)
+        .bind(resource)
+        .bind(stored("amount", amount)?)
+        .bind(expires_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        save(&mut tx, &tenant, &mut row, now).await?;
+        tx.commit().await?;
+        Ok(QuotaReservation {
+            id,
+            resource: resource.to_owned(),
+            amount,
+            expires_at: format_ms(expires_at),
+            quota: row.view(now),
+        })
+    }
+
+    /// Take a reservation out of the quota (its amount, or `None`: gone or expired).
+    async fn settle(conn: &mut AnyConnection, tenant: &TenantRow, row: &mut Row, reservation: &str) -> Result<u64> {
+        let held: Option<i64> = sqlx::query_scalar(
+            "DELETE FROM quota_reservations WHERE id = $1 AND tenant_id = $2 AND resource = $3 RETURNING amount",
+        )
+        .bind(reservation)
+        .bind(&tenant.id)
+        .bind(&row.resource)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let held = held.map(unsigned).ok_or_else(|| StoreError::NotFound {
+            kind: "reservation (settled or expired)",
+            name: reservation.to_owned(),
+        })?;
+        row.reserved = row.reserved.saturating_sub(held);
+        Ok(held)
+    }
+
+    /// Make usage of a reservation (all of it, or `amount` of it, giving
+    /// the rest back), or of `amount` at once (refused past the limit).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.commit_quota", skip_all)]
+    pub async fn commit_quota(&self, ctx: &Ctx, slug: &str, resource: &str, req: &SettleQuota) -> Result<Quota> {
+        validate(resource)?;
+        if req.reservation.is_none() && req.amount.is_none() {
+            return Err(StoreError::Invalid {
+                field: "reservation".into(),
+                message: "give a reservation to commit, or an amount to use at once".into(),
+            });
+        }
+        if let Some(amount) = req.amount {
+            positive(amount)?;
+        }
+        if resource == USERS {
+            return Err(users_take_no_reservations());
+        }
+        let mut tx = self.write.begin().await?;
+        let tenant = tenant_by_slug(&mut tx, slug).await?;
+        let now = now_ms();
+        let mut row = lock(&mut tx, &tenant, resource, now).await?;
+        let used = match (&req.reservation, req.amount) {
+            (Some(reservation), amount) => {
+                let held = Self::settle(&mut tx, &tenant, &mut row, reservation).await?;
+                match amount {
+                    Some(amount) if amount > held => {
+                        return Err(StoreError::Invalid {
+                            field: "amount".into(),
+                            message: format!("{amount} is more than the {held} the reservation holds"),
+                        });
+                    }
+                    Some(amount) => amount,
+                    None => held,
+                }
+            }
+            (None, Some(amount)) => {
+                if !row.fits(amount) {
+                    let refusal = exceeded(&tenant, &row);
+                    signal(&mut tx, ctx, &tenant, &mut row, amount, true).await?;
+                    save(&mut tx, &tenant, &mut row, now).await?;
+                    tx.commit().await?;
+                    return Err(refusal);
+                }
+                amount
+            }
+            (None, None) => unreachable!("refused above"),
+        };
+        row.used = row.used.saturating_add(used);
+        signal(&mut tx, ctx, &tenant, &mut row, used, false).await?;
+        save(&mut tx, &tenant, &mut row, now).await?;
+        tx.commit().await?;
+        Ok(row.view(now))
+    }
+
+    /// Give back a reservation's held amount, or `amount` of usage.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.release_quota", skip_all)]
+    pub async fn release_quota(&self, ctx: &Ctx, slug: &str, resource: &str, req: &SettleQuota) -> Result<Quota> {
+        validate(resource)?;
+        match (&req.reservation, req.amount) {
+            (Some(_), Some(_)) => {
+                return Err(StoreError::Invalid {
+                    field: "amount".into(),
+                    message: "a reservation is released whole; give either reservation or amount".into(),
+                });
+            }
+            (None, None) => {
+                return Err(StoreError::Invalid {
+                    field: "reservation".into(),
+                    message: "give a reservation to release, or an amount of usage to give back".into(),
+                });
+            }
+            (None, Some(amount)) => positive(amount)?,
+            (Some(_), None) => {}
+        }
+        if resource == USERS {
+            return Err(users_take_no_reservations());
+        }
+        let mut tx = self.write.begin().await?;
+        let tenant = tenant_by_slug(&mut tx, slug).await?;
+        let now = now_ms();
+        let mut row = lock(&mut tx, &tenant, resource, now).await?;
+        match (&req.reservation, req.amount) {
+            (Some(reservation), _) => {
+                Self::settle(&mut tx, &tenant, &mut row, reservation).await?;
+            }
+            (None, Some(amount)) => {
+                if amount > row.used {
+                    return Err(StoreError::Conflict(format!(
+                        "cannot give back {amount} {resource}: only {} are used",
+                        row.used
+                    )));
+                }
+                row.used -= amount;
+            }
+            (None, None) => unreachable!("refused above"),
+        }
+        signal(&mut tx, ctx, &tenant, &mut row, 0, false).await?;
+        save(&mut tx, &tenant, &mut row, now).await?;
+        tx.commit().await?;
+        Ok(row.view(now))
+    }
+}
