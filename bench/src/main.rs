@@ -20,6 +20,7 @@ mod cli;
 mod controller;
 mod harness;
 mod login;
+mod quotas;
 mod registry;
 mod sync;
 mod tokens;
@@ -31,6 +32,7 @@ use cli::*;
 use controller::*;
 use harness::*;
 use login::*;
+use quotas::*;
 use registry::*;
 use sync::*;
 use tokens::*;
@@ -68,6 +70,8 @@ enum Scenario {
     /// Permission checks with a context (conditional role grants): checks/s one per call
     /// and 100 per call, against /healthz.
     Authz,
+    /// Quota checks/s and reserve+commit pairs/s on one resource, against /healthz.
+    Quotas,
     /// Every scenario above.
     All,
 }
@@ -171,6 +175,7 @@ async fn main() -> anyhow::Result<()> {
         Scenario::Registry,
         Scenario::Controller,
         Scenario::Authz,
+        Scenario::Quotas,
     ];
     for scenario in scenarios {
         if !wanted(scenario) {
@@ -189,6 +194,7 @@ async fn main() -> anyhow::Result<()> {
             Scenario::Registry => registry(&mut report, &p).await?,
             Scenario::Controller => controller(&mut report, &p).await?,
             Scenario::Authz => authz(&mut report, &p, args.seconds).await?,
+            Scenario::Quotas => quotas(&mut report, &p, args.seconds).await?,
             Scenario::Check => {
                 drop(p);
                 for &size in &args.check_sizes {
