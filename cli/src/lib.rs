@@ -91,6 +91,9 @@ pub enum Command {
     /// Manage users, and import or export them in bulk.
     #[command(subcommand)]
     User(cmd::user::UserCmd),
+    /// Manage organizations: a tree of companies, departments and teams, and their members.
+    #[command(subcommand)]
+    Org(cmd::org::OrgCmd),
     /// Manage roles and grant them to users.
     #[command(subcommand)]
     Role(cmd::role::RoleCmd),
@@ -174,6 +177,7 @@ async fn dispatch(command: Command, s: &mut Session) -> Result<(), Failure> {
         Command::Logout(c) => c.run(s).await,
         Command::Whoami => cmd::session::whoami(s).await,
         Command::Tenant(c) => cmd::tenant::run(c, s).await,
+        Command::Org(c) => cmd::org::run(c, s).await,
         Command::User(c) => cmd::user::run(c, s).await,
         Command::Role(c) => cmd::role::run(c, s).await,
         Command::Auth(c) => cmd::role::run_auth(c, s).await,

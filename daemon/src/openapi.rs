@@ -59,7 +59,11 @@ fn schema_named(generator: &mut SchemaGenerator, name: &str) -> Option<Schema> {
         EventPreview => EventPreview, ReplayEvents => ReplayEvents, AuthzBatch => AuthzBatch,
         AuthzBatchResult => AuthzBatchResult, QuotaList => QuotaList, Quota => Quota, SetQuota => SetQuota,
         QuotaCheck => QuotaCheck, QuotaDecision => QuotaDecision, ReserveQuota => ReserveQuota,
-        QuotaReservation => QuotaReservation, SettleQuota => SettleQuota,
+        QuotaReservation => QuotaReservation, SettleQuota => SettleQuota, OrganizationList => OrganizationList,
+        Organization => Organization, CreateOrganization => CreateOrganization,
+        UpdateOrganization => UpdateOrganization, MoveOrganization => MoveOrganization,
+        OrgDeleteQuery => OrgDeleteQuery, OrgListQuery => OrgListQuery, AddMember => AddMember,
+        MemberQuery => MemberQuery, MemberPage => MemberPage,
     })
 }
 
@@ -434,7 +438,8 @@ mod tests {
                 UserDeleteQuery, TaskQuery, CheckQuery, CheckGetQuery, FindingQuery, EventQuery, AuditQuery,
                 RegisterService, RegisterQuery, Heartbeat, DiscoveryQuery, ServiceCredentialsRequest, UpdateServiceAccount,
                 PublishEvent, PublishBatch, PreviewEvent, ReplayEvents, AuthzBatch, SetQuota, QuotaCheck,
-                ReserveQuota, SettleQuota,
+                ReserveQuota, SettleQuota, CreateOrganization, UpdateOrganization, MoveOrganization,
+                OrgDeleteQuery, OrgListQuery, AddMember, MemberQuery,
             }
         }
     }

@@ -6,6 +6,7 @@ pub mod completion;
 pub mod context;
 pub mod health;
 pub mod log;
+pub mod org;
 pub mod role;
 pub mod service;
 pub mod session;

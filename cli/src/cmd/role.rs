@@ -81,7 +81,7 @@ fn conditional(text: &str) -> Result<ConditionalPermission, String> {
 }
 
 /// `K=V`, V as JSON when it parses (`1024`, `true`, `["a"]`), else as a string.
-fn context_pair(text: &str) -> Result<(String, serde_json::Value), String> {
+pub(crate) fn context_pair(text: &str) -> Result<(String, serde_json::Value), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.trim().is_empty() => {
             let value = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));

@@ -325,6 +325,69 @@ impl Client {
         self.post(&format!("{}/release", Self::quota_path(slug, resource)), req).await
     }
 
+    // --- organizations (docs/organizations.md) ---
+
+    pub async fn create_org(&self, req: &CreateOrganization) -> Result<Organization> {
+        self.post("/orgs", req).await
+    }
+
+    /// Every organization of the tenant, or the children of `parent`.
+    pub async fn list_orgs(&self, parent: Option<&str>) -> Result<OrganizationList> {
+        match parent {
+            Some(parent) => self.get(&format!("/orgs?parent={}", enc(parent))).await,
+            None => self.get("/orgs").await,
+        }
+    }
+
+    pub async fn get_org(&self, org: &str) -> Result<Organization> {
+        self.get(&format!("/orgs/{}", enc(org))).await
+    }
+
+    pub async fn org_tree(&self, org: &str) -> Result<OrganizationList> {
+        self.get(&format!("/orgs/{}/tree", enc(org))).await
+    }
+
+    pub async fn update_org(&self, org: &str, req: &UpdateOrganization) -> Result<Organization> {
+        self.call(Method::PATCH, &format!("/orgs/{}", enc(org)), Some(req)).await
+    }
+
+    /// Move `org` under `parent` (`None`: make it a root).
+    pub async fn move_org(&self, org: &str, parent: Option<&str>) -> Result<Organization> {
+        let req = MoveOrganization { parent: parent.map(str::to_owned) };
+        self.post(&format!("/orgs/{}/move", enc(org)), &req).await
+    }
+
+    pub async fn delete_org(&self, org: &str, cascade: bool) -> Result<BulkResult> {
+        self.call::<(), _>(Method::DELETE, &format!("/orgs/{}?cascade={cascade}", enc(org)), None).await
+    }
+
+    pub async fn add_org_member(&self, org: &str, user: &str) -> Result<Organization> {
+        self.post(&format!("/orgs/{}/members", enc(org)), &AddMember { user: user.into() }).await
+    }
+
+    pub async fn remove_org_member(&self, org: &str, user: &str) -> Result<Organization> {
+        self.call::<(), _>(Method::DELETE, &format!("/orgs/{}/members/{}", enc(org), enc(user)), None).await
+    }
+
+    pub async fn org_members(
+        &self,
+        org: &str,
+        recursive: bool,
+        cursor: Option<&str>,
+        limit: u64,
+    ) -> Result<MemberPage> {
+        let mut path = format!("/orgs/{}/members?recursive={recursive}&limit={limit}", enc(org));
+        if let Some(cursor) = cursor {
+            path.push_str(&format!("&cursor={}", enc(cursor)));
+        }
+        self.get(&path).await
+    }
+
+    /// The organizations `user` is a member of.
+    pub async fn user_orgs(&self, user: &str) -> Result<OrganizationList> {
+        self.get(&format!("/users/{}/orgs", enc(user))).await
+    }
+
     // --- users ---
 
     pub async fn create_user(&self, req: &CreateUser) -> Result<User> {

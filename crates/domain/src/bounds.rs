@@ -374,7 +374,54 @@ macro_rules! nothing_to_bound {
     )*};
 }
 
-nothing_to_bound!(TenantDeleteQuery, UserDeleteQuery, ImportQuery, CheckGetQuery, SetQuota, QuotaCheck);
+nothing_to_bound!(TenantDeleteQuery, UserDeleteQuery, ImportQuery, CheckGetQuery, SetQuota, QuotaCheck, OrgDeleteQuery);
+
+fn org_metadata(metadata: &Option<serde_json::Map<String, serde_json::Value>>) -> Result<(), Invalid> {
+    metadata.as_ref().map_or(Ok(()), crate::org::validate_metadata)
+}
+
+impl Bounded for CreateOrganization {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("name", &self.name, max::NAME)?;
+        opt("parent", &self.parent, max::ORG_REF)?;
+        opt("display_name", &self.display_name, max::TENANT_NAME)?;
+        opt("type", &self.kind, max::NAME)?;
+        org_metadata(&self.metadata)
+    }
+}
+
+impl Bounded for UpdateOrganization {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("name", &self.name, max::NAME)?;
+        opt("display_name", &self.display_name, max::TENANT_NAME)?;
+        opt("type", &self.kind, max::NAME)?;
+        org_metadata(&self.metadata)
+    }
+}
+
+impl Bounded for MoveOrganization {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("parent", &self.parent, max::ORG_REF)
+    }
+}
+
+impl Bounded for OrgListQuery {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("parent", &self.parent, max::ORG_REF)
+    }
+}
+
+impl Bounded for AddMember {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("user", &self.user, max::USERNAME)
+    }
+}
+
+impl Bounded for MemberQuery {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("cursor", &self.cursor, max::ID)
+    }
+}
 
 impl Bounded for ReserveQuota {
     fn check_bounds(&self) -> Result<(), Invalid> {

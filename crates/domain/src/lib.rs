@@ -11,6 +11,7 @@ pub mod duration;
 pub mod expr;
 pub mod import;
 pub mod lockout;
+pub mod org;
 pub mod publish;
 pub mod quota;
 pub mod readback;

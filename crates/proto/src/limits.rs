@@ -119,3 +119,13 @@ pub const QUOTA_RESOURCE: usize = 63;
 pub const QUOTAS: usize = 100;
 /// Resource names: a letter, then letters, digits, `_`, `.` and `-` (1–63).
 pub const QUOTA_RESOURCE_PATTERN: &str = "^[a-z][a-z0-9_.-]{0,62}$";
+
+/// An organization named by id (`org_…`) or by its path of names from the
+/// root (`acme/engineering`: at most `ORG_DEPTH` names).
+pub const ORG_REF: usize = 640;
+/// Levels of an organization tree (a root is level 1).
+pub const ORG_DEPTH: u32 = 10;
+/// Organizations one list or tree answers.
+pub const ORG_LIST: usize = 10_000;
+/// Bytes of an organization's `metadata` (as JSON).
+pub const ORG_METADATA: usize = 8192;

@@ -10,6 +10,7 @@
 
 mod auth;
 mod checks;
+mod orgs;
 mod outbox;
 mod quotas;
 mod registry;
@@ -26,6 +27,7 @@ use sqlx::{AnyPool, Executor, Row};
 
 pub use auth::*;
 pub use checks::*;
+pub use orgs::*;
 pub use outbox::*;
 pub use registry::*;
 pub use sync::*;

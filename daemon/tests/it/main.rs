@@ -9,6 +9,7 @@ mod harness;
 mod internals;
 mod matrix;
 mod oauth;
+mod orgs;
 mod quotas;
 mod registry;
 mod security;

@@ -179,6 +179,12 @@ impl Matrix<'_> {
         if path.contains("{slug}") {
             path = path.replace("{slug}", tenant);
         }
+        if path.contains("{org}") {
+            let req = CreateOrganization { name: format!("scratch-org{k}"), ..Default::default() };
+            let org = admin.create_org(&req).await.expect("scratch organization");
+            names.insert("org", org.id.clone());
+            path = path.replace("{org}", &org.id);
+        }
         if path.contains("{resource}") {
             // A quota declared fresh, so a delete or a full quota cannot
             // disturb the next case.
@@ -301,6 +307,10 @@ fn sample_body(route: &RouteDoc, k: u64, names: &HashMap<&'static str, String>, 
         "ReplayEvents" => json!({"since": "1m", "types": ["nothing.*"]}),
         "PreviewEvent" => json!({"event": {"type": "user.updated", "tenant": "acme", "data": {"k": k}}}),
         "SetQuota" => json!({"limit": 1000 + k}),
+        "CreateOrganization" => json!({"name": format!("made{k}"), "type": "team"}),
+        "UpdateOrganization" => json!({"display_name": format!("Changed {k}")}),
+        "MoveOrganization" => json!({"parent": null}),
+        "AddMember" => json!({"user": user}),
         "QuotaCheck" => json!({"amount": 1}),
         "ReserveQuota" => json!({"amount": 1, "ttl": "1m"}),
         "SettleQuota" => json!({"amount": 1}),

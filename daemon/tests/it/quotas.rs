@@ -219,3 +219,29 @@ both!(reservations_are_committed_released_and_expire, &[], |p| {
     assert_eq!(code(files.get_quota("acme", "api_calls").await), ErrorCode::NotFound);
     assert_eq!(code(p.admin.delete_quota("acme", "users").await), ErrorCode::Conflict);
 });
+
+both!(a_new_period_starts_usage_from_zero_and_rearms_the_thresholds, &[], |p| {
+    use sqlx::Connection;
+    let acme = tenant(&p.admin, "acme", None).await;
+    let daily = SetQuota { limit: Some(10), period: Some(QuotaPeriod::Day), used: None };
+    p.admin.set_quota("acme", "storage_bytes", &daily).await.expect("daily");
+    acme.commit_quota("acme", "storage_bytes", &amount(10)).await.expect("the day's ten");
+    assert_eq!(code(acme.commit_quota("acme", "storage_bytes", &amount(1)).await), ErrorCode::TenantQuotaExceeded);
+    assert_eq!(
+        code(acme.reserve_quota("acme", "storage_bytes", &ReserveQuota { amount: 1, ttl: None }).await),
+        ErrorCode::TenantQuotaExceeded
+    );
+    // The day ends: move the stored period one day back.
+    let mut conn = sqlx::AnyConnection::connect(&p.database_url).await.expect("plat db");
+    sqlx::query("UPDATE tenant_quotas SET period_start = period_start - 86400000 WHERE resource = 'storage_bytes'")
+        .execute(&mut conn)
+        .await
+        .expect("yesterday");
+    let read = acme.get_quota("acme", "storage_bytes").await.expect("get");
+    assert_eq!((read.used, read.remaining, read.level), (0, Some(10), 0), "a read sees the new day");
+    let used = acme.commit_quota("acme", "storage_bytes", &amount(9)).await.expect("a new day's nine");
+    assert_eq!((used.used, used.level), (9, 80));
+    let events = quota_events(&acme).await;
+    let kinds: Vec<&str> = events.iter().map(|(kind, _, _)| kind.as_str()).collect();
+    assert_eq!(kinds, ["tenant.quota_exceeded", "tenant.quota_warning"], "the new day re-armed: {events:?}");
+});

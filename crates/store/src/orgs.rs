@@ -1,0 +1,660 @@
+//! Organizations (`docs/organizations.md`): a tree per tenant stored as
+//! materialized paths of ids (`plat_domain::org`), and memberships.
+//!
+//! Every change of the tree's shape (create, move, delete) first locks the
+//! tenant's row on PostgreSQL, so two moves can never cross into a cycle
+//! (SQLite has one writer). Renames touch one row: paths hold ids.
+
+use std::collections::HashMap;
+
+use plat_domain::org::{self as rules, OrgRef};
+use plat_proto::limits;
+use plat_proto::{Member, MemberPage, Organization, OrganizationList};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+use crate::outbox::{AuditDraft, EventDraft, Params, record_audit, record_event};
+use crate::tenants::{TenantRow, tenant_by_slug};
+use crate::{Ctx, Result, Store, StoreError, decode_json, format_ms, get_i64, get_str, json_text, now_ms};
+
+const ORG_COLUMNS: &str = "o.id, o.parent_id, o.name, o.display_name, o.kind, o.metadata, o.path, o.depth, \
+     o.version, o.created_at, o.updated_at, \
+     (SELECT COUNT(*) FROM organization_members mc WHERE mc.org_id = o.id) AS members";
+
+#[derive(Debug, Clone)]
+struct OrgRow {
+    id: String,
+    parent: Option<String>,
+    name: String,
+    display_name: String,
+    kind: String,
+    metadata: serde_json::Map<String, serde_json::Value>,
+    path: String,
+    depth: u32,
+    version: i64,
+    members: u64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+fn org_from(row: &AnyRow) -> Result<OrgRow> {
+    let parent = get_str(row, "parent_id")?;
+    Ok(OrgRow {
+        id: get_str(row, "id")?,
+        parent: (!parent.is_empty()).then_some(parent),
+        name: get_str(row, "name")?,
+        display_name: get_str(row, "display_name")?,
+        kind: get_str(row, "kind")?,
+        metadata: decode_json("organization metadata", &get_str(row, "metadata")?)?,
+        path: get_str(row, "path")?,
+        depth: get_i64(row, "depth")?.clamp(1, i64::from(limits::ORG_DEPTH)) as u32,
+        version: get_i64(row, "version")?,
+        members: get_i64(row, "members")?.max(0) as u64,
+        created_at: get_i64(row, "created_at")?,
+        updated_at: get_i64(row, "updated_at")?,
+    })
+}
+
+/// The organizations' wire form, their name paths read from `names`.
+fn views(tenant: &str, rows: &[OrgRow], names: &HashMap<String, String>) -> Vec<Organization> {
+    let mut items: Vec<Organization> = rows
+        .iter()
+        .map(|row| Organization {
+            id: row.id.clone(),
+            tenant: tenant.to_owned(),
+            name: row.name.clone(),
+            path: rules::path_ids(&row.path)
+                .map(|id| names.get(id).map_or("?", String::as_str))
+                .collect::<Vec<_>>()
+                .join("/"),
+            parent: row.parent.clone(),
+            depth: row.depth,
+            display_name: row.display_name.clone(),
+            kind: row.kind.clone(),
+            metadata: row.metadata.clone(),
+            members: row.members,
+            version: row.version as u64,
+            created_at: format_ms(row.created_at),
+            updated_at: format_ms(row.updated_at),
+        })
+        .collect();
+    // Tree order: each after its parent, siblings by name.
+    items.sort_by(|a, b| a.path.split('/').cmp(b.path.split('/')));
+    items
+}
+
+/// The names of every organization on the rows' paths.
+async fn names_of(conn: &mut AnyConnection, rows: &[OrgRow]) -> Result<HashMap<String, String>> {
+    let mut names: HashMap<String, String> = rows.iter().map(|r| (r.id.clone(), r.name.clone())).collect();
+    let mut missing: Vec<String> = rows
+        .iter()
+        .flat_map(|r| rules::path_ids(&r.path))
+        .filter(|id| !names.contains_key(*id))
+        .map(str::to_owned)
+        .collect();
+    missing.sort();
+    missing.dedup();
+    for chunk in missing.chunks(500) {
+        let sql =
+            format!("SELECT id, name FROM organizations WHERE id IN ({})", Params::for_conn(conn).list(chunk.len()));
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.clone());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            names.insert(get_str(&row, "id")?, get_str(&row, "name")?);
+        }
+    }
+    Ok(names)
+}
+
+async fn one_view(conn: &mut AnyConnection, tenant: &str, row: &OrgRow) -> Result<Organization> {
+    let names = names_of(conn, std::slice::from_ref(row)).await?;
+    Ok(views(tenant, std::slice::from_ref(row), &names).remove(0))
+}
+
+/// Find an organization of a tenant by id or by its path of names.
+async fn resolve(conn: &mut AnyConnection, tenant: &TenantRow, field: &str, text: &str) -> Result<OrgRow> {
+    let not_found = || StoreError::NotFound { kind: "organization", name: text.to_owned() };
+    match OrgRef::parse(field, text)? {
+        OrgRef::Id(id) => {
+            let row =
+                sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM organizations o WHERE o.tenant_id = $1 AND o.id = $2"))
+                    .bind(&tenant.id)
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or_else(not_found)?;
+            org_from(&row)
+        }
+        OrgRef::Path(names) => {
+            let mut parent = String::new();
+            let mut found = None;
+            for name in &names {
+                let row = sqlx::query(&format!(
+                    "SELECT {ORG_COLUMNS} FROM organizations o WHERE o.tenant_id = $1 AND o.parent_id = $2 AND o.name = $3"
+                ))
+                .bind(&tenant.id)
+                .bind(&parent)
+                .bind(name)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(not_found)?;
+                let row = org_from(&row)?;
+                parent = row.id.clone();
+                found = Some(row);
+            }
+            found.ok_or_else(not_found)
+        }
+    }
+}
+
+/// Serialize the tree's shape changes of a tenant (PostgreSQL; SQLite has one writer).
+async fn lock_tree(conn: &mut AnyConnection, tenant: &TenantRow) -> Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE")
+            .bind(&tenant.id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn announce(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    tenant: &TenantRow,
+    org: &Organization,
+    event_type: &str,
+    extra: Option<serde_json::Map<String, serde_json::Value>>,
+) -> Result<()> {
+    record_event(
+        conn,
+        ctx,
+        EventDraft {
+            event_type,
+            tenant: &tenant.tenant.slug,
+            aggregate_kind: "organization",
+            aggregate_id: &org.id,
+            aggregate_version: org.version,
+            data: crate::json_value(org)?,
+            extra_metadata: extra,
+        },
+    )
+    .await?;
+    let action = event_type.replacen("organization.", "org.", 1);
+    record_audit(
+        conn,
+        ctx,
+        AuditDraft {
+            action: &action,
+            target: format!("org:{}", org.path),
+            tenant: Some(&tenant.tenant.slug),
+            outcome: "success",
+            details: serde_json::json!({"id": org.id}),
+        },
+    )
+    .await
+}
+
+fn validate_fields(
+    name: Option<&str>,
+    display_name: Option<&str>,
+    kind: Option<&str>,
+    metadata: Option<&serde_json::Map<String, serde_json::Value>>,
+) -> Result<()> {
+    if let Some(name) = name {
+        plat_domain::validate_name("name", name)?;
+    }
+    if let Some(display_name) = display_name {
+        plat_domain::validate_text("display_name", display_name, limits::TENANT_NAME)?;
+    }
+    if let Some(kind) = kind {
+        plat_domain::validate_name("type", kind)?;
+    }
+    if let Some(metadata) = metadata {
+        rules::validate_metadata(metadata)?;
+    }
+    Ok(())
+}
+
+fn taken(name: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    move |e| {
+        if crate::is_unique_violation(&e) {
+            StoreError::AlreadyExists { kind: "organization", name: name.to_owned(), field: "name" }
+        } else {
+            e.into()
+        }
+    }
+}
+
+async fn bump(conn: &mut AnyConnection, id: &str, now: i64) -> Result<()> {
+    sqlx::query("UPDATE organizations SET version = version + 1, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn reload(conn: &mut AnyConnection, tenant: &TenantRow, id: &str) -> Result<Organization> {
+    let row = resolve(conn, tenant, "org", id).await?;
+    one_view(conn, &tenant.tenant.slug, &row).await
+}
+
+/// What a new organization is.
+pub struct NewOrganization<'a> {
+    pub name: &'a str,
+    pub parent: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
+}
+
+/// What a change of an organization changes (`None`: unchanged).
+#[derive(Default)]
+pub struct OrganizationChange<'a> {
+    pub name: Option<&'a str>,
+    pub display_name: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
+}
+
+impl Store {
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.create_org", skip_all)]
+    pub async fn create_org(&self, ctx: &Ctx, tenant: &str, new: NewOrganization<'_>) -> Result<Organization> {
+        validate_fields(Some(new.name), new.display_name, new.kind, new.metadata)?;
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        lock_tree(&mut tx, &tenant_row).await?;
+        let parent = match new.parent {
+            Some(parent) => Some(resolve(&mut tx, &tenant_row, "parent", parent).await?),
+            None => None,
+        };
+        let id = format!("{}{}", rules::ID_PREFIX, uuid::Uuid::now_v7().simple());
+        let (path, depth) = match &parent {
+            Some(p) if p.depth >= limits::ORG_DEPTH => {
+                return Err(StoreError::Invalid {
+                    field: "parent".into(),
+                    message: format!("trees have at most {} levels", limits::ORG_DEPTH),
+                });
+            }
+            Some(p) => (format!("{}{id}/", p.path), p.depth + 1),
+            None => (format!("/{id}/"), 1),
+        };
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO organizations (id, tenant_id, parent_id, name, display_name, kind, metadata, path, depth, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10)",
+        )
+        .bind(&id)
+        .bind(&tenant_row.id)
+        .bind(parent.as_ref().map_or("", |p| p.id.as_str()))
+        .bind(new.name)
+        .bind(new.display_name.unwrap_or(new.name))
+        .bind(new.kind.unwrap_or("team"))
+        .bind(json_text(&new.metadata.cloned().unwrap_or_default())?)
+        .bind(&path)
+        .bind(i64::from(depth))
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(taken(new.name))?;
+        let org = reload(&mut tx, &tenant_row, &id).await?;
+        announce(&mut tx, ctx, &tenant_row, &org, "organization.created", None).await?;
+        tx.commit().await?;
+        Ok(org)
+    }
+
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.get_org", skip_all)]
+    pub async fn get_org(&self, tenant: &str, org: &str) -> Result<Organization> {
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        let row = resolve(&mut conn, &tenant_row, "org", org).await?;
+        one_view(&mut conn, tenant, &row).await
+    }
+
+    /// Every organization of a tenant, or the children of `parent`, in tree
+    /// order (at most `limits::ORG_LIST`).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.list_orgs", skip_all)]
+    pub async fn list_orgs(&self, tenant: &str, parent: Option<&str>) -> Result<OrganizationList> {
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        let parent_id = match parent {
+            Some(parent) => Some(resolve(&mut conn, &tenant_row, "parent", parent).await?.id),
+            None => None,
+        };
+        let filter = if parent_id.is_some() { " AND o.parent_id = $2" } else { "" };
+        let sql = format!(
+            "SELECT {ORG_COLUMNS} FROM organizations o WHERE o.tenant_id = $1{filter} ORDER BY o.path LIMIT {}",
+            limits::ORG_LIST + 1
+        );
+        let mut query = sqlx::query(&sql).bind(&tenant_row.id);
+        if let Some(parent_id) = &parent_id {
+            query = query.bind(parent_id);
+        }
+        let rows = query.fetch_all(&mut *conn).await?;
+        self.list_of(&mut conn, tenant, rows).await
+    }
+
+    async fn list_of(&self, conn: &mut AnyConnection, tenant: &str, rows: Vec<AnyRow>) -> Result<OrganizationList> {
+        let truncated = rows.len() > limits::ORG_LIST;
+        let rows: Vec<OrgRow> = rows.iter().take(limits::ORG_LIST).map(org_from).collect::<Result<_>>()?;
+        let names = names_of(conn, &rows).await?;
+        Ok(OrganizationList { items: views(tenant, &rows, &names), truncated })
+    }
+
+    /// An organization and everything below it, in tree order.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.org_tree", skip_all)]
+    pub async fn org_tree(&self, tenant: &str, org: &str) -> Result<OrganizationList> {
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        let root = resolve(&mut conn, &tenant_row, "org", org).await?;
+        let (low, high) = rules::subtree_range(&root.path);
+        let rows = sqlx::query(&format!(
+            "SELECT {ORG_COLUMNS} FROM organizations o WHERE o.tenant_id = $1 AND o.path >= $2 AND o.path < $3 \
+             ORDER BY o.path LIMIT {}",
+            limits::ORG_LIST + 1
+        ))
+        .bind(&tenant_row.id)
+        .bind(low)
+        .bind(high)
+        .fetch_all(&mut *conn)
+        .await?;
+        self.list_of(&mut conn, tenant, rows).await
+    }
+
+    /// The organizations `user` is a direct member of, in tree order.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.user_orgs", skip_all)]
+    pub async fn user_orgs(&self, tenant: &str, user: &str) -> Result<OrganizationList> {
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        let user = crate::users::find_user(&mut conn, &tenant_row.id, user).await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {ORG_COLUMNS} FROM organization_members m JOIN organizations o ON o.id = m.org_id \
+             WHERE m.user_id = $1 ORDER BY o.path LIMIT {}",
+            limits::ORG_LIST + 1
+        ))
+        .bind(&user.user.id)
+        .fetch_all(&mut *conn)
+        .await?;
+        self.list_of(&mut conn, tenant, rows).await
+    }
+
+    /// Rename an organization or change its display name, type or metadata.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.update_org", skip_all)]
+    pub async fn update_org(
+        &self,
+        ctx: &Ctx,
+        tenant: &str,
+        org: &str,
+        change: OrganizationChange<'_>,
+    ) -> Result<Organization> {
+        validate_fields(change.name, change.display_name, change.kind, change.metadata)?;
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        let current = resolve(&mut tx, &tenant_row, "org", org).await?;
+        let name = change.name.unwrap_or(&current.name);
+        let metadata = change.metadata.cloned().unwrap_or_else(|| current.metadata.clone());
+        sqlx::query(
+            "UPDATE organizations SET name = $1, display_name = $2, kind = $3, metadata = $4, \
+             version = version + 1, updated_at = $5 WHERE id = $6",
+        )
+        .bind(name)
+        .bind(change.display_name.unwrap_or(&current.display_name))
+        .bind(change.kind.unwrap_or(&current.kind))
+        .bind(json_text(&metadata)?)
+        .bind(now_ms())
+        .bind(&current.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(taken(name))?;
+        let updated = reload(&mut tx, &tenant_row, &current.id).await?;
+        announce(&mut tx, ctx, &tenant_row, &updated, "organization.updated", None).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Move an organization with its subtree under `parent` (`None`: make
+    /// it a root). Refused under itself or its descendants, or past the
+    /// depth bound; the descendants' paths move in the same transaction.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.move_org", skip_all)]
+    pub async fn move_org(&self, ctx: &Ctx, tenant: &str, org: &str, parent: Option<&str>) -> Result<Organization> {
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        lock_tree(&mut tx, &tenant_row).await?;
+        let moved = resolve(&mut tx, &tenant_row, "org", org).await?;
+        let parent = match parent {
+            Some(parent) => Some(resolve(&mut tx, &tenant_row, "parent", parent).await?),
+            None => None,
+        };
+        if parent.as_ref().map(|p| &p.id) == moved.parent.as_ref() {
+            return one_view(&mut tx, tenant, &moved).await;
+        }
+        let before = one_view(&mut tx, tenant, &moved).await?.path;
+        let (low, high) = rules::subtree_range(&moved.path);
+        let deepest: i64 = sqlx::query_scalar(
+            "SELECT MAX(depth) FROM organizations WHERE tenant_id = $1 AND path >= $2 AND path < $3",
+        )
+        .bind(&tenant_row.id)
+        .bind(&low)
+        .bind(&high)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (new_path, delta) = rules::plan_move(
+            (&moved.path, moved.depth),
+            deepest.clamp(1, i64::from(limits::ORG_DEPTH)) as u32,
+            parent.as_ref().map(|p| (p.path.as_str(), p.depth)),
+            &moved.id,
+        )?;
+        let now = now_ms();
+        // The moved organization first: its name must be free among its new siblings.
+        sqlx::query("UPDATE organizations SET parent_id = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+            .bind(parent.as_ref().map_or("", |p| p.id.as_str()))
+            .bind(now)
+            .bind(&moved.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(taken(&moved.name))?;
+        sqlx::query(
+            "UPDATE organizations SET path = $1 || SUBSTR(path, CAST($2 AS INTEGER)), depth = depth + $3 \
+             WHERE tenant_id = $4 AND path >= $5 AND path < $6",
+        )
+        .bind(&new_path)
+        .bind(moved.path.len() as i64 + 1)
+        .bind(delta)
+        .bind(&tenant_row.id)
+        .bind(&low)
+        .bind(&high)
+        .execute(&mut *tx)
+        .await?;
+        let org = reload(&mut tx, &tenant_row, &moved.id).await?;
+        let mut extra = serde_json::Map::new();
+        extra.insert("from".into(), before.into());
+        extra.insert("to".into(), org.path.clone().into());
+        announce(&mut tx, ctx, &tenant_row, &org, "organization.moved", Some(extra)).await?;
+        tx.commit().await?;
+        Ok(org)
+    }
+
+    /// Delete an organization: refused while it has children or members,
+    /// unless `cascade`, which deletes its subtree and their memberships
+    /// (an `organization.deleted` for each).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.delete_org", skip_all)]
+    pub async fn delete_org(&self, ctx: &Ctx, tenant: &str, org: &str, cascade: bool) -> Result<u64> {
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        lock_tree(&mut tx, &tenant_row).await?;
+        let root = resolve(&mut tx, &tenant_row, "org", org).await?;
+        let (low, high) = rules::subtree_range(&root.path);
+        let rows = sqlx::query(&format!(
+            "SELECT {ORG_COLUMNS} FROM organizations o WHERE o.tenant_id = $1 AND o.path >= $2 AND o.path < $3 ORDER BY o.path"
+        ))
+        .bind(&tenant_row.id)
+        .bind(&low)
+        .bind(&high)
+        .fetch_all(&mut *tx)
+        .await?;
+        let rows: Vec<OrgRow> = rows.iter().map(org_from).collect::<Result<_>>()?;
+        if !cascade && (rows.len() > 1 || root.members > 0) {
+            return Err(StoreError::Conflict(format!(
+                "organization {org:?} has {} sub-organizations and {} members; remove them first or pass cascade=true",
+                rows.len() - 1,
+                root.members
+            )));
+        }
+        let names = names_of(&mut tx, &rows).await?;
+        let gone = views(tenant, &rows, &names);
+        sqlx::query(
+            "DELETE FROM organization_members WHERE org_id IN \
+             (SELECT id FROM organizations WHERE tenant_id = $1 AND path >= $2 AND path < $3)",
+        )
+        .bind(&tenant_row.id)
+        .bind(&low)
+        .bind(&high)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM organizations WHERE tenant_id = $1 AND path >= $2 AND path < $3")
+            .bind(&tenant_row.id)
+            .bind(&low)
+            .bind(&high)
+            .execute(&mut *tx)
+            .await?;
+        // Deepest first, so a receiver never sees a child outlive its parent.
+        for mut org in gone.into_iter().rev() {
+            org.version += 1;
+            announce(&mut tx, ctx, &tenant_row, &org, "organization.deleted", None).await?;
+        }
+        tx.commit().await?;
+        Ok(rows.len() as u64)
+    }
+
+    /// Make a user a member (`add`) or not (`!add`) of an organization.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.set_membership", skip_all)]
+    pub async fn set_membership(
+        &self,
+        ctx: &Ctx,
+        tenant: &str,
+        org: &str,
+        user: &str,
+        add: bool,
+    ) -> Result<Organization> {
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        let row = resolve(&mut tx, &tenant_row, "org", org).await?;
+        let user = crate::users::find_user(&mut tx, &tenant_row.id, user).await?;
+        if add && user.stored_status == "deleted" {
+            return Err(StoreError::NotFound { kind: "user", name: user.user.username.clone() });
+        }
+        let now = now_ms();
+        let changed = if add {
+            sqlx::query(
+                "INSERT INTO organization_members (org_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(&row.id)
+            .bind(&user.user.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+        } else {
+            sqlx::query("DELETE FROM organization_members WHERE org_id = $1 AND user_id = $2")
+                .bind(&row.id)
+                .bind(&user.user.id)
+                .execute(&mut *tx)
+                .await?
+        };
+        if changed.rows_affected() == 0 {
+            if add {
+                // Already a member: nothing changes, nothing is announced.
+                return one_view(&mut tx, tenant, &row).await;
+            }
+            return Err(StoreError::NotFound { kind: "membership", name: format!("{} in {org}", user.user.username) });
+        }
+        bump(&mut tx, &row.id, now).await?;
+        let updated = reload(&mut tx, &tenant_row, &row.id).await?;
+        let mut extra = serde_json::Map::new();
+        extra.insert("user_id".into(), user.user.id.clone().into());
+        extra.insert("username".into(), user.user.username.clone().into());
+        let event = if add { "organization.member_added" } else { "organization.member_removed" };
+        announce(&mut tx, ctx, &tenant_row, &updated, event, Some(extra)).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// A page of an organization's members, or (`recursive`) of every user
+    /// who is a member anywhere in its subtree, each once: in tree order,
+    /// then by user id, from `cursor`. A row is read only where it is the
+    /// user's first membership in the subtree, so each page costs its own
+    /// length, whatever the size of the tree.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.org_members", skip_all)]
+    pub async fn org_members(
+        &self,
+        tenant: &str,
+        org: &str,
+        recursive: bool,
+        cursor: Option<&str>,
+        limit: u64,
+    ) -> Result<MemberPage> {
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        let root = resolve(&mut conn, &tenant_row, "org", org).await?;
+        let (low, high) = if recursive {
+            rules::subtree_range(&root.path)
+        } else {
+            (root.path.clone(), format!("{}\u{1}", root.path))
+        };
+        let (after_path, after_user) = match cursor {
+            Some(cursor) => decode_cursor(cursor)?,
+            None => (String::new(), String::new()),
+        };
+        let rows = sqlx::query(
+            "SELECT o.id AS org_id, o.path, m.user_id, m.created_at, u.username, u.email \
+             FROM organizations o \
+             JOIN organization_members m ON m.org_id = o.id \
+             JOIN users u ON u.id = m.user_id \
+             WHERE o.tenant_id = $1 AND o.path >= $2 AND o.path < $3 \
+               AND (o.path > $4 OR (o.path = $4 AND m.user_id > $5)) \
+               AND NOT EXISTS (SELECT 1 FROM organization_members m2 JOIN organizations o2 ON o2.id = m2.org_id \
+                               WHERE m2.user_id = m.user_id AND o2.tenant_id = $1 AND o2.path >= $2 AND o2.path < o.path) \
+             ORDER BY o.path, m.user_id LIMIT $6",
+        )
+        .bind(&tenant_row.id)
+        .bind(&low)
+        .bind(&high)
+        .bind(&after_path)
+        .bind(&after_user)
+        .bind(limit as i64 + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+        let more = rows.len() as u64 > limit;
+        let mut items = Vec::new();
+        let mut last = None;
+        for row in rows.iter().take(limit as usize) {
+            let user_id = get_str(row, "user_id")?;
+            last = Some((get_str(row, "path")?, user_id.clone()));
+            items.push(Member {
+                user_id,
+                username: get_str(row, "username")?,
+                email: get_str(row, "email")?,
+                organization: get_str(row, "org_id")?,
+                added_at: format_ms(get_i64(row, "created_at")?),
+            });
+        }
+        let next_cursor = if more { last.map(|(path, user)| encode_cursor(&path, &user)) } else { None };
+        Ok(MemberPage { items, next_cursor })
+    }
+}
+
+fn encode_cursor(path: &str, user: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{path}\n{user}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<(String, String)> {
+    use base64::Engine as _;
+    let invalid = || StoreError::Invalid { field: "cursor".into(), message: "is not a cursor this list gave".into() };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let (path, user) = text.split_once('\n').ok_or_else(invalid)?;
+    Ok((path.to_owned(), user.to_owned()))
+}

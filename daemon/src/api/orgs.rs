@@ -1,0 +1,132 @@
+//! `/orgs`: the organization tree of the acting tenant (docs/organizations.md).
+//! `{org}` is an id (`org_…`) or a path of names (`acme%2Fengineering`).
+
+use axum::extract::{Path, State};
+use plat_proto::*;
+use plat_store::{NewOrganization, OrganizationChange};
+
+use super::extract::{Json, Query};
+use crate::AppState;
+use crate::auth::Principal;
+use crate::context::{Created, Data};
+use crate::error::ApiResult;
+
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<OrgListQuery>,
+) -> ApiResult<Data<OrganizationList>> {
+    let tenant = principal.require_in_tenant("orgs:read")?;
+    Ok(Data(state.store.list_orgs(&tenant, query.parent.as_deref()).await?))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    Json(req): Json<CreateOrganization>,
+) -> ApiResult<Created<Organization>> {
+    let tenant = principal.require_in_tenant("orgs:create")?;
+    let new = NewOrganization {
+        name: &req.name,
+        parent: req.parent.as_deref(),
+        display_name: req.display_name.as_deref(),
+        kind: req.kind.as_deref(),
+        metadata: req.metadata.as_ref(),
+    };
+    Ok(Created(state.store.create_org(&principal.ctx(), &tenant, new).await?))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(org): Path<String>,
+) -> ApiResult<Data<Organization>> {
+    let tenant = principal.require_in_tenant("orgs:read")?;
+    Ok(Data(state.store.get_org(&tenant, &org).await?))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(org): Path<String>,
+    Json(req): Json<UpdateOrganization>,
+) -> ApiResult<Data<Organization>> {
+    let tenant = principal.require_in_tenant("orgs:update")?;
+    let change = OrganizationChange {
+        name: req.name.as_deref(),
+        display_name: req.display_name.as_deref(),
+        kind: req.kind.as_deref(),
+        metadata: req.metadata.as_ref(),
+    };
+    Ok(Data(state.store.update_org(&principal.ctx(), &tenant, &org, change).await?))
+}
+
+pub async fn move_org(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(org): Path<String>,
+    Json(req): Json<MoveOrganization>,
+) -> ApiResult<Data<Organization>> {
+    let tenant = principal.require_in_tenant("orgs:update")?;
+    Ok(Data(state.store.move_org(&principal.ctx(), &tenant, &org, req.parent.as_deref()).await?))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(org): Path<String>,
+    Query(query): Query<OrgDeleteQuery>,
+) -> ApiResult<Data<BulkResult>> {
+    let tenant = principal.require_in_tenant("orgs:delete")?;
+    let count = state.store.delete_org(&principal.ctx(), &tenant, &org, query.cascade.unwrap_or(false)).await?;
+    Ok(Data(BulkResult { count }))
+}
+
+pub async fn tree(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(org): Path<String>,
+) -> ApiResult<Data<OrganizationList>> {
+    let tenant = principal.require_in_tenant("orgs:read")?;
+    Ok(Data(state.store.org_tree(&tenant, &org).await?))
+}
+
+pub async fn members(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(org): Path<String>,
+    Query(query): Query<MemberQuery>,
+) -> ApiResult<Data<MemberPage>> {
+    let tenant = principal.require_in_tenant("orgs:read")?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
+    let recursive = query.recursive.unwrap_or(false);
+    Ok(Data(state.store.org_members(&tenant, &org, recursive, query.cursor.as_deref(), limit).await?))
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(org): Path<String>,
+    Json(req): Json<AddMember>,
+) -> ApiResult<Data<Organization>> {
+    let tenant = principal.require_in_tenant("orgs:members")?;
+    Ok(Data(state.store.set_membership(&principal.ctx(), &tenant, &org, &req.user, true).await?))
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((org, user)): Path<(String, String)>,
+) -> ApiResult<Data<Organization>> {
+    let tenant = principal.require_in_tenant("orgs:members")?;
+    Ok(Data(state.store.set_membership(&principal.ctx(), &tenant, &org, &user, false).await?))
+}
+
+pub async fn user_orgs(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(user): Path<String>,
+) -> ApiResult<Data<OrganizationList>> {
+    let tenant = principal.require_in_tenant("orgs:read")?;
+    Ok(Data(state.store.user_orgs(&tenant, &user).await?))
+}
