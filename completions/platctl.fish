@@ -46,6 +46,7 @@ complete -c platctl -n "__fish_platctl_needs_command" -f -a "whoami" -d 'Show wh
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "context" -d 'Manage named contexts (server, tenant, tokens)'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "tenant" -d 'Manage tenants'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "user" -d 'Manage users, and import or export them in bulk'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "org" -d 'Manage organizations: a tree of companies, departments and teams, and their members'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "role" -d 'Manage roles and grant them to users'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "auth" -d 'Ask the server what a subject may do'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "service-account" -d 'Manage service accounts (client credentials for services)'
@@ -588,6 +589,206 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "create" -d 'Create an organization: `acme` (a root) or `acme/engineering` (under acme)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "list" -d 'List organizations in tree order: all, the children of --parent, or those --member belongs to'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "get" -d 'Show one organization (by id or path)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "tree" -d 'Draw the tree below an organization (default: every tree of the tenant)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "update" -d 'Rename an organization or change its display name, type or metadata'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "move" -d 'Move an organization with everything below it'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "delete" -d 'Delete an organization (asks first); refused while it has sub-organizations or members'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "add-member" -d 'Make users members of an organization'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "remove-member" -d 'Remove a user from an organization'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "members" -d 'List members (with --recursive: of everything below too, each user once)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -l type -d '`company`, `department`, `team` (default), or any name of that form' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -l display-name -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -l meta -d 'Metadata `KEY=VALUE` (VALUE as JSON when it parses); repeat for several' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from list" -l parent -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from list" -l member -d 'The organizations this user is a member of' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from get" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from get" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from get" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from get" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from get" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from get" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from get" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from get" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from get" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from tree" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from tree" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from tree" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from tree" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from tree" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from tree" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from tree" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from tree" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from tree" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from tree" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from tree" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -l name -d 'New name (its path changes; its id does not)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -l display-name -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -l type -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -l meta -d 'Replace the metadata: `KEY=VALUE`; repeat for several' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from move" -l to -d 'The new parent' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from move" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from move" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from move" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from move" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from move" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from move" -l root -d 'Make it a root'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from move" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from move" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from move" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from move" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from move" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from move" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from delete" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from delete" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from delete" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from delete" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from delete" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from delete" -l cascade -d 'Delete everything below it and every membership too'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from delete" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from delete" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from delete" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from add-member" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from add-member" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from add-member" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from add-member" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from add-member" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from add-member" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from add-member" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from add-member" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from add-member" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from add-member" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from add-member" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from remove-member" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from remove-member" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from remove-member" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from remove-member" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from remove-member" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from remove-member" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from remove-member" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from remove-member" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from remove-member" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from remove-member" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from remove-member" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -l limit -d 'At most this many (default: all, fetched in pages of 500)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -s r -l recursive
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -s V -l version -d 'Print version'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l context -d 'Context to use instead of the current one' -r

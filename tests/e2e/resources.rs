@@ -605,3 +605,50 @@ fn tenant_quotas_are_set_used_and_shown_with_platctl() {
     admin.ok(&["tenant", "quota", "delete", "acme", "api_calls", "--yes"]);
     admin.fails(&["tenant", "quota", "get", "acme", "api_calls"], 1);
 }
+
+#[test]
+fn organizations_are_built_and_drawn_with_platctl() {
+    let p = Platd::start();
+    let admin = p.admin();
+    admin.ok(&["org", "create", "acme", "--type", "company", "--display-name", "Acme Inc"]);
+    admin.ok(&["org", "create", "acme/engineering", "--type", "department"]);
+    admin.ok(&["org", "create", "acme/engineering/platform", "--meta", "cost_center=4200"]);
+    admin.ok(&["org", "create", "acme/engineering/mobile"]);
+    admin.ok(&["org", "create", "acme/sales", "--type", "department"]);
+    for user in ["ann", "bob"] {
+        admin.ok(&["user", "create", user, "--email", &format!("{user}@system.test")]);
+    }
+    admin.ok(&["org", "add-member", "acme/engineering/platform", "ann", "bob"]);
+    admin.ok(&["org", "add-member", "acme/sales", "ann"]);
+    assert_eq!(
+        admin.ok(&["org", "tree", "acme"]),
+        "acme (company)\n\
+         ├── engineering (department)\n\
+         │   ├── mobile (team)\n\
+         │   └── platform (team, 2 members)\n\
+         └── sales (department, 1 member)\n"
+    );
+    let meta = admin.json(&["org", "get", "acme/engineering/platform"]);
+    assert_eq!(meta["metadata"]["cost_center"], 4200);
+    let members = admin.ok(&["org", "members", "acme", "--recursive", "-o", "name"]);
+    assert_eq!(members, "ann\nbob\n");
+    assert_eq!(admin.ok(&["org", "list", "--member", "ann", "-o", "name"]), "acme/engineering/platform\nacme/sales\n");
+
+    admin.ok(&["org", "move", "acme/engineering/mobile", "--to", "acme/sales"]);
+    admin.ok(&["org", "update", "acme/sales", "--name", "revenue"]);
+    assert_eq!(admin.ok(&["org", "list", "--parent", "acme/revenue", "-o", "name"]), "acme/revenue/mobile\n");
+    let cycle = admin.fails(&["org", "move", "acme", "--to", "acme/revenue/mobile"], 1);
+    assert!(cycle.stderr.contains("under itself"), "{cycle:?}");
+    let busy = admin.fails(&["org", "delete", "acme/revenue", "--yes"], 1);
+    assert!(busy.stderr.contains("cascade"), "{busy:?}");
+    let gone = admin.run(&["org", "delete", "acme/revenue", "--cascade", "--yes"]);
+    assert!(gone.code == 0 && gone.stderr.contains("Deleted 2 organizations"), "{gone:?}");
+    admin.ok(&["org", "remove-member", "acme/engineering/platform", "bob"]);
+    assert_eq!(admin.ok(&["org", "members", "acme/engineering/platform", "-o", "name"]), "ann\n");
+
+    // Typos are usage errors.
+    admin.fails(&["org", "move", "acme"], 2);
+    admin.fails(&["org", "move", "acme", "--to", "x", "--root"], 2);
+    admin.fails(&["org", "add-member", "acme"], 2);
+    admin.fails(&["org", "update", "acme"], 2);
+}
