@@ -635,6 +635,10 @@ impl Store {
             let Some((_, last_path)) = orgs.last().cloned() else { break };
             let paths: HashMap<String, String> = orgs.iter().cloned().collect();
             let ids: Vec<&String> = orgs.iter().map(|(id, _)| id).collect();
+            // The user's other memberships are probed by user id (CROSS JOIN
+            // fixes SQLite's join order: driving from the organizations'
+            // paths scanned the subtree for every row, 3.3 s for 64
+            // organizations against 0.09 s).
             let sql = {
                 // In the order they appear: SQLite's `?` are positional.
                 let mut params = Params::for_conn(&conn);
@@ -646,9 +650,9 @@ impl Store {
                      JOIN organizations o ON o.id = m.org_id \
                      JOIN users u ON u.id = m.user_id \
                      WHERE m.org_id IN ({list}) \
-                       AND NOT EXISTS (SELECT 1 FROM organization_members m2 JOIN organizations o2 ON o2.id = m2.org_id \
-                                       WHERE m2.user_id = m.user_id AND o2.tenant_id = {t} AND o2.path >= {lo} \
-                                         AND o2.path < o.path)"
+                       AND NOT EXISTS (SELECT 1 FROM organization_members m2 CROSS JOIN organizations o2 \
+                                       WHERE o2.id = m2.org_id AND m2.user_id = m.user_id AND o2.tenant_id = {t} \
+                                         AND o2.path >= {lo} AND o2.path < o.path)"
                 )
             };
             let mut query = sqlx::query(&sql);
