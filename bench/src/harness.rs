@@ -119,6 +119,14 @@ pub(crate) async fn create_pg(server: &str, name: &str) -> anyhow::Result<String
     Ok(format!("{prefix}/{name}"))
 }
 
+/// What autovacuum would have done by now (this machine's PostgreSQL runs
+/// without it, and a table never analysed gets plans for an empty one).
+pub(crate) fn analyze(p: &Platd) {
+    if p.pg.is_some() {
+        let _ = Command::new("psql").args([p.database_url.as_str(), "-qc", "ANALYZE"]).status();
+    }
+}
+
 pub(crate) fn drop_pg(server: &str, name: &str) {
     let _ = Command::new("psql")
         .args([server, "-qc", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")])

@@ -2,6 +2,8 @@
 //! (docs/organizations.md), built through the API; then the latency of
 //! member listings (recursive from the root, a department and a team; one
 //! team's own members) against the 20 ms p99 goal, and the build rates.
+//! On PostgreSQL the tables are analysed between the steps, as autovacuum
+//! would (without statistics, adding members ran at 59/s, with them 498/s).
 
 use super::*;
 
@@ -33,6 +35,7 @@ pub(crate) async fn orgs(report: &mut Report, p: &Platd) -> anyhow::Result<()> {
     })
     .await;
     anyhow::ensure!(failed == 0, "{failed} teams not created");
+    analyze(p);
     let squads = DEPARTMENTS * TEAMS * SQUADS;
     let a = acme.clone();
     let (orgs_rate, failed) = fixed(squads, 8, move |i| {
@@ -43,6 +46,7 @@ pub(crate) async fn orgs(report: &mut Report, p: &Platd) -> anyhow::Result<()> {
     })
     .await;
     anyhow::ensure!(failed == 0, "{failed} squads not created");
+    analyze(p);
     let total_orgs = 1 + DEPARTMENTS + DEPARTMENTS * TEAMS + squads;
     // Each user joins two squads, spread over the whole tree.
     let a = acme.clone();
@@ -54,6 +58,7 @@ pub(crate) async fn orgs(report: &mut Report, p: &Platd) -> anyhow::Result<()> {
     })
     .await;
     anyhow::ensure!(failed == 0, "{failed} memberships not added");
+    analyze(p);
     let _ = teams_rate;
     report.add(
         "orgs",
