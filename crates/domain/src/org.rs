@@ -95,8 +95,9 @@ pub fn plan_move(
 }
 
 /// Check an organization's metadata: a JSON object of at most
-/// [`limits::ORG_METADATA`] bytes.
+/// [`limits::ORG_METADATA_KEYS`] keys and [`limits::ORG_METADATA`] bytes.
 pub fn validate_metadata(metadata: &serde_json::Map<String, serde_json::Value>) -> Result<(), Invalid> {
+    crate::validate_count("metadata", metadata.len(), limits::ORG_METADATA_KEYS)?;
     let size = serde_json::Value::Object(metadata.clone()).to_string().len();
     if size > limits::ORG_METADATA {
         return Err(Invalid::new("metadata", format!("must be at most {} bytes of JSON", limits::ORG_METADATA)));

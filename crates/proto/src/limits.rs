@@ -129,3 +129,5 @@ pub const ORG_DEPTH: u32 = 10;
 pub const ORG_LIST: usize = 10_000;
 /// Bytes of an organization's `metadata` (as JSON).
 pub const ORG_METADATA: usize = 8192;
+/// Keys of an organization's `metadata`.
+pub const ORG_METADATA_KEYS: usize = 64;

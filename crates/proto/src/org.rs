@@ -58,6 +58,7 @@ pub struct CreateOrganization {
     #[schemars(length(max = crate::limits::NAME), pattern(crate::limits::NAME_PATTERN))]
     pub kind: Option<String>,
     #[serde(default)]
+    #[schemars(extend("maxProperties" = crate::limits::ORG_METADATA_KEYS))]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -76,6 +77,7 @@ pub struct UpdateOrganization {
     pub kind: Option<String>,
     /// Replaces the metadata.
     #[serde(default)]
+    #[schemars(extend("maxProperties" = crate::limits::ORG_METADATA_KEYS))]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 

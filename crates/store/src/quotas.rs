@@ -230,13 +230,27 @@ async fn save(conn: &mut AnyConnection, tenant: &TenantRow, row: &mut Row, now: 
     Ok(())
 }
 
-fn exceeded(tenant: &TenantRow, row: &Row) -> StoreError {
-    StoreError::QuotaExceeded {
+/// Refuse `amount` that does not fit: the refusal is signalled (the
+/// level and its event committed; nothing else changed) and returned as the
+/// caller's error.
+async fn refuse(
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+    ctx: &Ctx,
+    tenant: &TenantRow,
+    mut row: Row,
+    amount: u64,
+    now: i64,
+) -> Result<StoreError> {
+    let refusal = StoreError::QuotaExceeded {
         tenant: tenant.tenant.slug.clone(),
         resource: row.resource.clone(),
         limit: row.limit.unwrap_or(0),
         remaining: row.remaining().unwrap_or(0),
-    }
+    };
+    signal(&mut tx, ctx, tenant, &mut row, amount, true).await?;
+    save(&mut tx, tenant, &mut row, now).await?;
+    tx.commit().await?;
+    Ok(refusal)
 }
 
 fn users_take_no_reservations() -> StoreError {
@@ -492,11 +506,7 @@ impl Store {
         let now = now_ms();
         let mut row = lock(&mut tx, &tenant, resource, now).await?;
         if !row.fits(amount) {
-            let refusal = exceeded(&tenant, &row);
-            signal(&mut tx, ctx, &tenant, &mut row, amount, true).await?;
-            save(&mut tx, &tenant, &mut row, now).await?;
-            tx.commit().await?;
-            return Err(refusal);
+            return Err(refuse(tx, ctx, &tenant, row, amount, now).await?);
         }
         row.reserved += amount;
         let id = format!("rsv_{}", uuid::Uuid::now_v7().simple());
@@ -579,11 +589,7 @@ impl Store {
             }
             (None, Some(amount)) => {
                 if !row.fits(amount) {
-                    let refusal = exceeded(&tenant, &row);
-                    signal(&mut tx, ctx, &tenant, &mut row, amount, true).await?;
-                    save(&mut tx, &tenant, &mut row, now).await?;
-                    tx.commit().await?;
-                    return Err(refusal);
+                    return Err(refuse(tx, ctx, &tenant, row, amount, now).await?);
                 }
                 amount
             }
