@@ -28,7 +28,7 @@ pub(crate) async fn orgs(report: &mut Report, p: &Platd) -> anyhow::Result<()> {
         acme.create_org(&create(format!("d{d}"), Some("corp".into()))).await?;
     }
     let a = acme.clone();
-    let (teams_rate, failed) = fixed(DEPARTMENTS * TEAMS, 8, move |i| {
+    let (_, failed) = fixed(DEPARTMENTS * TEAMS, 8, move |i| {
         let a = a.clone();
         let req = create(format!("t{}", i % TEAMS), Some(format!("corp/d{}", i / TEAMS)));
         async move { a.create_org(&req).await.is_ok() }
@@ -59,7 +59,6 @@ pub(crate) async fn orgs(report: &mut Report, p: &Platd) -> anyhow::Result<()> {
     .await;
     anyhow::ensure!(failed == 0, "{failed} memberships not added");
     analyze(p);
-    let _ = teams_rate;
     report.add(
         "orgs",
         format!("organizations created/s ({total_orgs} in the tree)"),

@@ -260,6 +260,14 @@ pub struct OrganizationChange<'a> {
     pub metadata: Option<&'a serde_json::Map<String, serde_json::Value>>,
 }
 
+/// Rows of organizations as a list, with their name paths.
+async fn list_of(conn: &mut AnyConnection, tenant: &str, rows: Vec<AnyRow>) -> Result<OrganizationList> {
+    let truncated = rows.len() > limits::ORG_LIST;
+    let rows: Vec<OrgRow> = rows.iter().take(limits::ORG_LIST).map(org_from).collect::<Result<_>>()?;
+    let names = names_of(conn, &rows).await?;
+    Ok(OrganizationList { items: views(tenant, &rows, &names), truncated })
+}
+
 impl Store {
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.create_org", skip_all)]
     pub async fn create_org(&self, ctx: &Ctx, tenant: &str, new: NewOrganization<'_>) -> Result<Organization> {
@@ -334,14 +342,7 @@ impl Store {
             query = query.bind(parent_id);
         }
         let rows = query.fetch_all(&mut *conn).await?;
-        self.list_of(&mut conn, tenant, rows).await
-    }
-
-    async fn list_of(&self, conn: &mut AnyConnection, tenant: &str, rows: Vec<AnyRow>) -> Result<OrganizationList> {
-        let truncated = rows.len() > limits::ORG_LIST;
-        let rows: Vec<OrgRow> = rows.iter().take(limits::ORG_LIST).map(org_from).collect::<Result<_>>()?;
-        let names = names_of(conn, &rows).await?;
-        Ok(OrganizationList { items: views(tenant, &rows, &names), truncated })
+        list_of(&mut conn, tenant, rows).await
     }
 
     /// An organization and everything below it, in tree order.
@@ -361,7 +362,7 @@ impl Store {
         .bind(high)
         .fetch_all(&mut *conn)
         .await?;
-        self.list_of(&mut conn, tenant, rows).await
+        list_of(&mut conn, tenant, rows).await
     }
 
     /// The organizations `user` is a direct member of, in tree order.
@@ -378,7 +379,7 @@ impl Store {
         .bind(&user.user.id)
         .fetch_all(&mut *conn)
         .await?;
-        self.list_of(&mut conn, tenant, rows).await
+        list_of(&mut conn, tenant, rows).await
     }
 
     /// Rename an organization or change its display name, type or metadata.

@@ -274,11 +274,10 @@ fn positive(amount: u64) -> Result<()> {
 async fn audit(
     conn: &mut AnyConnection,
     ctx: &Ctx,
-    tenant: &str,
+    (tenant, resource): (&str, &str),
     action: &str,
     details: serde_json::Value,
 ) -> Result<()> {
-    let resource = details["resource"].as_str().unwrap_or_default().to_owned();
     record_audit(
         conn,
         ctx,
@@ -451,7 +450,7 @@ impl Store {
         save(&mut tx, &tenant, &mut row, now).await?;
         let details =
             serde_json::json!({"resource": resource, "limit": row.limit, "period": row.period, "used": req.used});
-        audit(&mut tx, ctx, slug, "quota.set", details).await?;
+        audit(&mut tx, ctx, (slug, resource), "quota.set", details).await?;
         tx.commit().await?;
         Ok(row.view(now))
     }
@@ -480,7 +479,7 @@ impl Store {
             .bind(resource)
             .execute(&mut *tx)
             .await?;
-        audit(&mut tx, ctx, slug, "quota.delete", serde_json::json!({"resource": resource})).await?;
+        audit(&mut tx, ctx, (slug, resource), "quota.delete", serde_json::json!({"resource": resource})).await?;
         tx.commit().await?;
         Ok(())
     }
