@@ -63,7 +63,8 @@ fn schema_named(generator: &mut SchemaGenerator, name: &str) -> Option<Schema> {
         Organization => Organization, CreateOrganization => CreateOrganization,
         UpdateOrganization => UpdateOrganization, MoveOrganization => MoveOrganization,
         OrgDeleteQuery => OrgDeleteQuery, OrgListQuery => OrgListQuery, AddMember => AddMember,
-        MemberQuery => MemberQuery, MemberPage => MemberPage,
+        MemberQuery => MemberQuery, MemberPage => MemberPage, GrantOrgRole => GrantOrgRole,
+        OrgRoleList => OrgRoleList,
     })
 }
 
@@ -251,6 +252,10 @@ pub fn permission_table() -> String {
             Access::Token => ("any valid token".to_owned(), "—"),
             Access::Tenant(p) => (format!("`{p}`"), "tenant"),
             Access::TenantOrSelf(p, own) => (format!("`{p}`, or `{own}` on your own record"), "tenant"),
+            Access::Org(p, reach) => (format!("`{p}`"), reach.describe()),
+            Access::OrgOrSelf(p, own) => {
+                (format!("`{p}`, or `{own}` on your own record"), crate::api::Reach::User.describe())
+            }
             Access::Shared(p) => (format!("`{p}`"), "tenant (the registry is shared by every tenant)"),
             Access::Platform(p) => (format!("`{p}`"), "platform"),
             Access::Client("") => ("OAuth client authentication".to_owned(), "—"),
@@ -439,7 +444,7 @@ mod tests {
                 RegisterService, RegisterQuery, Heartbeat, DiscoveryQuery, ServiceCredentialsRequest, UpdateServiceAccount,
                 PublishEvent, PublishBatch, PreviewEvent, ReplayEvents, AuthzBatch, SetQuota, QuotaCheck,
                 ReserveQuota, SettleQuota, CreateOrganization, UpdateOrganization, MoveOrganization,
-                OrgDeleteQuery, OrgListQuery, AddMember, MemberQuery,
+                OrgDeleteQuery, OrgListQuery, AddMember, MemberQuery, GrantOrgRole,
             }
         }
     }

@@ -383,6 +383,22 @@ impl Client {
         self.get(&path).await
     }
 
+    /// Roles that reach `org`: granted on it or above it.
+    pub async fn org_roles(&self, org: &str) -> Result<OrgRoleList> {
+        self.get(&format!("/orgs/{}/roles", enc(org))).await
+    }
+
+    /// Grant `user` the role `role` on `org`: it holds there and below.
+    pub async fn grant_org_role(&self, org: &str, user: &str, role: &str) -> Result<OrgRole> {
+        let req = GrantOrgRole { user: user.into(), role: role.into() };
+        self.post(&format!("/orgs/{}/roles", enc(org)), &req).await
+    }
+
+    pub async fn revoke_org_role(&self, org: &str, user: &str, role: &str) -> Result<OrgRole> {
+        let path = format!("/orgs/{}/roles/{}/{}", enc(org), enc(user), enc(role));
+        self.call::<(), _>(Method::DELETE, &path, None).await
+    }
+
     /// The organizations `user` is a member of.
     pub async fn user_orgs(&self, user: &str) -> Result<OrganizationList> {
         self.get(&format!("/users/{}/orgs", enc(user))).await

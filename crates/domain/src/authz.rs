@@ -8,6 +8,9 @@ pub const PLATFORM_ADMIN: &str = "platform-admin";
 pub const TENANT_ADMIN: &str = "tenant-admin";
 pub const MEMBER: &str = "member";
 pub const VIEWER: &str = "viewer";
+/// Granted on an organization (`docs/organizations.md`): manages that
+/// subtree's organizations, members and users, and grants roles in it.
+pub const ORG_ADMIN: &str = "org-admin";
 
 /// Role given to a user created without roles.
 pub const DEFAULT_ROLE: &str = MEMBER;
@@ -34,6 +37,11 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = &[
         name: VIEWER,
         description: "Read everything inside its own tenant",
         permissions: &["*:read", "self:read"],
+    },
+    BuiltinRole {
+        name: ORG_ADMIN,
+        description: "Manage organizations, their members and those members' accounts; meant to be granted on an organization",
+        permissions: &["orgs:*", "users:read", "users:update", "users:delete", "roles:grant"],
     },
 ];
 
@@ -136,6 +144,27 @@ pub fn like_pattern(glob: &str) -> String {
     glob.split('*').map(like_escape).collect::<Vec<_>>().join("%")
 }
 
+/// A role granted on an organization: what it grants holds in that
+/// organization and in everything below it, nowhere else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgGrant {
+    /// The organization's stored path of ids (`/id/id/`, `crate::org`).
+    pub path: String,
+    /// Its path of names (`acme/engineering`), for reasons.
+    pub name: String,
+    pub role: String,
+    /// The role's permission patterns.
+    pub permissions: Vec<String>,
+}
+
+impl OrgGrant {
+    /// Whether this grant reaches something in the organization with the
+    /// stored path `path`: the grant is on it or on one of its ancestors.
+    pub fn covers(&self, path: &str) -> bool {
+        path.starts_with(&self.path)
+    }
+}
+
 /// The facts about a caller that authorization needs.
 #[derive(Debug, Clone)]
 pub struct Subject {
@@ -148,6 +177,8 @@ pub struct Subject {
     /// A token's scope: when set, only permissions it covers can be
     /// exercised, whatever the roles grant.
     pub scope: Option<Vec<String>>,
+    /// Roles held on organizations (users only).
+    pub orgs: Vec<OrgGrant>,
 }
 
 impl Subject {
@@ -160,20 +191,36 @@ impl Subject {
         self.scope.as_ref().is_none_or(|scope| scope.iter().any(|s| permission_matches(s, permission)))
     }
 
-    /// Whether this subject holds `permission` itself, within its scope:
-    /// the test for handing it to someone else.
-    fn holds(&self, permission: &str) -> bool {
-        (self.is_platform_admin() || self.permissions.iter().any(|g| permission_matches(g, permission)))
-            && self.scope_allows(permission)
+    /// Whether this subject holds `permission` itself, within its scope,
+    /// tenant-wide or (`at`: stored organization paths) through a role on
+    /// one of those organizations or their ancestors: the test for handing
+    /// it to someone else.
+    fn holds(&self, permission: &str, at: &[String]) -> bool {
+        let wide = self.is_platform_admin() || self.permissions.iter().any(|g| permission_matches(g, permission));
+        (wide || self.org_grant(permission, at).is_some()) && self.scope_allows(permission)
+    }
+
+    /// A role on an organization that grants `permission` somewhere in `at`.
+    fn org_grant(&self, permission: &str, at: &[String]) -> Option<&OrgGrant> {
+        self.orgs.iter().find(|grant| {
+            at.iter().any(|path| grant.covers(path))
+                && grant.permissions.iter().any(|g| permission_matches(g, permission))
+        })
     }
 }
 
 /// Where a permission is exercised: platform-wide (tenant lifecycle,
-/// signing keys) or inside one tenant.
+/// signing keys), inside one tenant, or inside one tenant on something that
+/// lies in organizations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope<'a> {
     Platform,
     Tenant(&'a str),
+    /// A tenant, and the stored paths of the organizations the target lies
+    /// in: an organization's own (or its parent's, for changes of where it
+    /// sits), or those a user is a member of. A tenant-wide grant allows, and
+    /// so does a role on any of those organizations or their ancestors.
+    Orgs(&'a str, &'a [String]),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,19 +250,28 @@ pub fn authorize(subject: &Subject, permission: &str, scope: Scope<'_>) -> Decis
     if subject.is_platform_admin() {
         return Decision::allow(format!("role {PLATFORM_ADMIN} grants everything"));
     }
-    match scope {
+    let (tenant, at) = match scope {
         Scope::Platform => {
             return Decision::deny(format!("{permission} is a platform-wide action; it needs role {PLATFORM_ADMIN}"));
         }
-        Scope::Tenant(tenant) if tenant != subject.tenant => {
-            return Decision::deny(format!("tenant {tenant:?} is not the caller's tenant"));
-        }
-        Scope::Tenant(_) => {}
+        Scope::Tenant(tenant) => (tenant, &[][..]),
+        Scope::Orgs(tenant, at) => (tenant, at),
+    };
+    if tenant != subject.tenant {
+        return Decision::deny(format!("tenant {tenant:?} is not the caller's tenant"));
     }
-    match subject.permissions.iter().find(|granted| permission_matches(granted, permission)) {
-        Some(granted) => Decision::allow(format!("granted by permission {granted}")),
-        None => Decision::deny(format!("no role of the caller grants {permission}")),
+    if let Some(granted) = subject.permissions.iter().find(|granted| permission_matches(granted, permission)) {
+        return Decision::allow(format!("granted by permission {granted}"));
     }
+    if let Some(grant) = subject.org_grant(permission, at) {
+        return Decision::allow(format!("granted by role {} on organization {}", grant.role, grant.name));
+    }
+    if subject.orgs.iter().any(|g| g.permissions.iter().any(|p| permission_matches(p, permission))) {
+        return Decision::deny(format!(
+            "the caller holds {permission} only on organizations this is not in (or not below)"
+        ));
+    }
+    Decision::deny(format!("no role of the caller grants {permission}"))
 }
 
 /// What a permission's condition may read: the check's `context` (what the
@@ -303,6 +359,9 @@ pub struct Conferral<'a> {
     pub platform_admin: bool,
     /// The permission patterns it carries.
     pub permissions: &'a [String],
+    /// Where it will hold: the stored path of the organization it is granted
+    /// on (a role on an organization), or nothing (tenant-wide).
+    pub at: Option<&'a str>,
 }
 
 /// Why a conferral is refused.
@@ -320,8 +379,10 @@ pub enum Refusal {
 /// - `platform-admin` is held only inside the `system` tenant, and only a
 ///   platform admin (with an unscoped token) hands it out;
 /// - everybody else confers only inside their own tenant, and only
-///   permissions they hold themselves within their token's scope (no one can
-///   mint a role, a grant or a token stronger than their own);
+///   permissions they hold themselves within their token's scope, where the
+///   holder will hold them (no one can mint a role, a grant or a token
+///   stronger than their own; a role on an organization reaches no further
+///   than that organization's subtree, so a role held there is enough);
 /// - a custom role never reaches platform scope: only `platform-admin` does
 ///   (see [`authorize`]), and custom roles cannot take a built-in name.
 pub fn may_confer(authority: &Authority, what: &Conferral<'_>) -> Result<(), Refusal> {
@@ -339,8 +400,10 @@ pub fn may_confer(authority: &Authority, what: &Conferral<'_>) -> Result<(), Ref
         if !caller.is_platform_admin() && caller.tenant != what.tenant {
             return Err(Refusal::Denied(format!("tenant {:?} is not the caller's tenant", what.tenant)));
         }
-        if let Some(p) = what.permissions.iter().find(|p| !caller.holds(p)) {
-            return Err(Refusal::Denied(format!("the caller cannot hand out {p}: it does not hold it")));
+        let at: Vec<String> = what.at.map(str::to_owned).into_iter().collect();
+        if let Some(p) = what.permissions.iter().find(|p| !caller.holds(p, &at)) {
+            let there = if what.at.is_some() { " there" } else { "" };
+            return Err(Refusal::Denied(format!("the caller cannot hand out {p}: it does not hold it{there}")));
         }
     }
     if what.platform_admin && what.tenant != plat_proto::SYSTEM_TENANT {
@@ -348,6 +411,46 @@ pub fn may_confer(authority: &Authority, what: &Conferral<'_>) -> Result<(), Ref
             "roles",
             format!("{PLATFORM_ADMIN} can be held only inside the {} tenant", plat_proto::SYSTEM_TENANT),
         )));
+    }
+    Ok(())
+}
+
+/// Whether `authority` may take the place of the user `target`, who is a
+/// member of the organizations at the stored paths `at`: set their password,
+/// mint their token, or (reaching them only through a role on one of those
+/// organizations) manage them at all. Allowed when `target` holds nothing the
+/// caller does not hold where it reaches them: their roles' permissions
+/// tenant-wide or on one of `at`, and each of their roles on organizations on
+/// that organization. So a tenant admin who joins a team stays out of its
+/// organization admin's reach, and so does the admin of a sibling department.
+/// `self:…` permissions are no power over anyone else and are not weighed.
+/// Taking a place is holding what it holds: the same rule as [`may_confer`].
+pub fn may_take_over(authority: &Authority, target: &Subject, at: &[String]) -> Result<(), Refusal> {
+    let caller = match authority {
+        Authority::Platform => return Ok(()),
+        Authority::Nobody => return Err(Refusal::Denied("no authenticated caller may act for this user".into())),
+        Authority::Caller(caller) => caller,
+    };
+    let denied =
+        |p: &str| Refusal::Denied(format!("the user holds {p}, which the caller does not hold where it reaches them"));
+    if target.is_platform_admin() && !(caller.is_platform_admin() && caller.scope.is_none()) {
+        return Err(denied(PLATFORM_ADMIN));
+    }
+    if !caller.is_platform_admin() && caller.tenant != target.tenant {
+        return Err(Refusal::Denied(format!("tenant {:?} is not the caller's tenant", target.tenant)));
+    }
+    let over_others = |p: &&String| !p.starts_with("self:");
+    if let Some(p) = target.permissions.iter().filter(over_others).find(|p| !caller.holds(p, at)) {
+        return Err(denied(p));
+    }
+    for grant in &target.orgs {
+        let there = std::slice::from_ref(&grant.path);
+        if let Some(p) = grant.permissions.iter().filter(over_others).find(|p| !caller.holds(p, there)) {
+            return Err(Refusal::Denied(format!(
+                "the user holds {p} on organization {} (role {}), which the caller does not hold there",
+                grant.name, grant.role
+            )));
+        }
     }
     Ok(())
 }
@@ -363,6 +466,7 @@ mod tests {
             roles: vec!["uploader".into()],
             permissions: vec!["files:read".into()],
             scope: None,
+            orgs: Vec::new(),
         };
         let when = "context.file_size <= 10485760 || starts_with(context.folder, principal.id)";
         let grants = vec![ConditionalGrant::parse("conditions", "uploader", "files:upload", when).expect("parses")];
@@ -403,6 +507,7 @@ mod tests {
             roles: roles.iter().map(|s| s.to_string()).collect(),
             permissions: permissions.iter().map(|s| s.to_string()).collect(),
             scope: None,
+            orgs: Vec::new(),
         }
     }
 
@@ -423,8 +528,8 @@ mod tests {
         let read = strings(&["users:read"]);
         let roles_write = strings(&["roles:*"]);
         let wide_read = strings(&["*:read"]);
-        let pa = |tenant| Conferral { tenant, platform_admin: true, permissions: &everything };
-        let perms = |tenant, permissions| Conferral { tenant, platform_admin: false, permissions };
+        let pa = |tenant| Conferral { tenant, platform_admin: true, permissions: &everything, at: None };
+        let perms = |tenant, permissions| Conferral { tenant, platform_admin: false, permissions, at: None };
         let denied = |r: Result<(), Refusal>| matches!(r, Err(Refusal::Denied(_)));
         let invalid = |r: Result<(), Refusal>| matches!(r, Err(Refusal::Invalid(_)));
         // platform-admin: only in system, only from an unscoped platform admin.
@@ -446,6 +551,63 @@ mod tests {
         assert!(denied(may_confer(&acme_hr, &perms("acme", &wide_read))), "*:read is wider than users:*");
         // A scope narrows what its holder can hand out.
         assert!(denied(may_confer(&scoped_root, &perms("acme", &read))));
+    }
+
+    fn grant(path: &str, role: &str) -> OrgGrant {
+        let permissions =
+            builtin_role(role).map(|b| strings(b.permissions)).unwrap_or_else(|| strings(&["users:read"]));
+        OrgGrant { path: path.into(), name: path.trim_matches('/').into(), role: role.into(), permissions }
+    }
+
+    #[test]
+    fn a_role_on_an_organization_reaches_its_subtree_only() {
+        let mut admin = subject("acme", &[MEMBER], builtin_role(MEMBER).expect("member").permissions);
+        admin.orgs = vec![grant("/eng/", ORG_ADMIN)];
+        let at = |paths: &[&str]| strings(paths);
+        let (eng, team, sales) = (at(&["/eng/"]), at(&["/eng/backend/"]), at(&["/sales/"]));
+        let allowed = |p: &str, paths: &[String]| authorize(&admin, p, Scope::Orgs("acme", paths)).allowed;
+        assert!(allowed("orgs:create", &eng) && allowed("users:update", &team));
+        assert!(!allowed("users:update", &sales), "a sibling is out of reach");
+        assert!(!allowed("users:update", &[]), "the tenant itself is out of reach");
+        assert!(allowed("users:update", &at(&["/sales/", "/eng/x/"])), "one organization in reach is enough");
+        assert!(!authorize(&admin, "users:update", Scope::Tenant("acme")).allowed, "tenant scope ignores it");
+        assert!(!authorize(&admin, "orgs:create", Scope::Orgs("globex", &eng)).allowed, "tenants are walls");
+        assert!(!allowed("tenants:update", &eng), "only what the role grants");
+        let reason = authorize(&admin, "users:update", Scope::Orgs("acme", &team)).reason;
+        assert!(reason.contains("org-admin on organization eng"), "{reason}");
+        // A path prefix is not an ancestor unless it ends at an id: paths end with '/'.
+        assert!(!allowed("users:update", &at(&["/engx/"])));
+        // Scope narrows org grants too.
+        let mut scoped = admin.clone();
+        scoped.scope = Some(strings(&["users:read"]));
+        assert!(!authorize(&scoped, "users:update", Scope::Orgs("acme", &team)).allowed);
+
+        // Conferring on an organization: what the caller holds there.
+        let who = Authority::Caller(admin.clone());
+        let org_admin = strings(builtin_role(ORG_ADMIN).expect("org-admin").permissions);
+        let on = |at| Conferral { tenant: "acme", platform_admin: false, permissions: &org_admin, at };
+        assert_eq!(may_confer(&who, &on(Some("/eng/backend/"))), Ok(()));
+        assert!(may_confer(&who, &on(Some("/sales/"))).is_err());
+        assert!(may_confer(&who, &on(None)).is_err(), "not tenant-wide");
+        let everything = strings(&["*"]);
+        let all = Conferral { tenant: "acme", platform_admin: false, permissions: &everything, at: Some("/eng/") };
+        assert!(may_confer(&who, &all).is_err(), "not more than the role");
+
+        // Managing a user reached through the organization.
+        let member = subject("acme", &[MEMBER], builtin_role(MEMBER).expect("member").permissions);
+        assert_eq!(may_take_over(&who, &member, &team), Ok(()));
+        let boss = subject("acme", &[TENANT_ADMIN], &["*"]);
+        assert!(may_take_over(&who, &boss, &team).is_err(), "a tenant admin in a team stays out of reach");
+        let mut sibling_admin = member.clone();
+        sibling_admin.orgs = vec![grant("/sales/", ORG_ADMIN)];
+        assert!(
+            matches!(may_take_over(&who, &sibling_admin, &team), Err(Refusal::Denied(r)) if r.contains("organization sales"))
+        );
+        let mut sub_admin = member.clone();
+        sub_admin.orgs = vec![grant("/eng/backend/", ORG_ADMIN)];
+        assert_eq!(may_take_over(&who, &sub_admin, &team), Ok(()), "an admin below is within reach");
+        let root = subject("system", &[PLATFORM_ADMIN], &["*"]);
+        assert!(may_take_over(&who, &root, &team).is_err());
     }
 
     #[test]

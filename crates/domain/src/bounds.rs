@@ -269,6 +269,7 @@ impl Bounded for AuthzCheck {
         opt("resource", &self.resource, max::PERMISSION)?;
         opt("action", &self.action, max::PERMISSION)?;
         opt("tenant", &self.tenant, max::SLUG)?;
+        opt("org", &self.org, max::ORG_REF)?;
         match &self.context {
             Some(context) if context.to_string().len() > max::AUTHZ_CONTEXT => {
                 Err(Invalid::new("context", format!("must be at most {} bytes of JSON", max::AUTHZ_CONTEXT)))
@@ -414,6 +415,13 @@ impl Bounded for OrgListQuery {
 impl Bounded for AddMember {
     fn check_bounds(&self) -> Result<(), Invalid> {
         validate_len("user", &self.user, max::USERNAME)
+    }
+}
+
+impl Bounded for GrantOrgRole {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("user", &self.user, max::USERNAME)?;
+        validate_len("role", &self.role, max::NAME)
     }
 }
 

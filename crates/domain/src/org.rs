@@ -56,6 +56,13 @@ pub fn subtree_range(path: &str) -> (String, String) {
     (path.to_owned(), high)
 }
 
+/// The stored path of the parent of the organization at `path`; `None` for
+/// a root.
+pub fn parent_path(path: &str) -> Option<&str> {
+    let cut = path[..path.len().saturating_sub(1)].rfind('/')?;
+    (cut > 0).then(|| &path[..=cut])
+}
+
 /// The ids of a stored path, root first.
 pub fn path_ids(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|s| !s.is_empty())
@@ -135,6 +142,10 @@ mod tests {
             assert!(!(outside >= low.as_str() && outside < high.as_str()), "{outside}");
         }
         assert_eq!(path_ids("/a/b/c/").collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(
+            (parent_path("/a/b/c/"), parent_path("/a/b/"), parent_path("/a/")),
+            (Some("/a/b/"), Some("/a/"), None)
+        );
     }
 
     #[test]

@@ -154,3 +154,37 @@ pub struct MemberPage {
     /// Pass as `cursor` for the next page; null on the last.
     pub next_cursor: Option<String>,
 }
+
+/// Body of `POST /orgs/{org}/roles`: grant a role on the organization.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GrantOrgRole {
+    /// A user of the tenant, by id or username.
+    #[schemars(length(max = crate::limits::USERNAME))]
+    pub user: String,
+    /// A built-in role (`org-admin`, …) or a custom role of the tenant.
+    #[schemars(length(max = crate::limits::NAME))]
+    pub role: String,
+}
+
+/// A role granted on an organization: it holds there and below.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct OrgRole {
+    /// The organization it is granted on (id).
+    pub org_id: String,
+    /// That organization's path of names.
+    pub organization: String,
+    pub user_id: String,
+    pub username: String,
+    pub role: String,
+    pub granted_at: String,
+}
+
+/// Roles that reach an organization (granted on it or on an ancestor), or
+/// that a user holds on organizations; in tree order.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct OrgRoleList {
+    pub items: Vec<OrgRole>,
+    /// More than `limits::ORG_LIST` matched; the rest are left off.
+    pub truncated: bool,
+}

@@ -103,6 +103,11 @@ pub struct AuthzCheck {
     /// "file_size": 1024}`), read by roles' conditions; at most 8 KiB.
     #[serde(default)]
     pub context: Option<serde_json::Value>,
+    /// The organization the action is on (id or path of names): roles
+    /// granted on it or above it count too.
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::ORG_REF))]
+    pub org: Option<String>,
 }
 
 /// `POST /authz/check/batch`: up to 100 checks, answered in order.

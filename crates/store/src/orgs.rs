@@ -8,8 +8,9 @@
 use std::collections::HashMap;
 
 use plat_domain::org::{self as rules, OrgRef};
+use plat_domain::{Conferral, OrgGrant, PLATFORM_ADMIN, Subject};
 use plat_proto::limits;
-use plat_proto::{Member, MemberPage, Organization, OrganizationList};
+use plat_proto::{Member, MemberPage, OrgRole, OrgRoleList, Organization, OrganizationList};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
@@ -700,6 +701,242 @@ impl Store {
         found.truncate(limit as usize);
         let next_cursor = if more { found.last().map(|(path, m)| encode_cursor(path, &m.user_id)) } else { None };
         Ok(MemberPage { items: found.into_iter().map(|(_, m)| m).collect(), next_cursor })
+    }
+}
+
+/// The roles granted on organizations (the rows `sql` selects: `r.*`,
+/// `o.path`, `u.username`), as the wire form, in tree order.
+async fn org_roles_of(conn: &mut AnyConnection, sql: &str, binds: &[&str]) -> Result<(Vec<(OrgRow, OrgRole)>, bool)> {
+    let mut query = sqlx::query(sql);
+    for bind in binds {
+        query = query.bind(*bind);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    let truncated = rows.len() > limits::ORG_LIST;
+    let mut orgs = Vec::new();
+    let mut grants = Vec::new();
+    for row in rows.iter().take(limits::ORG_LIST) {
+        orgs.push(org_from(row)?);
+        grants.push((
+            get_str(row, "user_id")?,
+            get_str(row, "username")?,
+            get_str(row, "role")?,
+            get_i64(row, "granted_at")?,
+        ));
+    }
+    let names = names_of(conn, &orgs).await?;
+    let mut out = Vec::with_capacity(orgs.len());
+    for (org, (user_id, username, role, at)) in orgs.into_iter().zip(grants) {
+        let organization = rules::path_ids(&org.path)
+            .map(|id| names.get(id).map_or("?", String::as_str))
+            .collect::<Vec<_>>()
+            .join("/");
+        let view = OrgRole { org_id: org.id.clone(), organization, user_id, username, role, granted_at: format_ms(at) };
+        out.push((org, view));
+    }
+    Ok((out, truncated))
+}
+
+async fn member_paths(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT o.path FROM organization_members m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 \
+         ORDER BY o.path",
+    )
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+async fn grants_of(conn: &mut AnyConnection, tenant_id: &str, user_id: &str) -> Result<Vec<OrgGrant>> {
+    let sql = format!(
+        "SELECT {ORG_COLUMNS}, {ORG_ROLE_SELECT} FROM organization_roles r \
+         JOIN organizations o ON o.id = r.org_id JOIN users u ON u.id = r.user_id \
+         WHERE r.user_id = $1 ORDER BY o.path, r.role LIMIT {}",
+        limits::ORG_LIST + 1
+    );
+    let (rows, _) = org_roles_of(conn, &sql, &[user_id]).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (org, view) in rows {
+        let permissions = match crate::roles::role_permissions(conn, tenant_id, std::slice::from_ref(&view.role)).await
+        {
+            Ok(permissions) => permissions,
+            Err(StoreError::NotFound { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        out.push(OrgGrant { path: org.path, name: view.organization, role: view.role, permissions });
+    }
+    Ok(out)
+}
+
+/// What a user holds and where they lie: their roles' permissions and
+/// roles on organizations as a [`Subject`], and the stored paths of the
+/// organizations they are a member of (`plat_domain::may_take_over`).
+pub(crate) async fn standing(
+    conn: &mut AnyConnection,
+    tenant: &TenantRow,
+    user: &crate::UserRecord,
+) -> Result<(Subject, Vec<String>)> {
+    let mut permissions = Vec::new();
+    for role in &user.user.roles {
+        match crate::roles::role_permissions(conn, &tenant.id, std::slice::from_ref(role)).await {
+            Ok(granted) => permissions.extend(granted),
+            Err(StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let subject = Subject {
+        tenant: tenant.tenant.slug.clone(),
+        roles: user.user.roles.clone(),
+        permissions,
+        scope: None,
+        orgs: grants_of(conn, &tenant.id, &user.user.id).await?,
+    };
+    Ok((subject, member_paths(conn, &user.user.id).await?))
+}
+
+/// What the role rows of [`org_roles_of`] select.
+const ORG_ROLE_SELECT: &str = "r.user_id, r.role, r.created_at AS granted_at, u.username";
+
+impl Store {
+    /// The stored path of an organization (`plat_domain::org`): where
+    /// authorization looks for roles granted on it or above it.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.org_path", skip_all)]
+    pub async fn org_path(&self, tenant: &str, field: &str, org: &str) -> Result<String> {
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        Ok(resolve(&mut conn, &tenant_row, field, org).await?.path)
+    }
+
+    /// What a user of `tenant` holds and where they lie (see [`standing`]).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.standing", skip_all)]
+    pub async fn standing(&self, tenant: &str, user: &crate::UserRecord) -> Result<(Subject, Vec<String>)> {
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        standing(&mut conn, &tenant_row, user).await
+    }
+
+    /// The stored paths of the organizations the user with id `user_id` is
+    /// a direct member of: where a user lies, for authorization.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.member_paths", skip_all)]
+    pub async fn member_paths(&self, user_id: &str) -> Result<Vec<String>> {
+        let mut conn = self.read.acquire().await?;
+        member_paths(&mut conn, user_id).await
+    }
+
+    /// The roles the user with id `user_id` holds on organizations, each
+    /// with what it grants (a custom role deleted meanwhile grants nothing).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.org_grants_of", skip_all)]
+    pub async fn org_grants_of(&self, tenant_id: &str, user_id: &str) -> Result<Vec<OrgGrant>> {
+        let mut conn = self.read.acquire().await?;
+        grants_of(&mut conn, tenant_id, user_id).await
+    }
+
+    /// The roles that reach an organization: granted on it or on one of its
+    /// ancestors, in tree order.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.org_roles", skip_all)]
+    pub async fn org_roles(&self, tenant: &str, org: &str) -> Result<OrgRoleList> {
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        let row = resolve(&mut conn, &tenant_row, "org", org).await?;
+        let ids: Vec<&str> = rules::path_ids(&row.path).collect();
+        let sql = format!(
+            "SELECT {ORG_COLUMNS}, {ORG_ROLE_SELECT} FROM organization_roles r \
+             JOIN organizations o ON o.id = r.org_id JOIN users u ON u.id = r.user_id \
+             WHERE r.org_id IN ({}) ORDER BY o.path, u.username, r.role LIMIT {}",
+            Params::for_conn(&conn).list(ids.len()),
+            limits::ORG_LIST + 1
+        );
+        let (rows, truncated) = org_roles_of(&mut conn, &sql, &ids).await?;
+        Ok(OrgRoleList { items: rows.into_iter().map(|(_, view)| view).collect(), truncated })
+    }
+
+    /// Grant (`grant`) or revoke a role on an organization. Either is
+    /// handing out power where the role will hold: the conferral rule at the
+    /// organization (`plat_domain::may_confer`). `platform-admin` is never
+    /// held on an organization.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.set_org_role", skip_all)]
+    pub async fn set_org_role(
+        &self,
+        ctx: &Ctx,
+        tenant: &str,
+        org: &str,
+        user: &str,
+        role: &str,
+        grant: bool,
+    ) -> Result<OrgRole> {
+        if role == PLATFORM_ADMIN {
+            return Err(StoreError::Invalid {
+                field: "role".into(),
+                message: format!("{PLATFORM_ADMIN} is held platform-wide, never on an organization"),
+            });
+        }
+        let mut tx = self.write.begin().await?;
+        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        let row = resolve(&mut tx, &tenant_row, "org", org).await?;
+        let user = crate::users::find_user(&mut tx, &tenant_row.id, user).await?;
+        if grant && user.stored_status == "deleted" {
+            return Err(StoreError::NotFound { kind: "user", name: user.user.username.clone() });
+        }
+        let permissions = crate::roles::role_permissions(&mut tx, &tenant_row.id, &[role.to_owned()]).await?;
+        let what = Conferral { tenant, platform_admin: false, permissions: &permissions, at: Some(&row.path) };
+        crate::roles::confer(ctx, &what)?;
+        let now = now_ms();
+        let changed = if grant {
+            sqlx::query(
+                "INSERT INTO organization_roles (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&row.id)
+            .bind(&user.user.id)
+            .bind(role)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+        } else {
+            sqlx::query("DELETE FROM organization_roles WHERE org_id = $1 AND user_id = $2 AND role = $3")
+                .bind(&row.id)
+                .bind(&user.user.id)
+                .bind(role)
+                .execute(&mut *tx)
+                .await?
+        };
+        let view = one_view(&mut tx, tenant, &row).await?;
+        let granted = OrgRole {
+            org_id: row.id.clone(),
+            organization: view.path.clone(),
+            user_id: user.user.id.clone(),
+            username: user.user.username.clone(),
+            role: role.to_owned(),
+            granted_at: format_ms(now),
+        };
+        if changed.rows_affected() == 0 {
+            if grant {
+                // Held already: nothing changes, nothing is announced.
+                let at: i64 = sqlx::query_scalar(
+                    "SELECT created_at FROM organization_roles WHERE org_id = $1 AND user_id = $2 AND role = $3",
+                )
+                .bind(&row.id)
+                .bind(&user.user.id)
+                .bind(role)
+                .fetch_one(&mut *tx)
+                .await?;
+                return Ok(OrgRole { granted_at: format_ms(at), ..granted });
+            }
+            return Err(StoreError::NotFound {
+                kind: "role grant",
+                name: format!("{role} of {} on {org}", user.user.username),
+            });
+        }
+        bump(&mut tx, &row.id, now).await?;
+        let updated = reload(&mut tx, &tenant_row, &row.id).await?;
+        let mut extra = serde_json::Map::new();
+        extra.insert("user_id".into(), user.user.id.clone().into());
+        extra.insert("username".into(), user.user.username.clone().into());
+        extra.insert("role".into(), role.into());
+        let event = if grant { "organization.role_granted" } else { "organization.role_revoked" };
+        announce(&mut tx, ctx, &tenant_row, &updated, event, Some(extra)).await?;
+        tx.commit().await?;
+        Ok(granted)
     }
 }
 

@@ -72,6 +72,21 @@ pub(crate) fn confer(ctx: &Ctx, what: &Conferral<'_>) -> Result<()> {
     })
 }
 
+/// The rule for taking a user's place ([`plat_domain::may_take_over`]):
+/// setting their password or minting their token.
+pub(crate) async fn take_over(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    tenant: &TenantRow,
+    user: &crate::UserRecord,
+) -> Result<()> {
+    let (target, at) = crate::orgs::standing(conn, tenant, user).await?;
+    plat_domain::may_take_over(&ctx.authority, &target, &at).map_err(|refusal| match refusal {
+        Refusal::Denied(reason) => StoreError::Forbidden(reason),
+        Refusal::Invalid(invalid) => invalid.into(),
+    })
+}
+
 /// Check that the roles exist in `tenant` and that `ctx` may hand them out
 /// there. Every path that sets roles calls this.
 pub(crate) async fn confer_roles(
@@ -82,7 +97,7 @@ pub(crate) async fn confer_roles(
 ) -> Result<()> {
     let permissions = role_permissions(conn, &tenant.id, roles).await?;
     let platform_admin = roles.iter().any(|r| r == PLATFORM_ADMIN);
-    confer(ctx, &Conferral { tenant: &tenant.tenant.slug, platform_admin, permissions: &permissions })
+    confer(ctx, &Conferral { tenant: &tenant.tenant.slug, platform_admin, permissions: &permissions, at: None })
 }
 
 fn validate_permissions(permissions: &[String]) -> Result<()> {
@@ -161,7 +176,8 @@ impl Store {
         }
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
-        confer(ctx, &Conferral { tenant, platform_admin: false, permissions: &granted(permissions, conditions) })?;
+        let conferred = granted(permissions, conditions);
+        confer(ctx, &Conferral { tenant, platform_admin: false, permissions: &conferred, at: None })?;
         let id = new_id();
         let now = now_ms();
         let inserted = sqlx::query(
@@ -268,7 +284,7 @@ impl Store {
         let before = granted(&before.permissions, &before.conditions);
         let added: Vec<String> =
             granted(&role.permissions, &role.conditions).into_iter().filter(|p| !before.contains(p)).collect();
-        confer(ctx, &Conferral { tenant, platform_admin: false, permissions: &added })?;
+        confer(ctx, &Conferral { tenant, platform_admin: false, permissions: &added, at: None })?;
         sqlx::query(
             "UPDATE roles SET description = $1, permissions = $2, version = $3, updated_at = $4, conditions = $6 \
              WHERE id = $5",
@@ -286,7 +302,8 @@ impl Store {
         Ok(role)
     }
 
-    /// Delete a custom role; refused while any user holds it.
+    /// Delete a custom role; refused while anyone holds it (on an
+    /// organization too).
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.delete_role", skip_all)]
     pub async fn delete_role(&self, ctx: &Ctx, tenant: &str, name: &str) -> Result<()> {
         if builtin_role(name).is_some() {
@@ -314,7 +331,15 @@ impl Store {
                 .bind(format!("%\"{name}\"%"))
                 .fetch_one(&mut *tx)
                 .await?;
-        let holders = holders + accounts;
+        let on_orgs: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM organization_roles r JOIN organizations o ON o.id = r.org_id \
+             WHERE o.tenant_id = $1 AND r.role = $2",
+        )
+        .bind(&tenant_row.id)
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await?;
+        let holders = holders + accounts + on_orgs;
         if holders > 0 {
             return Err(StoreError::Conflict(format!(
                 "role {name:?} is held by {holders} users or service accounts; revoke it first"
@@ -376,8 +401,10 @@ impl Store {
         Ok(out)
     }
 
-    /// Check that `ctx` may mint a token for a holder of `roles` in `tenant`:
-    /// the token reaches `scope` when given, else everything the roles grant.
+    /// Check that `ctx` may mint a token for a holder of `roles` in `tenant`
+    /// (the user `user`, if it is one): the token reaches `scope` when given,
+    /// else everything the holder holds (a user's roles on organizations
+    /// too: minting it is taking the user's place).
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.check_token_conferral", skip_all)]
     pub async fn check_token_conferral(
         &self,
@@ -385,14 +412,18 @@ impl Store {
         tenant: &str,
         roles: &[String],
         scope: Option<&[String]>,
+        user: Option<&crate::UserRecord>,
     ) -> Result<()> {
         let mut conn = self.read.acquire().await?;
         let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        if let (None, Some(user)) = (scope, user) {
+            return take_over(&mut conn, ctx, &tenant_row, user).await;
+        }
         let platform_admin = roles.iter().any(|r| r == PLATFORM_ADMIN);
         let permissions = match scope {
             Some(scope) => scope.to_vec(),
             None => role_permissions(&mut conn, &tenant_row.id, roles).await?,
         };
-        confer(ctx, &Conferral { tenant, platform_admin, permissions: &permissions })
+        confer(ctx, &Conferral { tenant, platform_admin, permissions: &permissions, at: None })
     }
 }

@@ -583,9 +583,9 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
-        // Whoever sets a password can log in with the user's roles.
+        // Whoever sets a password can log in as the user.
         if ctx.subject_id.as_deref() != Some(current.user.id.as_str()) {
-            confer_roles(&mut tx, ctx, &tenant_row, &current.user.roles).await?;
+            crate::roles::take_over(&mut tx, ctx, &tenant_row, &current).await?;
         }
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)

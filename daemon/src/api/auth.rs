@@ -318,7 +318,7 @@ pub async fn issue(
     let (token, claims) = match (&req.user, &req.service_account) {
         (Some(user), None) => {
             let record = state.store.get_user(&tenant, user).await?;
-            state.store.check_token_conferral(&ctx, &tenant, &record.user.roles, reach).await?;
+            state.store.check_token_conferral(&ctx, &tenant, &record.user.roles, reach, Some(&record)).await?;
             state.auth.mint(Mint {
                 typ: TokenType::User,
                 subject: &record.user.id,
@@ -335,7 +335,7 @@ pub async fn issue(
         }
         (None, Some(name)) => {
             let account = state.store.get_service_account(&tenant, name).await?;
-            state.store.check_token_conferral(&ctx, &tenant, &account.account.roles, reach).await?;
+            state.store.check_token_conferral(&ctx, &tenant, &account.account.roles, reach, None).await?;
             state.auth.mint(Mint {
                 typ: TokenType::Service,
                 subject: &account.account.client_id,

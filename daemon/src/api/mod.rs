@@ -35,12 +35,44 @@ pub enum Access {
     TenantOrSelf(&'static str, &'static str),
     /// A platform-wide permission: platform admins only.
     Platform(&'static str),
+    /// A permission inside the acting tenant, or held through a role on an
+    /// organization that reaches where the route acts (`daemon/src/auth/reach.rs`).
+    Org(&'static str, Reach),
+    /// As `Org` on a user (the organizations it is a member of), or the
+    /// second (`self:…`) permission when the route's `{user}` is the caller.
+    OrgOrSelf(&'static str, &'static str),
     /// A permission inside the acting tenant, over resources every tenant
     /// shares (the service registry): nothing in them belongs to a tenant.
     Shared(&'static str),
     /// OAuth client authentication (`docs/oauth.md`), and the permission
     /// the client needs ("" for none). Errors follow RFC 6749, not the envelope.
     Client(&'static str),
+}
+
+/// Where a role on an organization must be for an [`Access::Org`] route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// On the organization in the path, or above it.
+    Org,
+    /// On its parent or above: deleting or moving it changes its parent.
+    Parent,
+    /// On the organization of `parent` (in the body or query) or above;
+    /// none (a root) needs the permission tenant-wide.
+    Under,
+    /// On an organization the route's `{user}` is a member of, or above.
+    User,
+}
+
+impl Reach {
+    /// In words, for `docs/permissions.md`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reach::Org => "tenant, or a role on the organization or above",
+            Reach::Parent => "tenant, or a role on its parent or above",
+            Reach::Under => "tenant, or a role on `parent` or above",
+            Reach::User => "tenant, or a role on an organization of the user or above",
+        }
+    }
 }
 
 impl std::fmt::Display for Access {
@@ -50,6 +82,8 @@ impl std::fmt::Display for Access {
             Access::Token => f.write_str("token"),
             Access::Tenant(p) => f.write_str(p),
             Access::TenantOrSelf(p, own) => write!(f, "{p} or {own}"),
+            Access::Org(p, _) => write!(f, "{p} (or on an organization)"),
+            Access::OrgOrSelf(p, own) => write!(f, "{p} (or on an organization) or {own}"),
             Access::Platform(p) => write!(f, "{p} (platform)"),
             Access::Shared(p) => write!(f, "{p} (shared)"),
             Access::Client("") => f.write_str("client"),
@@ -146,26 +180,29 @@ routes! { ROUTES, api_routes;
     post "/users" => users::create, Tenant("users:create"), "the conferral rule for the roles", CreateUser 201 User, "Create a user with profile and stats in one transaction";
     post "/users/import" => users::import, Tenant("users:import"), "the conferral rule for each line's roles", ImportUser ?ImportQuery 200 ImportReport, "Import users from NDJSON (streamed; ?dry_run=true)";
     get "/users/export" => users::export, Tenant("users:export"), "", _ 200 User, "Export users as NDJSON (streamed)";
-    get "/users/{user}" => users::get, TenantOrSelf("users:read", "self:read"), "", _ 200 User, "Get a user by id or username";
-    patch "/users/{user}" => users::update, TenantOrSelf("users:update", "self:update"), "", UpdateUser 200 User, "Change email or profile";
-    delete "/users/{user}" => users::delete, Tenant("users:delete"), "", _ ?UserDeleteQuery 200 _, "Delete a user (soft; ?hard=true removes it)";
-    post "/users/{user}/disable" => users::disable, Tenant("users:update"), "not on yourself", _ 200 User, "Disable a user and end its sessions";
-    post "/users/{user}/enable" => users::enable, Tenant("users:update"), "", _ 200 User, "Enable a disabled user";
-    post "/users/{user}/unlock" => users::unlock, Tenant("users:update"), "", _ 200 User, "Clear a lockout";
-    post "/users/{user}/password" => users::set_password, TenantOrSelf("users:update", "self:update"), "on someone else: the conferral rule for their roles", SetPassword 200 User, "Set a password; ends the user's sessions";
+    get "/users/{user}" => users::get, OrgOrSelf("users:read", "self:read"), "", _ 200 User, "Get a user by id or username";
+    patch "/users/{user}" => users::update, OrgOrSelf("users:update", "self:update"), "through an organization: the user holds nothing the caller does not", UpdateUser 200 User, "Change email or profile";
+    delete "/users/{user}" => users::delete, Org("users:delete", Reach::User), "through an organization: the user holds nothing the caller does not", _ ?UserDeleteQuery 200 _, "Delete a user (soft; ?hard=true removes it)";
+    post "/users/{user}/disable" => users::disable, Org("users:update", Reach::User), "not on yourself; through an organization: the user holds nothing the caller does not", _ 200 User, "Disable a user and end its sessions";
+    post "/users/{user}/enable" => users::enable, Org("users:update", Reach::User), "through an organization: the user holds nothing the caller does not", _ 200 User, "Enable a disabled user";
+    post "/users/{user}/unlock" => users::unlock, Org("users:update", Reach::User), "through an organization: the user holds nothing the caller does not", _ 200 User, "Clear a lockout";
+    post "/users/{user}/password" => users::set_password, OrgOrSelf("users:update", "self:update"), "on someone else: the user holds nothing the caller does not (their roles on organizations too)", SetPassword 200 User, "Set a password; ends the user's sessions";
     post "/users/{user}/roles" => users::grant_role, Tenant("roles:grant"), "the conferral rule for the role", GrantRole 200 User, "Grant a role";
     delete "/users/{user}/roles/{role}" => users::revoke_role, Tenant("roles:grant"), "the conferral rule for the role", _ 200 User, "Revoke a role";
-    get "/users/{user}/orgs" => orgs::user_orgs, Tenant("orgs:read"), "", _ 200 OrganizationList, "The organizations a user is a direct member of, with their paths";
-    get "/orgs" => orgs::list, Tenant("orgs:read"), "", _ ?OrgListQuery 200 OrganizationList, "Organizations in tree order (or the children of ?parent=)";
-    post "/orgs" => orgs::create, Tenant("orgs:create"), "", CreateOrganization 201 Organization, "Create an organization (under `parent`, or a root)";
-    get "/orgs/{org}" => orgs::get, Tenant("orgs:read"), "`{org}`: an id or a URL-encoded path of names", _ 200 Organization, "Get an organization";
-    patch "/orgs/{org}" => orgs::update, Tenant("orgs:update"), "", UpdateOrganization 200 Organization, "Rename an organization or change its type or metadata";
-    delete "/orgs/{org}" => orgs::delete, Tenant("orgs:delete"), "", _ ?OrgDeleteQuery 200 BulkResult, "Delete an organization (?cascade=true: with its subtree and memberships)";
-    post "/orgs/{org}/move" => orgs::move_org, Tenant("orgs:update"), "", MoveOrganization 200 Organization, "Move an organization with its subtree (no cycles, at most 10 levels)";
-    get "/orgs/{org}/tree" => orgs::tree, Tenant("orgs:read"), "", _ 200 OrganizationList, "An organization and everything below it, in tree order";
-    get "/orgs/{org}/members" => orgs::members, Tenant("orgs:read"), "", _ ?MemberQuery 200 MemberPage, "Members (?recursive=true: of the whole subtree, each user once)";
-    post "/orgs/{org}/members" => orgs::add_member, Tenant("orgs:members"), "", AddMember 200 Organization, "Make a user a member";
-    delete "/orgs/{org}/members/{user}" => orgs::remove_member, Tenant("orgs:members"), "", _ 200 Organization, "Remove a member";
+    get "/users/{user}/orgs" => orgs::user_orgs, OrgOrSelf("orgs:read", "self:read"), "", _ 200 OrganizationList, "The organizations a user is a direct member of, with their paths";
+    get "/orgs" => orgs::list, Org("orgs:read", Reach::Under), "", _ ?OrgListQuery 200 OrganizationList, "Organizations in tree order (or the children of ?parent=)";
+    post "/orgs" => orgs::create, Org("orgs:create", Reach::Under), "", CreateOrganization 201 Organization, "Create an organization (under `parent`, or a root)";
+    get "/orgs/{org}" => orgs::get, Org("orgs:read", Reach::Org), "`{org}`: an id or a URL-encoded path of names", _ 200 Organization, "Get an organization";
+    patch "/orgs/{org}" => orgs::update, Org("orgs:update", Reach::Org), "", UpdateOrganization 200 Organization, "Rename an organization or change its type or metadata";
+    delete "/orgs/{org}" => orgs::delete, Org("orgs:delete", Reach::Parent), "", _ ?OrgDeleteQuery 200 BulkResult, "Delete an organization (?cascade=true: with its subtree and memberships)";
+    post "/orgs/{org}/move" => orgs::move_org, Org("orgs:update", Reach::Parent), "and on the new `parent` (tenant-wide for a root)", MoveOrganization 200 Organization, "Move an organization with its subtree (no cycles, at most 10 levels)";
+    get "/orgs/{org}/tree" => orgs::tree, Org("orgs:read", Reach::Org), "", _ 200 OrganizationList, "An organization and everything below it, in tree order";
+    get "/orgs/{org}/members" => orgs::members, Org("orgs:read", Reach::Org), "", _ ?MemberQuery 200 MemberPage, "Members (?recursive=true: of the whole subtree, each user once)";
+    post "/orgs/{org}/members" => orgs::add_member, Org("orgs:members", Reach::Org), "through an organization: also `users:update` on the user, who must be in reach already", AddMember 200 Organization, "Make a user a member";
+    delete "/orgs/{org}/members/{user}" => orgs::remove_member, Org("orgs:members", Reach::Org), "through an organization: also `users:update` on the user", _ 200 Organization, "Remove a member";
+    get "/orgs/{org}/roles" => orgs::roles, Org("orgs:read", Reach::Org), "", _ 200 OrgRoleList, "Roles that reach an organization: granted on it or above it";
+    post "/orgs/{org}/roles" => orgs::grant_role, Org("roles:grant", Reach::Org), "the conferral rule, on the organization", GrantOrgRole 200 OrgRole, "Grant a user a role on an organization: it holds there and below";
+    delete "/orgs/{org}/roles/{user}/{role}" => orgs::revoke_role, Org("roles:grant", Reach::Org), "the conferral rule, on the organization", _ 200 OrgRole, "Revoke a role granted on an organization";
     get "/roles" => roles::list, Tenant("roles:read"), "", _ 200 RoleList, "Built-in and custom roles";
     post "/roles" => roles::create, Tenant("roles:create"), "the caller must hold every permission of the role", CreateRole 201 Role, "Create a custom role";
     get "/roles/{name}" => roles::get, Tenant("roles:read"), "", _ 200 Role, "Get a role";

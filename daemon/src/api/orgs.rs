@@ -8,6 +8,7 @@ use plat_store::{NewOrganization, OrganizationChange};
 use super::extract::{Json, Query};
 use crate::AppState;
 use crate::auth::Principal;
+use crate::auth::reach::Place;
 use crate::context::{Created, Data};
 use crate::error::ApiResult;
 
@@ -16,7 +17,7 @@ pub async fn list(
     principal: Principal,
     Query(query): Query<OrgListQuery>,
 ) -> ApiResult<Data<OrganizationList>> {
-    let tenant = principal.require_in_tenant("orgs:read")?;
+    let tenant = principal.require_in_orgs(&state, "orgs:read", &[Place::Under(query.parent.as_deref())]).await?;
     Ok(Data(state.store.list_orgs(&tenant, query.parent.as_deref()).await?))
 }
 
@@ -25,7 +26,7 @@ pub async fn create(
     principal: Principal,
     Json(req): Json<CreateOrganization>,
 ) -> ApiResult<Created<Organization>> {
-    let tenant = principal.require_in_tenant("orgs:create")?;
+    let tenant = principal.require_in_orgs(&state, "orgs:create", &[Place::Under(req.parent.as_deref())]).await?;
     let new = NewOrganization {
         name: &req.name,
         parent: req.parent.as_deref(),
@@ -41,7 +42,7 @@ pub async fn get(
     principal: Principal,
     Path(org): Path<String>,
 ) -> ApiResult<Data<Organization>> {
-    let tenant = principal.require_in_tenant("orgs:read")?;
+    let tenant = principal.require_in_orgs(&state, "orgs:read", &[Place::Org(&org)]).await?;
     Ok(Data(state.store.get_org(&tenant, &org).await?))
 }
 
@@ -51,7 +52,7 @@ pub async fn update(
     Path(org): Path<String>,
     Json(req): Json<UpdateOrganization>,
 ) -> ApiResult<Data<Organization>> {
-    let tenant = principal.require_in_tenant("orgs:update")?;
+    let tenant = principal.require_in_orgs(&state, "orgs:update", &[Place::Org(&org)]).await?;
     let change = OrganizationChange {
         name: req.name.as_deref(),
         display_name: req.display_name.as_deref(),
@@ -67,7 +68,8 @@ pub async fn move_org(
     Path(org): Path<String>,
     Json(req): Json<MoveOrganization>,
 ) -> ApiResult<Data<Organization>> {
-    let tenant = principal.require_in_tenant("orgs:update")?;
+    let places = [Place::ParentOf(&org), Place::Under(req.parent.as_deref())];
+    let tenant = principal.require_in_orgs(&state, "orgs:update", &places).await?;
     Ok(Data(state.store.move_org(&principal.ctx(), &tenant, &org, req.parent.as_deref()).await?))
 }
 
@@ -77,7 +79,7 @@ pub async fn delete(
     Path(org): Path<String>,
     Query(query): Query<OrgDeleteQuery>,
 ) -> ApiResult<Data<BulkResult>> {
-    let tenant = principal.require_in_tenant("orgs:delete")?;
+    let tenant = principal.require_in_orgs(&state, "orgs:delete", &[Place::ParentOf(&org)]).await?;
     let count = state.store.delete_org(&principal.ctx(), &tenant, &org, query.cascade.unwrap_or(false)).await?;
     Ok(Data(BulkResult { count }))
 }
@@ -87,7 +89,7 @@ pub async fn tree(
     principal: Principal,
     Path(org): Path<String>,
 ) -> ApiResult<Data<OrganizationList>> {
-    let tenant = principal.require_in_tenant("orgs:read")?;
+    let tenant = principal.require_in_orgs(&state, "orgs:read", &[Place::Org(&org)]).await?;
     Ok(Data(state.store.org_tree(&tenant, &org).await?))
 }
 
@@ -97,7 +99,7 @@ pub async fn members(
     Path(org): Path<String>,
     Query(query): Query<MemberQuery>,
 ) -> ApiResult<Data<MemberPage>> {
-    let tenant = principal.require_in_tenant("orgs:read")?;
+    let tenant = principal.require_in_orgs(&state, "orgs:read", &[Place::Org(&org)]).await?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
     let recursive = query.recursive.unwrap_or(false);
     Ok(Data(state.store.org_members(&tenant, &org, recursive, query.cursor.as_deref(), limit).await?))
@@ -109,7 +111,7 @@ pub async fn add_member(
     Path(org): Path<String>,
     Json(req): Json<AddMember>,
 ) -> ApiResult<Data<Organization>> {
-    let tenant = principal.require_in_tenant("orgs:members")?;
+    let tenant = principal.require_membership_change(&state, &org, &req.user).await?;
     Ok(Data(state.store.set_membership(&principal.ctx(), &tenant, &org, &req.user, true).await?))
 }
 
@@ -118,7 +120,7 @@ pub async fn remove_member(
     principal: Principal,
     Path((org, user)): Path<(String, String)>,
 ) -> ApiResult<Data<Organization>> {
-    let tenant = principal.require_in_tenant("orgs:members")?;
+    let tenant = principal.require_membership_change(&state, &org, &user).await?;
     Ok(Data(state.store.set_membership(&principal.ctx(), &tenant, &org, &user, false).await?))
 }
 
@@ -127,6 +129,34 @@ pub async fn user_orgs(
     principal: Principal,
     Path(user): Path<String>,
 ) -> ApiResult<Data<OrganizationList>> {
-    let tenant = principal.require_in_tenant("orgs:read")?;
+    let tenant = principal.require_on_user(&state, &user, "orgs:read", Some("self:read")).await?;
     Ok(Data(state.store.user_orgs(&tenant, &user).await?))
+}
+
+pub async fn roles(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(org): Path<String>,
+) -> ApiResult<Data<OrgRoleList>> {
+    let tenant = principal.require_in_orgs(&state, "orgs:read", &[Place::Org(&org)]).await?;
+    Ok(Data(state.store.org_roles(&tenant, &org).await?))
+}
+
+pub async fn grant_role(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(org): Path<String>,
+    Json(req): Json<GrantOrgRole>,
+) -> ApiResult<Data<OrgRole>> {
+    let tenant = principal.require_in_orgs(&state, "roles:grant", &[Place::Org(&org)]).await?;
+    Ok(Data(state.store.set_org_role(&principal.ctx(), &tenant, &org, &req.user, &req.role, true).await?))
+}
+
+pub async fn revoke_role(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((org, user, role)): Path<(String, String, String)>,
+) -> ApiResult<Data<OrgRole>> {
+    let tenant = principal.require_in_orgs(&state, "roles:grant", &[Place::Org(&org)]).await?;
+    Ok(Data(state.store.set_org_role(&principal.ctx(), &tenant, &org, &user, &role, false).await?))
 }

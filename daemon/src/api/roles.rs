@@ -74,6 +74,7 @@ pub async fn check_batch(
     Json(req): Json<AuthzBatch>,
 ) -> ApiResult<Data<AuthzBatchResult>> {
     let mut known: HashMap<(Option<String>, Option<String>), Asked> = HashMap::new();
+    let mut places: HashMap<Option<String>, Vec<String>> = HashMap::new();
     let mut results = Vec::with_capacity(req.checks.len());
     for (i, check) in req.checks.iter().enumerate() {
         let decision = async {
@@ -87,7 +88,15 @@ pub async fn check_batch(
                     asked
                 }
             };
-            judge(&principal, check, &asked)
+            let at = match places.get(&check.org) {
+                Some(at) => at.clone(),
+                None => {
+                    let at = place_of(&state, &principal, check).await?;
+                    places.insert(check.org.clone(), at.clone());
+                    at
+                }
+            };
+            judge(&principal, check, &asked, &at)
         }
         .await
         .map_err(|e| e.within(&format!("checks[{i}]")))?;
@@ -157,7 +166,11 @@ async fn resolve(state: &AppState, principal: &Principal, req: &AuthzCheck) -> A
                 _ => return Err(ApiErr::new(ErrorCode::ValidationError, "give at most one of user and service")),
             };
             let permissions = state.store.permissions_of(&tenant_id, &roles).await?;
-            (Subject { tenant, roles, permissions, scope: None }, tenant_id, who)
+            let orgs = match (user, who["id"].as_str()) {
+                (Some(_), Some(id)) => state.store.org_grants_of(&tenant_id, id).await?,
+                _ => Vec::new(),
+            };
+            (Subject { tenant, roles, permissions, scope: None, orgs }, tenant_id, who)
         }
     };
     let grants = state.store.conditional_grants(&tenant_id, &subject.roles).await?;
@@ -166,25 +179,43 @@ async fn resolve(state: &AppState, principal: &Principal, req: &AuthzCheck) -> A
 
 /// One decision: the roles' outright grants, then their conditions over
 /// `{context, principal}` (`plat_domain::authorize_with`).
-fn judge(principal: &Principal, req: &AuthzCheck, asked: &Asked) -> ApiResult<AuthzDecision> {
+fn judge(principal: &Principal, req: &AuthzCheck, asked: &Asked, at: &[String]) -> ApiResult<AuthzDecision> {
     let permission = permission_of(req)?;
-    let scope_tenant = match &req.tenant {
-        Some(t) => t.clone(),
-        None => principal.tenant()?,
-    };
+    let scope_tenant = scope_tenant(principal, req)?;
     let (subject, grants, who) = match asked {
         Asked::Inactive(reason) => return Ok(AuthzDecision { allowed: false, reason: reason.clone() }),
         Asked::Holder { subject, grants, who } => (subject, grants, who),
     };
     let input =
         serde_json::json!({"context": req.context.clone().unwrap_or(serde_json::Value::Null), "principal": who});
-    let decision = plat_domain::authorize_with(subject, grants, &permission, Scope::Tenant(&scope_tenant), &input);
+    let decision = plat_domain::authorize_with(subject, grants, &permission, Scope::Orgs(&scope_tenant, at), &input);
     Ok(AuthzDecision { allowed: decision.allowed, reason: decision.reason })
+}
+
+/// The tenant a check asks about: `tenant`, or the acting one.
+fn scope_tenant(principal: &Principal, req: &AuthzCheck) -> ApiResult<String> {
+    match &req.tenant {
+        Some(t) => Ok(t.clone()),
+        None => principal.tenant(),
+    }
+}
+
+/// Where a check's action takes place: the stored path of its `org`
+/// (roles granted there or above count), or nowhere in particular. Another
+/// tenant's organizations are not looked up: that check answers no anyway.
+async fn place_of(state: &AppState, principal: &Principal, req: &AuthzCheck) -> ApiResult<Vec<String>> {
+    let Some(org) = &req.org else { return Ok(Vec::new()) };
+    let tenant = scope_tenant(principal, req)?;
+    if tenant != principal.subject.tenant && !principal.is_platform_admin() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![state.store.org_path(&tenant, "org", org).await?])
 }
 
 async fn decide(state: &AppState, principal: &Principal, req: &AuthzCheck) -> ApiResult<AuthzDecision> {
     // The permission's form first: a malformed check reads nothing.
     permission_of(req)?;
     let asked = resolve(state, principal, req).await?;
-    judge(principal, req, &asked)
+    let at = place_of(state, principal, req).await?;
+    judge(principal, req, &asked, &at)
 }

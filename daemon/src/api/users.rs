@@ -4,8 +4,8 @@ use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use futures_util::{StreamExt, TryStreamExt};
+use plat_domain::apply_profile_patch;
 use plat_domain::import::{ImportPassword, LineError, parse_ndjson_line};
-use plat_domain::{Scope, apply_profile_patch};
 use plat_proto::*;
 use plat_store::{NewUser, StoreError};
 
@@ -14,21 +14,6 @@ use crate::AppState;
 use crate::auth::Principal;
 use crate::context::{Created, Data};
 use crate::error::{ApiErr, ApiResult};
-
-/// Tenant of the request, allowing `self:<action>` when the target is the caller.
-async fn tenant_for_target(state: &AppState, principal: &Principal, target: &str, action: &str) -> ApiResult<String> {
-    let tenant = principal.tenant()?;
-    let decision = principal.decide(&format!("users:{action}"), Scope::Tenant(&tenant));
-    if decision.allowed {
-        return Ok(tenant);
-    }
-    let record = state.store.get_user(&tenant, target).await?;
-    if principal.is_user(&record.user.id) {
-        principal.require(&format!("self:{action}"), Scope::Tenant(&tenant))?;
-        return Ok(tenant);
-    }
-    Err(ApiErr::forbidden(decision.reason))
-}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -67,7 +52,7 @@ pub async fn get(
     principal: Principal,
     Path(user): Path<String>,
 ) -> ApiResult<Data<User>> {
-    let tenant = tenant_for_target(&state, &principal, &user, "read").await?;
+    let tenant = principal.require_on_user(&state, &user, "users:read", Some("self:read")).await?;
     Ok(Data(state.store.get_user(&tenant, &user).await?.user))
 }
 
@@ -77,7 +62,7 @@ pub async fn update(
     Path(user): Path<String>,
     Json(req): Json<UpdateUser>,
 ) -> ApiResult<Data<User>> {
-    let tenant = tenant_for_target(&state, &principal, &user, "update").await?;
+    let tenant = principal.require_on_user(&state, &user, "users:update", Some("self:update")).await?;
     Ok(Data(
         state.store.update_user(&principal.ctx(), &tenant, &user, req.email.as_deref(), req.profile.as_ref()).await?,
     ))
@@ -89,7 +74,7 @@ pub async fn delete(
     Path(user): Path<String>,
     Query(params): Query<UserDeleteQuery>,
 ) -> ApiResult<Data<super::auth::Done>> {
-    let tenant = principal.require_in_tenant("users:delete")?;
+    let tenant = principal.require_on_user(&state, &user, "users:delete", None).await?;
     state.store.delete_user(&principal.ctx(), &tenant, &user, params.hard.unwrap_or(false)).await?;
     Ok(Data(super::auth::Done { done: true }))
 }
@@ -99,7 +84,7 @@ pub async fn disable(
     principal: Principal,
     Path(user): Path<String>,
 ) -> ApiResult<Data<User>> {
-    let tenant = principal.require_in_tenant("users:update")?;
+    let tenant = principal.require_on_user(&state, &user, "users:update", None).await?;
     let record = state.store.get_user(&tenant, &user).await?;
     if principal.is_user(&record.user.id) {
         return Err(ApiErr::new(ErrorCode::Conflict, "you cannot disable yourself"));
@@ -112,7 +97,7 @@ pub async fn enable(
     principal: Principal,
     Path(user): Path<String>,
 ) -> ApiResult<Data<User>> {
-    let tenant = principal.require_in_tenant("users:update")?;
+    let tenant = principal.require_on_user(&state, &user, "users:update", None).await?;
     Ok(Data(state.store.set_user_enabled(&principal.ctx(), &tenant, &user, true).await?))
 }
 
@@ -121,7 +106,7 @@ pub async fn unlock(
     principal: Principal,
     Path(user): Path<String>,
 ) -> ApiResult<Data<User>> {
-    let tenant = principal.require_in_tenant("users:update")?;
+    let tenant = principal.require_on_user(&state, &user, "users:update", None).await?;
     Ok(Data(state.store.unlock_user(&principal.ctx(), &tenant, &user).await?))
 }
 
@@ -131,7 +116,7 @@ pub async fn set_password(
     Path(user): Path<String>,
     Json(req): Json<SetPassword>,
 ) -> ApiResult<Data<User>> {
-    let tenant = tenant_for_target(&state, &principal, &user, "update").await?;
+    let tenant = principal.require_on_user(&state, &user, "users:update", Some("self:update")).await?;
     let hash = super::auth::hash_new_password(&state.auth.passwords, "password", req.password).await?;
     Ok(Data(state.store.set_password(&principal.ctx(), &tenant, &user, &hash).await?))
 }

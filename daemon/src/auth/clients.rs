@@ -44,6 +44,7 @@ impl Client {
             roles: self.account.account.roles.clone(),
             permissions: self.permissions.clone(),
             scope: None,
+            orgs: Vec::new(),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod keys;
 pub mod limits;
 pub mod passwords;
+pub mod reach;
 
 use std::time::Duration;
 
@@ -25,7 +26,7 @@ use crate::error::{ApiErr, ApiResult};
 /// replicas' changes are seen within the TTL (`auth.subject_cache_ttl`).
 #[derive(Clone)]
 pub enum CachedSubject {
-    User { user: Box<plat_store::UserRecord>, permissions: Vec<String> },
+    User { user: Box<plat_store::UserRecord>, permissions: Vec<String>, orgs: Vec<plat_domain::OrgGrant> },
     Service { account: Box<plat_store::ServiceAccountRecord>, permissions: Vec<String> },
     Missing,
 }
@@ -76,7 +77,8 @@ pub async fn subject(state: &AppState, typ: TokenType, id: &str) -> Result<std::
         TokenType::User => match state.store.get_user_by_id(id).await {
             Ok(user) => {
                 let permissions = state.store.permissions_of(&user.tenant_id, &user.user.roles).await?;
-                CachedSubject::User { user: Box::new(user), permissions }
+                let orgs = state.store.org_grants_of(&user.tenant_id, &user.user.id).await?;
+                CachedSubject::User { user: Box::new(user), permissions, orgs }
             }
             Err(StoreError::NotFound { .. }) => CachedSubject::Missing,
             Err(e) => return Err(e),
@@ -294,8 +296,8 @@ async fn verify_token(
         )
     };
     let cached = subject(state, claims.typ, &claims.sub).await.map_err(unavailable)?;
-    let (tenant_status, roles, permissions, tenant_id) = match (&*cached, claims.typ) {
-        (CachedSubject::User { user, permissions }, TokenType::User) => {
+    let (tenant_status, roles, permissions, tenant_id, orgs) = match (&*cached, claims.typ) {
+        (CachedSubject::User { user, permissions, orgs }, TokenType::User) => {
             match user.stored_status.as_str() {
                 "deleted" => {
                     return Err(inactive(
@@ -310,13 +312,15 @@ async fn verify_token(
             if jti_millis(&claims) < user.tokens_valid_after {
                 return Err(inactive("revoked", ErrorCode::InvalidToken, "the token has been revoked"));
             }
-            (user.tenant_status.clone(), user.user.roles.clone(), permissions.clone(), user.tenant_id.clone())
+            let tenant_id = user.tenant_id.clone();
+            (user.tenant_status.clone(), user.user.roles.clone(), permissions.clone(), tenant_id, orgs.clone())
         }
         (CachedSubject::Service { account, permissions }, TokenType::Service) => (
             account.tenant_status.clone(),
             account.account.roles.clone(),
             permissions.clone(),
             account.tenant_id.clone(),
+            Vec::new(),
         ),
         _ => return Err(inactive("subject_deleted", ErrorCode::InvalidToken, "the token's subject no longer exists")),
     };
@@ -328,7 +332,7 @@ async fn verify_token(
         ));
     }
     let scope = claims.scope.as_ref().map(|s| s.split_whitespace().map(str::to_owned).collect());
-    let subject = Subject { tenant: claims.tenant.clone(), roles, permissions, scope };
+    let subject = Subject { tenant: claims.tenant.clone(), roles, permissions, scope, orgs };
     Ok((claims, subject, tenant_id))
 }
 

@@ -22,6 +22,7 @@ const CUSTOM_ROLES: &[(&str, &[&str])] = &[
     ("reader", &["users:read"]),
     ("role-manager", &["roles:*", "users:read"]),
     ("auditor", &["audit:read", "events:read"]),
+    ("minter", &["tokens:issue", "users:read"]),
 ];
 
 /// What `role` grants: a built-in role's permissions or a custom one's.
@@ -55,11 +56,18 @@ struct Caller {
     /// Its permission patterns, as its roles grant them.
     permissions: Vec<String>,
     platform_admin: bool,
+    /// What its roles on an organization grant there and below (the
+    /// matrix's organization "engineering" of acme).
+    org_permissions: Vec<String>,
 }
 
 impl Caller {
     fn holds(&self, permission: &str) -> bool {
         self.platform_admin || self.permissions.iter().any(|g| plat_domain::permission_matches(g, permission))
+    }
+
+    fn holds_in_org(&self, permission: &str) -> bool {
+        self.holds(permission) || self.org_permissions.iter().any(|g| plat_domain::permission_matches(g, permission))
     }
 }
 
@@ -142,12 +150,15 @@ impl Matrix<'_> {
     }
 
     /// Objects a call on `route` acts upon, made fresh in `tenant` so that
-    /// an allowed destructive call cannot disturb the next case.
+    /// an allowed destructive call cannot disturb the next case; `within`
+    /// an organization (made under it, users its members, it the `parent`)
+    /// when given.
     async fn fill_path(
         &mut self,
         route: &RouteDoc,
         tenant: &str,
         caller_user: Option<&str>,
+        within: Option<&str>,
     ) -> (String, HashMap<&'static str, String>) {
         let k = self.next();
         // A fresh root session: the matrix may end the previous ones.
@@ -155,7 +166,13 @@ impl Matrix<'_> {
         let admin = root.clone().with_tenant(tenant);
         let mut names = HashMap::new();
         let mut path = route.path.to_owned();
-        if path.contains("{user}") {
+        if let Some(within) = within {
+            names.insert("parent", within.to_owned());
+            if route.path == "/orgs" && route.method == "get" {
+                path = format!("/orgs?parent={within}");
+            }
+        }
+        if path.contains("{user}") || (within.is_some() && caller_user.is_none()) {
             let user = match caller_user {
                 Some(own) => own.to_owned(),
                 None => {
@@ -173,6 +190,9 @@ impl Matrix<'_> {
                         .id
                 }
             };
+            if let (Some(within), None) = (within, caller_user) {
+                admin.add_org_member(within, &user).await.expect("scratch member");
+            }
             names.insert("user", user.clone());
             path = path.replace("{user}", &user);
         }
@@ -180,7 +200,11 @@ impl Matrix<'_> {
             path = path.replace("{slug}", tenant);
         }
         if path.contains("{org}") {
-            let req = CreateOrganization { name: format!("scratch-org{k}"), ..Default::default() };
+            let req = CreateOrganization {
+                name: format!("scratch-org{k}"),
+                parent: within.map(str::to_owned),
+                ..Default::default()
+            };
             let org = admin.create_org(&req).await.expect("scratch organization");
             names.insert("org", org.id.clone());
             path = path.replace("{org}", &org.id);
@@ -307,9 +331,10 @@ fn sample_body(route: &RouteDoc, k: u64, names: &HashMap<&'static str, String>, 
         "ReplayEvents" => json!({"since": "1m", "types": ["nothing.*"]}),
         "PreviewEvent" => json!({"event": {"type": "user.updated", "tenant": "acme", "data": {"k": k}}}),
         "SetQuota" => json!({"limit": 1000 + k}),
-        "CreateOrganization" => json!({"name": format!("made{k}"), "type": "team"}),
+        "CreateOrganization" => json!({"name": format!("made{k}"), "type": "team", "parent": names.get("parent")}),
         "UpdateOrganization" => json!({"display_name": format!("Changed {k}")}),
-        "MoveOrganization" => json!({"parent": null}),
+        "MoveOrganization" => json!({"parent": names.get("parent")}),
+        "GrantOrgRole" => json!({"user": user, "role": "reader"}),
         "AddMember" => json!({"user": user}),
         "QuotaCheck" => json!({"amount": 1}),
         "ReserveQuota" => json!({"amount": 1, "ttl": "1m"}),
@@ -328,8 +353,9 @@ struct Extra {
 }
 
 /// What `caller` acting in its own tenant must meet on `route` (`own` when
-/// the route's `{user}` is the caller).
-fn expect(route: &RouteDoc, caller: &Caller, own: bool) -> Expect {
+/// the route's `{user}` is the caller, `inside` when the route acts inside
+/// the caller's organization).
+fn expect(route: &RouteDoc, caller: &Caller, own: bool, inside: bool) -> Expect {
     match (&caller.login, route.access) {
         // The standard endpoints authenticate clients, not bearer tokens
         // alone, and answer RFC 6749 errors: tests/it/oauth.rs covers them.
@@ -342,6 +368,10 @@ fn expect(route: &RouteDoc, caller: &Caller, own: bool) -> Expect {
         Access::Public | Access::Token | Access::Client(_) => true,
         Access::Tenant(p) | Access::Shared(p) => caller.holds(p),
         Access::TenantOrSelf(p, mine) => caller.holds(p) || (own && caller.holds(mine)),
+        Access::Org(p, _) => caller.holds(p) || (inside && caller.holds_in_org(p)),
+        Access::OrgOrSelf(p, mine) => {
+            caller.holds(p) || (own && caller.holds(mine)) || (inside && caller.holds_in_org(p))
+        }
         Access::Platform(p) => caller.platform_admin && caller.holds(p),
     };
     if allowed { Expect::Allowed } else { Expect::Denied }
@@ -391,6 +421,7 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
         (&acme, "auditor", vec!["auditor"]),
         (&acme, "admin", vec!["tenant-admin"]),
         (&acme, "manager", vec!["role-manager"]),
+        (&acme, "orgadmin", vec!["member"]),
         (&globex, "admin", vec!["tenant-admin"]),
         (&p.admin, "operator", vec!["tenant-admin"]),
     ] {
@@ -408,6 +439,10 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
             member_id = user.id;
         }
     }
+    // The organization admin: org-admin on "engineering" only.
+    let engineering =
+        acme.create_org(&CreateOrganization { name: "engineering".into(), ..Default::default() }).await.expect("org");
+    acme.grant_org_role(&engineering.id, "orgadmin", "org-admin").await.expect("org-admin");
     let with = acme
         .create_service_account(&CreateServiceAccount {
             name: "with".into(),
@@ -439,6 +474,7 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
             tenant: "acme",
             permissions: vec![],
             platform_admin: false,
+            org_permissions: vec![],
         },
         Caller {
             name: "expired token",
@@ -446,6 +482,7 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
             tenant: "acme",
             permissions: vec![],
             platform_admin: false,
+            org_permissions: vec![],
         },
         Caller {
             name: "member",
@@ -453,6 +490,7 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
             tenant: "acme",
             permissions: perms("member"),
             platform_admin: false,
+            org_permissions: vec![],
         },
         Caller {
             name: "viewer",
@@ -460,6 +498,7 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
             tenant: "acme",
             permissions: perms("viewer"),
             platform_admin: false,
+            org_permissions: vec![],
         },
         Caller {
             name: "auditor (custom)",
@@ -467,6 +506,7 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
             tenant: "acme",
             permissions: perms("auditor"),
             platform_admin: false,
+            org_permissions: vec![],
         },
         Caller {
             name: "tenant admin",
@@ -474,6 +514,7 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
             tenant: "acme",
             permissions: perms("tenant-admin"),
             platform_admin: false,
+            org_permissions: vec![],
         },
         Caller {
             name: "role manager (custom)",
@@ -481,6 +522,7 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
             tenant: "acme",
             permissions: perms("role-manager"),
             platform_admin: false,
+            org_permissions: vec![],
         },
         Caller {
             name: "tenant admin of system",
@@ -488,6 +530,7 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
             tenant: "system",
             permissions: perms("tenant-admin"),
             platform_admin: false,
+            org_permissions: vec![],
         },
         Caller {
             name: "service account with",
@@ -498,6 +541,7 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
             tenant: "acme",
             permissions: perms("tenant-admin"),
             platform_admin: false,
+            org_permissions: vec![],
         },
         Caller {
             name: "service account without",
@@ -508,6 +552,7 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
             tenant: "acme",
             permissions: vec![],
             platform_admin: false,
+            org_permissions: vec![],
         },
         Caller {
             name: "platform admin",
@@ -515,14 +560,25 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
             tenant: "system",
             permissions: vec!["*".into()],
             platform_admin: true,
+            org_permissions: vec![],
         },
     ];
+    let org_admin = Caller {
+        name: "org admin (engineering)",
+        login: user("acme", "orgadmin"),
+        tenant: "acme",
+        permissions: perms("member"),
+        platform_admin: false,
+        org_permissions: perms("org-admin"),
+    };
+    let callers: Vec<Caller> = callers.into_iter().chain([org_admin]).collect();
     let intruder = Caller {
         name: "globex admin",
         login: user("globex", "admin"),
         tenant: "globex",
         permissions: perms("tenant-admin"),
         platform_admin: false,
+        org_permissions: vec![],
     };
 
     // An expired token of a real user, correctly signed.
@@ -551,11 +607,18 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
     for (route, prefix) in routes {
         // Every caller, in its own tenant; self-service routes also on itself.
         for caller in &callers {
-            let selves: &[bool] = match route.access {
-                Access::TenantOrSelf(..) if matches!(caller.login, Login::User { .. }) => &[false, true],
-                _ => &[false],
+            // (on itself, inside its organization)
+            let in_org = !caller.org_permissions.is_empty();
+            let cases: &[(bool, bool)] = match route.access {
+                Access::TenantOrSelf(..) if matches!(caller.login, Login::User { .. }) => {
+                    &[(false, false), (true, false)]
+                }
+                Access::OrgOrSelf(..) if in_org => &[(false, false), (true, false), (false, true)],
+                Access::OrgOrSelf(..) if matches!(caller.login, Login::User { .. }) => &[(false, false), (true, false)],
+                Access::Org(..) if in_org => &[(false, false), (false, true)],
+                _ => &[(false, false)],
             };
-            for &own in selves {
+            for &(own, inside) in cases {
                 let token = m.token(&caller.login).await;
                 let caller_user = if own {
                     let Login::User { username, .. } = caller.login else { unreachable!() };
@@ -572,7 +635,8 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
                 } else {
                     caller.tenant.to_owned()
                 };
-                let (path, names) = m.fill_path(route, &tenant, caller_user).await;
+                let within = inside.then_some(engineering.id.as_str());
+                let (path, names) = m.fill_path(route, &tenant, caller_user, within).await;
                 let pair = p.client.login("acme", "member", PASSWORD).await.expect("member login");
                 let extra = Extra {
                     member_id: member_id.clone(),
@@ -583,17 +647,24 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
                 let k = m.next();
                 let body = sample_body(route, k, &names, &extra);
                 let answer = m.call(route, &format!("{prefix}{path}"), token.as_deref(), None, body.as_ref()).await;
-                let who = if own { format!("{} on itself", caller.name) } else { caller.name.to_owned() };
-                judge(route, &who, expect(route, caller, own), &answer);
+                let who = match (own, inside) {
+                    (true, _) => format!("{} on itself", caller.name),
+                    (_, true) => format!("{} inside it", caller.name),
+                    _ => caller.name.to_owned(),
+                };
+                judge(route, &who, expect(route, caller, own, inside), &answer);
                 m.cases += 1;
             }
         }
-        if !matches!(route.access, Access::Tenant(_) | Access::TenantOrSelf(..) | Access::Shared(_)) {
+        if !matches!(
+            route.access,
+            Access::Tenant(_) | Access::TenantOrSelf(..) | Access::Org(..) | Access::OrgOrSelf(..) | Access::Shared(_)
+        ) {
             continue;
         }
         // Another tenant's admin: naming acme with X-Tenant-ID ...
         let token = m.token(&intruder.login).await;
-        let (path, names) = m.fill_path(route, "acme", None).await;
+        let (path, names) = m.fill_path(route, "acme", None, None).await;
         let k = m.next();
         let body = sample_body(
             route,
@@ -688,6 +759,30 @@ both!(no_path_leads_to_more_power, &[], |p| {
             .expect("user");
     }
     create_custom_role(&acme, "reader").await;
+    create_custom_role(&acme, "minter").await;
+    // Organizations: orgadmin is org-admin of eng; the tenant admin and the
+    // admin of a sibling department are members of eng/team.
+    for (username, roles) in [("orgadmin", vec!["member"]), ("salesadmin", vec!["member"]), ("minter", vec!["minter"])]
+    {
+        acme.create_user(&CreateUser {
+            username: username.into(),
+            email: format!("{username}@example.test"),
+            password: Some(PASSWORD.into()),
+            roles: Some(roles.into_iter().map(str::to_owned).collect()),
+            ..CreateUser::default()
+        })
+        .await
+        .expect("user");
+    }
+    for (name, parent) in [("eng", None), ("team", Some("eng")), ("sales", None)] {
+        let req = CreateOrganization { name: name.into(), parent: parent.map(str::to_owned), ..Default::default() };
+        acme.create_org(&req).await.expect("org");
+    }
+    acme.grant_org_role("eng", "orgadmin", "org-admin").await.expect("org-admin of eng");
+    acme.grant_org_role("sales", "salesadmin", "org-admin").await.expect("org-admin of sales");
+    for member in ["admin", "salesadmin"] {
+        acme.add_org_member("eng/team", member).await.expect("member of eng/team");
+    }
     let root_sa = system
         .create_service_account(&CreateServiceAccount {
             name: "root-robot".into(),
@@ -704,6 +799,8 @@ both!(no_path_leads_to_more_power, &[], |p| {
     let acme_admin = login("acme", "admin").await;
     let manager = login("acme", "manager").await;
     let operator = login("system", "operator").await;
+    let org_admin = login("acme", "orgadmin").await;
+    let minter = login("acme", "minter").await;
     // The acme admin's own token narrowed to creating and reading users.
     let scoped = acme
         .issue_token(&IssueTokenRequest {
@@ -717,7 +814,38 @@ both!(no_path_leads_to_more_power, &[], |p| {
     let pa = json!(["platform-admin"]);
     let user =
         |name: &str, roles: &Value| json!({"username": name, "email": format!("{name}@example.test"), "roles": roles});
+    let org = |method: &'static str, path: &str, body: Value| Attempt {
+        who: "org admin",
+        method,
+        path: path.to_owned(),
+        body: Body::Json(body),
+    };
     let attempts = vec![
+        // An organization admin reaches its subtree, and no one there who
+        // holds more than it does.
+        org("POST", "/orgs/eng%2Fteam/members", json!({"user": "manager"})),
+        org("POST", "/users/admin/disable", json!({})),
+        org("POST", "/users/admin/password", json!({"password": "taken-over-1"})),
+        org("PATCH", "/users/admin", json!({"email": "mine@example.test"})),
+        org("DELETE", "/users/admin", json!({})),
+        org("DELETE", "/orgs/eng%2Fteam/members/admin", json!({})),
+        org("POST", "/users/salesadmin/disable", json!({})),
+        org("POST", "/orgs/eng/roles", json!({"user": "orgadmin", "role": "tenant-admin"})),
+        org("POST", "/orgs/sales/roles", json!({"user": "orgadmin", "role": "org-admin"})),
+        org("POST", "/orgs", json!({"name": "rogue"})),
+        org("POST", "/orgs/eng/move", json!({"parent": "sales"})),
+        org("POST", "/orgs/eng%2Fteam/move", json!({"parent": "sales"})),
+        org("DELETE", "/orgs/eng", json!({})),
+        org("PATCH", "/orgs/sales", json!({"name": "mine"})),
+        org("POST", "/users/orgadmin/roles", json!({"role": "tenant-admin"})),
+        org("POST", "/auth/tokens", json!({"user": "salesadmin"})),
+        // Minting a token for the organization admin is taking its place there.
+        Attempt {
+            who: "minter",
+            method: "POST",
+            path: "/auth/tokens".into(),
+            body: Body::Json(json!({"user": "orgadmin"})),
+        },
         // The reported hole, and its every variant.
         Attempt { who: "acme admin", method: "POST", path: "/users".into(), body: Body::Json(user("evil", &pa)) },
         Attempt {
@@ -828,6 +956,8 @@ both!(no_path_leads_to_more_power, &[], |p| {
             "acme admin" => &acme_admin,
             "role manager" => &manager,
             "scoped acme admin" => &scoped,
+            "org admin" => &org_admin,
+            "minter" => &minter,
             _ => &operator,
         };
         let method = reqwest::Method::from_bytes(attempt.method.as_bytes()).expect("method");
@@ -857,6 +987,27 @@ both!(no_path_leads_to_more_power, &[], |p| {
         .await
         .expect("list");
     assert_eq!(admins.items.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), vec!["admin"]);
+    // The tenant admin is still enabled, still in eng/team, eng still a root.
+    assert_eq!(acme.get_user("admin").await.expect("admin").status, "active");
+    let team = acme.org_members("eng/team", false, None, 100).await.expect("members");
+    assert_eq!(team.items.len(), 2, "{team:?}");
+    assert_eq!(acme.get_org("eng").await.expect("eng").parent, None);
+    // And what it may do, it does: a sub-team, its own member's account.
+    let own = p.client.clone().with_token(org_admin.clone());
+    acme.create_user(&CreateUser {
+        username: "dev".into(),
+        email: "dev@example.test".into(),
+        password: Some(PASSWORD.into()),
+        ..CreateUser::default()
+    })
+    .await
+    .expect("dev");
+    acme.add_org_member("eng", "dev").await.expect("dev in eng");
+    let squad = CreateOrganization { name: "squad".into(), parent: Some("eng/team".into()), ..Default::default() };
+    own.create_org(&squad).await.expect("a sub-team");
+    own.add_org_member("eng/team/squad", "dev").await.expect("dev in the squad");
+    own.disable_user("dev").await.expect("disable a member");
+    own.grant_org_role("eng/team/squad", "dev", "org-admin").await.expect("delegate the squad");
     p.client.client_credentials(&root_sa.account.client_id, &root_sa.client_secret, None).await.expect("robot intact");
     // Nobody holds platform-admin outside the system tenant, root included.
     let misplaced = CreateUser {
