@@ -177,6 +177,7 @@ pub async fn bootstrap(state: &AppState, username: &str, password: &str) -> anyh
         password_hash: Some(hash),
         roles: vec![plat_domain::PLATFORM_ADMIN.to_owned()],
         profile: plat_proto::Profile::default(),
+        orgs: Vec::new(),
     };
     match state.store.bootstrap(&Ctx::system(), admin).await {
         Ok(user) => Ok(user),

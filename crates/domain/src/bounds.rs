@@ -199,6 +199,7 @@ impl Bounded for CreateUser {
         validate_len("email", &self.email, max::EMAIL)?;
         opt("password", &self.password, max::PASSWORD)?;
         opt_list("roles", &self.roles, max::ROLES, max::NAME)?;
+        opt_list("orgs", &self.orgs, max::USER_ORGS, max::ORG_REF)?;
         profile(&self.profile)
     }
 }

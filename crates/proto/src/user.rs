@@ -69,6 +69,11 @@ pub struct CreateUser {
     pub roles: Option<Vec<String>>,
     #[serde(default)]
     pub profile: Option<ProfilePatch>,
+    /// Organizations (ids or paths of names) the user joins, in the same
+    /// transaction. With them, `users:create` on each (or above) is enough.
+    #[serde(default)]
+    #[schemars(length(max = crate::limits::USER_ORGS), inner(length(max = crate::limits::ORG_REF)))]
+    pub orgs: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]

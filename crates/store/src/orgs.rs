@@ -548,39 +548,17 @@ impl Store {
         if add && user.stored_status == "deleted" {
             return Err(StoreError::NotFound { kind: "user", name: user.user.username.clone() });
         }
-        let now = now_ms();
-        let changed = if add {
-            sqlx::query(
-                "INSERT INTO organization_members (org_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )
-            .bind(&row.id)
-            .bind(&user.user.id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-        } else {
-            sqlx::query("DELETE FROM organization_members WHERE org_id = $1 AND user_id = $2")
-                .bind(&row.id)
-                .bind(&user.user.id)
-                .execute(&mut *tx)
-                .await?
-        };
-        if changed.rows_affected() == 0 {
-            if add {
-                // Already a member: nothing changes, nothing is announced.
-                return one_view(&mut tx, tenant, &row).await;
+        let changed =
+            change_membership(&mut tx, ctx, &tenant_row, &row, (&user.user.id, &user.user.username), add).await?;
+        match changed {
+            Some(updated) => {
+                tx.commit().await?;
+                Ok(updated)
             }
-            return Err(StoreError::NotFound { kind: "membership", name: format!("{} in {org}", user.user.username) });
+            // Already a member: nothing changes, nothing is announced.
+            None if add => one_view(&mut tx, tenant, &row).await,
+            None => Err(StoreError::NotFound { kind: "membership", name: format!("{} in {org}", user.user.username) }),
         }
-        bump(&mut tx, &row.id, now).await?;
-        let updated = reload(&mut tx, &tenant_row, &row.id).await?;
-        let mut extra = serde_json::Map::new();
-        extra.insert("user_id".into(), user.user.id.clone().into());
-        extra.insert("username".into(), user.user.username.clone().into());
-        let event = if add { "organization.member_added" } else { "organization.member_removed" };
-        announce(&mut tx, ctx, &tenant_row, &updated, event, Some(extra)).await?;
-        tx.commit().await?;
-        Ok(updated)
     }
 
     /// A page of an organization's members, or (`recursive`) of every user
@@ -792,6 +770,61 @@ pub(crate) async fn standing(
         orgs: grants_of(conn, &tenant.id, &user.user.id).await?,
     };
     Ok((subject, member_paths(conn, &user.user.id).await?))
+}
+
+/// Add (`add`) or remove the membership of a user (`(id, username)`) in
+/// `row`, announced: the organization as it is now, or `None` when nothing
+/// changed.
+async fn change_membership(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    tenant: &TenantRow,
+    row: &OrgRow,
+    (user_id, username): (&str, &str),
+    add: bool,
+) -> Result<Option<Organization>> {
+    let now = now_ms();
+    let changed = if add {
+        sqlx::query(
+            "INSERT INTO organization_members (org_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(&row.id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+    } else {
+        sqlx::query("DELETE FROM organization_members WHERE org_id = $1 AND user_id = $2")
+            .bind(&row.id)
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?
+    };
+    if changed.rows_affected() == 0 {
+        return Ok(None);
+    }
+    bump(conn, &row.id, now).await?;
+    let updated = reload(conn, tenant, &row.id).await?;
+    let mut extra = serde_json::Map::new();
+    extra.insert("user_id".into(), user_id.into());
+    extra.insert("username".into(), username.into());
+    let event = if add { "organization.member_added" } else { "organization.member_removed" };
+    announce(conn, ctx, tenant, &updated, event, Some(extra)).await?;
+    Ok(Some(updated))
+}
+
+/// Make a user just created (`(id, username)`) a member of the
+/// organization `org` names (`field` in errors), in the caller's transaction.
+pub(crate) async fn join(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    tenant: &TenantRow,
+    (field, org): (&str, &str),
+    user: (&str, &str),
+) -> Result<()> {
+    let row = resolve(conn, tenant, field, org).await?;
+    change_membership(conn, ctx, tenant, &row, user, true).await?;
+    Ok(())
 }
 
 /// What the role rows of [`org_roles_of`] select.

@@ -46,6 +46,8 @@ pub struct NewUser {
     pub password_hash: Option<String>,
     pub roles: Vec<String>,
     pub profile: Profile,
+    /// Organizations (ids or paths) it joins as it is created.
+    pub orgs: Vec<String>,
 }
 
 fn user_from_row(row: &AnyRow, roles: Vec<String>, now: i64) -> Result<UserRecord> {
@@ -397,6 +399,9 @@ impl Store {
                 .await?;
         }
         let user = user_changed(&mut tx, ctx, &id, "user.created", "user.create", serde_json::json!({})).await?;
+        for (i, org) in new.orgs.iter().enumerate() {
+            crate::orgs::join(&mut tx, ctx, &tenant_row, (&format!("orgs[{i}]"), org), (&id, &user.username)).await?;
+        }
         tx.commit().await?;
         Ok(user)
     }

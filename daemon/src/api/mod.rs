@@ -56,8 +56,8 @@ pub enum Reach {
     Org,
     /// On its parent or above: deleting or moving it changes its parent.
     Parent,
-    /// On the organization of `parent` (in the body or query) or above;
-    /// none (a root) needs the permission tenant-wide.
+    /// On each organization the request names (`parent`, `orgs`) or above;
+    /// none (a root, no organization) needs the permission tenant-wide.
     Under,
     /// On an organization the route's `{user}` is a member of, or above.
     User,
@@ -69,7 +69,7 @@ impl Reach {
         match self {
             Reach::Org => "tenant, or a role on the organization or above",
             Reach::Parent => "tenant, or a role on its parent or above",
-            Reach::Under => "tenant, or a role on `parent` or above",
+            Reach::Under => "tenant, or a role on each organization the request names (`parent`, `orgs`) or above",
             Reach::User => "tenant, or a role on an organization of the user or above",
         }
     }
@@ -177,7 +177,7 @@ routes! { ROUTES, api_routes;
     post "/tenants/{slug}/quotas/{resource}/commit" => tenants::commit_quota, Tenant("quotas:use"), "the tenant in the path; past the limit: TENANT_QUOTA_EXCEEDED", SettleQuota 200 Quota, "Turn a reservation (or an amount at once) into usage";
     post "/tenants/{slug}/quotas/{resource}/release" => tenants::release_quota, Tenant("quotas:use"), "the tenant in the path", SettleQuota 200 Quota, "Give back a reservation, or an amount of usage";
     get "/users" => users::list, Tenant("users:read"), "", _ ?UserListQuery 200 UserPage, "List users (filters status, role, search)";
-    post "/users" => users::create, Tenant("users:create"), "the conferral rule for the roles", CreateUser 201 User, "Create a user with profile and stats in one transaction";
+    post "/users" => users::create, Org("users:create", Reach::Under), "the conferral rule for the roles", CreateUser 201 User, "Create a user with profile and stats in one transaction";
     post "/users/import" => users::import, Tenant("users:import"), "the conferral rule for each line's roles", ImportUser ?ImportQuery 200 ImportReport, "Import users from NDJSON (streamed; ?dry_run=true)";
     get "/users/export" => users::export, Tenant("users:export"), "", _ 200 User, "Export users as NDJSON (streamed)";
     get "/users/{user}" => users::get, OrgOrSelf("users:read", "self:read"), "", _ 200 User, "Get a user by id or username";

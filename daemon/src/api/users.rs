@@ -12,6 +12,7 @@ use plat_store::{NewUser, StoreError};
 use super::extract::{Json, Query, json_error};
 use crate::AppState;
 use crate::auth::Principal;
+use crate::auth::reach::Place;
 use crate::context::{Created, Data};
 use crate::error::{ApiErr, ApiResult};
 
@@ -29,7 +30,8 @@ pub async fn create(
     principal: Principal,
     Json(req): Json<CreateUser>,
 ) -> ApiResult<Created<User>> {
-    let tenant = principal.require_in_tenant("users:create")?;
+    let places: Vec<Place> = req.orgs.iter().flatten().map(|org| Place::Org(org)).collect();
+    let tenant = principal.require_in_orgs(&state, "users:create", &places).await?;
     let mut profile = Profile::default();
     if let Some(patch) = &req.profile {
         apply_profile_patch(&mut profile, patch)?;
@@ -43,7 +45,8 @@ pub async fn create(
         None => None,
     };
     let roles = req.roles.unwrap_or_else(|| vec![plat_domain::DEFAULT_ROLE.to_owned()]);
-    let new = NewUser { username: req.username, email: req.email, password_hash, roles, profile };
+    let orgs = req.orgs.unwrap_or_default();
+    let new = NewUser { username: req.username, email: req.email, password_hash, roles, profile, orgs };
     Ok(Created(state.store.create_user(&principal.ctx(), &tenant, new).await?))
 }
 
@@ -172,8 +175,14 @@ fn prepare(text: &str) -> Result<(NewUser, Option<String>), (Option<String>, Api
         ImportPassword::Plain(p) => (None, Some(p)),
         ImportPassword::Hash(h) => (Some(h), None),
     };
-    let user =
-        NewUser { username: line.username, email: line.email, password_hash, roles: line.roles, profile: line.profile };
+    let user = NewUser {
+        username: line.username,
+        email: line.email,
+        password_hash,
+        roles: line.roles,
+        profile: line.profile,
+        orgs: Vec::new(),
+    };
     Ok((user, plain_password))
 }
 

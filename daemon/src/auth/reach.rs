@@ -27,14 +27,14 @@ pub enum Place<'a> {
 impl Principal {
     /// The acting tenant, if the caller may exercise `permission` at every
     /// place: tenant-wide, or through a role on each place's organization or
-    /// an ancestor of it.
+    /// an ancestor of it (no place: tenant-wide only).
     pub async fn require_in_orgs(&self, state: &AppState, permission: &str, places: &[Place<'_>]) -> ApiResult<String> {
         let tenant = self.tenant()?;
         let wide = self.decide(permission, Scope::Tenant(&tenant));
         if wide.allowed {
             return Ok(tenant);
         }
-        if self.subject.orgs.is_empty() {
+        if self.subject.orgs.is_empty() || places.is_empty() {
             return Err(ApiErr::forbidden(wide.reason));
         }
         for place in places {

@@ -191,3 +191,149 @@ both!(members_are_listed_once_across_a_subtree_and_by_user, &[], |p| {
     assert_eq!(code(globex.get_org("acme").await), ErrorCode::NotFound);
     assert!(globex.list_orgs(None).await.expect("list").items.is_empty());
 });
+
+/// A client logged in as `username` of acme (password as `new_user` sets it).
+async fn as_user(p: &crate::harness::Platd, username: &str) -> Client {
+    let pair = p.client.login("acme", username, &format!("{username}-password")).await.expect("login");
+    p.client.clone().with_token(pair.access_token)
+}
+
+fn with_roles(name: &str, roles: &[&str]) -> CreateUser {
+    CreateUser { roles: Some(roles.iter().map(|r| r.to_string()).collect()), ..new_user(name) }
+}
+
+both!(an_org_admin_manages_its_subtree_and_nothing_else, &[], |p| {
+    let acme = tenant(&p.admin, "acme", None).await;
+    org(&acme, "acme", None, "company").await;
+    let eng = org(&acme, "eng", Some("acme"), "department").await;
+    org(&acme, "backend", Some("acme/eng"), "team").await;
+    org(&acme, "frontend", Some("acme/eng"), "team").await;
+    org(&acme, "sales", Some("acme"), "department").await;
+    for (name, roles, orgs) in [
+        ("lead", &["member"][..], &[][..]),
+        ("dev", &["member"][..], &["acme/eng/backend"][..]),
+        ("bob", &["member"][..], &["acme/sales"][..]),
+        ("boss", &["tenant-admin"][..], &["acme/eng/backend"][..]),
+    ] {
+        let req = CreateUser { orgs: Some(orgs.iter().map(|o| o.to_string()).collect()), ..with_roles(name, roles) };
+        acme.create_user(&req).await.expect("user");
+    }
+    assert_eq!(paths(&acme.user_orgs("dev").await.expect("dev's orgs")), ["acme/eng/backend"], "joined as created");
+
+    // Granting: the role holds on eng and below; twice is once; never platform-admin.
+    let granted = acme.grant_org_role("acme/eng", "lead", "org-admin").await.expect("grant");
+    assert_eq!((granted.org_id.as_str(), granted.organization.as_str()), (eng.id.as_str(), "acme/eng"));
+    assert_eq!(acme.grant_org_role(&eng.id, "lead", "org-admin").await.expect("again"), granted);
+    assert_eq!(code(acme.grant_org_role("acme/eng", "lead", "platform-admin").await), ErrorCode::ValidationError);
+    assert_eq!(code(acme.grant_org_role("acme/eng", "lead", "no-such-role").await), ErrorCode::RoleNotFound);
+    let reach = acme.org_roles("acme/eng/backend").await.expect("roles reaching backend");
+    let seen: Vec<(&str, &str, &str)> =
+        reach.items.iter().map(|r| (r.organization.as_str(), r.username.as_str(), r.role.as_str())).collect();
+    assert_eq!(seen, [("acme/eng", "lead", "org-admin")]);
+    assert!(acme.org_roles("acme/sales").await.expect("sales").items.is_empty());
+
+    let lead = as_user(&p, "lead").await;
+    let denied = |r: Result<User, plat_client::ClientError>| code(r) == ErrorCode::PermissionDenied;
+    // Users of the subtree: managed. Users elsewhere, or holding more: not.
+    let patch = UpdateUser {
+        profile: Some(ProfilePatch { nickname: Some("D".into()), ..Default::default() }),
+        ..Default::default()
+    };
+    lead.update_user("dev", &patch).await.expect("update a member below");
+    lead.disable_user("dev").await.expect("disable a member below");
+    lead.enable_user("dev").await.expect("enable");
+    lead.set_password("dev", "dev-password").await.expect("reset a member's password");
+    assert!(denied(lead.disable_user("bob").await), "outside the subtree");
+    lead.get_user("bob").await.expect("reading the directory is the member role's");
+    let boss = code(lead.disable_user("boss").await);
+    assert_eq!(boss, ErrorCode::PermissionDenied, "a tenant admin in a team stays out of reach");
+    assert!(denied(lead.set_password("boss", "taken-over-1").await));
+    // New users: only into the subtree.
+    let mut hire = new_user("hire");
+    assert_eq!(code(lead.create_user(&hire).await), ErrorCode::PermissionDenied);
+    hire.orgs = Some(vec!["acme/sales".into()]);
+    assert_eq!(code(lead.create_user(&hire).await), ErrorCode::PermissionDenied);
+    hire.orgs = Some(vec!["acme/eng/frontend".into()]);
+    lead.create_user(&hire).await.expect("a hire into frontend");
+    // Members: only users already in reach.
+    assert_eq!(code(lead.add_org_member("acme/eng/frontend", "bob").await), ErrorCode::PermissionDenied);
+    assert_eq!(code(lead.add_org_member("acme/eng/frontend", "boss").await), ErrorCode::PermissionDenied);
+    lead.add_org_member("acme/eng/frontend", "dev").await.expect("move people around inside");
+    lead.remove_org_member("acme/eng/frontend", "dev").await.expect("and back");
+    // Organizations: below eng only; eng itself stays where the tenant put it.
+    let squad =
+        CreateOrganization { name: "squad".into(), parent: Some("acme/eng/backend".into()), ..Default::default() };
+    lead.create_org(&squad).await.expect("a sub-team");
+    let rogue = CreateOrganization { name: "rogue".into(), ..Default::default() };
+    assert_eq!(code(lead.create_org(&rogue).await), ErrorCode::PermissionDenied);
+    let elsewhere = CreateOrganization { parent: Some("acme/sales".into()), ..rogue.clone() };
+    assert_eq!(code(lead.create_org(&elsewhere).await), ErrorCode::PermissionDenied);
+    lead.move_org("acme/eng/backend/squad", Some("acme/eng/frontend")).await.expect("move inside");
+    assert_eq!(code(lead.move_org("acme/eng/frontend/squad", Some("acme/sales")).await), ErrorCode::PermissionDenied);
+    assert_eq!(code(lead.move_org("acme/eng", None).await), ErrorCode::PermissionDenied);
+    assert_eq!(code(lead.delete_org("acme/eng", true).await), ErrorCode::PermissionDenied);
+    let rename = UpdateOrganization { display_name: Some("Engineering".into()), ..Default::default() };
+    lead.update_org("acme/eng", &rename).await.expect("rename its own organization");
+    assert_eq!(code(lead.update_org("acme/sales", &rename).await), ErrorCode::PermissionDenied);
+    assert_eq!(lead.delete_org("acme/eng/frontend/squad", false).await.expect("delete below").count, 1);
+    assert_eq!(code(lead.get_org("acme/sales").await), ErrorCode::PermissionDenied);
+    assert_eq!(paths(&lead.org_tree("acme/eng").await.expect("its tree")).len(), 3);
+
+    // Delegation: only what it holds, only below.
+    assert_eq!(code(lead.grant_org_role("acme/eng", "dev", "tenant-admin").await), ErrorCode::PermissionDenied);
+    assert_eq!(code(lead.grant_org_role("acme/sales", "dev", "org-admin").await), ErrorCode::PermissionDenied);
+    lead.grant_org_role("acme/eng/backend", "dev", "org-admin").await.expect("delegate backend");
+    let dev = as_user(&p, "dev").await;
+    assert!(denied(dev.disable_user("hire").await), "hire is in frontend, not backend");
+    // ... and the tenant admin is still out of the delegate's reach too.
+    assert!(denied(dev.disable_user("boss").await));
+
+    // Services ask the same question, naming the organization.
+    let ask = |user: &str, org: Option<&str>| AuthzCheck {
+        user: Some(user.into()),
+        permission: "users:update".into(),
+        org: org.map(str::to_owned),
+        ..Default::default()
+    };
+    for (org, allowed) in [(Some("acme/eng/backend"), true), (Some("acme/sales"), false), (None, false)] {
+        let decision = acme.authz_check(&ask("lead", org)).await.expect("check");
+        assert_eq!(decision.allowed, allowed, "{org:?}: {decision:?}");
+    }
+    let own = AuthzCheck { permission: "orgs:create".into(), org: Some(eng.id.clone()), ..Default::default() };
+    assert!(lead.authz_check(&own).await.expect("own check").allowed);
+    assert_eq!(code(acme.authz_check(&ask("lead", Some("acme/nowhere"))).await), ErrorCode::NotFound);
+
+    // A custom role held on an organization is held: it cannot be deleted.
+    let squad_lead = CreateRole {
+        name: "squad-lead".into(),
+        description: None,
+        permissions: vec!["users:read".into()],
+        conditions: vec![],
+    };
+    acme.create_role(&squad_lead).await.expect("role");
+    acme.grant_org_role("acme/sales", "bob", "squad-lead").await.expect("grant custom");
+    assert_eq!(code(acme.delete_role("squad-lead").await), ErrorCode::Conflict);
+
+    // Revoking, moving a team away, deleting a user: the reach follows at once.
+    acme.move_org("acme/eng/backend", Some("acme/sales")).await.expect("tenant admin moves backend");
+    assert!(denied(lead.disable_user("dev").await), "backend left eng");
+    acme.move_org("acme/sales/backend", Some("acme/eng")).await.expect("and back");
+    lead.disable_user("dev").await.expect("in reach again");
+    let revoked = acme.revoke_org_role("acme/eng", "lead", "org-admin").await.expect("revoke");
+    assert_eq!(revoked.role, "org-admin");
+    assert!(denied(lead.enable_user("dev").await), "the same token, revoked role");
+    assert_eq!(code(acme.revoke_org_role("acme/eng", "lead", "org-admin").await), ErrorCode::NotFound);
+    acme.delete_user("dev", true).await.expect("hard delete");
+    assert!(acme.org_roles("acme/eng/backend").await.expect("roles").items.is_empty(), "its grants went with it");
+
+    // Every grant is an event of the organization.
+    let query = EventQuery {
+        event_type: Some("organization.role_*".into()),
+        aggregate_id: Some(eng.id.clone()),
+        ..Default::default()
+    };
+    let mut events: Vec<String> =
+        acme.list_events(&query).await.expect("events").items.into_iter().map(|e| e.event_type).collect();
+    events.reverse();
+    assert_eq!(events, ["organization.role_granted", "organization.role_revoked"]);
+});
