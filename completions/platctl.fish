@@ -392,6 +392,7 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_see
 complete -c platctl -n "__fish_platctl_using_subcommand user; and not __fish_seen_subcommand_from create list get update disable enable unlock delete set-password import export" -f -a "export" -d 'Export the tenant\'s users to stdout'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l email -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l role -d 'Role to grant; repeat for several' -r
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l org -d 'Organization (path or id) the user joins; repeat for several. An organization admin creates users this way, into its subtree' -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l nickname -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l avatar-url -r
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from create" -l bio -r
@@ -589,32 +590,35 @@ complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_su
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -l token -d 'Access token to use instead of the context\'s' -r
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -l context -d 'Context to use instead of the current one' -r
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
 wide\t'The table with more columns'
 json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
 name\t'One identifier a line'
 dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -l no-headers -d 'Print tables without their header row'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -s y -l yes -d 'Skip confirmations of destructive commands'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -s V -l version -d 'Print version'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "create" -d 'Create an organization: `acme` (a root) or `acme/engineering` (under acme)'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "list" -d 'List organizations in tree order: all, the children of --parent, or those --member belongs to'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "get" -d 'Show one organization (by id or path)'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "tree" -d 'Draw the tree below an organization (default: every tree of the tenant)'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "update" -d 'Rename an organization or change its display name, type or metadata'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "move" -d 'Move an organization with everything below it'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "delete" -d 'Delete an organization (asks first); refused while it has sub-organizations or members'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "add-member" -d 'Make users members of an organization'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "remove-member" -d 'Remove a user from an organization'
-complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members" -f -a "members" -d 'List members (with --recursive: of everything below too, each user once)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -f -a "create" -d 'Create an organization: `acme` (a root) or `acme/engineering` (under acme)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -f -a "list" -d 'List organizations in tree order: all, the children of --parent, or those --member belongs to'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -f -a "get" -d 'Show one organization (by id or path)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -f -a "tree" -d 'Draw the tree below an organization (default: every tree of the tenant)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -f -a "update" -d 'Rename an organization or change its display name, type or metadata'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -f -a "move" -d 'Move an organization with everything below it'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -f -a "delete" -d 'Delete an organization (asks first); refused while it has sub-organizations or members'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -f -a "add-member" -d 'Make users members of an organization'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -f -a "remove-member" -d 'Remove a user from an organization'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -f -a "members" -d 'List members (with --recursive: of everything below too, each user once)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -f -a "grant" -d 'Grant a user a role on an organization: it holds there and below (`org-admin`, or any role)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -f -a "revoke" -d 'Revoke a role granted on an organization'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and not __fish_seen_subcommand_from create list get tree update move delete add-member remove-member members grant revoke roles" -f -a "roles" -d 'Roles that reach an organization: granted on it or above it'
 complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -l type -d '`company`, `department`, `team` (default), or any name of that form' -r
 complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -l display-name -r
 complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from create" -l meta -d 'Metadata `KEY=VALUE` (VALUE as JSON when it parses); repeat for several' -r
@@ -789,6 +793,54 @@ complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_sub
 complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from members" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from grant" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from grant" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from grant" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from grant" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from grant" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from grant" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from grant" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from grant" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from grant" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from grant" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from revoke" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from revoke" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from revoke" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from revoke" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from revoke" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from revoke" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from revoke" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from revoke" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from roles" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from roles" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from roles" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from roles" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from roles" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from roles" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from roles" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from roles" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from roles" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from roles" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand org; and __fish_seen_subcommand_from roles" -s V -l version -d 'Print version'
 complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand role; and not __fish_seen_subcommand_from create list get update delete grant revoke" -l context -d 'Context to use instead of the current one' -r
@@ -952,6 +1004,7 @@ complete -c platctl -n "__fish_platctl_using_subcommand auth; and not __fish_see
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l as -d 'Ask about this user instead of yourself' -r
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l as-service -d 'Ask about this service account' -r
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l ctx -d 'The check\'s context, for roles\' conditions: `file_size=1024`, `folder=u1/docs` (a value that reads as JSON is taken as JSON); repeat for more. (`--context` is taken: it picks a platctl context, as kubectl\'s does.)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l org -d 'The organization (path or id) the action is on: roles granted on it or above it count too' -r
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand auth; and __fish_seen_subcommand_from can-i" -l context -d 'Context to use instead of the current one' -r

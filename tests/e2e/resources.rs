@@ -646,9 +646,34 @@ fn organizations_are_built_and_drawn_with_platctl() {
     admin.ok(&["org", "remove-member", "acme/engineering/platform", "bob"]);
     assert_eq!(admin.ok(&["org", "members", "acme/engineering/platform", "-o", "name"]), "ann\n");
 
+    // An organization admin: engineering and below, nothing else.
+    admin.ok_stdin(
+        &["user", "create", "lead", "--email", "lead@system.test", "--password-stdin", "--role", "member"],
+        "lead-password-1\n",
+    );
+    let granted = admin.ok(&["org", "grant", "acme/engineering", "lead", "org-admin"]);
+    assert!(granted.contains("org-admin") && granted.contains("acme/engineering"), "{granted}");
+    assert_eq!(
+        admin.ok(&["org", "roles", "acme/engineering/platform", "-o", "name"]),
+        "lead org-admin on acme/engineering\n"
+    );
+    let lead = p.ctl();
+    lead.ok_stdin(&["login", "-u", "lead", "--password-stdin"], "lead-password-1");
+    lead.ok(&["user", "create", "cat", "--email", "cat@system.test", "--org", "acme/engineering/platform"]);
+    lead.ok(&["org", "create", "acme/engineering/platform/squad"]);
+    assert_eq!(lead.ok(&["auth", "can-i", "users:update", "--org", "acme/engineering/platform"]), "yes\n");
+    assert_eq!(lead.fails(&["auth", "can-i", "users:update"], 1).stdout, "no\n");
+    let outside = lead.fails(&["user", "create", "dan", "--email", "dan@system.test", "--org", "acme"], 1);
+    assert!(outside.stderr.starts_with("error: PERMISSION_DENIED"), "{outside:?}");
+    let above = lead.fails(&["org", "delete", "acme/engineering", "--cascade", "--yes"], 1);
+    assert!(above.stderr.starts_with("error: PERMISSION_DENIED"), "{above:?}");
+    admin.ok(&["org", "revoke", "acme/engineering", "lead", "org-admin"]);
+    assert_eq!(admin.ok(&["org", "roles", "acme/engineering", "-o", "name"]), "");
+
     // Typos are usage errors.
     admin.fails(&["org", "move", "acme"], 2);
     admin.fails(&["org", "move", "acme", "--to", "x", "--root"], 2);
     admin.fails(&["org", "add-member", "acme"], 2);
     admin.fails(&["org", "update", "acme"], 2);
+    admin.fails(&["org", "grant", "acme", "lead"], 2);
 }

@@ -1,10 +1,10 @@
 //! org create | list | get | tree | update | move | delete | add-member |
-//! remove-member | members (docs/organizations.md).
+//! remove-member | members | grant | revoke | roles (docs/organizations.md).
 
 use std::collections::HashMap;
 
 use clap::Subcommand;
-use plat_proto::{CreateOrganization, Member, Organization, UpdateOrganization};
+use plat_proto::{CreateOrganization, Member, OrgRole, Organization, UpdateOrganization};
 
 use crate::cmd::role::context_pair;
 use crate::error::Failure;
@@ -87,6 +87,28 @@ pub enum OrgCmd {
         #[arg(long, value_name = "N")]
         limit: Option<u64>,
     },
+    /// Grant a user a role on an organization: it holds there and below (`org-admin`, or any role).
+    Grant { org: String, user: String, role: String },
+    /// Revoke a role granted on an organization.
+    Revoke { org: String, user: String, role: String },
+    /// Roles that reach an organization: granted on it or above it.
+    Roles { org: String },
+}
+
+impl Row for OrgRole {
+    const COLUMNS: &'static [&'static str] = &["USERNAME", "ROLE", "ON", "GRANTED"];
+    const WIDE: &'static [&'static str] = &["USER ID", "ORG ID"];
+    fn cells(&self, wide: bool) -> Vec<String> {
+        let mut cells =
+            vec![self.username.clone(), self.role.clone(), self.organization.clone(), ago(&self.granted_at)];
+        if wide {
+            cells.extend([self.user_id.clone(), self.org_id.clone()]);
+        }
+        cells
+    }
+    fn name(&self) -> String {
+        format!("{} {} on {}", self.username, self.role, self.organization)
+    }
 }
 
 impl Row for Organization {
@@ -255,6 +277,22 @@ pub async fn run(cmd: OrgCmd, s: &mut Session) -> Result<(), Failure> {
                 }
             }
             return s.out.list(&members, "members");
+        }
+        OrgCmd::Grant { org, user, role } => {
+            let granted = s.api(async |c| c.grant_org_role(&org, &user, &role).await).await?;
+            return s.out.one(&granted);
+        }
+        OrgCmd::Revoke { org, user, role } => {
+            let revoked = s.api(async |c| c.revoke_org_role(&org, &user, &role).await).await?;
+            eprintln!("Revoked {} of {} on {}.", revoked.role, revoked.username, revoked.organization);
+            return Ok(());
+        }
+        OrgCmd::Roles { org } => {
+            let list = s.api(async |c| c.org_roles(&org).await).await?;
+            if list.truncated {
+                eprintln!("Showing the first {} grants.", list.items.len());
+            }
+            return s.out.list(&list.items, "role grants");
         }
     };
     s.out.one(&org)

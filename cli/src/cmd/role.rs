@@ -67,6 +67,10 @@ pub enum AuthCmd {
         /// (`--context` is taken: it picks a platctl context, as kubectl's does.)
         #[arg(long = "ctx", value_name = "K=V", value_parser = context_pair)]
         ctx: Vec<(String, serde_json::Value)>,
+        /// The organization (path or id) the action is on: roles granted
+        /// on it or above it count too.
+        #[arg(long, value_name = "ORG")]
+        org: Option<String>,
     },
 }
 
@@ -168,9 +172,9 @@ pub async fn run(cmd: RoleCmd, s: &mut Session) -> Result<(), Failure> {
 }
 
 pub async fn run_auth(cmd: AuthCmd, s: &mut Session) -> Result<(), Failure> {
-    let AuthCmd::CanI { permission, as_user, as_service, ctx } = cmd;
+    let AuthCmd::CanI { permission, as_user, as_service, ctx, org } = cmd;
     let context = (!ctx.is_empty()).then(|| serde_json::Value::Object(ctx.into_iter().collect()));
-    let req = AuthzCheck { user: as_user, service: as_service, permission, context, ..AuthzCheck::default() };
+    let req = AuthzCheck { user: as_user, service: as_service, permission, context, org, ..AuthzCheck::default() };
     let decision = s.api(async |c| c.authz_check(&req).await).await?;
     match s.out.format {
         Format::Json | Format::Yaml => s.out.data(&decision)?,

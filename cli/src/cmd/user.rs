@@ -27,6 +27,10 @@ pub enum UserCmd {
         /// Role to grant; repeat for several.
         #[arg(long = "role", value_name = "ROLE")]
         roles: Vec<String>,
+        /// Organization (path or id) the user joins; repeat for several.
+        /// An organization admin creates users this way, into its subtree.
+        #[arg(long = "org", value_name = "ORG")]
+        orgs: Vec<String>,
         #[command(flatten)]
         profile: ProfileArgs,
     },
@@ -175,10 +179,11 @@ fn password(source: &PasswordSource, username: &str, required: bool) -> Result<O
 
 pub async fn run(cmd: UserCmd, s: &mut Session) -> Result<(), Failure> {
     let user = match cmd {
-        UserCmd::Create { username, email, password: source, roles, profile } => {
+        UserCmd::Create { username, email, password: source, roles, orgs, profile } => {
             let password = password(&source, &username, false)?;
             let roles = (!roles.is_empty()).then_some(roles);
-            let req = CreateUser { username, email, password, roles, profile: profile.patch() };
+            let orgs = (!orgs.is_empty()).then_some(orgs);
+            let req = CreateUser { username, email, password, roles, profile: profile.patch(), orgs };
             s.api(async |c| c.create_user(&req).await).await?
         }
         UserCmd::List { status, role, search, page, page_size, all } => {
