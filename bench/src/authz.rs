@@ -1,5 +1,9 @@
 //! `authz`: permission checks with a context (docs/permissions.md), one per
-//! call and 100 per call, against `/healthz` at the same concurrency.
+//! call and 100 per call, against `/healthz` at the same concurrency; then
+//! what a role on an organization costs (docs/organizations.md): checks at
+//! an organization two levels below the grant, and the same reads and
+//! writes made by an organization admin (through the organization) and by a
+//! tenant admin (tenant-wide, no extra read).
 
 use super::*;
 
@@ -64,9 +68,96 @@ pub(crate) async fn authz(report: &mut Report, p: &Platd, seconds: u64) -> anyho
         format!("checks/s with context, 100 per call, c={C}"),
         batches * 100.0,
         "/s",
+        limit.clone(),
+        healthz,
+        "report",
+    );
+    org_scoped(report, p, &acme, seconds, (C, healthz, limit)).await
+}
+
+async fn org_scoped(
+    report: &mut Report,
+    p: &Platd,
+    acme: &Client,
+    seconds: u64,
+    (c, healthz, limit): (usize, f64, String),
+) -> anyhow::Result<()> {
+    for (name, parent) in [("co", None), ("eng", Some("co")), ("team", Some("co/eng"))] {
+        let req = CreateOrganization { name: name.into(), parent: parent.map(str::to_owned), ..Default::default() };
+        acme.create_org(&req).await?;
+    }
+    for (username, roles, orgs) in [
+        ("lead", "member", vec![]),
+        ("boss", "tenant-admin", vec![]),
+        ("dev", "member", vec!["co/eng/team".to_owned()]),
+    ] {
+        acme.create_user(&CreateUser {
+            username: username.into(),
+            email: format!("{username}@bench.test"),
+            password: Some("bench-password-1".into()),
+            roles: Some(vec![roles.into()]),
+            orgs: Some(orgs),
+            ..CreateUser::default()
+        })
+        .await?;
+    }
+    acme.grant_org_role("co/eng", "lead", "org-admin").await?;
+    let login = async |username: &str| -> anyhow::Result<Client> {
+        let client = Client::new(&p.base)?;
+        let pair = client.login("bench-authz", username, "bench-password-1").await?;
+        Ok(client.with_token(pair.access_token))
+    };
+    let (lead, boss) = (login("lead").await?, login("boss").await?);
+    let at_team =
+        AuthzCheck { permission: "users:update".into(), org: Some("co/eng/team".into()), ..AuthzCheck::default() };
+    let l = lead.clone();
+    let checks = rate(c, seconds, move || {
+        let (l, req) = (l.clone(), at_team.clone());
+        async move { l.authz_check(&req).await.is_ok_and(|d| d.allowed) }
+    })
+    .await;
+    report.add(
+        "authz",
+        format!("org-scoped checks/s (the caller, at a team below its grant), c={c}"),
+        checks,
+        "/s",
         limit,
         healthz,
         "report",
     );
+    // The same calls as the organization admin and as the tenant admin.
+    let mut pair = |what: &str, org_admin: f64, tenant_admin: f64| {
+        report.add(
+            "authz",
+            format!("{what} as an organization admin, c={c}"),
+            org_admin,
+            "/s",
+            format!("the same as a tenant admin c={c}"),
+            tenant_admin,
+            "report",
+        );
+    };
+    let mut reads = Vec::new();
+    let mut writes = Vec::new();
+    for client in [&lead, &boss] {
+        let cl = client.clone();
+        reads.push(
+            rate(c, seconds, move || {
+                let cl = cl.clone();
+                async move { cl.get_org("co/eng/team").await.is_ok() }
+            })
+            .await,
+        );
+        let cl = client.clone();
+        writes.push(
+            rate(c, seconds, move || {
+                let cl = cl.clone();
+                async move { cl.unlock_user("dev").await.is_ok() }
+            })
+            .await,
+        );
+    }
+    pair("GET /orgs/{org} (a team below the grant)/s", reads[0], reads[1]);
+    pair("POST /users/{user}/unlock (a member of that team)/s", writes[0], writes[1]);
     Ok(())
 }

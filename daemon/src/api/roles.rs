@@ -73,13 +73,13 @@ pub async fn check_batch(
     principal: Principal,
     Json(req): Json<AuthzBatch>,
 ) -> ApiResult<Data<AuthzBatchResult>> {
-    let mut known: HashMap<(Option<String>, Option<String>), Asked> = HashMap::new();
+    let mut known: HashMap<(Option<String>, Option<String>, bool), Asked> = HashMap::new();
     let mut places: HashMap<Option<String>, Vec<String>> = HashMap::new();
     let mut results = Vec::with_capacity(req.checks.len());
     for (i, check) in req.checks.iter().enumerate() {
         let decision = async {
             permission_of(check)?;
-            let key = (check.user.clone(), check.service.clone());
+            let key = (check.user.clone(), check.service.clone(), check.org.is_some());
             let asked = match known.get(&key) {
                 Some(asked) => asked.clone(),
                 None => {
@@ -166,8 +166,9 @@ async fn resolve(state: &AppState, principal: &Principal, req: &AuthzCheck) -> A
                 _ => return Err(ApiErr::new(ErrorCode::ValidationError, "give at most one of user and service")),
             };
             let permissions = state.store.permissions_of(&tenant_id, &roles).await?;
-            let orgs = match (user, who["id"].as_str()) {
-                (Some(_), Some(id)) => state.store.org_grants_of(&tenant_id, id).await?,
+            // Roles on organizations count only where a check names one.
+            let orgs = match (user, who["id"].as_str(), &req.org) {
+                (Some(_), Some(id), Some(_)) => state.store.org_grants_of(&tenant_id, id).await?,
                 _ => Vec::new(),
             };
             (Subject { tenant, roles, permissions, scope: None, orgs }, tenant_id, who)
