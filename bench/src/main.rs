@@ -70,7 +70,8 @@ enum Scenario {
     /// API server and plat's registry API, against the same registrations PUT directly.
     Controller,
     /// Permission checks with a context (conditional role grants): checks/s one per call
-    /// and 100 per call, against /healthz.
+    /// and 100 per call, against /healthz; roles on an organization: org-scoped checks/s, and
+    /// reads and writes as an organization admin against the same as a tenant admin.
     Authz,
     /// Quota checks/s and reserve+commit pairs/s on one resource, against /healthz.
     Quotas,
