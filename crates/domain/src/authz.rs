@@ -415,24 +415,24 @@ pub fn may_confer(authority: &Authority, what: &Conferral<'_>) -> Result<(), Ref
     Ok(())
 }
 
-/// Whether `authority` may take the place of the user `target`, who is a
-/// member of the organizations at the stored paths `at`: set their password,
-/// mint their token, or (reaching them only through a role on one of those
-/// organizations) manage them at all. Allowed when `target` holds nothing the
-/// caller does not hold where it reaches them: their roles' permissions
-/// tenant-wide or on one of `at`, and each of their roles on organizations on
-/// that organization. So a tenant admin who joins a team stays out of its
-/// organization admin's reach, and so does the admin of a sibling department.
-/// `self:…` permissions are no power over anyone else and are not weighed.
-/// Taking a place is holding what it holds: the same rule as [`may_confer`].
-pub fn may_take_over(authority: &Authority, target: &Subject, at: &[String]) -> Result<(), Refusal> {
+/// Whether `authority` may take the place of the user `target`: set their
+/// password, mint their token, or (reaching them only through a role on an
+/// organization) manage them at all. Allowed when `target` holds nothing the
+/// caller does not hold, each where the target holds it: their roles'
+/// permissions tenant-wide (a role on an organization does not make up for
+/// one the target holds everywhere), and each of their roles on
+/// organizations on that organization. So a tenant admin who joins a team
+/// stays out of its organization admin's reach, and so do the admin of a
+/// sibling department and anyone holding `org-admin` tenant-wide. `self:…`
+/// permissions are no power over anyone else and are not weighed. Taking a
+/// place is holding what it holds: the same rule as [`may_confer`].
+pub fn may_take_over(authority: &Authority, target: &Subject) -> Result<(), Refusal> {
     let caller = match authority {
         Authority::Platform => return Ok(()),
         Authority::Nobody => return Err(Refusal::Denied("no authenticated caller may act for this user".into())),
         Authority::Caller(caller) => caller,
     };
-    let denied =
-        |p: &str| Refusal::Denied(format!("the user holds {p}, which the caller does not hold where it reaches them"));
+    let denied = |p: &str| Refusal::Denied(format!("the user holds {p} tenant-wide, which the caller does not"));
     if target.is_platform_admin() && !(caller.is_platform_admin() && caller.scope.is_none()) {
         return Err(denied(PLATFORM_ADMIN));
     }
@@ -440,7 +440,7 @@ pub fn may_take_over(authority: &Authority, target: &Subject, at: &[String]) -> 
         return Err(Refusal::Denied(format!("tenant {:?} is not the caller's tenant", target.tenant)));
     }
     let over_others = |p: &&String| !p.starts_with("self:");
-    if let Some(p) = target.permissions.iter().filter(over_others).find(|p| !caller.holds(p, at)) {
+    if let Some(p) = target.permissions.iter().filter(over_others).find(|p| !caller.holds(p, &[])) {
         return Err(denied(p));
     }
     for grant in &target.orgs {
@@ -595,19 +595,25 @@ mod tests {
 
         // Managing a user reached through the organization.
         let member = subject("acme", &[MEMBER], builtin_role(MEMBER).expect("member").permissions);
-        assert_eq!(may_take_over(&who, &member, &team), Ok(()));
+        assert_eq!(may_take_over(&who, &member), Ok(()));
         let boss = subject("acme", &[TENANT_ADMIN], &["*"]);
-        assert!(may_take_over(&who, &boss, &team).is_err(), "a tenant admin in a team stays out of reach");
+        assert!(may_take_over(&who, &boss).is_err(), "a tenant admin in a team stays out of reach");
+        // A role held on the organization does not make up for one held tenant-wide.
+        let wide_org_admin = subject("acme", &[ORG_ADMIN], builtin_role(ORG_ADMIN).expect("org-admin").permissions);
+        assert!(may_take_over(&who, &wide_org_admin).is_err(), "org-admin held tenant-wide is more");
+        let mut bare = admin.clone();
+        bare.permissions.clear();
+        assert!(may_take_over(&Authority::Caller(bare), &member).is_err(), "the member reads the whole directory");
         let mut sibling_admin = member.clone();
         sibling_admin.orgs = vec![grant("/sales/", ORG_ADMIN)];
         assert!(
-            matches!(may_take_over(&who, &sibling_admin, &team), Err(Refusal::Denied(r)) if r.contains("organization sales"))
+            matches!(may_take_over(&who, &sibling_admin), Err(Refusal::Denied(r)) if r.contains("organization sales"))
         );
         let mut sub_admin = member.clone();
         sub_admin.orgs = vec![grant("/eng/backend/", ORG_ADMIN)];
-        assert_eq!(may_take_over(&who, &sub_admin, &team), Ok(()), "an admin below is within reach");
+        assert_eq!(may_take_over(&who, &sub_admin), Ok(()), "an admin below is within reach");
         let root = subject("system", &[PLATFORM_ADMIN], &["*"]);
-        assert!(may_take_over(&who, &root, &team).is_err());
+        assert!(may_take_over(&who, &root).is_err());
     }
 
     #[test]

@@ -125,6 +125,8 @@ pub const QUOTA_RESOURCE_PATTERN: &str = "^[a-z][a-z0-9_.-]{0,62}$";
 pub const ORG_REF: usize = 640;
 /// Levels of an organization tree (a root is level 1).
 pub const ORG_DEPTH: u32 = 10;
+/// Most roles one user holds on organizations.
+pub const USER_ORG_ROLES: usize = 1000;
 /// Most organizations a user joins when created.
 pub const USER_ORGS: usize = 16;
 /// Organizations one list or tree answers.

@@ -683,17 +683,23 @@ impl Store {
 }
 
 /// The roles granted on organizations (the rows `sql` selects: `r.*`,
-/// `o.path`, `u.username`), as the wire form, in tree order.
-async fn org_roles_of(conn: &mut AnyConnection, sql: &str, binds: &[&str]) -> Result<(Vec<(OrgRow, OrgRole)>, bool)> {
+/// `o.path`, `u.username`), as the wire form, in tree order; at most `cap`,
+/// and whether there were more.
+async fn org_roles_of(
+    conn: &mut AnyConnection,
+    sql: &str,
+    binds: &[&str],
+    cap: usize,
+) -> Result<(Vec<(OrgRow, OrgRole)>, bool)> {
     let mut query = sqlx::query(sql);
     for bind in binds {
         query = query.bind(*bind);
     }
     let rows = query.fetch_all(&mut *conn).await?;
-    let truncated = rows.len() > limits::ORG_LIST;
+    let truncated = rows.len() > cap;
     let mut orgs = Vec::new();
     let mut grants = Vec::new();
-    for row in rows.iter().take(limits::ORG_LIST) {
+    for row in rows.iter().take(cap) {
         orgs.push(org_from(row)?);
         grants.push((
             get_str(row, "user_id")?,
@@ -730,9 +736,16 @@ async fn grants_of(conn: &mut AnyConnection, tenant_id: &str, user_id: &str) -> 
         "SELECT {ORG_COLUMNS}, {ORG_ROLE_SELECT} FROM organization_roles r \
          JOIN organizations o ON o.id = r.org_id JOIN users u ON u.id = r.user_id \
          WHERE r.user_id = $1 ORDER BY o.path, r.role LIMIT {}",
-        limits::ORG_LIST + 1
+        limits::USER_ORG_ROLES + 1
     );
-    let (rows, _) = org_roles_of(conn, &sql, &[user_id]).await?;
+    let (rows, more) = org_roles_of(conn, &sql, &[user_id], limits::USER_ORG_ROLES).await?;
+    if more {
+        // Never decide on part of what someone holds (grants are refused past the bound).
+        return Err(StoreError::Corrupt(format!(
+            "user {user_id} holds more than {} roles on organizations",
+            limits::USER_ORG_ROLES
+        )));
+    }
     let mut out = Vec::with_capacity(rows.len());
     for (org, view) in rows {
         let permissions = match crate::roles::role_permissions(conn, tenant_id, std::slice::from_ref(&view.role)).await
@@ -840,6 +853,29 @@ impl Store {
         Ok(resolve(&mut conn, &tenant_row, field, org).await?.path)
     }
 
+    /// How many memberships and roles are held in an organization's subtree.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.subtree_people", skip_all)]
+    pub async fn subtree_people(&self, tenant: &str, org: &str) -> Result<u64> {
+        let mut conn = self.read.acquire().await?;
+        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
+        let root = resolve(&mut conn, &tenant_row, "org", org).await?;
+        let (low, high) = rules::subtree_range(&root.path);
+        let mut held = 0;
+        for table in ["organization_members", "organization_roles"] {
+            let count: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM {table} x JOIN organizations o ON o.id = x.org_id \
+                 WHERE o.tenant_id = $1 AND o.path >= $2 AND o.path < $3"
+            ))
+            .bind(&tenant_row.id)
+            .bind(&low)
+            .bind(&high)
+            .fetch_one(&mut *conn)
+            .await?;
+            held += count.max(0) as u64;
+        }
+        Ok(held)
+    }
+
     /// What a user of `tenant` holds and where they lie (see [`standing`]).
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.standing", skip_all)]
     pub async fn standing(&self, tenant: &str, user: &crate::UserRecord) -> Result<(Subject, Vec<String>)> {
@@ -879,7 +915,7 @@ impl Store {
             Params::for_conn(&conn).list(ids.len()),
             limits::ORG_LIST + 1
         );
-        let (rows, truncated) = org_roles_of(&mut conn, &sql, &ids).await?;
+        let (rows, truncated) = org_roles_of(&mut conn, &sql, &ids, limits::ORG_LIST).await?;
         Ok(OrgRoleList { items: rows.into_iter().map(|(_, view)| view).collect(), truncated })
     }
 
@@ -911,6 +947,18 @@ impl Store {
             return Err(StoreError::NotFound { kind: "user", name: user.user.username.clone() });
         }
         let permissions = crate::roles::role_permissions(&mut tx, &tenant_row.id, &[role.to_owned()]).await?;
+        if grant {
+            let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organization_roles WHERE user_id = $1")
+                .bind(&user.user.id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if held >= limits::USER_ORG_ROLES as i64 {
+                return Err(StoreError::Invalid {
+                    field: "user".into(),
+                    message: format!("a user holds at most {} roles on organizations", limits::USER_ORG_ROLES),
+                });
+            }
+        }
         let what = Conferral { tenant, platform_admin: false, permissions: &permissions, at: Some(&row.path) };
         crate::roles::confer(ctx, &what)?;
         let now = now_ms();

@@ -80,8 +80,8 @@ pub(crate) async fn take_over(
     tenant: &TenantRow,
     user: &crate::UserRecord,
 ) -> Result<()> {
-    let (target, at) = crate::orgs::standing(conn, tenant, user).await?;
-    plat_domain::may_take_over(&ctx.authority, &target, &at).map_err(|refusal| match refusal {
+    let (target, _) = crate::orgs::standing(conn, tenant, user).await?;
+    plat_domain::may_take_over(&ctx.authority, &target).map_err(|refusal| match refusal {
         Refusal::Denied(reason) => StoreError::Forbidden(reason),
         Refusal::Invalid(invalid) => invalid.into(),
     })
@@ -401,10 +401,11 @@ impl Store {
         Ok(out)
     }
 
-    /// Check that `ctx` may mint a token for a holder of `roles` in `tenant`
-    /// (the user `user`, if it is one): the token reaches `scope` when given,
-    /// else everything the holder holds (a user's roles on organizations
-    /// too: minting it is taking the user's place).
+    /// Check that `ctx` may mint a token for a holder of `roles` in `tenant`.
+    /// For a user (`user`), minting any token is taking the user's place, a
+    /// scoped one too (a `self:update` scope sets their password): the
+    /// take-over rule. For a service account, the token reaches `scope` when
+    /// given, else everything the roles grant: the conferral rule.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.check_token_conferral", skip_all)]
     pub async fn check_token_conferral(
         &self,
@@ -416,7 +417,7 @@ impl Store {
     ) -> Result<()> {
         let mut conn = self.read.acquire().await?;
         let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
-        if let (None, Some(user)) = (scope, user) {
+        if let Some(user) = user {
             return take_over(&mut conn, ctx, &tenant_row, user).await;
         }
         let platform_admin = roles.iter().any(|r| r == PLATFORM_ADMIN);

@@ -79,7 +79,7 @@ pub async fn delete(
     Path(org): Path<String>,
     Query(query): Query<OrgDeleteQuery>,
 ) -> ApiResult<Data<BulkResult>> {
-    let tenant = principal.require_in_orgs(&state, "orgs:delete", &[Place::ParentOf(&org)]).await?;
+    let tenant = principal.require_org_delete(&state, &org).await?;
     let count = state.store.delete_org(&principal.ctx(), &tenant, &org, query.cascade.unwrap_or(false)).await?;
     Ok(Data(BulkResult { count }))
 }
@@ -111,7 +111,7 @@ pub async fn add_member(
     Path(org): Path<String>,
     Json(req): Json<AddMember>,
 ) -> ApiResult<Data<Organization>> {
-    let tenant = principal.require_membership_change(&state, &org, &req.user).await?;
+    let tenant = principal.require_on_org_and_user(&state, "orgs:members", &org, &req.user).await?;
     Ok(Data(state.store.set_membership(&principal.ctx(), &tenant, &org, &req.user, true).await?))
 }
 
@@ -120,7 +120,7 @@ pub async fn remove_member(
     principal: Principal,
     Path((org, user)): Path<(String, String)>,
 ) -> ApiResult<Data<Organization>> {
-    let tenant = principal.require_membership_change(&state, &org, &user).await?;
+    let tenant = principal.require_on_org_and_user(&state, "orgs:members", &org, &user).await?;
     Ok(Data(state.store.set_membership(&principal.ctx(), &tenant, &org, &user, false).await?))
 }
 
@@ -148,7 +148,7 @@ pub async fn grant_role(
     Path(org): Path<String>,
     Json(req): Json<GrantOrgRole>,
 ) -> ApiResult<Data<OrgRole>> {
-    let tenant = principal.require_in_orgs(&state, "roles:grant", &[Place::Org(&org)]).await?;
+    let tenant = principal.require_on_org_and_user(&state, "roles:grant", &org, &req.user).await?;
     Ok(Data(state.store.set_org_role(&principal.ctx(), &tenant, &org, &req.user, &req.role, true).await?))
 }
 
@@ -157,6 +157,6 @@ pub async fn revoke_role(
     principal: Principal,
     Path((org, user, role)): Path<(String, String, String)>,
 ) -> ApiResult<Data<OrgRole>> {
-    let tenant = principal.require_in_orgs(&state, "roles:grant", &[Place::Org(&org)]).await?;
+    let tenant = principal.require_on_org_and_user(&state, "roles:grant", &org, &user).await?;
     Ok(Data(state.store.set_org_role(&principal.ctx(), &tenant, &org, &user, &role, false).await?))
 }

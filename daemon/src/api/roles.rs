@@ -74,7 +74,7 @@ pub async fn check_batch(
     Json(req): Json<AuthzBatch>,
 ) -> ApiResult<Data<AuthzBatchResult>> {
     let mut known: HashMap<(Option<String>, Option<String>, bool), Asked> = HashMap::new();
-    let mut places: HashMap<Option<String>, Vec<String>> = HashMap::new();
+    let mut places: HashMap<(Option<String>, Option<String>), Vec<String>> = HashMap::new();
     let mut results = Vec::with_capacity(req.checks.len());
     for (i, check) in req.checks.iter().enumerate() {
         let decision = async {
@@ -88,11 +88,12 @@ pub async fn check_batch(
                     asked
                 }
             };
-            let at = match places.get(&check.org) {
+            let place = (check.tenant.clone(), check.org.clone());
+            let at = match places.get(&place) {
                 Some(at) => at.clone(),
                 None => {
                     let at = place_of(&state, &principal, check).await?;
-                    places.insert(check.org.clone(), at.clone());
+                    places.insert(place, at.clone());
                     at
                 }
             };

@@ -32,6 +32,10 @@ pub async fn create(
 ) -> ApiResult<Created<User>> {
     let places: Vec<Place> = req.orgs.iter().flatten().map(|org| Place::Org(org)).collect();
     let tenant = principal.require_in_orgs(&state, "users:create", &places).await?;
+    if !places.is_empty() {
+        // Joining is a membership change: as `POST /orgs/{org}/members` (a new user is in nobody's reach yet).
+        principal.require_in_orgs(&state, "orgs:members", &places).await?;
+    }
     let mut profile = Profile::default();
     if let Some(patch) = &req.profile {
         apply_profile_patch(&mut profile, patch)?;

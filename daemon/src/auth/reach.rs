@@ -89,7 +89,7 @@ impl Principal {
         self.require(permission, Scope::Orgs(&tenant, &at))?;
         if !permission.ends_with(":read") {
             let caller = Authority::Caller(self.subject.clone());
-            plat_domain::may_take_over(&caller, &target, &at).map_err(|refusal| match refusal {
+            plat_domain::may_take_over(&caller, &target).map_err(|refusal| match refusal {
                 Refusal::Denied(reason) => ApiErr::forbidden(reason),
                 Refusal::Invalid(invalid) => invalid.into(),
             })?;
@@ -97,16 +97,42 @@ impl Principal {
         Ok(tenant)
     }
 
-    /// The acting tenant, if the caller may add `user` to the organization
-    /// `org` or remove them: `orgs:members` there. When that comes from a
-    /// role on an organization, the user must already be in the caller's
-    /// reach (`users:update` on them): otherwise an organization admin could
-    /// pull anyone, the tenant admin included, into its subtree and then
-    /// manage them.
-    pub async fn require_membership_change(&self, state: &AppState, org: &str, user: &str) -> ApiResult<String> {
-        let tenant = self.require_in_orgs(state, "orgs:members", &[Place::Org(org)]).await?;
-        if !self.decide("orgs:members", Scope::Tenant(&tenant)).allowed {
+    /// The acting tenant, if the caller may change what `user` is or holds
+    /// in the organization `org` — a membership (`orgs:members`) or a role
+    /// granted there (`roles:grant`): `permission` there. When that comes
+    /// from a role on an organization, the user must already be in the
+    /// caller's reach (`users:update` on them, the take-over rule included):
+    /// otherwise an organization admin could pull anyone, the tenant admin
+    /// included, into its subtree and then manage them, or strip a more
+    /// powerful user of what it holds there.
+    pub async fn require_on_org_and_user(
+        &self,
+        state: &AppState,
+        permission: &str,
+        org: &str,
+        user: &str,
+    ) -> ApiResult<String> {
+        let tenant = self.require_in_orgs(state, permission, &[Place::Org(org)]).await?;
+        if !self.decide(permission, Scope::Tenant(&tenant)).allowed {
             self.require_on_user(state, user, "users:update", None).await?;
+        }
+        Ok(tenant)
+    }
+
+    /// The acting tenant, if the caller may delete the organization `org`:
+    /// `orgs:delete` on its parent. Through a role on an organization, only
+    /// while nobody is a member of, or holds a role in, its subtree: the
+    /// deletion would otherwise remove memberships and roles of users the
+    /// caller may not manage; those are removed one by one first, each
+    /// checked.
+    pub async fn require_org_delete(&self, state: &AppState, org: &str) -> ApiResult<String> {
+        let tenant = self.require_in_orgs(state, "orgs:delete", &[Place::ParentOf(org)]).await?;
+        if !self.decide("orgs:delete", Scope::Tenant(&tenant)).allowed
+            && state.store.subtree_people(&tenant, org).await? > 0
+        {
+            return Err(ApiErr::forbidden(
+                "through a role on an organization, remove the members and role grants of its subtree before deleting it",
+            ));
         }
         Ok(tenant)
     }

@@ -763,8 +763,12 @@ both!(no_path_leads_to_more_power, &[], |p| {
     create_custom_role(&acme, "minter").await;
     // Organizations: orgadmin is org-admin of eng; the tenant admin and the
     // admin of a sibling department are members of eng/team.
-    for (username, roles) in [("orgadmin", vec!["member"]), ("salesadmin", vec!["member"]), ("minter", vec!["minter"])]
-    {
+    for (username, roles) in [
+        ("orgadmin", vec!["member"]),
+        ("salesadmin", vec!["member"]),
+        ("minter", vec!["minter"]),
+        ("dora", vec!["org-admin"]),
+    ] {
         acme.create_user(&CreateUser {
             username: username.into(),
             email: format!("{username}@example.test"),
@@ -781,7 +785,8 @@ both!(no_path_leads_to_more_power, &[], |p| {
     }
     acme.grant_org_role("eng", "orgadmin", "org-admin").await.expect("org-admin of eng");
     acme.grant_org_role("sales", "salesadmin", "org-admin").await.expect("org-admin of sales");
-    for member in ["admin", "salesadmin"] {
+    // dora holds org-admin tenant-wide: more than orgadmin, who holds it on eng.
+    for member in ["admin", "salesadmin", "dora"] {
         acme.add_org_member("eng/team", member).await.expect("member of eng/team");
     }
     let root_sa = system
@@ -840,12 +845,25 @@ both!(no_path_leads_to_more_power, &[], |p| {
         org("PATCH", "/orgs/sales", json!({"name": "mine"})),
         org("POST", "/users/orgadmin/roles", json!({"role": "tenant-admin"})),
         org("POST", "/auth/tokens", json!({"user": "salesadmin"})),
+        org("POST", "/users/dora/password", json!({"password": "taken-over-1"})),
+        org("POST", "/users/dora/disable", json!({})),
+        org("DELETE", "/orgs/eng%2Fteam?cascade=true", json!({})),
+        org("POST", "/orgs/eng%2Fteam/roles", json!({"user": "admin", "role": "reader"})),
+        org("POST", "/orgs/eng%2Fteam/roles", json!({"user": "manager", "role": "org-admin"})),
         // Minting a token for the organization admin is taking its place there.
         Attempt {
             who: "minter",
             method: "POST",
             path: "/auth/tokens".into(),
             body: Body::Json(json!({"user": "orgadmin"})),
+        },
+        // A scope does not make a token someone else's any less: `self:update`
+        // would set the tenant admin's password.
+        Attempt {
+            who: "minter",
+            method: "POST",
+            path: "/auth/tokens".into(),
+            body: Body::Json(json!({"user": "admin", "scopes": ["self:update"]})),
         },
         // The reported hole, and its every variant.
         Attempt { who: "acme admin", method: "POST", path: "/users".into(), body: Body::Json(user("evil", &pa)) },
@@ -991,7 +1009,7 @@ both!(no_path_leads_to_more_power, &[], |p| {
     // The tenant admin is still enabled, still in eng/team, eng still a root.
     assert_eq!(acme.get_user("admin").await.expect("admin").status, "active");
     let team = acme.org_members("eng/team", false, None, 100).await.expect("members");
-    assert_eq!(team.items.len(), 2, "{team:?}");
+    assert_eq!(team.items.len(), 3, "{team:?}");
     assert_eq!(acme.get_org("eng").await.expect("eng").parent, None);
     // And what it may do, it does: a sub-team, its own member's account.
     let own = p.client.clone().with_token(org_admin.clone());
