@@ -771,30 +771,20 @@ async fn grants_of(conn: &mut AnyConnection, tenant_id: &str, user_id: &str) -> 
     Ok(out)
 }
 
-/// What a user holds and where they lie: their roles' permissions and
-/// roles on organizations as a [`Subject`], and the stored paths of the
-/// organizations they are a member of (`plat_domain::may_take_over`).
-pub(crate) async fn standing(
+/// What a user holds, as a [`Subject`]: their roles' permissions and their
+/// roles on organizations (`plat_domain::may_take_over` weighs it).
+pub(crate) async fn holdings(
     conn: &mut AnyConnection,
     tenant: &TenantRow,
     user: &crate::UserRecord,
-) -> Result<(Subject, Vec<String>)> {
-    let mut permissions = Vec::new();
-    for role in &user.user.roles {
-        match crate::roles::role_permissions(conn, &tenant.id, std::slice::from_ref(role)).await {
-            Ok(granted) => permissions.extend(granted),
-            Err(StoreError::NotFound { .. }) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    let subject = Subject {
+) -> Result<Subject> {
+    Ok(Subject {
         tenant: tenant.tenant.slug.clone(),
         roles: user.user.roles.clone(),
-        permissions,
+        permissions: crate::roles::live_permissions(conn, &tenant.id, &user.user.roles).await?,
         scope: None,
         orgs: grants_of(conn, &tenant.id, &user.user.id).await?,
-    };
-    Ok((subject, member_paths(conn, &user.user.id).await?))
+    })
 }
 
 /// Add (`add`) or remove the membership of a user (`(id, username)`) in
@@ -888,20 +878,14 @@ impl Store {
         Ok(held)
     }
 
-    /// What a user of `tenant` holds and where they lie (see [`standing`]).
+    /// What a user of `tenant` holds (see [`holdings`]), and where they lie:
+    /// the stored paths of the organizations they are a member of.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.standing", skip_all)]
     pub async fn standing(&self, tenant: &str, user: &crate::UserRecord) -> Result<(Subject, Vec<String>)> {
         let mut conn = self.read.acquire().await?;
         let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
-        standing(&mut conn, &tenant_row, user).await
-    }
-
-    /// The stored paths of the organizations the user with id `user_id` is
-    /// a direct member of: where a user lies, for authorization.
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.member_paths", skip_all)]
-    pub async fn member_paths(&self, user_id: &str) -> Result<Vec<String>> {
-        let mut conn = self.read.acquire().await?;
-        member_paths(&mut conn, user_id).await
+        let subject = holdings(&mut conn, &tenant_row, user).await?;
+        Ok((subject, member_paths(&mut conn, &user.user.id).await?))
     }
 
     /// The roles the user with id `user_id` holds on organizations, each

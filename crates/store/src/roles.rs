@@ -64,6 +64,26 @@ pub(crate) async fn role_permissions(
     Ok(out)
 }
 
+/// Permission patterns granted by `roles` now: a role deleted meanwhile
+/// grants nothing (what a subject holds, unlike what is being handed out).
+pub(crate) async fn live_permissions(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    roles: &[String],
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for role in roles {
+        match role_permissions(conn, tenant_id, std::slice::from_ref(role)).await {
+            Ok(permissions) => out.extend(permissions),
+            Err(StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 /// The conferral rule ([`plat_domain::may_confer`]) for the authority in `ctx`.
 pub(crate) fn confer(ctx: &Ctx, what: &Conferral<'_>) -> Result<()> {
     plat_domain::may_confer(&ctx.authority, what).map_err(|refusal| match refusal {
@@ -80,7 +100,7 @@ pub(crate) async fn take_over(
     tenant: &TenantRow,
     user: &crate::UserRecord,
 ) -> Result<()> {
-    let (target, _) = crate::orgs::standing(conn, tenant, user).await?;
+    let target = crate::orgs::holdings(conn, tenant, user).await?;
     plat_domain::may_take_over(&ctx.authority, &target).map_err(|refusal| match refusal {
         Refusal::Denied(reason) => StoreError::Forbidden(reason),
         Refusal::Invalid(invalid) => invalid.into(),
@@ -359,17 +379,7 @@ impl Store {
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.permissions_of", skip_all)]
     pub async fn permissions_of(&self, tenant_id: &str, roles: &[String]) -> Result<Vec<String>> {
         let mut conn = self.read.acquire().await?;
-        let mut out = Vec::new();
-        for role in roles {
-            match role_permissions(&mut conn, tenant_id, std::slice::from_ref(role)).await {
-                Ok(permissions) => out.extend(permissions),
-                Err(StoreError::NotFound { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        out.sort();
-        out.dedup();
-        Ok(out)
+        live_permissions(&mut conn, tenant_id, roles).await
     }
 
     /// The conditional permissions of `roles` in the tenant with id
