@@ -4,20 +4,20 @@
 
 use crate::Invalid;
 
-/// Event types plat itself emits. No service may publish under them, and
-/// no account may be granted them: a subscriber trusts that a
-/// `user.updated` comes from plat.
-pub const RESERVED_PREFIXES: &[&str] = &["user.", "tenant.", "role.", "service_account.", "service.", "sync.", "plat."];
+use plat_proto::catalog;
 
-/// Aggregate kinds plat's own events use. A published event may not name
-/// one: it would join the delivery order of a user (or tenant, ...) and
-/// take a version a receiver expects from plat.
-pub const RESERVED_KINDS: &[&str] = &["user", "tenant", "role", "service", "service_account"];
+/// Whether `kind` is an aggregate kind of plat's own events (the catalog's,
+/// `plat_proto::catalog`). A published event may not name one: it would
+/// join the delivery order of a user (or organization, ...) and take a
+/// version a receiver expects from plat.
+pub fn is_reserved_kind(kind: &str) -> bool {
+    catalog::aggregate_kinds().any(|k| k == kind)
+}
 
 /// The kind of aggregate a publisher names: a name (`file`), not one of plat's.
 pub fn validate_aggregate_kind(field: &str, kind: &str) -> Result<(), Invalid> {
     crate::validate_name(field, kind)?;
-    if RESERVED_KINDS.contains(&kind) {
+    if is_reserved_kind(kind) {
         return Err(Invalid::new(
             field,
             format!("{kind:?} is an aggregate kind of plat's own events; name your own (file)"),
@@ -47,12 +47,17 @@ pub fn validate_event_type(field: &str, event_type: &str) -> Result<(), Invalid>
     Ok(())
 }
 
+/// The namespace of plat's (`user.`, `organization.`: every namespace of
+/// the catalog, and `plat.`) that a type or pattern reaches, if any. No
+/// service may publish there, and no account may be granted it: a
+/// subscriber trusts that a `user.updated` comes from plat.
 fn reserved(pattern: &str) -> Option<&'static str> {
-    RESERVED_PREFIXES.iter().copied().find(|prefix| {
-        // A pattern reaches a reserved prefix when it starts with it, or
+    catalog::namespaces().find(|prefix| {
+        // A pattern reaches a reserved namespace when it starts with it, or
         // when it is a wildcard that could expand into it (`*`, `us*`).
         pattern.starts_with(prefix)
             || pattern.split('*').next().is_some_and(|head| prefix.starts_with(head) && pattern.contains('*'))
+            || catalog::ALL.iter().any(|t| t.namespace() == *prefix && crate::glob_matches(pattern, t.name))
     })
 }
 
@@ -130,8 +135,29 @@ mod tests {
     }
 
     #[test]
+    fn every_type_plat_emits_is_refused_and_no_pattern_covering_one_is_granted() {
+        for t in catalog::ALL {
+            assert!(may_publish(&list(&["*"]), t.name).is_err(), "{}", t.name);
+            assert!(may_publish(&list(&[t.name]), t.name).is_err(), "{}", t.name);
+            for pattern in
+                [t.name.to_owned(), format!("{}*", t.namespace()), format!("*.{}", &t.name[t.namespace().len()..])]
+            {
+                assert!(validate_publish_patterns(&list(&[&pattern])).is_err(), "{pattern}");
+            }
+            assert!(validate_aggregate_kind("aggregate.kind", t.aggregate).is_err(), "{}", t.aggregate);
+        }
+        // The namespace was left out of the hand-written list once.
+        assert!(may_publish(&list(&["*"]), "organization.deleted").is_err());
+        assert!(validate_publish_patterns(&list(&["organization.*"])).is_err());
+        assert!(validate_publish_patterns(&list(&["org*"])).is_err());
+        assert!(validate_aggregate_kind("aggregate.kind", "organization").is_err());
+        // Types of its own a service may still have.
+        assert!(validate_publish_patterns(&list(&["organizer.*", "users_report.done"])).is_ok());
+    }
+
+    #[test]
     fn a_publisher_never_joins_the_order_of_plats_aggregates() {
-        for kind in RESERVED_KINDS {
+        for kind in catalog::aggregate_kinds() {
             assert!(validate_aggregate_kind("aggregate.kind", kind).is_err(), "{kind}");
         }
         assert!(validate_aggregate_kind("aggregate.kind", "file").is_ok());

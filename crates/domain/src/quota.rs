@@ -80,8 +80,9 @@ pub fn next_level(stored: u8, used: u64, limit: Option<u64>, refused: bool) -> (
 }
 
 /// The event type that announces a threshold.
-pub fn level_event(level: u8) -> &'static str {
-    if level >= EXCEEDED { "tenant.quota_exceeded" } else { "tenant.quota_warning" }
+pub fn level_event(level: u8) -> &'static plat_proto::catalog::EventType {
+    use plat_proto::catalog::{TENANT_QUOTA_EXCEEDED, TENANT_QUOTA_WARNING};
+    if level >= EXCEEDED { TENANT_QUOTA_EXCEEDED } else { TENANT_QUOTA_WARNING }
 }
 
 /// The start of the period `now_ms` falls in (Unix milliseconds, UTC), and

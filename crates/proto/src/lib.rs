@@ -18,6 +18,7 @@ macro_rules! names {
 }
 
 pub mod auth;
+pub mod catalog;
 pub mod check;
 pub mod envelope;
 pub mod error;

@@ -3,10 +3,11 @@
 
 use plat_domain::FailureState;
 use plat_proto::ServiceAccount;
+use plat_proto::catalog;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use crate::outbox::{AuditDraft, EventDraft, record_audit, record_event};
+use crate::outbox::{AuditDraft, AuditOf, EventDraft, record_audit, record_change};
 use crate::roles::confer_roles;
 use crate::tenants::tenant_by_slug;
 use crate::users::{Activity, user_activity};
@@ -185,10 +186,10 @@ impl Store {
         .await?;
         let mut activity = activity.clone();
         activity.details.insert("reason".into(), "invalid_credentials".into());
-        user_activity(&mut tx, ctx, user_id, "user.login_failed", &activity).await?;
+        user_activity(&mut tx, ctx, user_id, catalog::USER_LOGIN_FAILED, &activity).await?;
         if locked_now {
             activity.details.insert("locked_until".into(), state.locked_until.map(crate::format_ms).into());
-            user_activity(&mut tx, ctx, user_id, "user.locked", &activity).await?;
+            user_activity(&mut tx, ctx, user_id, catalog::USER_LOCKED, &activity).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -231,7 +232,7 @@ impl Store {
         )
         .await?;
         let activity = Activity { session_id: Some(refresh.1.to_owned()), ..activity.clone() };
-        user_activity(&mut tx, ctx, user_id, "user.login", &activity).await?;
+        user_activity(&mut tx, ctx, user_id, catalog::USER_LOGIN, &activity).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -326,7 +327,7 @@ impl Store {
         // same session says nothing new.
         if ended > 0 {
             let activity = Activity { session_id: Some(family), ..activity.clone() };
-            crate::users::user_activity(&mut tx, ctx, &user_id, "user.logout", &activity).await?;
+            crate::users::user_activity(&mut tx, ctx, &user_id, catalog::USER_LOGOUT, &activity).await?;
         }
         tx.commit().await?;
         Ok(Some(user_id))
@@ -488,18 +489,8 @@ impl Store {
             }
             other => other?,
         };
-        record_audit(
-            &mut tx,
-            ctx,
-            audit(
-                "service_account.create",
-                format!("service_account:{name}"),
-                Some(tenant),
-                serde_json::json!({"roles": roles}),
-            ),
-        )
-        .await?;
-        account_changed(&mut tx, ctx, &id, "service_account.created", false).await?;
+        let details = serde_json::json!({"roles": roles});
+        account_changed(&mut tx, ctx, &id, (catalog::SERVICE_ACCOUNT_CREATED, details), false).await?;
         tx.commit().await?;
         Ok(self.get_service_account(tenant, name).await?.account)
     }
@@ -543,14 +534,9 @@ impl Store {
     pub async fn delete_service_account(&self, ctx: &Ctx, tenant: &str, name: &str) -> Result<()> {
         let record = self.get_service_account(tenant, name).await?;
         let mut tx = self.write.begin().await?;
-        account_changed(&mut tx, ctx, &record.id, "service_account.deleted", true).await?;
+        let deleted = (catalog::SERVICE_ACCOUNT_DELETED, serde_json::json!({}));
+        account_changed(&mut tx, ctx, &record.id, deleted, true).await?;
         sqlx::query("DELETE FROM service_accounts WHERE id = $1").bind(&record.id).execute(&mut *tx).await?;
-        record_audit(
-            &mut tx,
-            ctx,
-            audit("service_account.delete", format!("service_account:{name}"), Some(tenant), serde_json::json!({})),
-        )
-        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -594,22 +580,12 @@ impl Store {
         .bind(&record.id)
         .execute(&mut *tx)
         .await?;
-        record_audit(
-            &mut tx,
-            ctx,
-            audit(
-                "service_account.update",
-                format!("service_account:{name}"),
-                Some(tenant),
-                serde_json::json!({
-                    "audiences": oauth.audiences,
-                    "keys": oauth.jwks.as_ref().map_or(0, |j| j.keys.len()),
-                    "publishes": oauth.publishes,
-                }),
-            ),
-        )
-        .await?;
-        account_changed(&mut tx, ctx, &record.id, "service_account.updated", true).await?;
+        let details = serde_json::json!({
+            "audiences": oauth.audiences,
+            "keys": oauth.jwks.as_ref().map_or(0, |j| j.keys.len()),
+            "publishes": oauth.publishes,
+        });
+        account_changed(&mut tx, ctx, &record.id, (catalog::SERVICE_ACCOUNT_UPDATED, details), true).await?;
         tx.commit().await?;
         Ok(self.get_service_account(tenant, name).await?.account)
     }
@@ -655,18 +631,8 @@ impl Store {
             .bind(&record.id)
             .execute(&mut *tx)
             .await?;
-        record_audit(
-            &mut tx,
-            ctx,
-            audit(
-                "service_account.rotate_secret",
-                format!("service_account:{name}"),
-                Some(tenant),
-                serde_json::json!({}),
-            ),
-        )
-        .await?;
-        account_changed(&mut tx, ctx, &record.id, "service_account.secret_rotated", true).await?;
+        let rotated = (catalog::SERVICE_ACCOUNT_SECRET_ROTATED, serde_json::json!({}));
+        account_changed(&mut tx, ctx, &record.id, rotated, true).await?;
         tx.commit().await?;
         Ok(self.get_service_account(tenant, name).await?.account)
     }
@@ -674,8 +640,15 @@ impl Store {
 
 /// Announce a change of a service account: raise its version (`bump`; a new
 /// account starts at 1), then write `event_type` with the account as `data`
-/// (never its secret), in the change's transaction.
-async fn account_changed(conn: &mut AnyConnection, ctx: &Ctx, id: &str, event_type: &str, bump: bool) -> Result<()> {
+/// (never its secret) and its audit record with `details`, in the change's
+/// transaction.
+async fn account_changed(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    id: &str,
+    (event_type, details): (&'static catalog::EventType, serde_json::Value),
+    bump: bool,
+) -> Result<()> {
     if bump {
         sqlx::query("UPDATE service_accounts SET version = version + 1 WHERE id = $1")
             .bind(id)
@@ -686,20 +659,16 @@ async fn account_changed(conn: &mut AnyConnection, ctx: &Ctx, id: &str, event_ty
     let account = sa_from_row(&row)?.account;
     let version: i64 =
         sqlx::query_scalar("SELECT version FROM service_accounts WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
-    record_event(
-        conn,
-        ctx,
-        EventDraft {
-            event_type,
-            tenant: &account.tenant,
-            aggregate_kind: "service_account",
-            aggregate_id: id,
-            aggregate_version: version.max(1) as u64,
-            data: crate::json_value(&account)?,
-            extra_metadata: None,
-        },
-    )
-    .await?;
+    let draft = EventDraft {
+        event_type,
+        tenant: &account.tenant,
+        aggregate_id: id,
+        aggregate_version: version.max(1) as u64,
+        data: crate::json_value(&account)?,
+        extra_metadata: None,
+    };
+    let target = format!("service_account:{}", account.name);
+    record_change(conn, ctx, draft, AuditOf { action: None, target, tenant: Some(&account.tenant), details }).await?;
     Ok(())
 }
 

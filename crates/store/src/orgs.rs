@@ -5,6 +5,7 @@
 //! tenant's row on PostgreSQL, so two moves can never cross into a cycle
 //! (SQLite has one writer). Renames touch one row: paths hold ids.
 
+use plat_proto::catalog;
 use std::collections::HashMap;
 
 use plat_domain::org::{self as rules, OrgRef};
@@ -14,7 +15,7 @@ use plat_proto::{Member, MemberPage, OrgRole, OrgRoleList, Organization, Organiz
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use crate::outbox::{AuditDraft, EventDraft, Params, record_audit, record_event};
+use crate::outbox::{AuditOf, EventDraft, Params, record_change};
 use crate::tenants::{TenantRow, tenant_by_slug};
 use crate::{Ctx, Result, Store, StoreError, decode_json, format_ms, get_i64, get_str, json_text, now_ms};
 
@@ -178,36 +179,22 @@ async fn announce(
     ctx: &Ctx,
     tenant: &TenantRow,
     org: &Organization,
-    event_type: &str,
+    event_type: &'static catalog::EventType,
     extra: Option<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<()> {
-    record_event(
-        conn,
-        ctx,
-        EventDraft {
-            event_type,
-            tenant: &tenant.tenant.slug,
-            aggregate_kind: "organization",
-            aggregate_id: &org.id,
-            aggregate_version: org.version,
-            data: crate::json_value(org)?,
-            extra_metadata: extra,
-        },
-    )
-    .await?;
-    let action = event_type.replacen("organization.", "org.", 1);
-    record_audit(
-        conn,
-        ctx,
-        AuditDraft {
-            action: &action,
-            target: format!("org:{}", org.path),
-            tenant: Some(&tenant.tenant.slug),
-            outcome: "success",
-            details: serde_json::json!({"id": org.id}),
-        },
-    )
-    .await
+    let draft = EventDraft {
+        event_type,
+        tenant: &tenant.tenant.slug,
+        aggregate_id: &org.id,
+        aggregate_version: org.version,
+        data: crate::json_value(org)?,
+        extra_metadata: extra,
+    };
+    let details = serde_json::json!({"id": org.id});
+    let audit =
+        AuditOf { action: None, target: format!("org:{}", org.path), tenant: Some(&tenant.tenant.slug), details };
+    record_change(conn, ctx, draft, audit).await?;
+    Ok(())
 }
 
 fn validate_fields(
@@ -322,7 +309,7 @@ impl Store {
         .await
         .map_err(taken(new.name))?;
         let org = reload(&mut tx, &tenant_row, &id).await?;
-        announce(&mut tx, ctx, &tenant_row, &org, "organization.created", None).await?;
+        announce(&mut tx, ctx, &tenant_row, &org, catalog::ORGANIZATION_CREATED, None).await?;
         tx.commit().await?;
         Ok(org)
     }
@@ -424,7 +411,7 @@ impl Store {
         .await
         .map_err(taken(name))?;
         let updated = reload(&mut tx, &tenant_row, &current.id).await?;
-        announce(&mut tx, ctx, &tenant_row, &updated, "organization.updated", None).await?;
+        announce(&mut tx, ctx, &tenant_row, &updated, catalog::ORGANIZATION_UPDATED, None).await?;
         tx.commit().await?;
         Ok(updated)
     }
@@ -486,7 +473,7 @@ impl Store {
         let mut extra = serde_json::Map::new();
         extra.insert("from".into(), before.into());
         extra.insert("to".into(), org.path.clone().into());
-        announce(&mut tx, ctx, &tenant_row, &org, "organization.moved", Some(extra)).await?;
+        announce(&mut tx, ctx, &tenant_row, &org, catalog::ORGANIZATION_MOVED, Some(extra)).await?;
         tx.commit().await?;
         Ok(org)
     }
@@ -537,7 +524,7 @@ impl Store {
         // Deepest first, so a receiver never sees a child outlive its parent.
         for mut org in gone.into_iter().rev() {
             org.version += 1;
-            announce(&mut tx, ctx, &tenant_row, &org, "organization.deleted", None).await?;
+            announce(&mut tx, ctx, &tenant_row, &org, catalog::ORGANIZATION_DELETED, None).await?;
         }
         tx.commit().await?;
         Ok(rows.len() as u64)
@@ -823,7 +810,7 @@ async fn change_membership(
     let mut extra = serde_json::Map::new();
     extra.insert("user_id".into(), user_id.into());
     extra.insert("username".into(), username.into());
-    let event = if add { "organization.member_added" } else { "organization.member_removed" };
+    let event = if add { catalog::ORGANIZATION_MEMBER_ADDED } else { catalog::ORGANIZATION_MEMBER_REMOVED };
     announce(conn, ctx, tenant, &updated, event, Some(extra)).await?;
     Ok(Some(updated))
 }
@@ -1010,7 +997,7 @@ impl Store {
         extra.insert("user_id".into(), user.user.id.clone().into());
         extra.insert("username".into(), user.user.username.clone().into());
         extra.insert("role".into(), role.into());
-        let event = if grant { "organization.role_granted" } else { "organization.role_revoked" };
+        let event = if grant { catalog::ORGANIZATION_ROLE_GRANTED } else { catalog::ORGANIZATION_ROLE_REVOKED };
         announce(&mut tx, ctx, &tenant_row, &updated, event, Some(extra)).await?;
         tx.commit().await?;
         Ok(granted)

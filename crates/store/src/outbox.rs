@@ -1,6 +1,7 @@
 //! The outbox (events) and the audit log: written inside the transaction of
 //! the change they describe, read back by `GET /events` and `GET /audit`.
 
+use plat_proto::catalog::EventType;
 use plat_proto::{AggregateRef, AuditQuery, AuditRecord, Event, EventQuery, Page, PublishEvent};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -14,11 +15,12 @@ fn ctx_tenant(tenants: &[String]) -> &str {
     tenants.first().map_or("", String::as_str)
 }
 
-/// What a change wants to announce; [`record_event`] adds id, time and context.
+/// What a change wants to announce; [`record_event`] adds id, time and
+/// context. Its type is a row of plat's catalog (`plat_proto::catalog`),
+/// which also names the aggregate's kind: the store writes no other type.
 pub struct EventDraft<'a> {
-    pub event_type: &'a str,
+    pub event_type: &'static EventType,
     pub tenant: &'a str,
-    pub aggregate_kind: &'a str,
     pub aggregate_id: &'a str,
     pub aggregate_version: u64,
     pub data: serde_json::Value,
@@ -35,6 +37,32 @@ pub struct AuditDraft<'a> {
 }
 
 pub(crate) fn build_event(ctx: &Ctx, draft: EventDraft<'_>, now: i64) -> Event {
+    let head = Head {
+        event_type: draft.event_type.name,
+        aggregate_kind: draft.event_type.aggregate,
+        aggregate_id: draft.aggregate_id,
+        aggregate_version: draft.aggregate_version,
+    };
+    envelope(ctx, head, draft.tenant, draft.data, draft.extra_metadata, now)
+}
+
+/// What an event is and what it is about: a catalog row's, or a published
+/// event's (whose kind the publisher names).
+struct Head<'a> {
+    event_type: &'a str,
+    aggregate_kind: &'a str,
+    aggregate_id: &'a str,
+    aggregate_version: u64,
+}
+
+fn envelope(
+    ctx: &Ctx,
+    head: Head<'_>,
+    tenant: &str,
+    data: serde_json::Value,
+    extra_metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    now: i64,
+) -> Event {
     let mut metadata = serde_json::Map::new();
     if let Some(rid) = &ctx.request_id {
         metadata.insert("request_id".into(), rid.clone().into());
@@ -46,26 +74,58 @@ pub(crate) fn build_event(ctx: &Ctx, draft: EventDraft<'_>, now: i64) -> Event {
             metadata.insert("tracestate".into(), state.clone().into());
         }
     }
-    if let Some(extra) = draft.extra_metadata {
+    if let Some(extra) = extra_metadata {
         metadata.extend(extra);
     }
     Event {
         id: format!("evt_{}", uuid::Uuid::now_v7().simple()),
-        event_type: draft.event_type.to_owned(),
+        event_type: head.event_type.to_owned(),
         version: "1".into(),
         timestamp: format_ms(now),
         source: "platd".into(),
-        tenant: draft.tenant.to_owned(),
+        tenant: tenant.to_owned(),
         aggregate: AggregateRef {
-            kind: draft.aggregate_kind.to_owned(),
-            id: draft.aggregate_id.to_owned(),
-            version: draft.aggregate_version,
+            kind: head.aggregate_kind.to_owned(),
+            id: head.aggregate_id.to_owned(),
+            version: head.aggregate_version,
         },
         correlation_id: ctx.correlation_id.clone().or_else(|| ctx.request_id.clone()),
         causation_id: ctx.causation_id.clone(),
-        data: draft.data,
+        data,
         metadata,
     }
+}
+
+/// Where a change's audit record points, and what it adds.
+pub(crate) struct AuditOf<'a> {
+    /// The action, when the change is not the event type's own (a role
+    /// grant announces `user.roles_changed`; a repair, any user event).
+    pub action: Option<&'a str>,
+    pub target: String,
+    pub tenant: Option<&'a str>,
+    pub details: serde_json::Value,
+}
+
+/// A change of an actor's: its event and, under the event type's audit
+/// action (`EventType::audit`), its audit record, on `conn` in the change's
+/// transaction. The one way plat writes "event + audit".
+pub(crate) async fn record_change(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    draft: EventDraft<'_>,
+    audit: AuditOf<'_>,
+) -> Result<Event> {
+    let action = audit.action.or(draft.event_type.audit).ok_or_else(|| {
+        StoreError::Corrupt(format!("{} is not a change with an audit action (plat_proto::catalog)", draft.event_type))
+    })?;
+    let event = record_event(conn, ctx, draft).await?;
+    record_audit(
+        conn,
+        ctx,
+        AuditDraft { action, target: audit.target, tenant: audit.tenant, outcome: "success", details: audit.details },
+    )
+    .await?;
+    Ok(event)
 }
 
 /// Append an event to the outbox on `conn` (inside the change's transaction).
@@ -268,16 +328,14 @@ impl Store {
             if let Some(user) = &req.user {
                 extra.insert("user".into(), user.clone().into());
             }
-            let draft = EventDraft {
+            let head = Head {
                 event_type: &req.event_type,
-                tenant: p.tenant,
                 aggregate_kind: &kind,
                 aggregate_id: &aggregate_id,
                 aggregate_version: version,
-                data: req.data.clone(),
-                extra_metadata: (!extra.is_empty()).then_some(extra),
             };
-            let mut event = build_event(ctx, draft, now);
+            let extra = (!extra.is_empty()).then_some(extra);
+            let mut event = envelope(ctx, head, p.tenant, req.data.clone(), extra, now);
             event.id = id;
             event.source = source.to_owned();
             event.version = req.version.clone().unwrap_or_else(|| "1".into());

@@ -141,7 +141,6 @@ async fn signal(
         EventDraft {
             event_type: rules::level_event(threshold),
             tenant: &tenant.tenant.slug,
-            aggregate_kind: "tenant",
             aggregate_id: &tenant.id,
             aggregate_version: tenant.version as u64,
             data: crate::json_value(&tenant.tenant)?,

@@ -7,6 +7,7 @@
 //! Every change of a registration or of an instance's health writes its
 //! `service.*` event and audit record in the same transaction.
 
+use plat_proto::catalog;
 use std::collections::{BTreeMap, HashMap};
 
 use plat_proto::{
@@ -16,7 +17,7 @@ use plat_proto::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::outbox::{AuditDraft, EventDraft, record_audit, record_event};
+use crate::outbox::{AuditDraft, AuditOf, EventDraft, record_audit, record_change};
 use crate::{Ctx, Result, Store, StoreError, decode_json, format_ms, get_i64, get_opt_i64, get_str, new_id, now_ms};
 
 /// A registration as stored.
@@ -186,38 +187,22 @@ async fn announce(
     conn: &mut AnyConnection,
     ctx: &Ctx,
     row: &ServiceRow,
-    event_type: &str,
+    event_type: &'static catalog::EventType,
     details: serde_json::Value,
 ) -> Result<()> {
     let instances = instances_of(conn, &row.id).await?;
     let registration = registration_of(row, &instances, false);
-    record_event(
-        conn,
-        ctx,
-        EventDraft {
-            event_type,
-            tenant: plat_proto::SYSTEM_TENANT,
-            aggregate_kind: "service",
-            aggregate_id: &row.id,
-            aggregate_version: row.change_seq.max(0) as u64,
-            data: crate::json_value(&registration)?,
-            extra_metadata: None,
-        },
-    )
-    .await?;
-    let action = event_type.strip_prefix("service.").unwrap_or(event_type);
-    record_audit(
-        conn,
-        ctx,
-        AuditDraft {
-            action: &format!("service.{action}"),
-            target: format!("service:{}/{}", row.namespace, row.name),
-            tenant: None,
-            outcome: "success",
-            details,
-        },
-    )
-    .await
+    let draft = EventDraft {
+        event_type,
+        tenant: plat_proto::SYSTEM_TENANT,
+        aggregate_id: &row.id,
+        aggregate_version: row.change_seq.max(0) as u64,
+        data: crate::json_value(&registration)?,
+        extra_metadata: None,
+    };
+    let target = format!("service:{}/{}", row.namespace, row.name);
+    record_change(conn, ctx, draft, AuditOf { action: None, target, tenant: None, details }).await?;
+    Ok(())
 }
 
 /// A change of the instances of the service with id `service_id` (if it
@@ -239,7 +224,7 @@ async fn health_changed(
         .bind(&row.id)
         .execute(&mut *conn)
         .await?;
-    announce(conn, ctx, &row, "service.health_changed", details).await
+    announce(conn, ctx, &row, catalog::SERVICE_HEALTH_CHANGED, details).await
 }
 
 impl Store {
@@ -368,7 +353,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let event = if outcome == Registered::Created { "service.registered" } else { "service.updated" };
+        let event = if outcome == Registered::Created { catalog::SERVICE_REGISTERED } else { catalog::SERVICE_UPDATED };
         announce(&mut tx, ctx, &row, event, serde_json::json!({"revision": row.revision})).await?;
         tx.commit().await?;
         Ok((row, outcome))
@@ -382,7 +367,7 @@ impl Store {
         let mut row = service_by_key(&mut tx, namespace, name).await?;
         let seq = tick(&mut tx).await?;
         row.change_seq = seq;
-        announce(&mut tx, ctx, &row, "service.deregistered", serde_json::json!({})).await?;
+        announce(&mut tx, ctx, &row, catalog::SERVICE_DEREGISTERED, serde_json::json!({})).await?;
         sqlx::query("DELETE FROM services WHERE id = $1").bind(&row.id).execute(&mut *tx).await?;
         // The service's own account goes with it: its tokens stop working.
         if let Some(client_id) = &row.service_account {
@@ -665,7 +650,8 @@ impl Store {
             .bind(&row.id)
             .execute(&mut *tx)
             .await?;
-        announce(&mut tx, ctx, &row, "service.updated", serde_json::json!({"service_account": client_id})).await?;
+        announce(&mut tx, ctx, &row, catalog::SERVICE_UPDATED, serde_json::json!({"service_account": client_id}))
+            .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,11 +1,12 @@
 //! Custom roles per tenant beside the built-in ones, and permission lookup.
 
 use plat_domain::{BUILTIN_ROLES, ConditionalGrant, Conferral, PLATFORM_ADMIN, Refusal, builtin_role};
+use plat_proto::catalog;
 use plat_proto::{ConditionalPermission, Role, UpdateRole};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use crate::outbox::{AuditDraft, EventDraft, record_audit, record_event};
+use crate::outbox::{AuditOf, EventDraft, record_change};
 use crate::tenants::{TenantRow, tenant_by_slug};
 use crate::{Ctx, Result, Store, StoreError, get_i64, get_str, is_unique_violation, new_id, now_ms};
 
@@ -147,34 +148,20 @@ async fn role_changed(
     ctx: &Ctx,
     tenant: &str,
     (role, id, version): (&Role, &str, i64),
-    (event_type, action): (&str, &str),
+    event_type: &'static catalog::EventType,
 ) -> Result<()> {
-    record_event(
-        conn,
-        ctx,
-        EventDraft {
-            event_type,
-            tenant,
-            aggregate_kind: "role",
-            aggregate_id: id,
-            aggregate_version: version as u64,
-            data: crate::json_value(role)?,
-            extra_metadata: None,
-        },
-    )
-    .await?;
-    record_audit(
-        conn,
-        ctx,
-        AuditDraft {
-            action,
-            target: format!("role:{}", role.name),
-            tenant: Some(tenant),
-            outcome: "success",
-            details: serde_json::json!({}),
-        },
-    )
-    .await
+    let draft = EventDraft {
+        event_type,
+        tenant,
+        aggregate_id: id,
+        aggregate_version: version as u64,
+        data: crate::json_value(role)?,
+        extra_metadata: None,
+    };
+    let target = format!("role:{}", role.name);
+    let audit = AuditOf { action: None, target, tenant: Some(tenant), details: serde_json::json!({}) };
+    record_change(conn, ctx, draft, audit).await?;
+    Ok(())
 }
 
 impl Store {
@@ -227,7 +214,7 @@ impl Store {
             tenant: Some(tenant.to_owned()),
             conditions: conditions.to_vec(),
         };
-        role_changed(&mut tx, ctx, tenant, (&role, &id, 1), ("role.created", "role.create")).await?;
+        role_changed(&mut tx, ctx, tenant, (&role, &id, 1), catalog::ROLE_CREATED).await?;
         tx.commit().await?;
         Ok(role)
     }
@@ -317,7 +304,7 @@ impl Store {
         .bind(crate::json_text(&role.conditions)?)
         .execute(&mut *tx)
         .await?;
-        role_changed(&mut tx, ctx, tenant, (&role, &id, version), ("role.updated", "role.update")).await?;
+        role_changed(&mut tx, ctx, tenant, (&role, &id, version), catalog::ROLE_UPDATED).await?;
         tx.commit().await?;
         Ok(role)
     }
@@ -369,7 +356,7 @@ impl Store {
         let id = get_str(&row, "id")?;
         sqlx::query("DELETE FROM roles WHERE id = $1").bind(&id).execute(&mut *tx).await?;
         let version = get_i64(&row, "version")? + 1;
-        role_changed(&mut tx, ctx, tenant, (&role, &id, version), ("role.deleted", "role.delete")).await?;
+        role_changed(&mut tx, ctx, tenant, (&role, &id, version), catalog::ROLE_DELETED).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,10 +1,11 @@
 //! Tenants: creation, quota, suspend/resume, delete.
 
+use plat_proto::catalog;
 use plat_proto::{Page, PageParams, Quotas, Tenant, Usage};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use crate::outbox::{AuditDraft, EventDraft, record_audit, record_event};
+use crate::outbox::{AuditOf, EventDraft, record_change};
 use crate::{
     Ctx, PageRequest, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_str, is_unique_violation, new_id,
     now_ms,
@@ -59,36 +60,20 @@ async fn tenant_changed(
     conn: &mut AnyConnection,
     ctx: &Ctx,
     slug: &str,
-    event_type: &str,
-    action: &str,
+    event_type: &'static plat_proto::catalog::EventType,
 ) -> Result<Tenant> {
     let row = tenant_by_slug(conn, slug).await?;
-    record_event(
-        conn,
-        ctx,
-        EventDraft {
-            event_type,
-            tenant: slug,
-            aggregate_kind: "tenant",
-            aggregate_id: &row.id,
-            aggregate_version: row.version as u64,
-            data: crate::json_value(&row.tenant)?,
-            extra_metadata: None,
-        },
-    )
-    .await?;
-    record_audit(
-        conn,
-        ctx,
-        AuditDraft {
-            action,
-            target: format!("tenant:{slug}"),
-            tenant: Some(slug),
-            outcome: "success",
-            details: serde_json::json!({}),
-        },
-    )
-    .await?;
+    let draft = EventDraft {
+        event_type,
+        tenant: slug,
+        aggregate_id: &row.id,
+        aggregate_version: row.version as u64,
+        data: crate::json_value(&row.tenant)?,
+        extra_metadata: None,
+    };
+    let audit =
+        AuditOf { action: None, target: format!("tenant:{slug}"), tenant: Some(slug), details: serde_json::json!({}) };
+    record_change(conn, ctx, draft, audit).await?;
     Ok(row.tenant)
 }
 
@@ -116,7 +101,7 @@ impl Store {
             }
             other => other?,
         };
-        let tenant = tenant_changed(&mut tx, ctx, slug, "tenant.created", "tenant.create").await?;
+        let tenant = tenant_changed(&mut tx, ctx, slug, catalog::TENANT_CREATED).await?;
         tx.commit().await?;
         Ok(tenant)
     }
@@ -177,7 +162,7 @@ impl Store {
         if max_users.is_some() {
             crate::quotas::users_changed(&mut tx, ctx, slug, 0, false).await?;
         }
-        let tenant = tenant_changed(&mut tx, ctx, slug, "tenant.updated", "tenant.update").await?;
+        let tenant = tenant_changed(&mut tx, ctx, slug, catalog::TENANT_UPDATED).await?;
         tx.commit().await?;
         Ok(tenant)
     }
@@ -197,9 +182,8 @@ impl Store {
             .bind(&current.id)
             .execute(&mut *tx)
             .await?;
-        let (event, action) =
-            if suspend { ("tenant.suspended", "tenant.suspend") } else { ("tenant.resumed", "tenant.resume") };
-        let tenant = tenant_changed(&mut tx, ctx, slug, event, action).await?;
+        let event = if suspend { catalog::TENANT_SUSPENDED } else { catalog::TENANT_RESUMED };
+        let tenant = tenant_changed(&mut tx, ctx, slug, event).await?;
         tx.commit().await?;
         Ok(tenant)
     }
@@ -229,32 +213,17 @@ impl Store {
         sqlx::query("DELETE FROM tenants WHERE id = $1").bind(&current.id).execute(&mut *tx).await?;
         let mut snapshot = current.tenant.clone();
         snapshot.status = "deleted".into();
-        record_event(
-            &mut tx,
-            ctx,
-            EventDraft {
-                event_type: "tenant.deleted",
-                tenant: slug,
-                aggregate_kind: "tenant",
-                aggregate_id: &current.id,
-                aggregate_version: current.version as u64 + 1,
-                data: crate::json_value(&snapshot)?,
-                extra_metadata: None,
-            },
-        )
-        .await?;
-        record_audit(
-            &mut tx,
-            ctx,
-            AuditDraft {
-                action: "tenant.delete",
-                target: format!("tenant:{slug}"),
-                tenant: Some(slug),
-                outcome: "success",
-                details: serde_json::json!({"cascade": cascade, "users": live}),
-            },
-        )
-        .await?;
+        let draft = EventDraft {
+            event_type: catalog::TENANT_DELETED,
+            tenant: slug,
+            aggregate_id: &current.id,
+            aggregate_version: current.version as u64 + 1,
+            data: crate::json_value(&snapshot)?,
+            extra_metadata: None,
+        };
+        let details = serde_json::json!({"cascade": cascade, "users": live});
+        let audit = AuditOf { action: None, target: format!("tenant:{slug}"), tenant: Some(slug), details };
+        record_change(&mut tx, ctx, draft, audit).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Users: account, profile, statistics and role grants, always written
 //! together, in one transaction with their event and audit record.
 
+use plat_proto::catalog;
 use std::collections::{HashMap, HashSet};
 
 use plat_domain::{FailureState, apply_profile_patch, like_escape, normalize_key};
@@ -9,7 +10,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::outbox::{
-    AuditDraft, EventDraft, build_event, insert_events, push_placeholders, record_audit, record_event,
+    AuditDraft, AuditOf, EventDraft, build_event, insert_events, push_placeholders, record_audit, record_change,
+    record_event,
 };
 use crate::roles::confer_roles;
 use crate::tenants::tenant_by_slug;
@@ -17,6 +19,7 @@ use crate::{
     Backend, Ctx, PageRequest, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_str,
     is_unique_violation, new_id, now_ms,
 };
+use plat_proto::catalog::EventType;
 
 const USER_SELECT: &str = "SELECT u.id, u.tenant_id, u.username, u.email, u.status, u.version, u.created_at, u.updated_at, \
     u.locked_until, u.password_hash, u.failed_logins, u.first_failed_at, u.tokens_valid_after, \
@@ -156,13 +159,14 @@ pub(crate) async fn users_by_ids(conn: &mut AnyConnection, ids: &[String], lock:
     Ok(out)
 }
 
-/// Raise the user's version, then write `event_type` with the new snapshot and an audit record.
+/// Raise the user's version, then write `event_type` with the new snapshot
+/// and an audit record: the type's own action, or `action` when the change
+/// is another's (a role grant, a repair).
 pub(crate) async fn user_changed(
     conn: &mut AnyConnection,
     ctx: &Ctx,
     user_id: &str,
-    event_type: &str,
-    action: &str,
+    (event_type, action): (&'static EventType, Option<&str>),
     details: serde_json::Value,
 ) -> Result<User> {
     sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
@@ -174,7 +178,7 @@ pub(crate) async fn user_changed(
         let row = sqlx::query(&format!("{USER_SELECT} WHERE u.id = $1")).bind(user_id).fetch_one(&mut *conn).await?;
         hydrate(conn, vec![row]).await?.remove(0)
     };
-    announce(conn, ctx, &record.user, event_type, action, details).await?;
+    announce(conn, ctx, &record.user, (event_type, action), details).await?;
     Ok(record.user)
 }
 
@@ -198,7 +202,7 @@ pub(crate) async fn user_activity(
     conn: &mut AnyConnection,
     ctx: &Ctx,
     user_id: &str,
-    event_type: &str,
+    event_type: &'static EventType,
     activity: &Activity,
 ) -> Result<()> {
     let row = sqlx::query(&format!("{USER_SELECT} WHERE u.id = $1")).bind(user_id).fetch_one(&mut *conn).await?;
@@ -217,7 +221,6 @@ pub(crate) async fn user_activity(
         EventDraft {
             event_type,
             tenant: &user.tenant,
-            aggregate_kind: "user",
             aggregate_id: &user.id,
             aggregate_version: user.version,
             data: crate::json_value(&user)?,
@@ -232,36 +235,20 @@ async fn announce(
     conn: &mut AnyConnection,
     ctx: &Ctx,
     user: &User,
-    event_type: &str,
-    action: &str,
+    (event_type, action): (&'static EventType, Option<&str>),
     details: serde_json::Value,
 ) -> Result<()> {
-    record_event(
-        conn,
-        ctx,
-        EventDraft {
-            event_type,
-            tenant: &user.tenant,
-            aggregate_kind: "user",
-            aggregate_id: &user.id,
-            aggregate_version: user.version,
-            data: crate::json_value(user)?,
-            extra_metadata: None,
-        },
-    )
-    .await?;
-    record_audit(
-        conn,
-        ctx,
-        AuditDraft {
-            action,
-            target: format!("user:{}", user.id),
-            tenant: Some(&user.tenant),
-            outcome: "success",
-            details,
-        },
-    )
-    .await
+    let draft = EventDraft {
+        event_type,
+        tenant: &user.tenant,
+        aggregate_id: &user.id,
+        aggregate_version: user.version,
+        data: crate::json_value(user)?,
+        extra_metadata: None,
+    };
+    let audit = AuditOf { action, target: format!("user:{}", user.id), tenant: Some(&user.tenant), details };
+    record_change(conn, ctx, draft, audit).await?;
+    Ok(())
 }
 
 /// Write `user.deleted` (the last snapshot, status `deleted`, next version)
@@ -281,9 +268,8 @@ pub(crate) async fn announce_tenant_users_deleted(conn: &mut AnyConnection, ctx:
             events.push(build_event(
                 ctx,
                 EventDraft {
-                    event_type: "user.deleted",
+                    event_type: catalog::USER_DELETED,
                     tenant: &user.tenant,
-                    aggregate_kind: "user",
                     aggregate_id: &user.id,
                     aggregate_version: user.version,
                     data: crate::json_value(&user)?,
@@ -398,7 +384,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let user = user_changed(&mut tx, ctx, &id, "user.created", "user.create", serde_json::json!({})).await?;
+        let user = user_changed(&mut tx, ctx, &id, (catalog::USER_CREATED, None), serde_json::json!({})).await?;
         for (i, org) in new.orgs.iter().enumerate() {
             crate::orgs::join(&mut tx, ctx, &tenant_row, (&format!("orgs[{i}]"), org), (&id, &user.username)).await?;
         }
@@ -534,7 +520,7 @@ impl Store {
                 .await?;
         }
         let user =
-            user_changed(&mut tx, ctx, &current.user.id, "user.updated", "user.update", serde_json::json!({})).await?;
+            user_changed(&mut tx, ctx, &current.user.id, (catalog::USER_UPDATED, None), serde_json::json!({})).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -557,10 +543,9 @@ impl Store {
         if !enabled {
             crate::auth::end_sessions(&mut tx, &current.user.id).await?;
         }
-        let action = if enabled { "user.enable" } else { "user.disable" };
-        let event_type = if enabled { "user.activated" } else { "user.suspended" };
+        let event_type = if enabled { catalog::USER_ACTIVATED } else { catalog::USER_SUSPENDED };
         let user =
-            user_changed(&mut tx, ctx, &current.user.id, event_type, action, serde_json::json!({"status": status}))
+            user_changed(&mut tx, ctx, &current.user.id, (event_type, None), serde_json::json!({"status": status}))
                 .await?;
         tx.commit().await?;
         Ok(user)
@@ -577,7 +562,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let user =
-            user_changed(&mut tx, ctx, &current.user.id, "user.unlocked", "user.unlock", serde_json::json!({})).await?;
+            user_changed(&mut tx, ctx, &current.user.id, (catalog::USER_UNLOCKED, None), serde_json::json!({})).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -598,15 +583,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         crate::auth::end_sessions(&mut tx, &current.user.id).await?;
-        let user = user_changed(
-            &mut tx,
-            ctx,
-            &current.user.id,
-            "user.password_changed",
-            "user.set_password",
-            serde_json::json!({}),
-        )
-        .await?;
+        let user =
+            user_changed(&mut tx, ctx, &current.user.id, (catalog::USER_PASSWORD_CHANGED, None), serde_json::json!({}))
+                .await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -632,7 +611,7 @@ impl Store {
             let mut snapshot = current.user.clone();
             snapshot.status = "deleted".into();
             snapshot.version += 1;
-            announce(&mut tx, ctx, &snapshot, "user.deleted", "user.delete", serde_json::json!({"hard": true})).await?;
+            announce(&mut tx, ctx, &snapshot, (catalog::USER_DELETED, None), serde_json::json!({"hard": true})).await?;
         } else {
             sqlx::query("UPDATE users SET status = 'deleted' WHERE id = $1")
                 .bind(&current.user.id)
@@ -642,8 +621,7 @@ impl Store {
                 &mut tx,
                 ctx,
                 &current.user.id,
-                "user.deleted",
-                "user.delete",
+                (catalog::USER_DELETED, None),
                 serde_json::json!({"hard": false}),
             )
             .await?;
@@ -693,8 +671,7 @@ impl Store {
             &mut tx,
             ctx,
             &current.user.id,
-            "user.roles_changed",
-            action,
+            (catalog::USER_ROLES_CHANGED, Some(action)),
             serde_json::json!({"role": role}),
         )
         .await?;
@@ -894,9 +871,8 @@ impl Store {
                 Ok(build_event(
                     ctx,
                     EventDraft {
-                        event_type: "user.created",
+                        event_type: catalog::USER_CREATED,
                         tenant,
-                        aggregate_kind: "user",
                         aggregate_id: &user.id,
                         aggregate_version: 1,
                         data: crate::json_value(user)?,

@@ -84,7 +84,7 @@ pub async fn create_target(
     let batch = req.batch.unwrap_or_default();
     delivery::validate_batch(&batch)?;
     // Backfills are `user.updated` snapshots: the default for targets that take them.
-    let snapshots = events.iter().any(|p| plat_domain::glob_matches(p, "user.updated"));
+    let snapshots = events.iter().any(|p| plat_domain::glob_matches(p, plat_proto::catalog::USER_UPDATED.name));
     let backfill = req.backfill.unwrap_or(snapshots);
     if backfill && !snapshots {
         return Err(ApiErr::validation(

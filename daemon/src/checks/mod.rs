@@ -147,7 +147,8 @@ pub fn skip_reason(target: &TargetRow) -> Option<String> {
         return Some("read-back is not enabled for it (read_back.supported)".into());
     }
     // Repairs arrive as user.updated and user.deleted.
-    let wants_users = target.events.iter().any(|p| plat_domain::glob_matches(p, "user.updated"));
+    let wants_users =
+        target.events.iter().any(|p| plat_domain::glob_matches(p, plat_proto::catalog::USER_UPDATED.name));
     if !wants_users {
         return Some("it does not subscribe to user events".into());
     }

@@ -742,6 +742,49 @@ async fn publisher(p: &crate::harness::Platd) -> Client {
     client.with_token(token.access_token)
 }
 
+// plat's own events cannot be forged: not by a service (whatever it was
+// granted), not by a tenant admin (who may publish without a grant), not
+// under a type or an aggregate kind of plat's catalog. `organization.*` was
+// once left out of a hand-written list: a forged `organization.deleted`
+// reached every subscriber in the real organization's order.
+both!(plats_own_events_cannot_be_forged_by_services_or_people, &[], |p| {
+    let files = publisher(&p).await;
+    let acme = p.admin.clone().with_tenant("acme");
+    let org = acme.create_org(&CreateOrganization { name: "eng".into(), ..Default::default() }).await.expect("org");
+    let mut boss = new_user("boss");
+    boss.roles = Some(vec!["tenant-admin".into()]);
+    acme.create_user(&boss).await.expect("acme admin");
+    let boss = p.login("acme", "boss", "boss-password").await;
+
+    // No account is granted a pattern reaching a type of plat's.
+    for pattern in ["organization.*", "organization.deleted", "org*", "*.deleted", "service.updated"] {
+        let update = UpdateServiceAccount { publishes: Some(vec![pattern.into()]), ..Default::default() };
+        assert_eq!(code(acme.update_service_account("files", &update).await), ErrorCode::ValidationError, "{pattern}");
+    }
+    // Neither the service nor the tenant admin publishes one, whatever the aggregate.
+    for publisher in [&files, &boss] {
+        for t in plat_proto::catalog::ALL {
+            let forged = PublishEvent {
+                event_type: t.name.into(),
+                aggregate: Some(PublishAggregate { kind: t.aggregate.into(), id: org.id.clone() }),
+                ..Default::default()
+            };
+            assert_eq!(code(publisher.publish_event(&forged).await), ErrorCode::PermissionDenied, "{}", t.name);
+            let alone = PublishEvent { event_type: t.name.into(), ..Default::default() };
+            assert_eq!(code(publisher.publish_event(&alone).await), ErrorCode::PermissionDenied, "{}", t.name);
+        }
+        // A type of its own, on an aggregate of plat's: refused by kind.
+        let mut joined = file_event("file.uploaded", None, serde_json::json!({}));
+        joined.aggregate = Some(PublishAggregate { kind: "organization".into(), id: org.id.clone() });
+        assert_eq!(code(publisher.publish_event(&joined).await), ErrorCode::ValidationError);
+    }
+    // Nothing forged reached the outbox: the organization's only event is its creation.
+    let query = EventQuery { aggregate_id: Some(org.id.clone()), ..Default::default() };
+    let events = acme.list_events(&query).await.expect("events");
+    let types: Vec<&str> = events.items.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(types, ["organization.created"]);
+});
+
 fn file_event(event_type: &str, key: Option<&str>, data: serde_json::Value) -> PublishEvent {
     PublishEvent {
         event_type: event_type.into(),

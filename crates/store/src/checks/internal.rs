@@ -1,6 +1,7 @@
 //! plat's own invariants (target `plat:internal`), and the repairs plat can make itself.
 
 use super::*;
+use plat_proto::catalog;
 
 impl Store {
     /// `plat:internal`). With `repair`, fixes what plat can fix itself.
@@ -130,11 +131,11 @@ impl Store {
     /// tasks are left to a check of their target.
     async fn repair_internal(&self, ctx: &Ctx, findings: &mut [Finding]) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        let mut users_changed: Vec<(String, &'static str)> = Vec::new();
+        let mut users_changed: Vec<(String, &'static catalog::EventType)> = Vec::new();
         for f in findings.iter_mut() {
             match f.kind {
                 FindingKind::MissingProfile | FindingKind::MissingStats => {
-                    users_changed.push((f.aggregate_id.clone(), "user.updated"));
+                    users_changed.push((f.aggregate_id.clone(), catalog::USER_UPDATED));
                     f.repaired = true;
                 }
                 FindingKind::DanglingGrant => {
@@ -144,7 +145,7 @@ impl Store {
                             .bind(role.to_owned())
                             .execute(&mut *tx)
                             .await?;
-                        users_changed.push((user_id.to_owned(), "user.roles_changed"));
+                        users_changed.push((user_id.to_owned(), catalog::USER_ROLES_CHANGED));
                         f.repaired = true;
                     }
                 }
@@ -161,7 +162,7 @@ impl Store {
                 _ => {}
             }
         }
-        users_changed.sort();
+        users_changed.sort_by(|a, b| (&a.0, a.1.name).cmp(&(&b.0, b.1.name)));
         users_changed.dedup_by(|a, b| a.0 == b.0);
         for (user_id, event_type) in users_changed {
             // Both rows must exist before the user can be read whole.
@@ -181,8 +182,14 @@ impl Store {
                         .await?;
                 }
             }
-            user_changed(&mut tx, ctx, &user_id, event_type, "check.repair", serde_json::json!({"internal": true}))
-                .await?;
+            user_changed(
+                &mut tx,
+                ctx,
+                &user_id,
+                (event_type, Some("check.repair")),
+                serde_json::json!({"internal": true}),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())

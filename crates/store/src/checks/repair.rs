@@ -1,6 +1,7 @@
 //! Repair tasks: the current snapshot of each drifted record, as a priority task for its target.
 
 use super::*;
+use plat_proto::catalog;
 
 impl Store {
     /// Enqueue a repair task for each request: the current snapshot as
@@ -37,7 +38,7 @@ impl Store {
                 let live = users.get(&request.id).filter(|u| u.stored_status != "deleted");
                 let (event_type, tenant, version, data) = match (live, users.get(&request.id)) {
                     (Some(record), _) => (
-                        "user.updated",
+                        catalog::USER_UPDATED,
                         record.user.tenant.clone(),
                         record.user.version,
                         crate::json_value(&record.user)?,
@@ -46,10 +47,10 @@ impl Store {
                         let mut user = deleted.user.clone();
                         user.status = "deleted".into();
                         user.version = user.version.max(request.target_version.unwrap_or(0));
-                        ("user.deleted", user.tenant.clone(), user.version, crate::json_value(&user)?)
+                        (catalog::USER_DELETED, user.tenant.clone(), user.version, crate::json_value(&user)?)
                     }
                     (None, None) => (
-                        "user.deleted",
+                        catalog::USER_DELETED,
                         String::new(),
                         request.target_version.unwrap_or(0),
                         serde_json::json!({"id": request.id, "status": "deleted"}),
@@ -60,7 +61,6 @@ impl Store {
                     EventDraft {
                         event_type,
                         tenant: &tenant,
-                        aggregate_kind: "user",
                         aggregate_id: &request.id,
                         aggregate_version: version,
                         data,
@@ -80,7 +80,7 @@ impl Store {
                 let row = sqlx::query(&sql)
                     .bind(target_id.to_owned())
                     .bind(event.id.clone())
-                    .bind(event_type)
+                    .bind(event_type.name)
                     .bind(tenant.clone())
                     .bind(request.id.clone())
                     .bind(version as i64)

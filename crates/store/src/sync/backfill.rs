@@ -8,6 +8,7 @@
 //! it gets a later task. A user's backfill snapshot is never delivered after
 //! a newer version of it.
 
+use plat_proto::catalog;
 use serde::{Deserialize, Serialize};
 
 use super::*;
@@ -96,9 +97,8 @@ impl Store {
             let event = build_event(
                 &ctx,
                 EventDraft {
-                    event_type: "user.updated",
+                    event_type: catalog::USER_UPDATED,
                     tenant: &record.user.tenant,
-                    aggregate_kind: "user",
                     aggregate_id: &record.user.id,
                     aggregate_version: record.user.version,
                     data: crate::json_value(&record.user)?,
