@@ -164,6 +164,30 @@ async fn leader_component(state: &AppState) -> Component {
     Component { name: "leader".into(), status, latency_ms: None, message, details }
 }
 
+/// A component whose state could not be read: degraded, and saying so.
+fn unknown(name: &str, message: String) -> Component {
+    let mut details = serde_json::Map::new();
+    details.insert("state".into(), "unknown".into());
+    Component { name: name.into(), status: HealthStatus::Degraded, latency_ms: None, message: Some(message), details }
+}
+
+/// The sync engine itself, only when something is wrong with it: a lock
+/// poisoned by a panic (the engine goes on with the last value).
+fn engine_component(state: &AppState) -> Option<Component> {
+    let poisoned = state.sync.poisoned_locks();
+    (poisoned > 0).then(|| {
+        let mut details = serde_json::Map::new();
+        details.insert("poisoned_locks".into(), poisoned.into());
+        Component {
+            name: "sync".into(),
+            status: HealthStatus::Degraded,
+            latency_ms: None,
+            message: Some(format!("{poisoned} lock(s) poisoned by a panic; the daemon's log has it")),
+            details,
+        }
+    })
+}
+
 /// The Kubernetes controller (who leads), while it is enabled.
 pub fn controller_component(state: &AppState) -> Option<Component> {
     state.config.kubernetes.enabled.then(|| state.controller.borrow().clone())
@@ -202,8 +226,22 @@ pub async fn report(state: &AppState) -> HealthReport {
             details: serde_json::Map::new(),
         }),
     }
-    if let Ok(stats) = state.store.sync_stats().await {
-        let last_checks = state.store.latest_check_reports().await.unwrap_or_default();
+    components.extend(engine_component(state));
+    let stats = state.store.sync_stats().await;
+    if let Err(e) = &stats {
+        // The targets cannot be listed: say so, rather than drop them.
+        tracing::warn!(error = %e, "health: cannot read sync stats");
+        components.push(unknown("sync", format!("unknown: cannot read the sync targets' stats ({})", e.public())));
+    }
+    if let Ok(stats) = stats {
+        let last_checks = match state.store.latest_check_reports().await {
+            Ok(reports) => reports,
+            Err(e) => {
+                tracing::warn!(error = %e, "health: cannot read the last checks");
+                components.push(unknown("checks", format!("unknown: cannot read the last checks ({})", e.public())));
+                Vec::new()
+            }
+        };
         for entry in &stats {
             let mut component = sync_component(entry);
             if let Some((report, at)) = last_checks.iter().find(|(r, _)| r.target == entry.target) {

@@ -51,9 +51,43 @@ struct Runtime {
     /// and those waiting for the completer (at most twice `concurrency`;
     /// what a crash can deliver twice).
     unrecorded: AtomicU32,
-    /// The stored circuit as last read or written by this replica.
-    circuit: Mutex<Circuit>,
+    /// The newest stored circuit this replica has seen, with its version.
+    /// Written only through [`Runtime::install`].
+    circuit: Mutex<(i64, Circuit)>,
 }
+
+impl Runtime {
+    /// Take a stored circuit if it is newer than the one held. Two tasks
+    /// learn of stored circuits: the completer (what it just wrote) and the
+    /// periodic refresh (what it read, maybe before that write committed);
+    /// the version orders them, so a refresh never reinstalls an older
+    /// circuit (a just-opened one closed again).
+    fn install(&self, version: i64, circuit: Circuit) {
+        let mut held = lock(&self.circuit, "sync circuit");
+        if version > held.0 {
+            *held = (version, circuit);
+        }
+    }
+
+    fn circuit(&self) -> Circuit {
+        lock(&self.circuit, "sync circuit").1
+    }
+}
+
+/// A lock whose holder panicked is still taken (the data behind it is a
+/// plain value, whole at every step), but logged and counted: health shows
+/// the count (`Engine::poisoned`).
+fn lock<'a, T>(mutex: &'a Mutex<T>, what: &'static str) -> std::sync::MutexGuard<'a, T> {
+    mutex.lock().unwrap_or_else(|poisoned| {
+        POISONED.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(lock = what, "a lock was poisoned by a panic; going on with its last value");
+        mutex.clear_poison();
+        poisoned.into_inner()
+    })
+}
+
+/// Locks found poisoned in this process.
+static POISONED: AtomicU32 = AtomicU32::new(0);
 
 /// The engine's settings (the daemon maps its `[sync]` section onto them).
 #[derive(Debug, Clone)]
@@ -107,6 +141,12 @@ impl Engine {
         })
     }
 
+    /// Locks found poisoned (a panic while holding one) since the process
+    /// started; health reports a non-zero count.
+    pub fn poisoned_locks(&self) -> u32 {
+        POISONED.load(Ordering::Relaxed)
+    }
+
     /// The HTTP and Redis clients (shared with the checks' read-back).
     pub fn drivers(&self) -> Arc<Drivers> {
         self.drivers.clone()
@@ -130,24 +170,28 @@ impl Engine {
 
     async fn refresh(&self) -> anyhow::Result<()> {
         let rows = self.store.list_targets().await?;
-        let mut runtimes = self.runtimes.lock().map_err(|_| anyhow::anyhow!("runtimes poisoned"))?;
+        let mut runtimes = lock(&self.runtimes, "sync runtimes");
         let mut next = HashMap::with_capacity(rows.len());
         for row in rows {
             let rt = match runtimes.remove(&row.id) {
-                // Same settings: keep the runtime, take the stored circuit.
+                // Same settings: keep the runtime, take the stored circuit if newer.
                 Some(old) if old.row.updated_at == row.updated_at && old.row.state == row.state => {
-                    if let Ok(mut circuit) = old.circuit.lock() {
-                        *circuit = row.circuit;
-                    }
+                    old.install(row.circuit_version, row.circuit);
                     old
                 }
-                old => Arc::new(Runtime {
-                    key: self.key_of(&row),
-                    in_flight: AtomicU32::new(old.as_ref().map_or(0, |o| o.in_flight.load(Ordering::Acquire))),
-                    unrecorded: AtomicU32::new(old.as_ref().map_or(0, |o| o.unrecorded.load(Ordering::Acquire))),
-                    circuit: Mutex::new(row.circuit),
-                    row,
-                }),
+                old => {
+                    let rt = Arc::new(Runtime {
+                        key: self.key_of(&row),
+                        in_flight: AtomicU32::new(old.as_ref().map_or(0, |o| o.in_flight.load(Ordering::Acquire))),
+                        unrecorded: AtomicU32::new(old.as_ref().map_or(0, |o| o.unrecorded.load(Ordering::Acquire))),
+                        circuit: Mutex::new(
+                            old.as_ref().map_or((-1, row.circuit), |o| *lock(&o.circuit, "sync circuit")),
+                        ),
+                        row,
+                    });
+                    rt.install(rt.row.circuit_version, rt.row.circuit);
+                    rt
+                }
             };
             next.insert(rt.row.id.clone(), rt);
         }
@@ -197,24 +241,22 @@ impl Engine {
     }
 
     fn in_flight(&self) -> u32 {
-        self.runtimes.lock().map(|r| r.values().map(|rt| rt.in_flight.load(Ordering::Acquire)).sum()).unwrap_or(0)
+        lock(&self.runtimes, "sync runtimes").values().map(|rt| rt.in_flight.load(Ordering::Acquire)).sum()
     }
 
     async fn claim_round(self: &Arc<Self>, done: &mpsc::UnboundedSender<(Arc<Runtime>, Completion)>) {
-        let runtimes: Vec<Arc<Runtime>> = match self.runtimes.lock() {
-            Ok(r) => r.values().filter(|rt| rt.row.state == TargetState::Active).cloned().collect(),
-            Err(_) => return,
-        };
+        let runtimes: Vec<Arc<Runtime>> = lock(&self.runtimes, "sync runtimes")
+            .values()
+            .filter(|rt| rt.row.state == TargetState::Active)
+            .cloned()
+            .collect();
         let now = now_ms();
         for rt in runtimes {
             // `concurrency` counts requests; each carries up to `per_request` tasks.
             let per_request = rt.row.batch.max_events.max(1);
             let in_flight = rt.in_flight.load(Ordering::Acquire);
             let unrecorded = rt.unrecorded.load(Ordering::Acquire);
-            let requests = match rt.circuit.lock() {
-                Ok(c) => c.allowance(in_flight, now).min(rt.row.concurrency.saturating_sub(in_flight)),
-                Err(_) => 0,
-            };
+            let requests = rt.circuit().allowance(in_flight, now).min(rt.row.concurrency.saturating_sub(in_flight));
             let allowed = requests
                 .saturating_mul(per_request)
                 .min((2 * rt.row.concurrency * per_request).saturating_sub(unrecorded))
@@ -281,10 +323,8 @@ impl Engine {
             // Act on the circuits as stored now.
             for change in circuits {
                 let rt = batch.iter().map(|(rt, _)| rt).find(|rt| rt.row.id == change.target_id);
-                if let Some(rt) = rt
-                    && let Ok(mut circuit) = rt.circuit.lock()
-                {
-                    *circuit = change.after;
+                if let Some(rt) = rt {
+                    rt.install(change.version, change.after);
                 }
                 if change.before.state != change.after.state {
                     let name = rt.map_or(change.target_id.as_str(), |rt| rt.row.name.as_str());
@@ -308,15 +348,12 @@ impl Engine {
     async fn backfill(self: Arc<Self>, shutdown: CancellationToken) {
         let mut finished = std::collections::HashSet::new();
         while !shutdown.is_cancelled() {
-            let running: Vec<(String, String)> = match self.runtimes.lock() {
-                Ok(r) => r
-                    .values()
-                    .filter(|rt| rt.row.state != TargetState::Disabled && !finished.contains(&rt.row.id))
-                    .filter(|rt| rt.row.backfill.as_ref().is_some_and(plat_store::BackfillRecord::running))
-                    .map(|rt| (rt.row.id.clone(), rt.row.name.clone()))
-                    .collect(),
-                Err(_) => return,
-            };
+            let running: Vec<(String, String)> = lock(&self.runtimes, "sync runtimes")
+                .values()
+                .filter(|rt| rt.row.state != TargetState::Disabled && !finished.contains(&rt.row.id))
+                .filter(|rt| rt.row.backfill.as_ref().is_some_and(plat_store::BackfillRecord::running))
+                .map(|rt| (rt.row.id.clone(), rt.row.name.clone()))
+                .collect();
             let mut busy = false;
             for (id, name) in running {
                 match self.store.backfill_step(&id, BACKFILL_STEP).await {
@@ -384,20 +421,21 @@ impl Engine {
         let attempt = match row.kind {
             TargetKind::Redis => self.drivers.redis_ping(row).await,
             TargetKind::Http | TargetKind::RedisStream => {
+                use plat_proto::catalog::SYNC_PING as PING;
                 let event_id = format!("evt_{}", uuid::Uuid::now_v7().simple());
                 let now = now_ms();
                 let payload = serde_json::json!({
-                    "id": event_id, "type": "sync.ping", "version": "1", "timestamp": plat_store::format_ms(now),
+                    "id": event_id, "type": PING.name, "version": "1", "timestamp": plat_store::format_ms(now),
                     "source": "platd", "tenant": plat_proto::SYSTEM_TENANT,
-                    "aggregate": {"kind": "sync-target", "id": row.name, "version": 0},
+                    "aggregate": {"kind": PING.aggregate, "id": row.name, "version": 0},
                     "correlation_id": null, "causation_id": null, "data": {"target": row.name},
                     "metadata": {"actor": "system", "test": true},
                 })
                 .to_string();
                 let env = Envelope {
                     event_id: &event_id,
-                    event_type: "sync.ping",
-                    aggregate_kind: "sync-target",
+                    event_type: PING.name,
+                    aggregate_kind: PING.aggregate,
                     aggregate_id: &row.name,
                     aggregate_version: 0,
                     repair: false,

@@ -325,6 +325,7 @@ mod tests {
             backfill: None,
             circuit: plat_domain::retry::Circuit::closed(),
             last_success_at: None,
+            circuit_version: 0,
             last_error: None,
             created_at: 0,
             updated_at: 0,

@@ -83,6 +83,8 @@ pub struct TargetRow {
     pub backfill: Option<BackfillRecord>,
     /// As stored; every replica acts on this one.
     pub circuit: Circuit,
+    /// Raised by every write of `circuit`: of two copies, the newer.
+    pub circuit_version: i64,
     pub last_success_at: Option<i64>,
     pub last_error: Option<String>,
     pub created_at: i64,

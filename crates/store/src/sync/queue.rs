@@ -25,6 +25,8 @@ pub struct CircuitChange {
     pub target_id: String,
     pub before: Circuit,
     pub after: Circuit,
+    /// The stored circuit's version after the batch (`TargetRow::circuit_version`).
+    pub version: i64,
 }
 
 /// A (target, aggregate) pair: the key of a head.
@@ -418,7 +420,7 @@ impl Store {
             let row = sqlx::query(
                 "UPDATE sync_targets SET delivered_total = delivered_total + $1, attempts_total = attempts_total + $2, \
                  last_success_at = COALESCE($3, last_success_at), last_error = COALESCE($4, last_error) WHERE id = $5 \
-                 RETURNING circuit, circuit_failures, circuit_open_until",
+                 RETURNING circuit, circuit_failures, circuit_open_until, circuit_version",
             )
             .bind(tally.delivered)
             .bind(tally.attempts)
@@ -435,22 +437,26 @@ impl Store {
                 failures: get_i64(&row, "circuit_failures")?.clamp(0, i64::from(u32::MAX)) as u32,
                 open_until: get_opt_i64(&row, "circuit_open_until")?,
             };
+            let mut version = get_i64(&row, "circuit_version")?;
             let mut circuit = stored;
             for failure in tally.outcomes {
                 circuit.record(failure, circuit_policy, now);
             }
             if circuit != stored {
+                version += 1;
                 sqlx::query(
-                    "UPDATE sync_targets SET circuit = $1, circuit_failures = $2, circuit_open_until = $3 WHERE id = $4",
+                    "UPDATE sync_targets SET circuit = $1, circuit_failures = $2, circuit_open_until = $3, \
+                     circuit_version = $4 WHERE id = $5",
                 )
                 .bind(circuit.state.as_str())
                 .bind(i64::from(circuit.failures))
                 .bind(circuit.open_until)
+                .bind(version)
                 .bind(target_id)
                 .execute(&mut *tx)
                 .await?;
             }
-            circuits.push(CircuitChange { target_id: target_id.to_owned(), before: stored, after: circuit });
+            circuits.push(CircuitChange { target_id: target_id.to_owned(), before: stored, after: circuit, version });
         }
         refresh_heads(&mut tx, &keys, &locked).await?;
         for c in done.iter().filter(|c| c.verdict == Verdict::Gone) {

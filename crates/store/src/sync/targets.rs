@@ -3,8 +3,8 @@
 use super::*;
 
 pub(super) const TARGET_COLUMNS: &str = "id, name, kind, url, events, secret, secret_hint, state, disabled_reason, timeout_ms, \
-     max_attempts, concurrency, options, read_back, rules, circuit, circuit_failures, circuit_open_until, last_success_at, \
-     last_error, created_at, updated_at, batch_events, batch_bytes, backfill";
+     max_attempts, concurrency, options, read_back, rules, circuit, circuit_failures, circuit_open_until, circuit_version, \
+     last_success_at, last_error, created_at, updated_at, batch_events, batch_bytes, backfill";
 
 /// Stored rules (`NULL` when none), compiled.
 pub(super) fn compile_rules(text: Option<&str>) -> Result<Option<Rules>> {
@@ -57,6 +57,7 @@ pub(super) fn target_from_row(row: &AnyRow) -> Result<TargetRow> {
             failures: get_i64(row, "circuit_failures")?.clamp(0, i64::from(u32::MAX)) as u32,
             open_until: get_opt_i64(row, "circuit_open_until")?,
         },
+        circuit_version: get_i64(row, "circuit_version")?,
         last_success_at: get_opt_i64(row, "last_success_at")?,
         last_error: get_opt_str(row, "last_error")?,
         created_at: get_i64(row, "created_at")?,
@@ -283,6 +284,7 @@ impl Store {
              circuit = CASE WHEN $1 = 'active' THEN 'closed' ELSE circuit END, \
              circuit_failures = CASE WHEN $1 = 'active' THEN 0 ELSE circuit_failures END, \
              circuit_open_until = CASE WHEN $1 = 'active' THEN NULL ELSE circuit_open_until END, \
+             circuit_version = circuit_version + CASE WHEN $1 = 'active' THEN 1 ELSE 0 END, \
              updated_at = $2 WHERE id = $3",
         )
         .bind(state.as_str())
