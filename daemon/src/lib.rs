@@ -97,7 +97,7 @@ impl AppState {
             config.argon2_params(),
             config.hash_slots(),
             config.auth.hash_queue_timeout.0,
-        );
+        )?;
         let auth = auth::Auth {
             subjects: auth::SubjectCache::new(config.auth.subject_cache_ttl.0),
             passwords,

@@ -112,8 +112,11 @@ pub enum Verified {
 
 impl Passwords {
     /// `slots` hashes at most run at once (at least 1); a request queues for
-    /// one at most `queue_timeout`.
-    pub fn new(params: Params, slots: usize, queue_timeout: Duration) -> Passwords {
+    /// one at most `queue_timeout`. Fails when the dummy hash (what an
+    /// unknown username is checked against, so it costs what a known one
+    /// does) cannot be made: without it, unknown usernames would answer at
+    /// once, a timing oracle of which names exist.
+    pub fn new(params: Params, slots: usize, queue_timeout: Duration) -> anyhow::Result<Passwords> {
         let size = slots.max(1);
         let slots = Arc::new(Slots {
             permits: Arc::new(Semaphore::new(size)),
@@ -122,8 +125,9 @@ impl Passwords {
             waiting: AtomicUsize::new(0),
         });
         let mut p = Passwords { params, dummy_hash: Arc::from(""), slots };
-        p.dummy_hash = Arc::from(p.hash_blocking(&super::crypto::random_password()).unwrap_or_default());
-        p
+        let dummy = p.hash_blocking(&super::crypto::random_password());
+        p.dummy_hash = Arc::from(dummy.map_err(|e| e.context("cannot make the dummy password hash"))?);
+        Ok(p)
     }
 
     /// The bound: hashes that may run at once.
@@ -244,7 +248,7 @@ mod tests {
     use super::*;
 
     fn cheap() -> Passwords {
-        Passwords::new(Params::new(64, 1, 1, None).expect("params"), 2, Duration::from_secs(2))
+        Passwords::new(Params::new(64, 1, 1, None).expect("params"), 2, Duration::from_secs(2)).expect("passwords")
     }
 
     #[test]
@@ -254,7 +258,8 @@ mod tests {
         assert!(h.starts_with("$argon2id$"));
         assert_eq!(p.verify_blocking("correct horse", Some(&h)), Verified::Yes { rehash: false });
         assert_eq!(p.verify_blocking("wrong", Some(&h)), Verified::No);
-        let stronger = Passwords::new(Params::new(128, 1, 1, None).expect("params"), 1, Duration::from_secs(2));
+        let stronger = Passwords::new(Params::new(128, 1, 1, None).expect("params"), 1, Duration::from_secs(2))
+            .expect("passwords");
         assert_eq!(stronger.verify_blocking("correct horse", Some(&h)), Verified::Yes { rehash: true });
     }
 
@@ -271,7 +276,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_bound_sheds_requests_and_queues_batches() {
-        let p = Passwords::new(Params::new(64, 1, 1, None).expect("params"), 1, Duration::from_millis(30));
+        let p = Passwords::new(Params::new(64, 1, 1, None).expect("params"), 1, Duration::from_millis(30))
+            .expect("passwords");
         assert_eq!(p.slots(), 1);
         let held = p.slots.acquire(Wait::Bounded).await.expect("the one slot");
         assert!(matches!(p.verify("x".into(), None).await, Err(HashError::Busy)));
