@@ -56,8 +56,8 @@ pub enum TargetCmd {
     /// Add a target; the signing secret of an HTTP target is printed once.
     Add {
         name: String,
-        #[arg(long, value_enum)]
-        kind: KindArg,
+        #[arg(long, value_parser = kind_arg())]
+        kind: TargetKind,
         /// `http(s)://...` for http, `redis://...` for redis and redis-stream.
         #[arg(long, value_name = "URL")]
         url: String,
@@ -303,21 +303,12 @@ pub struct Paging {
     page_size: Option<u64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum KindArg {
-    Http,
-    Redis,
-    RedisStream,
-}
-
-impl From<KindArg> for TargetKind {
-    fn from(k: KindArg) -> TargetKind {
-        match k {
-            KindArg::Http => TargetKind::Http,
-            KindArg::Redis => TargetKind::Redis,
-            KindArg::RedisStream => TargetKind::RedisStream,
-        }
-    }
+/// `--kind`: one of the kinds the protocol names (`TargetKind::ALL`), so a
+/// new kind needs nothing here.
+fn kind_arg() -> impl clap::builder::TypedValueParser<Value = TargetKind> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(TargetKind::ALL.iter().map(|k| k.as_str()))
+        .try_map(|name| TargetKind::parse(&name).ok_or("not a target kind"))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -626,10 +617,10 @@ async fn run_target(cmd: TargetCmd, s: &mut Session) -> Result<(), Failure> {
             backfill,
             no_backfill,
         } => {
-            if kind != KindArg::Http && (secret.secret_stdin || secret.generate_secret) {
+            if kind != TargetKind::Http && (secret.secret_stdin || secret.generate_secret) {
                 return Err(Failure::usage(format!(
                     "{} targets have no signing secret: --secret-stdin and --generate-secret are for http targets",
-                    TargetKind::from(kind).as_str()
+                    kind.as_str()
                 )));
             }
             // No secret asks the server to generate one (http targets).
@@ -639,7 +630,7 @@ async fn run_target(cmd: TargetCmd, s: &mut Session) -> Result<(), Failure> {
             let batch = settings.batch(TargetBatch::default());
             let req = CreateTarget {
                 name,
-                kind: kind.into(),
+                kind,
                 url,
                 events,
                 secret,

@@ -10,8 +10,6 @@ use base64::engine::general_purpose::STANDARD as B64;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use plat_proto::TargetKind;
-
 use crate::Invalid;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -129,27 +127,6 @@ pub fn retry_after(value: &str, cap: Duration) -> Option<Duration> {
     Some(Duration::from_secs(secs).min(cap))
 }
 
-/// The URL a target of `kind` may have: `http(s)://` for HTTP targets,
-/// `redis://` for Redis targets.
-pub fn validate_target_url(kind: TargetKind, url: &str) -> Result<(), Invalid> {
-    if url.is_empty() {
-        return Err(Invalid::new("url", "is required"));
-    }
-    match kind {
-        TargetKind::Http => crate::validate_url("url", url),
-        TargetKind::Redis | TargetKind::RedisStream => {
-            crate::validate_text("url", url, 2048)?;
-            let rest = url
-                .strip_prefix("redis://")
-                .ok_or_else(|| Invalid::new("url", "must be a redis:// URL (redis://host:6379/0)"))?;
-            if rest.is_empty() || rest.starts_with('/') || url.contains(char::is_whitespace) {
-                return Err(Invalid::new("url", "must name a host: redis://host:6379/0"));
-            }
-            Ok(())
-        }
-    }
-}
-
 /// Event subscriptions: `*`, `user.*`, exact names; lower case, digits,
 /// `.`, `_` and `*`, at most 100 characters each, 1 to 50 patterns.
 pub fn validate_event_patterns(events: &[String]) -> Result<(), Invalid> {
@@ -164,48 +141,6 @@ pub fn validate_event_patterns(events: &[String]) -> Result<(), Invalid> {
                 "events",
                 format!("{pattern:?} is not an event pattern: use lower-case names with '.', '_' and '*' (user.*)"),
             ));
-        }
-    }
-    Ok(())
-}
-
-/// The options each kind understands, checked by type.
-pub fn validate_target_options(
-    kind: TargetKind,
-    options: &serde_json::Map<String, serde_json::Value>,
-) -> Result<(), Invalid> {
-    let known: &[&str] = match kind {
-        TargetKind::Http => &[],
-        TargetKind::Redis => &["key_prefix", "ttl"],
-        TargetKind::RedisStream => &["stream", "maxlen"],
-    };
-    for (key, value) in options {
-        let field = format!("options.{key}");
-        if !known.contains(&key.as_str()) {
-            let allowed = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
-            return Err(Invalid::new(
-                &field,
-                format!("is not an option of {} targets (they take: {allowed})", kind.as_str()),
-            ));
-        }
-        match key.as_str() {
-            "key_prefix" | "stream" => {
-                let text = value.as_str().ok_or_else(|| Invalid::new(&field, "must be a string"))?;
-                if text.len() > 200 || text.contains(char::is_whitespace) || (key == "stream" && text.is_empty()) {
-                    return Err(Invalid::new(&field, "must be up to 200 characters without spaces"));
-                }
-            }
-            "ttl" => {
-                let text = value.as_str().ok_or_else(|| Invalid::new(&field, "must be a duration such as 24h"))?;
-                let ttl = crate::parse_duration(&field, text)?;
-                if ttl < Duration::from_secs(1) {
-                    return Err(Invalid::new(&field, "must be at least 1s"));
-                }
-            }
-            "maxlen" if value.as_u64().is_none_or(|n| n == 0) => {
-                return Err(Invalid::new(&field, "must be a positive integer"));
-            }
-            _ => {}
         }
     }
     Ok(())
@@ -320,22 +255,9 @@ mod tests {
 
     #[test]
     fn target_settings_are_checked() {
-        assert!(validate_target_url(TargetKind::Http, "http://127.0.0.1:9000/hooks").is_ok());
-        assert!(validate_target_url(TargetKind::Http, "redis://x").is_err());
-        assert!(validate_target_url(TargetKind::Redis, "redis://127.0.0.1:6379/0").is_ok());
-        assert!(validate_target_url(TargetKind::RedisStream, "http://x").is_err());
         assert!(validate_event_patterns(&["user.*".into(), "*".into(), "user.status_changed".into()]).is_ok());
         assert!(validate_event_patterns(&[]).is_err());
         assert!(validate_event_patterns(&["User.*".into()]).is_err());
-        let opts = |v: serde_json::Value| v.as_object().cloned().unwrap_or_default();
-        assert!(
-            validate_target_options(TargetKind::Redis, &opts(serde_json::json!({"key_prefix": "u:", "ttl": "24h"})))
-                .is_ok()
-        );
-        assert!(validate_target_options(TargetKind::Redis, &opts(serde_json::json!({"ttl": "10"}))).is_err());
-        assert!(validate_target_options(TargetKind::Http, &opts(serde_json::json!({"stream": "s"}))).is_err());
-        assert!(validate_target_options(TargetKind::RedisStream, &opts(serde_json::json!({"maxlen": 1000}))).is_ok());
-        assert!(validate_target_options(TargetKind::RedisStream, &opts(serde_json::json!({"maxlen": -1}))).is_err());
         assert!(validate_timeout("5s").is_ok());
         assert!(validate_timeout("10m").is_err());
         assert!(validate_limits(Some(0), None).is_err());

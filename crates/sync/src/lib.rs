@@ -20,10 +20,12 @@
 //!   acts on the stored circuit (its own completions' result at once, other
 //!   replicas' at the next reload of targets, within a second).
 
-mod deliver;
+mod drivers;
+pub mod kinds;
 mod metrics;
 
-pub use deliver::{Drivers, Unseal, describe, redis_key};
+pub use drivers::{Drivers, Unseal};
+pub use kinds::{describe, redis_key};
 pub use metrics::SyncMetrics;
 
 use std::collections::HashMap;
@@ -33,12 +35,12 @@ use std::time::{Duration, Instant};
 
 use plat_domain::delivery::Outcome;
 use plat_domain::retry::{Circuit, CircuitPolicy, RetryPolicy};
-use plat_proto::{TargetKind, TargetState, TargetTestResult};
+use plat_proto::{TargetState, TargetTestResult};
 use plat_store::{ClaimedTask, Completion, Store, TargetRow, Verdict, now_ms};
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use deliver::{Attempt, Envelope};
+use kinds::{Attempt, Envelope};
 
 /// A target as this replica runs it.
 struct Runtime {
@@ -418,38 +420,28 @@ impl Engine {
     /// Deliver a `sync.ping` to a target now, outside the queue.
     pub async fn test(&self, row: &TargetRow) -> TargetTestResult {
         let started = Instant::now();
-        let attempt = match row.kind {
-            TargetKind::Redis => self.drivers.redis_ping(row).await,
-            TargetKind::Http | TargetKind::RedisStream => {
-                use plat_proto::catalog::SYNC_PING as PING;
-                let event_id = format!("evt_{}", uuid::Uuid::now_v7().simple());
-                let now = now_ms();
-                let payload = serde_json::json!({
-                    "id": event_id, "type": PING.name, "version": "1", "timestamp": plat_store::format_ms(now),
-                    "source": "platd", "tenant": plat_proto::SYSTEM_TENANT,
-                    "aggregate": {"kind": PING.aggregate, "id": row.name, "version": 0},
-                    "correlation_id": null, "causation_id": null, "data": {"target": row.name},
-                    "metadata": {"actor": "system", "test": true},
-                })
-                .to_string();
-                let env = Envelope {
-                    event_id: &event_id,
-                    event_type: PING.name,
-                    aggregate_kind: PING.aggregate,
-                    aggregate_id: &row.name,
-                    aggregate_version: 0,
-                    repair: false,
-                    payload: &payload,
-                };
-                // A batched target receives arrays, this one too.
-                let key = self.key_of(row);
-                if row.batch.batches() {
-                    self.drivers.deliver_batch(row, key.as_deref(), std::slice::from_ref(&env)).await
-                } else {
-                    self.drivers.deliver(row, key.as_deref(), &env).await
-                }
-            }
+        use plat_proto::catalog::SYNC_PING as PING;
+        let event_id = format!("evt_{}", uuid::Uuid::now_v7().simple());
+        let now = now_ms();
+        let payload = serde_json::json!({
+            "id": event_id, "type": PING.name, "version": "1", "timestamp": plat_store::format_ms(now),
+            "source": "platd", "tenant": plat_proto::SYSTEM_TENANT,
+            "aggregate": {"kind": PING.aggregate, "id": row.name, "version": 0},
+            "correlation_id": null, "causation_id": null, "data": {"target": row.name},
+            "metadata": {"actor": "system", "test": true},
+        })
+        .to_string();
+        let env = Envelope {
+            event_id: &event_id,
+            event_type: PING.name,
+            aggregate_kind: PING.aggregate,
+            aggregate_id: &row.name,
+            aggregate_version: 0,
+            repair: false,
+            payload: &payload,
         };
+        // A batched target receives arrays, this one too.
+        let attempt = self.drivers.ping(row, self.key_of(row).as_deref(), &env).await;
         TargetTestResult {
             delivered: attempt.outcome == Outcome::Delivered,
             status_code: attempt.status_code,

@@ -7,6 +7,7 @@ use plat_domain::delivery;
 use plat_domain::rules::Rules;
 use plat_proto::*;
 use plat_store::{NewTarget, TargetChange};
+use plat_sync::kinds::{self, Kind, ReadBackSupport};
 
 use super::extract::{Json, Query};
 use crate::AppState;
@@ -41,17 +42,33 @@ fn timeout_ms(text: &str) -> ApiResult<i64> {
     Ok(delivery::validate_timeout(text)?.as_millis() as i64)
 }
 
-fn check_read_back(kind: TargetKind, read_back: &ReadBack) -> ApiResult<()> {
+/// A target's read-back settings, as its kind allows them.
+fn check_read_back(kind: &dyn Kind, read_back: &ReadBack) -> ApiResult<()> {
+    let over_http = match kind.read_back() {
+        ReadBackSupport::Never(why) if read_back.supported => {
+            return Err(ApiErr::validation("read_back.supported", why));
+        }
+        ReadBackSupport::Never(_) => false,
+        ReadBackSupport::Optional { over_http, .. } => over_http,
+    };
     if let Some(url) = &read_back.base_url {
-        if kind != TargetKind::Http {
-            return Err(ApiErr::validation("read_back.base_url", "only HTTP targets are read back over HTTP"));
+        if !over_http {
+            return Err(ApiErr::validation(
+                "read_back.base_url",
+                format!("{} targets are not read back over HTTP", kind.kind().as_str()),
+            ));
         }
         plat_domain::validate_url("read_back.base_url", url)?;
     }
-    if kind == TargetKind::RedisStream && read_back.supported {
-        return Err(ApiErr::validation("read_back.supported", "a stream cannot be read back"));
-    }
     Ok(())
+}
+
+/// A kind that does not sign refuses a secret.
+fn no_secret(kind: &dyn Kind) -> ApiErr {
+    ApiErr::validation(
+        "secret",
+        format!("{} targets do not sign their deliveries; only http targets do", kind.kind().as_str()),
+    )
 }
 
 pub async fn list_targets(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<Vec<SyncTarget>>> {
@@ -67,18 +84,19 @@ pub async fn create_target(
 ) -> ApiResult<Created<TargetWithSecret>> {
     write(&principal)?;
     plat_domain::validate_name("name", &req.name)?;
-    delivery::validate_target_url(req.kind, &req.url)?;
+    let kind = kinds::of(req.kind);
+    kind.validate_url(&req.url)?;
     let events = if req.events.is_empty() { vec!["*".to_owned()] } else { req.events.clone() };
     delivery::validate_event_patterns(&events)?;
-    delivery::validate_target_options(req.kind, &req.options)?;
+    kind.validate_options(&req.options)?;
     delivery::validate_limits(req.max_attempts, req.concurrency)?;
     let timeout = match &req.timeout {
         Some(t) => timeout_ms(t)?,
         None => state.config.sync.timeout.0.as_millis() as i64,
     };
-    let read_back =
-        req.read_back.clone().unwrap_or(ReadBack { supported: req.kind == TargetKind::Redis, base_url: None });
-    check_read_back(req.kind, &read_back)?;
+    let by_default = matches!(kind.read_back(), ReadBackSupport::Optional { default: true, .. });
+    let read_back = req.read_back.clone().unwrap_or(ReadBack { supported: by_default, base_url: None });
+    check_read_back(kind, &read_back)?;
     let rules = req.rules.unwrap_or_default();
     Rules::compile(&rules)?;
     let batch = req.batch.unwrap_or_default();
@@ -92,15 +110,13 @@ pub async fn create_target(
             "a backfill sends user.updated snapshots, and the target does not subscribe to user.updated",
         ));
     }
-    let (plain, sealed, hint) = match req.kind {
-        TargetKind::Http => {
-            let (plain, sealed, hint) = secret(&state, req.secret.as_deref())?;
-            (Some(plain), Some(sealed), Some(hint))
-        }
-        _ if req.secret.is_some() => {
-            return Err(ApiErr::validation("secret", "only HTTP targets sign their deliveries"));
-        }
-        _ => (None, None, None),
+    let (plain, sealed, hint) = if kind.signs() {
+        let (plain, sealed, hint) = secret(&state, req.secret.as_deref())?;
+        (Some(plain), Some(sealed), Some(hint))
+    } else if req.secret.is_some() {
+        return Err(no_secret(kind));
+    } else {
+        (None, None, None)
     };
     let row = state
         .store
@@ -146,10 +162,10 @@ pub async fn update_target(
 ) -> ApiResult<Data<TargetWithSecret>> {
     write(&principal)?;
     let current = state.store.get_target(&name).await?;
-    let kind = current.kind;
+    let kind = kinds::of(current.kind);
     let mut change = TargetChange::default();
     if let Some(url) = req.url {
-        delivery::validate_target_url(kind, &url)?;
+        kind.validate_url(&url)?;
         change.url = Some(url);
     }
     if let Some(events) = req.events {
@@ -158,8 +174,8 @@ pub async fn update_target(
     }
     let mut plain = None;
     if req.secret.is_some() || req.generate_secret {
-        if kind != TargetKind::Http {
-            return Err(ApiErr::validation("secret", "only HTTP targets sign their deliveries"));
+        if !kind.signs() {
+            return Err(no_secret(kind));
         }
         if req.secret.is_some() && req.generate_secret {
             return Err(ApiErr::validation("secret", "give a secret or generate_secret, not both"));
@@ -183,7 +199,7 @@ pub async fn update_target(
                 options.insert(key, value);
             }
         }
-        delivery::validate_target_options(kind, &options)?;
+        kind.validate_options(&options)?;
         change.options = Some(options);
     }
     if let Some(read_back) = req.read_back {

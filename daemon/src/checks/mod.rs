@@ -17,8 +17,6 @@
 //! replica that created it, which renews a lease on it; the partial unique
 //! index on open reports keeps one check per target across replicas.
 
-pub mod readback;
-
 use std::cmp::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,7 +24,7 @@ use std::time::{Duration, Instant};
 use plat_domain::readback::Digest;
 use plat_proto::{
     Check, CheckMode, CheckProgress, CheckStatus, CheckTarget, CheckTargetStatus, CreateCheck, Finding, FindingKind,
-    INTERNAL_TARGET, TargetKind,
+    INTERNAL_TARGET,
 };
 use plat_store::{Ctx, RepairOutcome, RepairRequest, Store, TargetRow, UserScope, VersionedId, now_ms};
 use tokio::sync::mpsc;
@@ -36,7 +34,7 @@ use crate::config::{ChecksConfig, SyncConfig};
 use crate::error::{ApiErr, ApiResult};
 use crate::metrics::CheckMetrics;
 use plat_sync::Drivers;
-use readback::{ReadBackError, Remote};
+use plat_sync::kinds::{self, ReadBackError, ReadBackSupport, Reader, ReaderCtx};
 
 /// A failure on plat's side of a check, in the words a report may show:
 /// the error's kind for the user, the cause in the log.
@@ -140,8 +138,8 @@ fn diff_sorted(plat: &[VersionedId], target: &[VersionedId], out: &mut Vec<Diff>
 
 /// What can be said about a target before checking it: why it is skipped, if it is.
 pub fn skip_reason(target: &TargetRow) -> Option<String> {
-    if target.kind == TargetKind::RedisStream {
-        return Some("a stream cannot be read back".into());
+    if let ReadBackSupport::Never(why) = kinds::of(target.kind).read_back() {
+        return Some(why.into());
     }
     if !target.read_back.supported {
         return Some("read-back is not enabled for it (read_back.supported)".into());
@@ -341,9 +339,15 @@ impl Checker {
 
     async fn check_target(&self, run: &Run, report: &mut CheckTarget) -> Result<(), String> {
         let target = self.store.get_target(&report.target).await.map_err(internal)?;
-        let remote = Remote::new(&target, self.drivers.clone(), self.config.timeout.0)?;
+        let ctx = ReaderCtx {
+            drivers: self.drivers.clone(),
+            timeout: self.config.timeout.0,
+            trace: crate::context::current().trace,
+        };
+        let remote = kinds::of(target.kind).reader(&target, ctx)?;
+        let remote = remote.as_ref();
         let mut diffs = Diffs::new(self, run, &target);
-        let result = self.compare(run, &target, &remote, report, &mut diffs).await;
+        let result = self.compare(run, &target, remote, report, &mut diffs).await;
         report.bytes = remote.bytes();
         result?;
         diffs.flush(report).await.map_err(internal)?;
@@ -354,7 +358,7 @@ impl Checker {
         &self,
         run: &Run,
         target: &TargetRow,
-        remote: &Remote,
+        remote: &dyn Reader,
         report: &mut CheckTarget,
         diffs: &mut Diffs<'_>,
     ) -> Result<(), String> {
@@ -362,7 +366,7 @@ impl Checker {
         let plat_count = self.store.count_live_users(&scope).await.map_err(internal)?;
         report.plat_records = plat_count;
         let mut last = Instant::now();
-        let redis = matches!(remote, Remote::Redis { .. });
+        let redis = remote.local();
         let mode = match (redis, run.request.mode) {
             (true, _) => CheckMode::Redis,
             (false, CheckMode::Paging) => CheckMode::Paging,
@@ -465,7 +469,7 @@ impl Checker {
     async fn compare_paged(
         &self,
         run: &Run,
-        remote: &Remote,
+        remote: &dyn Reader,
         report: &mut CheckTarget,
         diffs: &mut Diffs<'_>,
         last: &mut Instant,
