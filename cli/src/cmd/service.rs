@@ -120,13 +120,21 @@ impl Target {
 impl Register {
     fn request(self) -> RegisterService {
         let defaults = HealthCheck::default();
+        let interval = self.interval.unwrap_or(defaults.interval.clone());
+        // Without --timeout, the default that fits the interval (the server
+        // would apply the same rule; sent, it is what `service get` shows).
+        // An interval that does not parse is left for the server to refuse.
+        let timeout = self.timeout.unwrap_or_else(|| match plat_domain::parse_duration("interval", &interval) {
+            Ok(every) => plat_domain::format_duration(plat_domain::registry::default_probe_timeout(every)),
+            Err(_) => defaults.timeout.clone(),
+        });
         RegisterService {
             version: self.version,
             endpoints: self.endpoints.into_iter().map(|url| Endpoint { url }).collect(),
             health_check: HealthCheck {
                 path: self.health_path.unwrap_or(defaults.path.clone()),
-                interval: self.interval.unwrap_or(defaults.interval.clone()),
-                timeout: self.timeout.unwrap_or(defaults.timeout.clone()),
+                interval,
+                timeout,
                 kind: if self.tcp { HealthCheckKind::Tcp } else { HealthCheckKind::Http },
                 ..defaults
             },
@@ -638,7 +646,8 @@ shop/lonely (no layer)
         let req = r.request();
         assert_eq!(req.tenant.as_deref(), Some("acme"));
         assert_eq!(req.health_check.kind, HealthCheckKind::Tcp);
-        assert_eq!((req.health_check.interval.as_str(), req.health_check.timeout.as_str()), ("1s", "2s"));
+        // The default timeout fits the interval given.
+        assert_eq!((req.health_check.interval.as_str(), req.health_check.timeout.as_str()), ("1s", "500ms"));
         assert_eq!(req.health_check.path, "/health");
         assert_eq!(req.endpoints, vec![Endpoint { url: "http://10.0.0.5:8001".into() }]);
         assert_eq!(req.tags.get("team").map(String::as_str), Some("shop"));

@@ -828,9 +828,25 @@ fn validate_dependency(field: &str, entry: &str) -> Result<(), Invalid> {
     }
 }
 
+/// The time a probe may take when none is given: the wire default of
+/// `health_check.timeout` (`2s`, see [`HealthCheck`]).
+pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The default timeout for a probe every `interval`: [`DEFAULT_PROBE_TIMEOUT`]
+/// when it is less than the interval, else half the interval, so that every
+/// valid interval (1s to 1h) has a valid default. The one rule for it: the
+/// CLI fills `--timeout` with it, and [`validate_health_check`] applies it to
+/// a timeout left at the default (an API caller's omitted `timeout`).
+pub fn default_probe_timeout(interval: Duration) -> Duration {
+    if DEFAULT_PROBE_TIMEOUT < interval { DEFAULT_PROBE_TIMEOUT } else { interval / 2 }
+}
+
 /// The health check: path starting with `/`, interval 1s to 1h, timeout
 /// at least 100ms and below the interval (a probe must end before the next
-/// one starts), thresholds 1 to 10.
+/// one starts), thresholds 1 to 10. A timeout of [`DEFAULT_PROBE_TIMEOUT`]
+/// is the default, [`default_probe_timeout`] of the interval: the wire
+/// cannot tell an omitted `timeout` from `2s`, and a `2s` that does not fit
+/// the interval would be refused otherwise.
 pub fn validate_health_check(check: &HealthCheck) -> Result<ProbeSettings, Invalid> {
     validate_len("health_check.path", &check.path, plat_proto::MAX_HEALTH_PATH)?;
     if !check.path.starts_with('/') || check.path.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -840,7 +856,10 @@ pub fn validate_health_check(check: &HealthCheck) -> Result<ProbeSettings, Inval
     if !(Duration::from_secs(1)..=Duration::from_secs(3600)).contains(&interval) {
         return Err(Invalid::new("health_check.interval", "must be between 1s and 1h"));
     }
-    let timeout = parse_duration("health_check.timeout", &check.timeout)?;
+    let mut timeout = parse_duration("health_check.timeout", &check.timeout)?;
+    if timeout == DEFAULT_PROBE_TIMEOUT {
+        timeout = default_probe_timeout(interval);
+    }
     if timeout < Duration::from_millis(100) || timeout >= interval {
         return Err(Invalid::new("health_check.timeout", "must be at least 100ms and less than the interval"));
     }
@@ -1490,6 +1509,27 @@ mod tests {
         body.depends_on = (0..64).map(|i| format!("s{i}")).collect();
         body.endpoints = (0..256).map(|i| Endpoint { url: format!("http://h{i}:80") }).collect();
         assert!(validate_registration("shop", "order-service", &body, &Layers::default()).is_ok());
+    }
+
+    #[test]
+    fn the_default_probe_timeout_fits_the_interval() {
+        let ms = Duration::from_millis;
+        for (interval, timeout) in [(3_600_000, 2_000), (10_000, 2_000), (2_001, 2_000), (2_000, 1_000), (1_000, 500)] {
+            assert_eq!(default_probe_timeout(ms(interval)), ms(timeout), "interval {interval}ms");
+        }
+        // The wire default is the rule's default.
+        assert_eq!(parse_duration("t", &HealthCheck::default().timeout).expect("duration"), DEFAULT_PROBE_TIMEOUT);
+        // A timeout left at the default fits any valid interval; any other is taken as given.
+        let probe = |interval: &str, timeout: &str| {
+            let check = HealthCheck { interval: interval.into(), timeout: timeout.into(), ..HealthCheck::default() };
+            validate_health_check(&check).map(|p| p.timeout)
+        };
+        assert_eq!(probe("1s", "2s").expect("fits"), ms(500));
+        assert_eq!(probe("2s", "2s").expect("fits"), ms(1_000));
+        assert_eq!(probe("2s", "2000ms").expect("fits"), ms(1_000));
+        assert_eq!(probe("10s", "2s").expect("fits"), ms(2_000));
+        assert_eq!(probe("2s", "1500ms").expect("as given"), ms(1_500));
+        assert_eq!(probe("2s", "3s").expect_err("too long").field, "health_check.timeout");
     }
 
     #[test]
