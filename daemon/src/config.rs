@@ -179,6 +179,23 @@ impl SyncConfig {
     }
 }
 
+impl Config {
+    /// What the checks need of `[checks]` (and of `[sync]`: how long tasks are kept).
+    pub fn checks_settings(&self) -> plat_checks::Settings {
+        let c = &self.checks;
+        plat_checks::Settings {
+            interval: c.interval.0,
+            repair: c.repair,
+            internal: c.internal,
+            grace: c.grace.0,
+            timeout: c.timeout.0,
+            page_size: c.page_size,
+            max_findings: c.max_findings,
+            history: self.sync.retention.0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {

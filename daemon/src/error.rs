@@ -68,6 +68,15 @@ impl From<plat_domain::Invalid> for ApiErr {
     }
 }
 
+impl From<plat_checks::CheckError> for ApiErr {
+    fn from(e: plat_checks::CheckError) -> Self {
+        match e {
+            plat_checks::CheckError::Invalid { field, message } => ApiErr::validation(field, message),
+            plat_checks::CheckError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<StoreError> for ApiErr {
     fn from(e: StoreError) -> Self {
         match e {

@@ -3,7 +3,6 @@
 
 pub mod api;
 pub mod auth;
-pub mod checks;
 pub mod config;
 pub mod context;
 pub mod error;
@@ -36,7 +35,7 @@ pub struct Inner {
     pub config: Config,
     pub started: Instant,
     pub sync: Arc<plat_sync::Engine>,
-    pub checks: Arc<checks::Checker>,
+    pub checks: Arc<plat_checks::Checker>,
     /// The registry as every replica serves it (discovery, lists).
     pub registry: Arc<plat_registry::Hub>,
     /// The health prober; it probes only while this replica holds its lease.
@@ -121,11 +120,10 @@ impl AppState {
             config.database_url.clone(),
             metrics.sync.clone(),
         )?);
-        let checks = Arc::new(checks::Checker::new(
+        let checks = Arc::new(plat_checks::Checker::new(
             store.clone(),
             sync.drivers(),
-            config.checks.clone(),
-            config.sync.clone(),
+            config.checks_settings(),
             metrics.checks.clone(),
         ));
         let registry = plat_registry::Hub::new(store.clone(), config.registry.protection_threshold);
@@ -265,7 +263,7 @@ impl Server {
         let shutdown = CancellationToken::new();
         spawn_upkeep(state.clone(), shutdown.clone());
         let scheduler = tokio::spawn(state.scheduler.clone().run(state.store.clone(), shutdown.clone()));
-        checks::spawn_scheduler(state.checks.clone(), state.scheduler.subscribe(), shutdown.clone());
+        plat_checks::spawn_scheduler(state.checks.clone(), state.scheduler.subscribe(), shutdown.clone());
         tokio::spawn(state.registry.clone().run(state.config.registry.refresh_interval.0, shutdown.clone()));
         let prober = state.config.registry.prober.then(|| {
             let elector = tokio::spawn(state.prober_lease.clone().run(state.store.clone(), shutdown.clone()));

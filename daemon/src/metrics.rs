@@ -28,7 +28,7 @@ pub struct Metrics {
     /// check is the hottest path there is.
     token_checks: Vec<(&'static str, Counter)>,
     pub sync: plat_sync::SyncMetrics,
-    pub checks: CheckMetrics,
+    pub checks: plat_checks::CheckMetrics,
     pub services: RegistryMetrics,
     #[cfg(feature = "kubernetes")]
     pub controller: plat_controller::Metrics,
@@ -113,63 +113,6 @@ impl RegistryMetrics {
     }
 }
 
-/// The last check of each target: findings by kind, duration, when.
-#[derive(Clone)]
-pub struct CheckMetrics {
-    findings: Family<Labels, Gauge>,
-    repaired: Family<Labels, Gauge>,
-    duration: Family<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>,
-    finished: Family<Labels, Gauge>,
-    runs: Family<Labels, Counter>,
-}
-
-impl CheckMetrics {
-    fn new(registry: &mut Registry) -> CheckMetrics {
-        let metrics = CheckMetrics {
-            findings: Family::default(),
-            repaired: Family::default(),
-            duration: Family::default(),
-            finished: Family::default(),
-            runs: Family::default(),
-        };
-        registry.register("check_findings", "Findings of the last check by target and kind", metrics.findings.clone());
-        registry.register(
-            "check_repaired",
-            "Records the last check of a target repaired (repair tasks queued, or plat's own rows fixed)",
-            metrics.repaired.clone(),
-        );
-        registry.register("check_duration_seconds", "Duration of the last check by target", metrics.duration.clone());
-        registry.register(
-            "check_last_run_timestamp_seconds",
-            "When the last check of a target ended (unix seconds)",
-            metrics.finished.clone(),
-        );
-        registry.register("check_runs", "Checks of a target by status", metrics.runs.clone());
-        metrics
-    }
-
-    pub fn observe(&self, report: &plat_proto::CheckTarget) {
-        let target = vec![("target".to_owned(), report.target.clone())];
-        let counts = &report.counts;
-        for (kind, n) in [
-            ("missing", counts.missing),
-            ("orphan", counts.orphan),
-            ("stale", counts.stale),
-            ("internal", counts.internal),
-        ] {
-            let mut labels = target.clone();
-            labels.push(("kind".to_owned(), kind.to_owned()));
-            self.findings.get_or_create(&labels).set(n as i64);
-        }
-        self.repaired.get_or_create(&target).set(counts.repaired as i64);
-        self.duration.get_or_create(&target).set(report.duration_ms.unwrap_or(0) as f64 / 1000.0);
-        self.finished.get_or_create(&target).set(time::OffsetDateTime::now_utc().unix_timestamp());
-        let mut labels = target;
-        labels.push(("status".to_owned(), report.status.as_str().to_owned()));
-        self.runs.get_or_create(&labels).inc();
-    }
-}
-
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()
@@ -211,7 +154,7 @@ impl Metrics {
             .map(|&o| (o, checks_family.get_or_create(&vec![("outcome".to_owned(), o.to_owned())]).clone()))
             .collect();
         let sync = plat_sync::SyncMetrics::new(&mut registry);
-        let checks = CheckMetrics::new(&mut registry);
+        let checks = plat_checks::CheckMetrics::new(&mut registry);
         let registry_metrics = RegistryMetrics::new(&mut registry);
         let ops = OpsMetrics::new(&mut registry);
         let mut process = Registry::default();

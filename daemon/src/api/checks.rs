@@ -21,7 +21,8 @@ pub async fn create(
     Json(request): Json<CreateCheck>,
 ) -> ApiResult<Created<Check>> {
     principal.require("checks:run", Scope::Platform)?;
-    Ok(Created(state.checks.start(principal.ctx(), request).await?))
+    let trace = crate::context::current().trace;
+    Ok(Created(state.checks.start(principal.ctx(), request, trace).await?))
 }
 
 pub async fn list(

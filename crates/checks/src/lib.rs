@@ -30,10 +30,47 @@ use plat_store::{Ctx, RepairOutcome, RepairRequest, Store, TargetRow, UserScope,
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{ChecksConfig, SyncConfig};
-use crate::error::{ApiErr, ApiResult};
-use crate::metrics::CheckMetrics;
+use plat_domain::trace::TraceContext;
 use plat_sync::Drivers;
+
+mod metrics;
+pub use metrics::CheckMetrics;
+
+/// The checks' settings (the daemon maps its `[checks]` section onto them).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Run `--all` (and the internal check) this often; zero is off.
+    pub interval: Duration,
+    /// Whether scheduled checks repair what they find.
+    pub repair: bool,
+    /// Whether scheduled checks include the internal check.
+    pub internal: bool,
+    /// Records changed this recently (before the check started) are not findings.
+    pub grace: Duration,
+    /// Timeout of one read-back request.
+    pub timeout: Duration,
+    /// Records per read-back page.
+    pub page_size: u32,
+    /// Findings stored per target and check; more are counted (and repaired) only.
+    pub max_findings: u32,
+    /// How far back the internal check looks for events without tasks
+    /// (the sync engine's retention: older tasks are purged).
+    pub history: Duration,
+}
+
+/// Why a check cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The request is not one a check can run (`field` names what to fix).
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    #[error(transparent)]
+    Store(#[from] plat_store::StoreError),
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> CheckError {
+    CheckError::Invalid { field, message: message.into() }
+}
 use plat_sync::kinds::{self, ReadBackError, ReadBackSupport, Reader, ReaderCtx};
 
 /// A failure on plat's side of a check, in the words a report may show:
@@ -160,8 +197,7 @@ pub fn skip_reason(target: &TargetRow) -> Option<String> {
 pub struct Checker {
     store: Store,
     drivers: Arc<Drivers>,
-    config: ChecksConfig,
-    sync: SyncConfig,
+    config: Settings,
     metrics: CheckMetrics,
     owner: String,
     shutdown: CancellationToken,
@@ -173,22 +209,17 @@ struct Run {
     request: CreateCheck,
     ctx: Ctx,
     started: i64,
+    /// The trace the check continues: each read-back request is a child.
+    trace: TraceContext,
 }
 
 impl Checker {
-    pub fn new(
-        store: Store,
-        drivers: Arc<Drivers>,
-        config: ChecksConfig,
-        sync: SyncConfig,
-        metrics: CheckMetrics,
-    ) -> Checker {
+    pub fn new(store: Store, drivers: Arc<Drivers>, config: Settings, metrics: CheckMetrics) -> Checker {
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "platd".into());
         Checker {
             store,
             drivers,
             config,
-            sync,
             metrics,
             owner: format!("{host}/{}/{}", std::process::id(), uuid::Uuid::now_v7().simple()),
             shutdown: CancellationToken::new(),
@@ -200,25 +231,31 @@ impl Checker {
         self.shutdown.cancel();
     }
 
-    /// Validate a request, create the check and start running it here.
-    pub async fn start(self: &Arc<Self>, ctx: Ctx, request: CreateCheck) -> ApiResult<Check> {
+    /// Validate a request, create the check and start running it here,
+    /// continuing `trace` (the request's, or a new one for the scheduler).
+    pub async fn start(
+        self: &Arc<Self>,
+        ctx: Ctx,
+        request: CreateCheck,
+        trace: TraceContext,
+    ) -> Result<Check, CheckError> {
         if request.target.is_some() && request.all {
-            return Err(ApiErr::validation("target", "give a target or all, not both"));
+            return Err(invalid("target", "give a target or all, not both"));
         }
         if request.target.is_none() && !request.all && !request.internal {
-            return Err(ApiErr::validation("target", "give a target, all: true, or internal: true"));
+            return Err(invalid("target", "give a target, all: true, or internal: true"));
         }
         if request.dry_run && !request.repair {
-            return Err(ApiErr::validation("dry_run", "a dry run shows what a repair would do: add repair: true"));
+            return Err(invalid("dry_run", "a dry run shows what a repair would do: add repair: true"));
         }
         if matches!(request.mode, CheckMode::Redis | CheckMode::Internal) {
-            return Err(ApiErr::validation("mode", "choose auto, digest or paging"));
+            return Err(invalid("mode", "choose auto, digest or paging"));
         }
         let mut reports = Vec::new();
         if let Some(name) = &request.target {
             let row = self.store.get_target(name).await?;
             if let Some(reason) = skip_reason(&row) {
-                return Err(ApiErr::validation("target", format!("{name} cannot be checked: {reason}")));
+                return Err(invalid("target", format!("{name} cannot be checked: {reason}")));
             }
             reports.push(CheckTarget::new(name.clone(), CheckTargetStatus::Pending));
         }
@@ -238,7 +275,7 @@ impl Checker {
         }
         let lease_until = now_ms() + LEASE.as_millis() as i64;
         let check = self.store.create_check(&ctx, &request, &reports, &self.owner, lease_until).await?;
-        let run = Run { id: check.id.clone(), request, ctx, started: now_ms() };
+        let run = Run { id: check.id.clone(), request, ctx, started: now_ms(), trace };
         let me = self.clone();
         tokio::spawn(async move { me.run(run, reports).await });
         Ok(check)
@@ -322,7 +359,7 @@ impl Checker {
     async fn check_internal(&self, run: &Run, report: &mut CheckTarget) -> Result<(), String> {
         report.mode = Some(CheckMode::Internal);
         report.progress = CheckProgress { phase: "comparing".into(), done: 0, total: 0 };
-        let since = now_ms() - self.sync.retention.0.as_millis() as i64;
+        let since = now_ms() - self.config.history.as_millis() as i64;
         let repair = run.request.repair && !run.request.dry_run;
         let findings = self
             .store
@@ -339,11 +376,7 @@ impl Checker {
 
     async fn check_target(&self, run: &Run, report: &mut CheckTarget) -> Result<(), String> {
         let target = self.store.get_target(&report.target).await.map_err(internal)?;
-        let ctx = ReaderCtx {
-            drivers: self.drivers.clone(),
-            timeout: self.config.timeout.0,
-            trace: crate::context::current().trace,
-        };
+        let ctx = ReaderCtx { drivers: self.drivers.clone(), timeout: self.config.timeout, trace: run.trace };
         let remote = kinds::of(target.kind).reader(&target, ctx)?;
         let remote = remote.as_ref();
         let mut diffs = Diffs::new(self, run, &target);
@@ -584,7 +617,7 @@ impl<'a> Diffs<'a> {
         }
         let batch = std::mem::take(&mut self.pending);
         let store = &self.checker.store;
-        let cutoff = self.run.started - self.checker.config.grace.0.as_millis() as i64;
+        let cutoff = self.run.started - self.checker.config.grace.as_millis() as i64;
         let ids: Vec<String> = batch.iter().map(|d| d.id.clone()).collect();
         let moving = store.moving_records(Some(&self.target.id), &ids, cutoff).await?;
         let (kept, left): (Vec<Diff>, Vec<Diff>) = batch.into_iter().partition(|d| !moving.contains(&d.id));
@@ -648,7 +681,7 @@ pub fn spawn_scheduler(
     leading: tokio::sync::watch::Receiver<bool>,
     shutdown: CancellationToken,
 ) {
-    let interval = checker.config.interval.0;
+    let interval = checker.config.interval;
     if interval.is_zero() {
         return;
     }
@@ -677,9 +710,9 @@ pub fn spawn_scheduler(
                 ..CreateCheck::default()
             };
             let ctx = Ctx { actor: "scheduler".into(), ..Ctx::system() };
-            match checker.start(ctx, request).await {
+            match checker.start(ctx, request, plat_telemetry::new_trace()).await {
                 Ok(check) => tracing::info!(check = %check.id, "scheduled check started"),
-                Err(e) => tracing::warn!(error = %e.error.message, "scheduled check not started"),
+                Err(e) => tracing::warn!(error = %e, "scheduled check not started"),
             }
         }
     });
