@@ -1,6 +1,7 @@
 //! End-to-end tests: a real `platd` on a temp SQLite database, driven by the
 //! real `platctl` binary exactly as an admin or a script would.
 
+mod architecture;
 mod generated;
 mod harness;
 mod otlp;
