@@ -2,6 +2,7 @@
 //! `{org}` is an id (`org_…`) or a path of names (`acme%2Fengineering`).
 
 use axum::extract::{Path, State};
+use plat_domain::Scope;
 use plat_proto::*;
 use plat_store::{NewOrganization, OrganizationChange};
 
@@ -130,7 +131,23 @@ pub async fn user_orgs(
     Path(user): Path<String>,
 ) -> ApiResult<Data<OrganizationList>> {
     let tenant = principal.require_on_user(&state, &user, "orgs:read", Some("self:read")).await?;
-    Ok(Data(state.store.user_orgs(&tenant, &user).await?))
+    let mut list = state.store.user_orgs(&tenant, &user).await?;
+    // Reached through an organization, the caller reads the user's
+    // memberships in its own reach only, not the rest of the tenant's tree.
+    if !principal.decide("orgs:read", Scope::Tenant(&tenant)).allowed {
+        let me = state.store.get_user(&tenant, &user).await?;
+        if !principal.is_user(&me.user.id) {
+            let mut kept = Vec::with_capacity(list.items.len());
+            for org in list.items {
+                let path = state.store.org_path(&tenant, "org", &org.id).await?;
+                if principal.decide("orgs:read", Scope::Orgs(&tenant, std::slice::from_ref(&path))).allowed {
+                    kept.push(org);
+                }
+            }
+            list.items = kept;
+        }
+    }
+    Ok(Data(list))
 }
 
 pub async fn roles(

@@ -245,6 +245,11 @@ both!(an_org_admin_manages_its_subtree_and_nothing_else, &[], |p| {
     lead.set_password("dev", "dev-password").await.expect("reset a member's password");
     assert!(denied(lead.disable_user("bob").await), "outside the subtree");
     lead.get_user("bob").await.expect("reading the directory is the member role's");
+    // A user's memberships, read through an organization: only those in reach.
+    acme.add_org_member("acme/sales", "dev").await.expect("dev joins sales too");
+    assert_eq!(paths(&lead.user_orgs("dev").await.expect("dev's orgs")), ["acme/eng/backend"], "not sales");
+    assert_eq!(paths(&acme.user_orgs("dev").await.expect("all")), ["acme/eng/backend", "acme/sales"]);
+    acme.remove_org_member("acme/sales", "dev").await.expect("dev leaves sales");
     let boss = code(lead.disable_user("boss").await);
     assert_eq!(boss, ErrorCode::PermissionDenied, "a tenant admin in a team stays out of reach");
     assert!(denied(lead.set_password("boss", "taken-over-1").await));
