@@ -7,32 +7,17 @@ use plat_proto::catalog;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use crate::outbox::{AuditDraft, AuditOf, EventDraft, record_audit, record_change};
-use crate::roles::confer_roles;
-use crate::tenants::tenant_by_slug;
-use crate::users::{Activity, user_activity};
-use crate::{
-    Ctx, NewUser, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_opt_str, get_str,
-    is_unique_violation, new_id, now_ms,
+use crate::audit::{AuditDraft, AuditOf, record_audit};
+use crate::authority::confer_roles;
+use crate::envelope::EventDraft;
+use crate::outbox::record_change;
+use crate::rows::tenant_by_slug;
+use crate::sql::{
+    decode_json, format_ms, get_i64, get_opt_i64, get_opt_str, get_str, is_unique_violation, json_text, json_value,
+    new_id, now_ms,
 };
-
-/// Revoke every refresh token of a user and every access token issued until now.
-pub(crate) async fn end_sessions(conn: &mut AnyConnection, user_id: &str) -> Result<u64> {
-    let now = now_ms();
-    let done = sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
-    // Tokens minted up to and including this millisecond are revoked; new
-    // ones are stamped at or after `now + 1` (see the daemon's mint).
-    sqlx::query("UPDATE users SET tokens_valid_after = $1 WHERE id = $2")
-        .bind(now + 1)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(done.rows_affected())
-}
+use crate::users::{Activity, end_sessions, user_activity};
+use crate::{Ctx, NewUser, Result, Store, StoreError};
 
 /// What presenting a refresh token led to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +77,7 @@ impl OAuthSettings {
     }
 
     fn jwks_text(&self) -> Result<Option<String>> {
-        self.jwks.as_ref().filter(|j| !j.keys.is_empty()).map(crate::json_text).transpose()
+        self.jwks.as_ref().filter(|j| !j.keys.is_empty()).map(json_text).transpose()
     }
 }
 
@@ -110,12 +95,12 @@ fn sa_from_row(row: &AnyRow) -> Result<ServiceAccountRecord> {
             client_id: get_str(row, "client_id")?,
             tenant: get_str(row, "tenant_slug")?,
             description: get_str(row, "description")?,
-            roles: crate::decode_json("service_accounts.roles", &get_str(row, "roles")?)?,
+            roles: decode_json("service_accounts.roles", &get_str(row, "roles")?)?,
             created_at: format_ms(get_i64(row, "created_at")?),
             secret_rotated_at: format_ms(get_i64(row, "secret_rotated_at")?),
-            audiences: crate::decode_json("service_accounts.audiences", &get_str(row, "audiences")?)?,
-            jwks: get_opt_str(row, "jwks")?.map(|j| crate::decode_json("service_accounts.jwks", &j)).transpose()?,
-            publishes: crate::decode_json("service_accounts.publishes", &get_str(row, "publishes")?)?,
+            audiences: decode_json("service_accounts.audiences", &get_str(row, "audiences")?)?,
+            jwks: get_opt_str(row, "jwks")?.map(|j| decode_json("service_accounts.jwks", &j)).transpose()?,
+            publishes: decode_json("service_accounts.publishes", &get_str(row, "publishes")?)?,
         },
     })
 }
@@ -188,7 +173,7 @@ impl Store {
         activity.details.insert("reason".into(), "invalid_credentials".into());
         user_activity(&mut tx, ctx, user_id, catalog::USER_LOGIN_FAILED, &activity).await?;
         if locked_now {
-            activity.details.insert("locked_until".into(), state.locked_until.map(crate::format_ms).into());
+            activity.details.insert("locked_until".into(), state.locked_until.map(format_ms).into());
             user_activity(&mut tx, ctx, user_id, catalog::USER_LOCKED, &activity).await?;
         }
         tx.commit().await?;
@@ -327,7 +312,7 @@ impl Store {
         // same session says nothing new.
         if ended > 0 {
             let activity = Activity { session_id: Some(family), ..activity.clone() };
-            crate::users::user_activity(&mut tx, ctx, &user_id, catalog::USER_LOGOUT, &activity).await?;
+            user_activity(&mut tx, ctx, &user_id, catalog::USER_LOGOUT, &activity).await?;
         }
         tx.commit().await?;
         Ok(Some(user_id))
@@ -472,11 +457,11 @@ impl Store {
         .bind(client_id)
         .bind(secret_hash)
         .bind(description)
-        .bind(crate::json_text(roles)?)
+        .bind(json_text(roles)?)
         .bind(now)
-        .bind(crate::json_text(&oauth.audiences)?)
+        .bind(json_text(&oauth.audiences)?)
         .bind(oauth.jwks_text()?)
-        .bind(crate::json_text(&oauth.publishes)?)
+        .bind(json_text(&oauth.publishes)?)
         .execute(&mut *tx)
         .await;
         match inserted {
@@ -574,9 +559,9 @@ impl Store {
             "UPDATE service_accounts SET description = $1, audiences = $2, jwks = $3, publishes = $4 WHERE id = $5",
         )
         .bind(description.unwrap_or(&record.account.description))
-        .bind(crate::json_text(&oauth.audiences)?)
+        .bind(json_text(&oauth.audiences)?)
         .bind(oauth.jwks_text()?)
-        .bind(crate::json_text(&oauth.publishes)?)
+        .bind(json_text(&oauth.publishes)?)
         .bind(&record.id)
         .execute(&mut *tx)
         .await?;
@@ -664,7 +649,7 @@ async fn account_changed(
         tenant: &account.tenant,
         aggregate_id: id,
         aggregate_version: version.max(1) as u64,
-        data: crate::json_value(&account)?,
+        data: json_value(&account)?,
         extra_metadata: None,
     };
     let target = format!("service_account:{}", account.name);

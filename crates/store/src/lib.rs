@@ -7,31 +7,62 @@
 //! through sqlx's `Any` driver; integers are BIGINT and times unix
 //! milliseconds so both dialects decode alike. SQLite gets a single-writer
 //! pool (no busy retries, batched writes) beside a pool of readers.
+//!
+//! The modules, each importing only those listed before it (no circle;
+//! `tests/layers.rs` checks it), with the `Store` methods of each kind:
+//!
+//! - `sql`: SQL helpers (placeholders, `Filter`, column readers, JSON,
+//!   times, ids, paged reads); no other module.
+//! - `audit`: audit records (`record_audit`, `AuditDraft`, `AuditOf`) and
+//!   `GET /audit`. `envelope`: what an event is (`EventDraft`, the
+//!   envelope), built but not written. `rows`: the stored rows every module
+//!   reads (`TenantRow`, `UserRecord`, organizations) and their lookups.
+//! - `authority`: the conferral and take-over rules, what roles grant, what
+//!   a user holds and where they lie.
+//! - `sync/`: targets, tasks and the fan-out of events into tasks.
+//! - `outbox`: appending events, fanned out (the one caller of
+//!   `sync::fan_out`), `record_change` (event + audit), published events.
+//! - `quotas`, `registry`, `roles`, `orgs`; then `users` (which joins
+//!   organizations and takes the `users` quota); then `tenants` (which
+//!   announces its users' deletion), `auth` (bootstrap creates a user) and
+//!   `checks/` (repairs are user changes and sync tasks).
 
+mod audit;
 mod auth;
+mod authority;
 mod checks;
+mod envelope;
 mod orgs;
 mod outbox;
 mod quotas;
 mod registry;
 mod roles;
+mod rows;
+mod sql;
 mod sync;
 mod tenants;
+#[cfg(feature = "test-support")]
+mod test_support;
 mod users;
 
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
 
+pub use audit::*;
 pub use auth::*;
 pub use checks::*;
+pub use envelope::*;
 pub use orgs::*;
 pub use outbox::*;
 pub use registry::*;
+pub use rows::*;
+pub use sql::*;
 pub use sync::*;
-pub use tenants::*;
+#[cfg(feature = "test-support")]
+pub use test_support::*;
 pub use users::*;
 
 pub(crate) use plat_domain::PageRequest;
@@ -338,19 +369,6 @@ impl Store {
     }
 }
 
-/// `value` as JSON text for a column. Serializing plat's own types cannot
-/// fail short of a bug; if it does, the change fails, rather than storing
-/// an empty string.
-pub(crate) fn json_text<T: serde::Serialize + ?Sized>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot serialize: {e}")))
-}
-
-/// `value` as a JSON value for an event's `data`: a failure fails the
-/// change, rather than announcing `null`.
-pub(crate) fn json_value<T: serde::Serialize + ?Sized>(value: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(value).map_err(|e| StoreError::Corrupt(format!("cannot serialize: {e}")))
-}
-
 /// WAL lets readers run beside the one writer; NORMAL sync is durable across
 /// process crashes (not power loss) and is what WAL deployments use. LIKE is
 /// case-sensitive, as on PostgreSQL, so a glob filter matches the same rows
@@ -364,77 +382,4 @@ fn sqlite_pragmas(
             .await?;
         Ok(())
     })
-}
-
-/// Unix milliseconds now.
-pub fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-/// RFC 3339 (UTC, milliseconds) rendering of unix milliseconds.
-pub fn format_ms(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    t.format(&time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"))
-        .unwrap_or_default()
-}
-
-/// Parse an RFC 3339 time to unix milliseconds.
-pub fn parse_rfc3339_ms(text: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-}
-
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-pub(crate) fn get_i64(row: &AnyRow, col: &str) -> Result<i64> {
-    Ok(row.try_get::<i64, _>(col)?)
-}
-
-pub(crate) fn get_opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {
-    Ok(row.try_get::<Option<i64>, _>(col)?)
-}
-
-pub(crate) fn get_str(row: &AnyRow, col: &str) -> Result<String> {
-    Ok(row.try_get::<String, _>(col)?)
-}
-
-pub(crate) fn get_opt_str(row: &AnyRow, col: &str) -> Result<Option<String>> {
-    Ok(row.try_get::<Option<String>, _>(col)?)
-}
-
-/// Decode a JSON column; a value that does not decode is `Corrupt`.
-pub(crate) fn decode_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
-}
-
-pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
-/// Create a fresh, empty PostgreSQL database next to `server_url`'s and
-/// return its URL (tests and benchmarks give each run its own database).
-pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<String> {
-    sqlx::any::install_default_drivers();
-    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
-        return Err(StoreError::Invalid { field: "name".into(), message: "database names are [a-z0-9_]".into() });
-    }
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(server_url).await?;
-    conn.execute(format!("CREATE DATABASE {name}").as_str()).await?;
-    let (base, query) = match server_url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (server_url, String::new()),
-    };
-    let prefix = base.rsplit_once('/').map(|(p, _)| p).unwrap_or(base);
-    Ok(format!("{prefix}/{name}{query}"))
-}
-
-/// Drop a database made by [`create_postgres_database`].
-pub async fn drop_postgres_database(server_url: &str, name: &str) -> Result<()> {
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(server_url).await?;
-    conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await?;
-    Ok(())
 }

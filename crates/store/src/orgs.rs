@@ -9,53 +9,19 @@ use plat_proto::catalog;
 use std::collections::HashMap;
 
 use plat_domain::org::{self as rules, OrgRef};
-use plat_domain::{Conferral, OrgGrant, PLATFORM_ADMIN, Subject};
+use plat_domain::{Conferral, PLATFORM_ADMIN};
 use plat_proto::limits;
 use plat_proto::{Member, MemberPage, OrgRole, OrgRoleList, Organization, OrganizationList};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use crate::outbox::{AuditOf, EventDraft, Params, record_change};
-use crate::tenants::{TenantRow, tenant_by_slug};
-use crate::{Ctx, Result, Store, StoreError, decode_json, format_ms, get_i64, get_str, json_text, now_ms};
-
-const ORG_COLUMNS: &str = "o.id, o.parent_id, o.name, o.display_name, o.kind, o.metadata, o.path, o.depth, \
-     o.version, o.created_at, o.updated_at, \
-     (SELECT COUNT(*) FROM organization_members mc WHERE mc.org_id = o.id) AS members";
-
-#[derive(Debug, Clone)]
-struct OrgRow {
-    id: String,
-    parent: Option<String>,
-    name: String,
-    display_name: String,
-    kind: String,
-    metadata: serde_json::Map<String, serde_json::Value>,
-    path: String,
-    depth: u32,
-    version: i64,
-    members: u64,
-    created_at: i64,
-    updated_at: i64,
-}
-
-fn org_from(row: &AnyRow) -> Result<OrgRow> {
-    let parent = get_str(row, "parent_id")?;
-    Ok(OrgRow {
-        id: get_str(row, "id")?,
-        parent: (!parent.is_empty()).then_some(parent),
-        name: get_str(row, "name")?,
-        display_name: get_str(row, "display_name")?,
-        kind: get_str(row, "kind")?,
-        metadata: decode_json("organization metadata", &get_str(row, "metadata")?)?,
-        path: get_str(row, "path")?,
-        depth: get_i64(row, "depth")?.clamp(1, i64::from(limits::ORG_DEPTH)) as u32,
-        version: get_i64(row, "version")?,
-        members: get_i64(row, "members")?.max(0) as u64,
-        created_at: get_i64(row, "created_at")?,
-        updated_at: get_i64(row, "updated_at")?,
-    })
-}
+use crate::audit::AuditOf;
+use crate::authority::{ORG_ROLE_SELECT, confer, org_roles_of, role_permissions};
+use crate::envelope::EventDraft;
+use crate::outbox::record_change;
+use crate::rows::{ORG_COLUMNS, OrgRow, TenantRow, find_user, names_of, org_from, tenant_by_slug};
+use crate::sql::{Params, format_ms, get_i64, get_str, is_unique_violation, json_text, json_value, now_ms};
+use crate::{Ctx, Result, Store, StoreError};
 
 /// The organizations' wire form, their name paths read from `names`.
 fn views(tenant: &str, rows: &[OrgRow], names: &HashMap<String, String>) -> Vec<Organization> {
@@ -83,31 +49,6 @@ fn views(tenant: &str, rows: &[OrgRow], names: &HashMap<String, String>) -> Vec<
     // Tree order: each after its parent, siblings by name.
     items.sort_by(|a, b| a.path.split('/').cmp(b.path.split('/')));
     items
-}
-
-/// The names of every organization on the rows' paths.
-async fn names_of(conn: &mut AnyConnection, rows: &[OrgRow]) -> Result<HashMap<String, String>> {
-    let mut names: HashMap<String, String> = rows.iter().map(|r| (r.id.clone(), r.name.clone())).collect();
-    let mut missing: Vec<String> = rows
-        .iter()
-        .flat_map(|r| rules::path_ids(&r.path))
-        .filter(|id| !names.contains_key(*id))
-        .map(str::to_owned)
-        .collect();
-    missing.sort();
-    missing.dedup();
-    for chunk in missing.chunks(500) {
-        let sql =
-            format!("SELECT id, name FROM organizations WHERE id IN ({})", Params::for_conn(conn).list(chunk.len()));
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(id.clone());
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            names.insert(get_str(&row, "id")?, get_str(&row, "name")?);
-        }
-    }
-    Ok(names)
 }
 
 async fn one_view(conn: &mut AnyConnection, tenant: &str, row: &OrgRow) -> Result<Organization> {
@@ -187,7 +128,7 @@ async fn announce(
         tenant: &tenant.tenant.slug,
         aggregate_id: &org.id,
         aggregate_version: org.version,
-        data: crate::json_value(org)?,
+        data: json_value(org)?,
         extra_metadata: extra,
     };
     let details = serde_json::json!({"id": org.id});
@@ -220,7 +161,7 @@ fn validate_fields(
 
 fn taken(name: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
     move |e| {
-        if crate::is_unique_violation(&e) {
+        if is_unique_violation(&e) {
             StoreError::AlreadyExists { kind: "organization", name: name.to_owned(), field: "name" }
         } else {
             e.into()
@@ -370,7 +311,7 @@ impl Store {
     pub async fn user_orgs(&self, tenant: &str, user: &str) -> Result<OrganizationList> {
         let mut conn = self.read.acquire().await?;
         let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
-        let user = crate::users::find_user(&mut conn, &tenant_row.id, user).await?;
+        let user = find_user(&mut conn, &tenant_row.id, user).await?;
         let rows = sqlx::query(&format!(
             "SELECT {ORG_COLUMNS} FROM organization_members m JOIN organizations o ON o.id = m.org_id \
              WHERE m.user_id = $1 ORDER BY o.path LIMIT {}",
@@ -543,7 +484,7 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         let row = resolve(&mut tx, &tenant_row, "org", org).await?;
-        let user = crate::users::find_user(&mut tx, &tenant_row.id, user).await?;
+        let user = find_user(&mut tx, &tenant_row.id, user).await?;
         if add && user.stored_status == "deleted" {
             return Err(StoreError::NotFound { kind: "user", name: user.user.username.clone() });
         }
@@ -681,99 +622,6 @@ impl Store {
     }
 }
 
-/// The roles granted on organizations (the rows `sql` selects: `r.*`,
-/// `o.path`, `u.username`), as the wire form, in tree order; at most `cap`,
-/// and whether there were more.
-async fn org_roles_of(
-    conn: &mut AnyConnection,
-    sql: &str,
-    binds: &[&str],
-    cap: usize,
-) -> Result<(Vec<(OrgRow, OrgRole)>, bool)> {
-    let mut query = sqlx::query(sql);
-    for bind in binds {
-        query = query.bind(*bind);
-    }
-    let rows = query.fetch_all(&mut *conn).await?;
-    let truncated = rows.len() > cap;
-    let mut orgs = Vec::new();
-    let mut grants = Vec::new();
-    for row in rows.iter().take(cap) {
-        orgs.push(org_from(row)?);
-        grants.push((
-            get_str(row, "user_id")?,
-            get_str(row, "username")?,
-            get_str(row, "role")?,
-            get_i64(row, "granted_at")?,
-        ));
-    }
-    let names = names_of(conn, &orgs).await?;
-    let mut out = Vec::with_capacity(orgs.len());
-    for (org, (user_id, username, role, at)) in orgs.into_iter().zip(grants) {
-        let organization = rules::path_ids(&org.path)
-            .map(|id| names.get(id).map_or("?", String::as_str))
-            .collect::<Vec<_>>()
-            .join("/");
-        let view = OrgRole { org_id: org.id.clone(), organization, user_id, username, role, granted_at: format_ms(at) };
-        out.push((org, view));
-    }
-    Ok((out, truncated))
-}
-
-async fn member_paths(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT o.path FROM organization_members m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 \
-         ORDER BY o.path",
-    )
-    .bind(user_id)
-    .fetch_all(&mut *conn)
-    .await?)
-}
-
-async fn grants_of(conn: &mut AnyConnection, tenant_id: &str, user_id: &str) -> Result<Vec<OrgGrant>> {
-    let sql = format!(
-        "SELECT {ORG_COLUMNS}, {ORG_ROLE_SELECT} FROM organization_roles r \
-         JOIN organizations o ON o.id = r.org_id JOIN users u ON u.id = r.user_id \
-         WHERE r.user_id = $1 ORDER BY o.path, r.role LIMIT {}",
-        limits::USER_ORG_ROLES + 1
-    );
-    let (rows, more) = org_roles_of(conn, &sql, &[user_id], limits::USER_ORG_ROLES).await?;
-    if more {
-        // Never decide on part of what someone holds (grants are refused past the bound).
-        return Err(StoreError::Corrupt(format!(
-            "user {user_id} holds more than {} roles on organizations",
-            limits::USER_ORG_ROLES
-        )));
-    }
-    let mut out = Vec::with_capacity(rows.len());
-    for (org, view) in rows {
-        let permissions = match crate::roles::role_permissions(conn, tenant_id, std::slice::from_ref(&view.role)).await
-        {
-            Ok(permissions) => permissions,
-            Err(StoreError::NotFound { .. }) => continue,
-            Err(e) => return Err(e),
-        };
-        out.push(OrgGrant { path: org.path, name: view.organization, role: view.role, permissions });
-    }
-    Ok(out)
-}
-
-/// What a user holds, as a [`Subject`]: their roles' permissions and their
-/// roles on organizations (`plat_domain::may_take_over` weighs it).
-pub(crate) async fn holdings(
-    conn: &mut AnyConnection,
-    tenant: &TenantRow,
-    user: &crate::UserRecord,
-) -> Result<Subject> {
-    Ok(Subject {
-        tenant: tenant.tenant.slug.clone(),
-        roles: user.user.roles.clone(),
-        permissions: crate::roles::live_permissions(conn, &tenant.id, &user.user.roles).await?,
-        scope: None,
-        orgs: grants_of(conn, &tenant.id, &user.user.id).await?,
-    })
-}
-
 /// Add (`add`) or remove the membership of a user (`(id, username)`) in
 /// `row`, announced: the organization as it is now, or `None` when nothing
 /// changed.
@@ -829,9 +677,6 @@ pub(crate) async fn join(
     Ok(())
 }
 
-/// What the role rows of [`org_roles_of`] select.
-const ORG_ROLE_SELECT: &str = "r.user_id, r.role, r.created_at AS granted_at, u.username";
-
 impl Store {
     /// The stored path of an organization (`plat_domain::org`): where
     /// authorization looks for roles granted on it or above it.
@@ -863,24 +708,6 @@ impl Store {
             held += count.max(0) as u64;
         }
         Ok(held)
-    }
-
-    /// What a user of `tenant` holds (see [`holdings`]), and where they lie:
-    /// the stored paths of the organizations they are a member of.
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.standing", skip_all)]
-    pub async fn standing(&self, tenant: &str, user: &crate::UserRecord) -> Result<(Subject, Vec<String>)> {
-        let mut conn = self.read.acquire().await?;
-        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
-        let subject = holdings(&mut conn, &tenant_row, user).await?;
-        Ok((subject, member_paths(&mut conn, &user.user.id).await?))
-    }
-
-    /// The roles the user with id `user_id` holds on organizations, each
-    /// with what it grants (a custom role deleted meanwhile grants nothing).
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.org_grants_of", skip_all)]
-    pub async fn org_grants_of(&self, tenant_id: &str, user_id: &str) -> Result<Vec<OrgGrant>> {
-        let mut conn = self.read.acquire().await?;
-        grants_of(&mut conn, tenant_id, user_id).await
     }
 
     /// The roles that reach an organization: granted on it or on one of its
@@ -925,11 +752,11 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         let row = resolve(&mut tx, &tenant_row, "org", org).await?;
-        let user = crate::users::find_user(&mut tx, &tenant_row.id, user).await?;
+        let user = find_user(&mut tx, &tenant_row.id, user).await?;
         if grant && user.stored_status == "deleted" {
             return Err(StoreError::NotFound { kind: "user", name: user.user.username.clone() });
         }
-        let permissions = crate::roles::role_permissions(&mut tx, &tenant_row.id, &[role.to_owned()]).await?;
+        let permissions = role_permissions(&mut tx, &tenant_row.id, &[role.to_owned()]).await?;
         if grant {
             let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organization_roles WHERE user_id = $1")
                 .bind(&user.user.id)
@@ -943,7 +770,7 @@ impl Store {
             }
         }
         let what = Conferral { tenant, platform_admin: false, permissions: &permissions, at: Some(&row.path) };
-        crate::roles::confer(ctx, &what)?;
+        confer(ctx, &what)?;
         let now = now_ms();
         let changed = if grant {
             sqlx::query(

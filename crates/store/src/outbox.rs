@@ -1,109 +1,25 @@
-//! The outbox (events) and the audit log: written inside the transaction of
-//! the change they describe, read back by `GET /events` and `GET /audit`.
+//! The outbox: events appended inside the transaction of the change they
+//! describe and fanned out there to the sync targets that take them
+//! (`sync::fan_out`, called from here alone), services' published events,
+//! and `GET /events`. [`record_change`] is the one helper for "event +
+//! audit record".
 
-use plat_proto::catalog::EventType;
-use plat_proto::{AggregateRef, AuditQuery, AuditRecord, Event, EventQuery, Page, PublishEvent};
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use plat_proto::{Event, EventQuery, Page, PublishEvent};
+use sqlx::AnyConnection;
 
-use crate::tenants::tenant_by_slug;
-use crate::{Ctx, PageRequest, Result, Store, StoreError, format_ms, get_i64, get_str, now_ms};
+use crate::audit::{AuditDraft, AuditOf, record_audit};
+use crate::envelope::{EventDraft, Head, build_event, envelope};
+use crate::rows::tenant_by_slug;
+use crate::sql::{
+    Filter, decode_json, get_i64, get_str, is_unique_violation, json_text, now_ms, parse_since, push_placeholders,
+};
+use crate::sync::fan_out;
+use crate::{Ctx, PageRequest, Result, Store, StoreError};
 
 /// The tenant an audit record of a publication belongs to: the one it
 /// published into (the first, for a batch across tenants).
 fn ctx_tenant(tenants: &[String]) -> &str {
     tenants.first().map_or("", String::as_str)
-}
-
-/// What a change wants to announce; [`record_event`] adds id, time and
-/// context. Its type is a row of plat's catalog (`plat_proto::catalog`),
-/// which also names the aggregate's kind: the store writes no other type.
-pub struct EventDraft<'a> {
-    pub event_type: &'static EventType,
-    pub tenant: &'a str,
-    pub aggregate_id: &'a str,
-    pub aggregate_version: u64,
-    pub data: serde_json::Value,
-    pub extra_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-}
-
-/// What an audit record says; [`record_audit`] adds id, time and context.
-pub struct AuditDraft<'a> {
-    pub action: &'a str,
-    pub target: String,
-    pub tenant: Option<&'a str>,
-    pub outcome: &'a str,
-    pub details: serde_json::Value,
-}
-
-pub(crate) fn build_event(ctx: &Ctx, draft: EventDraft<'_>, now: i64) -> Event {
-    let head = Head {
-        event_type: draft.event_type.name,
-        aggregate_kind: draft.event_type.aggregate,
-        aggregate_id: draft.aggregate_id,
-        aggregate_version: draft.aggregate_version,
-    };
-    envelope(ctx, head, draft.tenant, draft.data, draft.extra_metadata, now)
-}
-
-/// What an event is and what it is about: a catalog row's, or a published
-/// event's (whose kind the publisher names).
-struct Head<'a> {
-    event_type: &'a str,
-    aggregate_kind: &'a str,
-    aggregate_id: &'a str,
-    aggregate_version: u64,
-}
-
-fn envelope(
-    ctx: &Ctx,
-    head: Head<'_>,
-    tenant: &str,
-    data: serde_json::Value,
-    extra_metadata: Option<serde_json::Map<String, serde_json::Value>>,
-    now: i64,
-) -> Event {
-    let mut metadata = serde_json::Map::new();
-    if let Some(rid) = &ctx.request_id {
-        metadata.insert("request_id".into(), rid.clone().into());
-    }
-    metadata.insert("actor".into(), ctx.actor.clone().into());
-    if let Some(traceparent) = &ctx.traceparent {
-        metadata.insert("traceparent".into(), traceparent.clone().into());
-        if let Some(state) = &ctx.tracestate {
-            metadata.insert("tracestate".into(), state.clone().into());
-        }
-    }
-    if let Some(extra) = extra_metadata {
-        metadata.extend(extra);
-    }
-    Event {
-        id: format!("evt_{}", uuid::Uuid::now_v7().simple()),
-        event_type: head.event_type.to_owned(),
-        version: "1".into(),
-        timestamp: format_ms(now),
-        source: "platd".into(),
-        tenant: tenant.to_owned(),
-        aggregate: AggregateRef {
-            kind: head.aggregate_kind.to_owned(),
-            id: head.aggregate_id.to_owned(),
-            version: head.aggregate_version,
-        },
-        correlation_id: ctx.correlation_id.clone().or_else(|| ctx.request_id.clone()),
-        causation_id: ctx.causation_id.clone(),
-        data,
-        metadata,
-    }
-}
-
-/// Where a change's audit record points, and what it adds.
-pub(crate) struct AuditOf<'a> {
-    /// The action, when the change is not the event type's own (a role
-    /// grant announces `user.roles_changed`; a repair, any user event).
-    pub action: Option<&'a str>,
-    pub target: String,
-    pub tenant: Option<&'a str>,
-    pub details: serde_json::Value,
 }
 
 /// A change of an actor's: its event and, under the event type's audit
@@ -157,76 +73,9 @@ pub(crate) async fn insert_events(conn: &mut AnyConnection, events: &[Event], no
                 .bind(payload);
         }
         query.execute(&mut *conn).await?;
-        crate::sync::fan_out(conn, chunk).await?;
+        fan_out(conn, chunk).await?;
     }
     Ok(())
-}
-
-/// Placeholders for statements with many parameters. PostgreSQL gets `$N`;
-/// SQLite gets plain `?`, because sqlx resolves every `$N` through
-/// `sqlite3_bind_parameter_name`, a linear scan, which makes a multi-row
-/// insert quadratic (half of an import's time, measured).
-pub(crate) struct Params {
-    positional: bool,
-    n: usize,
-}
-
-impl Params {
-    pub(crate) fn for_conn(conn: &AnyConnection) -> Params {
-        Params { positional: conn.backend_name() == "SQLite", n: 0 }
-    }
-
-    pub(crate) fn next(&mut self) -> String {
-        self.n += 1;
-        if self.positional { "?".to_owned() } else { format!("${}", self.n) }
-    }
-
-    /// `p, p, p` for an IN list.
-    pub(crate) fn list(&mut self, len: usize) -> String {
-        (0..len).map(|_| self.next()).collect::<Vec<_>>().join(", ")
-    }
-
-    /// `(p, p), (p, p)` for `rows` rows of `cols` columns.
-    pub(crate) fn rows(&mut self, rows: usize, cols: usize) -> String {
-        (0..rows).map(|_| format!("({})", self.list(cols))).collect::<Vec<_>>().join(", ")
-    }
-}
-
-/// Append the VALUES rows of a multi-row insert.
-pub(crate) fn push_placeholders(conn: &AnyConnection, sql: &mut String, rows: usize, cols: usize) {
-    sql.push_str(&Params::for_conn(conn).rows(rows, cols));
-}
-
-/// Append an audit record on `conn` (inside the change's transaction).
-pub async fn record_audit(conn: &mut AnyConnection, ctx: &Ctx, draft: AuditDraft<'_>) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (id, created_at, actor, action, target, tenant, outcome, request_id, details) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(format!("aud_{}", uuid::Uuid::now_v7().simple()))
-    .bind(now_ms())
-    .bind(ctx.actor.clone())
-    .bind(draft.action)
-    .bind(draft.target)
-    .bind(draft.tenant.map(str::to_owned))
-    .bind(draft.outcome)
-    .bind(ctx.request_id.clone())
-    .bind(draft.details.to_string())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// `since` as RFC 3339 or a duration back from now.
-pub fn parse_since(field: &str, text: &str) -> Result<i64> {
-    if let Some(ms) = crate::parse_rfc3339_ms(text) {
-        return Ok(ms);
-    }
-    let back = plat_domain::parse_duration(field, text).map_err(|_| StoreError::Invalid {
-        field: field.into(),
-        message: format!("{text:?} is neither an RFC 3339 time nor a duration such as 1h"),
-    })?;
-    Ok(plat_domain::millis_before(now_ms(), back))
 }
 
 /// An event a service publishes into `tenant` (a slug), already allowed by
@@ -256,7 +105,7 @@ fn check_publication(batch: bool, i: usize, event: &PublishEvent) -> Result<()> 
             });
         }
     }
-    let size = crate::json_text(&event.data)?.len();
+    let size = json_text(&event.data)?.len();
     if size > plat_domain::publish::MAX_DATA_BYTES {
         return Err(StoreError::Invalid {
             field: at(batch, i, "data"),
@@ -302,7 +151,7 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
                 if let Some(row) = first {
-                    out.push(crate::decode_json::<Event>("events.payload", &get_str(&row, "payload")?)?);
+                    out.push(decode_json::<Event>("events.payload", &get_str(&row, "payload")?)?);
                     replayed += 1;
                     continue;
                 }
@@ -356,13 +205,13 @@ impl Store {
             .bind(event.aggregate.id.clone())
             .bind(event.aggregate.version as i64)
             .bind(now)
-            .bind(crate::json_text(&event)?)
+            .bind(json_text(&event)?)
             .bind(publisher)
             .bind(req.idempotency_key.clone())
             .execute(&mut *tx)
             .await;
             match inserted {
-                Err(e) if crate::is_unique_violation(&e) => {
+                Err(e) if is_unique_violation(&e) => {
                     return Err(StoreError::Conflict(format!(
                         "another request is publishing with idempotency_key {:?}; retry to get its event",
                         req.idempotency_key.as_deref().unwrap_or_default()
@@ -376,7 +225,7 @@ impl Store {
         let new: std::collections::HashSet<&str> = new_ids.iter().map(String::as_str).collect();
         let fresh: Vec<Event> = out.iter().filter(|e| new.contains(e.id.as_str())).cloned().collect();
         for chunk in fresh.chunks(500) {
-            crate::sync::fan_out(&mut tx, chunk).await?;
+            fan_out(&mut tx, chunk).await?;
         }
         if !new_ids.is_empty() {
             let mut types: Vec<&str> = out.iter().map(|e| e.event_type.as_str()).collect();
@@ -394,13 +243,6 @@ impl Store {
         }
         tx.commit().await?;
         Ok((out, replayed))
-    }
-
-    /// Write one audit record on its own (actions that change no row, such as failed logins).
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.audit", skip_all)]
-    pub async fn audit(&self, ctx: &Ctx, draft: AuditDraft<'_>) -> Result<()> {
-        let mut conn = self.write.acquire().await?;
-        record_audit(&mut conn, ctx, draft).await
     }
 
     /// Events, newest first, optionally of one tenant.
@@ -429,174 +271,5 @@ impl Store {
             items.push((get_i64(&row, "seq")?.to_string(), event));
         }
         Ok(page.finish(items, total))
-    }
-
-    /// Audit records, newest first, optionally of one tenant.
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.list_audit", skip_all)]
-    pub async fn list_audit(&self, tenant: Option<&str>, query: &AuditQuery) -> Result<Page<AuditRecord>> {
-        let page = PageRequest::new(query.page, query.page_size, query.cursor.as_deref(), query.limit)?;
-        let mut filter = Filter::default();
-        if let Some(t) = tenant {
-            filter.eq("tenant", t.to_owned());
-        }
-        if let Some(actor) = &query.actor {
-            filter.eq("actor", actor.clone());
-        }
-        if let Some(action) = &query.action {
-            filter.like("action", "action", action)?;
-        }
-        if let Some(target) = &query.target {
-            filter.eq("target", target.clone());
-        }
-        if let Some(since) = &query.since {
-            filter.gte_int("created_at", parse_since("since", since)?);
-        }
-        if let Some(until) = &query.until {
-            filter.lt_int("created_at", parse_since("until", until)?);
-        }
-        let rows = self
-            .page_query(
-                "audit_log",
-                "seq, id, created_at, actor, action, target, tenant, outcome, request_id, details",
-                &filter,
-                &page,
-            )
-            .await?;
-        let total = self.count_query("audit_log", &filter).await?;
-        let mut items = Vec::with_capacity(rows.len());
-        for row in rows {
-            items.push((get_i64(&row, "seq")?.to_string(), audit_from_row(&row)?));
-        }
-        Ok(page.finish(items, total))
-    }
-
-    pub(crate) async fn page_query(
-        &self,
-        table: &str,
-        columns: &str,
-        filter: &Filter,
-        page: &PageRequest,
-    ) -> Result<Vec<AnyRow>> {
-        let mut filter = filter.clone();
-        if let Some(after) = page.after_seq()? {
-            filter.lt_int("seq", after);
-        }
-        let n = filter.binds.len();
-        let sql = format!(
-            "SELECT {columns} FROM {table}{} ORDER BY seq DESC LIMIT ${} OFFSET ${}",
-            filter.where_clause(),
-            n + 1,
-            n + 2
-        );
-        let query = filter.bind_all(sqlx::query(&sql));
-        Ok(query.bind(page.page_size as i64 + 1).bind(page.offset()).fetch_all(&self.read).await?)
-    }
-
-    pub(crate) async fn count_query(&self, table: &str, filter: &Filter) -> Result<u64> {
-        let sql = format!("SELECT COUNT(*) FROM {table}{}", filter.where_clause());
-        let row = filter.bind_all(sqlx::query(&sql)).fetch_one(&self.read).await?;
-        Ok(row.try_get::<i64, _>(0)? as u64)
-    }
-}
-
-fn audit_from_row(row: &AnyRow) -> Result<AuditRecord> {
-    Ok(AuditRecord {
-        id: get_str(row, "id")?,
-        timestamp: format_ms(get_i64(row, "created_at")?),
-        actor: get_str(row, "actor")?,
-        action: get_str(row, "action")?,
-        target: get_str(row, "target")?,
-        tenant: crate::get_opt_str(row, "tenant")?,
-        outcome: get_str(row, "outcome")?,
-        request_id: crate::get_opt_str(row, "request_id")?,
-        details: serde_json::from_str(&get_str(row, "details")?)
-            .map_err(|_| StoreError::Corrupt("audit details".into()))?,
-    })
-}
-
-/// A WHERE clause built from trusted column names and bound values.
-#[derive(Clone, Default)]
-pub(crate) struct Filter {
-    clauses: Vec<String>,
-    binds: Vec<Bind>,
-}
-
-#[derive(Clone)]
-pub(crate) enum Bind {
-    Text(String),
-    Int(i64),
-}
-
-impl Filter {
-    fn next(&self) -> usize {
-        self.binds.len() + 1
-    }
-
-    pub(crate) fn eq(&mut self, column: &str, value: String) {
-        self.clauses.push(format!("{column} = ${}", self.next()));
-        self.binds.push(Bind::Text(value));
-    }
-
-    /// A `*` glob as LIKE (with `_`, `%` and `\` escaped); the glob is
-    /// checked first (`plat_domain::validate_glob`), and named by `field`.
-    pub(crate) fn like(&mut self, column: &str, field: &str, pattern: &str) -> crate::Result<()> {
-        plat_domain::validate_glob(field, pattern)?;
-        if !pattern.contains('*') {
-            self.eq(column, pattern.to_owned());
-            return Ok(());
-        }
-        self.clauses.push(format!("{column} LIKE ${} ESCAPE '\\'", self.next()));
-        self.binds.push(Bind::Text(plat_domain::like_pattern(pattern)));
-        Ok(())
-    }
-
-    /// A clause without a bound value.
-    pub(crate) fn fixed(&mut self, clause: &str) {
-        self.clauses.push(clause.to_owned());
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.binds.len()
-    }
-
-    pub(crate) fn raw(&mut self, clause_with_placeholder: impl Fn(usize) -> String, value: Bind) {
-        self.clauses.push(clause_with_placeholder(self.next()));
-        self.binds.push(value);
-    }
-
-    /// `column IN (...)` over integers.
-    pub(crate) fn in_ints(&mut self, column: &str, values: impl IntoIterator<Item = i64>) {
-        let start = self.next();
-        let values: Vec<i64> = values.into_iter().collect();
-        let list = (start..start + values.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-        self.clauses.push(format!("{column} IN ({list})"));
-        self.binds.extend(values.into_iter().map(Bind::Int));
-    }
-
-    pub(crate) fn gte_int(&mut self, column: &str, value: i64) {
-        self.clauses.push(format!("{column} >= ${}", self.next()));
-        self.binds.push(Bind::Int(value));
-    }
-
-    pub(crate) fn lt_int(&mut self, column: &str, value: i64) {
-        self.clauses.push(format!("{column} < ${}", self.next()));
-        self.binds.push(Bind::Int(value));
-    }
-
-    pub(crate) fn where_clause(&self) -> String {
-        if self.clauses.is_empty() { String::new() } else { format!(" WHERE {}", self.clauses.join(" AND ")) }
-    }
-
-    pub(crate) fn bind_all<'q>(
-        &self,
-        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        for bind in &self.binds {
-            query = match bind {
-                Bind::Text(s) => query.bind(s.clone()),
-                Bind::Int(i) => query.bind(*i),
-            };
-        }
-        query
     }
 }

@@ -17,9 +17,12 @@ use plat_proto::{Quota, QuotaDecision, QuotaPeriod, QuotaReservation, SetQuota, 
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use crate::outbox::{AuditDraft, EventDraft, record_audit, record_event};
-use crate::tenants::{TenantRow, tenant_by_slug};
-use crate::{Ctx, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_str, now_ms};
+use crate::audit::{AuditDraft, record_audit};
+use crate::envelope::EventDraft;
+use crate::outbox::record_event;
+use crate::rows::{TenantRow, tenant_by_slug};
+use crate::sql::{format_ms, get_i64, get_opt_i64, get_str, is_unique_violation, json_value, now_ms, parse_rfc3339_ms};
+use crate::{Ctx, Result, Store, StoreError};
 
 const QUOTA_COLUMNS: &str = "resource, quota_limit, used, reserved, period, period_start, level, updated_at";
 
@@ -71,7 +74,7 @@ impl Row {
             period: QuotaPeriod::None,
             period_start: 0,
             level: tenant.users_level,
-            updated_at: crate::parse_rfc3339_ms(&tenant.tenant.updated_at).unwrap_or(0),
+            updated_at: parse_rfc3339_ms(&tenant.tenant.updated_at).unwrap_or(0),
         }
     }
 
@@ -143,7 +146,7 @@ async fn signal(
             tenant: &tenant.tenant.slug,
             aggregate_id: &tenant.id,
             aggregate_version: tenant.version as u64,
-            data: crate::json_value(&tenant.tenant)?,
+            data: json_value(&tenant.tenant)?,
             extra_metadata: Some(metadata),
         },
     )
@@ -425,7 +428,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| {
-                    if crate::is_unique_violation(&e) {
+                    if is_unique_violation(&e) {
                         StoreError::Conflict(format!("quota {resource:?} was declared meanwhile; retry"))
                     } else {
                         e.into()

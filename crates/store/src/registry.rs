@@ -17,8 +17,12 @@ use plat_proto::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::outbox::{AuditDraft, AuditOf, EventDraft, record_audit, record_change};
-use crate::{Ctx, Result, Store, StoreError, decode_json, format_ms, get_i64, get_opt_i64, get_str, new_id, now_ms};
+use crate::audit::{AuditDraft, AuditOf, record_audit};
+use crate::envelope::EventDraft;
+use crate::outbox::record_change;
+use crate::rows::tenant_by_slug;
+use crate::sql::{decode_json, format_ms, get_i64, get_opt_i64, get_opt_str, get_str, json_value, new_id, now_ms};
+use crate::{Ctx, Result, Store, StoreError};
 
 /// A registration as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,7 +100,7 @@ fn service_from_row(row: &AnyRow) -> Result<ServiceRow> {
         change_seq: get_i64(row, "change_seq")?,
         created_at: get_i64(row, "created_at")?,
         updated_at: get_i64(row, "updated_at")?,
-        service_account: crate::get_opt_str(row, "service_account")?,
+        service_account: get_opt_str(row, "service_account")?,
     })
 }
 
@@ -197,7 +201,7 @@ async fn announce(
         tenant: plat_proto::SYSTEM_TENANT,
         aggregate_id: &row.id,
         aggregate_version: row.change_seq.max(0) as u64,
-        data: crate::json_value(&registration)?,
+        data: json_value(&registration)?,
         extra_metadata: None,
     };
     let target = format!("service:{}/{}", row.namespace, row.name);
@@ -251,7 +255,7 @@ impl Store {
     ) -> Result<(ServiceRow, Registered)> {
         let mut tx = self.write.begin().await?;
         if let Some(tenant) = &spec.tenant {
-            crate::tenants::tenant_by_slug(&mut tx, tenant).await?;
+            tenant_by_slug(&mut tx, tenant).await?;
         }
         let existing = match service_by_key(&mut tx, namespace, name).await {
             Ok(row) => Some(row),

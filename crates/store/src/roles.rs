@@ -1,14 +1,19 @@
-//! Custom roles per tenant beside the built-in ones, and permission lookup.
+//! Custom roles per tenant beside the built-in ones. What roles grant, and
+//! who may hand them out, is `authority`'s.
 
-use plat_domain::{BUILTIN_ROLES, ConditionalGrant, Conferral, PLATFORM_ADMIN, Refusal, builtin_role};
+use plat_domain::{BUILTIN_ROLES, ConditionalGrant, Conferral, builtin_role};
 use plat_proto::catalog;
 use plat_proto::{ConditionalPermission, Role, UpdateRole};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use crate::outbox::{AuditOf, EventDraft, record_change};
-use crate::tenants::{TenantRow, tenant_by_slug};
-use crate::{Ctx, Result, Store, StoreError, get_i64, get_str, is_unique_violation, new_id, now_ms};
+use crate::audit::AuditOf;
+use crate::authority::confer;
+use crate::envelope::EventDraft;
+use crate::outbox::record_change;
+use crate::rows::tenant_by_slug;
+use crate::sql::{decode_json, get_i64, get_str, is_unique_violation, json_text, json_value, new_id, now_ms};
+use crate::{Ctx, Result, Store, StoreError};
 
 fn builtin_as_role(name: &str) -> Option<Role> {
     builtin_role(name).map(|b| Role {
@@ -28,97 +33,11 @@ fn role_from_row(row: &AnyRow, tenant: &str) -> Result<Role> {
     Ok(Role {
         name: get_str(row, "name")?,
         description: get_str(row, "description")?,
-        permissions: crate::decode_json("roles.permissions", &get_str(row, "permissions")?)?,
+        permissions: decode_json("roles.permissions", &get_str(row, "permissions")?)?,
         builtin: false,
         tenant: Some(tenant.to_owned()),
-        conditions: crate::decode_json("roles.conditions", &get_str(row, "conditions")?)?,
+        conditions: decode_json("roles.conditions", &get_str(row, "conditions")?)?,
     })
-}
-
-/// Permission patterns granted by `names` in the tenant with id
-/// `tenant_id`; `NotFound` for the first name that is neither built in nor a
-/// role of the tenant.
-pub(crate) async fn role_permissions(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    names: &[String],
-) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for name in names {
-        if let Some(builtin) = builtin_role(name) {
-            out.extend(builtin.permissions.iter().map(|p| p.to_string()));
-            continue;
-        }
-        let found: Option<String> =
-            sqlx::query_scalar("SELECT permissions FROM roles WHERE tenant_id = $1 AND name = $2")
-                .bind(tenant_id)
-                .bind(name)
-                .fetch_optional(&mut *conn)
-                .await?;
-        match found {
-            Some(permissions) => out.extend(crate::decode_json::<Vec<String>>("roles.permissions", &permissions)?),
-            None => return Err(StoreError::NotFound { kind: "role", name: name.clone() }),
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-/// Permission patterns granted by `roles` now: a role deleted meanwhile
-/// grants nothing (what a subject holds, unlike what is being handed out).
-pub(crate) async fn live_permissions(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    roles: &[String],
-) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for role in roles {
-        match role_permissions(conn, tenant_id, std::slice::from_ref(role)).await {
-            Ok(permissions) => out.extend(permissions),
-            Err(StoreError::NotFound { .. }) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-/// The conferral rule ([`plat_domain::may_confer`]) for the authority in `ctx`.
-pub(crate) fn confer(ctx: &Ctx, what: &Conferral<'_>) -> Result<()> {
-    plat_domain::may_confer(&ctx.authority, what).map_err(|refusal| match refusal {
-        Refusal::Denied(reason) => StoreError::Forbidden(reason),
-        Refusal::Invalid(invalid) => invalid.into(),
-    })
-}
-
-/// The rule for taking a user's place ([`plat_domain::may_take_over`]):
-/// setting their password or minting their token.
-pub(crate) async fn take_over(
-    conn: &mut AnyConnection,
-    ctx: &Ctx,
-    tenant: &TenantRow,
-    user: &crate::UserRecord,
-) -> Result<()> {
-    let target = crate::orgs::holdings(conn, tenant, user).await?;
-    plat_domain::may_take_over(&ctx.authority, &target).map_err(|refusal| match refusal {
-        Refusal::Denied(reason) => StoreError::Forbidden(reason),
-        Refusal::Invalid(invalid) => invalid.into(),
-    })
-}
-
-/// Check that the roles exist in `tenant` and that `ctx` may hand them out
-/// there. Every path that sets roles calls this.
-pub(crate) async fn confer_roles(
-    conn: &mut AnyConnection,
-    ctx: &Ctx,
-    tenant: &TenantRow,
-    roles: &[String],
-) -> Result<()> {
-    let permissions = role_permissions(conn, &tenant.id, roles).await?;
-    let platform_admin = roles.iter().any(|r| r == PLATFORM_ADMIN);
-    confer(ctx, &Conferral { tenant: &tenant.tenant.slug, platform_admin, permissions: &permissions, at: None })
 }
 
 fn validate_permissions(permissions: &[String]) -> Result<()> {
@@ -155,7 +74,7 @@ async fn role_changed(
         tenant,
         aggregate_id: id,
         aggregate_version: version as u64,
-        data: crate::json_value(role)?,
+        data: json_value(role)?,
         extra_metadata: None,
     };
     let target = format!("role:{}", role.name);
@@ -195,9 +114,9 @@ impl Store {
         .bind(&tenant_row.id)
         .bind(name)
         .bind(description)
-        .bind(crate::json_text(permissions)?)
+        .bind(json_text(permissions)?)
         .bind(now)
-        .bind(crate::json_text(conditions)?)
+        .bind(json_text(conditions)?)
         .execute(&mut *tx)
         .await;
         match inserted {
@@ -297,11 +216,11 @@ impl Store {
              WHERE id = $5",
         )
         .bind(&role.description)
-        .bind(crate::json_text(&role.permissions)?)
+        .bind(json_text(&role.permissions)?)
         .bind(version)
         .bind(now_ms())
         .bind(&id)
-        .bind(crate::json_text(&role.conditions)?)
+        .bind(json_text(&role.conditions)?)
         .execute(&mut *tx)
         .await?;
         role_changed(&mut tx, ctx, tenant, (&role, &id, version), catalog::ROLE_UPDATED).await?;
@@ -359,69 +278,5 @@ impl Store {
         role_changed(&mut tx, ctx, tenant, (&role, &id, version), catalog::ROLE_DELETED).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Permission patterns granted by `roles` in the tenant with id
-    /// `tenant_id` (a role deleted meanwhile grants nothing).
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.permissions_of", skip_all)]
-    pub async fn permissions_of(&self, tenant_id: &str, roles: &[String]) -> Result<Vec<String>> {
-        let mut conn = self.read.acquire().await?;
-        live_permissions(&mut conn, tenant_id, roles).await
-    }
-
-    /// The conditional permissions of `roles` in the tenant with id
-    /// `tenant_id` (built-in roles have none; unknown names are skipped, as
-    /// [`Store::permissions_of`] does).
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.conditional_grants", skip_all)]
-    pub async fn conditional_grants(&self, tenant_id: &str, roles: &[String]) -> Result<Vec<ConditionalGrant>> {
-        let custom: Vec<&String> = roles.iter().filter(|r| builtin_role(r).is_none()).collect();
-        if custom.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut conn = self.read.acquire().await?;
-        let mut out = Vec::new();
-        for role in custom {
-            let found: Option<String> = sqlx::query_scalar(
-                "SELECT conditions FROM roles WHERE tenant_id = $1 AND name = $2 AND conditions <> '[]'",
-            )
-            .bind(tenant_id)
-            .bind(role)
-            .fetch_optional(&mut *conn)
-            .await?;
-            let Some(text) = found else { continue };
-            for c in crate::decode_json::<Vec<ConditionalPermission>>("roles.conditions", &text)? {
-                let grant = ConditionalGrant::parse("roles.conditions", role, &c.permission, &c.when)
-                    .map_err(|e| StoreError::Corrupt(format!("role {role}: {}", e.message)))?;
-                out.push(grant);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Check that `ctx` may mint a token for a holder of `roles` in `tenant`.
-    /// For a user (`user`), minting any token is taking the user's place, a
-    /// scoped one too (a `self:update` scope sets their password): the
-    /// take-over rule. For a service account, the token reaches `scope` when
-    /// given, else everything the roles grant: the conferral rule.
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.check_token_conferral", skip_all)]
-    pub async fn check_token_conferral(
-        &self,
-        ctx: &Ctx,
-        tenant: &str,
-        roles: &[String],
-        scope: Option<&[String]>,
-        user: Option<&crate::UserRecord>,
-    ) -> Result<()> {
-        let mut conn = self.read.acquire().await?;
-        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
-        if let Some(user) = user {
-            return take_over(&mut conn, ctx, &tenant_row, user).await;
-        }
-        let platform_admin = roles.iter().any(|r| r == PLATFORM_ADMIN);
-        let permissions = match scope {
-            Some(scope) => scope.to_vec(),
-            None => role_permissions(&mut conn, &tenant_row.id, roles).await?,
-        };
-        confer(ctx, &Conferral { tenant, platform_admin, permissions: &permissions, at: None })
     }
 }

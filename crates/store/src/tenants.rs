@@ -1,60 +1,16 @@
-//! Tenants: creation, quota, suspend/resume, delete.
+//! Tenants: creation, quota, suspend/resume, delete. The row and its lookup
+//! by slug (`TenantRow`, `tenant_by_slug`) are in `rows`, for every module.
 
 use plat_proto::catalog;
-use plat_proto::{Page, PageParams, Quotas, Tenant, Usage};
+use plat_proto::{Page, PageParams, Tenant};
 use sqlx::AnyConnection;
-use sqlx::any::AnyRow;
 
-use crate::outbox::{AuditOf, EventDraft, record_change};
-use crate::{
-    Ctx, PageRequest, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_str, is_unique_violation, new_id,
-    now_ms,
-};
-
-const TENANT_COLUMNS: &str =
-    "id, slug, name, status, max_users, user_count, users_level, version, created_at, updated_at";
-
-/// A tenant row with its internal id.
-#[derive(Debug, Clone)]
-pub struct TenantRow {
-    pub id: String,
-    pub tenant: Tenant,
-    pub version: i64,
-    /// The signalled level of the `users` quota (`plat_domain::quota`).
-    pub users_level: u8,
-}
-
-impl TenantRow {
-    pub fn is_suspended(&self) -> bool {
-        self.tenant.status == "suspended"
-    }
-}
-
-fn tenant_from_row(row: &AnyRow) -> Result<TenantRow> {
-    Ok(TenantRow {
-        id: get_str(row, "id")?,
-        version: get_i64(row, "version")?,
-        users_level: get_i64(row, "users_level")?.clamp(0, 100) as u8,
-        tenant: Tenant {
-            slug: get_str(row, "slug")?,
-            name: get_str(row, "name")?,
-            status: get_str(row, "status")?,
-            quotas: Quotas { max_users: get_opt_i64(row, "max_users")?.map(|v| v as u64) },
-            usage: Usage { users: get_i64(row, "user_count")? as u64 },
-            created_at: format_ms(get_i64(row, "created_at")?),
-            updated_at: format_ms(get_i64(row, "updated_at")?),
-        },
-    })
-}
-
-pub(crate) async fn tenant_by_slug(conn: &mut AnyConnection, slug: &str) -> Result<TenantRow> {
-    let row = sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE slug = $1"))
-        .bind(slug)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound { kind: "tenant", name: slug.to_owned() })?;
-    tenant_from_row(&row)
-}
+use crate::audit::AuditOf;
+use crate::envelope::EventDraft;
+use crate::outbox::record_change;
+use crate::rows::{TENANT_COLUMNS, TenantRow, tenant_by_slug, tenant_from_row};
+use crate::sql::{is_unique_violation, json_value, new_id, now_ms};
+use crate::{Ctx, PageRequest, Result, Store, StoreError};
 
 async fn tenant_changed(
     conn: &mut AnyConnection,
@@ -68,7 +24,7 @@ async fn tenant_changed(
         tenant: slug,
         aggregate_id: &row.id,
         aggregate_version: row.version as u64,
-        data: crate::json_value(&row.tenant)?,
+        data: json_value(&row.tenant)?,
         extra_metadata: None,
     };
     let audit =
@@ -218,7 +174,7 @@ impl Store {
             tenant: slug,
             aggregate_id: &current.id,
             aggregate_version: current.version as u64 + 1,
-            data: crate::json_value(&snapshot)?,
+            data: json_value(&snapshot)?,
             extra_metadata: None,
         };
         let details = serde_json::json!({"cascade": cascade, "users": live});

@@ -1,45 +1,26 @@
 //! Users: account, profile, statistics and role grants, always written
-//! together, in one transaction with their event and audit record.
+//! together, in one transaction with their event and audit record; ending a
+//! user's sessions; bulk import and export. Reading users back
+//! (`UserRecord`, `find_user`, `users_by_ids`) is in `rows`.
 
 use plat_proto::catalog;
 use std::collections::{HashMap, HashSet};
 
-use plat_domain::{FailureState, apply_profile_patch, like_escape, normalize_key};
+use plat_domain::{apply_profile_patch, like_escape, normalize_key};
 use plat_proto::{Page, Profile, ProfilePatch, User, UserListQuery, UserStats};
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::outbox::{
-    AuditDraft, AuditOf, EventDraft, build_event, insert_events, push_placeholders, record_audit, record_change,
-    record_event,
+use crate::audit::{AuditDraft, AuditOf, record_audit};
+use crate::authority::{confer_roles, take_over};
+use crate::envelope::{EventDraft, build_event};
+use crate::outbox::{insert_events, record_change, record_event};
+use crate::rows::{TenantRow, USER_SELECT, UserRecord, find_live_user, find_user, hydrate, tenant_by_slug};
+use crate::sql::{
+    Bind, Filter, Params, format_ms, get_i64, get_str, is_unique_violation, json_value, new_id, now_ms,
+    push_placeholders,
 };
-use crate::roles::confer_roles;
-use crate::tenants::tenant_by_slug;
-use crate::{
-    Backend, Ctx, PageRequest, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_str,
-    is_unique_violation, new_id, now_ms,
-};
+use crate::{Backend, Ctx, PageRequest, Result, Store, StoreError};
 use plat_proto::catalog::EventType;
-
-const USER_SELECT: &str = "SELECT u.id, u.tenant_id, u.username, u.email, u.status, u.version, u.created_at, u.updated_at, \
-    u.locked_until, u.password_hash, u.failed_logins, u.first_failed_at, u.tokens_valid_after, \
-    p.nickname, p.avatar_url, p.bio, s.login_count, s.last_login_at, t.slug AS tenant_slug, t.status AS tenant_status \
-    FROM users u JOIN user_profiles p ON p.user_id = u.id JOIN user_stats s ON s.user_id = u.id \
-    JOIN tenants t ON t.id = u.tenant_id";
-
-/// A user as the store sees it: the wire object plus what never leaves plat.
-#[derive(Debug, Clone)]
-pub struct UserRecord {
-    pub user: User,
-    pub tenant_id: String,
-    pub tenant_status: String,
-    /// `active`, `disabled` or `deleted` as stored (lock is separate).
-    pub stored_status: String,
-    pub password_hash: Option<String>,
-    pub failures: FailureState,
-    /// Access tokens issued before this time (unix ms) are revoked.
-    pub tokens_valid_after: i64,
-}
 
 /// A user to create.
 #[derive(Debug, Clone, Default)]
@@ -53,110 +34,22 @@ pub struct NewUser {
     pub orgs: Vec<String>,
 }
 
-fn user_from_row(row: &AnyRow, roles: Vec<String>, now: i64) -> Result<UserRecord> {
-    let stored_status = get_str(row, "status")?;
-    let locked_until = get_opt_i64(row, "locked_until")?;
-    let status = if stored_status == "active" && locked_until.is_some_and(|t| t > now) {
-        "locked".to_owned()
-    } else {
-        stored_status.clone()
-    };
-    Ok(UserRecord {
-        user: User {
-            id: get_str(row, "id")?,
-            tenant: get_str(row, "tenant_slug")?,
-            username: get_str(row, "username")?,
-            email: get_str(row, "email")?,
-            status,
-            roles,
-            profile: Profile {
-                nickname: get_str(row, "nickname")?,
-                avatar_url: get_str(row, "avatar_url")?,
-                bio: get_str(row, "bio")?,
-            },
-            stats: UserStats {
-                login_count: get_i64(row, "login_count")? as u64,
-                last_login_at: get_opt_i64(row, "last_login_at")?.map(format_ms),
-            },
-            version: get_i64(row, "version")? as u64,
-            created_at: format_ms(get_i64(row, "created_at")?),
-            updated_at: format_ms(get_i64(row, "updated_at")?),
-        },
-        tenant_id: get_str(row, "tenant_id")?,
-        tenant_status: get_str(row, "tenant_status")?,
-        stored_status,
-        password_hash: crate::get_opt_str(row, "password_hash")?,
-        failures: FailureState {
-            failures: get_i64(row, "failed_logins")? as u32,
-            first_failure_at: get_opt_i64(row, "first_failed_at")?,
-            locked_until,
-        },
-        tokens_valid_after: get_i64(row, "tokens_valid_after")?,
-    })
-}
-
-async fn roles_of(conn: &mut AnyConnection, user_ids: &[String]) -> Result<HashMap<String, Vec<String>>> {
-    let mut out: HashMap<String, Vec<String>> = HashMap::new();
-    for chunk in user_ids.chunks(500) {
-        let list = crate::outbox::Params::for_conn(conn).list(chunk.len());
-        let sql = format!("SELECT user_id, role FROM user_roles WHERE user_id IN ({list}) ORDER BY role");
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(id.clone());
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            out.entry(get_str(&row, "user_id")?).or_default().push(get_str(&row, "role")?);
-        }
-    }
-    Ok(out)
-}
-
-async fn hydrate(conn: &mut AnyConnection, rows: Vec<AnyRow>) -> Result<Vec<UserRecord>> {
-    let ids: Vec<String> = rows.iter().map(|r| get_str(r, "id")).collect::<Result<_>>()?;
-    let mut roles = roles_of(conn, &ids).await?;
+/// Revoke every refresh token of a user and every access token issued until now.
+pub(crate) async fn end_sessions(conn: &mut AnyConnection, user_id: &str) -> Result<u64> {
     let now = now_ms();
-    rows.iter().zip(ids).map(|(row, id)| user_from_row(row, roles.remove(&id).unwrap_or_default(), now)).collect()
-}
-
-/// Find a user of a tenant by id or username (deleted users included).
-pub(crate) async fn find_user(conn: &mut AnyConnection, tenant_id: &str, id_or_name: &str) -> Result<UserRecord> {
-    let row = sqlx::query(&format!("{USER_SELECT} WHERE u.tenant_id = $1 AND (u.id = $2 OR u.username_key = $3)"))
-        .bind(tenant_id)
-        .bind(id_or_name)
-        .bind(normalize_key(id_or_name))
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound { kind: "user", name: id_or_name.to_owned() })?;
-    let mut users = hydrate(conn, vec![row]).await?;
-    users.pop().ok_or_else(|| StoreError::NotFound { kind: "user", name: id_or_name.to_owned() })
-}
-
-/// Find a live (not deleted) user.
-async fn find_live_user(conn: &mut AnyConnection, tenant_id: &str, id_or_name: &str) -> Result<UserRecord> {
-    let user = find_user(conn, tenant_id, id_or_name).await?;
-    if user.stored_status == "deleted" {
-        return Err(StoreError::NotFound { kind: "user", name: id_or_name.to_owned() });
-    }
-    Ok(user)
-}
-
-/// The users with these ids that exist with their profile and stats rows
-/// (`FOR UPDATE` on PostgreSQL when `lock`, so no change slips in before the
-/// caller's writes).
-pub(crate) async fn users_by_ids(conn: &mut AnyConnection, ids: &[String], lock: bool) -> Result<Vec<UserRecord>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let list = crate::outbox::Params::for_conn(conn).list(chunk.len());
-        let suffix = if lock && conn.backend_name() == "PostgreSQL" { " FOR UPDATE OF u" } else { "" };
-        let sql = format!("{USER_SELECT} WHERE u.id IN ({list}){suffix}");
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(id.clone());
-        }
-        let rows = query.fetch_all(&mut *conn).await?;
-        out.extend(hydrate(conn, rows).await?);
-    }
-    Ok(out)
+    let done = sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    // Tokens minted up to and including this millisecond are revoked; new
+    // ones are stamped at or after `now + 1` (see the daemon's mint).
+    sqlx::query("UPDATE users SET tokens_valid_after = $1 WHERE id = $2")
+        .bind(now + 1)
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// Raise the user's version, then write `event_type` with the new snapshot
@@ -223,7 +116,7 @@ pub(crate) async fn user_activity(
             tenant: &user.tenant,
             aggregate_id: &user.id,
             aggregate_version: user.version,
-            data: crate::json_value(&user)?,
+            data: json_value(&user)?,
             extra_metadata: Some(metadata),
         },
     )
@@ -243,7 +136,7 @@ async fn announce(
         tenant: &user.tenant,
         aggregate_id: &user.id,
         aggregate_version: user.version,
-        data: crate::json_value(user)?,
+        data: json_value(user)?,
         extra_metadata: None,
     };
     let audit = AuditOf { action, target: format!("user:{}", user.id), tenant: Some(&user.tenant), details };
@@ -272,7 +165,7 @@ pub(crate) async fn announce_tenant_users_deleted(conn: &mut AnyConnection, ctx:
                     tenant: &user.tenant,
                     aggregate_id: &user.id,
                     aggregate_version: user.version,
-                    data: crate::json_value(&user)?,
+                    data: json_value(&user)?,
                     extra_metadata: None,
                 },
                 now,
@@ -285,7 +178,7 @@ pub(crate) async fn announce_tenant_users_deleted(conn: &mut AnyConnection, ctx:
 
 /// Take `n` places of the tenant's `users` quota atomically; fails when
 /// fewer are left. Signals the quota's thresholds in the same transaction.
-async fn take_quota(conn: &mut AnyConnection, ctx: &Ctx, tenant: &crate::TenantRow, n: i64) -> Result<()> {
+async fn take_quota(conn: &mut AnyConnection, ctx: &Ctx, tenant: &TenantRow, n: i64) -> Result<()> {
     let taken = sqlx::query(
         "UPDATE tenants SET user_count = user_count + $1 WHERE id = $2 AND (max_users IS NULL OR user_count + $1 <= max_users)",
     )
@@ -299,7 +192,7 @@ async fn take_quota(conn: &mut AnyConnection, ctx: &Ctx, tenant: &crate::TenantR
     crate::quotas::users_changed(conn, ctx, &tenant.tenant.slug, n as u64, false).await
 }
 
-fn users_quota_exceeded(tenant: &crate::TenantRow) -> StoreError {
+fn users_quota_exceeded(tenant: &TenantRow) -> StoreError {
     let limit = tenant.tenant.quotas.max_users.unwrap_or(0);
     StoreError::QuotaExceeded {
         tenant: tenant.tenant.slug.clone(),
@@ -432,11 +325,11 @@ impl Store {
         let page = PageRequest::new(query.page, query.page_size, query.cursor.as_deref(), query.limit)?;
         let mut conn = self.read.acquire().await?;
         let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
-        let mut filter = crate::outbox::Filter::default();
+        let mut filter = Filter::default();
         filter.eq("u.tenant_id", tenant_row.id.clone());
         match query.status.as_deref() {
             None => filter.fixed("u.status <> 'deleted'"),
-            Some("locked") => filter.raw(|n| format!("u.locked_until > ${n}"), crate::outbox::Bind::Int(now_ms())),
+            Some("locked") => filter.raw(|n| format!("u.locked_until > ${n}"), Bind::Int(now_ms())),
             Some(s @ ("active" | "disabled" | "deleted")) => filter.eq("u.status", s.to_owned()),
             Some(other) => {
                 return Err(StoreError::Invalid {
@@ -448,21 +341,21 @@ impl Store {
         if let Some(role) = &query.role {
             filter.raw(
                 |n| format!("EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role = ${n})"),
-                crate::outbox::Bind::Text(role.clone()),
+                Bind::Text(role.clone()),
             );
         }
         if let Some(search) = query.search.as_deref().filter(|s| !s.is_empty()) {
             let pattern = format!("%{}%", like_escape(&normalize_key(search)));
             filter.raw(
                 |n| format!("(u.username_key LIKE ${n} ESCAPE '\\' OR u.email_key LIKE ${n} ESCAPE '\\')"),
-                crate::outbox::Bind::Text(pattern),
+                Bind::Text(pattern),
             );
         }
         let count_sql = format!("SELECT COUNT(*) FROM users u{}", filter.where_clause());
         let total: i64 = filter.bind_all(sqlx::query(&count_sql)).fetch_one(&mut *conn).await?.try_get(0)?;
         if let Some(after) = &page.after {
             // The cursor is the last id seen; UUIDv7 ids sort by creation time.
-            filter.raw(|n| format!("u.id > ${n}"), crate::outbox::Bind::Text(after.clone()));
+            filter.raw(|n| format!("u.id > ${n}"), Bind::Text(after.clone()));
         }
         let n = filter.len();
         let sql = format!("{USER_SELECT}{} ORDER BY u.id LIMIT ${} OFFSET ${}", filter.where_clause(), n + 1, n + 2);
@@ -541,7 +434,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if !enabled {
-            crate::auth::end_sessions(&mut tx, &current.user.id).await?;
+            end_sessions(&mut tx, &current.user.id).await?;
         }
         let event_type = if enabled { catalog::USER_ACTIVATED } else { catalog::USER_SUSPENDED };
         let user =
@@ -575,14 +468,14 @@ impl Store {
         let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
         // Whoever sets a password can log in as the user.
         if ctx.subject_id.as_deref() != Some(current.user.id.as_str()) {
-            crate::roles::take_over(&mut tx, ctx, &tenant_row, &current).await?;
+            take_over(&mut tx, ctx, &tenant_row, &current).await?;
         }
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(&current.user.id)
             .execute(&mut *tx)
             .await?;
-        crate::auth::end_sessions(&mut tx, &current.user.id).await?;
+        end_sessions(&mut tx, &current.user.id).await?;
         let user =
             user_changed(&mut tx, ctx, &current.user.id, (catalog::USER_PASSWORD_CHANGED, None), serde_json::json!({}))
                 .await?;
@@ -600,7 +493,7 @@ impl Store {
         if current.stored_status == "deleted" && !hard {
             return Err(StoreError::NotFound { kind: "user", name: id_or_name.to_owned() });
         }
-        crate::auth::end_sessions(&mut tx, &current.user.id).await?;
+        end_sessions(&mut tx, &current.user.id).await?;
         if hard {
             sqlx::query("DELETE FROM users WHERE id = $1").bind(&current.user.id).execute(&mut *tx).await?;
             sqlx::query("UPDATE tenants SET user_count = user_count - 1 WHERE id = $1")
@@ -744,7 +637,7 @@ impl Store {
         let mut taken: HashSet<String> = HashSet::new();
         for column in ["username_key", "email_key"] {
             for chunk in keys.chunks(1000) {
-                let mut params = crate::outbox::Params::for_conn(&tx);
+                let mut params = Params::for_conn(&tx);
                 let tenant_param = params.next();
                 let sql = format!(
                     "SELECT {column} FROM users WHERE tenant_id = {tenant_param} AND {column} IN ({})",
@@ -875,7 +768,7 @@ impl Store {
                         tenant,
                         aggregate_id: &user.id,
                         aggregate_version: 1,
-                        data: crate::json_value(user)?,
+                        data: json_value(user)?,
                         extra_metadata: None,
                     },
                     now,

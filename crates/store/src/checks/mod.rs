@@ -11,7 +11,6 @@
 
 mod internal;
 mod reads;
-pub use reads::UserScope;
 mod repair;
 
 use reads::records_with_tasks;
@@ -26,12 +25,16 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use tokio::sync::mpsc;
 
-use crate::outbox::{AuditDraft, Bind, EventDraft, Filter, Params, build_event, record_audit};
-use crate::users::{user_changed, users_by_ids};
-use crate::{
-    Ctx, PageRequest, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_opt_str, get_str,
-    is_unique_violation, now_ms,
+use crate::audit::{AuditDraft, record_audit};
+use crate::envelope::{EventDraft, build_event};
+use crate::rows::{UserRecord, users_by_ids};
+use crate::sql::{
+    Bind, Filter, Params, format_ms, get_i64, get_opt_i64, get_opt_str, get_str, is_unique_violation, json_text,
+    json_value, now_ms,
 };
+use crate::sync::UserScope;
+use crate::users::user_changed;
+use crate::{Ctx, PageRequest, Result, Store, StoreError};
 
 /// Statuses in which a report holds its target.
 const OPEN: &str = "('pending', 'running')";
@@ -140,7 +143,7 @@ impl Store {
         .bind(id.clone())
         .bind(i64::from(request.repair))
         .bind(i64::from(request.dry_run))
-        .bind(crate::json_text(request)?)
+        .bind(json_text(request)?)
         .bind(ctx.actor.clone())
         .bind(runner)
         .bind(lease_until)
@@ -156,7 +159,7 @@ impl Store {
             .bind(report.target.clone())
             .bind(position as i64)
             .bind(report.status.as_str())
-            .bind(crate::json_text(report)?)
+            .bind(json_text(report)?)
             .bind(now)
             .execute(&mut *tx)
             .await;
@@ -219,7 +222,7 @@ impl Store {
             "UPDATE check_targets SET status = $1, report = $2, updated_at = $3 WHERE check_id = $4 AND target = $5",
         )
         .bind(report.status.as_str())
-        .bind(crate::json_text(report)?)
+        .bind(json_text(report)?)
         .bind(now_ms())
         .bind(id)
         .bind(report.target.clone())

@@ -2,41 +2,6 @@
 
 use super::*;
 
-/// The users a target should hold: every tenant's, or those its rules name
-/// (`rules.tenants`).
-#[derive(Debug, Clone, Default)]
-pub struct UserScope {
-    pub include: Vec<String>,
-    pub exclude: Vec<String>,
-}
-
-impl UserScope {
-    pub fn of(target: &crate::TargetRow) -> UserScope {
-        UserScope { include: target.rules.tenants.include.clone(), exclude: target.rules.tenants.exclude.clone() }
-    }
-
-    /// ` AND tenant_id …` with the slugs inlined as bound-free literals
-    /// (slugs are validated: `[a-z0-9-]`), so the streaming query stays one
-    /// string.
-    pub(crate) fn clause(&self) -> String {
-        let list = |slugs: &[String]| {
-            slugs
-                .iter()
-                .filter(|s| s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
-                .map(|s| format!("'{s}'"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        match (self.include.is_empty(), self.exclude.is_empty()) {
-            (false, _) => format!(" AND tenant_id IN (SELECT id FROM tenants WHERE slug IN ({}))", list(&self.include)),
-            (true, false) => {
-                format!(" AND tenant_id NOT IN (SELECT id FROM tenants WHERE slug IN ({}))", list(&self.exclude))
-            }
-            (true, true) => String::new(),
-        }
-    }
-}
-
 impl Store {
     /// How many users in `scope` are live (not deleted): the records a target should hold.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.count_live_users", skip_all)]

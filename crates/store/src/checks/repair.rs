@@ -23,7 +23,7 @@ impl Store {
             let now = now_ms();
             let mut tx = self.write.begin().await?;
             let ids: Vec<String> = chunk.iter().map(|r| r.id.clone()).collect();
-            let users: HashMap<String, crate::UserRecord> =
+            let users: HashMap<String, UserRecord> =
                 users_by_ids(&mut tx, &ids, true).await?.into_iter().map(|u| (u.user.id.clone(), u)).collect();
             let open = records_with_tasks(&mut tx, target_id, &ids, None).await?;
             let mut metadata = serde_json::Map::new();
@@ -41,13 +41,13 @@ impl Store {
                         catalog::USER_UPDATED,
                         record.user.tenant.clone(),
                         record.user.version,
-                        crate::json_value(&record.user)?,
+                        json_value(&record.user)?,
                     ),
                     (None, Some(deleted)) => {
                         let mut user = deleted.user.clone();
                         user.status = "deleted".into();
                         user.version = user.version.max(request.target_version.unwrap_or(0));
-                        (catalog::USER_DELETED, user.tenant.clone(), user.version, crate::json_value(&user)?)
+                        (catalog::USER_DELETED, user.tenant.clone(), user.version, json_value(&user)?)
                     }
                     (None, None) => (
                         catalog::USER_DELETED,

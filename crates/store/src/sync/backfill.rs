@@ -12,9 +12,6 @@ use plat_proto::catalog;
 use serde::{Deserialize, Serialize};
 
 use super::*;
-use crate::checks::UserScope;
-use crate::outbox::{EventDraft, build_event};
-use crate::users::users_by_ids;
 
 /// The priority of backfill tasks: after repairs (0) and live changes (1).
 pub const BACKFILL_PRIORITY: i64 = 2;
@@ -101,12 +98,12 @@ impl Store {
                     tenant: &record.user.tenant,
                     aggregate_id: &record.user.id,
                     aggregate_version: record.user.version,
-                    data: crate::json_value(&record.user)?,
+                    data: json_value(&record.user)?,
                     extra_metadata: Some(metadata.clone()),
                 },
                 now,
             );
-            let doc = crate::json_value(&event)?;
+            let doc = json_value(&event)?;
             if target.compiled.as_ref().is_some_and(|rules| rules.admits(&doc).is_err()) {
                 continue;
             }
@@ -161,7 +158,7 @@ impl Store {
             .await?;
         }
         sqlx::query("UPDATE sync_targets SET backfill = $1 WHERE id = $2")
-            .bind(crate::json_text(&backfill)?)
+            .bind(json_text(&backfill)?)
             .bind(target_id)
             .execute(&mut *tx)
             .await?;

@@ -10,7 +10,8 @@
 //! LOCKED` on PostgreSQL; SQLite has one writer); a lease that runs out makes
 //! the task claimable again, so a crashed replica's work is taken over.
 //!
-//! - [`targets`]: targets and subscriptions
+//! - [`targets`]: targets and subscriptions, and the users a target should
+//!   hold ([`UserScope`])
 //! - [`queue`]: heads, claims, outcomes
 //! - [`tasks`]: tasks one by one, the dead-letter queue, retention
 //! - [`stats`]: per-target statistics
@@ -27,6 +28,7 @@ pub use queue::CircuitChange;
 pub(crate) use queue::{OFFER_COLUMNS, offer_heads, offers_of};
 use queue::{lock_heads, refresh_heads, requeue};
 pub use stats::QueueGauges;
+pub use targets::UserScope;
 use targets::target_by_name;
 
 use std::collections::HashMap;
@@ -41,11 +43,14 @@ use plat_proto::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::outbox::{AuditDraft, Filter, Params, record_audit};
-use crate::{
-    Backend, Ctx, PageRequest, Result, Store, StoreError, format_ms, get_i64, get_opt_i64, get_opt_str, get_str,
-    is_unique_violation, new_id, now_ms,
+use crate::audit::{AuditDraft, record_audit};
+use crate::envelope::{EventDraft, build_event};
+use crate::rows::users_by_ids;
+use crate::sql::{
+    Filter, Params, decode_json, format_ms, get_i64, get_opt_i64, get_opt_str, get_str, is_unique_violation, json_text,
+    json_value, new_id, now_ms,
 };
+use crate::{Backend, Ctx, PageRequest, Result, Store, StoreError};
 
 /// Woken when tasks are created or made due again, so an idle dispatcher
 /// claims them at once. Raised before the creating transaction commits:

@@ -1,4 +1,5 @@
-//! Targets and their subscriptions.
+//! Targets and their subscriptions, and the users a target should hold
+//! (its rules' tenants: [`UserScope`], which checks and backfills read).
 
 use super::*;
 
@@ -9,25 +10,25 @@ pub(super) const TARGET_COLUMNS: &str = "id, name, kind, url, events, secret, se
 /// Stored rules (`NULL` when none), compiled.
 pub(super) fn compile_rules(text: Option<&str>) -> Result<Option<Rules>> {
     let Some(text) = text else { return Ok(None) };
-    let rules: TargetRules = crate::decode_json("sync_targets.rules", text)?;
+    let rules: TargetRules = decode_json("sync_targets.rules", text)?;
     Rules::compile(&rules).map_err(|e| StoreError::Corrupt(format!("sync target rules: {e}")))
 }
 
 /// The column value of `rules`: `NULL` when there are none.
 fn rules_text(rules: &TargetRules) -> Result<Option<String>> {
-    if rules.is_empty() { Ok(None) } else { crate::json_text(rules).map(Some) }
+    if rules.is_empty() { Ok(None) } else { json_text(rules).map(Some) }
 }
 
 pub(super) fn target_from_row(row: &AnyRow) -> Result<TargetRow> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("sync target {what}"));
     let rules_column = get_opt_str(row, "rules")?;
     let rules = match rules_column.as_deref() {
-        Some(text) => crate::decode_json("sync_targets.rules", text)?,
+        Some(text) => decode_json("sync_targets.rules", text)?,
         None => TargetRules::default(),
     };
     let compiled = compile_rules(rules_column.as_deref())?.map(std::sync::Arc::new);
     let backfill = match get_opt_str(row, "backfill")? {
-        Some(text) => Some(crate::decode_json("sync_targets.backfill", &text)?),
+        Some(text) => Some(decode_json("sync_targets.backfill", &text)?),
         None => None,
     };
     Ok(TargetRow {
@@ -121,19 +122,19 @@ impl Store {
         .bind(new.name.clone())
         .bind(new.kind.as_str())
         .bind(new.url.clone())
-        .bind(crate::json_text(&new.events)?)
+        .bind(json_text(&new.events)?)
         .bind(new.secret.clone())
         .bind(new.secret_hint.clone())
         .bind(new.timeout_ms)
         .bind(i64::from(new.max_attempts))
         .bind(i64::from(new.concurrency))
         .bind(serde_json::Value::Object(new.options.clone()).to_string())
-        .bind(crate::json_text(&new.read_back)?)
+        .bind(json_text(&new.read_back)?)
         .bind(now)
         .bind(rules_text(&new.rules)?)
         .bind(i64::from(new.batch.max_events))
         .bind(new.batch.max_bytes as i64)
-        .bind(new.backfill.then(|| BackfillRecord::start(now)).map(|b| crate::json_text(&b)).transpose()?)
+        .bind(new.backfill.then(|| BackfillRecord::start(now)).map(|b| json_text(&b)).transpose()?)
         .execute(&mut *tx)
         .await;
         match inserted {
@@ -230,14 +231,14 @@ impl Store {
              batch_events = $13, batch_bytes = $14 WHERE id = $11",
         )
         .bind(row.url.clone())
-        .bind(crate::json_text(&row.events)?)
+        .bind(json_text(&row.events)?)
         .bind(row.secret.clone())
         .bind(row.secret_hint.clone())
         .bind(row.timeout_ms)
         .bind(i64::from(row.max_attempts))
         .bind(i64::from(row.concurrency))
         .bind(serde_json::Value::Object(row.options.clone()).to_string())
-        .bind(crate::json_text(&row.read_back)?)
+        .bind(json_text(&row.read_back)?)
         .bind(row.updated_at)
         .bind(row.id.clone())
         .bind(rules_text(&row.rules)?)
@@ -304,5 +305,40 @@ impl Store {
         }
         tx.commit().await?;
         Ok(row)
+    }
+}
+
+/// The users a target should hold: every tenant's, or those its rules name
+/// (`rules.tenants`).
+#[derive(Debug, Clone, Default)]
+pub struct UserScope {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+impl UserScope {
+    pub fn of(target: &TargetRow) -> UserScope {
+        UserScope { include: target.rules.tenants.include.clone(), exclude: target.rules.tenants.exclude.clone() }
+    }
+
+    /// ` AND tenant_id …` with the slugs inlined as bound-free literals
+    /// (slugs are validated: `[a-z0-9-]`), so the streaming query stays one
+    /// string.
+    pub(crate) fn clause(&self) -> String {
+        let list = |slugs: &[String]| {
+            slugs
+                .iter()
+                .filter(|s| s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match (self.include.is_empty(), self.exclude.is_empty()) {
+            (false, _) => format!(" AND tenant_id IN (SELECT id FROM tenants WHERE slug IN ({}))", list(&self.include)),
+            (true, false) => {
+                format!(" AND tenant_id NOT IN (SELECT id FROM tenants WHERE slug IN ({}))", list(&self.exclude))
+            }
+            (true, true) => String::new(),
+        }
     }
 }

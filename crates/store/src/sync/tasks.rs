@@ -296,7 +296,7 @@ impl Store {
                     continue;
                 }
                 if let Some(rules) = &target.compiled {
-                    let event: serde_json::Value = crate::decode_json("events.payload", &get_str(row, "payload")?)?;
+                    let event: serde_json::Value = decode_json("events.payload", &get_str(row, "payload")?)?;
                     if rules.admits(&event).is_err() {
                         continue;
                     }
