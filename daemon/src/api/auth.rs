@@ -7,49 +7,19 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use plat_domain::Scope;
 use plat_proto::*;
-use plat_store::{RefreshOutcome, StoreError};
+use plat_store::StoreError;
 
 use super::extract::Json;
 use crate::AppState;
 use crate::auth::clients::{self, Method, Refused};
+use crate::auth::grants::{self, GrantError, Issued};
 use crate::auth::passwords::{Passwords, Verified};
-use crate::auth::{FIRST_PARTY_CLIENT, Mint, Principal, check_token, crypto};
+use crate::auth::{FIRST_PARTY_CLIENT, Mint, Principal, check_token};
 use crate::context::{self, Data};
 use crate::error::{ApiErr, ApiResult};
 
-/// How every refresh token starts (access tokens are JWTs).
-pub const REFRESH_PREFIX: &str = "plrt_";
-
 fn invalid_credentials() -> ApiErr {
     ApiErr::new(ErrorCode::InvalidCredentials, "invalid tenant, username or password")
-}
-
-fn refresh_pair(state: &AppState, user: &User, valid_after: i64) -> ApiResult<(TokenPair, String, i64)> {
-    let (access, _) = state
-        .auth
-        .mint(Mint {
-            typ: TokenType::User,
-            subject: &user.id,
-            tenant: &user.tenant,
-            username: &user.username,
-            roles: user.roles.clone(),
-            not_before_ms: valid_after,
-            ttl: state.auth.access_ttl,
-            audience: None,
-            scope: None,
-            client_id: FIRST_PARTY_CLIENT,
-            act: None,
-        })
-        .map_err(ApiErr::internal)?;
-    let refresh = crypto::random_token(REFRESH_PREFIX);
-    let expires_at = plat_store::now_ms() + state.auth.refresh_ttl.as_millis() as i64;
-    let pair = TokenPair {
-        access_token: access,
-        refresh_token: refresh.clone(),
-        token_type: "bearer".into(),
-        expires_in: state.auth.access_ttl.as_secs(),
-    };
-    Ok((pair, refresh, expires_at))
 }
 
 /// Where a login or logout came from, for the activity events.
@@ -124,7 +94,7 @@ pub async fn login(
         return Err(ApiErr::new(ErrorCode::TenantSuspended, format!("tenant {:?} is suspended", record.user.tenant)));
     }
     let new_hash = if rehash { state.auth.passwords.rehash(req.password).await? } else { None };
-    let (pair, refresh, expires_at) = refresh_pair(&state, &record.user, record.tokens_valid_after)?;
+    let (pair, refresh, expires_at) = grants::session_pair(&state, &record.user, record.tokens_valid_after)?;
     let family = uuid::Uuid::now_v7().to_string();
     let hash = state.auth.master.keyed_hash(&refresh);
     state
@@ -138,70 +108,18 @@ pub async fn login(
             &activity(&peer, &headers),
         )
         .await?;
-    state.metrics.tokens_issued.get_or_create(&vec![("kind".to_owned(), "login".to_owned())]).inc();
+    Issued::Login.count(&state);
     state.metrics.login("success");
     Ok(Data(pair))
 }
 
 pub async fn refresh(State(state): State<AppState>, Json(req): Json<RefreshRequest>) -> ApiResult<Data<TokenPair>> {
-    match refresh_session(&state, &req.refresh_token).await {
+    match grants::refresh_session(&state, &req.refresh_token).await {
         Ok(pair) => Ok(Data(pair)),
-        Err(RefreshRefused::Store(e)) => Err(e.into()),
-        Err(RefreshRefused::Internal(e)) => Err(e),
-        Err(refused @ RefreshRefused::Inactive(code, _)) => Err(ApiErr::new(code, refused.to_string())),
+        Err(grants::RefreshRefused::Store(e)) => Err(e.into()),
+        Err(grants::RefreshRefused::Internal(e)) => Err(e),
+        Err(refused @ grants::RefreshRefused::Inactive(code, _)) => Err(ApiErr::new(code, refused.to_string())),
         Err(refused) => Err(ApiErr::new(ErrorCode::InvalidToken, refused.to_string())),
-    }
-}
-
-/// Why a refresh token bought nothing.
-#[derive(Debug)]
-pub enum RefreshRefused {
-    Reused,
-    Invalid,
-    /// The user is disabled or its tenant suspended.
-    Inactive(ErrorCode, &'static str),
-    Store(StoreError),
-    Internal(ApiErr),
-}
-
-impl std::fmt::Display for RefreshRefused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RefreshRefused::Reused => {
-                f.write_str("refresh token was already used; its whole session has been revoked — log in again")
-            }
-            RefreshRefused::Invalid => f.write_str("refresh token is unknown, expired or revoked"),
-            RefreshRefused::Inactive(_, why) => f.write_str(why),
-            RefreshRefused::Store(e) => write!(f, "{e}"),
-            RefreshRefused::Internal(e) => write!(f, "{}", e.error.message),
-        }
-    }
-}
-
-/// Spend a refresh token for a new pair (rotation; a reuse revokes the
-/// whole family): for `/auth/refresh` and the standard token endpoint.
-pub async fn refresh_session(state: &AppState, refresh_token: &str) -> Result<TokenPair, RefreshRefused> {
-    let hash = state.auth.master.keyed_hash(refresh_token);
-    let successor = crypto::random_token(REFRESH_PREFIX);
-    let successor_hash = state.auth.master.keyed_hash(&successor);
-    let expires_at = plat_store::now_ms() + state.auth.refresh_ttl.as_millis() as i64;
-    match state.store.rotate_refresh(&hash, &successor_hash, expires_at).await.map_err(RefreshRefused::Store)? {
-        RefreshOutcome::Rotated { user_id, .. } => {
-            let user = state.store.get_user_by_id(&user_id).await.map_err(RefreshRefused::Store)?;
-            if user.stored_status != "active" {
-                return Err(RefreshRefused::Inactive(ErrorCode::UserInactive, "the user is not active"));
-            }
-            if user.tenant_status == "suspended" {
-                return Err(RefreshRefused::Inactive(ErrorCode::TenantSuspended, "the tenant is suspended"));
-            }
-            let (mut pair, _, _) =
-                refresh_pair(state, &user.user, user.tokens_valid_after).map_err(RefreshRefused::Internal)?;
-            pair.refresh_token = successor;
-            state.metrics.tokens_issued.get_or_create(&vec![("kind".to_owned(), "refresh".to_owned())]).inc();
-            Ok(pair)
-        }
-        RefreshOutcome::Reused { .. } => Err(RefreshRefused::Reused),
-        RefreshOutcome::Invalid => Err(RefreshRefused::Invalid),
     }
 }
 
@@ -261,15 +179,14 @@ pub async fn client_credentials(
             }
             Refused::Unavailable(e) => e.into(),
         })?;
-    let (issued, claims) =
-        super::oauth::client_credentials(&state, &client, req.scope.as_deref(), req.audience.as_deref())
-            .await
-            .map_err(|e| match e {
-                super::oauth::GrantError::Scope(invalid) => invalid.into(),
-                super::oauth::GrantError::Audience(why) => ApiErr::validation("audience", why),
-                super::oauth::GrantError::Store(e) => e.into(),
-                super::oauth::GrantError::Internal(e) => ApiErr::internal(e),
-            })?;
+    let (issued, claims) = grants::client_credentials(&state, &client, req.scope.as_deref(), req.audience.as_deref())
+        .await
+        .map_err(|e| match e {
+            GrantError::Scope(invalid) => invalid.into(),
+            GrantError::Audience(why) => ApiErr::validation("audience", why),
+            GrantError::Store(e) => e.into(),
+            GrantError::Internal(e) => ApiErr::internal(e),
+        })?;
     Ok(Data(AccessToken {
         access_token: issued.access_token,
         token_type: "bearer".into(),
@@ -366,7 +283,7 @@ pub async fn issue(
             },
         )
         .await?;
-    state.metrics.tokens_issued.get_or_create(&vec![("kind".to_owned(), "admin".to_owned())]).inc();
+    Issued::Admin.count(&state);
     Ok(Data(AccessToken {
         access_token: token,
         token_type: "bearer".into(),

@@ -18,7 +18,8 @@ use plat_store::StoreError;
 use serde::Serialize;
 
 use crate::AppState;
-use crate::auth::clients::{self, AudienceRefused, Client, Method, Refused};
+use crate::auth::clients::{self, Client, Method, Refused};
+use crate::auth::grants::{self, ClientAuth, GrantError, Issued, RefreshRefused, scope_of};
 use crate::auth::{Mint, check_token};
 use crate::error::ErrorNote;
 
@@ -321,7 +322,7 @@ pub async fn discovery(State(state): State<AppState>) -> Response {
         introspection_endpoint: at("/oauth2/introspect"),
         revocation_endpoint: at("/oauth2/revoke"),
         response_types_supported: Vec::new(),
-        grant_types_supported: vec!["client_credentials".into(), "refresh_token".into(), GRANT_TOKEN_EXCHANGE.into()],
+        grant_types_supported: grants::GRANTS.iter().map(|g| g.grant_type.to_owned()).collect(),
         subject_types_supported: vec!["public".into()],
         id_token_signing_alg_values_supported: vec!["EdDSA".into()],
         token_endpoint_auth_methods_supported: auth_methods.clone(),
@@ -368,22 +369,28 @@ pub async fn token(
     headers: HeaderMap,
     params: Params,
 ) -> Result<Response, OAuthError> {
-    let grant = params.require("grant_type")?;
-    match grant {
-        "client_credentials" => {
-            let client = client(&state, peer.ip(), &headers, &params, "/oauth2/token", true).await?;
-            let client = client.ok_or_else(|| OAuthError::invalid_client("client authentication required", true))?;
-            let (issued, _) = client_credentials(&state, &client, params.get("scope"), wanted_audience(&params)?)
-                .await
-                .map_err(GrantError::into_oauth)?;
+    let grant_type = params.require("grant_type")?;
+    let Some(grant) = grants::grant(grant_type) else {
+        let why = if grants::NOT_OFFERED.contains(&grant_type) {
+            format!("plat does not offer the {grant_type} grant: use {}", grants::offered())
+        } else {
+            format!("unknown grant_type {grant_type:?}: use {}", grants::offered())
+        };
+        return Err(OAuthError::new(StatusCode::BAD_REQUEST, "unsupported_grant_type", why));
+    };
+    let required = grant.client == ClientAuth::Required;
+    let authenticated = client(&state, peer.ip(), &headers, &params, "/oauth2/token", required).await?;
+    match (grant.issues, authenticated) {
+        (Issued::ClientCredentials, Some(client)) => {
+            let (issued, _) =
+                grants::client_credentials(&state, &client, params.get("scope"), wanted_audience(&params)?)
+                    .await
+                    .map_err(OAuthError::from)?;
             Ok(answer(&issued))
         }
-        "refresh_token" => {
-            // User sessions belong to plat's own public client: holding the
-            // refresh token is the proof; credentials, when sent, must be right.
-            client(&state, peer.ip(), &headers, &params, "/oauth2/token", false).await?;
+        (Issued::Refresh, _) => {
             let refresh = params.require("refresh_token")?;
-            match super::auth::refresh_session(&state, refresh).await {
+            match grants::refresh_session(&state, refresh).await {
                 Ok(pair) => Ok(answer(&TokenResponse {
                     access_token: pair.access_token,
                     token_type: "Bearer".into(),
@@ -392,28 +399,16 @@ pub async fn token(
                     refresh_token: Some(pair.refresh_token),
                     issued_token_type: None,
                 })),
-                Err(super::auth::RefreshRefused::Store(e)) => Err(e.into()),
-                Err(super::auth::RefreshRefused::Internal(e)) => {
+                Err(RefreshRefused::Store(e)) => Err(e.into()),
+                Err(RefreshRefused::Internal(e)) => {
                     Err(OAuthError::server_error(e.internal.unwrap_or(e.error.message)))
                 }
                 Err(refused) => Err(OAuthError::invalid_grant(refused.to_string())),
             }
         }
-        GRANT_TOKEN_EXCHANGE => {
-            let client = client(&state, peer.ip(), &headers, &params, "/oauth2/token", true).await?;
-            let client = client.ok_or_else(|| OAuthError::invalid_client("client authentication required", true))?;
-            exchange(&state, &client, &params).await
-        }
-        "password" | "authorization_code" | "urn:ietf:params:oauth:grant-type:device_code" => Err(OAuthError::new(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            format!("plat does not offer the {grant} grant: use client_credentials, refresh_token or token exchange"),
-        )),
-        other => Err(OAuthError::new(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            format!("unknown grant_type {other:?}: use client_credentials, refresh_token or {GRANT_TOKEN_EXCHANGE}"),
-        )),
+        (Issued::TokenExchange, Some(client)) => exchange(&state, &client, &params).await,
+        // A required client is always there: `client` refused its absence.
+        (issues, _) => Err(OAuthError::server_error(format!("the {grant_type} grant ({issues:?}) has no client"))),
     }
 }
 
@@ -425,80 +420,15 @@ fn wanted_audience(params: &Params) -> Result<Option<&str>, OAuthError> {
     }
 }
 
-/// Why a grant was refused after the client authenticated.
-pub enum GrantError {
-    Scope(plat_domain::Invalid),
-    Audience(String),
-    Store(StoreError),
-    Internal(anyhow::Error),
-}
-
-impl GrantError {
-    fn into_oauth(self) -> OAuthError {
-        match self {
+impl From<GrantError> for OAuthError {
+    fn from(e: GrantError) -> OAuthError {
+        match e {
             GrantError::Scope(e) => OAuthError::new(StatusCode::BAD_REQUEST, "invalid_scope", e.message),
             GrantError::Audience(why) => OAuthError::new(StatusCode::BAD_REQUEST, "invalid_target", why),
             GrantError::Store(e) => e.into(),
             GrantError::Internal(e) => OAuthError::server_error(e),
         }
     }
-}
-
-impl From<AudienceRefused> for GrantError {
-    fn from(r: AudienceRefused) -> Self {
-        match r {
-            AudienceRefused::Not(why) => GrantError::Audience(why),
-            AudienceRefused::Store(e) => GrantError::Store(e),
-        }
-    }
-}
-
-fn scope_of(requested: Option<&str>) -> Result<Option<String>, GrantError> {
-    let Some(scope) = requested.map(str::trim).filter(|s| !s.is_empty()) else { return Ok(None) };
-    let items: Vec<&str> = scope.split_whitespace().collect();
-    plat_domain::validate_count("scope", items.len(), plat_proto::limits::SCOPES).map_err(GrantError::Scope)?;
-    for item in &items {
-        plat_domain::validate_permission("scope", item).map_err(GrantError::Scope)?;
-    }
-    Ok(Some(items.join(" ")))
-}
-
-/// The client-credentials grant, for both token endpoints.
-pub async fn client_credentials(
-    state: &AppState,
-    client: &Client,
-    scope: Option<&str>,
-    audience: Option<&str>,
-) -> Result<(TokenResponse, Claims), GrantError> {
-    let scope = scope_of(scope)?;
-    let audience = clients::grant_audience(state, &client.account, audience).await?;
-    let account = &client.account.account;
-    let (token, claims) = state
-        .auth
-        .mint(Mint {
-            typ: TokenType::Service,
-            subject: &account.client_id,
-            tenant: &account.tenant,
-            username: &account.name,
-            roles: account.roles.clone(),
-            not_before_ms: 0,
-            ttl: state.auth.service_ttl,
-            audience: audience.as_deref(),
-            scope: scope.clone(),
-            client_id: &account.client_id,
-            act: None,
-        })
-        .map_err(GrantError::Internal)?;
-    state.metrics.tokens_issued.get_or_create(&vec![("kind".to_owned(), "client_credentials".to_owned())]).inc();
-    let response = TokenResponse {
-        access_token: token,
-        token_type: "Bearer".into(),
-        expires_in: state.auth.service_ttl.as_secs(),
-        scope,
-        refresh_token: None,
-        issued_token_type: None,
-    };
-    Ok((response, claims))
 }
 
 /// Token exchange (RFC 8693): a service trades the user token it received
@@ -553,8 +483,8 @@ async fn exchange(state: &AppState, client: &Client, params: &Params) -> Result<
         .ok_or_else(|| OAuthError::invalid_request("audience (or resource) is required: the service to call"))?;
     let audience = clients::grant_audience(state, &client.account, Some(wanted))
         .await
-        .map_err(|r| GrantError::from(r).into_oauth())?;
-    let scope = scope_of(params.get("scope")).map_err(GrantError::into_oauth)?;
+        .map_err(|r| OAuthError::from(GrantError::from(r)))?;
+    let scope = scope_of(params.get("scope")).map_err(OAuthError::from)?;
     if let (Some(asked), Some(held)) = (&scope, &claims.scope) {
         let held: Vec<&str> = held.split_whitespace().collect();
         if let Some(wider) =
@@ -588,7 +518,7 @@ async fn exchange(state: &AppState, client: &Client, params: &Params) -> Result<
             act: Some(act),
         })
         .map_err(OAuthError::server_error)?;
-    state.metrics.tokens_issued.get_or_create(&vec![("kind".to_owned(), "token_exchange".to_owned())]).inc();
+    Issued::TokenExchange.count(state);
     Ok(answer(&TokenResponse {
         access_token: token,
         token_type: "Bearer".into(),
@@ -633,7 +563,7 @@ pub async fn revoke(
     params: Params,
 ) -> Result<Response, OAuthError> {
     let token = params.require("token")?;
-    if token.starts_with(super::auth::REFRESH_PREFIX) {
+    if token.starts_with(grants::REFRESH_PREFIX) {
         let client = client(&state, peer.ip(), &headers, &params, "/oauth2/revoke", false).await?;
         let actor = client.as_ref().map_or("refresh-token holder".to_owned(), |c| format!("service:{}", c.client_id()));
         let ctx = crate::context::store_ctx(actor, plat_domain::Authority::Nobody, None);

@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod crypto;
+pub mod grants;
 pub mod keys;
 pub mod limits;
 pub mod passwords;
