@@ -15,8 +15,8 @@ use plat_store::{TargetRow, VersionedId};
 use tracing::Instrument;
 
 use super::{
-    Attempt, BoxFuture, Delivery, Kind, ReadBackError, ReadBackSupport, Reader, ReaderCtx, check_options, describe,
-    failed,
+    Attempt, BoxFuture, Delivery, Kind, Page, ReadBackError, ReadBackSupport, Reader, ReaderCtx, check_options,
+    describe, failed,
 };
 use crate::Drivers;
 
@@ -314,11 +314,7 @@ impl Reader for HttpReader {
         })
     }
 
-    fn page<'a>(
-        &'a self,
-        cursor: Option<&'a str>,
-        limit: u32,
-    ) -> BoxFuture<'a, Result<(Vec<VersionedId>, Option<String>), ReadBackError>> {
+    fn page<'a>(&'a self, cursor: Option<&'a str>, limit: u32) -> BoxFuture<'a, Result<Page, ReadBackError>> {
         Box::pin(async move {
             let mut query = format!("/sync/records?kind=user&limit={limit}");
             if let Some(cursor) = cursor {

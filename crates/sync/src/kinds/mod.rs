@@ -204,6 +204,9 @@ pub(crate) fn failed(message: impl Into<String>) -> ReadBackError {
     ReadBackError::Failed(message.into())
 }
 
+/// One page of a copy's records and the cursor after it.
+pub type Page = (Vec<VersionedId>, Option<String>);
+
 /// A target's copy, as a check reads it.
 pub trait Reader: Send + Sync {
     /// Whether it is read whole by plat (a Redis keyspace: digests and
@@ -224,11 +227,7 @@ pub trait Reader: Send + Sync {
     ) -> BoxFuture<'a, Result<Vec<VersionedId>, ReadBackError>>;
 
     /// One page of records after `cursor`, and the next cursor.
-    fn page<'a>(
-        &'a self,
-        cursor: Option<&'a str>,
-        limit: u32,
-    ) -> BoxFuture<'a, Result<(Vec<VersionedId>, Option<String>), ReadBackError>>;
+    fn page<'a>(&'a self, cursor: Option<&'a str>, limit: u32) -> BoxFuture<'a, Result<Page, ReadBackError>>;
 }
 
 /// The error and its causes, without the URL reqwest repeats in each.

@@ -11,8 +11,8 @@ use plat_proto::TargetKind;
 use plat_store::{TargetRow, VersionedId};
 
 use super::{
-    Attempt, BoxFuture, Delivery, Kind, OptionType, ReadBackError, ReadBackSupport, Reader, ReaderCtx, check_options,
-    failed,
+    Attempt, BoxFuture, Delivery, Kind, OptionType, Page, ReadBackError, ReadBackSupport, Reader, ReaderCtx,
+    check_options, failed,
 };
 use crate::Drivers;
 
@@ -304,11 +304,7 @@ impl Reader for RedisReader {
         })
     }
 
-    fn page<'a>(
-        &'a self,
-        _cursor: Option<&'a str>,
-        _limit: u32,
-    ) -> BoxFuture<'a, Result<(Vec<VersionedId>, Option<String>), ReadBackError>> {
+    fn page<'a>(&'a self, _cursor: Option<&'a str>, _limit: u32) -> BoxFuture<'a, Result<Page, ReadBackError>> {
         Box::pin(async { Err(failed("a Redis target is read whole, not in pages")) })
     }
 }
