@@ -119,6 +119,12 @@ pub struct Engine {
     /// Slots freed, targets changed: claim again.
     wake: Notify,
     refresh_due: std::sync::atomic::AtomicBool,
+    /// Tasks this replica claimed whose outcome is not recorded yet (in
+    /// flight, or waiting for the completer). A lease that runs out
+    /// meanwhile (a starved machine) lets the claim take such a task again:
+    /// it is not sent a second time by this replica, the claim only renews
+    /// its lease.
+    held: Mutex<std::collections::HashSet<i64>>,
 }
 
 impl Engine {
@@ -140,6 +146,7 @@ impl Engine {
             metrics,
             wake: Notify::new(),
             refresh_due: std::sync::atomic::AtomicBool::new(true),
+            held: Mutex::new(std::collections::HashSet::new()),
         })
     }
 
@@ -167,6 +174,20 @@ impl Engine {
                 tracing::error!(target = %row.name, error = %e, "cannot open the target's secret; deliveries go unsigned");
                 None
             }
+        }
+    }
+
+    /// Keep of `tasks` those not already held, and hold them.
+    fn hold(&self, tasks: Vec<ClaimedTask>) -> Vec<ClaimedTask> {
+        let mut held = lock(&self.held, "sync held tasks");
+        tasks.into_iter().filter(|t| held.insert(t.seq)).collect()
+    }
+
+    /// The outcomes of `seqs` are recorded, or they were never sent.
+    fn release(&self, seqs: impl IntoIterator<Item = i64>) {
+        let mut held = lock(&self.held, "sync held tasks");
+        for seq in seqs {
+            held.remove(&seq);
         }
     }
 
@@ -268,7 +289,7 @@ impl Engine {
             }
             let lease_until = now_ms() + rt.row.timeout_ms + self.config.lease_grace.as_millis() as i64;
             let tasks = match self.store.claim_tasks(&rt.row.id, &self.owner, allowed, lease_until).await {
-                Ok(tasks) => tasks,
+                Ok(tasks) => self.hold(tasks),
                 Err(e) => {
                     tracing::warn!(target = %rt.row.name, error = %e, "cannot claim sync tasks");
                     continue;
@@ -285,6 +306,7 @@ impl Engine {
                         // A later request of the lane starts only if it can end within the lease.
                         if !first && now_ms() + rt.row.timeout_ms > lease_until {
                             rt.unrecorded.fetch_sub(tasks.len() as u32, Ordering::AcqRel);
+                            engine.release(tasks.iter().map(|t| t.seq));
                             break;
                         }
                         first = false;
@@ -295,6 +317,7 @@ impl Engine {
                     // Left for the lease to run out (then claimed again, in order).
                     for tasks in requests {
                         rt.unrecorded.fetch_sub(tasks.len() as u32, Ordering::AcqRel);
+                        engine.release(tasks.iter().map(|t| t.seq));
                     }
                     rt.in_flight.fetch_sub(1, Ordering::AcqRel);
                     engine.wake.notify_one();
@@ -333,6 +356,7 @@ impl Engine {
                     tracing::info!(target = %name, circuit = change.after.state.as_str(), "sync target circuit changed");
                 }
             }
+            self.release(batch.iter().map(|(_, c)| c.seq));
             for (rt, c) in batch.drain(..) {
                 rt.unrecorded.fetch_sub(1, Ordering::AcqRel);
                 if c.verdict == Verdict::Gone {

@@ -320,7 +320,11 @@ impl Store {
     /// Record finished attempts of tasks leased to `owner`, in one
     /// transaction of a few statements whatever the batch size: the tasks'
     /// new states, the attempt rows, the targets' counters, the heads.
-    /// A task whose lease another replica took over is left to that replica.
+    /// A task whose lease another replica took over is left to that replica,
+    /// and an outcome is recorded only for the attempt it reports: a
+    /// completion that arrives after its lease ran out and the task was
+    /// claimed (and maybe finished) again is dropped, so one task's
+    /// outcome is counted once even when it was sent twice.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.complete_tasks", skip_all)]
     pub async fn complete_tasks(
         &self,
@@ -337,19 +341,21 @@ impl Store {
         let keys: Vec<HeadKey> =
             done.iter().map(|c| (c.target_id.clone(), c.aggregate_kind.clone(), c.aggregate_id.clone())).collect();
         let locked = lock_heads(&mut tx, &keys).await?;
+        let mut applied = std::collections::HashSet::with_capacity(done.len());
         for chunk in done.chunks(200) {
             let mut p = Params::for_conn(&tx);
-            let rows = p.rows(chunk.len(), 6);
+            let rows = p.rows(chunk.len(), 7);
             let (now_p, owner_p) = (p.next(), p.next());
             // CASTs give PostgreSQL the VALUES columns' types when a
             // column's first rows are NULL.
             let sql = format!(
-                "WITH v (seq, status, next_at, delivered_at, code, error) AS (VALUES {rows}) \
+                "WITH v (seq, status, next_at, delivered_at, code, error, tried) AS (VALUES {rows}) \
                  UPDATE sync_tasks SET status = v.status, attempts = attempts + 1, \
                  next_attempt_at = CAST(v.next_at AS BIGINT), \
                  delivered_at = CAST(v.delivered_at AS BIGINT), last_status = CAST(v.code AS BIGINT), \
                  last_error = CAST(v.error AS TEXT), lease_owner = NULL, lease_until = NULL, updated_at = {now_p} \
-                 FROM v WHERE sync_tasks.seq = v.seq AND sync_tasks.lease_owner = {owner_p}"
+                 FROM v WHERE sync_tasks.seq = v.seq AND sync_tasks.lease_owner = {owner_p} \
+                 AND sync_tasks.attempts = CAST(v.tried AS BIGINT) RETURNING sync_tasks.seq"
             );
             let mut query = sqlx::query(&sql);
             for c in chunk {
@@ -364,10 +370,14 @@ impl Store {
                     .bind(next)
                     .bind(delivered)
                     .bind(c.status_code.map(i64::from))
-                    .bind(c.error.clone());
+                    .bind(c.error.clone())
+                    .bind(c.number - 1);
             }
-            query.bind(now).bind(owner).execute(&mut *tx).await?;
+            for row in query.bind(now).bind(owner).fetch_all(&mut *tx).await? {
+                applied.insert(get_i64(&row, "seq")?);
+            }
         }
+        let done: Vec<&Completion> = done.iter().filter(|c| applied.contains(&c.seq)).collect();
         for chunk in done.chunks(200) {
             let mut p = Params::for_conn(&tx);
             let rows = p.rows(chunk.len(), 8);
@@ -401,7 +411,7 @@ impl Store {
             outcomes: Vec<bool>,
         }
         let mut tallies: std::collections::BTreeMap<&str, Tally> = std::collections::BTreeMap::new();
-        for c in done {
+        for c in &done {
             let tally = tallies.entry(c.target_id.as_str()).or_default();
             tally.attempts += 1;
             if c.counts_for_circuit {
