@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
-use crate::auth::{Mint, crypto};
+use crate::auth::Mint;
 
 /// The controller's own account, in the `system` tenant.
 const ACCOUNT: &str = "plat-controller";
@@ -120,8 +120,8 @@ async fn mint(state: &AppState) -> anyhow::Result<String> {
     let record = match state.store.get_service_account(plat_proto::SYSTEM_TENANT, ACCOUNT).await {
         Ok(record) => record,
         Err(StoreError::NotFound { .. }) => {
-            let client_id = format!("sa_{}", uuid::Uuid::now_v7().simple());
-            let hash = state.auth.master.keyed_hash(&crypto::random_token("plsk_"));
+            // Its secret is made and forgotten: nobody ever sends it.
+            let credentials = crate::auth::clients::NewCredentials::new(state);
             let roles = [plat_domain::PLATFORM_ADMIN.to_owned()];
             let description = "The Kubernetes controller of platd (kubernetes.enabled)";
             match state
@@ -130,7 +130,7 @@ async fn mint(state: &AppState) -> anyhow::Result<String> {
                     &Ctx::system(),
                     plat_proto::SYSTEM_TENANT,
                     (ACCOUNT, description, &roles),
-                    (&client_id, &hash),
+                    (&credentials.client_id, &credentials.hash),
                     &Default::default(),
                 )
                 .await

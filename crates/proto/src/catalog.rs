@@ -6,7 +6,8 @@
 //! (`plat_store`'s event drafts take a `&'static EventType`, never a
 //! string), the publish rules reserve their namespaces and aggregate kinds
 //! (`plat_domain::publish`), and `docs/events.md`'s table is tested against
-//! it. Adding an event type is one row here (and one in [`ALL`]).
+//! it. Adding an event type is one row of `catalog!` here ([`ALL`] follows)
+//! and its line in docs/events.md's table (a test holds them together).
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};

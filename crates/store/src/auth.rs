@@ -435,49 +435,14 @@ impl Store {
         &self,
         ctx: &Ctx,
         tenant: &str,
-        (name, description, roles): (&str, &str, &[String]),
-        (client_id, secret_hash): (&str, &str),
+        account: (&str, &str, &[String]),
+        credentials: (&str, &str),
         oauth: &OAuthSettings,
     ) -> Result<ServiceAccount> {
-        plat_domain::validate_name("name", name)?;
-        plat_domain::validate_text("description", description, plat_proto::limits::DESCRIPTION)?;
-        oauth.validate()?;
         let mut tx = self.write.begin().await?;
-        let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
-        confer_roles(&mut tx, ctx, &tenant_row, roles).await?;
-        let now = now_ms();
-        let id = new_id();
-        let inserted = sqlx::query(
-            "INSERT INTO service_accounts (id, tenant_id, name, client_id, secret_hash, description, roles, created_at, secret_rotated_at, audiences, jwks, publishes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)",
-        )
-        .bind(&id)
-        .bind(&tenant_row.id)
-        .bind(name)
-        .bind(client_id)
-        .bind(secret_hash)
-        .bind(description)
-        .bind(json_text(roles)?)
-        .bind(now)
-        .bind(json_text(&oauth.audiences)?)
-        .bind(oauth.jwks_text()?)
-        .bind(json_text(&oauth.publishes)?)
-        .execute(&mut *tx)
-        .await;
-        match inserted {
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::AlreadyExists {
-                    kind: "service account",
-                    name: name.to_owned(),
-                    field: "name",
-                });
-            }
-            other => other?,
-        };
-        let details = serde_json::json!({"roles": roles});
-        account_changed(&mut tx, ctx, &id, (catalog::SERVICE_ACCOUNT_CREATED, details), false).await?;
+        insert_service_account(&mut tx, ctx, tenant, account, credentials, oauth).await?;
         tx.commit().await?;
-        Ok(self.get_service_account(tenant, name).await?.account)
+        Ok(self.get_service_account(tenant, account.0).await?.account)
     }
 
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.get_service_account", skip_all)]
@@ -673,5 +638,52 @@ async fn insert_refresh(
         .bind(expires_at)
         .execute(&mut *conn)
         .await?;
+    Ok(())
+}
+
+/// Create a service account in `tenant` on `conn` (the caller's
+/// transaction): the one way plat makes one, for the API, a registered
+/// service's own account and the Kubernetes controller's. Its roles pass
+/// the conferral rule; `service_account.created` and its audit are written.
+pub(crate) async fn insert_service_account(
+    tx: &mut AnyConnection,
+    ctx: &Ctx,
+    tenant: &str,
+    (name, description, roles): (&str, &str, &[String]),
+    (client_id, secret_hash): (&str, &str),
+    oauth: &OAuthSettings,
+) -> Result<()> {
+    plat_domain::validate_name("name", name)?;
+    plat_domain::validate_text("description", description, plat_proto::limits::DESCRIPTION)?;
+    oauth.validate()?;
+    let tenant_row = tenant_by_slug(tx, tenant).await?;
+    confer_roles(tx, ctx, &tenant_row, roles).await?;
+    let now = now_ms();
+    let id = new_id();
+    let inserted = sqlx::query(
+        "INSERT INTO service_accounts (id, tenant_id, name, client_id, secret_hash, description, roles, created_at, secret_rotated_at, audiences, jwks, publishes) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)",
+    )
+    .bind(&id)
+    .bind(&tenant_row.id)
+    .bind(name)
+    .bind(client_id)
+    .bind(secret_hash)
+    .bind(description)
+    .bind(json_text(roles)?)
+    .bind(now)
+    .bind(json_text(&oauth.audiences)?)
+    .bind(oauth.jwks_text()?)
+    .bind(json_text(&oauth.publishes)?)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(e) if is_unique_violation(&e) => {
+            return Err(StoreError::AlreadyExists { kind: "service account", name: name.to_owned(), field: "name" });
+        }
+        other => other?,
+    };
+    let details = serde_json::json!({"roles": roles});
+    account_changed(tx, ctx, &id, (catalog::SERVICE_ACCOUNT_CREATED, details), false).await?;
     Ok(())
 }

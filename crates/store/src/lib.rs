@@ -22,10 +22,11 @@
 //! - `sync/`: targets, tasks and the fan-out of events into tasks.
 //! - `outbox`: appending events, fanned out (the one caller of
 //!   `sync::fan_out`), `record_change` (event + audit), published events.
-//! - `quotas`, `registry`, `roles`, `orgs`; then `users` (which joins
-//!   organizations and takes the `users` quota); then `tenants` (which
-//!   announces its users' deletion), `auth` (bootstrap creates a user) and
-//!   `checks/` (repairs are user changes and sync tasks).
+//! - `quotas`, `roles`, `orgs`; then `users` (which joins organizations and
+//!   takes the `users` quota); then `tenants` (which announces its users'
+//!   deletion), `auth` (bootstrap creates a user; service accounts),
+//!   `registry` (a service's own account is made with its link, in one
+//!   transaction) and `checks/` (repairs are user changes and sync tasks).
 
 mod audit;
 mod auth;

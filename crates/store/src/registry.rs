@@ -641,21 +641,27 @@ impl Store {
         Ok((critical, removed))
     }
 
-    /// Tie a service account (by client id) to a registration.
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.set_service_account", skip_all)]
-    pub async fn set_service_account(&self, ctx: &Ctx, namespace: &str, name: &str, client_id: &str) -> Result<()> {
+    /// Create a registered service's own account (in the `system` tenant)
+    /// and link it to the registration, in one transaction: a failure
+    /// leaves neither an account without its service nor the reverse.
+    /// `account` = (name, description, roles); `credentials` = (client id,
+    /// secret hash).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.create_service_credentials", skip_all)]
+    pub async fn create_service_credentials(
+        &self,
+        ctx: &Ctx,
+        (namespace, name): (&str, &str),
+        account: (&str, &str, &[String]),
+        credentials: (&str, &str),
+    ) -> Result<()> {
         let mut tx = self.write.begin().await?;
-        let mut row = service_by_key(&mut tx, namespace, name).await?;
-        row.change_seq = tick(&mut tx).await?;
-        row.service_account = Some(client_id.to_owned());
-        sqlx::query("UPDATE services SET service_account = $1, change_seq = $2 WHERE id = $3")
-            .bind(client_id)
-            .bind(row.change_seq)
-            .bind(&row.id)
-            .execute(&mut *tx)
-            .await?;
-        announce(&mut tx, ctx, &row, catalog::SERVICE_UPDATED, serde_json::json!({"service_account": client_id}))
-            .await?;
+        let row = service_by_key(&mut tx, namespace, name).await?;
+        if row.service_account.is_some() {
+            return Err(StoreError::Conflict(format!("service {namespace}/{name} has its account already")));
+        }
+        let system = plat_proto::SYSTEM_TENANT;
+        crate::auth::insert_service_account(&mut tx, ctx, system, account, credentials, &Default::default()).await?;
+        link_account(&mut tx, ctx, row, credentials.0).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -744,4 +750,18 @@ impl Store {
             .await?;
         row.map(|r| Ok((get_str(&r, "holder")?, get_i64(&r, "expires_at")?))).transpose()
     }
+}
+
+/// Make `client_id` the service's own account: the service takes the next
+/// clock value and `service.updated` is announced.
+async fn link_account(conn: &mut AnyConnection, ctx: &Ctx, mut row: ServiceRow, client_id: &str) -> Result<()> {
+    row.change_seq = tick(conn).await?;
+    row.service_account = Some(client_id.to_owned());
+    sqlx::query("UPDATE services SET service_account = $1, change_seq = $2 WHERE id = $3")
+        .bind(client_id)
+        .bind(row.change_seq)
+        .bind(&row.id)
+        .execute(&mut *conn)
+        .await?;
+    announce(conn, ctx, &row, catalog::SERVICE_UPDATED, serde_json::json!({"service_account": client_id})).await
 }

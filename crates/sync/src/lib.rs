@@ -78,7 +78,7 @@ impl Runtime {
 
 /// A lock whose holder panicked is still taken (the data behind it is a
 /// plain value, whole at every step), but logged and counted: health shows
-/// the count (`Engine::poisoned`).
+/// the count (`Engine::poisoned_locks`).
 fn lock<'a, T>(mutex: &'a Mutex<T>, what: &'static str) -> std::sync::MutexGuard<'a, T> {
     mutex.lock().unwrap_or_else(|poisoned| {
         POISONED.fetch_add(1, Ordering::Relaxed);

@@ -7,7 +7,8 @@ use plat_proto::*;
 
 use super::extract::{Json, Query};
 use crate::AppState;
-use crate::auth::{Principal, crypto};
+use crate::auth::Principal;
+use crate::auth::clients::{NewCredentials, new_secret};
 use crate::context::{Created, Data};
 use crate::error::{ApiErr, ApiResult};
 
@@ -34,9 +35,7 @@ pub async fn create_service_account(
     Json(req): Json<CreateServiceAccount>,
 ) -> ApiResult<Created<ServiceAccountCredentials>> {
     let tenant = principal.require_in_tenant("service-accounts:create")?;
-    let client_id = format!("sa_{}", uuid::Uuid::now_v7().simple());
-    let secret = crypto::random_token("plsk_");
-    let hash = state.auth.master.keyed_hash(&secret);
+    let credentials = NewCredentials::new(&state);
     if let Some(jwks) = &req.jwks {
         crate::auth::clients::validate_jwks(jwks)?;
     }
@@ -51,11 +50,11 @@ pub async fn create_service_account(
             &principal.ctx(),
             &tenant,
             (&req.name, req.description.as_deref().unwrap_or(""), &req.roles),
-            (&client_id, &hash),
+            (&credentials.client_id, &credentials.hash),
             &oauth,
         )
         .await?;
-    Ok(Created(ServiceAccountCredentials { account, client_secret: secret }))
+    Ok(Created(ServiceAccountCredentials { account, client_secret: credentials.secret }))
 }
 
 pub async fn update_service_account(
@@ -89,8 +88,7 @@ pub async fn rotate_service_account(
     Path(name): Path<String>,
 ) -> ApiResult<Data<ServiceAccountCredentials>> {
     let tenant = principal.require_in_tenant("service-accounts:rotate")?;
-    let secret = crypto::random_token("plsk_");
-    let hash = state.auth.master.keyed_hash(&secret);
+    let (secret, hash) = new_secret(&state);
     let account = state.store.rotate_service_account_secret(&principal.ctx(), &tenant, &name, &hash).await?;
     Ok(Data(ServiceAccountCredentials { account, client_secret: secret }))
 }

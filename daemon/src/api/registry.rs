@@ -19,6 +19,7 @@ use plat_registry::{Lookup, SharedJson, Snapshot};
 use super::extract::{Json, Query};
 use crate::AppState;
 use crate::auth::Principal;
+use crate::auth::clients::{NewCredentials, new_secret};
 use crate::context::Data;
 use crate::error::{ApiErr, ApiResult};
 
@@ -201,33 +202,24 @@ pub async fn credentials(
 ) -> ApiResult<Data<ServiceCredentials>> {
     principal.require("services:write", Scope::Platform)?;
     let (row, _) = state.store.get_service(&namespace, &name).await?;
-    let secret = crate::auth::crypto::random_token("plsk_");
-    let hash = state.auth.master.keyed_hash(&secret);
     let ctx = principal.ctx();
     let system = plat_proto::SYSTEM_TENANT;
-    let (client_id, created) = match &row.service_account {
+    let (client_id, secret, created) = match &row.service_account {
         Some(client_id) => {
+            let (secret, hash) = new_secret(&state);
             let account = state.store.service_account_by_client_id(client_id).await?;
             state.store.rotate_service_account_secret(&ctx, system, &account.account.name, &hash).await?;
-            (client_id.clone(), false)
+            (client_id.clone(), secret, false)
         }
         None => {
-            let client_id = format!("sa_{}", uuid::Uuid::now_v7().simple());
+            let new = NewCredentials::new(&state);
             let account_name = account_name(&namespace, &name);
             let description = format!("the account of service {namespace}/{name}");
-            state
-                .store
-                .create_service_account(
-                    &ctx,
-                    system,
-                    (&account_name, &description, &req.roles),
-                    (&client_id, &hash),
-                    &Default::default(),
-                )
-                .await?;
-            state.store.set_service_account(&ctx, &namespace, &name, &client_id).await?;
+            let account = (account_name.as_str(), description.as_str(), req.roles.as_slice());
+            let credentials = (new.client_id.as_str(), new.hash.as_str());
+            state.store.create_service_credentials(&ctx, (&namespace, &name), account, credentials).await?;
             state.registry.refresh().await?;
-            (client_id, true)
+            (new.client_id, new.secret, true)
         }
     };
     let audiences = row.spec.depends_on.iter().map(|d| ServiceKey::dependency(&namespace, d).to_string()).collect();

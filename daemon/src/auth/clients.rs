@@ -91,6 +91,30 @@ fn admitted(account: Box<ServiceAccountRecord>, permissions: Vec<String>, method
 }
 
 /// A client id and secret (HTTP Basic or in the body).
+/// A new client's credentials: its id (`sa_…`), its secret (`plsk_…`,
+/// shown once) and the secret's keyed hash (what is stored). The one place
+/// that makes them, for accounts made through the API, a registered
+/// service's own and the Kubernetes controller's.
+pub struct NewCredentials {
+    pub client_id: String,
+    pub secret: String,
+    pub hash: String,
+}
+
+impl NewCredentials {
+    pub fn new(state: &AppState) -> NewCredentials {
+        let (secret, hash) = new_secret(state);
+        NewCredentials { client_id: format!("sa_{}", uuid::Uuid::now_v7().simple()), secret, hash }
+    }
+}
+
+/// A new client secret and its keyed hash (a rotation).
+pub fn new_secret(state: &AppState) -> (String, String) {
+    let secret = super::crypto::random_token("plsk_");
+    let hash = state.auth.master.keyed_hash(&secret);
+    (secret, hash)
+}
+
 pub async fn by_secret(
     state: &AppState,
     peer: IpAddr,
