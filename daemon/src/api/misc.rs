@@ -16,7 +16,7 @@ pub async fn list_service_accounts(
     State(state): State<AppState>,
     principal: Principal,
 ) -> ApiResult<Data<Vec<ServiceAccount>>> {
-    let tenant = principal.require_in_tenant("service-accounts:read")?;
+    let tenant = principal.acting()?;
     Ok(Data(state.store.list_service_accounts(&tenant).await?))
 }
 
@@ -25,7 +25,7 @@ pub async fn get_service_account(
     principal: Principal,
     Path(name): Path<String>,
 ) -> ApiResult<Data<ServiceAccount>> {
-    let tenant = principal.require_in_tenant("service-accounts:read")?;
+    let tenant = principal.acting()?;
     Ok(Data(state.store.get_service_account(&tenant, &name).await?.account))
 }
 
@@ -34,7 +34,7 @@ pub async fn create_service_account(
     principal: Principal,
     Json(req): Json<CreateServiceAccount>,
 ) -> ApiResult<Created<ServiceAccountCredentials>> {
-    let tenant = principal.require_in_tenant("service-accounts:create")?;
+    let tenant = principal.acting()?;
     let credentials = NewCredentials::new(&state);
     if let Some(jwks) = &req.jwks {
         crate::auth::clients::validate_jwks(jwks)?;
@@ -63,7 +63,7 @@ pub async fn update_service_account(
     Path(name): Path<String>,
     Json(req): Json<UpdateServiceAccount>,
 ) -> ApiResult<Data<ServiceAccount>> {
-    let tenant = principal.require_in_tenant("service-accounts:update")?;
+    let tenant = principal.acting()?;
     if let Some(jwks) = &req.jwks {
         crate::auth::clients::validate_jwks(jwks)?;
     }
@@ -77,7 +77,7 @@ pub async fn delete_service_account(
     principal: Principal,
     Path(name): Path<String>,
 ) -> ApiResult<Data<super::auth::Done>> {
-    let tenant = principal.require_in_tenant("service-accounts:delete")?;
+    let tenant = principal.acting()?;
     state.store.delete_service_account(&principal.ctx(), &tenant, &name).await?;
     Ok(Data(super::auth::Done { done: true }))
 }
@@ -87,15 +87,15 @@ pub async fn rotate_service_account(
     principal: Principal,
     Path(name): Path<String>,
 ) -> ApiResult<Data<ServiceAccountCredentials>> {
-    let tenant = principal.require_in_tenant("service-accounts:rotate")?;
+    let tenant = principal.acting()?;
     let (secret, hash) = new_secret(&state);
     let account = state.store.rotate_service_account_secret(&principal.ctx(), &tenant, &name, &hash).await?;
     Ok(Data(ServiceAccountCredentials { account, client_secret: secret }))
 }
 
 /// Platform admins acting in their own tenant see every tenant's events and audit.
-fn log_scope(principal: &Principal, permission: &str) -> ApiResult<Option<String>> {
-    let tenant = principal.require_in_tenant(permission)?;
+fn log_scope(principal: &Principal) -> ApiResult<Option<String>> {
+    let tenant = principal.acting()?;
     if principal.is_platform_admin() && principal.requested_tenant.is_none() {
         return Ok(None);
     }
@@ -107,7 +107,7 @@ pub async fn events(
     principal: Principal,
     Query(query): Query<EventQuery>,
 ) -> ApiResult<Data<Page<Event>>> {
-    let scope = log_scope(&principal, "events:read")?;
+    let scope = log_scope(&principal)?;
     Ok(Data(state.store.list_events(scope.as_deref(), &query).await?))
 }
 
@@ -116,12 +116,12 @@ pub async fn audit(
     principal: Principal,
     Query(query): Query<AuditQuery>,
 ) -> ApiResult<Data<Page<AuditRecord>>> {
-    let scope = log_scope(&principal, "audit:read")?;
+    let scope = log_scope(&principal)?;
     Ok(Data(state.store.list_audit(scope.as_deref(), &query).await?))
 }
 
 pub async fn health(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<HealthReport>> {
-    principal.require_in_tenant("health:read")?;
+    principal.acting()?;
     let mut report = crate::health::report(&state).await;
     if !principal.is_platform_admin() {
         // Counts span every tenant.
@@ -219,7 +219,7 @@ pub async fn publish_batch(
 /// grant one). Nobody publishes a type plat emits.
 async fn publish(state: &AppState, principal: &Principal, events: &[PublishEvent]) -> ApiResult<(Vec<Event>, u64)> {
     const PERMISSION: &str = "events:publish";
-    let acting = principal.require_in_tenant(PERMISSION)?;
+    let acting = principal.acting()?;
     let (granted, source) = match principal.claims.typ {
         TokenType::Service => {
             let account = state.store.get_service_account(&principal.claims.tenant, &principal.claims.username).await?;

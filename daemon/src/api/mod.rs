@@ -2,6 +2,7 @@
 //! router, the OpenAPI document and the permission table of
 //! `docs/permissions.md` are all generated.
 
+pub mod access;
 pub mod auth;
 pub mod checks;
 pub mod extract;
@@ -139,8 +140,15 @@ macro_rules! routes {
             response: routes!(@opt $resp),
         }),*];
 
-        fn $router() -> Router<AppState> {
-            Router::new()$(.route($path, axum::routing::$method($handler)))*
+        /// Every row's route, behind its access rule (`access::guard`).
+        fn $router(state: &AppState) -> Router<AppState> {
+            Router::new()$(.route(
+                $path,
+                axum::routing::$method($handler).route_layer(axum::middleware::from_fn_with_state(
+                    (state.clone(), { use Access::*; $access }),
+                    access::guard,
+                )),
+            ))*
         }
     };
     (@opt _) => { None };
@@ -271,12 +279,12 @@ routes! { ROOT_ROUTES, root_routes;
 /// The whole application (without the connect-info and shutdown plumbing of `serve`).
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.http.body_limit_bytes;
-    let api = with_request_layers(api_routes(), &state)
+    let api = with_request_layers(api_routes(&state), &state)
         .fallback(misc::not_found)
         .method_not_allowed_fallback(misc::method_not_allowed);
     // The middleware is a route layer so it sees the matched route (bounded
     // metric labels); unmatched requests still get an envelope from the fallback.
-    with_request_layers(root_routes(), &state)
+    with_request_layers(root_routes(&state), &state)
         .nest("/api/v1", api)
         .fallback(misc::not_found)
         .layer(DefaultBodyLimit::max(body_limit))

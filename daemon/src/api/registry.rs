@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use plat_domain::Scope;
+
 use plat_domain::registry::{
     LayeringPolicy, ServiceKey, ServiceNode, check_layering, instance_id, service_graph, validate_heartbeat,
     validate_registration,
@@ -44,10 +44,9 @@ fn visible(principal: &Principal, tenant: &str, snapshot: &Snapshot) -> bool {
 fn lookup(
     state: &AppState,
     principal: &Principal,
-    permission: &str,
     (namespace, name): (&str, &str),
 ) -> ApiResult<std::sync::Arc<Snapshot>> {
-    let tenant = principal.require_in_tenant(permission)?;
+    let tenant = principal.acting()?;
     state
         .registry
         .get(namespace, name)
@@ -72,7 +71,7 @@ fn nodes(state: &AppState, keep: impl Fn(&Snapshot) -> bool) -> Vec<ServiceNode>
 }
 
 pub async fn list(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<Vec<ServiceRegistration>>> {
-    let tenant = principal.require_in_tenant("services:read")?;
+    let tenant = principal.acting()?;
     let visible = state.registry.list().into_iter().filter(|s| visible(&principal, &tenant, s));
     Ok(Data(visible.map(|s| s.registration()).collect()))
 }
@@ -82,7 +81,7 @@ pub async fn get(
     principal: Principal,
     Path((namespace, name)): Path<(String, String)>,
 ) -> ApiResult<Data<ServiceRegistration>> {
-    let snapshot = lookup(&state, &principal, "services:read", (&namespace, &name))?;
+    let snapshot = lookup(&state, &principal, (&namespace, &name))?;
     Ok(Data(snapshot.registration()))
 }
 
@@ -91,7 +90,7 @@ pub async fn instances(
     principal: Principal,
     Path((namespace, name)): Path<(String, String)>,
 ) -> ApiResult<Data<Vec<Instance>>> {
-    let snapshot = lookup(&state, &principal, "services:read", (&namespace, &name))?;
+    let snapshot = lookup(&state, &principal, (&namespace, &name))?;
     Ok(Data(snapshot.instances.iter().map(|i| i.instance.clone()).collect()))
 }
 
@@ -103,7 +102,6 @@ pub async fn register(
     Query(query): Query<RegisterQuery>,
     Json(spec): Json<RegisterService>,
 ) -> ApiResult<Data<ServiceRegistration>> {
-    principal.require("services:write", Scope::Platform)?;
     let layers = state.config.registry.layers().map_err(ApiErr::internal)?;
     let policy = state.config.registry.policy().map_err(ApiErr::internal)?;
     let baseline = state.config.registry.baseline().map_err(ApiErr::internal)?;
@@ -149,7 +147,6 @@ pub async fn deregister(
     principal: Principal,
     Path((namespace, name)): Path<(String, String)>,
 ) -> ApiResult<Data<super::auth::Done>> {
-    principal.require("services:write", Scope::Platform)?;
     state.store.deregister_service(&principal.ctx(), &namespace, &name).await?;
     state.registry.refresh().await?;
     Ok(Data(super::auth::Done { done: true }))
@@ -162,7 +159,7 @@ pub async fn heartbeat(
     Path((namespace, name)): Path<(String, String)>,
     Json(body): Json<Heartbeat>,
 ) -> ApiResult<Data<Instance>> {
-    lookup(&state, &principal, "services:heartbeat", (&namespace, &name))?;
+    lookup(&state, &principal, (&namespace, &name))?;
     let valid = validate_heartbeat(&body)?;
     let ttl = if body.ttl.is_some() { valid.ttl } else { state.config.registry.heartbeat_ttl.0 };
     let url = valid.url.clone().unwrap_or_default();
@@ -200,7 +197,6 @@ pub async fn credentials(
     Path((namespace, name)): Path<(String, String)>,
     Json(req): Json<ServiceCredentialsRequest>,
 ) -> ApiResult<Data<ServiceCredentials>> {
-    principal.require("services:write", Scope::Platform)?;
     let (row, _) = state.store.get_service(&namespace, &name).await?;
     let ctx = principal.ctx();
     let system = plat_proto::SYSTEM_TENANT;
@@ -244,7 +240,7 @@ fn account_name(namespace: &str, name: &str) -> String {
 }
 
 pub async fn graph(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<ServiceGraph>> {
-    let tenant = principal.require_in_tenant("services:read")?;
+    let tenant = principal.acting()?;
     let layers = state.config.registry.layers().map_err(ApiErr::internal)?;
     let baseline = state.config.registry.baseline().map_err(ApiErr::internal)?;
     let seen = nodes(&state, |s| visible(&principal, &tenant, s));
@@ -263,7 +259,7 @@ pub async fn discover(
     Query(query): Query<DiscoveryQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let tenant = principal.require_in_tenant("discovery:read")?;
+    let tenant = principal.acting()?;
     let lookup = |state: &AppState| {
         let seen = |s: &Snapshot| visible(&principal, &tenant, s);
         state.registry.find(query.namespace.as_deref(), &name, seen).map_err(|e| match e {

@@ -13,7 +13,7 @@ use crate::context::{Created, Data};
 use crate::error::{ApiErr, ApiResult};
 
 pub async fn list(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<Vec<Role>>> {
-    let tenant = principal.require_in_tenant("roles:read")?;
+    let tenant = principal.acting()?;
     Ok(Data(state.store.list_roles(&tenant).await?))
 }
 
@@ -22,7 +22,7 @@ pub async fn create(
     principal: Principal,
     Json(req): Json<CreateRole>,
 ) -> ApiResult<Created<Role>> {
-    let tenant = principal.require_in_tenant("roles:create")?;
+    let tenant = principal.acting()?;
     let description = req.description.unwrap_or_default();
     let granted = (req.permissions.as_slice(), req.conditions.as_slice());
     Ok(Created(state.store.create_role(&principal.ctx(), &tenant, &req.name, &description, granted).await?))
@@ -33,7 +33,7 @@ pub async fn get(
     principal: Principal,
     Path(name): Path<String>,
 ) -> ApiResult<Data<Role>> {
-    let tenant = principal.require_in_tenant("roles:read")?;
+    let tenant = principal.acting()?;
     Ok(Data(state.store.get_role(&tenant, &name).await?))
 }
 
@@ -43,7 +43,7 @@ pub async fn update(
     Path(name): Path<String>,
     Json(req): Json<UpdateRole>,
 ) -> ApiResult<Data<Role>> {
-    let tenant = principal.require_in_tenant("roles:update")?;
+    let tenant = principal.acting()?;
     Ok(Data(state.store.update_role(&principal.ctx(), &tenant, &name, &req).await?))
 }
 
@@ -52,7 +52,7 @@ pub async fn delete(
     principal: Principal,
     Path(name): Path<String>,
 ) -> ApiResult<Data<super::auth::Done>> {
-    let tenant = principal.require_in_tenant("roles:delete")?;
+    let tenant = principal.acting()?;
     state.store.delete_role(&principal.ctx(), &tenant, &name).await?;
     Ok(Data(super::auth::Done { done: true }))
 }

@@ -2,7 +2,6 @@
 //! receive every tenant's events, so all of it is platform scope.
 
 use axum::extract::{Path, State};
-use plat_domain::Scope;
 use plat_domain::delivery;
 use plat_domain::rules::Rules;
 use plat_proto::*;
@@ -14,14 +13,6 @@ use crate::AppState;
 use crate::auth::{Principal, crypto};
 use crate::context::{Created, Data};
 use crate::error::{ApiErr, ApiResult};
-
-fn read(principal: &Principal) -> ApiResult<()> {
-    principal.require("sync:read", Scope::Platform)
-}
-
-fn write(principal: &Principal) -> ApiResult<()> {
-    principal.require("sync:write", Scope::Platform)
-}
 
 /// A target's secret, sealed, with its hint; from the request or generated.
 fn secret(state: &AppState, given: Option<&str>) -> ApiResult<(String, String, String)> {
@@ -71,8 +62,7 @@ fn no_secret(kind: &dyn Kind) -> ApiErr {
     )
 }
 
-pub async fn list_targets(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<Vec<SyncTarget>>> {
-    read(&principal)?;
+pub async fn list_targets(State(state): State<AppState>) -> ApiResult<Data<Vec<SyncTarget>>> {
     let rows = state.store.list_targets().await?;
     Ok(Data(state.store.target_views(&rows).await?))
 }
@@ -82,7 +72,6 @@ pub async fn create_target(
     principal: Principal,
     Json(req): Json<CreateTarget>,
 ) -> ApiResult<Created<TargetWithSecret>> {
-    write(&principal)?;
     plat_domain::validate_name("name", &req.name)?;
     let kind = kinds::of(req.kind);
     kind.validate_url(&req.url)?;
@@ -144,12 +133,7 @@ pub async fn create_target(
     Ok(Created(TargetWithSecret { target: state.store.target_view(&row).await?, secret: plain }))
 }
 
-pub async fn get_target(
-    State(state): State<AppState>,
-    principal: Principal,
-    Path(name): Path<String>,
-) -> ApiResult<Data<SyncTarget>> {
-    read(&principal)?;
+pub async fn get_target(State(state): State<AppState>, Path(name): Path<String>) -> ApiResult<Data<SyncTarget>> {
     let row = state.store.get_target(&name).await?;
     Ok(Data(state.store.target_view(&row).await?))
 }
@@ -160,7 +144,6 @@ pub async fn update_target(
     Path(name): Path<String>,
     Json(req): Json<UpdateTarget>,
 ) -> ApiResult<Data<TargetWithSecret>> {
-    write(&principal)?;
     let current = state.store.get_target(&name).await?;
     let kind = kinds::of(current.kind);
     let mut change = TargetChange::default();
@@ -224,14 +207,12 @@ pub async fn delete_target(
     principal: Principal,
     Path(name): Path<String>,
 ) -> ApiResult<Data<super::auth::Done>> {
-    write(&principal)?;
     state.store.delete_target(&principal.ctx(), &name).await?;
     state.sync.targets_changed();
     Ok(Data(super::auth::Done { done: true }))
 }
 
 async fn set_state(state: &AppState, principal: &Principal, name: &str, to: TargetState) -> ApiResult<SyncTarget> {
-    write(principal)?;
     let row = state.store.set_target_state(&principal.ctx(), name, to).await?;
     state.sync.targets_changed();
     Ok(row.to_proto())
@@ -253,12 +234,7 @@ pub async fn resume_target(
     Ok(Data(set_state(&state, &principal, &name, TargetState::Active).await?))
 }
 
-pub async fn test_target(
-    State(state): State<AppState>,
-    principal: Principal,
-    Path(name): Path<String>,
-) -> ApiResult<Data<TargetTestResult>> {
-    write(&principal)?;
+pub async fn test_target(State(state): State<AppState>, Path(name): Path<String>) -> ApiResult<Data<TargetTestResult>> {
     let row = state.store.get_target(&name).await?;
     Ok(Data(state.sync.test(&row).await))
 }
@@ -267,11 +243,9 @@ pub async fn test_target(
 /// and rules, and the body it would receive. Nothing is stored or sent.
 pub async fn preview_target(
     State(state): State<AppState>,
-    principal: Principal,
     Path(name): Path<String>,
     Json(req): Json<PreviewEvent>,
 ) -> ApiResult<Data<EventPreview>> {
-    read(&principal)?;
     let row = state.store.get_target(&name).await?;
     let mut event = req.event;
     let Some(object) = event.as_object_mut() else {
@@ -304,7 +278,6 @@ pub async fn replay_target(
     Path(name): Path<String>,
     Json(req): Json<ReplayEvents>,
 ) -> ApiResult<Data<BulkResult>> {
-    write(&principal)?;
     let since = plat_store::parse_since("since", &req.since)?;
     let until = match &req.until {
         Some(text) => plat_store::parse_since("until", text)?,
@@ -329,19 +302,12 @@ fn task_id(text: &str) -> ApiResult<i64> {
 
 pub async fn list_tasks(
     State(state): State<AppState>,
-    principal: Principal,
     Query(query): Query<TaskQuery>,
 ) -> ApiResult<Data<Page<SyncTask>>> {
-    read(&principal)?;
     Ok(Data(state.store.list_tasks(&query, false).await?))
 }
 
-pub async fn get_task(
-    State(state): State<AppState>,
-    principal: Principal,
-    Path(id): Path<String>,
-) -> ApiResult<Data<SyncTask>> {
-    read(&principal)?;
+pub async fn get_task(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Data<SyncTask>> {
     Ok(Data(state.store.get_task(task_id(&id)?).await?))
 }
 
@@ -350,7 +316,6 @@ pub async fn retry_task(
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Data<SyncTask>> {
-    write(&principal)?;
     Ok(Data(state.store.retry_task(&principal.ctx(), task_id(&id)?).await?))
 }
 
@@ -359,16 +324,13 @@ pub async fn cancel_task(
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Data<SyncTask>> {
-    write(&principal)?;
     Ok(Data(state.store.cancel_task(&principal.ctx(), task_id(&id)?).await?))
 }
 
 pub async fn list_dlq(
     State(state): State<AppState>,
-    principal: Principal,
     Query(query): Query<TaskQuery>,
 ) -> ApiResult<Data<Page<SyncTask>>> {
-    read(&principal)?;
     Ok(Data(state.store.list_tasks(&query, true).await?))
 }
 
@@ -377,7 +339,6 @@ pub async fn replay_dlq(
     principal: Principal,
     Json(req): Json<DlqReplay>,
 ) -> ApiResult<Data<BulkResult>> {
-    write(&principal)?;
     let count = state.store.replay_dlq(&principal.ctx(), req.target.as_deref(), &req.ids).await?;
     Ok(Data(BulkResult { count }))
 }
@@ -387,13 +348,11 @@ pub async fn purge_dlq(
     principal: Principal,
     Json(req): Json<DlqPurge>,
 ) -> ApiResult<Data<BulkResult>> {
-    write(&principal)?;
     let count =
         state.store.purge_dlq(&principal.ctx(), req.target.as_deref(), &req.ids, req.older_than.as_deref()).await?;
     Ok(Data(BulkResult { count }))
 }
 
-pub async fn stats(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<Vec<TargetStats>>> {
-    read(&principal)?;
+pub async fn stats(State(state): State<AppState>) -> ApiResult<Data<Vec<TargetStats>>> {
     Ok(Data(state.store.sync_stats().await?))
 }

@@ -21,7 +21,7 @@ pub async fn list(
     principal: Principal,
     Query(query): Query<UserListQuery>,
 ) -> ApiResult<Data<Page<User>>> {
-    let tenant = principal.require_in_tenant("users:read")?;
+    let tenant = principal.acting()?;
     Ok(Data(state.store.list_users(&tenant, &query).await?))
 }
 
@@ -134,7 +134,7 @@ pub async fn grant_role(
     Path(user): Path<String>,
     Json(req): Json<GrantRole>,
 ) -> ApiResult<Data<User>> {
-    let tenant = principal.require_in_tenant("roles:grant")?;
+    let tenant = principal.acting()?;
     Ok(Data(state.store.change_role(&principal.ctx(), &tenant, &user, &req.role, true).await?))
 }
 
@@ -143,7 +143,7 @@ pub async fn revoke_role(
     principal: Principal,
     Path((user, role)): Path<(String, String)>,
 ) -> ApiResult<Data<User>> {
-    let tenant = principal.require_in_tenant("roles:grant")?;
+    let tenant = principal.acting()?;
     Ok(Data(state.store.change_role(&principal.ctx(), &tenant, &user, &role, false).await?))
 }
 
@@ -245,7 +245,7 @@ pub async fn import(
     Query(params): Query<ImportQuery>,
     request: Request,
 ) -> ApiResult<Data<ImportReport>> {
-    let tenant = principal.require_in_tenant("users:import")?;
+    let tenant = principal.acting()?;
     let dry_run = params.dry_run.unwrap_or(false);
     let mut report = ImportReport { dry_run, ..ImportReport::default() };
     let mut stream = request.into_body().into_data_stream();
@@ -327,7 +327,7 @@ pub async fn import(
 
 /// `GET /users/export`: every live user as NDJSON, streamed in pages.
 pub async fn export(State(state): State<AppState>, principal: Principal) -> ApiResult<Response> {
-    let tenant = principal.require_in_tenant("users:export")?;
+    let tenant = principal.acting()?;
     // Fail before streaming when the tenant is missing.
     state.store.get_tenant(&tenant).await?;
     let stream = futures_util::stream::unfold(Some(String::new()), move |after| {

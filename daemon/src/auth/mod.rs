@@ -196,6 +196,9 @@ pub struct Principal {
     pub tenant_id: String,
     /// The `X-Tenant-ID` the request asked to act in.
     pub requested_tenant: Option<String>,
+    /// The tenant the route table's rule admitted the caller to act in
+    /// (`api::access`), for routes whose rule is a permission in a tenant.
+    pub acting: Option<String>,
 }
 
 impl Principal {
@@ -238,6 +241,12 @@ impl Principal {
     }
 
     /// Resolve the acting tenant and check a permission inside it.
+    /// The tenant the route's access rule admitted the caller to act in
+    /// (`api::access::guard` checked the route's permission there).
+    pub fn acting(&self) -> ApiResult<String> {
+        self.acting.clone().ok_or_else(|| ApiErr::internal("the route's access rule names no tenant permission"))
+    }
+
     pub fn require_in_tenant(&self, permission: &str) -> ApiResult<String> {
         let tenant = self.tenant()?;
         self.require(permission, Scope::Tenant(&tenant))?;
@@ -348,7 +357,23 @@ fn bearer(parts: &Parts) -> Option<(String, bool)> {
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiErr;
 
+    /// The caller the route's access rule admitted (`api::access`), or,
+    /// on a route that authenticates in its handler, the token's.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(admitted) = parts.extensions.get::<Admitted>() {
+            return Ok((*admitted.0).clone());
+        }
+        Principal::authenticate(parts, state).await
+    }
+}
+
+/// The caller as the route's access rule admitted it.
+#[derive(Clone)]
+pub struct Admitted(pub std::sync::Arc<Principal>);
+
+impl Principal {
+    /// Check the request's bearer token (or `X-Service-Token`).
+    pub async fn authenticate(parts: &Parts, state: &AppState) -> ApiResult<Principal> {
         let (token, service_header) = bearer(parts).ok_or_else(|| {
             ApiErr::new(ErrorCode::Unauthorized, "authentication required: send Authorization: Bearer <token>")
         })?;
@@ -363,6 +388,6 @@ impl FromRequestParts<AppState> for Principal {
             .and_then(|v| v.to_str().ok())
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty());
-        Ok(Principal { claims, subject, tenant_id, requested_tenant })
+        Ok(Principal { claims, subject, tenant_id, requested_tenant, acting: None })
     }
 }
