@@ -9,7 +9,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use plat_proto::{ApiError, Meta};
+use plat_proto::{ApiError, Envelope, Meta};
 use serde::Serialize;
 
 use plat_domain::trace::TraceContext;
@@ -73,26 +73,15 @@ fn meta() -> Meta {
     }
 }
 
-#[derive(Serialize)]
-struct OkEnvelope<'a, T> {
-    success: bool,
-    data: &'a T,
-    meta: Meta,
-}
-
-#[derive(Serialize)]
-struct ErrEnvelope<'a> {
-    success: bool,
-    error: &'a ApiError,
-    meta: Meta,
-}
-
+/// The contract's envelope (`plat_proto::Envelope`) around `data`.
 pub fn envelope_ok<T: Serialize>(data: &T) -> Result<Vec<u8>, serde_json::Error> {
-    serde_json::to_vec(&OkEnvelope { success: true, data, meta: meta() })
+    serde_json::to_vec(&Envelope { success: true, data: Some(data), error: None, meta: meta() })
 }
 
+/// The contract's envelope around an error.
 pub fn envelope_error(error: &ApiError) -> Vec<u8> {
-    serde_json::to_vec(&ErrEnvelope { success: false, error, meta: meta() }).unwrap_or_default()
+    let envelope: Envelope<()> = Envelope { success: false, data: None, error: Some(error.clone()), meta: meta() };
+    serde_json::to_vec(&envelope).unwrap_or_default()
 }
 
 /// A successful API answer: `data` inside the envelope, with a status.

@@ -27,6 +27,12 @@ pub struct Envelope<T> {
     pub meta: Meta,
 }
 
+/// The answer of an action that returns nothing else: `{"done": true}`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Done {
+    pub done: bool,
+}
+
 /// One page of a list.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 pub struct Page<T> {

@@ -123,11 +123,6 @@ pub async fn refresh(State(state): State<AppState>, Json(req): Json<RefreshReque
     }
 }
 
-#[derive(serde::Serialize)]
-pub struct Done {
-    pub done: bool,
-}
-
 pub async fn logout(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,

@@ -76,10 +76,10 @@ pub async fn delete_service_account(
     State(state): State<AppState>,
     principal: Principal,
     Path(name): Path<String>,
-) -> ApiResult<Data<super::auth::Done>> {
+) -> ApiResult<Data<Done>> {
     let tenant = principal.acting()?;
     state.store.delete_service_account(&principal.ctx(), &tenant, &name).await?;
-    Ok(Data(super::auth::Done { done: true }))
+    Ok(Data(Done { done: true }))
 }
 
 pub async fn rotate_service_account(

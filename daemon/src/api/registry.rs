@@ -146,10 +146,10 @@ pub async fn deregister(
     State(state): State<AppState>,
     principal: Principal,
     Path((namespace, name)): Path<(String, String)>,
-) -> ApiResult<Data<super::auth::Done>> {
+) -> ApiResult<Data<Done>> {
     state.store.deregister_service(&principal.ctx(), &namespace, &name).await?;
     state.registry.refresh().await?;
-    Ok(Data(super::auth::Done { done: true }))
+    Ok(Data(Done { done: true }))
 }
 
 /// A self-registered instance says it is alive (Nacos-style clients).

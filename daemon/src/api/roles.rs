@@ -51,10 +51,10 @@ pub async fn delete(
     State(state): State<AppState>,
     principal: Principal,
     Path(name): Path<String>,
-) -> ApiResult<Data<super::auth::Done>> {
+) -> ApiResult<Data<Done>> {
     let tenant = principal.acting()?;
     state.store.delete_role(&principal.ctx(), &tenant, &name).await?;
-    Ok(Data(super::auth::Done { done: true }))
+    Ok(Data(Done { done: true }))
 }
 
 /// Answer whether a user or service (the caller by default) holds a permission.

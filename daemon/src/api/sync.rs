@@ -206,10 +206,10 @@ pub async fn delete_target(
     State(state): State<AppState>,
     principal: Principal,
     Path(name): Path<String>,
-) -> ApiResult<Data<super::auth::Done>> {
+) -> ApiResult<Data<Done>> {
     state.store.delete_target(&principal.ctx(), &name).await?;
     state.sync.targets_changed();
-    Ok(Data(super::auth::Done { done: true }))
+    Ok(Data(Done { done: true }))
 }
 
 async fn set_state(state: &AppState, principal: &Principal, name: &str, to: TargetState) -> ApiResult<SyncTarget> {

@@ -76,10 +76,10 @@ pub async fn delete(
     principal: Principal,
     Path(slug): Path<String>,
     Query(params): Query<TenantDeleteQuery>,
-) -> ApiResult<Data<super::auth::Done>> {
+) -> ApiResult<Data<Done>> {
     visible(&principal, &slug)?;
     state.store.delete_tenant(&principal.ctx(), &slug, params.cascade.unwrap_or(false)).await?;
-    Ok(Data(super::auth::Done { done: true }))
+    Ok(Data(Done { done: true }))
 }
 
 pub async fn suspend(state: State<AppState>, principal: Principal, slug: Path<String>) -> ApiResult<Data<Tenant>> {
@@ -144,9 +144,9 @@ pub async fn delete_quota(
     State(state): State<AppState>,
     principal: Principal,
     Path((slug, resource)): Path<(String, String)>,
-) -> ApiResult<Data<super::auth::Done>> {
+) -> ApiResult<Data<Done>> {
     state.store.delete_quota(&principal.ctx(), &slug, &resource).await?;
-    Ok(Data(super::auth::Done { done: true }))
+    Ok(Data(Done { done: true }))
 }
 
 pub async fn check_quota(

@@ -80,10 +80,10 @@ pub async fn delete(
     principal: Principal,
     Path(user): Path<String>,
     Query(params): Query<UserDeleteQuery>,
-) -> ApiResult<Data<super::auth::Done>> {
+) -> ApiResult<Data<Done>> {
     let tenant = principal.require_on_user(&state, &user, "users:delete", None).await?;
     state.store.delete_user(&principal.ctx(), &tenant, &user, params.hard.unwrap_or(false)).await?;
-    Ok(Data(super::auth::Done { done: true }))
+    Ok(Data(Done { done: true }))
 }
 
 pub async fn disable(
