@@ -226,6 +226,15 @@ impl Store {
             tx.commit().await?;
             return Ok(Vec::new());
         }
+        // The stored circuit decides, read after the heads in the claim's
+        // transaction: an outcome that made a head ready committed the
+        // circuit it moved with it, so no claim acts on a circuit older than
+        // the outcomes it sees (the engine's copy may lag a commit by a
+        // scheduling delay: a fourth attempt went out once).
+        if stored_circuit(&mut tx, target_id).await?.is_some_and(|c| c.state_at(now) == CircuitState::Open) {
+            tx.commit().await?;
+            return Ok(Vec::new());
+        }
         let mut picked = HashMap::with_capacity(heads.len());
         for row in &heads {
             picked.insert(
@@ -515,4 +524,19 @@ pub(super) async fn requeue(conn: &mut AnyConnection, seqs: &[i64]) -> Result<()
     let rows = query.fetch_all(&mut *conn).await?;
     offer_heads(conn, &offers_of(&rows)?).await?;
     announce(conn).await
+}
+
+/// A target's stored circuit (`None`: the target is gone).
+async fn stored_circuit(conn: &mut AnyConnection, target_id: &str) -> Result<Option<Circuit>> {
+    let row = sqlx::query("SELECT circuit, circuit_failures, circuit_open_until FROM sync_targets WHERE id = $1")
+        .bind(target_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(Circuit {
+        state: CircuitState::parse(&get_str(&row, "circuit")?)
+            .ok_or_else(|| StoreError::Corrupt("sync target circuit".into()))?,
+        failures: get_i64(&row, "circuit_failures")?.clamp(0, i64::from(u32::MAX)) as u32,
+        open_until: get_opt_i64(&row, "circuit_open_until")?,
+    }))
 }
