@@ -219,14 +219,12 @@ fn spawn_upkeep(state: AppState, shutdown: CancellationToken) {
             if rounds.is_multiple_of(1800) {
                 state.registry.prune_watchers();
             }
-            // Retention runs on the leader only.
+            // Retention runs on the leader only (the `scheduler` lease).
             if rounds.is_multiple_of(1800) && state.scheduler.is_leader() {
                 let before = plat_store::now_ms() - state.config.checks.retention.0.as_millis() as i64;
                 if let Err(e) = state.store.purge_checks(before).await {
                     tracing::warn!(error = %e, "cannot purge old checks");
                 }
-            }
-            if rounds.is_multiple_of(1800) {
                 let before = plat_store::now_ms() - state.config.sync.retention.0.as_millis() as i64;
                 match state.store.purge_finished_tasks(before).await {
                     Ok(0) => {}
