@@ -124,7 +124,7 @@ pub struct Engine {
     /// meanwhile (a starved machine) lets the claim take such a task again:
     /// it is not sent a second time by this replica, the claim only renews
     /// its lease.
-    held: Mutex<std::collections::HashSet<i64>>,
+    held: Mutex<HashMap<i64, i64>>,
 }
 
 impl Engine {
@@ -146,7 +146,7 @@ impl Engine {
             metrics,
             wake: Notify::new(),
             refresh_due: std::sync::atomic::AtomicBool::new(true),
-            held: Mutex::new(std::collections::HashSet::new()),
+            held: Mutex::new(HashMap::new()),
         })
     }
 
@@ -177,17 +177,22 @@ impl Engine {
         }
     }
 
-    /// Keep of `tasks` those not already held, and hold them.
+    /// Keep of `tasks` those not already held at the same attempt, and
+    /// hold them (task seq → attempts made before this one). A task claimed
+    /// again at a later attempt had its held outcome committed already.
     fn hold(&self, tasks: Vec<ClaimedTask>) -> Vec<ClaimedTask> {
         let mut held = lock(&self.held, "sync held tasks");
-        tasks.into_iter().filter(|t| held.insert(t.seq)).collect()
+        tasks.into_iter().filter(|t| held.insert(t.seq, t.attempts) != Some(t.attempts)).collect()
     }
 
-    /// The outcomes of `seqs` are recorded, or they were never sent.
-    fn release(&self, seqs: impl IntoIterator<Item = i64>) {
+    /// The outcomes of these (task seq, attempts before) are recorded, or
+    /// they were never sent; a later claim's hold is left alone.
+    fn release(&self, claims: impl IntoIterator<Item = (i64, i64)>) {
         let mut held = lock(&self.held, "sync held tasks");
-        for seq in seqs {
-            held.remove(&seq);
+        for (seq, attempts) in claims {
+            if held.get(&seq) == Some(&attempts) {
+                held.remove(&seq);
+            }
         }
     }
 
@@ -306,7 +311,7 @@ impl Engine {
                         // A later request of the lane starts only if it can end within the lease.
                         if !first && now_ms() + rt.row.timeout_ms > lease_until {
                             rt.unrecorded.fetch_sub(tasks.len() as u32, Ordering::AcqRel);
-                            engine.release(tasks.iter().map(|t| t.seq));
+                            engine.release(tasks.iter().map(|t| (t.seq, t.attempts)));
                             break;
                         }
                         first = false;
@@ -317,7 +322,7 @@ impl Engine {
                     // Left for the lease to run out (then claimed again, in order).
                     for tasks in requests {
                         rt.unrecorded.fetch_sub(tasks.len() as u32, Ordering::AcqRel);
-                        engine.release(tasks.iter().map(|t| t.seq));
+                        engine.release(tasks.iter().map(|t| (t.seq, t.attempts)));
                     }
                     rt.in_flight.fetch_sub(1, Ordering::AcqRel);
                     engine.wake.notify_one();
@@ -356,7 +361,7 @@ impl Engine {
                     tracing::info!(target = %name, circuit = change.after.state.as_str(), "sync target circuit changed");
                 }
             }
-            self.release(batch.iter().map(|(_, c)| c.seq));
+            self.release(batch.iter().map(|(_, c)| (c.seq, c.number - 1)));
             for (rt, c) in batch.drain(..) {
                 rt.unrecorded.fetch_sub(1, Ordering::AcqRel);
                 if c.verdict == Verdict::Gone {
@@ -517,6 +522,35 @@ async fn attempt(
 ) -> Vec<Completion> {
     let started_at = now_ms();
     let started = Instant::now();
+    // An event that is not JSON (plat writes JSON; a hand-edited outbox may
+    // not) can never be delivered as it is: dead on its own, outside the
+    // request and the circuit, never sent or written as `null`.
+    let (tasks, corrupt): (Vec<ClaimedTask>, Vec<ClaimedTask>) =
+        tasks.into_iter().partition(|t| serde_json::from_str::<serde::de::IgnoredAny>(&t.payload).is_ok());
+    let mut dead: Vec<Completion> = corrupt
+        .into_iter()
+        .map(|task| {
+            tracing::error!(target = %rt.row.name, task = task.seq, "an event in the outbox is not JSON; dead-lettered");
+            Completion {
+                seq: task.seq,
+                target_id: rt.row.id.clone(),
+                aggregate_kind: task.aggregate_kind,
+                aggregate_id: task.aggregate_id,
+                number: task.attempts + 1,
+                started_at,
+                finished_at: started_at,
+                duration_us: 0,
+                verdict: Verdict::Dead,
+                status_code: None,
+                error: Some(format!("event {} in the outbox is not JSON", task.event_id)),
+                response: None,
+                counts_for_circuit: false,
+            }
+        })
+        .collect();
+    if tasks.is_empty() {
+        return dead;
+    }
     let rules = rt.row.compiled.as_deref().filter(|r| r.projects());
     let projected: Vec<Option<String>> =
         tasks.iter().map(|task| rules.map(|rules| project(rules, &task.payload))).collect();
@@ -577,6 +611,7 @@ async fn attempt(
                 counts_for_circuit: i == 0,
             }
         })
+        .chain(dead.drain(..))
         .collect()
 }
 
