@@ -56,6 +56,7 @@ pub fn store_ctx(actor: String, authority: plat_domain::Authority, subject_id: O
         causation_id: None,
         traceparent: Some(request.trace.header()),
         tracestate: request.tracestate,
+        reach: Vec::new(),
     }
 }
 

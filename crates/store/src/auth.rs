@@ -117,7 +117,7 @@ impl Store {
             return Err(StoreError::AlreadyBootstrapped);
         }
         {
-            let mut tx = self.write.begin().await?;
+            let mut tx = self.begin(ctx).await?;
             let claimed = sqlx::query("INSERT INTO meta (key, value) VALUES ('bootstrapped_at', $1)")
                 .bind(now_ms().to_string())
                 .execute(&mut *tx)
@@ -148,7 +148,7 @@ impl Store {
         (state, locked_now): (FailureState, bool),
         activity: &Activity,
     ) -> Result<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         sqlx::query("UPDATE users SET failed_logins = $1, first_failed_at = $2, locked_until = $3 WHERE id = $4")
             .bind(state.failures as i64)
             .bind(state.first_failure_at)
@@ -193,7 +193,7 @@ impl Store {
         activity: &Activity,
     ) -> Result<()> {
         let now = now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         sqlx::query("UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL, password_hash = COALESCE($1, password_hash) WHERE id = $2")
             .bind(new_hash.map(str::to_owned))
             .bind(user_id)
@@ -289,7 +289,7 @@ impl Store {
         owner: Option<&str>,
         activity: &Activity,
     ) -> Result<Option<String>> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let row = sqlx::query("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&mut *tx)
@@ -321,7 +321,7 @@ impl Store {
     /// End every session of a user (logout-all, revoke --user).
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.revoke_user_sessions", skip_all)]
     pub async fn revoke_user_sessions(&self, ctx: &Ctx, user_id: &str, tenant: &str) -> Result<u64> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let n = end_sessions(&mut tx, user_id).await?;
         record_audit(
             &mut tx,
@@ -336,7 +336,7 @@ impl Store {
     /// Revoke one access token by its jti until it expires.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.revoke_jti", skip_all)]
     pub async fn revoke_jti(&self, ctx: &Ctx, jti: &str, expires_at: i64, tenant: Option<&str>) -> Result<bool> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let inserted = sqlx::query("INSERT INTO revoked_tokens (jti, expires_at, revoked_at) VALUES ($1, $2, $3)")
             .bind(jti)
             .bind(expires_at)
@@ -378,7 +378,7 @@ impl Store {
 
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.insert_key", skip_all)]
     pub async fn insert_key(&self, ctx: &Ctx, key: &StoredKey) -> Result<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         // The newest key signs; the others keep verifying until their tokens expire.
         sqlx::query("UPDATE signing_keys SET status = 'retiring', retire_at = $1 WHERE status = 'active'")
             .bind(key.retire_at)
@@ -439,7 +439,7 @@ impl Store {
         credentials: (&str, &str),
         oauth: &OAuthSettings,
     ) -> Result<ServiceAccount> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         insert_service_account(&mut tx, ctx, tenant, account, credentials, oauth).await?;
         tx.commit().await?;
         Ok(self.get_service_account(tenant, account.0).await?.account)
@@ -483,7 +483,7 @@ impl Store {
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.delete_service_account", skip_all)]
     pub async fn delete_service_account(&self, ctx: &Ctx, tenant: &str, name: &str) -> Result<()> {
         let record = self.get_service_account(tenant, name).await?;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let deleted = (catalog::SERVICE_ACCOUNT_DELETED, serde_json::json!({}));
         account_changed(&mut tx, ctx, &record.id, deleted, true).await?;
         sqlx::query("DELETE FROM service_accounts WHERE id = $1").bind(&record.id).execute(&mut *tx).await?;
@@ -515,7 +515,7 @@ impl Store {
             publishes: publishes.clone().unwrap_or(record.account.publishes.clone()),
         };
         oauth.validate()?;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         if jwks.is_some_and(|j| !j.keys.is_empty()) {
             let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
             confer_roles(&mut tx, ctx, &tenant_row, &record.account.roles).await?;
@@ -571,7 +571,7 @@ impl Store {
         secret_hash: &str,
     ) -> Result<ServiceAccount> {
         let record = self.get_service_account(tenant, name).await?;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         // Whoever holds the new secret wields the account's roles.
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         confer_roles(&mut tx, ctx, &tenant_row, &record.account.roles).await?;

@@ -3,14 +3,21 @@
 //! the take-over rule through [`take_over`], what roles grant
 //! ([`role_permissions`], [`live_permissions`]) and what a user holds
 //! ([`holdings`]: their roles and their roles on organizations) and where
-//! they lie (`Store::standing`). `users`, `roles`, `orgs` and `auth` all ask
-//! it; it asks none of them, only the stored rows (`rows`).
+//! they lie; and [`Reach`], where a caller acting through roles on
+//! organizations must hold a permission, decided on the connection of the
+//! transaction that makes the change ([`Store::begin`]). `users`, `roles`,
+//! `orgs` and `auth` all ask it; it asks none of them, only the stored rows
+//! (`rows`).
 
-use plat_domain::{ConditionalGrant, Conferral, OrgGrant, PLATFORM_ADMIN, Refusal, Subject, builtin_role};
+use plat_domain::{
+    Authority, ConditionalGrant, Conferral, OrgGrant, PLATFORM_ADMIN, Refusal, Scope, Subject, authorize, builtin_role,
+};
 use plat_proto::{ConditionalPermission, OrgRole, limits};
-use sqlx::AnyConnection;
+use sqlx::{Any, AnyConnection, Transaction};
 
-use crate::rows::{ORG_COLUMNS, OrgRow, TenantRow, UserRecord, names_of, org_from, tenant_by_slug};
+use crate::rows::{
+    ORG_COLUMNS, OrgRow, TenantRow, UserRecord, find_live_user, names_of, org_from, resolve, tenant_by_slug,
+};
 use crate::sql::{decode_json, format_ms, get_i64, get_str};
 use crate::{Ctx, Result, Store, StoreError};
 
@@ -143,7 +150,7 @@ async fn grants_of(conn: &mut AnyConnection, tenant_id: &str, user_id: &str) -> 
 
 /// Where a user lies: the stored paths of the organizations they are a
 /// direct member of, in tree order.
-async fn member_paths(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<String>> {
+pub(crate) async fn member_paths(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(
         "SELECT o.path FROM organization_members m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = $1 \
          ORDER BY o.path",
@@ -195,7 +202,260 @@ pub(crate) async fn org_roles_of(
     Ok((out, truncated))
 }
 
+/// Where in the tree an action on organizations takes effect.
+#[derive(Debug, Clone)]
+pub enum Place {
+    /// The organization itself: reads, renames, members, roles granted on it.
+    Org(String),
+    /// Where the organization sits, its parent: deleting it or moving it
+    /// away changes its parent. A root sits in the tenant itself.
+    ParentOf(String),
+    /// Under this organization (the `parent` of a body): creating or moving
+    /// there. `None` is a root: the tenant itself.
+    Under(Option<String>),
+}
+
+/// What an action on organizations or people acts on
+/// (`docs/organizations.md`, "Roles on an organization").
+#[derive(Debug, Clone)]
+pub enum On {
+    /// Every place (none: tenant-wide only).
+    Places(Vec<Place>),
+    /// The user `user` (id or username). Reached through an organization,
+    /// anything but a read also needs the right to take the user's place
+    /// (`plat_domain::may_take_over`): the user holds nothing the caller
+    /// does not hold there. `own`: the permission that suffices when the
+    /// caller acts on itself (`self:…`).
+    User { user: String, own: Option<String> },
+    /// What `user` is or holds in `org` (a membership, a role granted
+    /// there). Through a role on an organization, the user must also be in
+    /// the caller's reach (`users:update` on them): otherwise an
+    /// organization admin could pull anyone, the tenant admin included,
+    /// into its subtree and then manage them, or strip a more powerful user
+    /// of what it holds there.
+    Membership { org: String, user: String },
+    /// Deleting `org`: the permission on its parent, and, through a role on
+    /// an organization, only while nobody is a member of, or holds a role
+    /// in, its subtree (the deletion would remove memberships and roles of
+    /// users the caller may not manage; those go one by one first, each
+    /// checked).
+    Deletion { org: String },
+}
+
+/// Where a caller must hold `permission` in `tenant` for an action, when it
+/// does not hold it tenant-wide: the one rule for acting through roles on
+/// organizations. The daemon builds it from the route's target
+/// ([`Reach::settle`]); the store decides it on the connection of the
+/// transaction that makes the change ([`Store::begin`]), so neither the tree,
+/// the memberships, the roles granted on organizations nor what the target
+/// holds can change between the decision and the write.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub tenant: String,
+    pub permission: String,
+    pub on: On,
+}
+
+impl Reach {
+    /// What can be decided without reading anything: nothing left to
+    /// decide (`None`) when `subject` holds the permission tenant-wide;
+    /// refused when it holds no role on an organization and does not act on
+    /// itself; else the reach, to be decided against the stored tree.
+    pub fn settle(self, subject: &Subject) -> Result<Option<Reach>> {
+        let wide = authorize(subject, &self.permission, Scope::Tenant(&self.tenant));
+        if wide.allowed {
+            return Ok(None);
+        }
+        let own = matches!(self.on, On::User { own: Some(_), .. });
+        let nowhere = matches!(&self.on, On::Places(places) if places.is_empty());
+        if nowhere || (!own && subject.orgs.is_empty()) {
+            return Err(StoreError::Forbidden(wide.reason));
+        }
+        Ok(Some(self))
+    }
+}
+
+/// Serialize the changes of what [`Reach`] reads in a tenant — the tree's
+/// shape, memberships, roles granted on organizations, users' roles, custom
+/// roles' permissions — with the writes admitted through it (PostgreSQL:
+/// the tenant's row, locked for the transaction; SQLite has one writer).
+/// Every such change takes it, and [`Store::begin`] takes it before deciding.
+pub(crate) async fn lock_reach(conn: &mut AnyConnection, tenant: &TenantRow) -> Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE")
+            .bind(&tenant.id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Decide `reach` for the caller in `ctx` on `conn`, with what the caller
+/// holds on organizations read again there (`lock`: first serialize with
+/// the changes of what it reads, for a write).
+async fn admit(conn: &mut AnyConnection, ctx: &Ctx, reach: &Reach, lock: bool) -> Result<()> {
+    let Authority::Caller(cached) = &ctx.authority else {
+        return Ok(());
+    };
+    let tenant = tenant_by_slug(conn, &reach.tenant).await?;
+    if lock {
+        lock_reach(conn, &tenant).await?;
+    }
+    let mut subject = cached.clone();
+    if let Some(id) = &ctx.subject_id
+        && !subject.orgs.is_empty()
+    {
+        subject.orgs = grants_of(conn, &tenant.id, id).await?;
+    }
+    let Some(reach) = reach.clone().settle(&subject)? else {
+        return Ok(());
+    };
+    let caller = Caller { subject: &subject, id: ctx.subject_id.as_deref() };
+    match &reach.on {
+        On::Places(places) => caller.in_places(conn, &tenant, &reach.permission, places).await,
+        On::User { user, own } => caller.on_user(conn, &tenant, &reach.permission, user, own.as_deref()).await,
+        On::Membership { org, user } => {
+            caller.in_places(conn, &tenant, &reach.permission, &[Place::Org(org.clone())]).await?;
+            caller.on_user(conn, &tenant, "users:update", user, None).await
+        }
+        On::Deletion { org } => {
+            caller.in_places(conn, &tenant, &reach.permission, &[Place::ParentOf(org.clone())]).await?;
+            if subtree_people(conn, &tenant, org).await? > 0 {
+                return Err(StoreError::Forbidden(
+                    "through a role on an organization, remove the members and role grants of its subtree before \
+                     deleting it"
+                        .into(),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A caller who holds a permission only through roles on organizations.
+struct Caller<'a> {
+    subject: &'a Subject,
+    /// The acting user or service account.
+    id: Option<&'a str>,
+}
+
+impl Caller<'_> {
+    fn require(&self, permission: &str, scope: Scope<'_>) -> Result<()> {
+        let decision = authorize(self.subject, permission, scope);
+        if decision.allowed { Ok(()) } else { Err(StoreError::Forbidden(decision.reason)) }
+    }
+
+    /// `permission` on each place's organization or an ancestor of it.
+    async fn in_places(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &TenantRow,
+        permission: &str,
+        places: &[Place],
+    ) -> Result<()> {
+        for place in places {
+            let path = match place {
+                Place::Org(org) => Some(resolve(conn, tenant, "org", org).await?.path),
+                Place::ParentOf(org) => {
+                    let path = resolve(conn, tenant, "org", org).await?.path;
+                    plat_domain::org::parent_path(&path).map(str::to_owned)
+                }
+                Place::Under(Some(parent)) => Some(resolve(conn, tenant, "parent", parent).await?.path),
+                Place::Under(None) => None,
+            };
+            let at: Vec<String> = path.into_iter().collect();
+            self.require(permission, Scope::Orgs(&tenant.tenant.slug, &at))?;
+        }
+        Ok(())
+    }
+
+    /// `permission` on the user `user`: on itself with `own`, else through
+    /// an organization the user is a member of (or above one), the
+    /// take-over rule included for anything but a read.
+    async fn on_user(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &TenantRow,
+        permission: &str,
+        user: &str,
+        own: Option<&str>,
+    ) -> Result<()> {
+        let slug = &tenant.tenant.slug;
+        if authorize(self.subject, permission, Scope::Tenant(slug)).allowed {
+            return Ok(());
+        }
+        let record = find_live_user(conn, &tenant.id, user).await?;
+        if let Some(own) = own
+            && self.id == Some(record.user.id.as_str())
+        {
+            return self.require(own, Scope::Tenant(slug));
+        }
+        if self.subject.orgs.is_empty() {
+            return self.require(permission, Scope::Tenant(slug));
+        }
+        let at = member_paths(conn, &record.user.id).await?;
+        self.require(permission, Scope::Orgs(slug, &at))?;
+        if !permission.ends_with(":read") {
+            let target = holdings(conn, tenant, &record).await?;
+            plat_domain::may_take_over(&Authority::Caller(self.subject.clone()), &target).map_err(|refusal| {
+                match refusal {
+                    Refusal::Denied(reason) => StoreError::Forbidden(reason),
+                    Refusal::Invalid(invalid) => invalid.into(),
+                }
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// How many memberships and roles are held in an organization's subtree.
+async fn subtree_people(conn: &mut AnyConnection, tenant: &TenantRow, org: &str) -> Result<u64> {
+    let root = resolve(conn, tenant, "org", org).await?;
+    let (low, high) = plat_domain::org::subtree_range(&root.path);
+    let mut held = 0;
+    for table in ["organization_members", "organization_roles"] {
+        let count: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM {table} x JOIN organizations o ON o.id = x.org_id \
+             WHERE o.tenant_id = $1 AND o.path >= $2 AND o.path < $3"
+        ))
+        .bind(&tenant.id)
+        .bind(&low)
+        .bind(&high)
+        .fetch_one(&mut *conn)
+        .await?;
+        held += count.max(0) as u64;
+    }
+    Ok(held)
+}
+
 impl Store {
+    /// Begin a write transaction for `ctx`: every [`Reach`] it carries is
+    /// decided first, on this transaction's connection, after serializing
+    /// with the changes of what it reads ([`lock_reach`]). Every change the
+    /// store makes begins here.
+    pub(crate) async fn begin(&self, ctx: &Ctx) -> Result<Transaction<'static, Any>> {
+        let mut tx = self.write.begin().await?;
+        for reach in &ctx.reach {
+            admit(&mut tx, ctx, reach, true).await?;
+        }
+        Ok(tx)
+    }
+
+    /// Decide the reaches `ctx` carries now, on the read pool: for a read,
+    /// and before a change's costly work (the change decides again in its
+    /// transaction).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.admit", skip_all)]
+    pub async fn admit(&self, ctx: &Ctx) -> Result<()> {
+        if ctx.reach.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.read.acquire().await?;
+        for reach in &ctx.reach {
+            admit(&mut conn, ctx, reach, false).await?;
+        }
+        Ok(())
+    }
+
     /// Permission patterns granted by `roles` in the tenant with id
     /// `tenant_id` (a role deleted meanwhile grants nothing).
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.permissions_of", skip_all)]
@@ -258,16 +518,6 @@ impl Store {
             None => role_permissions(&mut conn, &tenant_row.id, roles).await?,
         };
         confer(ctx, &Conferral { tenant, platform_admin, permissions: &permissions, at: None })
-    }
-
-    /// What a user of `tenant` holds (see `holdings`), and where they lie:
-    /// the stored paths of the organizations they are a member of.
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.standing", skip_all)]
-    pub async fn standing(&self, tenant: &str, user: &UserRecord) -> Result<(Subject, Vec<String>)> {
-        let mut conn = self.read.acquire().await?;
-        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
-        let subject = holdings(&mut conn, &tenant_row, user).await?;
-        Ok((subject, member_paths(&mut conn, &user.user.id).await?))
     }
 
     /// The roles the user with id `user_id` holds on organizations, each

@@ -54,6 +54,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use audit::*;
 pub use auth::*;
+pub use authority::{On, Place, Reach};
 pub use checks::*;
 pub use envelope::*;
 pub use orgs::*;
@@ -219,6 +220,10 @@ pub struct Ctx {
     /// the change: events carry them in `metadata`, deliveries continue them.
     pub traceparent: Option<String>,
     pub tracestate: Option<String>,
+    /// Where the caller must reach for the change (`authority::Reach`),
+    /// decided in the change's transaction. Empty: the route's rule
+    /// decided it all.
+    pub reach: Vec<Reach>,
 }
 
 impl Ctx {

@@ -8,7 +8,7 @@
 use plat_proto::catalog;
 use std::collections::HashMap;
 
-use plat_domain::org::{self as rules, OrgRef};
+use plat_domain::org as rules;
 use plat_domain::{Conferral, PLATFORM_ADMIN};
 use plat_proto::limits;
 use plat_proto::{Member, MemberPage, OrgRole, OrgRoleList, Organization, OrganizationList};
@@ -16,10 +16,10 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use crate::audit::AuditOf;
-use crate::authority::{ORG_ROLE_SELECT, confer, org_roles_of, role_permissions};
+use crate::authority::{ORG_ROLE_SELECT, confer, lock_reach, org_roles_of, role_permissions};
 use crate::envelope::EventDraft;
 use crate::outbox::record_change;
-use crate::rows::{ORG_COLUMNS, OrgRow, TenantRow, find_user, names_of, org_from, tenant_by_slug};
+use crate::rows::{ORG_COLUMNS, OrgRow, TenantRow, find_user, names_of, org_from, resolve, tenant_by_slug};
 use crate::sql::{Params, format_ms, get_i64, get_str, is_unique_violation, json_text, json_value, now_ms};
 use crate::{Ctx, Result, Store, StoreError};
 
@@ -54,65 +54,6 @@ fn views(tenant: &str, rows: &[OrgRow], names: &HashMap<String, String>) -> Vec<
 async fn one_view(conn: &mut AnyConnection, tenant: &str, row: &OrgRow) -> Result<Organization> {
     let names = names_of(conn, std::slice::from_ref(row)).await?;
     Ok(views(tenant, std::slice::from_ref(row), &names).remove(0))
-}
-
-/// Find an organization of a tenant by id or by its path of names.
-async fn resolve(conn: &mut AnyConnection, tenant: &TenantRow, field: &str, text: &str) -> Result<OrgRow> {
-    let not_found = || StoreError::NotFound { kind: "organization", name: text.to_owned() };
-    match OrgRef::parse(field, text)? {
-        OrgRef::Id(id) => {
-            let row =
-                sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM organizations o WHERE o.tenant_id = $1 AND o.id = $2"))
-                    .bind(&tenant.id)
-                    .bind(id)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .ok_or_else(not_found)?;
-            org_from(&row)
-        }
-        OrgRef::Path(names) => {
-            // One query for the whole path: the root by name in the tenant,
-            // then each level a child of the one before (`o` is the last),
-            // placeholders in text order (SQLite's are positional).
-            let last = names.len().saturating_sub(1);
-            let alias = |i: usize| if i == last { "o".to_owned() } else { format!("p{i}") };
-            let mut params = Params::for_conn(conn);
-            let mut sql = format!("SELECT {ORG_COLUMNS} FROM organizations {}", alias(0));
-            for i in 1..names.len() {
-                let (child, parent) = (alias(i), alias(i - 1));
-                sql.push_str(&format!(
-                    " JOIN organizations {child} ON {child}.tenant_id = {parent}.tenant_id \
-                     AND {child}.parent_id = {parent}.id AND {child}.name = {}",
-                    params.next()
-                ));
-            }
-            let root = alias(0);
-            let (t, n) = (params.next(), params.next());
-            sql.push_str(&format!(" WHERE {root}.tenant_id = {t} AND {root}.parent_id = '' AND {root}.name = {n}"));
-            let mut query = sqlx::query(&sql);
-            for name in names.iter().skip(1) {
-                query = query.bind(name.as_str());
-            }
-            let row = query
-                .bind(&tenant.id)
-                .bind(names.first().map_or("", String::as_str))
-                .fetch_optional(&mut *conn)
-                .await?
-                .ok_or_else(not_found)?;
-            org_from(&row)
-        }
-    }
-}
-
-/// Serialize the tree's shape changes of a tenant (PostgreSQL; SQLite has one writer).
-async fn lock_tree(conn: &mut AnyConnection, tenant: &TenantRow) -> Result<()> {
-    if conn.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE")
-            .bind(&tenant.id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    }
-    Ok(())
 }
 
 async fn announce(
@@ -213,9 +154,9 @@ impl Store {
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.create_org", skip_all)]
     pub async fn create_org(&self, ctx: &Ctx, tenant: &str, new: NewOrganization<'_>) -> Result<Organization> {
         validate_fields(Some(new.name), new.display_name, new.kind, new.metadata)?;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
-        lock_tree(&mut tx, &tenant_row).await?;
+        lock_reach(&mut tx, &tenant_row).await?;
         let parent = match new.parent {
             Some(parent) => Some(resolve(&mut tx, &tenant_row, "parent", parent).await?),
             None => None,
@@ -333,7 +274,7 @@ impl Store {
         change: OrganizationChange<'_>,
     ) -> Result<Organization> {
         validate_fields(change.name, change.display_name, change.kind, change.metadata)?;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         let current = resolve(&mut tx, &tenant_row, "org", org).await?;
         let name = change.name.unwrap_or(&current.name);
@@ -362,9 +303,9 @@ impl Store {
     /// depth bound; the descendants' paths move in the same transaction.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.move_org", skip_all)]
     pub async fn move_org(&self, ctx: &Ctx, tenant: &str, org: &str, parent: Option<&str>) -> Result<Organization> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
-        lock_tree(&mut tx, &tenant_row).await?;
+        lock_reach(&mut tx, &tenant_row).await?;
         let moved = resolve(&mut tx, &tenant_row, "org", org).await?;
         let parent = match parent {
             Some(parent) => Some(resolve(&mut tx, &tenant_row, "parent", parent).await?),
@@ -424,9 +365,9 @@ impl Store {
     /// (an `organization.deleted` for each).
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.delete_org", skip_all)]
     pub async fn delete_org(&self, ctx: &Ctx, tenant: &str, org: &str, cascade: bool) -> Result<u64> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
-        lock_tree(&mut tx, &tenant_row).await?;
+        lock_reach(&mut tx, &tenant_row).await?;
         let root = resolve(&mut tx, &tenant_row, "org", org).await?;
         let (low, high) = rules::subtree_range(&root.path);
         let rows = sqlx::query(&format!(
@@ -481,8 +422,9 @@ impl Store {
         user: &str,
         add: bool,
     ) -> Result<Organization> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        lock_reach(&mut tx, &tenant_row).await?;
         let row = resolve(&mut tx, &tenant_row, "org", org).await?;
         let user = find_user(&mut tx, &tenant_row.id, user).await?;
         if add && user.stored_status == "deleted" {
@@ -687,29 +629,6 @@ impl Store {
         Ok(resolve(&mut conn, &tenant_row, field, org).await?.path)
     }
 
-    /// How many memberships and roles are held in an organization's subtree.
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.subtree_people", skip_all)]
-    pub async fn subtree_people(&self, tenant: &str, org: &str) -> Result<u64> {
-        let mut conn = self.read.acquire().await?;
-        let tenant_row = tenant_by_slug(&mut conn, tenant).await?;
-        let root = resolve(&mut conn, &tenant_row, "org", org).await?;
-        let (low, high) = rules::subtree_range(&root.path);
-        let mut held = 0;
-        for table in ["organization_members", "organization_roles"] {
-            let count: i64 = sqlx::query_scalar(&format!(
-                "SELECT COUNT(*) FROM {table} x JOIN organizations o ON o.id = x.org_id \
-                 WHERE o.tenant_id = $1 AND o.path >= $2 AND o.path < $3"
-            ))
-            .bind(&tenant_row.id)
-            .bind(&low)
-            .bind(&high)
-            .fetch_one(&mut *conn)
-            .await?;
-            held += count.max(0) as u64;
-        }
-        Ok(held)
-    }
-
     /// The roles that reach an organization: granted on it or on one of its
     /// ancestors, in tree order.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.org_roles", skip_all)]
@@ -749,8 +668,9 @@ impl Store {
                 message: format!("{PLATFORM_ADMIN} is held platform-wide, never on an organization"),
             });
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        lock_reach(&mut tx, &tenant_row).await?;
         let row = resolve(&mut tx, &tenant_row, "org", org).await?;
         let user = find_user(&mut tx, &tenant_row.id, user).await?;
         if grant && user.stored_status == "deleted" {

@@ -134,7 +134,7 @@ impl Store {
         for (i, p) in publications.iter().enumerate() {
             check_publication(batch, i, p.event)?;
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let now = now_ms();
         let (mut out, mut new_ids, mut replayed) = (Vec::with_capacity(publications.len()), Vec::new(), 0u64);
         let mut tenants: Vec<String> = Vec::new();

@@ -300,7 +300,7 @@ impl Store {
     /// refused one rolled back. A failure is logged, never the caller's error.
     pub(crate) async fn users_refused(&self, ctx: &Ctx, slug: &str, requested: u64) {
         let write = async {
-            let mut tx = self.write.begin().await?;
+            let mut tx = self.begin(ctx).await?;
             // Refusals racing on PostgreSQL announce the crossing once.
             let lock = if tx.backend_name() == "PostgreSQL" { " FOR UPDATE" } else { "" };
             sqlx::query(&format!("SELECT id FROM tenants WHERE slug = $1{lock}"))
@@ -397,7 +397,7 @@ impl Store {
             self.update_tenant(ctx, slug, None, Some(req.limit)).await?;
             return self.get_quota(slug, resource).await;
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant = tenant_by_slug(&mut tx, slug).await?;
         let now = now_ms();
         let mut row = match lock(&mut tx, &tenant, resource, now).await {
@@ -466,7 +466,7 @@ impl Store {
                 "the users quota cannot be deleted; set its limit to null for no limit".into(),
             ));
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant = tenant_by_slug(&mut tx, slug).await?;
         let deleted = sqlx::query("DELETE FROM tenant_quotas WHERE tenant_id = $1 AND resource = $2")
             .bind(&tenant.id)
@@ -502,7 +502,7 @@ impl Store {
         if resource == USERS {
             return Err(users_take_no_reservations());
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant = tenant_by_slug(&mut tx, slug).await?;
         let now = now_ms();
         let mut row = lock(&mut tx, &tenant, resource, now).await?;
@@ -570,7 +570,7 @@ impl Store {
         if resource == USERS {
             return Err(users_take_no_reservations());
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant = tenant_by_slug(&mut tx, slug).await?;
         let now = now_ms();
         let mut row = lock(&mut tx, &tenant, resource, now).await?;
@@ -626,7 +626,7 @@ impl Store {
         if resource == USERS {
             return Err(users_take_no_reservations());
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant = tenant_by_slug(&mut tx, slug).await?;
         let now = now_ms();
         let mut row = lock(&mut tx, &tenant, resource, now).await?;

@@ -253,7 +253,7 @@ impl Store {
         layering: &[LayeringViolation],
         endpoints: &[(String, String)],
     ) -> Result<(ServiceRow, Registered)> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         if let Some(tenant) = &spec.tenant {
             tenant_by_slug(&mut tx, tenant).await?;
         }
@@ -367,7 +367,7 @@ impl Store {
     /// replicas and watchers learn of it.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.deregister_service", skip_all)]
     pub async fn deregister_service(&self, ctx: &Ctx, namespace: &str, name: &str) -> Result<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let mut row = service_by_key(&mut tx, namespace, name).await?;
         let seq = tick(&mut tx).await?;
         row.change_seq = seq;
@@ -492,7 +492,7 @@ impl Store {
         if touched.rows_affected() > 0 {
             return Ok(false);
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let row = service_by_key(&mut tx, namespace, name).await?;
         let taken: Option<String> =
             sqlx::query_scalar("SELECT source FROM service_instances WHERE service_id = $1 AND instance_id = $2")
@@ -540,7 +540,7 @@ impl Store {
         if results.is_empty() {
             return Ok(());
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let mut changed: BTreeMap<&str, Vec<&ProbeResult>> = BTreeMap::new();
         for r in results {
             sqlx::query(
@@ -583,7 +583,7 @@ impl Store {
         remove_after_ms: i64,
         max_removals: u64,
     ) -> Result<(u64, u64)> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let sql = format!(
             "SELECT {INSTANCE_COLUMNS} FROM service_instances WHERE source = 'heartbeat' \
              AND last_heartbeat_at + ttl_ms < $1 AND (status <> 'critical' OR last_heartbeat_at + ttl_ms + $2 < $1)"
@@ -654,7 +654,7 @@ impl Store {
         account: (&str, &str, &[String]),
         credentials: (&str, &str),
     ) -> Result<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let row = service_by_key(&mut tx, namespace, name).await?;
         if row.service_account.is_some() {
             return Err(StoreError::Conflict(format!("service {namespace}/{name} has its account already")));

@@ -8,7 +8,7 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use crate::audit::AuditOf;
-use crate::authority::confer;
+use crate::authority::{confer, lock_reach};
 use crate::envelope::EventDraft;
 use crate::outbox::record_change;
 use crate::rows::tenant_by_slug;
@@ -100,7 +100,7 @@ impl Store {
         if builtin_role(name).is_some() {
             return Err(StoreError::AlreadyExists { kind: "role", name: name.to_owned(), field: "name" });
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         let conferred = granted(permissions, conditions);
         confer(ctx, &Conferral { tenant, platform_admin: false, permissions: &conferred, at: None })?;
@@ -175,8 +175,9 @@ impl Store {
         if builtin_role(name).is_some() {
             return Err(StoreError::Conflict(format!("built-in role {name:?} cannot be changed")));
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        lock_reach(&mut tx, &tenant_row).await?;
         let row =
             sqlx::query(&format!("SELECT id, version, {ROLE_COLUMNS} FROM roles WHERE tenant_id = $1 AND name = $2"))
                 .bind(&tenant_row.id)
@@ -235,8 +236,9 @@ impl Store {
         if builtin_role(name).is_some() {
             return Err(StoreError::Conflict(format!("built-in role {name:?} cannot be deleted")));
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        lock_reach(&mut tx, &tenant_row).await?;
         let row =
             sqlx::query(&format!("SELECT id, version, {ROLE_COLUMNS} FROM roles WHERE tenant_id = $1 AND name = $2"))
                 .bind(&tenant_row.id)

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use plat_domain::org::OrgRef;
 use plat_domain::{FailureState, normalize_key};
 use plat_proto::{Profile, Quotas, Tenant, Usage, User, UserStats, limits};
 use sqlx::AnyConnection;
@@ -245,4 +246,52 @@ pub(crate) async fn names_of(conn: &mut AnyConnection, rows: &[OrgRow]) -> Resul
         }
     }
     Ok(names)
+}
+
+/// Find an organization of a tenant by id or by its path of names.
+pub(crate) async fn resolve(conn: &mut AnyConnection, tenant: &TenantRow, field: &str, text: &str) -> Result<OrgRow> {
+    let not_found = || StoreError::NotFound { kind: "organization", name: text.to_owned() };
+    match OrgRef::parse(field, text)? {
+        OrgRef::Id(id) => {
+            let row =
+                sqlx::query(&format!("SELECT {ORG_COLUMNS} FROM organizations o WHERE o.tenant_id = $1 AND o.id = $2"))
+                    .bind(&tenant.id)
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or_else(not_found)?;
+            org_from(&row)
+        }
+        OrgRef::Path(names) => {
+            // One query for the whole path: the root by name in the tenant,
+            // then each level a child of the one before (`o` is the last),
+            // placeholders in text order (SQLite's are positional).
+            let last = names.len().saturating_sub(1);
+            let alias = |i: usize| if i == last { "o".to_owned() } else { format!("p{i}") };
+            let mut params = Params::for_conn(conn);
+            let mut sql = format!("SELECT {ORG_COLUMNS} FROM organizations {}", alias(0));
+            for i in 1..names.len() {
+                let (child, parent) = (alias(i), alias(i - 1));
+                sql.push_str(&format!(
+                    " JOIN organizations {child} ON {child}.tenant_id = {parent}.tenant_id \
+                     AND {child}.parent_id = {parent}.id AND {child}.name = {}",
+                    params.next()
+                ));
+            }
+            let root = alias(0);
+            let (t, n) = (params.next(), params.next());
+            sql.push_str(&format!(" WHERE {root}.tenant_id = {t} AND {root}.parent_id = '' AND {root}.name = {n}"));
+            let mut query = sqlx::query(&sql);
+            for name in names.iter().skip(1) {
+                query = query.bind(name.as_str());
+            }
+            let row = query
+                .bind(&tenant.id)
+                .bind(names.first().map_or("", String::as_str))
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(not_found)?;
+            org_from(&row)
+        }
+    }
 }

@@ -38,7 +38,7 @@ impl Store {
     pub async fn create_tenant(&self, ctx: &Ctx, slug: &str, name: &str, max_users: Option<u64>) -> Result<Tenant> {
         plat_domain::validate_slug("slug", slug)?;
         plat_domain::validate_text("name", name, plat_proto::limits::TENANT_NAME)?;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let now = now_ms();
         let inserted = sqlx::query(
             "INSERT INTO tenants (id, slug, name, status, max_users, user_count, version, created_at, updated_at) \
@@ -100,7 +100,7 @@ impl Store {
         if let Some(name) = name {
             plat_domain::validate_text("name", name, plat_proto::limits::TENANT_NAME)?;
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let current = tenant_by_slug(&mut tx, slug).await?;
         let new_max = match max_users {
             Some(v) => v.map(|v| v as i64),
@@ -126,7 +126,7 @@ impl Store {
     /// Suspend (`suspended`) or resume (`active`) a tenant.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.set_tenant_status", skip_all)]
     pub async fn set_tenant_status(&self, ctx: &Ctx, slug: &str, suspend: bool) -> Result<Tenant> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let current = tenant_by_slug(&mut tx, slug).await?;
         let status = if suspend { "suspended" } else { "active" };
         if current.tenant.status == status {
@@ -151,7 +151,7 @@ impl Store {
         if slug == plat_proto::SYSTEM_TENANT {
             return Err(StoreError::Conflict("the system tenant cannot be deleted".into()));
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let current = tenant_by_slug(&mut tx, slug).await?;
         let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND status <> 'deleted'")
             .bind(&current.id)

@@ -11,7 +11,7 @@ use plat_proto::{Page, Profile, ProfilePatch, User, UserListQuery, UserStats};
 use sqlx::{AnyConnection, Row};
 
 use crate::audit::{AuditDraft, AuditOf, record_audit};
-use crate::authority::{confer_roles, take_over};
+use crate::authority::{confer_roles, lock_reach, take_over};
 use crate::envelope::{EventDraft, build_event};
 use crate::outbox::{insert_events, record_change, record_event};
 use crate::rows::{TenantRow, USER_SELECT, UserRecord, find_live_user, find_user, hydrate, tenant_by_slug};
@@ -225,7 +225,7 @@ impl Store {
 
     async fn insert_user(&self, ctx: &Ctx, tenant: &str, new: NewUser) -> Result<User> {
         let (username, email) = validate_new_user(&new)?;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         confer_roles(&mut tx, ctx, &tenant_row, &new.roles).await?;
         for (field, column, value) in [("username", "username_key", &username), ("email", "email_key", &email)] {
@@ -379,7 +379,7 @@ impl Store {
         email: Option<&str>,
         profile: Option<&ProfilePatch>,
     ) -> Result<User> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
         if let Some(email) = email {
@@ -421,7 +421,7 @@ impl Store {
     /// Disable or enable a user. Disabling also ends its sessions.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.set_user_enabled", skip_all)]
     pub async fn set_user_enabled(&self, ctx: &Ctx, tenant: &str, id_or_name: &str, enabled: bool) -> Result<User> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
         let status = if enabled { "active" } else { "disabled" };
@@ -447,7 +447,7 @@ impl Store {
     /// Clear a lockout and the failure counters.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.unlock_user", skip_all)]
     pub async fn unlock_user(&self, ctx: &Ctx, tenant: &str, id_or_name: &str) -> Result<User> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
         sqlx::query("UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL WHERE id = $1")
@@ -463,7 +463,7 @@ impl Store {
     /// Set a new password hash; ends every session of the user.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.set_password", skip_all)]
     pub async fn set_password(&self, ctx: &Ctx, tenant: &str, id_or_name: &str, hash: &str) -> Result<User> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
         // Whoever sets a password can log in as the user.
@@ -487,8 +487,9 @@ impl Store {
     /// hard delete (removes the rows and frees them).
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.delete_user", skip_all)]
     pub async fn delete_user(&self, ctx: &Ctx, tenant: &str, id_or_name: &str, hard: bool) -> Result<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        lock_reach(&mut tx, &tenant_row).await?;
         let current = find_user(&mut tx, &tenant_row.id, id_or_name).await?;
         if current.stored_status == "deleted" && !hard {
             return Err(StoreError::NotFound { kind: "user", name: id_or_name.to_owned() });
@@ -533,8 +534,9 @@ impl Store {
         role: &str,
         grant: bool,
     ) -> Result<User> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        lock_reach(&mut tx, &tenant_row).await?;
         let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
         let has = current.user.roles.iter().any(|r| r == role);
         // Taking a role away is handing out no power, but taking it from
@@ -600,7 +602,7 @@ impl Store {
         dry_run: bool,
     ) -> Result<Vec<(u64, Option<String>, StoreError)>> {
         let mut errors = Vec::new();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         if self.backend == Backend::Postgres {
             // The duplicate checks run once per chunk with a different IN
             // list; a generic plan built while the table was small scanned

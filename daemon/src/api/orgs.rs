@@ -4,12 +4,11 @@
 use axum::extract::{Path, State};
 use plat_domain::Scope;
 use plat_proto::*;
-use plat_store::{NewOrganization, OrganizationChange};
+use plat_store::{NewOrganization, On, OrganizationChange, Place};
 
 use super::extract::{Json, Query};
 use crate::AppState;
 use crate::auth::Principal;
-use crate::auth::reach::Place;
 use crate::context::{Created, Data};
 use crate::error::ApiResult;
 
@@ -18,7 +17,8 @@ pub async fn list(
     principal: Principal,
     Query(query): Query<OrgListQuery>,
 ) -> ApiResult<Data<OrganizationList>> {
-    let tenant = principal.require_in_orgs(&state, "orgs:read", &[Place::Under(query.parent.as_deref())]).await?;
+    let parent = query.parent.clone();
+    let tenant = principal.reach_read(&state, "orgs:read", On::Places(vec![Place::Under(parent)])).await?;
     Ok(Data(state.store.list_orgs(&tenant, query.parent.as_deref()).await?))
 }
 
@@ -27,7 +27,8 @@ pub async fn create(
     principal: Principal,
     Json(req): Json<CreateOrganization>,
 ) -> ApiResult<Created<Organization>> {
-    let tenant = principal.require_in_orgs(&state, "orgs:create", &[Place::Under(req.parent.as_deref())]).await?;
+    let under = On::Places(vec![Place::Under(req.parent.clone())]);
+    let (tenant, ctx) = principal.reach(&state, "orgs:create", under).await?;
     let new = NewOrganization {
         name: &req.name,
         parent: req.parent.as_deref(),
@@ -35,7 +36,7 @@ pub async fn create(
         kind: req.kind.as_deref(),
         metadata: req.metadata.as_ref(),
     };
-    Ok(Created(state.store.create_org(&principal.ctx(), &tenant, new).await?))
+    Ok(Created(state.store.create_org(&ctx, &tenant, new).await?))
 }
 
 pub async fn get(
@@ -43,7 +44,7 @@ pub async fn get(
     principal: Principal,
     Path(org): Path<String>,
 ) -> ApiResult<Data<Organization>> {
-    let tenant = principal.require_in_orgs(&state, "orgs:read", &[Place::Org(&org)]).await?;
+    let tenant = principal.reach_read(&state, "orgs:read", On::Places(vec![Place::Org(org.clone())])).await?;
     Ok(Data(state.store.get_org(&tenant, &org).await?))
 }
 
@@ -53,14 +54,14 @@ pub async fn update(
     Path(org): Path<String>,
     Json(req): Json<UpdateOrganization>,
 ) -> ApiResult<Data<Organization>> {
-    let tenant = principal.require_in_orgs(&state, "orgs:update", &[Place::Org(&org)]).await?;
+    let (tenant, ctx) = principal.reach(&state, "orgs:update", On::Places(vec![Place::Org(org.clone())])).await?;
     let change = OrganizationChange {
         name: req.name.as_deref(),
         display_name: req.display_name.as_deref(),
         kind: req.kind.as_deref(),
         metadata: req.metadata.as_ref(),
     };
-    Ok(Data(state.store.update_org(&principal.ctx(), &tenant, &org, change).await?))
+    Ok(Data(state.store.update_org(&ctx, &tenant, &org, change).await?))
 }
 
 pub async fn move_org(
@@ -69,9 +70,9 @@ pub async fn move_org(
     Path(org): Path<String>,
     Json(req): Json<MoveOrganization>,
 ) -> ApiResult<Data<Organization>> {
-    let places = [Place::ParentOf(&org), Place::Under(req.parent.as_deref())];
-    let tenant = principal.require_in_orgs(&state, "orgs:update", &places).await?;
-    Ok(Data(state.store.move_org(&principal.ctx(), &tenant, &org, req.parent.as_deref()).await?))
+    let places = vec![Place::ParentOf(org.clone()), Place::Under(req.parent.clone())];
+    let (tenant, ctx) = principal.reach(&state, "orgs:update", On::Places(places)).await?;
+    Ok(Data(state.store.move_org(&ctx, &tenant, &org, req.parent.as_deref()).await?))
 }
 
 pub async fn delete(
@@ -80,8 +81,8 @@ pub async fn delete(
     Path(org): Path<String>,
     Query(query): Query<OrgDeleteQuery>,
 ) -> ApiResult<Data<BulkResult>> {
-    let tenant = principal.require_org_delete(&state, &org).await?;
-    let count = state.store.delete_org(&principal.ctx(), &tenant, &org, query.cascade.unwrap_or(false)).await?;
+    let (tenant, ctx) = principal.reach(&state, "orgs:delete", On::Deletion { org: org.clone() }).await?;
+    let count = state.store.delete_org(&ctx, &tenant, &org, query.cascade.unwrap_or(false)).await?;
     Ok(Data(BulkResult { count }))
 }
 
@@ -90,7 +91,7 @@ pub async fn tree(
     principal: Principal,
     Path(org): Path<String>,
 ) -> ApiResult<Data<OrganizationList>> {
-    let tenant = principal.require_in_orgs(&state, "orgs:read", &[Place::Org(&org)]).await?;
+    let tenant = principal.reach_read(&state, "orgs:read", On::Places(vec![Place::Org(org.clone())])).await?;
     Ok(Data(state.store.org_tree(&tenant, &org).await?))
 }
 
@@ -100,7 +101,7 @@ pub async fn members(
     Path(org): Path<String>,
     Query(query): Query<MemberQuery>,
 ) -> ApiResult<Data<MemberPage>> {
-    let tenant = principal.require_in_orgs(&state, "orgs:read", &[Place::Org(&org)]).await?;
+    let tenant = principal.reach_read(&state, "orgs:read", On::Places(vec![Place::Org(org.clone())])).await?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
     let recursive = query.recursive.unwrap_or(false);
     Ok(Data(state.store.org_members(&tenant, &org, recursive, query.cursor.as_deref(), limit).await?))
@@ -112,8 +113,9 @@ pub async fn add_member(
     Path(org): Path<String>,
     Json(req): Json<AddMember>,
 ) -> ApiResult<Data<Organization>> {
-    let tenant = principal.require_on_org_and_user(&state, "orgs:members", &org, &req.user).await?;
-    Ok(Data(state.store.set_membership(&principal.ctx(), &tenant, &org, &req.user, true).await?))
+    let on = On::Membership { org: org.clone(), user: req.user.clone() };
+    let (tenant, ctx) = principal.reach(&state, "orgs:members", on).await?;
+    Ok(Data(state.store.set_membership(&ctx, &tenant, &org, &req.user, true).await?))
 }
 
 pub async fn remove_member(
@@ -121,8 +123,9 @@ pub async fn remove_member(
     principal: Principal,
     Path((org, user)): Path<(String, String)>,
 ) -> ApiResult<Data<Organization>> {
-    let tenant = principal.require_on_org_and_user(&state, "orgs:members", &org, &user).await?;
-    Ok(Data(state.store.set_membership(&principal.ctx(), &tenant, &org, &user, false).await?))
+    let on = On::Membership { org: org.clone(), user: user.clone() };
+    let (tenant, ctx) = principal.reach(&state, "orgs:members", on).await?;
+    Ok(Data(state.store.set_membership(&ctx, &tenant, &org, &user, false).await?))
 }
 
 pub async fn user_orgs(
@@ -130,7 +133,8 @@ pub async fn user_orgs(
     principal: Principal,
     Path(user): Path<String>,
 ) -> ApiResult<Data<OrganizationList>> {
-    let tenant = principal.require_on_user(&state, &user, "orgs:read", Some("self:read")).await?;
+    let on = On::User { user: user.clone(), own: Some("self:read".into()) };
+    let tenant = principal.reach_read(&state, "orgs:read", on).await?;
     let mut list = state.store.user_orgs(&tenant, &user).await?;
     // Reached through an organization, the caller reads the user's
     // memberships in its own reach only, not the rest of the tenant's tree.
@@ -155,7 +159,7 @@ pub async fn roles(
     principal: Principal,
     Path(org): Path<String>,
 ) -> ApiResult<Data<OrgRoleList>> {
-    let tenant = principal.require_in_orgs(&state, "orgs:read", &[Place::Org(&org)]).await?;
+    let tenant = principal.reach_read(&state, "orgs:read", On::Places(vec![Place::Org(org.clone())])).await?;
     Ok(Data(state.store.org_roles(&tenant, &org).await?))
 }
 
@@ -165,8 +169,9 @@ pub async fn grant_role(
     Path(org): Path<String>,
     Json(req): Json<GrantOrgRole>,
 ) -> ApiResult<Data<OrgRole>> {
-    let tenant = principal.require_on_org_and_user(&state, "roles:grant", &org, &req.user).await?;
-    Ok(Data(state.store.set_org_role(&principal.ctx(), &tenant, &org, &req.user, &req.role, true).await?))
+    let on = On::Membership { org: org.clone(), user: req.user.clone() };
+    let (tenant, ctx) = principal.reach(&state, "roles:grant", on).await?;
+    Ok(Data(state.store.set_org_role(&ctx, &tenant, &org, &req.user, &req.role, true).await?))
 }
 
 pub async fn revoke_role(
@@ -174,6 +179,7 @@ pub async fn revoke_role(
     principal: Principal,
     Path((org, user, role)): Path<(String, String, String)>,
 ) -> ApiResult<Data<OrgRole>> {
-    let tenant = principal.require_on_org_and_user(&state, "roles:grant", &org, &user).await?;
-    Ok(Data(state.store.set_org_role(&principal.ctx(), &tenant, &org, &user, &role, false).await?))
+    let on = On::Membership { org: org.clone(), user: user.clone() };
+    let (tenant, ctx) = principal.reach(&state, "roles:grant", on).await?;
+    Ok(Data(state.store.set_org_role(&ctx, &tenant, &org, &user, &role, false).await?))
 }

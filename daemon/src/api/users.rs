@@ -7,12 +7,11 @@ use futures_util::{StreamExt, TryStreamExt};
 use plat_domain::apply_profile_patch;
 use plat_domain::import::{ImportPassword, LineError, parse_ndjson_line};
 use plat_proto::*;
-use plat_store::{NewUser, StoreError};
+use plat_store::{NewUser, On, Place, StoreError};
 
 use super::extract::{Json, Query, json_error};
 use crate::AppState;
 use crate::auth::Principal;
-use crate::auth::reach::Place;
 use crate::context::{Created, Data};
 use crate::error::{ApiErr, ApiResult};
 
@@ -30,11 +29,11 @@ pub async fn create(
     principal: Principal,
     Json(req): Json<CreateUser>,
 ) -> ApiResult<Created<User>> {
-    let places: Vec<Place> = req.orgs.iter().flatten().map(|org| Place::Org(org)).collect();
-    let tenant = principal.require_in_orgs(&state, "users:create", &places).await?;
+    let places: Vec<Place> = req.orgs.iter().flatten().map(|org| Place::Org(org.clone())).collect();
+    let (tenant, mut ctx) = principal.reach(&state, "users:create", On::Places(places.clone())).await?;
     if !places.is_empty() {
         // Joining is a membership change: as `POST /orgs/{org}/members` (a new user is in nobody's reach yet).
-        principal.require_in_orgs(&state, "orgs:members", &places).await?;
+        ctx.reach.extend(principal.reach(&state, "orgs:members", On::Places(places)).await?.1.reach);
     }
     let mut profile = Profile::default();
     if let Some(patch) = &req.profile {
@@ -51,7 +50,7 @@ pub async fn create(
     let roles = req.roles.unwrap_or_else(|| vec![plat_domain::DEFAULT_ROLE.to_owned()]);
     let orgs = req.orgs.unwrap_or_default();
     let new = NewUser { username: req.username, email: req.email, password_hash, roles, profile, orgs };
-    Ok(Created(state.store.create_user(&principal.ctx(), &tenant, new).await?))
+    Ok(Created(state.store.create_user(&ctx, &tenant, new).await?))
 }
 
 pub async fn get(
@@ -59,7 +58,8 @@ pub async fn get(
     principal: Principal,
     Path(user): Path<String>,
 ) -> ApiResult<Data<User>> {
-    let tenant = principal.require_on_user(&state, &user, "users:read", Some("self:read")).await?;
+    let on = On::User { user: user.clone(), own: Some("self:read".into()) };
+    let tenant = principal.reach_read(&state, "users:read", on).await?;
     Ok(Data(state.store.get_user(&tenant, &user).await?.user))
 }
 
@@ -69,10 +69,9 @@ pub async fn update(
     Path(user): Path<String>,
     Json(req): Json<UpdateUser>,
 ) -> ApiResult<Data<User>> {
-    let tenant = principal.require_on_user(&state, &user, "users:update", Some("self:update")).await?;
-    Ok(Data(
-        state.store.update_user(&principal.ctx(), &tenant, &user, req.email.as_deref(), req.profile.as_ref()).await?,
-    ))
+    let on = On::User { user: user.clone(), own: Some("self:update".into()) };
+    let (tenant, ctx) = principal.reach(&state, "users:update", on).await?;
+    Ok(Data(state.store.update_user(&ctx, &tenant, &user, req.email.as_deref(), req.profile.as_ref()).await?))
 }
 
 pub async fn delete(
@@ -81,8 +80,9 @@ pub async fn delete(
     Path(user): Path<String>,
     Query(params): Query<UserDeleteQuery>,
 ) -> ApiResult<Data<Done>> {
-    let tenant = principal.require_on_user(&state, &user, "users:delete", None).await?;
-    state.store.delete_user(&principal.ctx(), &tenant, &user, params.hard.unwrap_or(false)).await?;
+    let on = On::User { user: user.clone(), own: None };
+    let (tenant, ctx) = principal.reach(&state, "users:delete", on).await?;
+    state.store.delete_user(&ctx, &tenant, &user, params.hard.unwrap_or(false)).await?;
     Ok(Data(Done { done: true }))
 }
 
@@ -91,12 +91,13 @@ pub async fn disable(
     principal: Principal,
     Path(user): Path<String>,
 ) -> ApiResult<Data<User>> {
-    let tenant = principal.require_on_user(&state, &user, "users:update", None).await?;
+    let on = On::User { user: user.clone(), own: None };
+    let (tenant, ctx) = principal.reach(&state, "users:update", on).await?;
     let record = state.store.get_user(&tenant, &user).await?;
     if principal.is_user(&record.user.id) {
         return Err(ApiErr::new(ErrorCode::Conflict, "you cannot disable yourself"));
     }
-    Ok(Data(state.store.set_user_enabled(&principal.ctx(), &tenant, &user, false).await?))
+    Ok(Data(state.store.set_user_enabled(&ctx, &tenant, &user, false).await?))
 }
 
 pub async fn enable(
@@ -104,8 +105,9 @@ pub async fn enable(
     principal: Principal,
     Path(user): Path<String>,
 ) -> ApiResult<Data<User>> {
-    let tenant = principal.require_on_user(&state, &user, "users:update", None).await?;
-    Ok(Data(state.store.set_user_enabled(&principal.ctx(), &tenant, &user, true).await?))
+    let on = On::User { user: user.clone(), own: None };
+    let (tenant, ctx) = principal.reach(&state, "users:update", on).await?;
+    Ok(Data(state.store.set_user_enabled(&ctx, &tenant, &user, true).await?))
 }
 
 pub async fn unlock(
@@ -113,8 +115,9 @@ pub async fn unlock(
     principal: Principal,
     Path(user): Path<String>,
 ) -> ApiResult<Data<User>> {
-    let tenant = principal.require_on_user(&state, &user, "users:update", None).await?;
-    Ok(Data(state.store.unlock_user(&principal.ctx(), &tenant, &user).await?))
+    let on = On::User { user: user.clone(), own: None };
+    let (tenant, ctx) = principal.reach(&state, "users:update", on).await?;
+    Ok(Data(state.store.unlock_user(&ctx, &tenant, &user).await?))
 }
 
 pub async fn set_password(
@@ -123,9 +126,10 @@ pub async fn set_password(
     Path(user): Path<String>,
     Json(req): Json<SetPassword>,
 ) -> ApiResult<Data<User>> {
-    let tenant = principal.require_on_user(&state, &user, "users:update", Some("self:update")).await?;
+    let on = On::User { user: user.clone(), own: Some("self:update".into()) };
+    let (tenant, ctx) = principal.reach(&state, "users:update", on).await?;
     let hash = super::auth::hash_new_password(&state.auth.passwords, "password", req.password).await?;
-    Ok(Data(state.store.set_password(&principal.ctx(), &tenant, &user, &hash).await?))
+    Ok(Data(state.store.set_password(&ctx, &tenant, &user, &hash).await?))
 }
 
 pub async fn grant_role(

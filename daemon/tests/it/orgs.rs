@@ -342,3 +342,95 @@ both!(an_org_admin_manages_its_subtree_and_nothing_else, &[], |p| {
     events.reverse();
     assert_eq!(events, ["organization.role_granted", "organization.role_revoked"]);
 });
+
+/// The store context `lead` (an org admin of acme/eng) would act with, as
+/// its cached subject says, carrying `reach`.
+async fn lead_ctx(p: &crate::harness::Platd, reach: plat_store::Reach) -> plat_store::Ctx {
+    let store = &p.state().store;
+    let lead = store.get_user("acme", "lead").await.expect("lead");
+    let subject = plat_domain::Subject {
+        tenant: "acme".into(),
+        roles: lead.user.roles.clone(),
+        permissions: store.permissions_of(&lead.tenant_id, &lead.user.roles).await.expect("permissions"),
+        scope: None,
+        orgs: store.org_grants_of(&lead.tenant_id, &lead.user.id).await.expect("grants"),
+    };
+    assert!(!subject.orgs.is_empty(), "lead holds a role on an organization");
+    plat_store::Ctx {
+        actor: "lead@acme".into(),
+        authority: plat_domain::Authority::Caller(subject),
+        subject_id: Some(lead.user.id.clone()),
+        reach: vec![reach],
+        ..Default::default()
+    }
+}
+
+// Reach is decided by the change's own transaction, not only before it: a
+// membership removed, or the caller's own role revoked, after the caller
+// was admitted on the read pool is seen by the write; on PostgreSQL a
+// change of what reach reads that is still in flight holds the write back
+// until it commits (the tenant's reach lock), and the write then decides
+// on what it committed.
+both!(a_change_decides_reach_in_its_own_transaction, &[], |p| {
+    let acme = tenant(&p.admin, "acme", None).await;
+    org(&acme, "acme", None, "company").await;
+    org(&acme, "eng", Some("acme"), "department").await;
+    org(&acme, "backend", Some("acme/eng"), "team").await;
+    acme.create_user(&with_roles("lead", &["member"])).await.expect("lead");
+    let dev = CreateUser { orgs: Some(vec!["acme/eng/backend".into()]), ..with_roles("dev", &["member"]) };
+    acme.create_user(&dev).await.expect("dev");
+    acme.grant_org_role("acme/eng", "lead", "org-admin").await.expect("grant");
+    let store = &p.state().store;
+    let on_dev = plat_store::Reach {
+        tenant: "acme".into(),
+        permission: "users:update".into(),
+        on: plat_store::On::User { user: "dev".into(), own: None },
+    };
+    let forbidden = |r: Result<User, plat_store::StoreError>| matches!(r, Err(plat_store::StoreError::Forbidden(_)));
+
+    // In reach: admitted, and the write passes.
+    let ctx = lead_ctx(&p, on_dev.clone()).await;
+    store.admit(&ctx).await.expect("dev is in reach");
+    store.set_user_enabled(&ctx, "acme", "dev", false).await.expect("disable dev");
+
+    // Admitted, then dev leaves the subtree: the write refuses.
+    store.admit(&ctx).await.expect("still in reach");
+    acme.remove_org_member("acme/eng/backend", "dev").await.expect("dev leaves");
+    assert!(forbidden(store.set_user_enabled(&ctx, "acme", "dev", true).await), "out of reach at the write");
+
+    // Admitted, then the caller's own role is revoked: its cached subject
+    // still holds it, the write reads what it holds now.
+    acme.add_org_member("acme/eng/backend", "dev").await.expect("dev is back");
+    let ctx = lead_ctx(&p, on_dev.clone()).await;
+    store.admit(&ctx).await.expect("in reach again");
+    acme.revoke_org_role("acme/eng", "lead", "org-admin").await.expect("revoke");
+    assert!(forbidden(store.set_user_enabled(&ctx, "acme", "dev", true).await), "the revoked role is not honoured");
+    assert_eq!(store.get_user("acme", "dev").await.expect("dev").user.status, "disabled");
+
+    // PostgreSQL: a removal in flight holds the admitted write back; the write
+    // then sees it.
+    if p.database_url.starts_with("postgres") {
+        acme.grant_org_role("acme/eng", "lead", "org-admin").await.expect("grant again");
+        let ctx = lead_ctx(&p, on_dev.clone()).await;
+        store.admit(&ctx).await.expect("in reach");
+        use sqlx::Connection;
+        let mut raw = sqlx::PgConnection::connect(&p.database_url).await.expect("connect");
+        let mut tx = raw.begin().await.expect("begin");
+        sqlx::query("SELECT id FROM tenants WHERE slug = 'acme' FOR UPDATE").execute(&mut *tx).await.expect("lock");
+        sqlx::query(
+            "DELETE FROM organization_members WHERE user_id = (SELECT id FROM users WHERE username = 'dev') \
+             AND org_id IN (SELECT id FROM organizations WHERE name = 'backend')",
+        )
+        .execute(&mut *tx)
+        .await
+        .expect("remove dev");
+        let write = {
+            let (store, ctx) = (store.clone(), ctx.clone());
+            tokio::spawn(async move { store.set_user_enabled(&ctx, "acme", "dev", true).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!write.is_finished(), "the write waits for the change of what it reads");
+        tx.commit().await.expect("commit the removal");
+        assert!(forbidden(write.await.expect("join")), "decided on the committed removal");
+    }
+});

@@ -130,7 +130,7 @@ impl Store {
     /// (revoked, `user.roles_changed`), and user counters. Events without
     /// tasks are left to a check of their target.
     async fn repair_internal(&self, ctx: &Ctx, findings: &mut [Finding]) -> Result<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let mut users_changed: Vec<(String, &'static catalog::EventType)> = Vec::new();
         for f in findings.iter_mut() {
             match f.kind {

@@ -135,7 +135,7 @@ impl Store {
         self.sweep_checks().await?;
         let now = now_ms();
         let id = format!("chk_{}", uuid::Uuid::now_v7().simple());
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         sqlx::query(
             "INSERT INTO checks (id, status, repair, dry_run, request, requested_by, runner, lease_until, created_at) \
              VALUES ($1, 'running', $2, $3, $4, $5, $6, $7, $8)",

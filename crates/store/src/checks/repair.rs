@@ -21,7 +21,7 @@ impl Store {
         let mut outcomes = Vec::with_capacity(requests.len());
         for chunk in requests.chunks(200) {
             let now = now_ms();
-            let mut tx = self.write.begin().await?;
+            let mut tx = self.begin(ctx).await?;
             let ids: Vec<String> = chunk.iter().map(|r| r.id.clone()).collect();
             let users: HashMap<String, UserRecord> =
                 users_by_ids(&mut tx, &ids, true).await?.into_iter().map(|u| (u.user.id.clone(), u)).collect();

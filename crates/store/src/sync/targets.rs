@@ -110,7 +110,7 @@ impl Store {
     pub async fn create_target(&self, ctx: &Ctx, new: NewTarget) -> Result<TargetRow> {
         let now = now_ms();
         let id = new_id();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let inserted = sqlx::query(
             "INSERT INTO sync_targets (id, name, kind, url, events, secret, secret_hint, state, timeout_ms, \
              max_attempts, concurrency, options, read_back, rules, circuit, created_at, updated_at, batch_events, \
@@ -176,7 +176,7 @@ impl Store {
 
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.update_target", skip_all)]
     pub async fn update_target(&self, ctx: &Ctx, name: &str, change: TargetChange) -> Result<TargetRow> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let mut row = target_by_name(&mut tx, name).await?;
         let mut changed = Vec::new();
         if let Some(url) = change.url {
@@ -254,7 +254,7 @@ impl Store {
     /// Delete a target with all its tasks and attempts.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.delete_target", skip_all)]
     pub async fn delete_target(&self, ctx: &Ctx, name: &str) -> Result<()> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let row = target_by_name(&mut tx, name).await?;
         // Attempts and tasks go by cascade; delete them explicitly so SQLite
         // does not depend on the foreign-key pragma.
@@ -278,7 +278,7 @@ impl Store {
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.set_target_state", skip_all)]
     pub async fn set_target_state(&self, ctx: &Ctx, name: &str, state: TargetState) -> Result<TargetRow> {
         let now = now_ms();
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let row = target_by_name(&mut tx, name).await?;
         sqlx::query(
             "UPDATE sync_targets SET state = $1, disabled_reason = NULL, \

@@ -144,7 +144,7 @@ impl Store {
         allowed: &[TaskStatus],
         change: impl AsyncFnOnce(&mut AnyConnection) -> Result<()>,
     ) -> Result<SyncTask> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let status: Option<String> = sqlx::query_scalar("SELECT status FROM sync_tasks WHERE seq = $1")
             .bind(seq)
             .fetch_optional(&mut *tx)
@@ -219,7 +219,7 @@ impl Store {
     /// Put dead tasks back in the queue.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.replay_dlq", skip_all)]
     pub async fn replay_dlq(&self, ctx: &Ctx, target: Option<&str>, ids: &[u64]) -> Result<u64> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let seqs = self.select_dead(&mut tx, target, ids, None).await?;
         for chunk in seqs.chunks(500) {
             requeue(&mut tx, chunk).await?;
@@ -272,7 +272,7 @@ impl Store {
         let (Some(mut cursor), Some(last)) = (first, last) else { return Ok(0) };
         let mut made = 0u64;
         loop {
-            let mut tx = self.write.begin().await?;
+            let mut tx = self.begin(ctx).await?;
             let rows = sqlx::query(
                 "SELECT seq, id, type, created_at, payload FROM events WHERE seq >= $1 AND seq <= $2 \
                  ORDER BY seq LIMIT 500",
@@ -313,7 +313,7 @@ impl Store {
                 break;
             }
         }
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         record_audit(
             &mut tx,
             ctx,
@@ -346,7 +346,7 @@ impl Store {
                 Ok::<_, StoreError>(plat_domain::millis_before(now_ms(), d))
             })
             .transpose()?;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin(ctx).await?;
         let seqs = self.select_dead(&mut tx, target, ids, before).await?;
         for chunk in seqs.chunks(500) {
             delete_tasks(&mut tx, chunk).await?;
