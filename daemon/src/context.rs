@@ -157,12 +157,14 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
     let bounded =
         !matches!(route.as_str(), "/api/v1/users/import" | "/api/v1/users/export" | "/api/v1/discovery/{name}");
     let limit = state.config.http.request_timeout.0;
-    let mut response = if bounded {
-        match tokio::time::timeout(limit, REQUEST.scope(ctx.clone(), next.run(request)).instrument(span.clone())).await
-        {
-            Ok(response) => response,
+    // Whether the request recorded a change of what permission checks read
+    // (`auth::decisions`): known once its handler returned, its change committed.
+    let (mut response, changed_authority) = if bounded {
+        let run = plat_store::watch_authority(REQUEST.scope(ctx.clone(), next.run(request)));
+        match tokio::time::timeout(limit, run.instrument(span.clone())).await {
+            Ok(done) => done,
             Err(_) => {
-                REQUEST
+                let response = REQUEST
                     .scope(ctx, async {
                         crate::error::ApiErr::new(
                             plat_proto::ErrorCode::Timeout,
@@ -170,12 +172,17 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
                         )
                         .into_response()
                     })
-                    .await
+                    .await;
+                // It may have committed before the timeout: drop what was cached.
+                (response, true)
             }
         }
     } else {
-        REQUEST.scope(ctx, next.run(request)).instrument(span.clone()).await
+        plat_store::watch_authority(REQUEST.scope(ctx, next.run(request))).instrument(span.clone()).await
     };
+    if changed_authority {
+        state.auth.authority.changed_here();
+    }
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     span.record("http.response.status_code", status);
@@ -187,7 +194,8 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
         response.headers_mut().insert("x-request-id", value);
     }
     // A change may alter what a token is allowed: drop cached subjects. The
-    // token endpoints themselves change nothing a token check reads.
+    // token endpoints and the checks (permission, quota) change nothing a
+    // token check reads.
     let read_only = method == axum::http::Method::GET
         || matches!(
             route.as_str(),
@@ -197,6 +205,9 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
                 | "/api/v1/auth/refresh"
                 | "/oauth2/token"
                 | "/oauth2/introspect"
+                | "/api/v1/authz/check"
+                | "/api/v1/authz/check/batch"
+                | "/api/v1/tenants/{slug}/quotas/{resource}/check"
         );
     if !read_only && status < 400 {
         state.auth.subjects.clear();

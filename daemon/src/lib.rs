@@ -36,6 +36,8 @@ pub struct Inner {
     pub started: Instant,
     pub sync: Arc<plat_sync::Engine>,
     pub checks: Arc<plat_checks::Checker>,
+    /// What `/authz/check` reuses between calls (`auth::decisions`).
+    pub check_cache: api::roles::CheckCache,
     /// The registry as every replica serves it (discovery, lists).
     pub registry: Arc<plat_registry::Hub>,
     /// The health prober; it probes only while this replica holds its lease.
@@ -99,6 +101,7 @@ impl AppState {
         )?;
         let auth = auth::Auth {
             subjects: auth::SubjectCache::new(config.auth.subject_cache_ttl.0),
+            authority: auth::decisions::Authority::new(config.auth.subject_cache_ttl.0),
             passwords,
             keys,
             master,
@@ -111,6 +114,7 @@ impl AppState {
             max_issued_ttl: config.auth.max_issued_ttl.0,
             key_retire_after: config.auth.key_retire_after.0,
         };
+        auth.authority.poll(&store).await?;
         let metrics = metrics::Metrics::new();
         let master = auth.master.clone();
         let sync = Arc::new(plat_sync::Engine::new(
@@ -149,6 +153,7 @@ impl AppState {
             started: Instant::now(),
             sync,
             checks,
+            check_cache: api::roles::CheckCache::default(),
             registry,
             prober,
             scheduler,
@@ -189,6 +194,21 @@ pub async fn bootstrap(state: &AppState, username: &str, password: &str) -> anyh
 /// Background upkeep: pick up other replicas' revocations and key rotations,
 /// drop expired bookkeeping.
 fn spawn_upkeep(state: AppState, shutdown: CancellationToken) {
+    // Other replicas' changes of what checks read, within the bound.
+    let (polled, stop) = (state.clone(), shutdown.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(polled.auth.authority.poll_every());
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = tick.tick() => {}
+            }
+            if let Err(e) = polled.auth.authority.poll(&polled.store).await {
+                tracing::warn!(error = %e, "cannot read the authority generation; cached decisions are not reused");
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(2));
         let mut rounds: u64 = 0;

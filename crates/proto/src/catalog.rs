@@ -23,6 +23,13 @@ pub struct EventType {
     /// when the change is the event's own (`user.create`); `None` for
     /// activity and announcements that are not an actor's change.
     pub audit: Option<&'static str>,
+    /// Whether the change it records can change a permission check's
+    /// answer: who holds which roles where, custom roles, the tree,
+    /// memberships, whether an account may act. Writing one moves the
+    /// authority generation (`plat_store`'s `record_event`), which every
+    /// replica's cached decisions are checked against
+    /// (`docs/permissions.md`, "What a check costs").
+    pub authority: bool,
     /// The JSON schema of its `data`.
     pub data: fn(&mut SchemaGenerator) -> Schema,
     /// When plat emits it (docs/events.md).
@@ -60,13 +67,14 @@ pub struct PingData {
 pub const RESERVED_NAMESPACES: &[&str] = &["plat."];
 
 macro_rules! catalog {
-    ($($id:ident = $name:literal, $kind:literal, $audit:expr, $data:ty, $when:literal;)+) => {
+    ($($id:ident = $name:literal, $kind:literal, $audit:expr, $authority:literal, $data:ty, $when:literal;)+) => {
         $(
             #[doc = concat!("`", $name, "`: ", $when)]
             pub const $id: &EventType = &EventType {
                 name: $name,
                 aggregate: $kind,
                 audit: $audit,
+                authority: $authority,
                 data: <$data as JsonSchema>::json_schema,
                 when: $when,
             };
@@ -79,45 +87,45 @@ macro_rules! catalog {
 use crate::{Organization, Role, ServiceAccount, ServiceRegistration, Tenant, User};
 
 catalog! {
-    USER_CREATED = "user.created", "user", Some("user.create"), User, "a user is created (`data`: the user)";
-    USER_UPDATED = "user.updated", "user", Some("user.update"), User, "a user's account or profile changes";
-    USER_DELETED = "user.deleted", "user", Some("user.delete"), User, "a user is deleted (soft or hard; `data`: the last snapshot)";
-    USER_PASSWORD_CHANGED = "user.password_changed", "user", Some("user.set_password"), User, "a user's password is set";
-    USER_ROLES_CHANGED = "user.roles_changed", "user", None, User, "a role is granted to or revoked from a user (audited as `role.grant` / `role.revoke`)";
-    USER_ACTIVATED = "user.activated", "user", Some("user.enable"), User, "an admin enables a user";
-    USER_SUSPENDED = "user.suspended", "user", Some("user.disable"), User, "an admin disables a user";
-    USER_UNLOCKED = "user.unlocked", "user", Some("user.unlock"), User, "an admin unlocks a locked user";
-    USER_LOGIN = "user.login", "user", None, User, "a user logs in (activity: `metadata` says from where)";
-    USER_LOGOUT = "user.logout", "user", None, User, "a user logs out";
-    USER_LOGIN_FAILED = "user.login_failed", "user", None, User, "a login fails for a known user";
-    USER_LOCKED = "user.locked", "user", None, User, "failed logins lock a user";
-    TENANT_CREATED = "tenant.created", "tenant", Some("tenant.create"), Tenant, "a tenant is created";
-    TENANT_UPDATED = "tenant.updated", "tenant", Some("tenant.update"), Tenant, "a tenant changes";
-    TENANT_SUSPENDED = "tenant.suspended", "tenant", Some("tenant.suspend"), Tenant, "a tenant is suspended";
-    TENANT_RESUMED = "tenant.resumed", "tenant", Some("tenant.resume"), Tenant, "a tenant is resumed";
-    TENANT_DELETED = "tenant.deleted", "tenant", Some("tenant.delete"), Tenant, "a tenant is deleted";
-    TENANT_QUOTA_WARNING = "tenant.quota_warning", "tenant", None, Tenant, "a quota's usage reached 80% of its limit";
-    TENANT_QUOTA_EXCEEDED = "tenant.quota_exceeded", "tenant", None, Tenant, "a quota's usage reached its limit, or a request was refused for it";
-    SERVICE_ACCOUNT_CREATED = "service_account.created", "service_account", Some("service_account.create"), ServiceAccount, "a service account is created (`data`: the account, never its secret)";
-    SERVICE_ACCOUNT_UPDATED = "service_account.updated", "service_account", Some("service_account.update"), ServiceAccount, "a service account changes";
-    SERVICE_ACCOUNT_SECRET_ROTATED = "service_account.secret_rotated", "service_account", Some("service_account.rotate_secret"), ServiceAccount, "a service account's secret is rotated";
-    SERVICE_ACCOUNT_DELETED = "service_account.deleted", "service_account", Some("service_account.delete"), ServiceAccount, "a service account is deleted";
-    ROLE_CREATED = "role.created", "role", Some("role.create"), Role, "a custom role is created";
-    ROLE_UPDATED = "role.updated", "role", Some("role.update"), Role, "a custom role changes";
-    ROLE_DELETED = "role.deleted", "role", Some("role.delete"), Role, "a custom role is deleted";
-    ORGANIZATION_CREATED = "organization.created", "organization", Some("org.created"), Organization, "an organization is created";
-    ORGANIZATION_UPDATED = "organization.updated", "organization", Some("org.updated"), Organization, "an organization is renamed or its fields change";
-    ORGANIZATION_MOVED = "organization.moved", "organization", Some("org.moved"), Organization, "an organization moves under another parent";
-    ORGANIZATION_DELETED = "organization.deleted", "organization", Some("org.deleted"), Organization, "an organization is deleted";
-    ORGANIZATION_MEMBER_ADDED = "organization.member_added", "organization", Some("org.member_added"), Organization, "a user joins an organization";
-    ORGANIZATION_MEMBER_REMOVED = "organization.member_removed", "organization", Some("org.member_removed"), Organization, "a user leaves an organization";
-    ORGANIZATION_ROLE_GRANTED = "organization.role_granted", "organization", Some("org.role_granted"), Organization, "a role is granted on an organization";
-    ORGANIZATION_ROLE_REVOKED = "organization.role_revoked", "organization", Some("org.role_revoked"), Organization, "a role on an organization is revoked";
-    SERVICE_REGISTERED = "service.registered", "service", Some("service.registered"), ServiceRegistration, "a service registers";
-    SERVICE_UPDATED = "service.updated", "service", Some("service.updated"), ServiceRegistration, "a registration changes (a re-registration with other settings, new credentials)";
-    SERVICE_DEREGISTERED = "service.deregistered", "service", Some("service.deregistered"), ServiceRegistration, "a service deregisters";
-    SERVICE_HEALTH_CHANGED = "service.health_changed", "service", Some("service.health_changed"), ServiceRegistration, "an instance's health verdict changes";
-    SYNC_PING = "sync.ping", "sync-target", None, PingData, "`platctl sync target test` (delivered at once, never queued)";
+    USER_CREATED = "user.created", "user", Some("user.create"), false, User, "a user is created (`data`: the user)";
+    USER_UPDATED = "user.updated", "user", Some("user.update"), true, User, "a user's account or profile changes";
+    USER_DELETED = "user.deleted", "user", Some("user.delete"), true, User, "a user is deleted (soft or hard; `data`: the last snapshot)";
+    USER_PASSWORD_CHANGED = "user.password_changed", "user", Some("user.set_password"), false, User, "a user's password is set";
+    USER_ROLES_CHANGED = "user.roles_changed", "user", None, true, User, "a role is granted to or revoked from a user (audited as `role.grant` / `role.revoke`)";
+    USER_ACTIVATED = "user.activated", "user", Some("user.enable"), true, User, "an admin enables a user";
+    USER_SUSPENDED = "user.suspended", "user", Some("user.disable"), true, User, "an admin disables a user";
+    USER_UNLOCKED = "user.unlocked", "user", Some("user.unlock"), true, User, "an admin unlocks a locked user";
+    USER_LOGIN = "user.login", "user", None, false, User, "a user logs in (activity: `metadata` says from where)";
+    USER_LOGOUT = "user.logout", "user", None, false, User, "a user logs out";
+    USER_LOGIN_FAILED = "user.login_failed", "user", None, false, User, "a login fails for a known user";
+    USER_LOCKED = "user.locked", "user", None, true, User, "failed logins lock a user";
+    TENANT_CREATED = "tenant.created", "tenant", Some("tenant.create"), false, Tenant, "a tenant is created";
+    TENANT_UPDATED = "tenant.updated", "tenant", Some("tenant.update"), false, Tenant, "a tenant changes";
+    TENANT_SUSPENDED = "tenant.suspended", "tenant", Some("tenant.suspend"), true, Tenant, "a tenant is suspended";
+    TENANT_RESUMED = "tenant.resumed", "tenant", Some("tenant.resume"), true, Tenant, "a tenant is resumed";
+    TENANT_DELETED = "tenant.deleted", "tenant", Some("tenant.delete"), true, Tenant, "a tenant is deleted";
+    TENANT_QUOTA_WARNING = "tenant.quota_warning", "tenant", None, false, Tenant, "a quota's usage reached 80% of its limit";
+    TENANT_QUOTA_EXCEEDED = "tenant.quota_exceeded", "tenant", None, false, Tenant, "a quota's usage reached its limit, or a request was refused for it";
+    SERVICE_ACCOUNT_CREATED = "service_account.created", "service_account", Some("service_account.create"), false, ServiceAccount, "a service account is created (`data`: the account, never its secret)";
+    SERVICE_ACCOUNT_UPDATED = "service_account.updated", "service_account", Some("service_account.update"), true, ServiceAccount, "a service account changes";
+    SERVICE_ACCOUNT_SECRET_ROTATED = "service_account.secret_rotated", "service_account", Some("service_account.rotate_secret"), false, ServiceAccount, "a service account's secret is rotated";
+    SERVICE_ACCOUNT_DELETED = "service_account.deleted", "service_account", Some("service_account.delete"), true, ServiceAccount, "a service account is deleted";
+    ROLE_CREATED = "role.created", "role", Some("role.create"), true, Role, "a custom role is created";
+    ROLE_UPDATED = "role.updated", "role", Some("role.update"), true, Role, "a custom role changes";
+    ROLE_DELETED = "role.deleted", "role", Some("role.delete"), true, Role, "a custom role is deleted";
+    ORGANIZATION_CREATED = "organization.created", "organization", Some("org.created"), true, Organization, "an organization is created";
+    ORGANIZATION_UPDATED = "organization.updated", "organization", Some("org.updated"), true, Organization, "an organization is renamed or its fields change";
+    ORGANIZATION_MOVED = "organization.moved", "organization", Some("org.moved"), true, Organization, "an organization moves under another parent";
+    ORGANIZATION_DELETED = "organization.deleted", "organization", Some("org.deleted"), true, Organization, "an organization is deleted";
+    ORGANIZATION_MEMBER_ADDED = "organization.member_added", "organization", Some("org.member_added"), true, Organization, "a user joins an organization";
+    ORGANIZATION_MEMBER_REMOVED = "organization.member_removed", "organization", Some("org.member_removed"), true, Organization, "a user leaves an organization";
+    ORGANIZATION_ROLE_GRANTED = "organization.role_granted", "organization", Some("org.role_granted"), true, Organization, "a role is granted on an organization";
+    ORGANIZATION_ROLE_REVOKED = "organization.role_revoked", "organization", Some("org.role_revoked"), true, Organization, "a role on an organization is revoked";
+    SERVICE_REGISTERED = "service.registered", "service", Some("service.registered"), false, ServiceRegistration, "a service registers";
+    SERVICE_UPDATED = "service.updated", "service", Some("service.updated"), false, ServiceRegistration, "a registration changes (a re-registration with other settings, new credentials)";
+    SERVICE_DEREGISTERED = "service.deregistered", "service", Some("service.deregistered"), false, ServiceRegistration, "a service deregisters";
+    SERVICE_HEALTH_CHANGED = "service.health_changed", "service", Some("service.health_changed"), false, ServiceRegistration, "an instance's health verdict changes";
+    SYNC_PING = "sync.ping", "sync-target", None, false, PingData, "`platctl sync target test` (delivered at once, never queued)";
 }
 
 /// The catalog row of `name`, if plat emits it.

@@ -4,7 +4,7 @@
 //! and `GET /events`. [`record_change`] is the one helper for "event +
 //! audit record".
 
-use plat_proto::{Event, EventQuery, Page, PublishEvent};
+use plat_proto::{Event, EventQuery, Page, PublishEvent, catalog};
 use sqlx::AnyConnection;
 
 use crate::audit::{AuditDraft, AuditOf, record_audit};
@@ -75,7 +75,46 @@ pub(crate) async fn insert_events(conn: &mut AnyConnection, events: &[Event], no
         query.execute(&mut *conn).await?;
         fan_out(conn, chunk).await?;
     }
+    if events.iter().any(|e| catalog::lookup(&e.event_type).is_some_and(|t| t.authority)) {
+        raise_authority(conn).await?;
+    }
     Ok(())
+}
+
+tokio::task_local! {
+    /// Set when the task, inside [`watch_authority`], records a change of
+    /// what a permission check reads.
+    static AUTHORITY_CHANGED: std::cell::Cell<bool>;
+}
+
+/// Run `work` and say whether it recorded a change of what a permission
+/// check reads (an event whose catalog row says `authority`): the daemon
+/// runs each request so, and drops its cached decisions once the request is
+/// done (its transaction committed) when it did. Other replicas see the
+/// change through [`Store::authority_generation`].
+pub async fn watch_authority<F: std::future::Future>(work: F) -> (F::Output, bool) {
+    AUTHORITY_CHANGED
+        .scope(std::cell::Cell::new(false), async move {
+            let out = work.await;
+            (out, AUTHORITY_CHANGED.with(|changed| changed.get()))
+        })
+        .await
+}
+
+/// Raise the authority generation in the change's transaction, and tell a
+/// [`watch_authority`] around the task.
+async fn raise_authority(conn: &mut AnyConnection) -> Result<()> {
+    sqlx::query("UPDATE authority_generation SET value = value + 1 WHERE id = 1").execute(&mut *conn).await?;
+    let _ = AUTHORITY_CHANGED.try_with(|changed| changed.set(true));
+    Ok(())
+}
+
+impl Store {
+    /// The authority generation: it moves with every committed change of
+    /// what a permission check reads ([`watch_authority`]).
+    pub async fn authority_generation(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT value FROM authority_generation WHERE id = 1").fetch_one(&self.read).await?)
+    }
 }
 
 /// An event a service publishes into `tenant` (a slug), already allowed by

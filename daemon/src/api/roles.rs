@@ -9,6 +9,7 @@ use plat_proto::*;
 use super::extract::Json;
 use crate::AppState;
 use crate::auth::Principal;
+use crate::auth::decisions::Cache;
 use crate::context::{Created, Data};
 use crate::error::{ApiErr, ApiResult};
 
@@ -135,9 +136,31 @@ enum Asked {
     },
 }
 
+/// What `/authz/check` reuses between calls, under `auth::decisions`' rule
+/// (used only at the epoch it was read in, within the bound): whom a check
+/// asks about and what they hold, the conditions of a set of roles, the
+/// stored paths of organizations. A user who cannot act is not kept (a
+/// lockout ends by the clock, not by a change).
+pub struct CheckCache {
+    /// (acting tenant, user, service, whether roles on organizations count).
+    asked: Cache<(String, Option<String>, Option<String>, bool), Asked>,
+    /// (tenant id, roles): their conditional grants.
+    grants: Cache<(String, Vec<String>), Vec<plat_domain::ConditionalGrant>>,
+    /// (tenant, organization as named): its stored path.
+    places: Cache<(String, String), String>,
+}
+
+impl Default for CheckCache {
+    fn default() -> Self {
+        CheckCache { asked: Cache::new(50_000), grants: Cache::new(10_000), places: Cache::new(50_000) }
+    }
+}
+
 /// Who `req` asks about: the caller, or (with `authz:check`) a user or
 /// service account of the acting tenant.
 async fn resolve(state: &AppState, principal: &Principal, req: &AuthzCheck) -> ApiResult<Asked> {
+    let stamp = state.auth.authority.stamp();
+    let cache = &state.check_cache;
     let (subject, tenant_id, who) = match (&req.user, &req.service) {
         (None, None) => {
             let kind = if principal.claims.typ == TokenType::User { "user" } else { "service" };
@@ -148,6 +171,10 @@ async fn resolve(state: &AppState, principal: &Principal, req: &AuthzCheck) -> A
         (user, service) => {
             // Asking about someone else is reading their grants.
             let home = principal.require_in_tenant("authz:check")?;
+            let key = (home.clone(), user.clone(), service.clone(), req.org.is_some());
+            if let Some(asked) = cache.asked.get(&key, stamp) {
+                return Ok(asked);
+            }
             let (tenant_id, tenant, roles, who) = match (user, service) {
                 (Some(u), None) => {
                     let record = state.store.get_user(&home, u).await?;
@@ -172,10 +199,22 @@ async fn resolve(state: &AppState, principal: &Principal, req: &AuthzCheck) -> A
                 (Some(_), Some(id), Some(_)) => state.store.org_grants_of(&tenant_id, id).await?,
                 _ => Vec::new(),
             };
-            (Subject { tenant, roles, permissions, scope: None, orgs }, tenant_id, who)
+            let subject = Subject { tenant, roles, permissions, scope: None, orgs };
+            let grants = state.store.conditional_grants(&tenant_id, &subject.roles).await?;
+            let asked = Asked::Holder { subject, grants, who };
+            cache.asked.put(key, asked.clone(), stamp);
+            return Ok(asked);
         }
     };
-    let grants = state.store.conditional_grants(&tenant_id, &subject.roles).await?;
+    let key = (tenant_id, subject.roles.clone());
+    let grants = match cache.grants.get(&key, stamp) {
+        Some(grants) => grants,
+        None => {
+            let grants = state.store.conditional_grants(&key.0, &subject.roles).await?;
+            cache.grants.put(key, grants.clone(), stamp);
+            grants
+        }
+    };
     Ok(Asked::Holder { subject, grants, who })
 }
 
@@ -211,7 +250,14 @@ async fn place_of(state: &AppState, principal: &Principal, req: &AuthzCheck) -> 
     if tenant != principal.subject.tenant && !principal.is_platform_admin() {
         return Ok(Vec::new());
     }
-    Ok(vec![state.store.org_path(&tenant, "org", org).await?])
+    let stamp = state.auth.authority.stamp();
+    let key = (tenant, org.clone());
+    if let Some(path) = state.check_cache.places.get(&key, stamp) {
+        return Ok(vec![path]);
+    }
+    let path = state.store.org_path(&key.0, "org", org).await?;
+    state.check_cache.places.put(key, path.clone(), stamp);
+    Ok(vec![path])
 }
 
 async fn decide(state: &AppState, principal: &Principal, req: &AuthzCheck) -> ApiResult<AuthzDecision> {

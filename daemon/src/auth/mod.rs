@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod crypto;
+pub mod decisions;
 pub mod grants;
 pub mod keys;
 pub mod limits;
@@ -98,6 +99,8 @@ pub async fn subject(state: &AppState, typ: TokenType, id: &str) -> Result<std::
 
 pub struct Auth {
     pub subjects: SubjectCache,
+    /// This replica's view of the authority generation (`decisions`).
+    pub authority: decisions::Authority,
     pub passwords: passwords::Passwords,
     pub keys: keys::KeyRing,
     pub master: crypto::MasterKey,

@@ -434,3 +434,52 @@ both!(a_change_decides_reach_in_its_own_transaction, &[], |p| {
         assert!(forbidden(write.await.expect("join")), "decided on the committed removal");
     }
 });
+
+// `/authz/check` answers from what the replica cached (`auth::decisions`);
+// a role revoked through another replica is never honoured past the bound
+// (`auth.subject_cache_ttl`) after the revocation's commit, and a change
+// through the replica itself at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_role_is_not_honoured_past_the_bound_on_another_replica() {
+    let bound = std::time::Duration::from_millis(400);
+    let env = [("PLATD_AUTH__SUBJECT_CACHE_TTL", "400ms")];
+    let Some(mut first) = crate::harness::start(crate::harness::Db::Postgres, &env).await else { return };
+    let database = first.take_database();
+    let second = crate::harness::join(&first).await;
+    let acme = tenant(&first.admin, "acme", None).await;
+    org(&acme, "acme", None, "company").await;
+    org(&acme, "eng", Some("acme"), "department").await;
+    acme.create_user(&with_roles("lead", &["member"])).await.expect("lead");
+    acme.grant_org_role("acme/eng", "lead", "org-admin").await.expect("grant");
+    let ask = AuthzCheck {
+        user: Some("lead".into()),
+        permission: "users:update".into(),
+        org: Some("acme/eng".into()),
+        ..Default::default()
+    };
+    let there = second.admin.clone().with_tenant("acme");
+    for _ in 0..3 {
+        assert!(there.authz_check(&ask).await.expect("check").allowed, "granted, and cached");
+    }
+    acme.revoke_org_role("acme/eng", "lead", "org-admin").await.expect("revoke");
+    let revoked = std::time::Instant::now();
+    // Every check sent later than the bound after the revocation answered
+    // says no (sent: it was decided later still); the first no may come earlier.
+    loop {
+        let sent = revoked.elapsed();
+        if !there.authz_check(&ask).await.expect("check").allowed {
+            break;
+        }
+        assert!(sent <= bound, "the revoked role was honoured in a check sent {sent:?} after its commit");
+    }
+    tokio::time::sleep(bound).await;
+    assert!(!there.authz_check(&ask).await.expect("check").allowed);
+    // Through the replica itself: at once.
+    let here = second.admin.clone().with_tenant("acme");
+    assert!(!here.authz_check(&ask).await.expect("check").allowed);
+    here.grant_org_role("acme/eng", "lead", "org-admin").await.expect("grant there");
+    assert!(here.authz_check(&ask).await.expect("check").allowed, "a change here is seen at once");
+    first.stop().await;
+    second.stop().await;
+    crate::harness::drop_database(database).await;
+}
