@@ -2,11 +2,17 @@
 //! each with a limit and a usage, checked, reserved, committed and released
 //! by the services that consume them.
 //!
-//! Every change locks the quota's row (PostgreSQL `FOR UPDATE`; SQLite has
-//! one writer), then works on the row in memory: the period's reset and the
-//! release of expired reservations first, then the change, then the
-//! threshold signal ([`signal`]), then one write. So usage never passes the
-//! limit, however many replicas and callers race for the last units.
+//! A reservation, and the commit of one, is first tried as one conditional
+//! `UPDATE` of the quota's row that cannot pass the limit ([`Store::reserve_quota`],
+//! [`Store::commit_quota`]): it applies only while no reservation is due to
+//! expire (`next_expiry`, the earliest expiry held, a lower bound) and the
+//! period has not rolled over, which is nearly always. Otherwise — and for
+//! every other change — the change locks the quota's row (PostgreSQL `FOR
+//! UPDATE`; SQLite has one writer), then works on the row in memory: the
+//! period's reset and the release of expired reservations first, then the
+//! change, then the threshold signal ([`signal`]), then one write. Either
+//! way usage never passes the limit, however many replicas and callers race
+//! for the last units (`docs/quotas.md`, "What a reservation costs").
 //!
 //! `users` is the quota plat keeps itself (`tenants.max_users` and
 //! `user_count`, taken in the same transaction as the users); it is read,
@@ -14,6 +20,8 @@
 
 use plat_domain::quota::{self as rules, USERS};
 use plat_proto::{Quota, QuotaDecision, QuotaPeriod, QuotaReservation, SetQuota, SettleQuota};
+use std::sync::LazyLock;
+
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
@@ -24,7 +32,28 @@ use crate::rows::{TenantRow, tenant_by_slug};
 use crate::sql::{format_ms, get_i64, get_opt_i64, get_str, is_unique_violation, json_value, now_ms, parse_rfc3339_ms};
 use crate::{Ctx, Result, Store, StoreError};
 
-const QUOTA_COLUMNS: &str = "resource, quota_limit, used, reserved, period, period_start, level, updated_at";
+const QUOTA_COLUMNS: &str =
+    "resource, quota_limit, used, reserved, period, period_start, level, updated_at, next_expiry";
+
+/// The condition that a declared quota's period has not rolled over at the
+/// time bound to its three placeholders, numbered from `first`
+/// ([`bind_unrolled`] binds them): the start of the current hour, day and month.
+fn unrolled(first: usize) -> String {
+    format!(
+        "(period = 'none' OR period_start >= CASE period WHEN 'hour' THEN ${} WHEN 'day' THEN ${} ELSE ${} END)",
+        first,
+        first + 1,
+        first + 2
+    )
+}
+
+fn bind_unrolled<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    now: i64,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let start = |period| rules::period_bounds(period, now).map_or(i64::MAX, |(start, _)| start);
+    query.bind(start(QuotaPeriod::Hour)).bind(start(QuotaPeriod::Day)).bind(start(QuotaPeriod::Month))
+}
 
 /// A declared quota's row, as the change in hand sees it.
 #[derive(Debug, Clone)]
@@ -37,6 +66,8 @@ struct Row {
     period_start: i64,
     level: u8,
     updated_at: i64,
+    /// The earliest expiry among its reservations (a lower bound), if any.
+    next_expiry: Option<i64>,
 }
 
 fn unsigned(value: i64) -> u64 {
@@ -60,6 +91,7 @@ fn row_from(row: &AnyRow) -> Result<Row> {
         period_start: get_i64(row, "period_start")?,
         level: get_i64(row, "level")?.clamp(0, 100) as u8,
         updated_at: get_i64(row, "updated_at")?,
+        next_expiry: get_opt_i64(row, "next_expiry")?,
     })
 }
 
@@ -75,6 +107,7 @@ impl Row {
             period_start: 0,
             level: tenant.users_level,
             updated_at: parse_rfc3339_ms(&tenant.tenant.updated_at).unwrap_or(0),
+            next_expiry: None,
         }
     }
 
@@ -209,6 +242,14 @@ async fn lock(conn: &mut AnyConnection, tenant: &TenantRow, resource: &str, now:
     .await?;
     let freed: u64 = expired.into_iter().map(unsigned).sum();
     row.reserved = row.reserved.saturating_sub(freed);
+    if row.next_expiry.is_some_and(|at| at <= now) {
+        row.next_expiry =
+            sqlx::query_scalar("SELECT MIN(expires_at) FROM quota_reservations WHERE tenant_id = $1 AND resource = $2")
+                .bind(&tenant.id)
+                .bind(resource)
+                .fetch_one(&mut *conn)
+                .await?;
+    }
     Ok(row)
 }
 
@@ -216,7 +257,7 @@ async fn save(conn: &mut AnyConnection, tenant: &TenantRow, row: &mut Row, now: 
     row.updated_at = now;
     sqlx::query(
         "UPDATE tenant_quotas SET quota_limit = $1, used = $2, reserved = $3, period = $4, period_start = $5, \
-         level = $6, updated_at = $7 WHERE tenant_id = $8 AND resource = $9",
+         level = $6, updated_at = $7, next_expiry = $8 WHERE tenant_id = $9 AND resource = $10",
     )
     .bind(row.limit.map(|l| stored("limit", l)).transpose()?)
     .bind(stored("used", row.used)?)
@@ -225,10 +266,52 @@ async fn save(conn: &mut AnyConnection, tenant: &TenantRow, row: &mut Row, now: 
     .bind(row.period_start)
     .bind(i64::from(row.level))
     .bind(now)
+    .bind(row.next_expiry)
     .bind(&tenant.id)
     .bind(&row.resource)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Store a reservation `(id, tenant id, resource)` of `amount` until `expires_at`.
+async fn insert_reservation(
+    conn: &mut AnyConnection,
+    (id, tenant_id, resource): (&str, &str, &str),
+    amount: u64,
+    expires_at: i64,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO quota_reservations (id, tenant_id, resource, amount, expires_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .bind(resource)
+    .bind(stored("amount", amount)?)
+    .bind(expires_at)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// After a change made in one statement (`row` as it returned): move the
+/// signalled level when the change crossed a threshold (rare), as
+/// [`signal`] does for the others.
+async fn relevel(conn: &mut AnyConnection, ctx: &Ctx, slug: &str, row: &mut Row, changed_by: u64) -> Result<()> {
+    if rules::next_level(row.level, row.used, row.limit, false).0 == row.level {
+        return Ok(());
+    }
+    let tenant = tenant_by_slug(conn, slug).await?;
+    signal(conn, ctx, &tenant, row, changed_by, false).await?;
+    sqlx::query("UPDATE tenant_quotas SET level = $1 WHERE tenant_id = $2 AND resource = $3")
+        .bind(i64::from(row.level))
+        .bind(&tenant.id)
+        .bind(&row.resource)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -354,6 +437,9 @@ impl Store {
         }
         let mut row = load(&mut conn, &tenant, resource, false).await?;
         row.roll(now);
+        if row.next_expiry.is_none_or(|at| at > now) {
+            return Ok((tenant, row));
+        }
         let expired: i64 = sqlx::query_scalar(
             "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM quota_reservations \
              WHERE tenant_id = $1 AND resource = $2 AND expires_at <= $3",
@@ -502,28 +588,51 @@ impl Store {
         if resource == USERS {
             return Err(users_take_no_reservations());
         }
-        let mut tx = self.begin(ctx).await?;
-        let tenant = tenant_by_slug(&mut tx, slug).await?;
         let now = now_ms();
+        let id = format!("rsv_{}", uuid::Uuid::now_v7().simple());
+        let expires_at = now.saturating_add(ttl.as_millis().min(i64::MAX as u128) as i64);
+        let mut tx = self.begin(ctx).await?;
+        // At once: one conditional update, while nothing is due and the period holds.
+        static RESERVE: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "UPDATE tenant_quotas SET reserved = reserved + $1, \
+                 next_expiry = CASE WHEN next_expiry IS NULL OR next_expiry > $2 THEN $3 ELSE next_expiry END, \
+                 updated_at = $4 WHERE tenant_id = (SELECT id FROM tenants WHERE slug = $5) AND resource = $6 \
+                 AND (quota_limit IS NULL OR $7 <= quota_limit - used - reserved) \
+                 AND (next_expiry IS NULL OR next_expiry > $8) AND {} RETURNING tenant_id, {QUOTA_COLUMNS}",
+                unrolled(9)
+            )
+        });
+        let at_once = sqlx::query(RESERVE.as_str())
+            .bind(stored("amount", amount)?)
+            .bind(expires_at)
+            .bind(expires_at)
+            .bind(now)
+            .bind(slug)
+            .bind(resource)
+            .bind(stored("amount", amount)?);
+        if let Some(found) = bind_unrolled(at_once.bind(now), now).fetch_optional(&mut *tx).await? {
+            let tenant_id = get_str(&found, "tenant_id")?;
+            let row = row_from(&found)?;
+            insert_reservation(&mut tx, (&id, &tenant_id, resource), amount, expires_at, now).await?;
+            tx.commit().await?;
+            let quota = row.view(now);
+            return Ok(QuotaReservation {
+                id,
+                resource: resource.to_owned(),
+                amount,
+                expires_at: format_ms(expires_at),
+                quota,
+            });
+        }
+        let tenant = tenant_by_slug(&mut tx, slug).await?;
         let mut row = lock(&mut tx, &tenant, resource, now).await?;
         if !row.fits(amount) {
             return Err(refuse(tx, ctx, &tenant, row, amount, now).await?);
         }
         row.reserved += amount;
-        let id = format!("rsv_{}", uuid::Uuid::now_v7().simple());
-        let expires_at = now.saturating_add(ttl.as_millis().min(i64::MAX as u128) as i64);
-        sqlx::query(
-            "INSERT INTO quota_reservations (id, tenant_id, resource, amount, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&id)
-        .bind(&tenant.id)
-        .bind(resource)
-        .bind(stored("amount", amount)?)
-        .bind(expires_at)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        row.next_expiry = Some(row.next_expiry.map_or(expires_at, |at| at.min(expires_at)));
+        insert_reservation(&mut tx, (&id, &tenant.id, resource), amount, expires_at, now).await?;
         save(&mut tx, &tenant, &mut row, now).await?;
         tx.commit().await?;
         Ok(QuotaReservation {
@@ -570,9 +679,14 @@ impl Store {
         if resource == USERS {
             return Err(users_take_no_reservations());
         }
+        let now = now_ms();
+        if let Some(reservation) = &req.reservation
+            && let Some(quota) = self.commit_at_once(ctx, slug, resource, reservation, req.amount, now).await?
+        {
+            return Ok(quota);
+        }
         let mut tx = self.begin(ctx).await?;
         let tenant = tenant_by_slug(&mut tx, slug).await?;
-        let now = now_ms();
         let mut row = lock(&mut tx, &tenant, resource, now).await?;
         let used = match (&req.reservation, req.amount) {
             (Some(reservation), amount) => {
@@ -601,6 +715,65 @@ impl Store {
         save(&mut tx, &tenant, &mut row, now).await?;
         tx.commit().await?;
         Ok(row.view(now))
+    }
+
+    /// Commit a reservation in two statements — take it out, then add what
+    /// is used — while it is not due and the period holds; `None` when the
+    /// locked path must decide (nothing changed then).
+    async fn commit_at_once(
+        &self,
+        ctx: &Ctx,
+        slug: &str,
+        resource: &str,
+        reservation: &str,
+        amount: Option<u64>,
+        now: i64,
+    ) -> Result<Option<Quota>> {
+        let mut tx = self.begin(ctx).await?;
+        let held: Option<i64> = sqlx::query_scalar(
+            "DELETE FROM quota_reservations WHERE id = $1 AND tenant_id = (SELECT id FROM tenants WHERE slug = $2) \
+             AND resource = $3 AND expires_at > $4 RETURNING amount",
+        )
+        .bind(reservation)
+        .bind(slug)
+        .bind(resource)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(held) = held.map(unsigned) else { return Ok(None) };
+        let used = match amount {
+            Some(amount) if amount > held => {
+                return Err(StoreError::Invalid {
+                    field: "amount".into(),
+                    message: format!("{amount} is more than the {held} the reservation holds"),
+                });
+            }
+            Some(amount) => amount,
+            None => held,
+        };
+        static COMMIT: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "UPDATE tenant_quotas SET used = used + $1, \
+                 reserved = CASE WHEN reserved > $2 THEN reserved - $3 ELSE 0 END, updated_at = $4 \
+                 WHERE tenant_id = (SELECT id FROM tenants WHERE slug = $5) AND resource = $6 AND {} \
+                 RETURNING {QUOTA_COLUMNS}",
+                unrolled(7)
+            )
+        });
+        let update = sqlx::query(COMMIT.as_str())
+            .bind(stored("amount", used)?)
+            .bind(stored("amount", held)?)
+            .bind(stored("amount", held)?)
+            .bind(now)
+            .bind(slug)
+            .bind(resource);
+        let Some(found) = bind_unrolled(update, now).fetch_optional(&mut *tx).await? else {
+            return Ok(None);
+        };
+        let mut row = row_from(&found)?;
+        relevel(&mut tx, ctx, slug, &mut row, used).await?;
+        tx.commit().await?;
+        Ok(Some(row.view(now)))
     }
 
     /// Give back a reservation's held amount, or `amount` of usage.
