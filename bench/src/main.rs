@@ -89,6 +89,10 @@ struct Args {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
+    /// Also write the figures as that JSON object to this file (a baseline
+    /// for `scripts/bench-compare.py`).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
     /// Run platd on this database server instead of a temp SQLite file
     /// (postgres://...; a fresh database is created and dropped).
     #[arg(long)]
@@ -218,8 +222,12 @@ async fn main() -> anyhow::Result<()> {
     if let Some((_, exports)) = &collector {
         eprintln!("traces: {} OTLP export requests reached the null collector", exports.load(Ordering::Relaxed));
     }
+    let document = serde_json::to_string_pretty(&serde_json::json!({ "figures": report.figures }))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "figures": report.figures }))?);
+        println!("{document}");
+    }
+    if let Some(out) = &args.out {
+        std::fs::write(out, format!("{document}\n")).with_context(|| format!("cannot write {}", out.display()))?;
     }
     Ok(())
 }

@@ -157,10 +157,10 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
     let bounded =
         !matches!(route.as_str(), "/api/v1/users/import" | "/api/v1/users/export" | "/api/v1/discovery/{name}");
     let limit = state.config.http.request_timeout.0;
-    // Whether the request recorded a change of what permission checks read
-    // (`auth::decisions`): known once its handler returned, its change committed.
-    let (mut response, changed_authority) = if bounded {
-        let run = plat_store::watch_authority(REQUEST.scope(ctx.clone(), next.run(request)));
+    // What the request changed (`plat_store::Changes`): known once its
+    // handler returned, its change committed.
+    let (mut response, changes) = if bounded {
+        let run = plat_store::watch_changes(REQUEST.scope(ctx.clone(), next.run(request)));
         match tokio::time::timeout(limit, run.instrument(span.clone())).await {
             Ok(done) => done,
             Err(_) => {
@@ -174,14 +174,32 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
                     })
                     .await;
                 // It may have committed before the timeout: drop what was cached.
-                (response, true)
+                (response, plat_store::Changes { authority: true, audited: true })
             }
         }
     } else {
-        plat_store::watch_authority(REQUEST.scope(ctx, next.run(request))).instrument(span.clone()).await
+        plat_store::watch_changes(REQUEST.scope(ctx, next.run(request))).instrument(span.clone()).await
     };
-    if changed_authority {
+    // Drop what this replica cached of what the request changed: decisions
+    // when it changed authority; accounts when it changed anything an actor
+    // answers for (audited: accounts, passwords, sessions, secrets, roles,
+    // tenants) — reservations, heartbeats and publications change neither —
+    // except through the token endpoints, whose audit records are activity
+    // (a login, a failed one), not a change of what a token check reads.
+    if changes.authority {
         state.auth.authority.changed_here();
+    }
+    let token_endpoint = matches!(
+        route.as_str(),
+        "/api/v1/auth/login"
+            | "/api/v1/auth/token"
+            | "/api/v1/auth/verify"
+            | "/api/v1/auth/refresh"
+            | "/oauth2/token"
+            | "/oauth2/introspect"
+    );
+    if changes.authority || (changes.audited && !token_endpoint) {
+        state.auth.subjects.clear();
     }
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
@@ -192,25 +210,6 @@ pub async fn middleware(State(state): State<AppState>, request: Request<Body>, n
     state.metrics.observe_request(method.as_str(), &route, status, elapsed);
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
-    }
-    // A change may alter what a token is allowed: drop cached subjects. The
-    // token endpoints and the checks (permission, quota) change nothing a
-    // token check reads.
-    let read_only = method == axum::http::Method::GET
-        || matches!(
-            route.as_str(),
-            "/api/v1/auth/login"
-                | "/api/v1/auth/token"
-                | "/api/v1/auth/verify"
-                | "/api/v1/auth/refresh"
-                | "/oauth2/token"
-                | "/oauth2/introspect"
-                | "/api/v1/authz/check"
-                | "/api/v1/authz/check/batch"
-                | "/api/v1/tenants/{slug}/quotas/{resource}/check"
-        );
-    if !read_only && status < 400 {
-        state.auth.subjects.clear();
     }
     let note = response.extensions().get::<ErrorNote>().cloned();
     match note {

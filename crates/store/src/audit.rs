@@ -31,6 +31,7 @@ pub(crate) struct AuditOf<'a> {
 
 /// Append an audit record on `conn` (inside the change's transaction).
 pub async fn record_audit(conn: &mut AnyConnection, ctx: &Ctx, draft: AuditDraft<'_>) -> Result<()> {
+    crate::outbox::note_change(|changes| changes.audited = true);
     sqlx::query(
         "INSERT INTO audit_log (id, created_at, actor, action, target, tenant, outcome, request_id, details) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

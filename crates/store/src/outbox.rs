@@ -81,37 +81,54 @@ pub(crate) async fn insert_events(conn: &mut AnyConnection, events: &[Event], no
     Ok(())
 }
 
-tokio::task_local! {
-    /// Set when the task, inside [`watch_authority`], records a change of
-    /// what a permission check reads.
-    static AUTHORITY_CHANGED: std::cell::Cell<bool>;
+/// What a task inside [`watch_changes`] recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// A change of what a permission check reads: an event whose catalog
+    /// row says `authority` (the authority generation moved with it).
+    pub authority: bool,
+    /// A change worth an audit record (anything an actor changes: accounts,
+    /// passwords, sessions, secrets, roles, tenants, ...).
+    pub audited: bool,
 }
 
-/// Run `work` and say whether it recorded a change of what a permission
-/// check reads (an event whose catalog row says `authority`): the daemon
-/// runs each request so, and drops its cached decisions once the request is
-/// done (its transaction committed) when it did. Other replicas see the
-/// change through [`Store::authority_generation`].
-pub async fn watch_authority<F: std::future::Future>(work: F) -> (F::Output, bool) {
-    AUTHORITY_CHANGED
-        .scope(std::cell::Cell::new(false), async move {
+tokio::task_local! {
+    static CHANGES: std::cell::Cell<Changes>;
+}
+
+/// Run `work` and say what it recorded: the daemon runs each request so,
+/// and drops what it cached of accounts and decisions once the request is
+/// done (its transaction committed) when the request changed them. Other
+/// replicas see a change of authority through [`Store::authority_generation`].
+pub async fn watch_changes<F: std::future::Future>(work: F) -> (F::Output, Changes) {
+    CHANGES
+        .scope(std::cell::Cell::new(Changes::default()), async move {
             let out = work.await;
-            (out, AUTHORITY_CHANGED.with(|changed| changed.get()))
+            (out, CHANGES.with(|changes| changes.get()))
         })
         .await
 }
 
+/// Note a change for a [`watch_changes`] around the task, if any.
+pub(crate) fn note_change(change: impl FnOnce(&mut Changes)) {
+    let _ = CHANGES.try_with(|cell| {
+        let mut changes = cell.get();
+        change(&mut changes);
+        cell.set(changes);
+    });
+}
+
 /// Raise the authority generation in the change's transaction, and tell a
-/// [`watch_authority`] around the task.
+/// [`watch_changes`] around the task.
 async fn raise_authority(conn: &mut AnyConnection) -> Result<()> {
     sqlx::query("UPDATE authority_generation SET value = value + 1 WHERE id = 1").execute(&mut *conn).await?;
-    let _ = AUTHORITY_CHANGED.try_with(|changed| changed.set(true));
+    note_change(|changes| changes.authority = true);
     Ok(())
 }
 
 impl Store {
     /// The authority generation: it moves with every committed change of
-    /// what a permission check reads ([`watch_authority`]).
+    /// what a permission check reads ([`watch_changes`]).
     pub async fn authority_generation(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT value FROM authority_generation WHERE id = 1").fetch_one(&self.read).await?)
     }

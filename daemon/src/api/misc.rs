@@ -67,9 +67,7 @@ pub async fn update_service_account(
     if let Some(jwks) = &req.jwks {
         crate::auth::clients::validate_jwks(jwks)?;
     }
-    let account = state.store.update_service_account(&principal.ctx(), &tenant, &name, &req).await?;
-    state.auth.subjects.clear();
-    Ok(Data(account))
+    Ok(Data(state.store.update_service_account(&principal.ctx(), &tenant, &name, &req).await?))
 }
 
 pub async fn delete_service_account(
