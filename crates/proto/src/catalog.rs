@@ -106,7 +106,7 @@ catalog! {
     TENANT_DELETED = "tenant.deleted", "tenant", Some("tenant.delete"), true, Tenant, "a tenant is deleted";
     TENANT_QUOTA_WARNING = "tenant.quota_warning", "tenant", None, false, Tenant, "a quota's usage reached 80% of its limit";
     TENANT_QUOTA_EXCEEDED = "tenant.quota_exceeded", "tenant", None, false, Tenant, "a quota's usage reached its limit, or a request was refused for it";
-    SERVICE_ACCOUNT_CREATED = "service_account.created", "service_account", Some("service_account.create"), false, ServiceAccount, "a service account is created (`data`: the account, never its secret)";
+    SERVICE_ACCOUNT_CREATED = "service_account.created", "service_account", Some("service_account.create"), true, ServiceAccount, "a service account is created (`data`: the account, never its secret)";
     SERVICE_ACCOUNT_UPDATED = "service_account.updated", "service_account", Some("service_account.update"), true, ServiceAccount, "a service account changes";
     SERVICE_ACCOUNT_SECRET_ROTATED = "service_account.secret_rotated", "service_account", Some("service_account.rotate_secret"), false, ServiceAccount, "a service account's secret is rotated";
     SERVICE_ACCOUNT_DELETED = "service_account.deleted", "service_account", Some("service_account.delete"), true, ServiceAccount, "a service account is deleted";

@@ -30,8 +30,15 @@ pub(crate) struct AuditOf<'a> {
 }
 
 /// Append an audit record on `conn` (inside the change's transaction).
+/// Audited actions that are activity, not a change of an account, a role
+/// or a tenant: they leave the daemon's account cache alone
+/// (`plat_store::Changes`).
+const ACTIVITY: &[&str] = &["event.publish"];
+
 pub async fn record_audit(conn: &mut AnyConnection, ctx: &Ctx, draft: AuditDraft<'_>) -> Result<()> {
-    crate::outbox::note_change(|changes| changes.audited = true);
+    if !ACTIVITY.contains(&draft.action) {
+        crate::outbox::note_change(|changes| changes.audited = true);
+    }
     sqlx::query(
         "INSERT INTO audit_log (id, created_at, actor, action, target, tenant, outcome, request_id, details) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

@@ -280,9 +280,11 @@ impl Reach {
 /// roles' permissions — with the writes admitted through it (PostgreSQL:
 /// the tenant's row, locked for the transaction; SQLite has one writer).
 /// Every such change takes it, and [`Store::begin`] takes it before deciding.
+/// `NO KEY UPDATE`: it leaves alone the key-share locks every insert that
+/// refers to the tenant takes (a reservation, a user).
 pub(crate) async fn lock_reach(conn: &mut AnyConnection, tenant: &TenantRow) -> Result<()> {
     if conn.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT id FROM tenants WHERE id = $1 FOR UPDATE")
+        sqlx::query("SELECT id FROM tenants WHERE id = $1 FOR NO KEY UPDATE")
             .bind(&tenant.id)
             .fetch_optional(&mut *conn)
             .await?;

@@ -276,6 +276,8 @@ impl Store {
         validate_fields(change.name, change.display_name, change.kind, change.metadata)?;
         let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
+        // A rename changes what a path of names resolves to: reach reads it.
+        lock_reach(&mut tx, &tenant_row).await?;
         let current = resolve(&mut tx, &tenant_row, "org", org).await?;
         let name = change.name.unwrap_or(&current.name);
         let metadata = change.metadata.cloned().unwrap_or_else(|| current.metadata.clone());

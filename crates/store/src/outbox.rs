@@ -118,10 +118,18 @@ pub(crate) fn note_change(change: impl FnOnce(&mut Changes)) {
     });
 }
 
-/// Raise the authority generation in the change's transaction, and tell a
-/// [`watch_changes`] around the task.
-async fn raise_authority(conn: &mut AnyConnection) -> Result<()> {
-    sqlx::query("UPDATE authority_generation SET value = value + 1 WHERE id = 1").execute(&mut *conn).await?;
+/// Raise the authority generation with the change's transaction, and tell a
+/// [`watch_changes`] around the task. On PostgreSQL the change only marks
+/// itself; a deferred trigger raises the generation at commit (migration
+/// 0019), so the generation's row is the last lock a transaction takes and
+/// can close no cycle with the rows it wrote before. SQLite has one writer.
+pub(crate) async fn raise_authority(conn: &mut AnyConnection) -> Result<()> {
+    let raise = if conn.backend_name() == "PostgreSQL" {
+        "INSERT INTO authority_marks DEFAULT VALUES"
+    } else {
+        "UPDATE authority_generation SET value = value + 1 WHERE id = 1"
+    };
+    sqlx::query(raise).execute(&mut *conn).await?;
     note_change(|changes| changes.authority = true);
     Ok(())
 }

@@ -730,6 +730,19 @@ impl Store {
         now: i64,
     ) -> Result<Option<Quota>> {
         let mut tx = self.begin(ctx).await?;
+        if tx.backend_name() == "PostgreSQL" {
+            // The quota's row before its reservation's, as every other change
+            // of a quota locks them: the other order could deadlock with a
+            // release, a sweep or a delete of the quota.
+            sqlx::query(
+                "SELECT resource FROM tenant_quotas WHERE tenant_id = (SELECT id FROM tenants WHERE slug = $1) \
+                 AND resource = $2 FOR UPDATE",
+            )
+            .bind(slug)
+            .bind(resource)
+            .fetch_optional(&mut *tx)
+            .await?;
+        }
         let held: Option<i64> = sqlx::query_scalar(
             "DELETE FROM quota_reservations WHERE id = $1 AND tenant_id = (SELECT id FROM tenants WHERE slug = $2) \
              AND resource = $3 AND expires_at > $4 RETURNING amount",

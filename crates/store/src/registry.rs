@@ -376,6 +376,8 @@ impl Store {
         // The service's own account goes with it: its tokens stop working.
         if let Some(client_id) = &row.service_account {
             sqlx::query("DELETE FROM service_accounts WHERE client_id = $1").bind(client_id).execute(&mut *tx).await?;
+            // Checks about the account must stop answering for it.
+            crate::outbox::raise_authority(&mut tx).await?;
             record_audit(
                 &mut tx,
                 ctx,
