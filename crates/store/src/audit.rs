@@ -37,7 +37,7 @@ const ACTIVITY: &[&str] = &["event.publish"];
 
 pub async fn record_audit(conn: &mut AnyConnection, ctx: &Ctx, draft: AuditDraft<'_>) -> Result<()> {
     if !ACTIVITY.contains(&draft.action) {
-        crate::outbox::note_change(|changes| changes.audited = true);
+        note_change(|changes| changes.audited = true);
     }
     sqlx::query(
         "INSERT INTO audit_log (id, created_at, actor, action, target, tenant, outcome, request_id, details) \
@@ -118,4 +118,41 @@ fn audit_from_row(row: &AnyRow) -> Result<AuditRecord> {
         details: serde_json::from_str(&get_str(row, "details")?)
             .map_err(|_| StoreError::Corrupt("audit details".into()))?,
     })
+}
+
+/// What a task inside [`watch_changes`] recorded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// A change of what a permission check reads: an event whose catalog
+    /// row says `authority` (the authority generation moved with it).
+    pub authority: bool,
+    /// A change worth an audit record (anything an actor changes: accounts,
+    /// passwords, sessions, secrets, roles, tenants, ...).
+    pub audited: bool,
+}
+
+tokio::task_local! {
+    static CHANGES: std::cell::Cell<Changes>;
+}
+
+/// Run `work` and say what it recorded: the daemon runs each request so,
+/// and drops what it cached of accounts and decisions once the request is
+/// done (its transaction committed) when the request changed them. Other
+/// replicas see a change of authority through `Store::authority_generation`.
+pub async fn watch_changes<F: std::future::Future>(work: F) -> (F::Output, Changes) {
+    CHANGES
+        .scope(std::cell::Cell::new(Changes::default()), async move {
+            let out = work.await;
+            (out, CHANGES.with(|changes| changes.get()))
+        })
+        .await
+}
+
+/// Note a change for a [`watch_changes`] around the task, if any.
+pub(crate) fn note_change(change: impl FnOnce(&mut Changes)) {
+    let _ = CHANGES.try_with(|cell| {
+        let mut changes = cell.get();
+        change(&mut changes);
+        cell.set(changes);
+    });
 }

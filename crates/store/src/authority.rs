@@ -19,7 +19,7 @@ use crate::rows::{
     ORG_COLUMNS, OrgRow, TenantRow, UserRecord, find_live_user, names_of, org_from, resolve, tenant_by_slug,
 };
 use crate::sql::{decode_json, format_ms, get_i64, get_str};
-use crate::{Ctx, Result, Store, StoreError};
+use crate::{Ctx, On, Place, Reach, Result, Store, StoreError};
 
 /// Permission patterns granted by `names` in the tenant with id
 /// `tenant_id`; `NotFound` for the first name that is neither built in nor a
@@ -200,79 +200,6 @@ pub(crate) async fn org_roles_of(
         out.push((org, view));
     }
     Ok((out, truncated))
-}
-
-/// Where in the tree an action on organizations takes effect.
-#[derive(Debug, Clone)]
-pub enum Place {
-    /// The organization itself: reads, renames, members, roles granted on it.
-    Org(String),
-    /// Where the organization sits, its parent: deleting it or moving it
-    /// away changes its parent. A root sits in the tenant itself.
-    ParentOf(String),
-    /// Under this organization (the `parent` of a body): creating or moving
-    /// there. `None` is a root: the tenant itself.
-    Under(Option<String>),
-}
-
-/// What an action on organizations or people acts on
-/// (`docs/organizations.md`, "Roles on an organization").
-#[derive(Debug, Clone)]
-pub enum On {
-    /// Every place (none: tenant-wide only).
-    Places(Vec<Place>),
-    /// The user `user` (id or username). Reached through an organization,
-    /// anything but a read also needs the right to take the user's place
-    /// (`plat_domain::may_take_over`): the user holds nothing the caller
-    /// does not hold there. `own`: the permission that suffices when the
-    /// caller acts on itself (`self:…`).
-    User { user: String, own: Option<String> },
-    /// What `user` is or holds in `org` (a membership, a role granted
-    /// there). Through a role on an organization, the user must also be in
-    /// the caller's reach (`users:update` on them): otherwise an
-    /// organization admin could pull anyone, the tenant admin included,
-    /// into its subtree and then manage them, or strip a more powerful user
-    /// of what it holds there.
-    Membership { org: String, user: String },
-    /// Deleting `org`: the permission on its parent, and, through a role on
-    /// an organization, only while nobody is a member of, or holds a role
-    /// in, its subtree (the deletion would remove memberships and roles of
-    /// users the caller may not manage; those go one by one first, each
-    /// checked).
-    Deletion { org: String },
-}
-
-/// Where a caller must hold `permission` in `tenant` for an action, when it
-/// does not hold it tenant-wide: the one rule for acting through roles on
-/// organizations. The daemon builds it from the route's target
-/// ([`Reach::settle`]); the store decides it on the connection of the
-/// transaction that makes the change ([`Store::begin`]), so neither the tree,
-/// the memberships, the roles granted on organizations nor what the target
-/// holds can change between the decision and the write.
-#[derive(Debug, Clone)]
-pub struct Reach {
-    pub tenant: String,
-    pub permission: String,
-    pub on: On,
-}
-
-impl Reach {
-    /// What can be decided without reading anything: nothing left to
-    /// decide (`None`) when `subject` holds the permission tenant-wide;
-    /// refused when it holds no role on an organization and does not act on
-    /// itself; else the reach, to be decided against the stored tree.
-    pub fn settle(self, subject: &Subject) -> Result<Option<Reach>> {
-        let wide = authorize(subject, &self.permission, Scope::Tenant(&self.tenant));
-        if wide.allowed {
-            return Ok(None);
-        }
-        let own = matches!(self.on, On::User { own: Some(_), .. });
-        let nowhere = matches!(&self.on, On::Places(places) if places.is_empty());
-        if nowhere || (!own && subject.orgs.is_empty()) {
-            return Err(StoreError::Forbidden(wide.reason));
-        }
-        Ok(Some(self))
-    }
 }
 
 /// Serialize the changes of what [`Reach`] reads in a tenant — the tree's

@@ -81,43 +81,6 @@ pub(crate) async fn insert_events(conn: &mut AnyConnection, events: &[Event], no
     Ok(())
 }
 
-/// What a task inside [`watch_changes`] recorded.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Changes {
-    /// A change of what a permission check reads: an event whose catalog
-    /// row says `authority` (the authority generation moved with it).
-    pub authority: bool,
-    /// A change worth an audit record (anything an actor changes: accounts,
-    /// passwords, sessions, secrets, roles, tenants, ...).
-    pub audited: bool,
-}
-
-tokio::task_local! {
-    static CHANGES: std::cell::Cell<Changes>;
-}
-
-/// Run `work` and say what it recorded: the daemon runs each request so,
-/// and drops what it cached of accounts and decisions once the request is
-/// done (its transaction committed) when the request changed them. Other
-/// replicas see a change of authority through [`Store::authority_generation`].
-pub async fn watch_changes<F: std::future::Future>(work: F) -> (F::Output, Changes) {
-    CHANGES
-        .scope(std::cell::Cell::new(Changes::default()), async move {
-            let out = work.await;
-            (out, CHANGES.with(|changes| changes.get()))
-        })
-        .await
-}
-
-/// Note a change for a [`watch_changes`] around the task, if any.
-pub(crate) fn note_change(change: impl FnOnce(&mut Changes)) {
-    let _ = CHANGES.try_with(|cell| {
-        let mut changes = cell.get();
-        change(&mut changes);
-        cell.set(changes);
-    });
-}
-
 /// Raise the authority generation with the change's transaction, and tell a
 /// [`watch_changes`] around the task. On PostgreSQL the change only marks
 /// itself; a deferred trigger raises the generation at commit (migration
@@ -130,7 +93,7 @@ pub(crate) async fn raise_authority(conn: &mut AnyConnection) -> Result<()> {
         "UPDATE authority_generation SET value = value + 1 WHERE id = 1"
     };
     sqlx::query(raise).execute(&mut *conn).await?;
-    note_change(|changes| changes.authority = true);
+    crate::audit::note_change(|changes| changes.authority = true);
     Ok(())
 }
 
