@@ -274,6 +274,19 @@ async fn save(conn: &mut AnyConnection, tenant: &TenantRow, row: &mut Row, now: 
     Ok(())
 }
 
+/// What a commit of a reservation holding `held` uses: all of it, or
+/// `amount` of it (never more).
+fn used_of(held: u64, amount: Option<u64>) -> Result<u64> {
+    match amount {
+        Some(amount) if amount > held => Err(StoreError::Invalid {
+            field: "amount".into(),
+            message: format!("{amount} is more than the {held} the reservation holds"),
+        }),
+        Some(amount) => Ok(amount),
+        None => Ok(held),
+    }
+}
+
 /// Store a reservation `(id, tenant id, resource)` of `amount` until `expires_at`.
 async fn insert_reservation(
     conn: &mut AnyConnection,
@@ -691,16 +704,7 @@ impl Store {
         let used = match (&req.reservation, req.amount) {
             (Some(reservation), amount) => {
                 let held = Self::settle(&mut tx, &tenant, &mut row, reservation).await?;
-                match amount {
-                    Some(amount) if amount > held => {
-                        return Err(StoreError::Invalid {
-                            field: "amount".into(),
-                            message: format!("{amount} is more than the {held} the reservation holds"),
-                        });
-                    }
-                    Some(amount) => amount,
-                    None => held,
-                }
+                used_of(held, amount)?
             }
             (None, Some(amount)) => {
                 if !row.fits(amount) {
@@ -754,16 +758,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(held) = held.map(unsigned) else { return Ok(None) };
-        let used = match amount {
-            Some(amount) if amount > held => {
-                return Err(StoreError::Invalid {
-                    field: "amount".into(),
-                    message: format!("{amount} is more than the {held} the reservation holds"),
-                });
-            }
-            Some(amount) => amount,
-            None => held,
-        };
+        let used = used_of(held, amount)?;
         static COMMIT: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "UPDATE tenant_quotas SET used = used + $1, \
