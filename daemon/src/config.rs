@@ -100,6 +100,9 @@ pub struct RegistryConfig {
     pub remove_after: HumanDuration,
     /// How often a replica looks for other replicas' changes.
     pub refresh_interval: HumanDuration,
+    /// How often a replica writes the steady heartbeats it took (they are
+    /// answered from memory); the sweep allows this much beyond each TTL.
+    pub heartbeat_flush: HumanDuration,
 }
 
 impl RegistryConfig {
@@ -387,6 +390,7 @@ lease_ttl = "15s"
 heartbeat_ttl = "15s"
 remove_after = "5m"
 refresh_interval = "100ms"
+heartbeat_flush = "1s"
 
 [kubernetes]
 enabled = false
@@ -478,6 +482,9 @@ impl Config {
             self.registry.protection_threshold,
         )
         .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        if !(Duration::from_millis(10)..=Duration::from_secs(10)).contains(&self.registry.heartbeat_flush.0) {
+            anyhow::bail!("invalid configuration: registry.heartbeat_flush must be between 10ms and 10s");
+        }
         if self.registry.probe_concurrency == 0 || self.registry.lease_ttl.0 < Duration::from_secs(3) {
             anyhow::bail!(
                 "invalid configuration: registry.probe_concurrency must be at least 1 and lease_ttl at least 3s"

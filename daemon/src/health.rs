@@ -72,17 +72,16 @@ fn registry_components(state: &AppState) -> Vec<Component> {
     let (mut passing, mut total) = (0usize, 0usize);
     let mut components = Vec::new();
     for snapshot in &services {
-        let healthy = snapshot.instances.iter().filter(|i| i.instance.healthy).count();
-        let count = snapshot.instances.len();
+        let (healthy, count) = snapshot.counts();
         passing += healthy;
         total += count;
         let (status, message) = match (healthy, count) {
             (_, 0) => (HealthStatus::Healthy, Some("no instances".to_owned())),
-            (0, _) if snapshot.protected => {
+            (0, _) if snapshot.protected() => {
                 (HealthStatus::Unhealthy, Some("no instance passes; discovery answers the last healthy set".to_owned()))
             }
             (0, _) => (HealthStatus::Unhealthy, Some("no instance passes its health check".to_owned())),
-            (h, c) if snapshot.protected => {
+            (h, c) if snapshot.protected() => {
                 (HealthStatus::Degraded, Some(format!("{h} of {c} pass; discovery answers the last healthy set")))
             }
             (h, c) if h < c => (HealthStatus::Degraded, Some(format!("{h} of {c} instances pass"))),
@@ -101,7 +100,7 @@ fn registry_components(state: &AppState) -> Vec<Component> {
         details.insert("layering_violations".into(), violations.len().into());
         details.insert("healthy".into(), healthy.into());
         details.insert("instances".into(), count.into());
-        details.insert("protected".into(), snapshot.protected.into());
+        details.insert("protected".into(), snapshot.protected().into());
         details.insert("index".into(), snapshot.index.into());
         components.push(Component {
             name: format!("service:{}/{}", snapshot.row.namespace, snapshot.row.name),

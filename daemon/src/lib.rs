@@ -138,6 +138,7 @@ impl AppState {
             plat_registry::ProberConfig {
                 concurrency: config.registry.probe_concurrency as usize,
                 remove_after: config.registry.remove_after.0,
+                beat_grace: config.registry.heartbeat_flush.0,
             },
         )?);
         // This replica's name on every lease it holds.
@@ -272,6 +273,8 @@ pub struct Server {
     prober: Option<(tokio::task::JoinHandle<()>, tokio::task::JoinHandle<()>)>,
     /// The scheduler lease's elector.
     scheduler: tokio::task::JoinHandle<()>,
+    /// Writes the registry's buffered heartbeats.
+    beats: tokio::task::JoinHandle<()>,
 }
 
 impl Server {
@@ -283,6 +286,11 @@ impl Server {
         let scheduler = tokio::spawn(state.scheduler.clone().run(state.store.clone(), shutdown.clone()));
         plat_checks::spawn_scheduler(state.checks.clone(), state.scheduler.subscribe(), shutdown.clone());
         tokio::spawn(state.registry.clone().run(state.config.registry.refresh_interval.0, shutdown.clone()));
+        let (registry, every) = (state.registry.clone(), state.config.registry.heartbeat_flush.0);
+        let beats = tokio::spawn({
+            let shutdown = shutdown.clone();
+            async move { registry.run_beats(every, shutdown).await }
+        });
         let prober = state.config.registry.prober.then(|| {
             let elector = tokio::spawn(state.prober_lease.clone().run(state.store.clone(), shutdown.clone()));
             let prober = tokio::spawn(state.prober.clone().run(state.prober_lease.subscribe(), shutdown.clone()));
@@ -301,7 +309,7 @@ impl Server {
         let task = tokio::spawn(async move {
             axum::serve(listener, app).with_graceful_shutdown(async move { signal.cancelled().await }).await
         });
-        Ok(Server { addr, state, shutdown, task, dispatcher, prober, scheduler })
+        Ok(Server { addr, state, shutdown, task, dispatcher, prober, scheduler, beats })
     }
 
     pub fn shutdown_token(&self) -> CancellationToken {
@@ -316,6 +324,9 @@ impl Server {
             Ok(joined) => joined??,
             Err(_) => tracing::warn!("in-flight requests did not finish within the grace period"),
         }
+        // Heartbeats answered from memory are written before the store closes.
+        let _ = tokio::time::timeout(grace, self.beats).await;
+        self.state.registry.flush_beats().await;
         if let Some(dispatcher) = self.dispatcher
             && tokio::time::timeout(grace, dispatcher).await.is_err()
         {

@@ -98,7 +98,7 @@ impl RegistryMetrics {
             let violations = snapshot.row.layering.iter().filter(|v| !v.accepted).count();
             self.violations.get_or_create(&vec![("service".to_owned(), service.clone())]).set(violations as i64);
             for status in ["passing", "warning", "critical"] {
-                let n = snapshot.instances.iter().filter(|i| i.instance.status.as_str() == status).count();
+                let n = snapshot.instances.values().filter(|i| i.instance.status.as_str() == status).count();
                 let labels = vec![("service".to_owned(), service.clone()), ("status".to_owned(), status.to_owned())];
                 self.instances.get_or_create(&labels).set(n as i64);
             }

@@ -654,6 +654,12 @@ pub struct HealthyAnswer {
     pub protected: bool,
 }
 
+/// Whether `healthy` of `total` instances is below the protection
+/// `threshold` (none at all is not: there is nothing to protect).
+pub fn below_threshold(healthy: usize, total: usize, threshold: f64) -> bool {
+    total > 0 && (healthy as f64 / total as f64) < threshold
+}
+
 /// The healthy instances, unless fewer than `threshold` of all instances
 /// are healthy (Nacos' protection threshold): then a mass failure is more
 /// likely the probes' or the network's fault than every instance's, and
@@ -664,8 +670,7 @@ pub struct HealthyAnswer {
 /// healthy ones are all there is, unprotected.
 pub fn healthy_answer(instances: &[Instance], last_known_healthy: &BTreeSet<String>, threshold: f64) -> HealthyAnswer {
     let healthy: Vec<Instance> = instances.iter().filter(|i| i.healthy).cloned().collect();
-    let fraction = if instances.is_empty() { 1.0 } else { healthy.len() as f64 / instances.len() as f64 };
-    if fraction < threshold {
+    if below_threshold(healthy.len(), instances.len(), threshold) {
         let remembered: Vec<Instance> =
             instances.iter().filter(|i| last_known_healthy.contains(&i.id)).cloned().collect();
         if !remembered.is_empty() {

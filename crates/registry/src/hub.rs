@@ -4,12 +4,15 @@
 //! services that changed, computes each service's answers once per change,
 //! and wakes only the watchers of the services that changed.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, RwLock};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use crate::beats::Beats;
+
 use plat_proto::{DiscoveryAnswer, ServiceRegistration};
-use plat_store::{InstanceRow, ServiceRow, Store, StoreError, registration_of};
+use plat_store::{InstanceDelta, InstanceRow, ServiceRow, Store, StoreError, registration_counted};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::sync::watch;
@@ -43,49 +46,120 @@ impl Serialize for SharedJson {
     }
 }
 
-/// One service as discovery sees it, rebuilt on each of its changes.
-#[derive(Debug)]
+/// One service as discovery sees it. A change applies what changed (an
+/// instance's beat or verdict costs its own entry, not the service's
+/// instances); the answers are serialized once, when first asked for after
+/// a change, and shared by every reader until the next one.
+#[derive(Debug, Clone)]
 pub struct Snapshot {
     pub row: ServiceRow,
-    pub instances: Vec<InstanceRow>,
+    /// By instance id.
+    pub instances: BTreeMap<String, InstanceRow>,
     /// The registry clock at its last change.
     pub index: u64,
-    /// Every instance.
-    pub all: SharedJson,
-    /// What `healthy=true` answers (the last healthy set while protected).
-    pub healthy: SharedJson,
-    /// Whether the protection threshold holds back a mass failure.
-    pub protected: bool,
-    /// Instances in the last answer that was not protected.
-    last_healthy: BTreeSet<String>,
+    healthy: usize,
+    threshold: f64,
+    /// While a mass failure is held back: the healthy set from before it.
+    remembered: Option<Arc<BTreeSet<String>>>,
+    answers: OnceLock<Answers>,
+}
+
+#[derive(Debug, Clone)]
+struct Answers {
+    all: SharedJson,
+    healthy: SharedJson,
+    protected: bool,
 }
 
 impl Snapshot {
-    fn build(row: ServiceRow, instances: Vec<InstanceRow>, previous: Option<&Snapshot>, threshold: f64) -> Snapshot {
-        let index = row.change_seq.max(0) as u64;
-        let wire: Vec<plat_proto::Instance> = instances.iter().map(|i| i.instance.clone()).collect();
-        let remembered = previous.map(|p| p.last_healthy.clone()).unwrap_or_default();
-        let healthy = plat_domain::registry::healthy_answer(&wire, &remembered, threshold);
-        let last_healthy =
-            if healthy.protected { remembered } else { healthy.instances.iter().map(|i| i.id.clone()).collect() };
-        let answer = |instances: Vec<plat_proto::Instance>, protected| {
-            SharedJson::of(&DiscoveryAnswer {
-                service: row.name.clone(),
-                namespace: row.namespace.clone(),
-                index,
-                instances,
-                protected,
-            })
-        };
+    fn new(row: ServiceRow, threshold: f64) -> Snapshot {
         Snapshot {
-            all: answer(wire, healthy.protected),
-            healthy: answer(healthy.instances, healthy.protected),
-            protected: healthy.protected,
-            index,
-            last_healthy,
+            index: row.change_seq.max(0) as u64,
             row,
-            instances,
+            instances: BTreeMap::new(),
+            healthy: 0,
+            threshold,
+            remembered: None,
+            answers: OnceLock::new(),
         }
+    }
+
+    /// Take a change of the registration and of the instances in `delta`.
+    /// Protection is decided on the state the change leaves, remembering
+    /// the healthy set from before it (`plat_domain::registry::healthy_answer`
+    /// answers from that set).
+    fn apply(&mut self, row: ServiceRow, delta: InstanceDelta) {
+        let (healthy, total) = match &delta {
+            InstanceDelta::All(all) => (all.iter().filter(|i| i.instance.healthy).count(), all.len()),
+            InstanceDelta::Changed(changed) => {
+                let (mut healthy, mut total) = (self.healthy, self.instances.len());
+                for i in changed {
+                    match self.instances.get(&i.instance.id) {
+                        Some(old) if old.instance.healthy => healthy -= 1,
+                        Some(_) => {}
+                        None => total += 1,
+                    }
+                    healthy += usize::from(i.instance.healthy);
+                }
+                (healthy, total)
+            }
+        };
+        let remembered = plat_domain::registry::below_threshold(healthy, total, self.threshold)
+            .then(|| self.remembered.clone().unwrap_or_else(|| Arc::new(self.healthy_ids())));
+        match delta {
+            InstanceDelta::All(all) => self.instances = all.into_iter().map(|i| (i.instance.id.clone(), i)).collect(),
+            InstanceDelta::Changed(changed) => {
+                self.instances.extend(changed.into_iter().map(|i| (i.instance.id.clone(), i)));
+            }
+        }
+        self.healthy = healthy;
+        self.remembered = remembered.filter(|r| r.iter().any(|id| self.instances.contains_key(id)));
+        self.index = row.change_seq.max(0) as u64;
+        self.row = row;
+        self.answers = OnceLock::new();
+    }
+
+    fn healthy_ids(&self) -> BTreeSet<String> {
+        self.instances.values().filter(|i| i.instance.healthy).map(|i| i.instance.id.clone()).collect()
+    }
+
+    fn answers(&self) -> &Answers {
+        self.answers.get_or_init(|| {
+            let wire: Vec<plat_proto::Instance> = self.instances.values().map(|i| i.instance.clone()).collect();
+            let none = BTreeSet::new();
+            let remembered = self.remembered.as_deref().unwrap_or(&none);
+            let healthy = plat_domain::registry::healthy_answer(&wire, remembered, self.threshold);
+            let answer = |instances: Vec<plat_proto::Instance>| {
+                SharedJson::of(&DiscoveryAnswer {
+                    service: self.row.name.clone(),
+                    namespace: self.row.namespace.clone(),
+                    index: self.index,
+                    instances,
+                    protected: healthy.protected,
+                })
+            };
+            Answers { all: answer(wire.clone()), healthy: answer(healthy.instances), protected: healthy.protected }
+        })
+    }
+
+    /// Every instance.
+    pub fn all(&self) -> &SharedJson {
+        &self.answers().all
+    }
+
+    /// What `healthy=true` answers (the last healthy set while protected).
+    pub fn healthy(&self) -> &SharedJson {
+        &self.answers().healthy
+    }
+
+    /// Whether the protection threshold holds back a mass failure.
+    pub fn protected(&self) -> bool {
+        self.answers().protected
+    }
+
+    /// `(healthy, total)` instances.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.healthy, self.instances.len())
     }
 
     pub fn key(&self) -> ServiceKey {
@@ -93,7 +167,7 @@ impl Snapshot {
     }
 
     pub fn registration(&self) -> ServiceRegistration {
-        registration_of(&self.row, &self.instances, self.protected)
+        registration_counted(&self.row, self.counts(), self.protected())
     }
 }
 
@@ -110,7 +184,13 @@ pub enum Lookup {
 struct State {
     seq: i64,
     services: HashMap<ServiceKey, Arc<Snapshot>>,
+    /// Service id → key, for details that name the id.
+    ids: HashMap<String, ServiceKey>,
 }
+
+/// Details are read again from this far back: a write stamped before the
+/// last read may commit after it.
+const DETAILS_OVERLAP_MS: i64 = 5_000;
 
 pub struct Hub {
     store: Store,
@@ -119,6 +199,9 @@ pub struct Hub {
     watchers: Mutex<HashMap<ServiceKey, watch::Sender<u64>>>,
     changed: watch::Sender<i64>,
     refreshing: tokio::sync::Mutex<()>,
+    /// Where the next details read starts (ms).
+    details_since: AtomicI64,
+    pub(crate) beats: Beats,
 }
 
 impl Hub {
@@ -132,6 +215,8 @@ impl Hub {
             watchers: Mutex::new(HashMap::new()),
             changed: watch::channel(0).0,
             refreshing: tokio::sync::Mutex::new(()),
+            details_since: AtomicI64::new(0),
+            beats: Beats::default(),
         })
     }
 
@@ -139,7 +224,13 @@ impl Hub {
         self.state.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Catch up with the store's registry clock. Returns whether anything changed.
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Catch up with the store's registry clock: apply what changed since
+    /// the last look (each changed service takes its changed instances).
+    /// Returns whether anything changed.
     pub async fn refresh(&self) -> Result<bool, StoreError> {
         let _one_at_a_time = self.refreshing.lock().await;
         let known = self.read().seq;
@@ -150,12 +241,23 @@ impl Hub {
         let mut touched: Vec<(ServiceKey, u64)> = Vec::new();
         {
             let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
-            for (row, instances) in changes.services {
+            for (row, delta) in changes.services {
                 let key = (row.namespace.clone(), row.name.clone());
-                let snapshot =
-                    Snapshot::build(row, instances, state.services.get(&key).map(Arc::as_ref), self.threshold);
-                touched.push((key.clone(), snapshot.index));
-                state.services.insert(key, Arc::new(snapshot));
+                state.ids.insert(row.id.clone(), key.clone());
+                match state.services.get_mut(&key) {
+                    Some(current) if current.row.id == row.id => Arc::make_mut(current).apply(row, delta),
+                    _ => {
+                        // New here, or registered again under a new id: nothing of the old one carries over.
+                        let delta = match delta {
+                            InstanceDelta::All(all) | InstanceDelta::Changed(all) => InstanceDelta::All(all),
+                        };
+                        let mut snapshot = Snapshot::new(row.clone(), self.threshold);
+                        snapshot.apply(row, delta);
+                        state.services.insert(key.clone(), Arc::new(snapshot));
+                    }
+                }
+                let index = state.services.get(&key).map_or(0, |s| s.index);
+                touched.push((key, index));
             }
             for (namespace, name, seq) in changes.removed {
                 let key = (namespace, name);
@@ -163,7 +265,9 @@ impl Hub {
                 if state.services.get(&key).is_some_and(|s| s.index as i64 > seq) {
                     continue;
                 }
-                state.services.remove(&key);
+                if let Some(gone) = state.services.remove(&key) {
+                    state.ids.remove(&gone.row.id);
+                }
                 touched.push((key, seq.max(0) as u64));
             }
             state.seq = changes.seq;
@@ -179,25 +283,27 @@ impl Hub {
         Ok(!touched.is_empty())
     }
 
-    /// Take the latest probe details (latency, last probe time, counts) that
-    /// are written without a change of state: the answers show them, but
-    /// the index stays and no watcher wakes, since nothing changed for a
-    /// client.
+    /// Take the latest details (latency, last probe, last beat, counts)
+    /// that are written without a change of state: the answers show them,
+    /// but the index stays and no watcher wakes, since nothing changed for
+    /// a client. Reads only the instances written since the last look.
     pub async fn reload_details(&self) -> Result<(), StoreError> {
         let _one_at_a_time = self.refreshing.lock().await;
-        let all = self.store.registry_changes(0).await?;
+        let started = plat_store::now_ms();
+        let rows = self.store.instance_details(self.details_since.load(Ordering::Relaxed)).await?;
+        self.details_since.store(started - DETAILS_OVERLAP_MS, Ordering::Relaxed);
         let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
-        for (row, instances) in all.services {
-            let key = (row.namespace.clone(), row.name.clone());
-            let Some(current) = state.services.get(&key) else { continue };
-            // Only the same registration at the same index: anything newer is
-            // the next refresh's to announce.
-            if current.row.change_seq != row.change_seq || current.instances == instances {
-                continue;
-            }
-            let snapshot = Snapshot::build(row, instances, Some(current), self.threshold);
-            if snapshot.protected == current.protected {
-                state.services.insert(key, Arc::new(snapshot));
+        let State { services, ids, .. } = &mut *state;
+        for row in rows {
+            let Some(current) = ids.get(&row.service_id).and_then(|key| services.get_mut(key)) else { continue };
+            // Only the state this hub has: a change of state is the next refresh's to announce.
+            let same_state = current.instances.get(&row.instance.id).is_some_and(|known| {
+                known.change_seq == row.change_seq && known.instance.status == row.instance.status && *known != row
+            });
+            if same_state {
+                let snapshot = Arc::make_mut(current);
+                snapshot.instances.insert(row.instance.id.clone(), row);
+                snapshot.answers = OnceLock::new();
             }
         }
         Ok(())

@@ -4,6 +4,7 @@
 //! every replica serves discovery from, and the [`prober::Prober`] that the
 //! replica holding the prober lease runs.
 
+mod beats;
 pub mod hub;
 pub mod prober;
 

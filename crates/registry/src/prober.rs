@@ -29,6 +29,9 @@ pub struct ProberConfig {
     pub concurrency: usize,
     /// Heart-beating instances silent this long past their TTL are removed.
     pub remove_after: Duration,
+    /// How late a replica may write a beat it took (`registry.heartbeat_flush`):
+    /// allowed beyond each TTL before an instance turns critical.
+    pub beat_grace: Duration,
 }
 
 /// What the prober reports to health and metrics.
@@ -203,11 +206,11 @@ impl Prober {
             };
             let current: BTreeSet<&str> = snapshot
                 .instances
-                .iter()
+                .values()
                 .filter(|i| i.instance.source == InstanceSource::Probe)
                 .map(|i| i.instance.id.as_str())
                 .collect();
-            for instance in snapshot.instances.iter().filter(|i| i.instance.source == InstanceSource::Probe) {
+            for instance in snapshot.instances.values().filter(|i| i.instance.source == InstanceSource::Probe) {
                 let key = (snapshot.row.id.clone(), instance.instance.id.clone());
                 if full {
                     seen.insert(key.clone());
@@ -300,7 +303,10 @@ impl Prober {
 
     async fn sweep(&self) {
         let remove_after = self.config.remove_after.as_millis() as i64;
-        match self.store.expire_heartbeats(&Self::ctx(), now_ms(), remove_after, MAX_REMOVALS_PER_SWEEP).await {
+        let grace = self.config.beat_grace.as_millis() as i64;
+        // This replica's own buffered beats first.
+        self.hub.flush_beats().await;
+        match self.store.expire_heartbeats(&Self::ctx(), now_ms(), (grace, remove_after), MAX_REMOVALS_PER_SWEEP).await {
             Ok((0, 0)) => {}
             Ok((_, removed)) => {
                 self.stats.removed.fetch_add(removed, Ordering::Relaxed);

@@ -50,6 +50,8 @@ pub struct InstanceRow {
     pub last_probe_at: Option<i64>,
     pub last_heartbeat_at: Option<i64>,
     pub ttl_ms: Option<i64>,
+    /// The registry clock at its last change of state.
+    pub change_seq: i64,
 }
 
 /// What a registration did.
@@ -75,11 +77,41 @@ pub struct ProbeResult {
     pub changed: bool,
 }
 
+/// The instances a change log read brings for one changed service.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InstanceDelta {
+    /// Every instance: a first read, or the service lost instances since.
+    All(Vec<InstanceRow>),
+    /// Only those that changed state since the read's starting point.
+    Changed(Vec<InstanceRow>),
+}
+
+/// One self-registered instance's beat, as a replica buffered it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Beat {
+    pub namespace: String,
+    pub name: String,
+    pub instance_id: String,
+    /// Empty: keep the instance's URL (only a first beat must name one).
+    pub url: String,
+    pub ttl_ms: i64,
+    pub at: i64,
+}
+
+/// What writing a beat did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BeatOutcome {
+    /// A passing instance's beat: its time and TTL were written.
+    Kept,
+    /// A new instance, or one back from critical: announced.
+    Passing,
+}
+
 /// What a registry change log read returns: changed services with their
 /// instances, deregistered ones, and the clock read with them.
 #[derive(Debug, Default)]
 pub struct RegistryChanges {
-    pub services: Vec<(ServiceRow, Vec<InstanceRow>)>,
+    pub services: Vec<(ServiceRow, InstanceDelta)>,
     pub removed: Vec<(String, String, i64)>,
     pub seq: i64,
 }
@@ -87,7 +119,7 @@ pub struct RegistryChanges {
 const SERVICE_COLUMNS: &str =
     "id, namespace, name, spec, layering, revision, change_seq, created_at, updated_at, service_account";
 const INSTANCE_COLUMNS: &str = "service_id, instance_id, url, source, status, consecutive_successes, \
-     consecutive_failures, latency_ms, last_probe_at, last_heartbeat_at, ttl_ms";
+     consecutive_failures, latency_ms, last_probe_at, last_heartbeat_at, ttl_ms, change_seq";
 
 fn service_from_row(row: &AnyRow) -> Result<ServiceRow> {
     Ok(ServiceRow {
@@ -130,11 +162,18 @@ fn instance_from_row(row: &AnyRow) -> Result<InstanceRow> {
         last_probe_at,
         last_heartbeat_at,
         ttl_ms: get_opt_i64(row, "ttl_ms")?,
+        change_seq: get_i64(row, "change_seq")?,
     })
 }
 
 /// The wire object of a registration with its instances.
 pub fn registration_of(row: &ServiceRow, instances: &[InstanceRow], protected: bool) -> ServiceRegistration {
+    let healthy = instances.iter().filter(|i| i.instance.healthy).count();
+    registration_counted(row, (healthy, instances.len()), protected)
+}
+
+/// The wire object of a registration with `(healthy, total)` instances.
+pub fn registration_counted(row: &ServiceRow, (healthy, total): (usize, usize), protected: bool) -> ServiceRegistration {
     let new: Vec<&LayeringViolation> = row.layering.iter().filter(|v| !v.accepted).collect();
     let layering = match new.as_slice() {
         [] => "ok".to_owned(),
@@ -151,8 +190,8 @@ pub fn registration_of(row: &ServiceRow, instances: &[InstanceRow], protected: b
         tags: row.spec.tags.clone(),
         source: row.spec.source,
         status: RegistrationStatus {
-            healthy_endpoints: instances.iter().filter(|i| i.instance.healthy).count() as u32,
-            total_endpoints: instances.len() as u32,
+            healthy_endpoints: healthy as u32,
+            total_endpoints: total as u32,
             layering,
             violations: row.layering.clone(),
             protected,
@@ -186,6 +225,18 @@ async fn instances_of(conn: &mut AnyConnection, service_id: &str) -> Result<Vec<
     sqlx::query(&sql).bind(service_id).fetch_all(&mut *conn).await?.iter().map(instance_from_row).collect()
 }
 
+/// `(healthy, total)` instances of a service, counted where they are kept.
+async fn count_instances(conn: &mut AnyConnection, service_id: &str) -> Result<(usize, usize)> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN status = 'passing' THEN 1 ELSE 0 END), 0) AS healthy \
+         FROM service_instances WHERE service_id = $1",
+    )
+    .bind(service_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((get_i64(&row, "healthy")?.max(0) as usize, get_i64(&row, "total")?.max(0) as usize))
+}
+
 /// Announce a registration change (`service.*`) with its current snapshot.
 async fn announce(
     conn: &mut AnyConnection,
@@ -194,8 +245,7 @@ async fn announce(
     event_type: &'static catalog::EventType,
     details: serde_json::Value,
 ) -> Result<()> {
-    let instances = instances_of(conn, &row.id).await?;
-    let registration = registration_of(row, &instances, false);
+    let registration = registration_counted(row, count_instances(conn, &row.id).await?, false);
     let draft = EventDraft {
         event_type,
         tenant: plat_proto::SYSTEM_TENANT,
@@ -209,26 +259,53 @@ async fn announce(
     Ok(())
 }
 
+/// What changed among a service's instances.
+enum InstancesChange<'a> {
+    /// These instances changed state (or are new).
+    States(&'a [&'a str]),
+    /// Some were removed: replicas reload all of them.
+    Lost,
+}
+
 /// A change of the instances of the service with id `service_id` (if it
-/// still exists): the service takes the next clock value (its discovery
-/// index moves on, its watchers wake) and `service.health_changed` is
-/// announced with `details`.
+/// still exists): the service and the instances that changed take the next
+/// clock value (its discovery index moves on, its watchers wake; replicas
+/// read just those instances) and `service.health_changed` is announced
+/// with `details`.
 async fn health_changed(
     conn: &mut AnyConnection,
     ctx: &Ctx,
     service_id: &str,
+    change: InstancesChange<'_>,
     details: serde_json::Value,
 ) -> Result<()> {
     let sql = format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = $1");
     let Some(row) = sqlx::query(&sql).bind(service_id).fetch_optional(&mut *conn).await? else { return Ok(()) };
     let mut row = service_from_row(&row)?;
     row.change_seq = tick(conn).await?;
-    sqlx::query("UPDATE services SET change_seq = $1 WHERE id = $2")
-        .bind(row.change_seq)
-        .bind(&row.id)
-        .execute(&mut *conn)
-        .await?;
+    let sql = match change {
+        InstancesChange::Lost => "UPDATE services SET change_seq = $1, instances_seq = $1 WHERE id = $2",
+        InstancesChange::States(_) => "UPDATE services SET change_seq = $1 WHERE id = $2",
+    };
+    sqlx::query(sql).bind(row.change_seq).bind(&row.id).execute(&mut *conn).await?;
+    if let InstancesChange::States(instances) = change {
+        stamp_instances(conn, &row.id, instances, row.change_seq).await?;
+    }
     announce(conn, ctx, &row, catalog::SERVICE_HEALTH_CHANGED, details).await
+}
+
+/// Mark `instances` of a service as changed at clock `seq`.
+async fn stamp_instances(conn: &mut AnyConnection, service_id: &str, instances: &[&str], seq: i64) -> Result<()> {
+    for chunk in instances.chunks(500) {
+        let list = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+        let sql = format!("UPDATE service_instances SET change_seq = $1 WHERE service_id = $2 AND instance_id IN ({list})");
+        let mut query = sqlx::query(&sql).bind(seq).bind(service_id);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 impl Store {
@@ -331,29 +408,42 @@ impl Store {
                 (row, Registered::Created)
             }
         };
-        // Probed instances follow the endpoints.
-        let current: Vec<String> =
+        // Probed instances follow the endpoints (a new service has none yet).
+        let current: Vec<String> = if outcome == Registered::Created {
+            Vec::new()
+        } else {
             sqlx::query_scalar("SELECT instance_id FROM service_instances WHERE service_id = $1 AND source = 'probe'")
                 .bind(&row.id)
                 .fetch_all(&mut *tx)
-                .await?;
+                .await?
+        };
+        let mut lost = false;
         for stale in current.iter().filter(|id| !endpoints.iter().any(|(e, _)| e == *id)) {
             sqlx::query("DELETE FROM service_instances WHERE service_id = $1 AND instance_id = $2")
                 .bind(&row.id)
                 .bind(stale)
                 .execute(&mut *tx)
                 .await?;
+            lost = true;
+        }
+        if lost {
+            sqlx::query("UPDATE services SET instances_seq = $1 WHERE id = $2")
+                .bind(seq)
+                .bind(&row.id)
+                .execute(&mut *tx)
+                .await?;
         }
         for (id, url) in endpoints.iter().filter(|(id, _)| !current.contains(id)) {
             sqlx::query(
-                "INSERT INTO service_instances (service_id, instance_id, url, source, status, consecutive_successes, consecutive_failures, updated_at) \
-                 VALUES ($1, $2, $3, 'probe', 'critical', 0, 0, $4) \
-                 ON CONFLICT (service_id, instance_id) DO UPDATE SET url = excluded.url, source = 'probe', ttl_ms = NULL",
+                "INSERT INTO service_instances (service_id, instance_id, url, source, status, consecutive_successes, consecutive_failures, updated_at, change_seq) \
+                 VALUES ($1, $2, $3, 'probe', 'critical', 0, 0, $4, $5) \
+                 ON CONFLICT (service_id, instance_id) DO UPDATE SET url = excluded.url, source = 'probe', ttl_ms = NULL, change_seq = excluded.change_seq",
             )
             .bind(&row.id)
             .bind(id)
             .bind(url)
             .bind(now)
+            .bind(seq)
             .execute(&mut *tx)
             .await?;
         }
@@ -422,27 +512,37 @@ impl Store {
     }
 
     /// Every change after `after` (all of it for 0): changed services with
-    /// their instances and deregistered ones, as of the clock it returns.
+    /// their instances (those that changed since `after`, or all of them
+    /// after a first read or a loss) and deregistered ones, as of the clock
+    /// it returns. One consistent snapshot: nothing past that clock, nothing
+    /// before it missing.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.registry_changes", skip_all)]
     pub async fn registry_changes(&self, after: i64) -> Result<RegistryChanges> {
-        let mut conn = self.read.acquire().await?;
-        let seq =
-            get_i64(&sqlx::query("SELECT seq FROM registry_clock WHERE id = 1").fetch_one(&mut *conn).await?, "seq")?;
-        let sql = format!("SELECT {SERVICE_COLUMNS} FROM services WHERE change_seq > $1 AND change_seq <= $2");
-        let rows: Vec<ServiceRow> = sqlx::query(&sql)
-            .bind(after)
-            .bind(seq)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(service_from_row)
-            .collect::<Result<_>>()?;
+        let mut tx = self.read.begin().await?;
+        if self.backend == crate::Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+        }
+        let seq = get_i64(&sqlx::query("SELECT seq FROM registry_clock WHERE id = 1").fetch_one(&mut *tx).await?, "seq")?;
+        let sql = format!("SELECT {SERVICE_COLUMNS}, instances_seq FROM services WHERE change_seq > $1 AND change_seq <= $2");
+        let mut whole: HashMap<String, bool> = HashMap::new();
+        let mut rows: Vec<ServiceRow> = Vec::new();
+        for r in sqlx::query(&sql).bind(after).bind(seq).fetch_all(&mut *tx).await? {
+            let row = service_from_row(&r)?;
+            whole.insert(row.id.clone(), after == 0 || get_i64(&r, "instances_seq")? > after);
+            rows.push(row);
+        }
         let mut by_service: HashMap<String, Vec<InstanceRow>> = HashMap::new();
         if !rows.is_empty() {
+            // Every instance of the services read whole, and the instances
+            // that changed of the others.
             let sql = format!(
-                "SELECT {INSTANCE_COLUMNS} FROM service_instances WHERE service_id IN (SELECT id FROM services WHERE change_seq > $1 AND change_seq <= $2) ORDER BY instance_id"
+                "SELECT {INSTANCE_COLUMNS} FROM service_instances WHERE service_id IN \
+                 (SELECT id FROM services WHERE change_seq > $1 AND change_seq <= $2 AND ($1 = 0 OR instances_seq > $1)) \
+                 UNION ALL SELECT {INSTANCE_COLUMNS} FROM service_instances WHERE change_seq > $1 AND change_seq <= $2 \
+                 AND $1 > 0 AND service_id IN (SELECT id FROM services WHERE change_seq > $1 AND change_seq <= $2 AND instances_seq <= $1) \
+                 ORDER BY instance_id"
             );
-            for row in sqlx::query(&sql).bind(after).bind(seq).fetch_all(&mut *conn).await? {
+            for row in sqlx::query(&sql).bind(after).bind(seq).fetch_all(&mut *tx).await? {
                 let instance = instance_from_row(&row)?;
                 by_service.entry(instance.service_id.clone()).or_default().push(instance);
             }
@@ -451,7 +551,9 @@ impl Store {
             .into_iter()
             .map(|row| {
                 let instances = by_service.remove(&row.id).unwrap_or_default();
-                (row, instances)
+                let delta =
+                    if whole.get(&row.id).copied().unwrap_or(true) { InstanceDelta::All(instances) } else { InstanceDelta::Changed(instances) };
+                (row, delta)
             })
             .collect();
         let removed = sqlx::query(
@@ -459,79 +561,116 @@ impl Store {
         )
         .bind(after)
         .bind(seq)
-        .fetch_all(&mut *conn)
+        .fetch_all(&mut *tx)
         .await?
         .iter()
         .map(|r| Ok((get_str(r, "namespace")?, get_str(r, "name")?, get_i64(r, "change_seq")?)))
         .collect::<Result<_>>()?;
+        tx.commit().await?;
         Ok(RegistryChanges { services, removed, seq })
     }
 
-    /// A self-registered instance says it is alive. Cheap when nothing
-    /// changes (one UPDATE); a new instance, or one coming back from
-    /// critical, advances the clock and is announced.
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.heartbeat", skip_all)]
-    pub async fn heartbeat(
-        &self,
-        ctx: &Ctx,
-        (namespace, name): (&str, &str),
-        (instance_id, url): (&str, &str),
-        ttl_ms: i64,
-    ) -> Result<bool> {
-        let now = now_ms();
-        let touched = sqlx::query(
-            "UPDATE service_instances SET last_heartbeat_at = $1, ttl_ms = $2, updated_at = $1 \
-             WHERE instance_id = $3 AND source = 'heartbeat' AND status = 'passing' \
-             AND service_id = (SELECT id FROM services WHERE namespace = $4 AND name = $5)",
-        )
-        .bind(now)
-        .bind(ttl_ms)
-        .bind(instance_id)
-        .bind(namespace)
-        .bind(name)
-        .execute(&self.write)
-        .await?;
-        if touched.rows_affected() > 0 {
-            return Ok(false);
+    /// Instances written at or after `since` (ms): the details (latency,
+    /// last probe, last beat) that change without a change of state.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.instance_details", skip_all)]
+    pub async fn instance_details(&self, since: i64) -> Result<Vec<InstanceRow>> {
+        let sql = format!("SELECT {INSTANCE_COLUMNS} FROM service_instances WHERE updated_at >= $1");
+        sqlx::query(&sql).bind(since).fetch_all(&self.read).await?.iter().map(instance_from_row).collect()
+    }
+
+    /// Write beats that a replica buffered, in one transaction. A passing
+    /// instance's beat is one `UPDATE`; a new instance, or one back from
+    /// critical, is written passing, and each service whose instances did
+    /// so takes one clock value and one `service.health_changed` for all of
+    /// them. Each beat has its own answer: a beat for a service that is gone,
+    /// for a probed endpoint, or a first beat without a URL fails alone.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.record_beats", skip_all)]
+    pub async fn record_beats(&self, ctx: &Ctx, beats: &[Beat]) -> Result<Vec<Result<BeatOutcome>>> {
+        let mut answers: Vec<Option<Result<BeatOutcome>>> = beats.iter().map(|_| None).collect();
+        if beats.is_empty() {
+            return Ok(Vec::new());
         }
         let mut tx = self.begin(ctx).await?;
-        let row = service_by_key(&mut tx, namespace, name).await?;
-        let taken: Option<String> =
-            sqlx::query_scalar("SELECT source FROM service_instances WHERE service_id = $1 AND instance_id = $2")
-                .bind(&row.id)
-                .bind(instance_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if taken.is_none() && url.is_empty() {
-            return Err(StoreError::Invalid {
-                field: "url".into(),
-                message: "the first heartbeat of an instance must name its url".into(),
-            });
-        }
-        if taken.as_deref() == Some("probe") {
-            return Err(StoreError::Conflict(format!(
-                "instance {instance_id:?} of {namespace}/{name} is a probed endpoint, not a heart-beating one"
-            )));
-        }
-        sqlx::query(
-            "INSERT INTO service_instances (service_id, instance_id, url, source, status, consecutive_successes, consecutive_failures, last_heartbeat_at, ttl_ms, updated_at) \
-             VALUES ($1, $2, $3, 'heartbeat', 'passing', 1, 0, $4, $5, $4) \
-             ON CONFLICT (service_id, instance_id) DO UPDATE SET \
-             url = CASE WHEN excluded.url = '' THEN service_instances.url ELSE excluded.url END, status = 'passing', \
-             consecutive_successes = 1, consecutive_failures = 0, last_heartbeat_at = excluded.last_heartbeat_at, \
-             ttl_ms = excluded.ttl_ms, updated_at = excluded.updated_at",
-        )
-        .bind(&row.id)
-        .bind(instance_id)
-        .bind(url)
-        .bind(now)
-        .bind(ttl_ms)
-        .execute(&mut *tx)
-        .await?;
-        health_changed(&mut tx, ctx, &row.id, serde_json::json!({"instance": instance_id, "status": "passing"}))
+        let mut services: HashMap<(&str, &str), Option<ServiceRow>> = HashMap::new();
+        // The instances each service sees come back, by service id.
+        let mut revived: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for (i, beat) in beats.iter().enumerate() {
+            let key = (beat.namespace.as_str(), beat.name.as_str());
+            if !services.contains_key(&key) {
+                let row = match service_by_key(&mut tx, key.0, key.1).await {
+                    Ok(row) => Some(row),
+                    Err(StoreError::NotFound { .. }) => None,
+                    Err(e) => return Err(e),
+                };
+                services.insert(key, row);
+            }
+            let Some(Some(service)) = services.get(&key) else {
+                answers[i] = Some(Err(StoreError::NotFound { kind: "service", name: format!("{}/{}", key.0, key.1) }));
+                continue;
+            };
+            let touched = sqlx::query(
+                "UPDATE service_instances SET last_heartbeat_at = $1, ttl_ms = $2, updated_at = $1 \
+                 WHERE service_id = $3 AND instance_id = $4 AND source = 'heartbeat' AND status = 'passing'",
+            )
+            .bind(beat.at)
+            .bind(beat.ttl_ms)
+            .bind(&service.id)
+            .bind(&beat.instance_id)
+            .execute(&mut *tx)
             .await?;
+            if touched.rows_affected() > 0 {
+                answers[i] = Some(Ok(BeatOutcome::Kept));
+                continue;
+            }
+            let taken: Option<String> =
+                sqlx::query_scalar("SELECT source FROM service_instances WHERE service_id = $1 AND instance_id = $2")
+                    .bind(&service.id)
+                    .bind(&beat.instance_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if taken.is_none() && beat.url.is_empty() {
+                answers[i] = Some(Err(StoreError::Invalid {
+                    field: "url".into(),
+                    message: "the first heartbeat of an instance must name its url".into(),
+                }));
+                continue;
+            }
+            if taken.as_deref() == Some("probe") {
+                answers[i] = Some(Err(StoreError::Conflict(format!(
+                    "instance {:?} of {}/{} is a probed endpoint, not a heart-beating one",
+                    beat.instance_id, key.0, key.1
+                ))));
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO service_instances (service_id, instance_id, url, source, status, consecutive_successes, consecutive_failures, last_heartbeat_at, ttl_ms, updated_at) \
+                 VALUES ($1, $2, $3, 'heartbeat', 'passing', 1, 0, $4, $5, $4) \
+                 ON CONFLICT (service_id, instance_id) DO UPDATE SET \
+                 url = CASE WHEN excluded.url = '' THEN service_instances.url ELSE excluded.url END, status = 'passing', \
+                 consecutive_successes = 1, consecutive_failures = 0, last_heartbeat_at = excluded.last_heartbeat_at, \
+                 ttl_ms = excluded.ttl_ms, updated_at = excluded.updated_at",
+            )
+            .bind(&service.id)
+            .bind(&beat.instance_id)
+            .bind(&beat.url)
+            .bind(beat.at)
+            .bind(beat.ttl_ms)
+            .execute(&mut *tx)
+            .await?;
+            revived.entry(service.id.clone()).or_default().push(&beat.instance_id);
+            answers[i] = Some(Ok(BeatOutcome::Passing));
+        }
+        for (service_id, instances) in &revived {
+            let details: Vec<serde_json::Value> =
+                instances.iter().map(|id| serde_json::json!({"instance": id, "status": "passing"})).collect();
+            let details = match details.as_slice() {
+                [one] => one.clone(),
+                _ => serde_json::json!({"instances": details}),
+            };
+            health_changed(&mut tx, ctx, service_id, InstancesChange::States(instances), details).await?;
+        }
         tx.commit().await?;
-        Ok(true)
+        Ok(answers.into_iter().map(|a| a.unwrap_or(Ok(BeatOutcome::Kept))).collect())
     }
 
     /// Write a batch of probe verdicts in one transaction. Services whose
@@ -567,13 +706,16 @@ impl Store {
                 .iter()
                 .map(|v| serde_json::json!({"instance": v.instance_id, "status": v.status.as_str()}))
                 .collect();
-            health_changed(&mut tx, ctx, service_id, serde_json::json!({"instances": details})).await?;
+            let instances: Vec<&str> = verdicts.iter().map(|v| v.instance_id.as_str()).collect();
+            let change = InstancesChange::States(&instances);
+            health_changed(&mut tx, ctx, service_id, change, serde_json::json!({"instances": details})).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
-    /// Heart-beating instances past their TTL turn critical (announced);
+    /// Heart-beating instances past their TTL (and `grace`: how late a
+    /// replica may write a beat it buffered) turn critical (announced);
     /// those silent for `remove_after` beyond it are removed (announced), at
     /// most `max_removals` per call, so a mass failure empties nothing at
     /// once. Returns (turned critical, removed).
@@ -582,17 +724,18 @@ impl Store {
         &self,
         ctx: &Ctx,
         now: i64,
-        remove_after_ms: i64,
+        (grace_ms, remove_after_ms): (i64, i64),
         max_removals: u64,
     ) -> Result<(u64, u64)> {
         let mut tx = self.begin(ctx).await?;
         let sql = format!(
             "SELECT {INSTANCE_COLUMNS} FROM service_instances WHERE source = 'heartbeat' \
-             AND last_heartbeat_at + ttl_ms < $1 AND (status <> 'critical' OR last_heartbeat_at + ttl_ms + $2 < $1)"
+             AND last_heartbeat_at + ttl_ms + $3 < $1 AND (status <> 'critical' OR last_heartbeat_at + ttl_ms + $2 < $1)"
         );
         let due: Vec<InstanceRow> = sqlx::query(&sql)
             .bind(now)
             .bind(remove_after_ms)
+            .bind(grace_ms)
             .fetch_all(&mut *tx)
             .await?
             .iter()
@@ -602,7 +745,8 @@ impl Store {
             return Ok((0, 0));
         }
         let (mut critical, mut removed) = (0, 0);
-        let mut services: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+        // Per service: what is announced, the instances turned critical, whether any went.
+        let mut services: BTreeMap<String, (Vec<serde_json::Value>, Vec<&str>, bool)> = BTreeMap::new();
         for i in &due {
             let deadline = i.last_heartbeat_at.unwrap_or(0) + i.ttl_ms.unwrap_or(0);
             if deadline + remove_after_ms < now {
@@ -615,10 +759,9 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 removed += 1;
-                services
-                    .entry(i.service_id.clone())
-                    .or_default()
-                    .push(serde_json::json!({"instance": i.instance.id, "removed": true}));
+                let service = services.entry(i.service_id.clone()).or_default();
+                service.0.push(serde_json::json!({"instance": i.instance.id, "removed": true}));
+                service.2 = true;
             } else {
                 sqlx::query(
                     "UPDATE service_instances SET status = 'critical', consecutive_successes = 0, \
@@ -630,14 +773,14 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 critical += 1;
-                services
-                    .entry(i.service_id.clone())
-                    .or_default()
-                    .push(serde_json::json!({"instance": i.instance.id, "status": "critical"}));
+                let service = services.entry(i.service_id.clone()).or_default();
+                service.0.push(serde_json::json!({"instance": i.instance.id, "status": "critical"}));
+                service.1.push(&i.instance.id);
             }
         }
-        for (service_id, details) in services {
-            health_changed(&mut tx, ctx, &service_id, serde_json::json!({"instances": details})).await?;
+        for (service_id, (details, turned, lost)) in services {
+            let change = if lost { InstancesChange::Lost } else { InstancesChange::States(&turned) };
+            health_changed(&mut tx, ctx, &service_id, change, serde_json::json!({"instances": details})).await?;
         }
         tx.commit().await?;
         Ok((critical, removed))
@@ -684,20 +827,6 @@ impl Store {
             .execute(&self.write)
             .await?;
         Ok(done.rows_affected())
-    }
-
-    /// Probed instances of every registration, for the prober.
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.probe_targets", skip_all)]
-    pub async fn probe_targets(&self) -> Result<Vec<(ServiceRow, Vec<InstanceRow>)>> {
-        let changes = self.registry_changes(0).await?;
-        Ok(changes
-            .services
-            .into_iter()
-            .map(|(row, instances)| {
-                let probed = instances.into_iter().filter(|i| i.instance.source == InstanceSource::Probe).collect();
-                (row, probed)
-            })
-            .collect())
     }
 
     /// Take or renew the lease `name` for `holder` until `now + ttl_ms`:

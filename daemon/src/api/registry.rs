@@ -91,7 +91,7 @@ pub async fn instances(
     Path((namespace, name)): Path<(String, String)>,
 ) -> ApiResult<Data<Vec<Instance>>> {
     let snapshot = lookup(&state, &principal, (&namespace, &name))?;
-    Ok(Data(snapshot.instances.iter().map(|i| i.instance.clone()).collect()))
+    Ok(Data(snapshot.instances.values().map(|i| i.instance.clone()).collect()))
 }
 
 /// Register or update (idempotent; the same spec again changes nothing).
@@ -106,8 +106,14 @@ pub async fn register(
     let policy = state.config.registry.policy().map_err(ApiErr::internal)?;
     let baseline = state.config.registry.baseline().map_err(ApiErr::internal)?;
     let valid = validate_registration(&namespace, &name, &spec, &layers)?;
-    let registered: BTreeMap<ServiceKey, Option<String>> =
-        nodes(&state, |_| true).into_iter().filter(|n| n.key != valid.node.key).map(|n| (n.key, n.layer)).collect();
+    // The rule looks only at the layers of what the service depends on.
+    let registered: BTreeMap<ServiceKey, Option<String>> = valid
+        .node
+        .depends_on
+        .iter()
+        .filter(|to| **to != valid.node.key)
+        .filter_map(|to| state.registry.get(&to.namespace, &to.name).map(|s| (to.clone(), s.row.spec.layer.clone())))
+        .collect();
     let report = check_layering(&layers, &valid.node, &registered, &baseline);
     if policy.rejects(&report) {
         let mut e = ApiErr::new(ErrorCode::LayerViolation, report.summary());
@@ -162,29 +168,12 @@ pub async fn heartbeat(
     lookup(&state, &principal, (&namespace, &name))?;
     let valid = validate_heartbeat(&body)?;
     let ttl = if body.ttl.is_some() { valid.ttl } else { state.config.registry.heartbeat_ttl.0 };
-    let url = valid.url.clone().unwrap_or_default();
-    let changed = state
-        .store
-        .heartbeat(&principal.ctx(), (&namespace, &name), (&valid.instance_id, &url), ttl.as_millis() as i64)
+    let url = valid.url.unwrap_or_default();
+    let instance = state
+        .registry
+        .beat(&principal.ctx(), (&namespace, &name), (&valid.instance_id, &url), ttl.as_millis() as i64)
         .await?;
-    if changed {
-        state.registry.refresh().await?;
-    }
-    let snapshot = state.registry.get(&namespace, &name).ok_or_else(|| not_found(&namespace, &name))?;
-    let found = snapshot.instances.iter().find(|i| i.instance.id == valid.instance_id).map(|i| i.instance.clone());
-    // Another replica's hub may not have caught up with the first beat yet.
-    Ok(Data(found.unwrap_or(Instance {
-        id: valid.instance_id,
-        url,
-        healthy: true,
-        status: InstanceStatus::Passing,
-        source: InstanceSource::Heartbeat,
-        last_probe_at: None,
-        last_heartbeat_at: Some(plat_store::format_ms(plat_store::now_ms())),
-        latency_ms: None,
-        consecutive_successes: 1,
-        consecutive_failures: 0,
-    })))
+    Ok(Data(instance))
 }
 
 /// The service's own account in the `system` tenant: created on the first
@@ -281,7 +270,7 @@ pub async fn discover(
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return Ok(StatusCode::NOT_MODIFIED.into_response());
     }
-    let body: SharedJson = if query.healthy.unwrap_or(false) { snapshot.healthy.clone() } else { snapshot.all.clone() };
+    let body: SharedJson = if query.healthy.unwrap_or(false) { snapshot.healthy().clone() } else { snapshot.all().clone() };
     let mut response = Data(body).into_response();
     if let Ok(value) = HeaderValue::from_str(&etag) {
         response.headers_mut().insert(header::ETAG, value);
