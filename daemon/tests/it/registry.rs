@@ -355,6 +355,113 @@ async fn one_replica_probes_and_hands_over() {
     crate::harness::drop_database(database).await;
 }
 
+/// The stored state of instance `id` of `legacy/billing`: (status, last beat).
+async fn stored_beat(p: &Platd, id: &str) -> Option<(String, i64)> {
+    let (_, instances) = p.state().store.get_service("legacy", "billing").await.ok()?;
+    instances
+        .iter()
+        .find(|i| i.instance.id == id)
+        .map(|i| (i.instance.status.as_str().to_owned(), i.last_heartbeat_at.unwrap_or(0)))
+}
+
+/// Heartbeats are answered from memory on the replica that takes them and
+/// written in batches: a first beat is stored when answered and seen by the
+/// other replica; steady beats reach the database within
+/// `registry.heartbeat_flush`, and the sweep allows that much beyond each
+/// TTL, so an instance that keeps beating through the other replica never
+/// turns critical, and one that stops does within TTL + flush (+ the
+/// sweep's second). A beat of an instance another replica turned critical
+/// brings it back, whatever that replica's memory said.
+#[tokio::test]
+async fn heartbeats_taken_by_one_replica_are_seen_and_swept_by_another() {
+    let env = [("PLATD_REGISTRY__HEARTBEAT_FLUSH", "900ms")];
+    let Some(mut first) = crate::harness::start(crate::harness::Db::Postgres, &env).await else { return };
+    let database = first.take_database();
+    let second = crate::harness::join(&first).await;
+    api(&first, "PUT", "/services/legacy/billing", Some(spec(&[], json!({"layer": "core"})))).await;
+    eventually(Duration::from_secs(2), "the second replica sees the service", || async {
+        api(&second, "GET", "/services/legacy/billing", None).await.0 == 200
+    })
+    .await;
+    let beat = json!({"instance_id": "b1", "url": "http://10.1.2.3:8080", "ttl": "1s"});
+    let (status, body) = api(&second, "POST", "/services/legacy/billing/heartbeat", Some(beat.clone())).await;
+    assert_eq!((status, body["data"]["status"].as_str()), (200, Some("passing")), "{body}");
+    // Stored when answered; the other replica's discovery follows.
+    assert_eq!(stored_beat(&first, "b1").await.map(|b| b.0), Some("passing".to_owned()));
+    eventually(Duration::from_secs(2), "the first replica discovers it", || async {
+        healthy(&first, "billing").await.0 == vec!["http://10.1.2.3:8080".to_owned()]
+    })
+    .await;
+    // Steady beats every 400 ms through the second replica for 4 s: each
+    // is answered at once; none reaches the database later than the flush;
+    // the instance never turns critical although each write lags.
+    let steady = json!({"instance_id": "b1", "ttl": "1s"});
+    let started = Instant::now();
+    let mut last_sent = 0;
+    while started.elapsed() < Duration::from_secs(4) {
+        let (status, body) = api(&second, "POST", "/services/legacy/billing/heartbeat", Some(steady.clone())).await;
+        assert_eq!((status, body["data"]["status"].as_str()), (200, Some("passing")), "{body}");
+        last_sent = plat_store::now_ms();
+        let (state, _) = stored_beat(&first, "b1").await.expect("stored");
+        assert_eq!(state, "passing", "a live instance turned critical");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    eventually(Duration::from_millis(1500), "the last steady beat is written", || async {
+        stored_beat(&first, "b1").await.is_some_and(|(_, at)| at >= last_sent - 50)
+    })
+    .await;
+    // Silence: critical within TTL + flush + the sweep's second (+ margin).
+    let waited = eventually(Duration::from_secs(5), "critical", || async {
+        stored_beat(&first, "b1").await.is_some_and(|(state, _)| state == "critical")
+    })
+    .await;
+    assert!(waited >= Duration::from_millis(900), "not before TTL + flush: {waited:?}");
+    // A beat through the replica that took the steady ones brings it back.
+    let (status, body) = api(&second, "POST", "/services/legacy/billing/heartbeat", Some(steady.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    eventually(Duration::from_secs(3), "passing again, on both replicas", || async {
+        stored_beat(&first, "b1").await.is_some_and(|(state, _)| state == "passing")
+            && healthy(&first, "billing").await.0.len() == 1
+            && healthy(&second, "billing").await.0.len() == 1
+    })
+    .await;
+    // A graceful stop writes what the replica still holds.
+    api(&second, "POST", "/services/legacy/billing/heartbeat", Some(steady)).await;
+    let sent = plat_store::now_ms();
+    second.stop().await;
+    let (_, at) = stored_beat(&first, "b1").await.expect("stored");
+    assert!(at >= sent - 50, "the stop wrote the buffered beat ({at} < {sent})");
+    first.stop().await;
+    crate::harness::drop_database(database).await;
+}
+
+both!(a_burst_of_new_instances_is_written_together_and_each_is_answered, &[], |p| {
+    api(&p, "PUT", "/services/legacy/billing", Some(spec(&[], json!({"layer": "core"})))).await;
+    let platd = &p;
+    let beats = (0..64).map(|i| {
+        let body = json!({"instance_id": format!("n{i}"), "url": format!("http://10.2.0.{i}:8080"), "ttl": "30s"});
+        async move { api(platd, "POST", "/services/legacy/billing/heartbeat", Some(body)).await }
+    });
+    for (status, body) in futures_util::future::join_all(beats).await {
+        assert_eq!((status, body["data"]["status"].as_str()), (200, Some("passing")), "{body}");
+    }
+    // Each is in discovery when its answer comes, and stored.
+    assert_eq!(healthy(&p, "billing").await.0.len(), 64);
+    let (_, stored) = p.state().store.get_service("legacy", "billing").await.expect("stored");
+    assert_eq!(stored.len(), 64);
+    // A probed endpoint's id cannot be taken by a heartbeat, and that fails alone.
+    api(&p, "PUT", "/services/legacy/billing", Some(spec(&["http://10.3.0.1:9"], json!({"layer": "core"})))).await;
+    let probed = plat_domain::registry::instance_id("http://10.3.0.1:9");
+    let clash = json!({"instance_id": probed, "url": "http://10.3.0.1:9"});
+    let fine = json!({"instance_id": "n64", "url": "http://10.2.0.64:8080"});
+    let (clashed, ok) = tokio::join!(
+        api(&p, "POST", "/services/legacy/billing/heartbeat", Some(clash)),
+        api(&p, "POST", "/services/legacy/billing/heartbeat", Some(fine)),
+    );
+    assert_eq!(clashed.0, 409, "{}", clashed.1);
+    assert_eq!(ok.0, 200, "{}", ok.1);
+});
+
 both!(a_service_gets_its_own_account_and_tokens_for_its_dependencies, &[], |p| {
     api(&p, "PUT", "/services/shop/users", Some(spec(&[], json!({"layer": "core"})))).await;
     api(&p, "PUT", "/services/shop/orders", Some(spec(&[], json!({"depends_on": ["users"]})))).await;
