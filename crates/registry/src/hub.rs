@@ -373,6 +373,11 @@ impl Hub {
         }
     }
 
+    /// The services changed after registry clock `index`, unordered.
+    pub fn changed_since(&self, index: u64) -> Vec<Arc<Snapshot>> {
+        self.read().services.values().filter(|s| s.index > index).cloned().collect()
+    }
+
     /// Every service, by namespace and name.
     pub fn list(&self) -> Vec<Arc<Snapshot>> {
         let mut all: Vec<Arc<Snapshot>> = self.read().services.values().cloned().collect();

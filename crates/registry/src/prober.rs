@@ -5,7 +5,7 @@
 //! batches, and turns silent heart-beating instances critical, then removes
 //! them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -59,7 +59,8 @@ struct Target {
 /// What the prober probes: every endpoint, and the idle ones by due time.
 #[derive(Default)]
 struct Plan {
-    targets: HashMap<InstanceKey, Target>,
+    /// By service, then instance: a service's targets are one range.
+    targets: BTreeMap<InstanceKey, Target>,
     /// `(due, key)` of every target not being probed right now.
     queue: BTreeSet<(i64, InstanceKey)>,
     /// The highest hub index looked at.
@@ -196,11 +197,9 @@ impl Prober {
         let full = look != Look::Changed;
         let mut seen: BTreeSet<InstanceKey> = BTreeSet::new();
         let since = plan.seen_index;
-        for snapshot in self.hub.list() {
+        let services = if full { self.hub.list() } else { self.hub.changed_since(since) };
+        for snapshot in services {
             plan.seen_index = plan.seen_index.max(snapshot.index);
-            if !full && snapshot.index <= since {
-                continue;
-            }
             let Ok(settings) = plat_domain::registry::validate_health_check(&snapshot.row.spec.health_check) else {
                 continue;
             };
@@ -246,8 +245,10 @@ impl Prober {
                 let id = &snapshot.row.id;
                 let gone: Vec<InstanceKey> = plan
                     .targets
-                    .keys()
-                    .filter(|(service, instance)| service == id && !current.contains(instance.as_str()))
+                    .range((id.clone(), String::new())..)
+                    .map(|(key, _)| key)
+                    .take_while(|(service, _)| service == id)
+                    .filter(|(_, instance)| !current.contains(instance.as_str()))
                     .cloned()
                     .collect();
                 gone.iter().for_each(|key| plan.forget(key));
