@@ -72,6 +72,7 @@ impl Hub {
             url: url.to_owned(),
             ttl_ms,
             at: now,
+            passing: false,
         };
         let known = self.get(namespace, name).and_then(|s| s.instances.get(instance_id).map(|i| i.instance.clone()));
         if let Some(mut instance) = known
@@ -79,7 +80,7 @@ impl Hub {
             && instance.status == InstanceStatus::Passing
         {
             let key = (beat.namespace.clone(), beat.name.clone(), beat.instance_id.clone());
-            self.beats.lock().kept.insert(key, beat);
+            self.beats.lock().kept.insert(key, Beat { passing: true, ..beat });
             instance.last_heartbeat_at = Some(format_ms(now));
             return Ok(instance);
         }

@@ -96,6 +96,8 @@ pub struct Beat {
     pub url: String,
     pub ttl_ms: i64,
     pub at: i64,
+    /// The replica saw the instance passing (its beat most likely keeps it).
+    pub passing: bool,
 }
 
 /// What writing a beat did.
@@ -306,6 +308,58 @@ async fn stamp_instances(conn: &mut AnyConnection, service_id: &str, instances: 
         query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// A passing heart-beating instance's beat: its time and TTL. Whether
+/// there was one.
+async fn keep_beat(conn: &mut AnyConnection, service_id: &str, beat: &Beat) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE service_instances SET last_heartbeat_at = $1, ttl_ms = $2, updated_at = $1 \
+         WHERE service_id = $3 AND instance_id = $4 AND source = 'heartbeat' AND status = 'passing'",
+    )
+    .bind(beat.at)
+    .bind(beat.ttl_ms)
+    .bind(service_id)
+    .bind(&beat.instance_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// A new instance (when the beat names its URL), or a heart-beating one
+/// that is not passing, written passing. Whether it was: not for a passing
+/// one, a probed endpoint, or an unknown one without a URL.
+async fn revive_beat(conn: &mut AnyConnection, service_id: &str, beat: &Beat) -> Result<bool> {
+    let done = if beat.url.is_empty() {
+        sqlx::query(
+            "UPDATE service_instances SET status = 'passing', consecutive_successes = 1, consecutive_failures = 0, \
+             last_heartbeat_at = $1, ttl_ms = $2, updated_at = $1 \
+             WHERE service_id = $3 AND instance_id = $4 AND source = 'heartbeat' AND status <> 'passing'",
+        )
+        .bind(beat.at)
+        .bind(beat.ttl_ms)
+        .bind(service_id)
+        .bind(&beat.instance_id)
+        .execute(&mut *conn)
+        .await?
+    } else {
+        sqlx::query(
+            "INSERT INTO service_instances (service_id, instance_id, url, source, status, consecutive_successes, consecutive_failures, last_heartbeat_at, ttl_ms, updated_at) \
+             VALUES ($1, $2, $3, 'heartbeat', 'passing', 1, 0, $4, $5, $4) \
+             ON CONFLICT (service_id, instance_id) DO UPDATE SET url = excluded.url, status = 'passing', \
+             consecutive_successes = 1, consecutive_failures = 0, last_heartbeat_at = excluded.last_heartbeat_at, \
+             ttl_ms = excluded.ttl_ms, updated_at = excluded.updated_at \
+             WHERE service_instances.source = 'heartbeat' AND service_instances.status <> 'passing'",
+        )
+        .bind(service_id)
+        .bind(&beat.instance_id)
+        .bind(&beat.url)
+        .bind(beat.at)
+        .bind(beat.ttl_ms)
+        .execute(&mut *conn)
+        .await?
+    };
+    Ok(done.rows_affected() > 0)
 }
 
 impl Store {
@@ -608,57 +662,48 @@ impl Store {
                 answers[i] = Some(Err(StoreError::NotFound { kind: "service", name: format!("{}/{}", key.0, key.1) }));
                 continue;
             };
-            let touched = sqlx::query(
-                "UPDATE service_instances SET last_heartbeat_at = $1, ttl_ms = $2, updated_at = $1 \
-                 WHERE service_id = $3 AND instance_id = $4 AND source = 'heartbeat' AND status = 'passing'",
-            )
-            .bind(beat.at)
-            .bind(beat.ttl_ms)
-            .bind(&service.id)
-            .bind(&beat.instance_id)
-            .execute(&mut *tx)
-            .await?;
-            if touched.rows_affected() > 0 {
-                answers[i] = Some(Ok(BeatOutcome::Kept));
-                continue;
-            }
-            let taken: Option<String> =
-                sqlx::query_scalar("SELECT source FROM service_instances WHERE service_id = $1 AND instance_id = $2")
-                    .bind(&service.id)
-                    .bind(&beat.instance_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if taken.is_none() && beat.url.is_empty() {
-                answers[i] = Some(Err(StoreError::Invalid {
+            // The statement that most likely applies goes first: the beat of
+            // an instance the replica saw passing keeps it; any other is
+            // written passing (unless it already is, or is a probed endpoint).
+            let outcome = if beat.passing || beat.url.is_empty() {
+                match keep_beat(&mut tx, &service.id, beat).await? {
+                    true => Some(BeatOutcome::Kept),
+                    false if revive_beat(&mut tx, &service.id, beat).await? => Some(BeatOutcome::Passing),
+                    false => None,
+                }
+            } else {
+                match revive_beat(&mut tx, &service.id, beat).await? {
+                    true => Some(BeatOutcome::Passing),
+                    false if keep_beat(&mut tx, &service.id, beat).await? => Some(BeatOutcome::Kept),
+                    false => None,
+                }
+            };
+            // Neither: a probed endpoint, or an unknown instance without a URL.
+            let probed = outcome.is_none()
+                && sqlx::query_scalar::<_, String>(
+                    "SELECT source FROM service_instances WHERE service_id = $1 AND instance_id = $2",
+                )
+                .bind(&service.id)
+                .bind(&beat.instance_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            answers[i] = Some(match outcome {
+                Some(outcome) => {
+                    if outcome == BeatOutcome::Passing {
+                        revived.entry(service.id.clone()).or_default().push(&beat.instance_id);
+                    }
+                    Ok(outcome)
+                }
+                None if !probed => Err(StoreError::Invalid {
                     field: "url".into(),
                     message: "the first heartbeat of an instance must name its url".into(),
-                }));
-                continue;
-            }
-            if taken.as_deref() == Some("probe") {
-                answers[i] = Some(Err(StoreError::Conflict(format!(
+                }),
+                None => Err(StoreError::Conflict(format!(
                     "instance {:?} of {}/{} is a probed endpoint, not a heart-beating one",
                     beat.instance_id, key.0, key.1
-                ))));
-                continue;
-            }
-            sqlx::query(
-                "INSERT INTO service_instances (service_id, instance_id, url, source, status, consecutive_successes, consecutive_failures, last_heartbeat_at, ttl_ms, updated_at) \
-                 VALUES ($1, $2, $3, 'heartbeat', 'passing', 1, 0, $4, $5, $4) \
-                 ON CONFLICT (service_id, instance_id) DO UPDATE SET \
-                 url = CASE WHEN excluded.url = '' THEN service_instances.url ELSE excluded.url END, status = 'passing', \
-                 consecutive_successes = 1, consecutive_failures = 0, last_heartbeat_at = excluded.last_heartbeat_at, \
-                 ttl_ms = excluded.ttl_ms, updated_at = excluded.updated_at",
-            )
-            .bind(&service.id)
-            .bind(&beat.instance_id)
-            .bind(&beat.url)
-            .bind(beat.at)
-            .bind(beat.ttl_ms)
-            .execute(&mut *tx)
-            .await?;
-            revived.entry(service.id.clone()).or_default().push(&beat.instance_id);
-            answers[i] = Some(Ok(BeatOutcome::Passing));
+                ))),
+            });
         }
         for (service_id, instances) in &revived {
             let details: Vec<serde_json::Value> =
