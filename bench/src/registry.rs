@@ -302,6 +302,15 @@ pub(crate) async fn registry(report: &mut Report, p: &Platd) -> anyhow::Result<(
         NACOS_REGISTRATIONS,
         "informational (other hardware)",
     );
+    report.add(
+        S,
+        "  against the 5,000/s goal".into(),
+        registrations,
+        "/s",
+        "goal".into(),
+        5000.0,
+        ">= 1.0",
+    );
 
     // Heartbeats: 1,000 instances, first beats (inserts), then steady state (one UPDATE each).
     let instances = 1000;
@@ -330,7 +339,16 @@ pub(crate) async fn registry(report: &mut Report, p: &Platd) -> anyhow::Result<(
         "/s",
         format!("/healthz c={c}, {instances} calls"),
         floor,
-        "informational (insert + discovery rebuild)",
+        "informational (stored before answered)",
+    );
+    report.add(
+        S,
+        "  against the 3,000/s goal".into(),
+        first_beats,
+        "/s",
+        "goal".into(),
+        3000.0,
+        ">= 1.0",
     );
     let beats = 5 * instances;
     let floor = api.healthz(beats, c).await;
@@ -342,7 +360,7 @@ pub(crate) async fn registry(report: &mut Report, p: &Platd) -> anyhow::Result<(
         "/s",
         format!("/healthz c={c}, {beats} calls"),
         floor,
-        "informational",
+        ">= 0.30",
     );
 
     // Discovery answers, from memory.

@@ -21,7 +21,7 @@ use crate::audit::{AuditDraft, AuditOf, record_audit};
 use crate::envelope::EventDraft;
 use crate::outbox::record_change;
 use crate::rows::tenant_by_slug;
-use crate::sql::{decode_json, format_ms, get_i64, get_opt_i64, get_opt_str, get_str, json_value, new_id, now_ms};
+use crate::sql::{Params, decode_json, format_ms, get_i64, get_opt_i64, get_opt_str, get_str, json_value, new_id, now_ms};
 use crate::{Ctx, Result, Store, StoreError};
 
 /// A registration as stored.
@@ -299,8 +299,12 @@ async fn health_changed(
 /// Mark `instances` of a service as changed at clock `seq`.
 async fn stamp_instances(conn: &mut AnyConnection, service_id: &str, instances: &[&str], seq: i64) -> Result<()> {
     for chunk in instances.chunks(500) {
-        let list = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
-        let sql = format!("UPDATE service_instances SET change_seq = $1 WHERE service_id = $2 AND instance_id IN ({list})");
+        let mut params = Params::for_conn(conn);
+        let (at, service) = (params.next(), params.next());
+        let sql = format!(
+            "UPDATE service_instances SET change_seq = {at} WHERE service_id = {service} AND instance_id IN ({})",
+            params.list(chunk.len())
+        );
         let mut query = sqlx::query(&sql).bind(seq).bind(service_id);
         for id in chunk {
             query = query.bind(*id);
@@ -645,20 +649,78 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut tx = self.begin(ctx).await?;
-        let mut services: HashMap<(&str, &str), Option<ServiceRow>> = HashMap::new();
-        // The instances each service sees come back, by service id.
-        let mut revived: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-        for (i, beat) in beats.iter().enumerate() {
+        let mut services: HashMap<(&str, &str), Option<String>> = HashMap::new();
+        for beat in beats {
             let key = (beat.namespace.as_str(), beat.name.as_str());
             if !services.contains_key(&key) {
-                let row = match service_by_key(&mut tx, key.0, key.1).await {
-                    Ok(row) => Some(row),
+                let id = match service_by_key(&mut tx, key.0, key.1).await {
+                    Ok(row) => Some(row.id),
                     Err(StoreError::NotFound { .. }) => None,
                     Err(e) => return Err(e),
                 };
-                services.insert(key, row);
+                services.insert(key, id);
             }
-            let Some(Some(service)) = services.get(&key) else {
+        }
+        let service_of = |beat: &Beat| services.get(&(beat.namespace.as_str(), beat.name.as_str())).cloned().flatten();
+        // The instances each service sees come back, by service id.
+        let mut revived: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        // New instances (and those back from critical) first, many to a
+        // statement; what that does not settle is settled beat by beat.
+        let mut seen = std::collections::HashSet::new();
+        let fresh: Vec<(usize, String)> = beats
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.passing && !b.url.is_empty())
+            .filter_map(|(i, b)| service_of(b).map(|id| (i, id)))
+            .filter(|(i, id)| seen.insert((id.clone(), beats[*i].instance_id.clone())))
+            .collect();
+        for chunk in fresh.chunks(200) {
+            let mut params = Params::for_conn(&tx);
+            let rows: Vec<String> = chunk
+                .iter()
+                .map(|_| {
+                    let [a, b, c, d, e] = [(); 5].map(|_| params.next());
+                    format!("({a}, {b}, {c}, 'heartbeat', 'passing', 1, 0, {d}, {e}, {d})")
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO service_instances (service_id, instance_id, url, source, status, consecutive_successes, consecutive_failures, last_heartbeat_at, ttl_ms, updated_at) \
+                 VALUES {} ON CONFLICT (service_id, instance_id) DO UPDATE SET url = excluded.url, status = 'passing', \
+                 consecutive_successes = 1, consecutive_failures = 0, last_heartbeat_at = excluded.last_heartbeat_at, \
+                 ttl_ms = excluded.ttl_ms, updated_at = excluded.updated_at \
+                 WHERE service_instances.source = 'heartbeat' AND service_instances.status <> 'passing' \
+                 RETURNING service_id, instance_id",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for (i, service_id) in chunk {
+                let beat = &beats[*i];
+                // `{d}` is bound once and used twice only on PostgreSQL; SQLite's `?` take it again.
+                query = query.bind(service_id.clone()).bind(beat.instance_id.clone()).bind(beat.url.clone()).bind(beat.at).bind(beat.ttl_ms);
+                if params.positional() {
+                    query = query.bind(beat.at);
+                }
+            }
+            let written: std::collections::HashSet<(String, String)> = query
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| Ok((get_str(r, "service_id")?, get_str(r, "instance_id")?)))
+                .collect::<Result<_>>()?;
+            for (i, service_id) in chunk {
+                let beat = &beats[*i];
+                if written.contains(&(service_id.clone(), beat.instance_id.clone())) {
+                    revived.entry(service_id.clone()).or_default().push(&beat.instance_id);
+                    answers[*i] = Some(Ok(BeatOutcome::Passing));
+                }
+            }
+        }
+        for (i, beat) in beats.iter().enumerate() {
+            if answers[i].is_some() {
+                continue;
+            }
+            let key = (beat.namespace.as_str(), beat.name.as_str());
+            let Some(service_id) = service_of(beat) else {
                 answers[i] = Some(Err(StoreError::NotFound { kind: "service", name: format!("{}/{}", key.0, key.1) }));
                 continue;
             };
@@ -666,15 +728,15 @@ impl Store {
             // an instance the replica saw passing keeps it; any other is
             // written passing (unless it already is, or is a probed endpoint).
             let outcome = if beat.passing || beat.url.is_empty() {
-                match keep_beat(&mut tx, &service.id, beat).await? {
+                match keep_beat(&mut tx, &service_id, beat).await? {
                     true => Some(BeatOutcome::Kept),
-                    false if revive_beat(&mut tx, &service.id, beat).await? => Some(BeatOutcome::Passing),
+                    false if revive_beat(&mut tx, &service_id, beat).await? => Some(BeatOutcome::Passing),
                     false => None,
                 }
             } else {
-                match revive_beat(&mut tx, &service.id, beat).await? {
+                match revive_beat(&mut tx, &service_id, beat).await? {
                     true => Some(BeatOutcome::Passing),
-                    false if keep_beat(&mut tx, &service.id, beat).await? => Some(BeatOutcome::Kept),
+                    false if keep_beat(&mut tx, &service_id, beat).await? => Some(BeatOutcome::Kept),
                     false => None,
                 }
             };
@@ -683,7 +745,7 @@ impl Store {
                 && sqlx::query_scalar::<_, String>(
                     "SELECT source FROM service_instances WHERE service_id = $1 AND instance_id = $2",
                 )
-                .bind(&service.id)
+                .bind(&service_id)
                 .bind(&beat.instance_id)
                 .fetch_optional(&mut *tx)
                 .await?
@@ -691,7 +753,7 @@ impl Store {
             answers[i] = Some(match outcome {
                 Some(outcome) => {
                     if outcome == BeatOutcome::Passing {
-                        revived.entry(service.id.clone()).or_default().push(&beat.instance_id);
+                        revived.entry(service_id.clone()).or_default().push(&beat.instance_id);
                     }
                     Ok(outcome)
                 }
