@@ -302,15 +302,7 @@ pub(crate) async fn registry(report: &mut Report, p: &Platd) -> anyhow::Result<(
         NACOS_REGISTRATIONS,
         "informational (other hardware)",
     );
-    report.add(
-        S,
-        "  against the 5,000/s goal".into(),
-        registrations,
-        "/s",
-        "goal".into(),
-        5000.0,
-        ">= 1.0",
-    );
+    report.add(S, "  against the 5,000/s goal".into(), registrations, "/s", "goal".into(), 5000.0, ">= 1.0");
 
     // Heartbeats: 1,000 instances, first beats (inserts), then steady state (one UPDATE each).
     let instances = 1000;
@@ -341,15 +333,7 @@ pub(crate) async fn registry(report: &mut Report, p: &Platd) -> anyhow::Result<(
         floor,
         "informational (stored before answered)",
     );
-    report.add(
-        S,
-        "  against the 3,000/s goal".into(),
-        first_beats,
-        "/s",
-        "goal".into(),
-        3000.0,
-        ">= 1.0",
-    );
+    report.add(S, "  against the 3,000/s goal".into(), first_beats, "/s", "goal".into(), 3000.0, ">= 1.0");
     let beats = 5 * instances;
     let floor = api.healthz(beats, c).await;
     let (steady, failed) = fixed(beats, c, beat).await;

@@ -307,7 +307,8 @@ impl Prober {
         let grace = self.config.beat_grace.as_millis() as i64;
         // This replica's own buffered beats first.
         self.hub.flush_beats().await;
-        match self.store.expire_heartbeats(&Self::ctx(), now_ms(), (grace, remove_after), MAX_REMOVALS_PER_SWEEP).await {
+        match self.store.expire_heartbeats(&Self::ctx(), now_ms(), (grace, remove_after), MAX_REMOVALS_PER_SWEEP).await
+        {
             Ok((0, 0)) => {}
             Ok((_, removed)) => {
                 self.stats.removed.fetch_add(removed, Ordering::Relaxed);

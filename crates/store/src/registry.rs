@@ -21,7 +21,9 @@ use crate::audit::{AuditDraft, AuditOf, record_audit};
 use crate::envelope::EventDraft;
 use crate::outbox::record_change;
 use crate::rows::tenant_by_slug;
-use crate::sql::{Params, decode_json, format_ms, get_i64, get_opt_i64, get_opt_str, get_str, json_value, new_id, now_ms};
+use crate::sql::{
+    Params, decode_json, format_ms, get_i64, get_opt_i64, get_opt_str, get_str, json_value, new_id, now_ms,
+};
 use crate::{Ctx, Result, Store, StoreError};
 
 /// A registration as stored.
@@ -175,7 +177,11 @@ pub fn registration_of(row: &ServiceRow, instances: &[InstanceRow], protected: b
 }
 
 /// The wire object of a registration with `(healthy, total)` instances.
-pub fn registration_counted(row: &ServiceRow, (healthy, total): (usize, usize), protected: bool) -> ServiceRegistration {
+pub fn registration_counted(
+    row: &ServiceRow,
+    (healthy, total): (usize, usize),
+    protected: bool,
+) -> ServiceRegistration {
     let new: Vec<&LayeringViolation> = row.layering.iter().filter(|v| !v.accepted).collect();
     let layering = match new.as_slice() {
         [] => "ok".to_owned(),
@@ -580,8 +586,10 @@ impl Store {
         if self.backend == crate::Backend::Postgres {
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
         }
-        let seq = get_i64(&sqlx::query("SELECT seq FROM registry_clock WHERE id = 1").fetch_one(&mut *tx).await?, "seq")?;
-        let sql = format!("SELECT {SERVICE_COLUMNS}, instances_seq FROM services WHERE change_seq > $1 AND change_seq <= $2");
+        let seq =
+            get_i64(&sqlx::query("SELECT seq FROM registry_clock WHERE id = 1").fetch_one(&mut *tx).await?, "seq")?;
+        let sql =
+            format!("SELECT {SERVICE_COLUMNS}, instances_seq FROM services WHERE change_seq > $1 AND change_seq <= $2");
         let mut whole: HashMap<String, bool> = HashMap::new();
         let mut rows: Vec<ServiceRow> = Vec::new();
         for r in sqlx::query(&sql).bind(after).bind(seq).fetch_all(&mut *tx).await? {
@@ -609,8 +617,11 @@ impl Store {
             .into_iter()
             .map(|row| {
                 let instances = by_service.remove(&row.id).unwrap_or_default();
-                let delta =
-                    if whole.get(&row.id).copied().unwrap_or(true) { InstanceDelta::All(instances) } else { InstanceDelta::Changed(instances) };
+                let delta = if whole.get(&row.id).copied().unwrap_or(true) {
+                    InstanceDelta::All(instances)
+                } else {
+                    InstanceDelta::Changed(instances)
+                };
                 (row, delta)
             })
             .collect();
@@ -652,13 +663,13 @@ impl Store {
         let mut services: HashMap<(&str, &str), Option<String>> = HashMap::new();
         for beat in beats {
             let key = (beat.namespace.as_str(), beat.name.as_str());
-            if !services.contains_key(&key) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = services.entry(key) {
                 let id = match service_by_key(&mut tx, key.0, key.1).await {
                     Ok(row) => Some(row.id),
                     Err(StoreError::NotFound { .. }) => None,
                     Err(e) => return Err(e),
                 };
-                services.insert(key, id);
+                slot.insert(id);
             }
         }
         let service_of = |beat: &Beat| services.get(&(beat.namespace.as_str(), beat.name.as_str())).cloned().flatten();
@@ -696,7 +707,12 @@ impl Store {
             for (i, service_id) in chunk {
                 let beat = &beats[*i];
                 // `{d}` is bound once and used twice only on PostgreSQL; SQLite's `?` take it again.
-                query = query.bind(service_id.clone()).bind(beat.instance_id.clone()).bind(beat.url.clone()).bind(beat.at).bind(beat.ttl_ms);
+                query = query
+                    .bind(service_id.clone())
+                    .bind(beat.instance_id.clone())
+                    .bind(beat.url.clone())
+                    .bind(beat.at)
+                    .bind(beat.ttl_ms);
                 if params.positional() {
                     query = query.bind(beat.at);
                 }

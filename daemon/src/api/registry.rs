@@ -270,7 +270,8 @@ pub async fn discover(
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return Ok(StatusCode::NOT_MODIFIED.into_response());
     }
-    let body: SharedJson = if query.healthy.unwrap_or(false) { snapshot.healthy().clone() } else { snapshot.all().clone() };
+    let body: SharedJson =
+        if query.healthy.unwrap_or(false) { snapshot.healthy().clone() } else { snapshot.all().clone() };
     let mut response = Data(body).into_response();
     if let Ok(value) = HeaderValue::from_str(&etag) {
         response.headers_mut().insert(header::ETAG, value);

@@ -1,17 +1,39 @@
 //! Targets and their subscriptions, and the users a target should hold
 //! (its rules' tenants: [`UserScope`], which checks and backfills read).
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
 use super::*;
 
 pub(super) const TARGET_COLUMNS: &str = "id, name, kind, url, events, secret, secret_hint, state, disabled_reason, timeout_ms, \
      max_attempts, concurrency, options, read_back, rules, circuit, circuit_failures, circuit_open_until, circuit_version, \
      last_success_at, last_error, created_at, updated_at, batch_events, batch_bytes, backfill";
 
-/// Stored rules (`NULL` when none), compiled.
-pub(super) fn compile_rules(text: Option<&str>) -> Result<Option<Rules>> {
+/// Stored rules (`NULL` when none), compiled once per distinct text: a
+/// target's rules change only with their text, so the text is the key, and
+/// fan-out (every event write) and target reads share what was compiled.
+pub(super) fn compile_rules(text: Option<&str>) -> Result<Option<Arc<Rules>>> {
+    /// Distinct rule texts kept at most; past it the cache starts over.
+    const KEPT: usize = 1024;
+    static COMPILED: LazyLock<Mutex<HashMap<String, Arc<Rules>>>> = LazyLock::new(Default::default);
     let Some(text) = text else { return Ok(None) };
+    let cache = || COMPILED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(rules) = cache().get(text) {
+        return Ok(Some(rules.clone()));
+    }
     let rules: TargetRules = decode_json("sync_targets.rules", text)?;
-    Rules::compile(&rules).map_err(|e| StoreError::Corrupt(format!("sync target rules: {e}")))
+    let Some(compiled) = Rules::compile(&rules).map_err(|e| StoreError::Corrupt(format!("sync target rules: {e}")))?
+    else {
+        return Ok(None);
+    };
+    let compiled = Arc::new(compiled);
+    let mut kept = cache();
+    if kept.len() >= KEPT {
+        kept.clear();
+    }
+    kept.insert(text.to_owned(), compiled.clone());
+    Ok(Some(compiled))
 }
 
 /// The column value of `rules`: `NULL` when there are none.
@@ -26,7 +48,7 @@ pub(super) fn target_from_row(row: &AnyRow) -> Result<TargetRow> {
         Some(text) => decode_json("sync_targets.rules", text)?,
         None => TargetRules::default(),
     };
-    let compiled = compile_rules(rules_column.as_deref())?.map(std::sync::Arc::new);
+    let compiled = compile_rules(rules_column.as_deref())?;
     let backfill = match get_opt_str(row, "backfill")? {
         Some(text) => Some(decode_json("sync_targets.backfill", &text)?),
         None => None,
