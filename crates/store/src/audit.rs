@@ -7,7 +7,7 @@ use plat_proto::{AuditQuery, AuditRecord, Page};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
-use crate::sql::{Filter, format_ms, get_i64, get_opt_str, get_str, now_ms, parse_since};
+use crate::sql::{Filter, format_ms, get_i64, get_opt_str, get_str, now_ms, parse_since, push_placeholders};
 use crate::{Ctx, PageRequest, Result, Store, StoreError};
 
 /// What an audit record says; [`record_audit`] adds id, time and context.
@@ -36,24 +36,37 @@ pub(crate) struct AuditOf<'a> {
 const ACTIVITY: &[&str] = &["event.publish"];
 
 pub async fn record_audit(conn: &mut AnyConnection, ctx: &Ctx, draft: AuditDraft<'_>) -> Result<()> {
-    if !ACTIVITY.contains(&draft.action) {
+    record_audits(conn, ctx, vec![draft]).await
+}
+
+/// Append many audit records of one actor's, many to a statement.
+pub(crate) async fn record_audits(conn: &mut AnyConnection, ctx: &Ctx, drafts: Vec<AuditDraft<'_>>) -> Result<()> {
+    if drafts.iter().any(|d| !ACTIVITY.contains(&d.action)) {
         note_change(|changes| changes.audited = true);
     }
-    sqlx::query(
-        "INSERT INTO audit_log (id, created_at, actor, action, target, tenant, outcome, request_id, details) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(format!("aud_{}", uuid::Uuid::now_v7().simple()))
-    .bind(now_ms())
-    .bind(ctx.actor.clone())
-    .bind(draft.action)
-    .bind(draft.target)
-    .bind(draft.tenant.map(str::to_owned))
-    .bind(draft.outcome)
-    .bind(ctx.request_id.clone())
-    .bind(draft.details.to_string())
-    .execute(&mut *conn)
-    .await?;
+    let now = now_ms();
+    let mut drafts = drafts.into_iter().peekable();
+    while drafts.peek().is_some() {
+        let chunk: Vec<AuditDraft<'_>> = drafts.by_ref().take(500).collect();
+        let mut sql = String::from(
+            "INSERT INTO audit_log (id, created_at, actor, action, target, tenant, outcome, request_id, details) VALUES ",
+        );
+        push_placeholders(conn, &mut sql, chunk.len(), 9);
+        let mut query = sqlx::query(&sql);
+        for draft in chunk {
+            query = query
+                .bind(format!("aud_{}", uuid::Uuid::now_v7().simple()))
+                .bind(now)
+                .bind(ctx.actor.clone())
+                .bind(draft.action.to_owned())
+                .bind(draft.target)
+                .bind(draft.tenant.map(str::to_owned))
+                .bind(draft.outcome.to_owned())
+                .bind(ctx.request_id.clone())
+                .bind(draft.details.to_string());
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

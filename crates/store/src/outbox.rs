@@ -7,7 +7,7 @@
 use plat_proto::{Event, EventQuery, Page, PublishEvent, catalog};
 use sqlx::AnyConnection;
 
-use crate::audit::{AuditDraft, AuditOf, record_audit};
+use crate::audit::{AuditDraft, AuditOf, record_audit, record_audits};
 use crate::envelope::{EventDraft, Head, build_event, envelope};
 use crate::rows::tenant_by_slug;
 use crate::sql::{
@@ -31,17 +31,39 @@ pub(crate) async fn record_change(
     draft: EventDraft<'_>,
     audit: AuditOf<'_>,
 ) -> Result<Event> {
-    let action = audit.action.or(draft.event_type.audit).ok_or_else(|| {
-        StoreError::Corrupt(format!("{} is not a change with an audit action (plat_proto::catalog)", draft.event_type))
-    })?;
-    let event = record_event(conn, ctx, draft).await?;
-    record_audit(
-        conn,
-        ctx,
-        AuditDraft { action, target: audit.target, tenant: audit.tenant, outcome: "success", details: audit.details },
-    )
-    .await?;
-    Ok(event)
+    let mut events = record_changes(conn, ctx, vec![(draft, audit)]).await?;
+    events.pop().ok_or_else(|| StoreError::Corrupt("a change recorded no event".into()))
+}
+
+/// Many changes of one actor's in one go: their events in one multi-row
+/// insert (and one fan-out), their audit records in another.
+pub(crate) async fn record_changes(
+    conn: &mut AnyConnection,
+    ctx: &Ctx,
+    changes: Vec<(EventDraft<'_>, AuditOf<'_>)>,
+) -> Result<Vec<Event>> {
+    let now = now_ms();
+    let mut events = Vec::with_capacity(changes.len());
+    let mut audits = Vec::with_capacity(changes.len());
+    for (draft, audit) in changes {
+        let action = audit.action.or(draft.event_type.audit).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "{} is not a change with an audit action (plat_proto::catalog)",
+                draft.event_type
+            ))
+        })?;
+        events.push(build_event(ctx, draft, now));
+        audits.push(AuditDraft {
+            action,
+            target: audit.target,
+            tenant: audit.tenant,
+            outcome: "success",
+            details: audit.details,
+        });
+    }
+    insert_events(conn, &events, now).await?;
+    record_audits(conn, ctx, audits).await?;
+    Ok(events)
 }
 
 /// Append an event to the outbox on `conn` (inside the change's transaction).

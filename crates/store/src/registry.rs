@@ -19,7 +19,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::audit::{AuditDraft, AuditOf, record_audit};
 use crate::envelope::EventDraft;
-use crate::outbox::record_change;
+use crate::outbox::{record_change, record_changes};
 use crate::rows::tenant_by_slug;
 use crate::sql::{
     Params, decode_json, format_ms, get_i64, get_opt_i64, get_opt_str, get_str, json_value, new_id, now_ms,
@@ -245,15 +245,20 @@ async fn count_instances(conn: &mut AnyConnection, service_id: &str) -> Result<(
     Ok((get_i64(&row, "healthy")?.max(0) as usize, get_i64(&row, "total")?.max(0) as usize))
 }
 
-/// Announce a registration change (`service.*`) with its current snapshot.
+/// Announce a registration change (`service.*`) with its current snapshot
+/// (`counts` of its instances when known, else counted).
 async fn announce(
     conn: &mut AnyConnection,
     ctx: &Ctx,
-    row: &ServiceRow,
+    (row, counts): (&ServiceRow, Option<(usize, usize)>),
     event_type: &'static catalog::EventType,
     details: serde_json::Value,
 ) -> Result<()> {
-    let registration = registration_counted(row, count_instances(conn, &row.id).await?, false);
+    let counts = match counts {
+        Some(counts) => counts,
+        None => count_instances(conn, &row.id).await?,
+    };
+    let registration = registration_counted(row, counts, false);
     let draft = EventDraft {
         event_type,
         tenant: plat_proto::SYSTEM_TENANT,
@@ -275,45 +280,108 @@ enum InstancesChange<'a> {
     Lost,
 }
 
-/// A change of the instances of the service with id `service_id` (if it
-/// still exists): the service and the instances that changed take the next
-/// clock value (its discovery index moves on, its watchers wake; replicas
-/// read just those instances) and `service.health_changed` is announced
-/// with `details`.
-async fn health_changed(
-    conn: &mut AnyConnection,
-    ctx: &Ctx,
-    service_id: &str,
-    change: InstancesChange<'_>,
+/// A change of the instances of one service, to be announced.
+struct HealthChange<'a> {
+    service_id: &'a str,
+    change: InstancesChange<'a>,
     details: serde_json::Value,
-) -> Result<()> {
-    let sql = format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id = $1");
-    let Some(row) = sqlx::query(&sql).bind(service_id).fetch_optional(&mut *conn).await? else { return Ok(()) };
-    let mut row = service_from_row(&row)?;
-    row.change_seq = tick(conn).await?;
-    let sql = match change {
-        InstancesChange::Lost => "UPDATE services SET change_seq = $1, instances_seq = $1 WHERE id = $2",
-        InstancesChange::States(_) => "UPDATE services SET change_seq = $1 WHERE id = $2",
-    };
-    sqlx::query(sql).bind(row.change_seq).bind(&row.id).execute(&mut *conn).await?;
-    if let InstancesChange::States(instances) = change {
-        stamp_instances(conn, &row.id, instances, row.change_seq).await?;
-    }
-    announce(conn, ctx, &row, catalog::SERVICE_HEALTH_CHANGED, details).await
 }
 
-/// Mark `instances` of a service as changed at clock `seq`.
-async fn stamp_instances(conn: &mut AnyConnection, service_id: &str, instances: &[&str], seq: i64) -> Result<()> {
-    for chunk in instances.chunks(500) {
+/// Changes of the instances of services (those that still exist), in one
+/// go: they take the next clock value together (their discovery indexes
+/// move on, their watchers wake; replicas read just the instances that
+/// changed) and each is announced as `service.health_changed` with its
+/// details. A handful of statements whatever the number of services.
+async fn health_changed(conn: &mut AnyConnection, ctx: &Ctx, changes: Vec<HealthChange<'_>>) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let seq = tick(conn).await?;
+    let ids: Vec<&str> = changes.iter().map(|c| c.service_id).collect();
+    let lost: Vec<&str> =
+        changes.iter().filter(|c| matches!(c.change, InstancesChange::Lost)).map(|c| c.service_id).collect();
+    let mut rows: HashMap<String, ServiceRow> = HashMap::new();
+    let mut counts: HashMap<String, (usize, usize)> = HashMap::new();
+    for chunk in ids.chunks(500) {
         let mut params = Params::for_conn(conn);
-        let (at, service) = (params.next(), params.next());
-        let sql = format!(
-            "UPDATE service_instances SET change_seq = {at} WHERE service_id = {service} AND instance_id IN ({})",
-            params.list(chunk.len())
-        );
-        let mut query = sqlx::query(&sql).bind(seq).bind(service_id);
+        let list = params.list(chunk.len());
+        let sql = format!("SELECT {SERVICE_COLUMNS} FROM services WHERE id IN ({list})");
+        let mut query = sqlx::query(&sql);
         for id in chunk {
             query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let mut row = service_from_row(&row)?;
+            row.change_seq = seq;
+            rows.insert(row.id.clone(), row);
+        }
+        for (column, of) in [("change_seq", chunk), ("instances_seq", &lost[..])] {
+            let of: Vec<&str> = of.iter().filter(|id| chunk.contains(id)).copied().collect();
+            if of.is_empty() {
+                continue;
+            }
+            let mut params = Params::for_conn(conn);
+            let at = params.next();
+            let sql = format!("UPDATE services SET {column} = {at} WHERE id IN ({})", params.list(of.len()));
+            let mut query = sqlx::query(&sql).bind(seq);
+            for id in &of {
+                query = query.bind(*id);
+            }
+            query.execute(&mut *conn).await?;
+        }
+        let sql = format!(
+            "SELECT service_id, COUNT(*) AS total, COALESCE(SUM(CASE WHEN status = 'passing' THEN 1 ELSE 0 END), 0) AS healthy \
+             FROM service_instances WHERE service_id IN ({list}) GROUP BY service_id"
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let n = |c: &str| get_i64(&row, c).map(|n| n.max(0) as usize);
+            counts.insert(get_str(&row, "service_id")?, (n("healthy")?, n("total")?));
+        }
+    }
+    let stamped: Vec<(&str, &str)> = changes
+        .iter()
+        .filter_map(|c| match c.change {
+            InstancesChange::States(instances) => Some(instances.iter().map(move |i| (c.service_id, *i))),
+            InstancesChange::Lost => None,
+        })
+        .flatten()
+        .collect();
+    stamp_instances(conn, &stamped, seq).await?;
+    let mut announced = Vec::with_capacity(changes.len());
+    for change in changes {
+        let Some(row) = rows.get(change.service_id) else { continue };
+        let registration = registration_counted(row, counts.get(&row.id).copied().unwrap_or((0, 0)), false);
+        let draft = EventDraft {
+            event_type: catalog::SERVICE_HEALTH_CHANGED,
+            tenant: plat_proto::SYSTEM_TENANT,
+            aggregate_id: &row.id,
+            aggregate_version: seq.max(0) as u64,
+            data: json_value(&registration)?,
+            extra_metadata: None,
+        };
+        let target = format!("service:{}/{}", row.namespace, row.name);
+        announced.push((draft, AuditOf { action: None, target, tenant: None, details: change.details }));
+    }
+    record_changes(conn, ctx, announced).await?;
+    Ok(())
+}
+
+/// Mark `(service id, instance id)`s as changed at clock `seq`.
+async fn stamp_instances(conn: &mut AnyConnection, instances: &[(&str, &str)], seq: i64) -> Result<()> {
+    for chunk in instances.chunks(500) {
+        let mut params = Params::for_conn(conn);
+        let at = params.next();
+        let sql = format!(
+            "UPDATE service_instances SET change_seq = {at} WHERE (service_id, instance_id) IN (VALUES {})",
+            params.rows(chunk.len(), 2)
+        );
+        let mut query = sqlx::query(&sql).bind(seq);
+        for (service, instance) in chunk {
+            query = query.bind(*service).bind(*instance);
         }
         query.execute(&mut *conn).await?;
     }
@@ -497,22 +565,31 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        for (id, url) in endpoints.iter().filter(|(id, _)| !current.contains(id)) {
-            sqlx::query(
+        let added: Vec<&(String, String)> = endpoints.iter().filter(|(id, _)| !current.contains(id)).collect();
+        for chunk in added.chunks(200) {
+            let mut params = Params::for_conn(&tx);
+            let rows: Vec<String> = chunk
+                .iter()
+                .map(|_| {
+                    let [service, instance, url, at, seq] = [(); 5].map(|_| params.next());
+                    format!("({service}, {instance}, {url}, 'probe', 'critical', 0, 0, {at}, {seq})")
+                })
+                .collect();
+            let sql = format!(
                 "INSERT INTO service_instances (service_id, instance_id, url, source, status, consecutive_successes, consecutive_failures, updated_at, change_seq) \
-                 VALUES ($1, $2, $3, 'probe', 'critical', 0, 0, $4, $5) \
-                 ON CONFLICT (service_id, instance_id) DO UPDATE SET url = excluded.url, source = 'probe', ttl_ms = NULL, change_seq = excluded.change_seq",
-            )
-            .bind(&row.id)
-            .bind(id)
-            .bind(url)
-            .bind(now)
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
+                 VALUES {} ON CONFLICT (service_id, instance_id) DO UPDATE SET url = excluded.url, source = 'probe', ttl_ms = NULL, change_seq = excluded.change_seq",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for (id, url) in chunk {
+                query = query.bind(row.id.clone()).bind(id.clone()).bind(url.clone()).bind(now).bind(seq);
+            }
+            query.execute(&mut *tx).await?;
         }
         let event = if outcome == Registered::Created { catalog::SERVICE_REGISTERED } else { catalog::SERVICE_UPDATED };
-        announce(&mut tx, ctx, &row, event, serde_json::json!({"revision": row.revision})).await?;
+        // A new service's instances are its endpoints, none passing yet.
+        let counts = (outcome == Registered::Created).then_some((0, endpoints.len()));
+        announce(&mut tx, ctx, (&row, counts), event, serde_json::json!({"revision": row.revision})).await?;
         tx.commit().await?;
         Ok((row, outcome))
     }
@@ -525,7 +602,7 @@ impl Store {
         let mut row = service_by_key(&mut tx, namespace, name).await?;
         let seq = tick(&mut tx).await?;
         row.change_seq = seq;
-        announce(&mut tx, ctx, &row, catalog::SERVICE_DEREGISTERED, serde_json::json!({})).await?;
+        announce(&mut tx, ctx, (&row, None), catalog::SERVICE_DEREGISTERED, serde_json::json!({})).await?;
         sqlx::query("DELETE FROM services WHERE id = $1").bind(&row.id).execute(&mut *tx).await?;
         // The service's own account goes with it: its tokens stop working.
         if let Some(client_id) = &row.service_account {
@@ -783,15 +860,19 @@ impl Store {
                 ))),
             });
         }
-        for (service_id, instances) in &revived {
-            let details: Vec<serde_json::Value> =
-                instances.iter().map(|id| serde_json::json!({"instance": id, "status": "passing"})).collect();
-            let details = match details.as_slice() {
-                [one] => one.clone(),
-                _ => serde_json::json!({"instances": details}),
-            };
-            health_changed(&mut tx, ctx, service_id, InstancesChange::States(instances), details).await?;
-        }
+        let announced = revived
+            .iter()
+            .map(|(service_id, instances)| {
+                let details: Vec<serde_json::Value> =
+                    instances.iter().map(|id| serde_json::json!({"instance": id, "status": "passing"})).collect();
+                let details = match details.as_slice() {
+                    [one] => one.clone(),
+                    _ => serde_json::json!({"instances": details}),
+                };
+                HealthChange { service_id, change: InstancesChange::States(instances), details }
+            })
+            .collect();
+        health_changed(&mut tx, ctx, announced).await?;
         tx.commit().await?;
         Ok(answers.into_iter().map(|a| a.unwrap_or(Ok(BeatOutcome::Kept))).collect())
     }
@@ -824,15 +905,23 @@ impl Store {
                 changed.entry(r.service_id.as_str()).or_default().push(r);
             }
         }
-        for (service_id, verdicts) in changed {
-            let details: Vec<serde_json::Value> = verdicts
-                .iter()
-                .map(|v| serde_json::json!({"instance": v.instance_id, "status": v.status.as_str()}))
-                .collect();
-            let instances: Vec<&str> = verdicts.iter().map(|v| v.instance_id.as_str()).collect();
-            let change = InstancesChange::States(&instances);
-            health_changed(&mut tx, ctx, service_id, change, serde_json::json!({"instances": details})).await?;
-        }
+        let instances: Vec<(&str, Vec<&str>)> = changed
+            .iter()
+            .map(|(service_id, verdicts)| (*service_id, verdicts.iter().map(|v| v.instance_id.as_str()).collect()))
+            .collect();
+        let announced = changed
+            .values()
+            .zip(&instances)
+            .map(|(verdicts, (service_id, instances))| {
+                let details: Vec<serde_json::Value> = verdicts
+                    .iter()
+                    .map(|v| serde_json::json!({"instance": v.instance_id, "status": v.status.as_str()}))
+                    .collect();
+                let details = serde_json::json!({"instances": details});
+                HealthChange { service_id, change: InstancesChange::States(instances), details }
+            })
+            .collect();
+        health_changed(&mut tx, ctx, announced).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -901,10 +990,14 @@ impl Store {
                 service.1.push(&i.instance.id);
             }
         }
-        for (service_id, (details, turned, lost)) in services {
-            let change = if lost { InstancesChange::Lost } else { InstancesChange::States(&turned) };
-            health_changed(&mut tx, ctx, &service_id, change, serde_json::json!({"instances": details})).await?;
-        }
+        let announced = services
+            .iter()
+            .map(|(service_id, (details, turned, lost))| {
+                let change = if *lost { InstancesChange::Lost } else { InstancesChange::States(turned) };
+                HealthChange { service_id, change, details: serde_json::json!({"instances": details}) }
+            })
+            .collect();
+        health_changed(&mut tx, ctx, announced).await?;
         tx.commit().await?;
         Ok((critical, removed))
     }
@@ -1017,5 +1110,5 @@ async fn link_account(conn: &mut AnyConnection, ctx: &Ctx, mut row: ServiceRow, 
         .bind(&row.id)
         .execute(&mut *conn)
         .await?;
-    announce(conn, ctx, &row, catalog::SERVICE_UPDATED, serde_json::json!({"service_account": client_id})).await
+    announce(conn, ctx, (&row, None), catalog::SERVICE_UPDATED, serde_json::json!({"service_account": client_id})).await
 }
