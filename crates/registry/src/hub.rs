@@ -186,6 +186,9 @@ struct State {
     services: HashMap<ServiceKey, Arc<Snapshot>>,
     /// Service id → key, for details that name the id.
     ids: HashMap<String, ServiceKey>,
+    /// Name → the namespaces that have a service of that name, for lookups
+    /// by name alone.
+    names: HashMap<String, BTreeSet<String>>,
 }
 
 /// Details are read again from this far back: a write stamped before the
@@ -244,6 +247,7 @@ impl Hub {
             for (row, delta) in changes.services {
                 let key = (row.namespace.clone(), row.name.clone());
                 state.ids.insert(row.id.clone(), key.clone());
+                state.names.entry(key.1.clone()).or_default().insert(key.0.clone());
                 match state.services.get_mut(&key) {
                     Some(current) if current.row.id == row.id => Arc::make_mut(current).apply(row, delta),
                     _ => {
@@ -267,6 +271,12 @@ impl Hub {
                 }
                 if let Some(gone) = state.services.remove(&key) {
                     state.ids.remove(&gone.row.id);
+                    if let Some(namespaces) = state.names.get_mut(&key.1) {
+                        namespaces.remove(&key.0);
+                        if namespaces.is_empty() {
+                            state.names.remove(&key.1);
+                        }
+                    }
                 }
                 touched.push((key, seq.max(0) as u64));
             }
@@ -360,8 +370,14 @@ impl Hub {
                 .ok_or_else(|| Lookup::NotFound(format!("{namespace}/{name}")));
         }
         let state = self.read();
-        let mut found: Vec<&Arc<Snapshot>> =
-            state.services.values().filter(|s| s.row.name == name && seen(s)).collect();
+        let mut found: Vec<&Arc<Snapshot>> = state
+            .names
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(|namespace| state.services.get(&(namespace.clone(), name.to_owned())))
+            .filter(|s| seen(s))
+            .collect();
         match found.len() {
             0 => Err(Lookup::NotFound(name.to_owned())),
             1 => Ok(found.remove(0).clone()),
