@@ -462,6 +462,23 @@ both!(a_burst_of_new_instances_is_written_together_and_each_is_answered, &[], |p
     assert_eq!(ok.0, 200, "{}", ok.1);
 });
 
+both!(a_name_alone_finds_the_one_service_of_that_name_or_asks_for_a_namespace, &[], |p| {
+    api(&p, "PUT", "/services/shop/users", Some(spec(&["http://10.9.0.1:1"], json!({})))).await;
+    assert_eq!(api(&p, "GET", "/discovery/users", None).await.0, 200);
+    api(&p, "PUT", "/services/billing/users", Some(spec(&["http://10.9.0.2:1"], json!({})))).await;
+    let (status, body) = api(&p, "GET", "/discovery/users", None).await;
+    assert_eq!(status, 409, "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("billing, shop"), "names both namespaces: {message}");
+    let (status, body) = api(&p, "GET", "/discovery/users?namespace=billing", None).await;
+    assert_eq!((status, body["data"]["namespace"].as_str()), (200, Some("billing")), "{body}");
+    // Once one is gone, the name alone finds the other again; an unknown name is 404.
+    assert_eq!(api(&p, "DELETE", "/services/shop/users", None).await.0, 200);
+    let (status, body) = api(&p, "GET", "/discovery/users", None).await;
+    assert_eq!((status, body["data"]["namespace"].as_str()), (200, Some("billing")), "{body}");
+    assert_eq!(api(&p, "GET", "/discovery/nobody", None).await.0, 404);
+});
+
 both!(a_service_gets_its_own_account_and_tokens_for_its_dependencies, &[], |p| {
     api(&p, "PUT", "/services/shop/users", Some(spec(&[], json!({"layer": "core"})))).await;
     api(&p, "PUT", "/services/shop/orders", Some(spec(&[], json!({"depends_on": ["users"]})))).await;
