@@ -17,7 +17,7 @@
 //! instance that really stopped turns critical within TTL + flush.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use plat_proto::{Instance, InstanceSource, InstanceStatus};
@@ -36,7 +36,7 @@ pub(crate) struct Beats {
     /// One flush at a time. A beat that waits for its answer takes its turn
     /// and flushes everything pending, unless the flush before it already
     /// carried its beat.
-    flushing: tokio::sync::Mutex<()>,
+    flushing: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Default)]
@@ -58,7 +58,7 @@ impl Hub {
     /// instance as discovery will show it. `url` may be empty after the
     /// first beat; `ctx` is who is acting (the audit record of a change).
     pub async fn beat(
-        &self,
+        self: &Arc<Self>,
         ctx: &Ctx,
         (namespace, name): (&str, &str),
         (instance_id, url): (&str, &str),
@@ -75,9 +75,11 @@ impl Hub {
             passing: false,
         };
         let known = self.get(namespace, name).and_then(|s| s.instances.get(instance_id).map(|i| i.instance.clone()));
+        // Nothing a client sees changes: a passing instance at the same URL.
         if let Some(mut instance) = known
             && instance.source == InstanceSource::Heartbeat
             && instance.status == InstanceStatus::Passing
+            && (url.is_empty() || url == instance.url)
         {
             let key = (beat.namespace.clone(), beat.name.clone(), beat.instance_id.clone());
             self.beats.lock().kept.insert(key, Beat { passing: true, ..beat });
@@ -86,19 +88,35 @@ impl Hub {
         }
         let (tx, mut rx) = oneshot::channel();
         self.beats.lock().first.push((beat.clone(), ctx.clone(), tx));
-        {
-            let _turn = self.beats.flushing.lock().await;
-            if matches!(rx.try_recv(), Err(oneshot::error::TryRecvError::Empty)) {
-                self.flush_pending().await;
-            } else {
-                // Carried by the flush before: the answer is in `rx`.
+        let turn = self.beats.flushing.clone().lock_owned().await;
+        let carried = match rx.try_recv() {
+            // The flush before this turn carried it.
+            Ok(outcome) => Some(outcome),
+            Err(oneshot::error::TryRecvError::Closed) => None,
+            Err(oneshot::error::TryRecvError::Empty) => {
+                // The flush runs on a task of its own, holding the turn: a
+                // caller that goes away (a client that hangs up) cuts short
+                // neither its batch-mates' answers nor the steady beats.
+                let hub = self.clone();
+                let _ = tokio::spawn(async move {
+                    hub.flush_pending().await;
+                    drop(turn);
+                })
+                .await;
+                rx.try_recv().ok()
+            }
+        };
+        match carried {
+            Some(outcome) => {
+                outcome?;
+            }
+            // Taken by a flush that failed midway (a panic): write it alone.
+            None => {
+                if self.write_alone(ctx, &beat).await? == BeatOutcome::Passing {
+                    self.refresh().await?;
+                }
             }
         }
-        match rx.try_recv() {
-            Ok(outcome) => outcome?,
-            // Taken by a flush that was cancelled midway: write it alone.
-            Err(_) => self.write_alone(ctx, &beat).await?,
-        };
         let shown = self.get(namespace, name).and_then(|s| s.instances.get(instance_id).map(|i| i.instance.clone()));
         // Another replica's hub may not have caught up with the first beat yet.
         Ok(shown.unwrap_or(Instance {

@@ -246,6 +246,9 @@ impl Hub {
             let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
             for (row, delta) in changes.services {
                 let key = (row.namespace.clone(), row.name.clone());
+                if let Some(old) = state.services.get(&key).map(|s| s.row.id.clone()).filter(|old| *old != row.id) {
+                    state.ids.remove(&old);
+                }
                 state.ids.insert(row.id.clone(), key.clone());
                 state.names.entry(key.1.clone()).or_default().insert(key.0.clone());
                 match state.services.get_mut(&key) {

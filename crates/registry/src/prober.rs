@@ -23,6 +23,9 @@ use crate::hub::Hub;
 /// failure drains slowly, and the metric counts what went.
 const MAX_REMOVALS_PER_SWEEP: u64 = 50;
 
+/// Allowed beyond `beat_grace` for a flush's own time.
+const FLUSH_MARGIN: Duration = Duration::from_millis(500);
+
 #[derive(Debug, Clone)]
 pub struct ProberConfig {
     /// Probes in flight at once.
@@ -304,7 +307,8 @@ impl Prober {
 
     async fn sweep(&self) {
         let remove_after = self.config.remove_after.as_millis() as i64;
-        let grace = self.config.beat_grace.as_millis() as i64;
+        // The flush interval, and the time a flush itself may take.
+        let grace = (self.config.beat_grace + FLUSH_MARGIN).as_millis() as i64;
         // This replica's own buffered beats first.
         self.hub.flush_beats().await;
         match self.store.expire_heartbeats(&Self::ctx(), now_ms(), (grace, remove_after), MAX_REMOVALS_PER_SWEEP).await

@@ -391,49 +391,57 @@ async fn stamp_instances(conn: &mut AnyConnection, instances: &[(&str, &str)], s
 /// A passing heart-beating instance's beat: its time and TTL. Whether
 /// there was one.
 async fn keep_beat(conn: &mut AnyConnection, service_id: &str, beat: &Beat) -> Result<bool> {
+    // A later beat another replica wrote first stays (`last_heartbeat_at` never goes back).
     let done = sqlx::query(
-        "UPDATE service_instances SET last_heartbeat_at = $1, ttl_ms = $2, updated_at = $1 \
+        "UPDATE service_instances SET last_heartbeat_at = CASE WHEN last_heartbeat_at > $1 THEN last_heartbeat_at ELSE $1 END, \
+         ttl_ms = $2, updated_at = $5 \
          WHERE service_id = $3 AND instance_id = $4 AND source = 'heartbeat' AND status = 'passing'",
     )
     .bind(beat.at)
     .bind(beat.ttl_ms)
     .bind(service_id)
     .bind(&beat.instance_id)
+    .bind(now_ms())
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() > 0)
 }
 
 /// A new instance (when the beat names its URL), or a heart-beating one
-/// that is not passing, written passing. Whether it was: not for a passing
-/// one, a probed endpoint, or an unknown one without a URL.
+/// that is not passing or moved to another URL, written passing. Whether it
+/// was: not for a passing one at its URL, a probed endpoint, or an unknown
+/// one without a URL. `updated_at` is when it is written (details are read
+/// by it), not when the beat came.
 async fn revive_beat(conn: &mut AnyConnection, service_id: &str, beat: &Beat) -> Result<bool> {
     let done = if beat.url.is_empty() {
         sqlx::query(
             "UPDATE service_instances SET status = 'passing', consecutive_successes = 1, consecutive_failures = 0, \
-             last_heartbeat_at = $1, ttl_ms = $2, updated_at = $1 \
+             last_heartbeat_at = $1, ttl_ms = $2, updated_at = $5 \
              WHERE service_id = $3 AND instance_id = $4 AND source = 'heartbeat' AND status <> 'passing'",
         )
         .bind(beat.at)
         .bind(beat.ttl_ms)
         .bind(service_id)
         .bind(&beat.instance_id)
+        .bind(now_ms())
         .execute(&mut *conn)
         .await?
     } else {
         sqlx::query(
             "INSERT INTO service_instances (service_id, instance_id, url, source, status, consecutive_successes, consecutive_failures, last_heartbeat_at, ttl_ms, updated_at) \
-             VALUES ($1, $2, $3, 'heartbeat', 'passing', 1, 0, $4, $5, $4) \
+             VALUES ($1, $2, $3, 'heartbeat', 'passing', 1, 0, $4, $5, $6) \
              ON CONFLICT (service_id, instance_id) DO UPDATE SET url = excluded.url, status = 'passing', \
              consecutive_successes = 1, consecutive_failures = 0, last_heartbeat_at = excluded.last_heartbeat_at, \
              ttl_ms = excluded.ttl_ms, updated_at = excluded.updated_at \
-             WHERE service_instances.source = 'heartbeat' AND service_instances.status <> 'passing'",
+             WHERE service_instances.source = 'heartbeat' \
+             AND (service_instances.status <> 'passing' OR service_instances.url <> excluded.url)",
         )
         .bind(service_id)
         .bind(&beat.instance_id)
         .bind(&beat.url)
         .bind(beat.at)
         .bind(beat.ttl_ms)
+        .bind(now_ms())
         .execute(&mut *conn)
         .await?
     };
@@ -755,11 +763,15 @@ impl Store {
         // New instances (and those back from critical) first, many to a
         // statement; what that does not settle is settled beat by beat.
         let mut seen = std::collections::HashSet::new();
-        let fresh: Vec<(usize, String)> = beats
+        // Rows are written in (service, instance) order everywhere, so that
+        // two replicas' batches (and the sweep) lock them in one order.
+        let mut order: Vec<(Option<String>, usize)> =
+            beats.iter().enumerate().map(|(i, b)| (service_of(b), i)).collect();
+        order.sort_by(|(a, i), (b, j)| (a, &beats[*i].instance_id).cmp(&(b, &beats[*j].instance_id)));
+        let fresh: Vec<(usize, String)> = order
             .iter()
-            .enumerate()
-            .filter(|(_, b)| !b.passing && !b.url.is_empty())
-            .filter_map(|(i, b)| service_of(b).map(|id| (i, id)))
+            .filter(|(_, i)| !beats[*i].passing && !beats[*i].url.is_empty())
+            .filter_map(|(id, i)| id.clone().map(|id| (*i, id)))
             .filter(|(i, id)| seen.insert((id.clone(), beats[*i].instance_id.clone())))
             .collect();
         for chunk in fresh.chunks(200) {
@@ -767,8 +779,8 @@ impl Store {
             let rows: Vec<String> = chunk
                 .iter()
                 .map(|_| {
-                    let [a, b, c, d, e] = [(); 5].map(|_| params.next());
-                    format!("({a}, {b}, {c}, 'heartbeat', 'passing', 1, 0, {d}, {e}, {d})")
+                    let [a, b, c, d, e, f] = [(); 6].map(|_| params.next());
+                    format!("({a}, {b}, {c}, 'heartbeat', 'passing', 1, 0, {d}, {e}, {f})")
                 })
                 .collect();
             let sql = format!(
@@ -776,25 +788,24 @@ impl Store {
                  VALUES {} ON CONFLICT (service_id, instance_id) DO UPDATE SET url = excluded.url, status = 'passing', \
                  consecutive_successes = 1, consecutive_failures = 0, last_heartbeat_at = excluded.last_heartbeat_at, \
                  ttl_ms = excluded.ttl_ms, updated_at = excluded.updated_at \
-                 WHERE service_instances.source = 'heartbeat' AND service_instances.status <> 'passing' \
+                 WHERE service_instances.source = 'heartbeat' \
+                 AND (service_instances.status <> 'passing' OR service_instances.url <> excluded.url) \
                  RETURNING service_id, instance_id",
                 rows.join(", ")
             );
             let mut query = sqlx::query(&sql);
+            let written = now_ms();
             for (i, service_id) in chunk {
                 let beat = &beats[*i];
-                // `{d}` is bound once and used twice only on PostgreSQL; SQLite's `?` take it again.
                 query = query
                     .bind(service_id.clone())
                     .bind(beat.instance_id.clone())
                     .bind(beat.url.clone())
                     .bind(beat.at)
-                    .bind(beat.ttl_ms);
-                if params.positional() {
-                    query = query.bind(beat.at);
-                }
+                    .bind(beat.ttl_ms)
+                    .bind(written);
             }
-            let written: std::collections::HashSet<(String, String)> = query
+            let passing: std::collections::HashSet<(String, String)> = query
                 .fetch_all(&mut *tx)
                 .await?
                 .iter()
@@ -802,13 +813,14 @@ impl Store {
                 .collect::<Result<_>>()?;
             for (i, service_id) in chunk {
                 let beat = &beats[*i];
-                if written.contains(&(service_id.clone(), beat.instance_id.clone())) {
+                if passing.contains(&(service_id.clone(), beat.instance_id.clone())) {
                     revived.entry(service_id.clone()).or_default().push(&beat.instance_id);
                     answers[*i] = Some(Ok(BeatOutcome::Passing));
                 }
             }
         }
-        for (i, beat) in beats.iter().enumerate() {
+        for (_, i) in &order {
+            let (i, beat) = (*i, &beats[*i]);
             if answers[i].is_some() {
                 continue;
             }
@@ -887,10 +899,15 @@ impl Store {
         }
         let mut tx = self.begin(ctx).await?;
         let mut changed: BTreeMap<&str, Vec<&ProbeResult>> = BTreeMap::new();
-        for r in results {
+        // In (service, instance) order, as every batch writes them; stamped
+        // with the time of writing (details are read by it).
+        let mut ordered: Vec<&ProbeResult> = results.iter().collect();
+        ordered.sort_by(|a, b| (&a.service_id, &a.instance_id).cmp(&(&b.service_id, &b.instance_id)));
+        let written = now_ms();
+        for r in ordered {
             sqlx::query(
                 "UPDATE service_instances SET status = $1, consecutive_successes = $2, consecutive_failures = $3, \
-                 latency_ms = $4, last_probe_at = $5, updated_at = $5 WHERE service_id = $6 AND instance_id = $7",
+                 latency_ms = $4, last_probe_at = $5, updated_at = $8 WHERE service_id = $6 AND instance_id = $7",
             )
             .bind(r.status.as_str())
             .bind(i64::from(r.consecutive_successes))
@@ -899,6 +916,7 @@ impl Store {
             .bind(r.at)
             .bind(&r.service_id)
             .bind(&r.instance_id)
+            .bind(written)
             .execute(&mut *tx)
             .await?;
             if r.changed {
@@ -942,7 +960,8 @@ impl Store {
         let mut tx = self.begin(ctx).await?;
         let sql = format!(
             "SELECT {INSTANCE_COLUMNS} FROM service_instances WHERE source = 'heartbeat' \
-             AND last_heartbeat_at + ttl_ms + $3 < $1 AND (status <> 'critical' OR last_heartbeat_at + ttl_ms + $2 < $1)"
+             AND last_heartbeat_at + ttl_ms + $3 < $1 AND (status <> 'critical' OR last_heartbeat_at + ttl_ms + $2 < $1) \
+             ORDER BY service_id, instance_id"
         );
         let due: Vec<InstanceRow> = sqlx::query(&sql)
             .bind(now)

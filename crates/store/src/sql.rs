@@ -96,12 +96,6 @@ impl Params {
         Params { positional: conn.backend_name() == "SQLite", n: 0 }
     }
 
-    /// Whether each placeholder takes its own value (`?`), so a value used
-    /// twice is bound twice.
-    pub(crate) fn positional(&self) -> bool {
-        self.positional
-    }
-
     pub(crate) fn next(&mut self) -> String {
         self.n += 1;
         if self.positional { "?".to_owned() } else { format!("${}", self.n) }

@@ -460,6 +460,12 @@ both!(a_burst_of_new_instances_is_written_together_and_each_is_answered, &[], |p
     );
     assert_eq!(clashed.0, 409, "{}", clashed.1);
     assert_eq!(ok.0, 200, "{}", ok.1);
+    // An instance that comes back at another URL under the same id moves there at once.
+    let moved = json!({"instance_id": "n0", "url": "http://10.4.0.1:8080"});
+    let (status, body) = api(&p, "POST", "/services/legacy/billing/heartbeat", Some(moved)).await;
+    assert_eq!((status, body["data"]["url"].as_str()), (200, Some("http://10.4.0.1:8080")), "{body}");
+    let urls = healthy(&p, "billing").await.0;
+    assert!(urls.contains(&"http://10.4.0.1:8080".to_owned()) && !urls.contains(&"http://10.2.0.0:8080".to_owned()));
 });
 
 both!(a_name_alone_finds_the_one_service_of_that_name_or_asks_for_a_namespace, &[], |p| {
