@@ -8,7 +8,7 @@
 //! `service.*` event and audit record in the same transaction.
 
 use plat_proto::catalog;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use plat_proto::{
     Instance, InstanceSource, InstanceStatus, LayeringViolation, RegisterService, RegistrationStatus,
@@ -389,63 +389,96 @@ async fn stamp_instances(conn: &mut AnyConnection, instances: &[(&str, &str)], s
 }
 
 /// A passing heart-beating instance's beat: its time and TTL. Whether
-/// there was one.
+/// there was one. A later beat another replica wrote first stays
+/// (`last_heartbeat_at` never goes back).
 async fn keep_beat(conn: &mut AnyConnection, service_id: &str, beat: &Beat) -> Result<bool> {
-    // A later beat another replica wrote first stays (`last_heartbeat_at` never goes back).
-    let done = sqlx::query(
+    update_beat(
+        conn,
         "UPDATE service_instances SET last_heartbeat_at = CASE WHEN last_heartbeat_at > $1 THEN last_heartbeat_at ELSE $1 END, \
          ttl_ms = $2, updated_at = $5 \
          WHERE service_id = $3 AND instance_id = $4 AND source = 'heartbeat' AND status = 'passing'",
+        service_id,
+        beat,
     )
-    .bind(beat.at)
-    .bind(beat.ttl_ms)
-    .bind(service_id)
-    .bind(&beat.instance_id)
-    .bind(now_ms())
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() > 0)
+    .await
 }
 
 /// A new instance (when the beat names its URL), or a heart-beating one
 /// that is not passing or moved to another URL, written passing. Whether it
 /// was: not for a passing one at its URL, a probed endpoint, or an unknown
-/// one without a URL. `updated_at` is when it is written (details are read
-/// by it), not when the beat came.
+/// one without a URL.
 async fn revive_beat(conn: &mut AnyConnection, service_id: &str, beat: &Beat) -> Result<bool> {
-    let done = if beat.url.is_empty() {
-        sqlx::query(
+    if beat.url.is_empty() {
+        return update_beat(
+            conn,
             "UPDATE service_instances SET status = 'passing', consecutive_successes = 1, consecutive_failures = 0, \
              last_heartbeat_at = $1, ttl_ms = $2, updated_at = $5 \
              WHERE service_id = $3 AND instance_id = $4 AND source = 'heartbeat' AND status <> 'passing'",
+            service_id,
+            beat,
         )
+        .await;
+    }
+    Ok(!write_passing(conn, &[(service_id, beat)]).await?.is_empty())
+}
+
+/// Run `sql` with a beat's (time, TTL, service, instance, time of writing)
+/// as `$1`..`$5`. Whether it touched a row.
+async fn update_beat(conn: &mut AnyConnection, sql: &str, service_id: &str, beat: &Beat) -> Result<bool> {
+    let done = sqlx::query(sql)
         .bind(beat.at)
         .bind(beat.ttl_ms)
         .bind(service_id)
         .bind(&beat.instance_id)
         .bind(now_ms())
         .execute(&mut *conn)
-        .await?
-    } else {
-        sqlx::query(
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Write instances passing from beats that name their URL, many to a
+/// statement: new ones, and heart-beating ones that are not passing or
+/// moved to another URL (never a probed endpoint, never a passing one at
+/// its URL). Returns the `(service id, instance id)`s written. Rows must be
+/// distinct. `updated_at` is when they are written (details are read by
+/// it), not when the beats came.
+async fn write_passing(conn: &mut AnyConnection, rows: &[(&str, &Beat)]) -> Result<HashSet<(String, String)>> {
+    let mut written = HashSet::new();
+    let now = now_ms();
+    for chunk in rows.chunks(200) {
+        let mut params = Params::for_conn(conn);
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|_| {
+                let [a, b, c, d, e, f] = [(); 6].map(|_| params.next());
+                format!("({a}, {b}, {c}, 'heartbeat', 'passing', 1, 0, {d}, {e}, {f})")
+            })
+            .collect();
+        let sql = format!(
             "INSERT INTO service_instances (service_id, instance_id, url, source, status, consecutive_successes, consecutive_failures, last_heartbeat_at, ttl_ms, updated_at) \
-             VALUES ($1, $2, $3, 'heartbeat', 'passing', 1, 0, $4, $5, $6) \
-             ON CONFLICT (service_id, instance_id) DO UPDATE SET url = excluded.url, status = 'passing', \
+             VALUES {} ON CONFLICT (service_id, instance_id) DO UPDATE SET url = excluded.url, status = 'passing', \
              consecutive_successes = 1, consecutive_failures = 0, last_heartbeat_at = excluded.last_heartbeat_at, \
              ttl_ms = excluded.ttl_ms, updated_at = excluded.updated_at \
              WHERE service_instances.source = 'heartbeat' \
-             AND (service_instances.status <> 'passing' OR service_instances.url <> excluded.url)",
-        )
-        .bind(service_id)
-        .bind(&beat.instance_id)
-        .bind(&beat.url)
-        .bind(beat.at)
-        .bind(beat.ttl_ms)
-        .bind(now_ms())
-        .execute(&mut *conn)
-        .await?
-    };
-    Ok(done.rows_affected() > 0)
+             AND (service_instances.status <> 'passing' OR service_instances.url <> excluded.url) \
+             RETURNING service_id, instance_id",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (service_id, beat) in chunk {
+            query = query
+                .bind(service_id.to_string())
+                .bind(beat.instance_id.clone())
+                .bind(beat.url.clone())
+                .bind(beat.at)
+                .bind(beat.ttl_ms)
+                .bind(now);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            written.insert((get_str(&row, "service_id")?, get_str(&row, "instance_id")?));
+        }
+    }
+    Ok(written)
 }
 
 impl Store {
@@ -762,7 +795,7 @@ impl Store {
         let mut revived: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         // New instances (and those back from critical) first, many to a
         // statement; what that does not settle is settled beat by beat.
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         // Rows are written in (service, instance) order everywhere, so that
         // two replicas' batches (and the sweep) lock them in one order.
         let mut order: Vec<(Option<String>, usize)> =
@@ -774,49 +807,13 @@ impl Store {
             .filter_map(|(id, i)| id.clone().map(|id| (*i, id)))
             .filter(|(i, id)| seen.insert((id.clone(), beats[*i].instance_id.clone())))
             .collect();
-        for chunk in fresh.chunks(200) {
-            let mut params = Params::for_conn(&tx);
-            let rows: Vec<String> = chunk
-                .iter()
-                .map(|_| {
-                    let [a, b, c, d, e, f] = [(); 6].map(|_| params.next());
-                    format!("({a}, {b}, {c}, 'heartbeat', 'passing', 1, 0, {d}, {e}, {f})")
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO service_instances (service_id, instance_id, url, source, status, consecutive_successes, consecutive_failures, last_heartbeat_at, ttl_ms, updated_at) \
-                 VALUES {} ON CONFLICT (service_id, instance_id) DO UPDATE SET url = excluded.url, status = 'passing', \
-                 consecutive_successes = 1, consecutive_failures = 0, last_heartbeat_at = excluded.last_heartbeat_at, \
-                 ttl_ms = excluded.ttl_ms, updated_at = excluded.updated_at \
-                 WHERE service_instances.source = 'heartbeat' \
-                 AND (service_instances.status <> 'passing' OR service_instances.url <> excluded.url) \
-                 RETURNING service_id, instance_id",
-                rows.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            let written = now_ms();
-            for (i, service_id) in chunk {
-                let beat = &beats[*i];
-                query = query
-                    .bind(service_id.clone())
-                    .bind(beat.instance_id.clone())
-                    .bind(beat.url.clone())
-                    .bind(beat.at)
-                    .bind(beat.ttl_ms)
-                    .bind(written);
-            }
-            let passing: std::collections::HashSet<(String, String)> = query
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| Ok((get_str(r, "service_id")?, get_str(r, "instance_id")?)))
-                .collect::<Result<_>>()?;
-            for (i, service_id) in chunk {
-                let beat = &beats[*i];
-                if passing.contains(&(service_id.clone(), beat.instance_id.clone())) {
-                    revived.entry(service_id.clone()).or_default().push(&beat.instance_id);
-                    answers[*i] = Some(Ok(BeatOutcome::Passing));
-                }
+        let rows: Vec<(&str, &Beat)> = fresh.iter().map(|(i, id)| (id.as_str(), &beats[*i])).collect();
+        let passing = write_passing(&mut tx, &rows).await?;
+        for (i, service_id) in &fresh {
+            let beat = &beats[*i];
+            if passing.contains(&(service_id.clone(), beat.instance_id.clone())) {
+                revived.entry(service_id.clone()).or_default().push(&beat.instance_id);
+                answers[*i] = Some(Ok(BeatOutcome::Passing));
             }
         }
         for (_, i) in &order {
