@@ -233,16 +233,26 @@ async fn instances_of(conn: &mut AnyConnection, service_id: &str) -> Result<Vec<
     sqlx::query(&sql).bind(service_id).fetch_all(&mut *conn).await?.iter().map(instance_from_row).collect()
 }
 
-/// `(healthy, total)` instances of a service, counted where they are kept.
-async fn count_instances(conn: &mut AnyConnection, service_id: &str) -> Result<(usize, usize)> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN status = 'passing' THEN 1 ELSE 0 END), 0) AS healthy \
-         FROM service_instances WHERE service_id = $1",
-    )
-    .bind(service_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok((get_i64(&row, "healthy")?.max(0) as usize, get_i64(&row, "total")?.max(0) as usize))
+/// `(healthy, total)` instances of each of `service_ids` (those with any),
+/// counted where they are kept: the one rule for the counts announced.
+async fn count_instances(conn: &mut AnyConnection, service_ids: &[&str]) -> Result<HashMap<String, (usize, usize)>> {
+    let mut counts = HashMap::new();
+    for chunk in service_ids.chunks(500) {
+        let sql = format!(
+            "SELECT service_id, COUNT(*) AS total, COALESCE(SUM(CASE WHEN status = 'passing' THEN 1 ELSE 0 END), 0) AS healthy \
+             FROM service_instances WHERE service_id IN ({}) GROUP BY service_id",
+            Params::for_conn(conn).list(chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let n = |c: &str| get_i64(&row, c).map(|n| n.max(0) as usize);
+            counts.insert(get_str(&row, "service_id")?, (n("healthy")?, n("total")?));
+        }
+    }
+    Ok(counts)
 }
 
 /// Announce a registration change (`service.*`) with its current snapshot
@@ -256,7 +266,7 @@ async fn announce(
 ) -> Result<()> {
     let counts = match counts {
         Some(counts) => counts,
-        None => count_instances(conn, &row.id).await?,
+        None => count_instances(conn, &[&row.id]).await?.remove(&row.id).unwrap_or((0, 0)),
     };
     let registration = registration_counted(row, counts, false);
     let draft = EventDraft {
@@ -301,7 +311,6 @@ async fn health_changed(conn: &mut AnyConnection, ctx: &Ctx, changes: Vec<Health
     let lost: Vec<&str> =
         changes.iter().filter(|c| matches!(c.change, InstancesChange::Lost)).map(|c| c.service_id).collect();
     let mut rows: HashMap<String, ServiceRow> = HashMap::new();
-    let mut counts: HashMap<String, (usize, usize)> = HashMap::new();
     for chunk in ids.chunks(500) {
         let mut params = Params::for_conn(conn);
         let list = params.list(chunk.len());
@@ -329,19 +338,8 @@ async fn health_changed(conn: &mut AnyConnection, ctx: &Ctx, changes: Vec<Health
             }
             query.execute(&mut *conn).await?;
         }
-        let sql = format!(
-            "SELECT service_id, COUNT(*) AS total, COALESCE(SUM(CASE WHEN status = 'passing' THEN 1 ELSE 0 END), 0) AS healthy \
-             FROM service_instances WHERE service_id IN ({list}) GROUP BY service_id"
-        );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            let n = |c: &str| get_i64(&row, c).map(|n| n.max(0) as usize);
-            counts.insert(get_str(&row, "service_id")?, (n("healthy")?, n("total")?));
-        }
     }
+    let counts = count_instances(conn, &ids).await?;
     let stamped: Vec<(&str, &str)> = changes
         .iter()
         .filter_map(|c| match c.change {
