@@ -61,7 +61,7 @@ pub(crate) async fn authz(report: &mut Report, p: &Platd, seconds: u64) -> anyho
         "/s",
         limit.clone(),
         healthz,
-        "report",
+        ">= 0.50",
     );
     report.add(
         "authz",
@@ -123,7 +123,7 @@ async fn org_scoped(
         "/s",
         limit,
         healthz,
-        "report",
+        ">= 0.40",
     );
     // The same calls as the organization admin and as the tenant admin.
     let mut pair = |what: &str, org_admin: f64, tenant_admin: f64| {

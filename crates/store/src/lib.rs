@@ -351,15 +351,21 @@ impl Store {
                 // WAL lets readers run beside the one writer; NORMAL sync is
                 // durable across process crashes (not power loss) and is what
                 // every WAL deployment uses.
+                // No ping before each acquire: the connection lives in this
+                // process and cannot be lost to a network, and the ping is a
+                // round trip to SQLite's worker thread — inside the writer's
+                // turn, on every change (docs/quotas.md, "What a reservation costs").
                 let pragmas = sqlite_pragmas;
                 let write = AnyPoolOptions::new()
                     .max_connections(1)
+                    .test_before_acquire(false)
                     .acquire_timeout(options.acquire_timeout)
                     .after_connect(pragmas)
                     .connect_with(connect.clone())
                     .await?;
                 let read = AnyPoolOptions::new()
                     .max_connections(options.max_connections.max(1))
+                    .test_before_acquire(false)
                     .acquire_timeout(options.acquire_timeout)
                     .after_connect(pragmas)
                     .connect_with(connect)

@@ -437,33 +437,43 @@ impl Store {
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.get_quota", skip_all)]
     pub async fn get_quota(&self, slug: &str, resource: &str) -> Result<Quota> {
         let now = now_ms();
-        Ok(self.current(slug, resource, now).await?.1.view(now))
+        Ok(self.current(slug, resource, now).await?.view(now))
     }
 
-    async fn current(&self, slug: &str, resource: &str, now: i64) -> Result<(TenantRow, Row)> {
+    /// A quota as a change would see it at `now`, in one statement: the
+    /// period rolled, and what is held less the reservations past their
+    /// time (summed only while one is due, which the row's `next_expiry` says).
+    async fn current(&self, slug: &str, resource: &str, now: i64) -> Result<Row> {
         validate(resource)?;
         let mut conn = self.read.acquire().await?;
-        let tenant = tenant_by_slug(&mut conn, slug).await?;
         if resource == USERS {
-            let row = Row::users(&tenant);
-            return Ok((tenant, row));
+            return Ok(Row::users(&tenant_by_slug(&mut conn, slug).await?));
         }
-        let mut row = load(&mut conn, &tenant, resource, false).await?;
+        static CURRENT: LazyLock<String> = LazyLock::new(|| {
+            let columns = QUOTA_COLUMNS.split(", ").map(|c| format!("q.{c}")).collect::<Vec<_>>().join(", ");
+            format!(
+                "SELECT {columns}, CASE WHEN q.next_expiry <= $1 THEN (SELECT CAST(COALESCE(SUM(r.amount), 0) AS BIGINT) \
+                 FROM quota_reservations r WHERE r.tenant_id = q.tenant_id AND r.resource = q.resource \
+                 AND r.expires_at <= $2) ELSE 0 END AS expired \
+                 FROM tenant_quotas q JOIN tenants t ON t.id = q.tenant_id WHERE t.slug = $3 AND q.resource = $4"
+            )
+        });
+        let found = sqlx::query(CURRENT.as_str())
+            .bind(now)
+            .bind(now)
+            .bind(slug)
+            .bind(resource)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(found) = found else {
+            // Which one is missing: the tenant, or its quota.
+            tenant_by_slug(&mut conn, slug).await?;
+            return Err(StoreError::NotFound { kind: "quota", name: resource.to_owned() });
+        };
+        let mut row = row_from(&found)?;
         row.roll(now);
-        if row.next_expiry.is_none_or(|at| at > now) {
-            return Ok((tenant, row));
-        }
-        let expired: i64 = sqlx::query_scalar(
-            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM quota_reservations \
-             WHERE tenant_id = $1 AND resource = $2 AND expires_at <= $3",
-        )
-        .bind(&tenant.id)
-        .bind(resource)
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await?;
-        row.reserved = row.reserved.saturating_sub(unsigned(expired));
-        Ok((tenant, row))
+        row.reserved = row.reserved.saturating_sub(unsigned(get_i64(&found, "expired")?));
+        Ok(row)
     }
 
     /// Would `amount` more fit? Reads only: nothing is held.
@@ -471,7 +481,7 @@ impl Store {
     pub async fn check_quota(&self, slug: &str, resource: &str, amount: u64) -> Result<QuotaDecision> {
         positive(amount)?;
         let now = now_ms();
-        let (_, row) = self.current(slug, resource, now).await?;
+        let row = self.current(slug, resource, now).await?;
         Ok(QuotaDecision { allowed: row.fits(amount), amount, remaining: row.remaining(), quota: row.view(now) })
     }
 
