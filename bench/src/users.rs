@@ -121,6 +121,6 @@ pub(crate) async fn rss(report: &mut Report, p: &Platd) -> anyhow::Result<()> {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let loaded = rss_mb(p.child.id());
-    report.add("rss", "platd RSS after 100k users".into(), loaded, "MB", "goal 40 MB".into(), 40.0, "<= 1.0");
+    report.add("rss", "platd RSS after 100k users".into(), loaded, "MB", "goal 60 MB".into(), 60.0, "<= 1.0");
     Ok(())
 }
