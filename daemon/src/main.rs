@@ -191,13 +191,18 @@ async fn serve(
 /// 128 KiB and more mapped on their own, so that what a burst frees (a
 /// 10,000-user import) goes back to the system instead of staying in an
 /// arena. Measured with `plat-bench rss`: idle 42 → 23 MB, after 100k
-/// users 76 → 56 MB. The tunables are read when a process starts, so platd
+/// users 76 → 55 MB. The tunables are read when a process starts, so platd
 /// starts itself again with them — the only way without `unsafe` (`mallopt`).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn tune_allocator() {
     use std::os::unix::process::CommandExt;
     const GLIBC_TUNABLES: &str = "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072";
-    if std::env::var_os("GLIBC_TUNABLES").is_some() {
+    // Once: glibc may drop `GLIBC_TUNABLES` from the environment it hands
+    // on (a binary with file capabilities runs in secure mode), so its
+    // absence alone would start platd again and again. (Not `PLATD_`:
+    // those variables are configuration keys.)
+    const STARTED_AGAIN: &str = "PLAT_ALLOCATOR_TUNED";
+    if std::env::var_os("GLIBC_TUNABLES").is_some() || std::env::var_os(STARTED_AGAIN).is_some() {
         return;
     }
     let Ok(exe) = std::env::current_exe() else { return };
@@ -207,7 +212,7 @@ fn tune_allocator() {
         again.arg0(arg0);
     }
     // `exec` returns only when it failed: platd then runs as it is.
-    let _ = again.args(args).env("GLIBC_TUNABLES", GLIBC_TUNABLES).exec();
+    let _ = again.args(args).env("GLIBC_TUNABLES", GLIBC_TUNABLES).env(STARTED_AGAIN, "1").exec();
 }
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]

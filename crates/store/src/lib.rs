@@ -354,7 +354,7 @@ impl Store {
                 // No ping before each acquire: the connection lives in this
                 // process and cannot be lost to a network, and the ping is a
                 // round trip to SQLite's worker thread — inside the writer's
-                // turn, on every change (docs/quotas.md, "What a reservation costs").
+                // turn, on every change (docs/quotas.md, "What a check costs").
                 let pragmas = sqlite_pragmas;
                 let write = AnyPoolOptions::new()
                     .max_connections(1)

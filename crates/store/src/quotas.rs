@@ -211,9 +211,14 @@ pub(crate) async fn users_changed(
     Ok(())
 }
 
-/// Read a declared quota (locked on PostgreSQL when `lock`).
-async fn load(conn: &mut AnyConnection, tenant: &TenantRow, resource: &str, lock: bool) -> Result<Row> {
-    let suffix = if lock && conn.backend_name() == "PostgreSQL" { " FOR UPDATE" } else { "" };
+fn undeclared(resource: &str) -> StoreError {
+    StoreError::NotFound { kind: "quota", name: resource.to_owned() }
+}
+
+/// Lock a declared quota for a change (`FOR UPDATE` on PostgreSQL; SQLite
+/// has one writer): its period rolled and its expired reservations released.
+async fn lock(conn: &mut AnyConnection, tenant: &TenantRow, resource: &str, now: i64) -> Result<Row> {
+    let suffix = if conn.backend_name() == "PostgreSQL" { " FOR UPDATE" } else { "" };
     let found = sqlx::query(&format!(
         "SELECT {QUOTA_COLUMNS} FROM tenant_quotas WHERE tenant_id = $1 AND resource = $2{suffix}"
     ))
@@ -221,16 +226,7 @@ async fn load(conn: &mut AnyConnection, tenant: &TenantRow, resource: &str, lock
     .bind(resource)
     .fetch_optional(&mut *conn)
     .await?;
-    match found {
-        Some(row) => row_from(&row),
-        None => Err(StoreError::NotFound { kind: "quota", name: resource.to_owned() }),
-    }
-}
-
-/// Lock a declared quota for a change: its period rolled and its expired
-/// reservations released.
-async fn lock(conn: &mut AnyConnection, tenant: &TenantRow, resource: &str, now: i64) -> Result<Row> {
-    let mut row = load(conn, tenant, resource, true).await?;
+    let mut row = row_from(&found.ok_or_else(|| undeclared(resource))?)?;
     row.roll(now);
     let expired: Vec<i64> = sqlx::query_scalar(
         "DELETE FROM quota_reservations WHERE tenant_id = $1 AND resource = $2 AND expires_at <= $3 RETURNING amount",
@@ -468,7 +464,7 @@ impl Store {
         let Some(found) = found else {
             // Which one is missing: the tenant, or its quota.
             tenant_by_slug(&mut conn, slug).await?;
-            return Err(StoreError::NotFound { kind: "quota", name: resource.to_owned() });
+            return Err(undeclared(resource));
         };
         let mut row = row_from(&found)?;
         row.roll(now);
@@ -583,7 +579,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if deleted.rows_affected() == 0 {
-            return Err(StoreError::NotFound { kind: "quota", name: resource.to_owned() });
+            return Err(undeclared(resource));
         }
         sqlx::query("DELETE FROM quota_reservations WHERE tenant_id = $1 AND resource = $2")
             .bind(&tenant.id)
