@@ -58,6 +58,9 @@ _platctl() {
             platctl,service-account)
                 cmd="platctl__subcmd__service__subcmd__account"
                 ;;
+            platctl,session)
+                cmd="platctl__subcmd__session"
+                ;;
             platctl,status)
                 cmd="platctl__subcmd__status"
                 ;;
@@ -213,6 +216,12 @@ _platctl() {
                 ;;
             platctl__subcmd__service__subcmd__account,update)
                 cmd="platctl__subcmd__service__subcmd__account__subcmd__update"
+                ;;
+            platctl__subcmd__session,end)
+                cmd="platctl__subcmd__session__subcmd__end"
+                ;;
+            platctl__subcmd__session,list)
+                cmd="platctl__subcmd__session__subcmd__list"
                 ;;
             platctl__subcmd__sync,dlq)
                 cmd="platctl__subcmd__sync__subcmd__dlq"
@@ -371,7 +380,7 @@ _platctl() {
 
     case "${cmd}" in
         platctl)
-            opts="-o -y -v -h -V --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version login logout whoami context tenant user org role auth service-account token keys sync check service event audit health status top completion"
+            opts="-o -y -v -h -V --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version login logout whoami session context tenant user org role auth service-account token keys sync check service event audit health status top completion"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2906,6 +2915,128 @@ _platctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        platctl__subcmd__session)
+            opts="-o -y -v -h -V --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version list end"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name dot" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name dot" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        platctl__subcmd__session__subcmd__end)
+            opts="-o -y -v -h -V --others --user --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name dot" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name dot" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        platctl__subcmd__session__subcmd__list)
+            opts="-o -y -v -h -V --user --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table wide json yaml name dot" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table wide json yaml name dot" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         platctl__subcmd__status)
             opts="-o -y -v -h -V --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -4543,7 +4674,7 @@ _platctl() {
             return 0
             ;;
         platctl__subcmd__tenant__subcmd__update)
-            opts="-o -y -v -h -V --name --max-users --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            opts="-o -y -v -h -V --name --max-users --session-idle --session-lifetime --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4554,6 +4685,14 @@ _platctl() {
                     return 0
                     ;;
                 --max-users)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-idle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-lifetime)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

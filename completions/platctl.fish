@@ -43,6 +43,7 @@ complete -c platctl -n "__fish_platctl_needs_command" -s V -l version -d 'Print 
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "login" -d 'Log in and store the session\'s tokens in the current context'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "logout" -d 'End the context\'s session on the server and forget its tokens'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "whoami" -d 'Show who the current token belongs to, with roles and permissions'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "session" -d 'List and end sessions: your own, or a user\'s'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "context" -d 'Manage named contexts (server, tenant, tokens)'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "tenant" -d 'Manage tenants'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "user" -d 'Manage users, and import or export them in bulk'
@@ -112,6 +113,59 @@ complete -c platctl -n "__fish_platctl_using_subcommand whoami" -l no-color -d '
 complete -c platctl -n "__fish_platctl_using_subcommand whoami" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand whoami" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand whoami" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -f -a "list" -d 'List live sessions: yours, or a user\'s (`--user`), newest first'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -f -a "end" -d 'End a session of yours by id, all your others (`--others`), or every session of a user (`--user`, asks first). Their tokens stop working'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from list" -l user -r
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from list" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from list" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from list" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from list" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from list" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from list" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from list" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from list" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from end" -l user -r
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from end" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from end" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from end" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from end" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from end" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from end" -l others
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from end" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from end" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from end" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from end" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from end" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand session; and __fish_seen_subcommand_from end" -s V -l version -d 'Print version'
 complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand context; and not __fish_seen_subcommand_from list use add remove" -l context -d 'Context to use instead of the current one' -r
@@ -274,6 +328,8 @@ complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l name -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l max-users -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l session-idle -d 'How long a session lives unused (`8h`); `""` restores the server\'s default' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l session-lifetime -d 'How long a session lives at most from its login (`7d`); `""` restores the default' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l context -d 'Context to use instead of the current one' -r

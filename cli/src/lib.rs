@@ -82,6 +82,9 @@ pub enum Command {
     Logout(cmd::session::Logout),
     /// Show who the current token belongs to, with roles and permissions.
     Whoami,
+    /// List and end sessions: your own, or a user's.
+    #[command(subcommand)]
+    Session(cmd::session::SessionCmd),
     /// Manage named contexts (server, tenant, tokens).
     #[command(subcommand)]
     Context(cmd::context::ContextCmd),
@@ -176,6 +179,7 @@ async fn dispatch(command: Command, s: &mut Session) -> Result<(), Failure> {
         Command::Login(c) => c.run(s).await,
         Command::Logout(c) => c.run(s).await,
         Command::Whoami => cmd::session::whoami(s).await,
+        Command::Session(c) => cmd::session::run_session(c, s).await,
         Command::Tenant(c) => cmd::tenant::run(c, s).await,
         Command::Org(c) => cmd::org::run(c, s).await,
         Command::User(c) => cmd::user::run(c, s).await,

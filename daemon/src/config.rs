@@ -219,7 +219,12 @@ pub struct AuthConfig {
     pub previous_issuers: Vec<String>,
     pub audience: String,
     pub access_ttl: HumanDuration,
+    /// A session's idle lifetime: how long a refresh token lives unused
+    /// (each refresh issues a new one). A tenant may set its own.
     pub refresh_ttl: HumanDuration,
+    /// A session's absolute lifetime from its login, refreshed or not. A
+    /// tenant may set its own (docs/sessions.md).
+    pub session_lifetime: HumanDuration,
     pub service_token_ttl: HumanDuration,
     pub max_issued_ttl: HumanDuration,
     /// How long a rotated-out key keeps verifying (at least the longest token lifetime).
@@ -318,6 +323,7 @@ previous_issuers = ["plat"]
 audience = "plat"
 access_ttl = "15m"
 refresh_ttl = "30d"
+session_lifetime = "90d"
 service_token_ttl = "1h"
 max_issued_ttl = "30d"
 key_retire_after = "30d"

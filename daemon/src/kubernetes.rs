@@ -155,6 +155,7 @@ async fn mint(state: &AppState) -> anyhow::Result<String> {
         scope: None,
         client_id: &record.account.client_id,
         act: None,
+        session: None,
     })?;
     Ok(token)
 }

@@ -110,6 +110,7 @@ impl AppState {
             lockout: config.lockout_policy(),
             access_ttl: config.auth.access_ttl.0,
             refresh_ttl: config.auth.refresh_ttl.0,
+            session_lifetime: config.auth.session_lifetime.0,
             service_ttl: config.auth.service_token_ttl.0,
             max_issued_ttl: config.auth.max_issued_ttl.0,
             key_retire_after: config.auth.key_retire_after.0,

@@ -120,8 +120,17 @@ impl Default for Metrics {
 }
 
 /// What a token check can end in (`plat_token_checks_total{outcome}`).
-pub const TOKEN_OUTCOMES: [&str; 8] =
-    ["active", "expired", "invalid", "revoked", "subject_deleted", "user_disabled", "tenant_suspended", "unavailable"];
+pub const TOKEN_OUTCOMES: [&str; 9] = [
+    "active",
+    "expired",
+    "invalid",
+    "revoked",
+    "session_ended",
+    "subject_deleted",
+    "user_disabled",
+    "tenant_suspended",
+    "unavailable",
+];
 
 impl Metrics {
     pub fn new() -> Metrics {

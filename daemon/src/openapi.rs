@@ -64,7 +64,7 @@ fn schema_named(generator: &mut SchemaGenerator, name: &str) -> Option<Schema> {
         UpdateOrganization => UpdateOrganization, MoveOrganization => MoveOrganization,
         OrgDeleteQuery => OrgDeleteQuery, OrgListQuery => OrgListQuery, AddMember => AddMember,
         MemberQuery => MemberQuery, MemberPage => MemberPage, GrantOrgRole => GrantOrgRole,
-        OrgRoleList => OrgRoleList,
+        OrgRoleList => OrgRoleList, SessionList => SessionList, Session => Session,
     })
 }
 

@@ -1,11 +1,11 @@
-//! login, logout, whoami.
+//! login, logout, whoami, and sessions (`session list | end`).
 
-use clap::Args;
+use clap::{ArgGroup, Args, Subcommand};
 use plat_proto::Identity;
 
 use crate::config::{Context, DEFAULT_CONTEXT};
 use crate::error::Failure;
-use crate::output::ago;
+use crate::output::{Format, Row, ago, or_dash};
 use crate::prompt;
 use crate::session::Session;
 
@@ -96,4 +96,93 @@ pub async fn whoami(s: &mut Session) -> Result<(), Failure> {
         ("Expires", format!("{} ({})", ago(&me.expires_at), me.expires_at)),
     ];
     s.out.detail(&me, &me.username, &fields)
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SessionCmd {
+    /// List live sessions: yours, or a user's (`--user`), newest first.
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// End a session of yours by id, all your others (`--others`), or every
+    /// session of a user (`--user`, asks first). Their tokens stop working.
+    #[command(group(ArgGroup::new("which").required(true).args(["id", "others", "user"])))]
+    End {
+        id: Option<String>,
+        #[arg(long)]
+        others: bool,
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+impl Row for plat_proto::Session {
+    const COLUMNS: &'static [&'static str] = &["ID", "CURRENT", "STARTED", "LAST ACTIVE", "IP", "AMR"];
+    const WIDE: &'static [&'static str] = &["IDLE EXPIRES", "EXPIRES", "USER AGENT"];
+    fn cells(&self, wide: bool) -> Vec<String> {
+        let mut cells = vec![
+            self.id.clone(),
+            if self.current { "*".to_owned() } else { String::new() },
+            ago(&self.created_at),
+            ago(&self.last_active_at),
+            or_dash(self.ip.as_deref().unwrap_or("")),
+            self.amr.join(","),
+        ];
+        if wide {
+            cells.extend([
+                ago(&self.idle_expires_at),
+                ago(&self.expires_at),
+                or_dash(self.user_agent.as_deref().unwrap_or("")),
+            ]);
+        }
+        cells
+    }
+    fn name(&self) -> String {
+        self.id.clone()
+    }
+}
+
+pub async fn run_session(cmd: SessionCmd, s: &mut Session) -> Result<(), Failure> {
+    match cmd {
+        SessionCmd::List { user: None } => {
+            let list = s.api(async |c| c.sessions().await).await?;
+            s.out.list(&list.items, "sessions")
+        }
+        SessionCmd::List { user: Some(user) } => {
+            let list = s.api(async |c| c.user_sessions(&user).await).await?;
+            s.out.list(&list.items, "sessions")
+        }
+        SessionCmd::End { id: Some(id), .. } => {
+            let ended = s.api(async |c| c.end_session(&id).await).await?;
+            match s.out.format {
+                Format::Json | Format::Yaml => s.out.data(&ended),
+                _ => {
+                    eprintln!("Ended session {id}.");
+                    Ok(())
+                }
+            }
+        }
+        SessionCmd::End { user: Some(user), .. } => {
+            let found = s.api(async |c| c.get_user(&user).await).await?;
+            let what = format!("end every session of user {} <{}>", found.username, found.email);
+            crate::prompt::confirm(&what, s.global.yes)?;
+            let result = s.api(async |c| c.end_user_sessions(&user).await).await?;
+            ended(s, &result)
+        }
+        SessionCmd::End { .. } => {
+            let result = s.api(async |c| c.end_other_sessions().await).await?;
+            ended(s, &result)
+        }
+    }
+}
+
+fn ended(s: &Session, result: &plat_proto::RevokeResult) -> Result<(), Failure> {
+    match s.out.format {
+        Format::Json | Format::Yaml => s.out.data(result),
+        _ => {
+            eprintln!("Ended {} session{}.", result.revoked, if result.revoked == 1 { "" } else { "s" });
+            Ok(())
+        }
+    }
 }

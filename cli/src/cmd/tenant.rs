@@ -1,7 +1,9 @@
 //! tenant create | list | get | update | suspend | resume | delete | quota.
 
 use clap::Subcommand;
-use plat_proto::{CreateTenant, Quota, QuotaPeriod, Quotas, ReserveQuota, SetQuota, SettleQuota, Tenant, UpdateTenant};
+use plat_proto::{
+    CreateTenant, Quota, QuotaPeriod, Quotas, ReserveQuota, SetQuota, SettleQuota, Tenant, TenantSecurity, UpdateTenant,
+};
 
 use crate::error::Failure;
 use crate::output::{Format, Row, ago};
@@ -36,6 +38,12 @@ pub enum TenantCmd {
         name: Option<String>,
         #[arg(long)]
         max_users: Option<u64>,
+        /// How long a session lives unused (`8h`); `""` restores the server's default.
+        #[arg(long, value_name = "D")]
+        session_idle: Option<String>,
+        /// How long a session lives at most from its login (`7d`); `""` restores the default.
+        #[arg(long, value_name = "D")]
+        session_lifetime: Option<String>,
     },
     /// Suspend a tenant: its users and services can no longer log in or get tokens.
     Suspend { slug: String },
@@ -190,11 +198,15 @@ pub async fn run(cmd: TenantCmd, s: &mut Session) -> Result<(), Failure> {
             return Ok(());
         }
         TenantCmd::Quota(cmd) => return quota(cmd, s).await,
-        TenantCmd::Update { slug, name, max_users } => {
-            if name.is_none() && max_users.is_none() {
-                return Err(Failure::usage("nothing to update: give --name or --max-users"));
+        TenantCmd::Update { slug, name, max_users, session_idle, session_lifetime } => {
+            let security = (session_idle.is_some() || session_lifetime.is_some())
+                .then_some(TenantSecurity { session_idle, session_lifetime });
+            if name.is_none() && max_users.is_none() && security.is_none() {
+                return Err(Failure::usage(
+                    "nothing to update: give --name, --max-users, --session-idle or --session-lifetime",
+                ));
             }
-            let req = UpdateTenant { name, quotas: max_users.map(|n| Quotas { max_users: Some(n) }) };
+            let req = UpdateTenant { name, quotas: max_users.map(|n| Quotas { max_users: Some(n) }), security };
             s.api(async |c| c.update_tenant(&slug, &req).await).await?
         }
         TenantCmd::Suspend { slug } => s.api(async |c| c.suspend_tenant(&slug).await).await?,

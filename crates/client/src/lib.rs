@@ -176,6 +176,10 @@ impl Client {
         self.call::<(), T>(Method::POST, path, None).await
     }
 
+    async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.call::<(), T>(Method::DELETE, path, None).await
+    }
+
     async fn delete_path(&self, path: &str) -> Result<()> {
         self.call::<(), serde_json::Value>(Method::DELETE, path, None).await.map(|_| ())
     }
@@ -245,6 +249,31 @@ impl Client {
 
     pub async fn rotate_keys(&self) -> Result<SigningKey> {
         self.post_empty("/auth/keys/rotate").await
+    }
+
+    /// The caller's live sessions, newest first (docs/sessions.md).
+    pub async fn sessions(&self) -> Result<SessionList> {
+        self.get("/auth/sessions").await
+    }
+
+    /// End one of the caller's sessions.
+    pub async fn end_session(&self, id: &str) -> Result<Session> {
+        self.delete(&format!("/auth/sessions/{}", enc(id))).await
+    }
+
+    /// End every session of the caller's but the current one.
+    pub async fn end_other_sessions(&self) -> Result<RevokeResult> {
+        self.delete("/auth/sessions").await
+    }
+
+    /// A user's live sessions.
+    pub async fn user_sessions(&self, user: &str) -> Result<SessionList> {
+        self.get(&format!("/users/{}/sessions", enc(user))).await
+    }
+
+    /// End every session of a user.
+    pub async fn end_user_sessions(&self, user: &str) -> Result<RevokeResult> {
+        self.delete(&format!("/users/{}/sessions", enc(user))).await
     }
 
     pub async fn whoami(&self) -> Result<Identity> {

@@ -41,7 +41,16 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = &[
     BuiltinRole {
         name: ORG_ADMIN,
         description: "Manage organizations, their members and those members' accounts; meant to be granted on an organization",
-        permissions: &["orgs:*", "users:create", "users:read", "users:update", "users:delete", "roles:grant"],
+        permissions: &[
+            "orgs:*",
+            "users:create",
+            "users:read",
+            "users:update",
+            "users:delete",
+            "roles:grant",
+            "sessions:read",
+            "sessions:end",
+        ],
     },
 ];
 

@@ -299,7 +299,12 @@ impl Bounded for CreateTenant {
 
 impl Bounded for UpdateTenant {
     fn check_bounds(&self) -> Result<(), Invalid> {
-        opt("name", &self.name, max::TENANT_NAME)
+        opt("name", &self.name, max::TENANT_NAME)?;
+        if let Some(security) = &self.security {
+            opt("security.session_idle", &security.session_idle, max::TIME)?;
+            opt("security.session_lifetime", &security.session_lifetime, max::TIME)?;
+        }
+        Ok(())
     }
 }
 

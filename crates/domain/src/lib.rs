@@ -18,6 +18,7 @@ pub mod readback;
 pub mod registry;
 pub mod retry;
 pub mod rules;
+pub mod session;
 pub mod trace;
 pub mod validate;
 

@@ -120,6 +120,13 @@ pub struct Claims {
     /// exchanged the subject's token, and who acted before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act: Option<Actor>,
+    /// The session a person's token belongs to (OIDC's `sid`): ending the
+    /// session makes its tokens inactive (docs/sessions.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// How the person authenticated (RFC 8176 values: `pwd`, `otp`, `hwk`, `mfa`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<Vec<String>>,
 }
 
 /// The `act` claim of an exchanged token.
@@ -180,6 +187,43 @@ pub struct RevokeRequest {
     #[serde(default)]
     #[schemars(length(max = crate::limits::USERNAME))]
     pub user: Option<String>,
+}
+
+/// A person's session: one login and the refresh tokens that continue it
+/// (docs/sessions.md). Also the `data` of `session.started` and `session.ended`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct Session {
+    pub id: String,
+    pub user_id: String,
+    pub created_at: String,
+    /// The last login or refresh: access tokens are checked without a
+    /// write, so this moves once per access-token lifetime while in use.
+    pub last_active_at: String,
+    /// When it ends unless refreshed before (the idle lifetime).
+    pub idle_expires_at: String,
+    /// When it ends at the latest (the absolute lifetime).
+    pub expires_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// How it began (RFC 8176).
+    pub amr: Vec<String>,
+    /// It is the session of the token that asked.
+    #[serde(default)]
+    pub current: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+    /// Why it ended: `logout`, `ended` (by its owner), `admin`, `reuse` (a
+    /// spent refresh token came back), `sessions_revoked` (all of a user's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_reason: Option<String>,
+}
+
+/// `GET /auth/sessions`, `GET /users/{user}/sessions`: live sessions, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct SessionList {
+    pub items: Vec<Session>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]

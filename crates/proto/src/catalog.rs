@@ -84,7 +84,7 @@ macro_rules! catalog {
     };
 }
 
-use crate::{Organization, Role, ServiceAccount, ServiceRegistration, Tenant, User};
+use crate::{Organization, Role, ServiceAccount, ServiceRegistration, Session, Tenant, User};
 
 catalog! {
     USER_CREATED = "user.created", "user", Some("user.create"), false, User, "a user is created (`data`: the user)";
@@ -99,6 +99,8 @@ catalog! {
     USER_LOGOUT = "user.logout", "user", None, false, User, "a user logs out";
     USER_LOGIN_FAILED = "user.login_failed", "user", None, false, User, "a login fails for a known user";
     USER_LOCKED = "user.locked", "user", None, true, User, "failed logins lock a user";
+    SESSION_STARTED = "session.started", "session", None, false, Session, "a person logs in: a session begins (`data`: the session)";
+    SESSION_ENDED = "session.ended", "session", Some("session.end"), false, Session, "a session ends before its time: logout, its owner, an admin, a password change (`data`: the session, `ended_reason`)";
     TENANT_CREATED = "tenant.created", "tenant", Some("tenant.create"), false, Tenant, "a tenant is created";
     TENANT_UPDATED = "tenant.updated", "tenant", Some("tenant.update"), false, Tenant, "a tenant changes";
     TENANT_SUSPENDED = "tenant.suspended", "tenant", Some("tenant.suspend"), true, Tenant, "a tenant is suspended";

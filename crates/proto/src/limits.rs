@@ -32,6 +32,8 @@ pub const TOKEN: usize = 8192;
 pub const SECRET: usize = 256;
 /// URLs: avatars, targets, read-back base URLs.
 pub const URL: usize = 2048;
+/// Sessions one listing shows (a person's live sessions, newest first).
+pub const SESSIONS: usize = 200;
 /// Tenant display names.
 pub const TENANT_NAME: usize = 200;
 /// Role and service-account descriptions.

@@ -24,6 +24,9 @@ pub struct Tenant {
     pub status: String,
     pub quotas: Quotas,
     pub usage: Usage,
+    /// How its people sign in and how long their sessions last.
+    #[serde(default)]
+    pub security: TenantSecurity,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -57,6 +60,26 @@ pub struct UpdateTenant {
     pub name: Option<String>,
     #[serde(default)]
     pub quotas: Option<Quotas>,
+    /// Changes the tenant's security settings: each field given replaces
+    /// the current one, `""` restores its default, absent ones stay.
+    #[serde(default)]
+    pub security: Option<TenantSecurity>,
+}
+
+/// A tenant's sign-in rules (docs/sessions.md). Unset fields take the
+/// daemon's defaults (`auth.refresh_ttl`, `auth.session_lifetime`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSecurity {
+    /// How long a session lives unused, as a duration (`8h`): its refresh
+    /// token's lifetime, renewed by every refresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = crate::limits::TIME))]
+    pub session_idle: Option<String>,
+    /// How long a session lives at most from its login, used or not (`30d`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = crate::limits::TIME))]
+    pub session_lifetime: Option<String>,
 }
 
 /// How often a quota's usage starts again from zero (`docs/quotas.md`).
@@ -173,4 +196,20 @@ pub struct SettleQuota {
     pub reservation: Option<String>,
     #[serde(default)]
     pub amount: Option<u64>,
+}
+
+impl TenantSecurity {
+    /// These settings changed by `patch`: each field it gives replaces
+    /// this one's, `""` restores the default.
+    pub fn patched(&self, patch: &TenantSecurity) -> TenantSecurity {
+        let pick = |current: &Option<String>, given: &Option<String>| match given.as_deref() {
+            None => current.clone(),
+            Some("") => None,
+            Some(value) => Some(value.to_owned()),
+        };
+        TenantSecurity {
+            session_idle: pick(&self.session_idle, &patch.session_idle),
+            session_lifetime: pick(&self.session_lifetime, &patch.session_lifetime),
+        }
+    }
 }

@@ -12,6 +12,7 @@ use crate::authority::confer_roles;
 use crate::envelope::EventDraft;
 use crate::outbox::record_change;
 use crate::rows::tenant_by_slug;
+use crate::sessions::{Ending, NewSession, Which, continue_session, end_sessions_where, start_session};
 use crate::sql::{
     decode_json, format_ms, get_i64, get_opt_i64, get_opt_str, get_str, is_unique_violation, json_text, json_value,
     new_id, now_ms,
@@ -22,8 +23,8 @@ use crate::{Ctx, NewUser, Result, Store, StoreError};
 /// What presenting a refresh token led to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefreshOutcome {
-    /// Spent now; a new token of the same family may be issued.
-    Rotated { user_id: String, family_id: String },
+    /// Spent now; its successor is stored. `amr`: how the session began.
+    Rotated { user_id: String, family_id: String, amr: Vec<String> },
     /// Already spent: the whole family has just been revoked.
     Reused { user_id: String, family_id: String },
     /// Unknown, expired or revoked.
@@ -189,7 +190,7 @@ impl Store {
         user_id: &str,
         tenant: &str,
         new_hash: Option<&str>,
-        refresh: (&str, &str, i64),
+        (refresh_hash, session): (&str, &NewSession),
         activity: &Activity,
     ) -> Result<()> {
         let now = now_ms();
@@ -204,7 +205,11 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        insert_refresh(&mut tx, refresh.0, refresh.1, user_id, refresh.2, now).await?;
+        let ends = now.saturating_add(session.lifetime_ms);
+        let refresh_until = plat_domain::session::refresh_until(now, session.idle_ms, ends);
+        insert_refresh(&mut tx, refresh_hash, &session.id, user_id, refresh_until, now).await?;
+        let from = (activity.source_ip.as_deref(), activity.user_agent.as_deref());
+        start_session(&mut tx, ctx, user_id, session, from, now).await?;
         record_audit(
             &mut tx,
             ctx,
@@ -216,20 +221,23 @@ impl Store {
             ),
         )
         .await?;
-        let activity = Activity { session_id: Some(refresh.1.to_owned()), ..activity.clone() };
+        let activity = Activity { session_id: Some(session.id.clone()), ..activity.clone() };
         user_activity(&mut tx, ctx, user_id, catalog::USER_LOGIN, &activity).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Spend a refresh token and, when valid, store its successor in the same
-    /// transaction. A spent token presented again revokes its whole family.
+    /// Spend a refresh token and, when its session is live, store its
+    /// successor in the same transaction (living until the session's idle
+    /// or absolute end, whichever comes first). A spent token presented
+    /// again ends its session: its family revoked, its `sid` refused until
+    /// `revoke_until`.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.rotate_refresh", skip_all)]
     pub async fn rotate_refresh(
         &self,
         token_hash: &str,
         successor_hash: &str,
-        expires_at: i64,
+        revoke_until: i64,
     ) -> Result<RefreshOutcome> {
         let now = now_ms();
         let mut tx = self.write.begin().await?;
@@ -250,9 +258,13 @@ impl Store {
         let family_id = get_str(&row, "family_id")?;
         let user_id = get_str(&row, "user_id")?;
         if spent.rows_affected() == 1 {
-            insert_refresh(&mut tx, successor_hash, &family_id, &user_id, expires_at, now).await?;
+            // Not committed unless the session goes on: the token stays unspent.
+            let Some(session) = continue_session(&mut tx, &family_id, now).await? else {
+                return Ok(RefreshOutcome::Invalid);
+            };
+            insert_refresh(&mut tx, successor_hash, &family_id, &user_id, session.refresh_until, now).await?;
             tx.commit().await?;
-            return Ok(RefreshOutcome::Rotated { user_id, family_id });
+            return Ok(RefreshOutcome::Rotated { user_id, family_id, amr: session.amr });
         }
         if get_opt_i64(&row, "used_at")?.is_some() {
             sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL")
@@ -272,23 +284,27 @@ impl Store {
                 },
             )
             .await?;
+            let which = Which::One { user_id: &user_id, id: &family_id };
+            let ending = Ending { reason: "reuse", revoke_until: Some(revoke_until), audited: false };
+            end_sessions_where(&mut tx, &Ctx::system(), which, ending).await?;
             tx.commit().await?;
             return Ok(RefreshOutcome::Reused { user_id, family_id });
         }
         Ok(RefreshOutcome::Invalid)
     }
 
-    /// Revoke the session (family) a refresh token belongs to, if it is
-    /// `owner`'s (any owner's for `None`: holding a refresh token is
-    /// enough to end its session, RFC 7009). Returns the user id.
+    /// End the session a refresh token belongs to, if it is `owner`'s (any
+    /// owner's for `None`: holding a refresh token is enough to end its
+    /// session, RFC 7009); its access tokens are refused until
+    /// `revoke_until`. Returns the user's id and the session's.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.revoke_refresh_family", skip_all)]
     pub async fn revoke_refresh_family(
         &self,
         ctx: &Ctx,
         token_hash: &str,
         owner: Option<&str>,
-        activity: &Activity,
-    ) -> Result<Option<String>> {
+        (activity, revoke_until): (&Activity, i64),
+    ) -> Result<Option<(String, String)>> {
         let mut tx = self.begin(ctx).await?;
         let row = sqlx::query("SELECT family_id, user_id FROM refresh_tokens WHERE token_hash = $1")
             .bind(token_hash)
@@ -311,18 +327,21 @@ impl Store {
         // One event per session ended, not per call: a second logout of the
         // same session says nothing new.
         if ended > 0 {
-            let activity = Activity { session_id: Some(family), ..activity.clone() };
+            let which = Which::One { user_id: &user_id, id: &family };
+            let ending = Ending { reason: "logout", revoke_until: Some(revoke_until), audited: false };
+            end_sessions_where(&mut tx, ctx, which, ending).await?;
+            let activity = Activity { session_id: Some(family.clone()), ..activity.clone() };
             user_activity(&mut tx, ctx, &user_id, catalog::USER_LOGOUT, &activity).await?;
         }
         tx.commit().await?;
-        Ok(Some(user_id))
+        Ok(Some((user_id, family)))
     }
 
     /// End every session of a user (logout-all, revoke --user).
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.revoke_user_sessions", skip_all)]
     pub async fn revoke_user_sessions(&self, ctx: &Ctx, user_id: &str, tenant: &str) -> Result<u64> {
         let mut tx = self.begin(ctx).await?;
-        let n = end_sessions(&mut tx, user_id).await?;
+        let n = end_sessions(&mut tx, ctx, user_id, "sessions_revoked").await?;
         record_audit(
             &mut tx,
             ctx,
@@ -373,7 +392,14 @@ impl Store {
         let b = sqlx::query("DELETE FROM refresh_tokens WHERE expires_at < $1").bind(now).execute(&self.write).await?;
         let c =
             sqlx::query("DELETE FROM client_assertions WHERE expires_at < $1").bind(now).execute(&self.write).await?;
-        Ok(a.rows_affected() + b.rows_affected() + c.rows_affected())
+        // Sessions no longer live; their events and audit records remain.
+        let d = sqlx::query(
+            "DELETE FROM sessions WHERE ended_at IS NOT NULL OR expires_at <= $1 OR last_active_at + idle_ms <= $1",
+        )
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(a.rows_affected() + b.rows_affected() + c.rows_affected() + d.rows_affected())
     }
 
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.insert_key", skip_all)]

@@ -39,6 +39,7 @@ mod quotas;
 mod registry;
 mod roles;
 mod rows;
+mod sessions;
 mod sql;
 mod sync;
 mod tenants;
@@ -60,6 +61,7 @@ pub use orgs::*;
 pub use outbox::*;
 pub use registry::*;
 pub use rows::*;
+pub use sessions::{Ending, NewSession, SID_PREFIX, Which};
 pub use sql::*;
 pub use sync::*;
 #[cfg(feature = "test-support")]

@@ -499,7 +499,7 @@ impl Store {
                     message: "the users quota takes only a limit: plat counts its users".into(),
                 });
             }
-            self.update_tenant(ctx, slug, None, Some(req.limit)).await?;
+            self.update_tenant(ctx, slug, None, Some(req.limit), None).await?;
             return self.get_quota(slug, resource).await;
         }
         let mut tx = self.begin(ctx).await?;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use plat_domain::org::OrgRef;
 use plat_domain::{FailureState, normalize_key};
-use plat_proto::{Profile, Quotas, Tenant, Usage, User, UserStats, limits};
+use plat_proto::{Profile, Quotas, Tenant, TenantSecurity, Usage, User, UserStats, limits};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
@@ -15,7 +15,7 @@ use crate::sql::{Params, decode_json, format_ms, get_i64, get_opt_i64, get_opt_s
 use crate::{Result, StoreError};
 
 pub(crate) const TENANT_COLUMNS: &str =
-    "id, slug, name, status, max_users, user_count, users_level, version, created_at, updated_at";
+    "id, slug, name, status, max_users, user_count, users_level, security, version, created_at, updated_at";
 
 /// A tenant row with its internal id.
 #[derive(Debug, Clone)]
@@ -44,10 +44,17 @@ pub(crate) fn tenant_from_row(row: &AnyRow) -> Result<TenantRow> {
             status: get_str(row, "status")?,
             quotas: Quotas { max_users: get_opt_i64(row, "max_users")?.map(|v| v as u64) },
             usage: Usage { users: get_i64(row, "user_count")? as u64 },
+            security: security_of(row, "security")?,
             created_at: format_ms(get_i64(row, "created_at")?),
             updated_at: format_ms(get_i64(row, "updated_at")?),
         },
     })
+}
+
+/// A tenant's security settings as stored (`NULL`: every default).
+fn security_of(row: &AnyRow, column: &str) -> Result<TenantSecurity> {
+    get_opt_str(row, column)?
+        .map_or_else(|| Ok(TenantSecurity::default()), |text| decode_json("tenants.security", &text))
 }
 
 pub(crate) async fn tenant_by_slug(conn: &mut AnyConnection, slug: &str) -> Result<TenantRow> {
@@ -61,8 +68,8 @@ pub(crate) async fn tenant_by_slug(conn: &mut AnyConnection, slug: &str) -> Resu
 
 pub(crate) const USER_SELECT: &str = "SELECT u.id, u.tenant_id, u.username, u.email, u.status, u.version, u.created_at, u.updated_at, \
     u.locked_until, u.password_hash, u.failed_logins, u.first_failed_at, u.tokens_valid_after, \
-    p.nickname, p.avatar_url, p.bio, s.login_count, s.last_login_at, t.slug AS tenant_slug, t.status AS tenant_status \
-    FROM users u JOIN user_profiles p ON p.user_id = u.id JOIN user_stats s ON s.user_id = u.id \
+    p.nickname, p.avatar_url, p.bio, s.login_count, s.last_login_at, t.slug AS tenant_slug, t.status AS tenant_status, \
+    t.security AS tenant_security FROM users u JOIN user_profiles p ON p.user_id = u.id JOIN user_stats s ON s.user_id = u.id \
     JOIN tenants t ON t.id = u.tenant_id";
 
 /// A user as the store sees it: the wire object plus what never leaves plat.
@@ -71,6 +78,8 @@ pub struct UserRecord {
     pub user: User,
     pub tenant_id: String,
     pub tenant_status: String,
+    /// The tenant's sign-in rules (session lifetimes).
+    pub tenant_security: TenantSecurity,
     /// `active`, `disabled` or `deleted` as stored (lock is separate).
     pub stored_status: String,
     pub password_hash: Option<String>,
@@ -110,6 +119,7 @@ pub(crate) fn user_from_row(row: &AnyRow, roles: Vec<String>, now: i64) -> Resul
         },
         tenant_id: get_str(row, "tenant_id")?,
         tenant_status: get_str(row, "tenant_status")?,
+        tenant_security: security_of(row, "tenant_security")?,
         stored_status,
         password_hash: get_opt_str(row, "password_hash")?,
         failures: FailureState {

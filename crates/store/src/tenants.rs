@@ -2,14 +2,14 @@
 //! by slug (`TenantRow`, `tenant_by_slug`) are in `rows`, for every module.
 
 use plat_proto::catalog;
-use plat_proto::{Page, PageParams, Tenant};
+use plat_proto::{Page, PageParams, Tenant, TenantSecurity};
 use sqlx::AnyConnection;
 
 use crate::audit::AuditOf;
 use crate::envelope::EventDraft;
 use crate::outbox::record_change;
 use crate::rows::{TENANT_COLUMNS, TenantRow, tenant_by_slug, tenant_from_row};
-use crate::sql::{is_unique_violation, json_value, new_id, now_ms};
+use crate::sql::{is_unique_violation, json_text, json_value, new_id, now_ms};
 use crate::{Ctx, PageRequest, Result, Store, StoreError};
 
 async fn tenant_changed(
@@ -96,21 +96,29 @@ impl Store {
         slug: &str,
         name: Option<&str>,
         max_users: Option<Option<u64>>,
+        security: Option<&TenantSecurity>,
     ) -> Result<Tenant> {
         if let Some(name) = name {
             plat_domain::validate_text("name", name, plat_proto::limits::TENANT_NAME)?;
         }
         let mut tx = self.begin(ctx).await?;
         let current = tenant_by_slug(&mut tx, slug).await?;
+        let security = security.map(|patch| current.tenant.security.patched(patch));
+        if let Some(security) = &security {
+            plat_domain::session::validate_security(security)?;
+        }
         let new_max = match max_users {
             Some(v) => v.map(|v| v as i64),
             None => current.tenant.quotas.max_users.map(|v| v as i64),
         };
+        let security = security.as_ref().unwrap_or(&current.tenant.security);
+        let security = (*security != TenantSecurity::default()).then(|| json_text(security)).transpose()?;
         sqlx::query(
-            "UPDATE tenants SET name = $1, max_users = $2, version = version + 1, updated_at = $3 WHERE id = $4",
+            "UPDATE tenants SET name = $1, max_users = $2, security = $3, version = version + 1, updated_at = $4 WHERE id = $5",
         )
         .bind(name.unwrap_or(&current.tenant.name).to_owned())
         .bind(new_max)
+        .bind(security)
         .bind(now_ms())
         .bind(&current.id)
         .execute(&mut *tx)

@@ -15,6 +15,7 @@ use crate::authority::{confer_roles, lock_reach, take_over};
 use crate::envelope::{EventDraft, build_event};
 use crate::outbox::{insert_events, record_change, record_event};
 use crate::rows::{TenantRow, USER_SELECT, UserRecord, find_live_user, find_user, hydrate, tenant_by_slug};
+use crate::sessions::{Ending, Which, end_sessions_where};
 use crate::sql::{
     Bind, Filter, Params, format_ms, get_i64, get_str, is_unique_violation, json_value, new_id, now_ms,
     push_placeholders,
@@ -34,10 +35,16 @@ pub struct NewUser {
     pub orgs: Vec<String>,
 }
 
-/// Revoke every refresh token of a user and every access token issued until now.
-pub(crate) async fn end_sessions(conn: &mut AnyConnection, user_id: &str) -> Result<u64> {
+/// End every session of a user, in the change's transaction (`reason`:
+/// `ended_reason`, docs/sessions.md): its refresh tokens and sessions, and
+/// every access token issued until now. Returns the number of sessions.
+pub(crate) async fn end_sessions(conn: &mut AnyConnection, ctx: &Ctx, user_id: &str, reason: &str) -> Result<u64> {
     let now = now_ms();
-    let done = sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+    let which = Which::AllOf { user_id, except: None };
+    let ended = end_sessions_where(conn, ctx, which, Ending { reason, revoke_until: None, audited: false }).await?;
+    // Families without a live session (idle, past their end) hold no live
+    // refresh token; any other is revoked with its session above.
+    sqlx::query("UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(user_id)
         .execute(&mut *conn)
@@ -49,7 +56,7 @@ pub(crate) async fn end_sessions(conn: &mut AnyConnection, user_id: &str) -> Res
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
-    Ok(done.rows_affected())
+    Ok(ended.len() as u64)
 }
 
 /// Raise the user's version, then write `event_type` with the new snapshot
@@ -434,7 +441,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if !enabled {
-            end_sessions(&mut tx, &current.user.id).await?;
+            end_sessions(&mut tx, ctx, &current.user.id, "disabled").await?;
         }
         let event_type = if enabled { catalog::USER_ACTIVATED } else { catalog::USER_SUSPENDED };
         let user =
@@ -475,7 +482,7 @@ impl Store {
             .bind(&current.user.id)
             .execute(&mut *tx)
             .await?;
-        end_sessions(&mut tx, &current.user.id).await?;
+        end_sessions(&mut tx, ctx, &current.user.id, "password").await?;
         let user =
             user_changed(&mut tx, ctx, &current.user.id, (catalog::USER_PASSWORD_CHANGED, None), serde_json::json!({}))
                 .await?;
@@ -494,7 +501,7 @@ impl Store {
         if current.stored_status == "deleted" && !hard {
             return Err(StoreError::NotFound { kind: "user", name: id_or_name.to_owned() });
         }
-        end_sessions(&mut tx, &current.user.id).await?;
+        end_sessions(&mut tx, ctx, &current.user.id, "deleted").await?;
         if hard {
             sqlx::query("DELETE FROM users WHERE id = $1").bind(&current.user.id).execute(&mut *tx).await?;
             sqlx::query("UPDATE tenants SET user_count = user_count - 1 WHERE id = $1")

@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::auth::clients::{self, Method, Refused};
 use crate::auth::grants::{self, GrantError, Issued};
 use crate::auth::passwords::{Passwords, Verified};
+use crate::auth::sessions;
 use crate::auth::{FIRST_PARTY_CLIENT, Mint, Principal, check_token};
 use crate::context::{self, Data};
 use crate::error::{ApiErr, ApiResult};
@@ -94,8 +95,15 @@ pub async fn login(
         return Err(ApiErr::new(ErrorCode::TenantSuspended, format!("tenant {:?} is suspended", record.user.tenant)));
     }
     let new_hash = if rehash { state.auth.passwords.rehash(req.password).await? } else { None };
-    let (pair, refresh, expires_at) = grants::session_pair(&state, &record.user, record.tokens_valid_after)?;
-    let family = uuid::Uuid::now_v7().to_string();
+    let lifetimes = sessions::lifetimes(&state, &record.tenant_security);
+    let session = plat_store::NewSession {
+        id: uuid::Uuid::now_v7().to_string(),
+        amr: vec!["pwd".to_owned()],
+        idle_ms: lifetimes.idle_ms(),
+        lifetime_ms: lifetimes.lifetime_ms(),
+    };
+    let sid = (session.id.as_str(), session.amr.as_slice());
+    let (pair, refresh) = grants::session_pair(&state, &record.user, record.tokens_valid_after, sid)?;
     let hash = state.auth.master.keyed_hash(&refresh);
     state
         .store
@@ -104,7 +112,7 @@ pub async fn login(
             &record.user.id,
             &record.user.tenant,
             new_hash.as_deref(),
-            (&hash, &family, expires_at),
+            (&hash, &session),
             &activity(&peer, &headers),
         )
         .await?;
@@ -130,14 +138,13 @@ pub async fn logout(
     principal: Principal,
     Json(req): Json<LogoutRequest>,
 ) -> ApiResult<Data<Done>> {
-    let hash = state.auth.master.keyed_hash(&req.refresh_token);
     // Only the session's owner may end it this way; others use /auth/revoke.
     let owner = (principal.claims.typ == TokenType::User).then(|| principal.claims.sub.clone());
     let Some(owner) = owner else {
         return Err(ApiErr::new(ErrorCode::InvalidRequest, "logout is for user tokens"));
     };
     let from = activity(&peer, &headers);
-    match state.store.revoke_refresh_family(&principal.ctx(), &hash, Some(&owner), &from).await? {
+    match sessions::end_of_refresh(&state, &principal.ctx(), &req.refresh_token, Some(&owner), &from).await? {
         Some(_) => Ok(Data(Done { done: true })),
         // The caller's own token is fine: a 401 would send it to log in again.
         None => Err(ApiErr::validation("refresh_token", "is unknown or not the caller's")),
@@ -243,6 +250,7 @@ pub async fn issue(
                 scope: scope.clone(),
                 client_id: FIRST_PARTY_CLIENT,
                 act: None,
+                session: None,
             })
         }
         (None, Some(name)) => {
@@ -260,6 +268,7 @@ pub async fn issue(
                 scope: scope.clone(),
                 client_id: &account.account.client_id,
                 act: None,
+                session: None,
             })
         }
         _ => return Err(ApiErr::new(ErrorCode::ValidationError, "give exactly one of user and service_account")),

@@ -502,6 +502,8 @@ async fn exchange(state: &AppState, client: &Client, params: &Params) -> Result<
     let left = u64::try_from(claims.exp - now).unwrap_or(0);
     let ttl = state.auth.service_ttl.min(std::time::Duration::from_secs(left.max(1)));
     let act = Actor { sub: account.client_id.clone(), act: claims.act.clone().map(Box::new) };
+    // The next hop's token stays in the person's session: ending it ends this one too.
+    let amr = claims.amr.clone().unwrap_or_default();
     let (token, _) = state
         .auth
         .mint(Mint {
@@ -516,6 +518,7 @@ async fn exchange(state: &AppState, client: &Client, params: &Params) -> Result<
             scope: scope.clone(),
             client_id: &account.client_id,
             act: Some(act),
+            session: claims.sid.as_deref().map(|sid| (sid, amr.as_slice())),
         })
         .map_err(OAuthError::server_error)?;
     Issued::TokenExchange.count(state);
@@ -567,8 +570,7 @@ pub async fn revoke(
         let client = client(&state, peer.ip(), &headers, &params, "/oauth2/revoke", false).await?;
         let actor = client.as_ref().map_or("refresh-token holder".to_owned(), |c| format!("service:{}", c.client_id()));
         let ctx = crate::context::store_ctx(actor, plat_domain::Authority::Nobody, None);
-        let hash = state.auth.master.keyed_hash(token);
-        state.store.revoke_refresh_family(&ctx, &hash, None, &plat_store::Activity::default()).await?;
+        crate::auth::sessions::end_of_refresh(&state, &ctx, token, None, &plat_store::Activity::default()).await?;
         return Ok((StatusCode::OK, no_store()).into_response());
     }
     let caller = caller(&state, peer.ip(), &headers, &params, "/oauth2/revoke").await?;

@@ -68,7 +68,8 @@ pub async fn update(
         principal.require("tenants:update", Scope::Tenant(&slug))?;
     }
     let max_users = req.quotas.map(|q| q.max_users);
-    Ok(Data(state.store.update_tenant(&principal.ctx(), &slug, req.name.as_deref(), max_users).await?))
+    let ctx = principal.ctx();
+    Ok(Data(state.store.update_tenant(&ctx, &slug, req.name.as_deref(), max_users, req.security.as_ref()).await?))
 }
 
 pub async fn delete(

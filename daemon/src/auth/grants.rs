@@ -14,7 +14,7 @@ use plat_store::{RefreshOutcome, StoreError};
 
 use crate::AppState;
 use crate::auth::clients::{self, AudienceRefused, Client};
-use crate::auth::{FIRST_PARTY_CLIENT, Mint, crypto};
+use crate::auth::{FIRST_PARTY_CLIENT, Mint, crypto, sessions};
 use crate::error::{ApiErr, ApiResult};
 
 /// How every refresh token starts (access tokens are JWTs).
@@ -99,9 +99,14 @@ pub fn offered() -> String {
     }
 }
 
-/// A person's session tokens: an access token and a new refresh token,
-/// with the refresh token's expiry.
-pub fn session_pair(state: &AppState, user: &User, valid_after: i64) -> ApiResult<(TokenPair, String, i64)> {
+/// A person's tokens in session `sid` (begun as `amr` says): an access
+/// token and a new refresh token.
+pub fn session_pair(
+    state: &AppState,
+    user: &User,
+    valid_after: i64,
+    (sid, amr): (&str, &[String]),
+) -> ApiResult<(TokenPair, String)> {
     let (access, _) = state
         .auth
         .mint(Mint {
@@ -116,17 +121,17 @@ pub fn session_pair(state: &AppState, user: &User, valid_after: i64) -> ApiResul
             scope: None,
             client_id: FIRST_PARTY_CLIENT,
             act: None,
+            session: Some((sid, amr)),
         })
         .map_err(ApiErr::internal)?;
     let refresh = crypto::random_token(REFRESH_PREFIX);
-    let expires_at = plat_store::now_ms() + state.auth.refresh_ttl.as_millis() as i64;
     let pair = TokenPair {
         access_token: access,
         refresh_token: refresh.clone(),
         token_type: "bearer".into(),
         expires_in: state.auth.access_ttl.as_secs(),
     };
-    Ok((pair, refresh, expires_at))
+    Ok((pair, refresh))
 }
 
 /// Why a refresh token bought nothing.
@@ -160,9 +165,9 @@ pub async fn refresh_session(state: &AppState, refresh_token: &str) -> Result<To
     let hash = state.auth.master.keyed_hash(refresh_token);
     let successor = crypto::random_token(REFRESH_PREFIX);
     let successor_hash = state.auth.master.keyed_hash(&successor);
-    let expires_at = plat_store::now_ms() + state.auth.refresh_ttl.as_millis() as i64;
-    match state.store.rotate_refresh(&hash, &successor_hash, expires_at).await.map_err(RefreshRefused::Store)? {
-        RefreshOutcome::Rotated { user_id, .. } => {
+    let revoke_until = sessions::revoke_until(state);
+    match state.store.rotate_refresh(&hash, &successor_hash, revoke_until).await.map_err(RefreshRefused::Store)? {
+        RefreshOutcome::Rotated { user_id, family_id, amr } => {
             let user = state.store.get_user_by_id(&user_id).await.map_err(RefreshRefused::Store)?;
             if user.stored_status != "active" {
                 return Err(RefreshRefused::Inactive(ErrorCode::UserInactive, "the user is not active"));
@@ -170,13 +175,16 @@ pub async fn refresh_session(state: &AppState, refresh_token: &str) -> Result<To
             if user.tenant_status == "suspended" {
                 return Err(RefreshRefused::Inactive(ErrorCode::TenantSuspended, "the tenant is suspended"));
             }
-            let (mut pair, _, _) =
-                session_pair(state, &user.user, user.tokens_valid_after).map_err(RefreshRefused::Internal)?;
+            let (mut pair, _) = session_pair(state, &user.user, user.tokens_valid_after, (&family_id, &amr))
+                .map_err(RefreshRefused::Internal)?;
             pair.refresh_token = successor;
             Issued::Refresh.count(state);
             Ok(pair)
         }
-        RefreshOutcome::Reused { .. } => Err(RefreshRefused::Reused),
+        RefreshOutcome::Reused { family_id, .. } => {
+            sessions::refuse(state, &family_id, revoke_until);
+            Err(RefreshRefused::Reused)
+        }
         RefreshOutcome::Invalid => Err(RefreshRefused::Invalid),
     }
 }
@@ -232,6 +240,7 @@ pub async fn client_credentials(
             scope: scope.clone(),
             client_id: &account.client_id,
             act: None,
+            session: None,
         })
         .map_err(GrantError::Internal)?;
     Issued::ClientCredentials.count(state);

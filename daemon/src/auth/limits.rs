@@ -45,33 +45,57 @@ impl IpLimiter {
     }
 }
 
-/// Revoked jtis until their tokens expire (unix ms).
+/// Revoked jtis, and ended sessions (`sid:` + id in the store), until
+/// their tokens expire (unix ms).
 #[derive(Default)]
 pub struct RevokedSet {
-    inner: Mutex<(HashMap<String, i64>, i64)>,
+    inner: Mutex<Revoked>,
+}
+
+#[derive(Default)]
+struct Revoked {
+    jtis: HashMap<String, i64>,
+    sessions: HashMap<String, i64>,
+    /// The newest revocation pulled from the store.
+    last: i64,
+}
+
+impl Revoked {
+    fn insert(&mut self, key: String, expires_at: i64) {
+        match key.strip_prefix(plat_store::SID_PREFIX) {
+            Some(sid) => self.sessions.insert(sid.to_owned(), expires_at),
+            None => self.jtis.insert(key, expires_at),
+        };
+    }
 }
 
 impl RevokedSet {
     pub fn contains(&self, jti: &str) -> bool {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).0.contains_key(jti)
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).jtis.contains_key(jti)
     }
 
-    pub fn insert(&self, jti: String, expires_at: i64) {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).0.insert(jti, expires_at);
+    /// Whether the session `sid` has been ended (docs/sessions.md).
+    pub fn session_ended(&self, sid: &str) -> bool {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).sessions.contains_key(sid)
+    }
+
+    /// Refuse a jti, or with [`plat_store::SID_PREFIX`] a session, until `expires_at`.
+    pub fn insert(&self, key: String, expires_at: i64) {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).insert(key, expires_at);
     }
 
     /// Pull revocations made since the last sync (by any replica) and drop expired ones.
     pub async fn sync(&self, store: &plat_store::Store) -> plat_store::Result<()> {
-        let since = self.inner.lock().unwrap_or_else(|p| p.into_inner()).1;
+        let since = self.inner.lock().unwrap_or_else(|p| p.into_inner()).last;
         let fresh = store.revoked_since(since.saturating_sub(5_000)).await?;
         let now = plat_store::now_ms();
         let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let (set, last) = &mut *guard;
-        for (jti, expires_at, revoked_at) in fresh {
-            *last = (*last).max(revoked_at);
-            set.insert(jti, expires_at);
+        for (key, expires_at, revoked_at) in fresh {
+            guard.last = guard.last.max(revoked_at);
+            guard.insert(key, expires_at);
         }
-        set.retain(|_, exp| *exp > now);
+        guard.jtis.retain(|_, exp| *exp > now);
+        guard.sessions.retain(|_, exp| *exp > now);
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ pub mod keys;
 pub mod limits;
 pub mod passwords;
 pub mod reach;
+pub mod sessions;
 
 use std::time::Duration;
 
@@ -109,6 +110,7 @@ pub struct Auth {
     pub lockout: plat_domain::LockoutPolicy,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
+    pub session_lifetime: Duration,
     pub service_ttl: Duration,
     pub max_issued_ttl: Duration,
     pub key_retire_after: Duration,
@@ -132,6 +134,9 @@ pub struct Mint<'a> {
     pub client_id: &'a str,
     /// Who acts for the subject (token exchange).
     pub act: Option<plat_proto::Actor>,
+    /// The person's session (`sid`) and how it began (`amr`), for tokens
+    /// issued in one (docs/sessions.md).
+    pub session: Option<(&'a str, &'a [String])>,
 }
 
 /// The `client_id` of tokens from plat's own login (the API, `platctl`).
@@ -155,6 +160,8 @@ impl Auth {
             scope: m.scope,
             client_id: Some(m.client_id.to_owned()),
             act: m.act,
+            sid: m.session.map(|(sid, _)| sid.to_owned()),
+            amr: m.session.map(|(_, amr)| amr.to_vec()),
         };
         Ok((self.keys.sign(&claims)?, claims))
     }
@@ -299,6 +306,9 @@ async fn verify_token(
     })?;
     if state.auth.revoked.contains(&claims.jti) {
         return Err(inactive("revoked", ErrorCode::InvalidToken, "the token has been revoked"));
+    }
+    if claims.sid.as_deref().is_some_and(|sid| state.auth.revoked.session_ended(sid)) {
+        return Err(inactive("session_ended", ErrorCode::InvalidToken, "the token's session has ended"));
     }
     let unavailable = |e: StoreError| {
         tracing::warn!(error = %e, "cannot load a token's subject");

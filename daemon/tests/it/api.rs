@@ -146,7 +146,7 @@ both!(tenant_lifecycle, &[], |p| {
     acme.create_user(&new_user("alice")).await.expect("user");
     let renamed = p
         .admin
-        .update_tenant("acme", &UpdateTenant { name: Some("Acme Inc".into()), quotas: None })
+        .update_tenant("acme", &UpdateTenant { name: Some("Acme Inc".into()), quotas: None, security: None })
         .await
         .expect("rename");
     assert_eq!(renamed.name, "Acme Inc");

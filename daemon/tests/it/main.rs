@@ -13,4 +13,5 @@ mod orgs;
 mod quotas;
 mod registry;
 mod security;
+mod sessions;
 mod sync;

@@ -599,6 +599,8 @@ both!(every_route_enforces_its_documented_access, &[], |p| {
         scope: None,
         client_id: None,
         act: None,
+        sid: None,
+        amr: None,
     };
     let expired = p.state().auth.keys.sign(&member_claims).expect("sign");
     let mut m = Matrix { p: &p, http: reqwest::Client::new(), counter: 0, expired, cases: 0 };

@@ -154,7 +154,13 @@ both!(tenant_admins_never_see_other_tenants, &[], |p| {
     );
     assert_eq!(code(boss.suspend_tenant("acme").await), ErrorCode::PermissionDenied);
     assert_eq!(
-        code(boss.update_tenant("acme", &UpdateTenant { name: None, quotas: Some(Quotas { max_users: None }) }).await),
+        code(
+            boss.update_tenant(
+                "acme",
+                &UpdateTenant { name: None, quotas: Some(Quotas { max_users: None }), security: None }
+            )
+            .await
+        ),
         ErrorCode::PermissionDenied
     );
     assert_eq!(code(boss.rotate_keys().await), ErrorCode::PermissionDenied);
