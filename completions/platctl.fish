@@ -43,6 +43,7 @@ complete -c platctl -n "__fish_platctl_needs_command" -s V -l version -d 'Print 
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "login" -d 'Log in and store the session\'s tokens in the current context'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "logout" -d 'End the context\'s session on the server and forget its tokens'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "whoami" -d 'Show who the current token belongs to, with roles and permissions'
+complete -c platctl -n "__fish_platctl_needs_command" -f -a "mfa" -d 'Second factors: enrol TOTP, see, remove; reset a user\'s'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "session" -d 'List and end sessions: your own, or a user\'s'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "context" -d 'Manage named contexts (server, tenant, tokens)'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "tenant" -d 'Manage tenants'
@@ -63,6 +64,7 @@ complete -c platctl -n "__fish_platctl_needs_command" -f -a "status" -d 'Show se
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "top" -d 'Watch a running platd: request rates, sync throughput and backlog per target, checks, registry, process'
 complete -c platctl -n "__fish_platctl_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c platctl -n "__fish_platctl_using_subcommand login" -s u -l username -d 'Username or email (prompted for on a terminal when absent)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand login" -l code -d 'The code of your second factor (six digits, or a recovery code), when your account has one; prompted for on a terminal when absent' -r
 complete -c platctl -n "__fish_platctl_using_subcommand login" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand login" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand login" -l context -d 'Context to use instead of the current one' -r
@@ -113,6 +115,110 @@ complete -c platctl -n "__fish_platctl_using_subcommand whoami" -l no-color -d '
 complete -c platctl -n "__fish_platctl_using_subcommand whoami" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
 complete -c platctl -n "__fish_platctl_using_subcommand whoami" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c platctl -n "__fish_platctl_using_subcommand whoami" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -f -a "status" -d 'Show second factors: yours, or a user\'s (`--user`)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -f -a "enroll" -d 'Begin a TOTP enrolment: prints the secret and its otpauth:// URI for an authenticator app; then `platctl mfa confirm CODE`'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -f -a "confirm" -d 'Confirm the enrolment with a code from the app; prints the recovery codes, once: keep them somewhere safe'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -f -a "remove" -d 'Remove your second factors (takes a fresh code, or a recovery code)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -f -a "reset" -d 'Reset a user\'s second factors (an admin\'s call; asks first)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from status" -l user -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from status" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from status" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from status" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from status" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from status" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from status" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from status" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from enroll" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from enroll" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from enroll" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from enroll" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from enroll" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from enroll" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from enroll" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from enroll" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from enroll" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from enroll" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from enroll" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from confirm" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from confirm" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from confirm" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from confirm" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from confirm" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from confirm" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from confirm" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from confirm" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from confirm" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from confirm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from confirm" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from remove" -l code -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from remove" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from remove" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from remove" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from remove" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from remove" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from remove" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -l user -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -l token -d 'Access token to use instead of the context\'s' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -l context -d 'Context to use instead of the current one' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -l tenant -d 'Tenant to act in (platform admins may name any tenant)' -r
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -s o -l output -d 'Output format (`dot`: only `service graph`)' -r -f -a "table\t'Aligned columns'
+wide\t'The table with more columns'
+json\t'The `data` object of the API (lists as arrays)'
+yaml\t'The same as YAML'
+name\t'One identifier a line'
+dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -l no-headers -d 'Print tables without their header row'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -s y -l yes -d 'Skip confirmations of destructive commands'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -s v -l verbose -d 'Say more on stderr (token refreshes, reasons of decisions)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -s V -l version -d 'Print version'
 complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand session; and not __fish_seen_subcommand_from list end" -l context -d 'Context to use instead of the current one' -r

@@ -82,6 +82,9 @@ pub enum Command {
     Logout(cmd::session::Logout),
     /// Show who the current token belongs to, with roles and permissions.
     Whoami,
+    /// Second factors: enrol TOTP, see, remove; reset a user's.
+    #[command(subcommand)]
+    Mfa(cmd::session::MfaCmd),
     /// List and end sessions: your own, or a user's.
     #[command(subcommand)]
     Session(cmd::session::SessionCmd),
@@ -180,6 +183,7 @@ async fn dispatch(command: Command, s: &mut Session) -> Result<(), Failure> {
         Command::Logout(c) => c.run(s).await,
         Command::Whoami => cmd::session::whoami(s).await,
         Command::Session(c) => cmd::session::run_session(c, s).await,
+        Command::Mfa(c) => cmd::session::run_mfa(c, s).await,
         Command::Tenant(c) => cmd::tenant::run(c, s).await,
         Command::Org(c) => cmd::org::run(c, s).await,
         Command::User(c) => cmd::user::run(c, s).await,

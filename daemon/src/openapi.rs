@@ -65,6 +65,8 @@ fn schema_named(generator: &mut SchemaGenerator, name: &str) -> Option<Schema> {
         OrgDeleteQuery => OrgDeleteQuery, OrgListQuery => OrgListQuery, AddMember => AddMember,
         MemberQuery => MemberQuery, MemberPage => MemberPage, GrantOrgRole => GrantOrgRole,
         OrgRoleList => OrgRoleList, SessionList => SessionList, Session => Session,
+        MfaLogin => MfaLogin, MfaStatus => MfaStatus, MfaCode => MfaCode, TotpEnrollment => TotpEnrollment,
+        RecoveryCodes => RecoveryCodes,
     })
 }
 
@@ -436,7 +438,8 @@ mod tests {
                 };
             }
             each! {
-                LoginRequest, RefreshRequest, LogoutRequest, TokenRequest, VerifyRequest, IssueTokenRequest,
+                LoginRequest, MfaLogin, MfaCode, RefreshRequest, LogoutRequest, TokenRequest, VerifyRequest,
+                IssueTokenRequest,
                 RevokeRequest, CreateTenant, UpdateTenant, CreateUser, UpdateUser, SetPassword, GrantRole,
                 ImportUser, CreateRole, UpdateRole, AuthzCheck, CreateServiceAccount, CreateTarget, UpdateTarget,
                 DlqReplay, DlqPurge, CreateCheck, PageParams, TenantDeleteQuery, UserListQuery, ImportQuery,

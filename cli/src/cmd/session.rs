@@ -1,4 +1,5 @@
-//! login, logout, whoami, and sessions (`session list | end`).
+//! login (with a second step), logout, whoami, sessions (`session list | end`)
+//! and second factors (`mfa`).
 
 use clap::{ArgGroup, Args, Subcommand};
 use plat_proto::Identity;
@@ -17,6 +18,10 @@ pub struct Login {
     /// Read the password from stdin instead of prompting.
     #[arg(long)]
     password_stdin: bool,
+    /// The code of your second factor (six digits, or a recovery code),
+    /// when your account has one; prompted for on a terminal when absent.
+    #[arg(long, value_name = "CODE")]
+    code: Option<String>,
 }
 
 impl Login {
@@ -37,7 +42,18 @@ impl Login {
         } else {
             prompt::password(&format!("Password for {username}@{tenant}"), false)?
         };
-        let pair = s.anonymous()?.login(&tenant, &username, &password).await?;
+        let client = s.anonymous()?;
+        let pair = match client.login(&tenant, &username, &password).await {
+            Err(plat_client::ClientError::Api { error, .. }) if error.code == plat_proto::ErrorCode::MfaRequired => {
+                let token = error.details.get("mfa_token").and_then(|t| t.as_str()).unwrap_or_default().to_owned();
+                let code = match self.code {
+                    Some(code) => code,
+                    None => prompt::text("Code from your authenticator app (or a recovery code)", "--code")?,
+                };
+                client.login_mfa(&token, &code).await?
+            }
+            other => other?,
+        };
         let name = s.context_name().unwrap_or(DEFAULT_CONTEXT).to_owned();
         let context = Context {
             server: s.server().to_owned(),
@@ -182,6 +198,101 @@ fn ended(s: &Session, result: &plat_proto::RevokeResult) -> Result<(), Failure> 
         Format::Json | Format::Yaml => s.out.data(result),
         _ => {
             eprintln!("Ended {} session{}.", result.revoked, if result.revoked == 1 { "" } else { "s" });
+            Ok(())
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MfaCmd {
+    /// Show second factors: yours, or a user's (`--user`).
+    Status {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Begin a TOTP enrolment: prints the secret and its otpauth:// URI for
+    /// an authenticator app; then `platctl mfa confirm CODE`.
+    Enroll,
+    /// Confirm the enrolment with a code from the app; prints the recovery
+    /// codes, once: keep them somewhere safe.
+    Confirm { code: String },
+    /// Remove your second factors (takes a fresh code, or a recovery code).
+    Remove {
+        #[arg(long, value_name = "CODE")]
+        code: String,
+    },
+    /// Reset a user's second factors (an admin's call; asks first).
+    Reset {
+        #[arg(long)]
+        user: String,
+    },
+}
+
+impl Row for plat_proto::MfaFactor {
+    const COLUMNS: &'static [&'static str] = &["FACTOR", "ENROLLED", "LAST USED"];
+    const WIDE: &'static [&'static str] = &[];
+    fn cells(&self, _wide: bool) -> Vec<String> {
+        vec![self.kind.clone(), ago(&self.created_at), self.last_used_at.as_deref().map_or("-".into(), ago)]
+    }
+    fn name(&self) -> String {
+        self.kind.clone()
+    }
+}
+
+pub async fn run_mfa(cmd: MfaCmd, s: &mut Session) -> Result<(), Failure> {
+    match cmd {
+        MfaCmd::Status { user } => {
+            let status = match user {
+                Some(user) => s.api(async |c| c.user_mfa(&user).await).await?,
+                None => s.api(async |c| c.mfa().await).await?,
+            };
+            match s.out.format {
+                Format::Json | Format::Yaml => s.out.data(&status),
+                _ => {
+                    s.out.list(&status.factors, "second factors")?;
+                    eprintln!("Recovery codes left: {}.", status.recovery_codes_left);
+                    Ok(())
+                }
+            }
+        }
+        MfaCmd::Enroll => {
+            let enrollment = s.api(async |c| c.enroll_totp().await).await?;
+            match s.out.format {
+                Format::Json | Format::Yaml => s.out.data(&enrollment),
+                _ => {
+                    println!("Secret: {}", enrollment.secret);
+                    println!("URI:    {}", enrollment.otpauth_uri);
+                    eprintln!("Add it to your authenticator app, then run: platctl mfa confirm CODE");
+                    Ok(())
+                }
+            }
+        }
+        MfaCmd::Confirm { code } => {
+            let codes = s.api(async |c| c.confirm_totp(&code).await).await?;
+            match s.out.format {
+                Format::Json | Format::Yaml => s.out.data(&codes),
+                _ => {
+                    for code in &codes.recovery_codes {
+                        println!("{code}");
+                    }
+                    eprintln!(
+                        "Second factor on. These recovery codes are shown once: each signs in once without the app."
+                    );
+                    Ok(())
+                }
+            }
+        }
+        MfaCmd::Remove { code } => {
+            s.api(async |c| c.remove_mfa(&code).await).await?;
+            eprintln!("Second factors removed: your password alone signs you in.");
+            Ok(())
+        }
+        MfaCmd::Reset { user } => {
+            let found = s.api(async |c| c.get_user(&user).await).await?;
+            let what = format!("reset the second factors of user {} <{}>", found.username, found.email);
+            crate::prompt::confirm(&what, s.global.yes)?;
+            let done = s.api(async |c| c.reset_user_mfa(&user).await).await?;
+            eprintln!("{}", if done.done { "Second factors reset." } else { "The user had no second factor." });
             Ok(())
         }
     }

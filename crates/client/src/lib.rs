@@ -266,6 +266,41 @@ impl Client {
         self.delete("/auth/sessions").await
     }
 
+    /// Begin a TOTP enrolment (docs/mfa.md).
+    pub async fn enroll_totp(&self) -> Result<TotpEnrollment> {
+        self.post_empty("/auth/mfa/totp").await
+    }
+
+    /// Confirm the pending TOTP enrolment with a code; the recovery codes, once.
+    pub async fn confirm_totp(&self, code: &str) -> Result<RecoveryCodes> {
+        self.post("/auth/mfa/totp/confirm", &MfaCode { code: code.into() }).await
+    }
+
+    /// The caller's second factors.
+    pub async fn mfa(&self) -> Result<MfaStatus> {
+        self.get("/auth/mfa").await
+    }
+
+    /// Remove the caller's second factors, with a fresh code of one.
+    pub async fn remove_mfa(&self, code: &str) -> Result<Done> {
+        self.call(Method::DELETE, "/auth/mfa", Some(&MfaCode { code: code.into() })).await
+    }
+
+    /// A user's second factors.
+    pub async fn user_mfa(&self, user: &str) -> Result<MfaStatus> {
+        self.get(&format!("/users/{}/mfa", enc(user))).await
+    }
+
+    /// Reset a user's second factors.
+    pub async fn reset_user_mfa(&self, user: &str) -> Result<Done> {
+        self.delete(&format!("/users/{}/mfa", enc(user))).await
+    }
+
+    /// The second step of a login that answered `MFA_REQUIRED`.
+    pub async fn login_mfa(&self, mfa_token: &str, code: &str) -> Result<TokenPair> {
+        self.post("/auth/login/mfa", &MfaLogin { mfa_token: mfa_token.into(), code: code.into() }).await
+    }
+
     /// A user's live sessions.
     pub async fn user_sessions(&self, user: &str) -> Result<SessionList> {
         self.get(&format!("/users/{}/sessions", enc(user))).await

@@ -50,6 +50,8 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = &[
             "roles:grant",
             "sessions:read",
             "sessions:end",
+            "mfa:read",
+            "mfa:reset",
         ],
     },
 ];

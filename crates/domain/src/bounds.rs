@@ -58,6 +58,19 @@ fn rules(rules: &Option<TargetRules>) -> Result<(), Invalid> {
     selection("rules.fields", &rules.fields)
 }
 
+impl Bounded for MfaCode {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("code", &self.code, max::MFA_CODE)
+    }
+}
+
+impl Bounded for MfaLogin {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("mfa_token", &self.mfa_token, max::TOKEN)?;
+        validate_len("code", &self.code, max::MFA_CODE)
+    }
+}
+
 impl Bounded for LoginRequest {
     fn check_bounds(&self) -> Result<(), Invalid> {
         validate_len("tenant", &self.tenant, max::SLUG)?;

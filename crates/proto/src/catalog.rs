@@ -99,6 +99,8 @@ catalog! {
     USER_LOGOUT = "user.logout", "user", None, false, User, "a user logs out";
     USER_LOGIN_FAILED = "user.login_failed", "user", None, false, User, "a login fails for a known user";
     USER_LOCKED = "user.locked", "user", None, true, User, "failed logins lock a user";
+    USER_MFA_ENROLLED = "user.mfa_enrolled", "user", None, false, User, "a user confirms a second factor (`metadata.factor`: `totp`)";
+    USER_MFA_REMOVED = "user.mfa_removed", "user", None, false, User, "a user's second factors are removed, by the user or reset by an admin (`metadata.factor`, `metadata.by_admin`)";
     SESSION_STARTED = "session.started", "session", None, false, Session, "a person logs in: a session begins (`data`: the session)";
     SESSION_ENDED = "session.ended", "session", Some("session.end"), false, Session, "a session ends before its time: logout, its owner, an admin, a password change (`data`: the session, `ended_reason`)";
     TENANT_CREATED = "tenant.created", "tenant", Some("tenant.create"), false, Tenant, "a tenant is created";

@@ -45,6 +45,7 @@ error_codes! {
     TokenExpired => ("TOKEN_EXPIRED", 401, false),
     InvalidCredentials => ("INVALID_CREDENTIALS", 401, false),
     AccountLocked => ("ACCOUNT_LOCKED", 403, false),
+    MfaRequired => ("MFA_REQUIRED", 401, false),
     UserInactive => ("USER_INACTIVE", 403, false),
     TenantSuspended => ("TENANT_SUSPENDED", 403, false),
     Forbidden => ("FORBIDDEN", 403, false),

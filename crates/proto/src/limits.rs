@@ -32,6 +32,9 @@ pub const TOKEN: usize = 8192;
 pub const SECRET: usize = 256;
 /// URLs: avatars, targets, read-back base URLs.
 pub const URL: usize = 2048;
+/// A second factor's code as typed: six digits, or a recovery code with
+/// its dashes and spaces.
+pub const MFA_CODE: usize = 64;
 /// Sessions one listing shows (a person's live sessions, newest first).
 pub const SESSIONS: usize = 200;
 /// Tenant display names.

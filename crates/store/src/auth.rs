@@ -171,7 +171,7 @@ impl Store {
         )
         .await?;
         let mut activity = activity.clone();
-        activity.details.insert("reason".into(), "invalid_credentials".into());
+        activity.details.entry("reason").or_insert_with(|| "invalid_credentials".into());
         user_activity(&mut tx, ctx, user_id, catalog::USER_LOGIN_FAILED, &activity).await?;
         if locked_now {
             activity.details.insert("locked_until".into(), state.locked_until.map(format_ms).into());
@@ -399,7 +399,8 @@ impl Store {
         .bind(now)
         .execute(&self.write)
         .await?;
-        Ok(a.rows_affected() + b.rows_affected() + c.rows_affected() + d.rows_affected())
+        let e = sqlx::query("DELETE FROM mfa_challenges WHERE expires_at <= $1").bind(now).execute(&self.write).await?;
+        Ok(a.rows_affected() + b.rows_affected() + c.rows_affected() + d.rows_affected() + e.rows_affected())
     }
 
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.insert_key", skip_all)]

@@ -14,8 +14,8 @@ use crate::AppState;
 use crate::auth::clients::{self, Method, Refused};
 use crate::auth::grants::{self, GrantError, Issued};
 use crate::auth::passwords::{Passwords, Verified};
-use crate::auth::sessions;
 use crate::auth::{FIRST_PARTY_CLIENT, Mint, Principal, check_token};
+use crate::auth::{mfa, sessions};
 use crate::context::{self, Data};
 use crate::error::{ApiErr, ApiResult};
 
@@ -95,29 +95,135 @@ pub async fn login(
         return Err(ApiErr::new(ErrorCode::TenantSuspended, format!("tenant {:?} is suspended", record.user.tenant)));
     }
     let new_hash = if rehash { state.auth.passwords.rehash(req.password).await? } else { None };
-    let lifetimes = sessions::lifetimes(&state, &record.tenant_security);
+    let second = state.store.mfa_status(&record.user.id).await?;
+    if !second.factors.is_empty() {
+        return Err(mfa_required(&state, &record.user.id, &second, new_hash.as_deref()).await?);
+    }
+    let from = activity(&peer, &headers);
+    let pair = begin_session(&state, &ctx, &record, (new_hash.as_deref(), vec!["pwd".to_owned()]), &from).await?;
+    state.metrics.login("success");
+    Ok(Data(pair))
+}
+
+/// The answer to a right password of a person with a second factor: a
+/// challenge for the second step (`POST /auth/login/mfa`).
+async fn mfa_required(state: &AppState, user_id: &str, second: &MfaStatus, rehash: Option<&str>) -> ApiResult<ApiErr> {
+    let token = crate::auth::crypto::random_token(mfa::MFA_TOKEN_PREFIX);
+    let expires_at = plat_store::now_ms() + mfa::CHALLENGE_TTL_MS;
+    let hash = state.auth.master.keyed_hash(&token);
+    state.store.open_mfa_challenge(&hash, user_id, expires_at, rehash).await?;
+    let mut factors: Vec<&str> = second.factors.iter().map(|f| f.kind.as_str()).collect();
+    if second.recovery_codes_left > 0 {
+        factors.push(mfa::Factor::RecoveryCode.as_str());
+    }
+    state.metrics.login("mfa_required");
+    let mut err = ApiErr::new(
+        ErrorCode::MfaRequired,
+        "a second factor is required: POST /api/v1/auth/login/mfa with the mfa_token and a code",
+    );
+    err.error = err
+        .error
+        .with_detail("mfa_token", token)
+        .with_detail("factors", factors)
+        .with_detail("expires_in", mfa::CHALLENGE_TTL_MS / 1000);
+    Ok(err)
+}
+
+/// A person signed in (`amr`: how): a new session with its tokens, the
+/// login's bookkeeping (failures reset, a re-hashed password stored), counted.
+async fn begin_session(
+    state: &AppState,
+    ctx: &plat_store::Ctx,
+    record: &plat_store::UserRecord,
+    (new_hash, amr): (Option<&str>, Vec<String>),
+    from: &plat_store::Activity,
+) -> ApiResult<TokenPair> {
+    let lifetimes = sessions::lifetimes(state, &record.tenant_security);
     let session = plat_store::NewSession {
         id: uuid::Uuid::now_v7().to_string(),
-        amr: vec!["pwd".to_owned()],
+        amr,
         idle_ms: lifetimes.idle_ms(),
         lifetime_ms: lifetimes.lifetime_ms(),
     };
     let sid = (session.id.as_str(), session.amr.as_slice());
-    let (pair, refresh) = grants::session_pair(&state, &record.user, record.tokens_valid_after, sid)?;
+    let (pair, refresh) = grants::session_pair(state, &record.user, record.tokens_valid_after, sid)?;
     let hash = state.auth.master.keyed_hash(&refresh);
-    state
-        .store
-        .record_login_success(
-            &ctx,
-            &record.user.id,
-            &record.user.tenant,
-            new_hash.as_deref(),
-            (&hash, &session),
-            &activity(&peer, &headers),
-        )
-        .await?;
-    Issued::Login.count(&state);
-    state.metrics.login("success");
+    let user = (&record.user.id, &record.user.tenant);
+    state.store.record_login_success(ctx, user.0, user.1, new_hash, (&hash, &session), from).await?;
+    Issued::Login.count(state);
+    Ok(pair)
+}
+
+/// An `mfa_token` that opens nothing: a field of the request, not the
+/// caller's credentials (so not a 401), like logout's unknown refresh token.
+fn stale_challenge() -> ApiErr {
+    ApiErr::validation("mfa_token", "is unknown, expired or used; log in again")
+}
+
+/// The second step of a login (docs/mfa.md): the first step's `mfa_token`
+/// and a code of the person's second factor.
+pub async fn login_mfa(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(req): Json<MfaLogin>,
+) -> ApiResult<Data<TokenPair>> {
+    if let Some(wait) = state.auth.ip_limiter.blocked(peer.ip()) {
+        state.metrics.login("rate_limited");
+        return Err(ApiErr::rate_limited(wait));
+    }
+    let hash = state.auth.master.keyed_hash(&req.mfa_token);
+    let Some(challenge) = state.store.mfa_challenge(&hash).await? else {
+        state.auth.ip_limiter.record_failure(peer.ip());
+        state.metrics.login("mfa_invalid");
+        return Err(stale_challenge());
+    };
+    let record = state.store.get_user_by_id(&challenge.user_id).await?;
+    let now = plat_store::now_ms();
+    let ctx = context::store_ctx(
+        format!("{}@{}", record.user.username, record.user.tenant),
+        plat_domain::Authority::Nobody,
+        Some(record.user.id.clone()),
+    );
+    if state.auth.lockout.is_locked(&record.failures, now) {
+        state.store.take_mfa_challenge(&hash).await?;
+        state.metrics.login("locked");
+        return Err(ApiErr::new(
+            ErrorCode::AccountLocked,
+            "the account is locked after repeated failed logins; retry later or ask an admin to unlock it",
+        ));
+    }
+    if record.stored_status != "active" || record.tenant_status == "suspended" {
+        state.store.take_mfa_challenge(&hash).await?;
+        return Err(ApiErr::new(ErrorCode::UserInactive, "the user cannot log in now"));
+    }
+    let mut from = activity(&peer, &headers);
+    let Some(factor) = mfa::verify(&state, &record.user.id, &req.code).await? else {
+        state.auth.ip_limiter.record_failure(peer.ip());
+        state.metrics.login_failures.inc();
+        state.metrics.login("mfa_invalid");
+        let attempts = state.store.fail_mfa_challenge(&hash, mfa::MAX_ATTEMPTS).await?;
+        let next = state.auth.lockout.record_failure(&record.failures, now);
+        let locked = state.auth.lockout.is_locked(&next, now);
+        if locked {
+            state.metrics.lockouts.inc();
+        }
+        let in_a_row = if locked { state.auth.lockout.max_failures } else { next.failures };
+        from.details.insert("failures".into(), in_a_row.into());
+        from.details.insert("reason".into(), "invalid_second_factor".into());
+        state.store.record_login_failure(&ctx, &record.user.id, &record.user.tenant, (next, locked), &from).await?;
+        let left = mfa::MAX_ATTEMPTS.saturating_sub(attempts);
+        let mut err = ApiErr::new(ErrorCode::InvalidCredentials, "the code is wrong or was used already");
+        err.error = err.error.with_detail("attempts_left", left);
+        return Err(err);
+    };
+    // Single use: of two requests with right codes, one signs in.
+    let Some(rehash) = state.store.take_mfa_challenge(&hash).await? else {
+        return Err(stale_challenge());
+    };
+    from.details.insert("factor".into(), factor.as_str().into());
+    let pair = begin_session(&state, &ctx, &record, (rehash.as_deref(), factor.amr()), &from).await?;
+    state.metrics.login("mfa_success");
     Ok(Data(pair))
 }
 

@@ -6,6 +6,7 @@ pub mod access;
 pub mod auth;
 pub mod checks;
 pub mod extract;
+pub mod mfa;
 pub mod misc;
 pub mod oauth;
 pub mod orgs;
@@ -160,6 +161,11 @@ macro_rules! routes {
 
 routes! { ROUTES, api_routes;
     post "/auth/login" => auth::login, Public, "", LoginRequest 200 TokenPair, "Log in with a password; returns access and refresh tokens";
+    post "/auth/login/mfa" => auth::login_mfa, Public, "wrong codes count toward the lockout; five close the challenge", MfaLogin 200 TokenPair, "The second step of a login that answered MFA_REQUIRED: its mfa_token and a code";
+    get "/auth/mfa" => mfa::status, Token, "user tokens; the caller's own", _ 200 MfaStatus, "The caller's second factors and recovery codes left";
+    delete "/auth/mfa" => mfa::remove, Token, "user tokens; a fresh code of a factor", MfaCode 200 _, "Remove the caller's second factors and recovery codes";
+    post "/auth/mfa/totp" => mfa::enroll_totp, Token, "user tokens", _ 200 TotpEnrollment, "Begin a TOTP enrolment: a secret and its otpauth:// URI";
+    post "/auth/mfa/totp/confirm" => mfa::confirm_totp, Token, "user tokens", MfaCode 200 RecoveryCodes, "Confirm TOTP with a code; answers recovery codes, shown once";
     post "/auth/refresh" => auth::refresh, Public, "", RefreshRequest 200 TokenPair, "Spend a refresh token for a new pair; reuse revokes the family";
     post "/auth/logout" => auth::logout, Token, "", LogoutRequest 200 _, "Revoke one session (refresh-token family)";
     post "/auth/logout-all" => auth::logout_all, Token, "user tokens; the caller's own sessions", _ 200 RevokeResult, "Revoke every session of the caller";
@@ -203,6 +209,8 @@ routes! { ROUTES, api_routes;
     delete "/users/{user}/roles/{role}" => users::revoke_role, Tenant("roles:grant"), "the conferral rule for the role", _ 200 User, "Revoke a role";
     get "/users/{user}/sessions" => sessions::list_of_user, OrgOrSelf("sessions:read", "self:read"), "", _ 200 SessionList, "A user's live sessions, newest first";
     delete "/users/{user}/sessions" => sessions::end_of_user, Org("sessions:end", Reach::User), "", _ 200 RevokeResult, "End every session of a user (audited; `session.ended` each)";
+    get "/users/{user}/mfa" => mfa::status_of_user, OrgOrSelf("mfa:read", "self:read"), "", _ 200 MfaStatus, "A user's second factors (never their secrets)";
+    delete "/users/{user}/mfa" => mfa::reset_of_user, Org("mfa:reset", Reach::User), "", _ 200 _, "Reset a user's second factors (audited; `user.mfa_removed`)";
     get "/users/{user}/orgs" => orgs::user_orgs, OrgOrSelf("orgs:read", "self:read"), "", _ 200 OrganizationList, "The organizations a user is a direct member of, with their paths";
     get "/orgs" => orgs::list, Org("orgs:read", Reach::Under), "", _ ?OrgListQuery 200 OrganizationList, "Organizations in tree order (or the children of ?parent=)";
     post "/orgs" => orgs::create, Org("orgs:create", Reach::Under), "", CreateOrganization 201 Organization, "Create an organization (under `parent`, or a root)";

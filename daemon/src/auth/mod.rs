@@ -7,6 +7,7 @@ pub mod decisions;
 pub mod grants;
 pub mod keys;
 pub mod limits;
+pub mod mfa;
 pub mod passwords;
 pub mod reach;
 pub mod sessions;

@@ -8,6 +8,7 @@ mod checks;
 mod harness;
 mod internals;
 mod matrix;
+mod mfa;
 mod oauth;
 mod orgs;
 mod quotas;

@@ -295,6 +295,8 @@ fn sample_body(route: &RouteDoc, k: u64, names: &HashMap<&'static str, String>, 
     let user = names.get("user").cloned().unwrap_or_else(|| extra.member_id.clone());
     let value = match route.request? {
         "LoginRequest" => json!({"tenant": "acme", "username": "member", "password": PASSWORD}),
+        "MfaLogin" => json!({"mfa_token": "plmfa_unknown", "code": "123456"}),
+        "MfaCode" => json!({"code": "123456"}),
         "RefreshRequest" | "LogoutRequest" => json!({"refresh_token": extra.refresh_token}),
         "TokenRequest" => {
             json!({"grant_type": "client_credentials", "client_id": extra.sa_id, "client_secret": extra.sa_secret})

@@ -1,0 +1,280 @@
+//! Second factors (docs/mfa.md): a user's TOTP factor (its secret sealed by
+//! the daemon), recovery codes (keyed hashes), and the challenges of logins
+//! waiting for their second step. Codes are checked by the daemon; what is
+//! spent is spent here, atomically: a TOTP time step at most once and never
+//! an older one, a recovery code once, a challenge once.
+
+use plat_proto::{MfaFactor, MfaStatus, catalog};
+
+use crate::audit::{AuditDraft, record_audit};
+use crate::sql::{Params, format_ms, get_i64, get_opt_i64, get_opt_str, get_str, is_unique_violation, new_id, now_ms};
+use crate::users::{Activity, user_activity};
+use crate::{Ctx, Result, Store, StoreError};
+
+/// The kind of the TOTP factor.
+pub const TOTP: &str = "totp";
+
+/// A challenge of a login waiting for its second step.
+#[derive(Debug, Clone)]
+pub struct MfaChallenge {
+    pub user_id: String,
+    pub expires_at: i64,
+    pub attempts: u32,
+}
+
+impl Store {
+    /// Store a new pending TOTP secret for a user, replacing a pending one.
+    /// A user with a confirmed TOTP factor must remove it first (`Conflict`).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.begin_totp", skip_all)]
+    pub async fn begin_totp(&self, user_id: &str, sealed_secret: &str) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query("DELETE FROM mfa_factors WHERE user_id = $1 AND kind = $2 AND confirmed_at IS NULL")
+            .bind(user_id)
+            .bind(TOTP)
+            .execute(&mut *tx)
+            .await?;
+        let inserted =
+            sqlx::query("INSERT INTO mfa_factors (id, user_id, kind, secret, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(new_id())
+                .bind(user_id)
+                .bind(TOTP)
+                .bind(sealed_secret)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await;
+        match inserted {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Conflict("a TOTP factor is enrolled already; remove it first".into()));
+            }
+            other => other?,
+        };
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A user's TOTP secret (sealed) and the last step it accepted:
+    /// `confirmed` picks the working factor or the pending one.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.totp_secret", skip_all)]
+    pub async fn totp_secret(&self, user_id: &str, confirmed: bool) -> Result<Option<(String, i64)>> {
+        let state = if confirmed { "IS NOT NULL" } else { "IS NULL" };
+        let row = sqlx::query(&format!(
+            "SELECT secret, last_step FROM mfa_factors WHERE user_id = $1 AND kind = $2 AND confirmed_at {state}"
+        ))
+        .bind(user_id)
+        .bind(TOTP)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| Ok((get_str(&r, "secret")?, get_i64(&r, "last_step")?))).transpose()
+    }
+
+    /// Confirm the pending TOTP factor with the step its first code was for,
+    /// and replace the user's recovery codes with these (keyed hashes); one
+    /// change, announced as `user.mfa_enrolled`. `false` when nothing was
+    /// pending (another request confirmed it first).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.confirm_totp", skip_all)]
+    pub async fn confirm_totp(
+        &self,
+        ctx: &Ctx,
+        (user_id, tenant): (&str, &str),
+        step: i64,
+        recovery_hashes: &[String],
+    ) -> Result<bool> {
+        let now = now_ms();
+        let mut tx = self.begin(ctx).await?;
+        let confirmed = sqlx::query(
+            "UPDATE mfa_factors SET confirmed_at = $1, last_step = $2 WHERE user_id = $3 AND kind = $4 AND confirmed_at IS NULL",
+        )
+        .bind(now)
+        .bind(step)
+        .bind(user_id)
+        .bind(TOTP)
+        .execute(&mut *tx)
+        .await?;
+        if confirmed.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        if !recovery_hashes.is_empty() {
+            let rows = Params::for_conn(&tx).rows(recovery_hashes.len(), 2);
+            let sql = format!("INSERT INTO mfa_recovery_codes (user_id, code_hash) VALUES {rows}");
+            let mut insert = sqlx::query(&sql);
+            for hash in recovery_hashes {
+                insert = insert.bind(user_id).bind(hash.as_str());
+            }
+            insert.execute(&mut *tx).await?;
+        }
+        let details = serde_json::json!({"factor": TOTP, "recovery_codes": recovery_hashes.len()});
+        record_audit(&mut tx, ctx, audit("mfa.enroll", user_id, tenant, details)).await?;
+        let mut activity = Activity::default();
+        activity.details.insert("factor".into(), TOTP.into());
+        user_activity(&mut tx, ctx, user_id, catalog::USER_MFA_ENROLLED, &activity).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A user's confirmed factors and unspent recovery codes.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.mfa_status", skip_all)]
+    pub async fn mfa_status(&self, user_id: &str) -> Result<MfaStatus> {
+        let rows = sqlx::query(
+            "SELECT kind, confirmed_at, last_used_at FROM mfa_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL ORDER BY kind",
+        )
+        .bind(user_id)
+        .fetch_all(&self.read)
+        .await?;
+        let factors = rows
+            .iter()
+            .map(|r| {
+                Ok(MfaFactor {
+                    kind: get_str(r, "kind")?,
+                    created_at: format_ms(get_i64(r, "confirmed_at")?),
+                    last_used_at: get_opt_i64(r, "last_used_at")?.map(format_ms),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let left = sqlx::query("SELECT COUNT(*) AS n FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+            .bind(user_id)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(MfaStatus { factors, recovery_codes_left: get_i64(&left, "n")?.clamp(0, u32::MAX as i64) as u32 })
+    }
+
+    /// Spend a TOTP time step: accepted when it is newer than the last one
+    /// accepted (so a code is never accepted twice, RFC 6238 §5.2).
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.spend_totp_step", skip_all)]
+    pub async fn spend_totp_step(&self, user_id: &str, step: i64) -> Result<bool> {
+        let spent = sqlx::query(
+            "UPDATE mfa_factors SET last_step = $1, last_used_at = $2 WHERE user_id = $3 AND kind = $4 \
+             AND confirmed_at IS NOT NULL AND last_step < $1",
+        )
+        .bind(step)
+        .bind(now_ms())
+        .bind(user_id)
+        .bind(TOTP)
+        .execute(&self.write)
+        .await?;
+        Ok(spent.rows_affected() == 1)
+    }
+
+    /// Spend a recovery code by its keyed hash, once.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.spend_recovery_code", skip_all)]
+    pub async fn spend_recovery_code(&self, user_id: &str, code_hash: &str) -> Result<bool> {
+        let spent = sqlx::query(
+            "UPDATE mfa_recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(user_id)
+        .bind(code_hash)
+        .execute(&self.write)
+        .await?;
+        Ok(spent.rows_affected() == 1)
+    }
+
+    /// Remove every second factor of a user and its recovery codes, as one
+    /// change announced as `user.mfa_removed` (`by_admin`: an admin's reset).
+    /// `false` when there was none.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.remove_mfa", skip_all)]
+    pub async fn remove_mfa(&self, ctx: &Ctx, (user_id, tenant): (&str, &str), by_admin: bool) -> Result<bool> {
+        let mut tx = self.begin(ctx).await?;
+        let removed = sqlx::query("DELETE FROM mfa_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query("DELETE FROM mfa_factors WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        if removed == 0 {
+            tx.commit().await?;
+            return Ok(false);
+        }
+        let action = if by_admin { "mfa.reset" } else { "mfa.remove" };
+        let details = serde_json::json!({"factor": TOTP});
+        record_audit(&mut tx, ctx, audit(action, user_id, tenant, details)).await?;
+        let mut activity = Activity::default();
+        activity.details.insert("factor".into(), TOTP.into());
+        activity.details.insert("by_admin".into(), by_admin.into());
+        user_activity(&mut tx, ctx, user_id, catalog::USER_MFA_REMOVED, &activity).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Open a challenge for a login's second step.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.open_mfa_challenge", skip_all)]
+    pub async fn open_mfa_challenge(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        expires_at: i64,
+        rehash: Option<&str>,
+    ) -> Result<()> {
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO mfa_challenges (token_hash, user_id, created_at, expires_at, password_hash) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires_at)
+        .bind(rehash.map(str::to_owned))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// A challenge still open.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.mfa_challenge", skip_all)]
+    pub async fn mfa_challenge(&self, token_hash: &str) -> Result<Option<MfaChallenge>> {
+        let row = sqlx::query(
+            "SELECT user_id, expires_at, attempts FROM mfa_challenges WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now_ms())
+        .fetch_optional(&self.write)
+        .await?;
+        row.map(|r| {
+            Ok(MfaChallenge {
+                user_id: get_str(&r, "user_id")?,
+                expires_at: get_i64(&r, "expires_at")?,
+                attempts: get_i64(&r, "attempts")?.clamp(0, u32::MAX as i64) as u32,
+            })
+        })
+        .transpose()
+    }
+
+    /// Count a wrong code against a challenge; at `max_attempts` it closes.
+    /// Returns the attempts so far.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.fail_mfa_challenge", skip_all)]
+    pub async fn fail_mfa_challenge(&self, token_hash: &str, max_attempts: u32) -> Result<u32> {
+        let mut tx = self.write.begin().await?;
+        let row =
+            sqlx::query("UPDATE mfa_challenges SET attempts = attempts + 1 WHERE token_hash = $1 RETURNING attempts")
+                .bind(token_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let attempts = match row {
+            Some(r) => get_i64(&r, "attempts")?.clamp(0, u32::MAX as i64) as u32,
+            None => max_attempts,
+        };
+        if attempts >= max_attempts {
+            sqlx::query("DELETE FROM mfa_challenges WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(attempts)
+    }
+
+    /// Close a challenge for good. The one caller that closed it gets
+    /// `Some`, with the password's re-hash the first step left, if any.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.take_mfa_challenge", skip_all)]
+    pub async fn take_mfa_challenge(&self, token_hash: &str) -> Result<Option<Option<String>>> {
+        let taken =
+            sqlx::query("DELETE FROM mfa_challenges WHERE token_hash = $1 AND expires_at > $2 RETURNING password_hash")
+                .bind(token_hash)
+                .bind(now_ms())
+                .fetch_optional(&self.write)
+                .await?;
+        taken.map(|row| get_opt_str(&row, "password_hash")).transpose()
+    }
+}
+
+fn audit<'a>(action: &'a str, user_id: &str, tenant: &'a str, details: serde_json::Value) -> AuditDraft<'a> {
+    AuditDraft { action, target: format!("user:{user_id}"), tenant: Some(tenant), outcome: "success", details }
+}
