@@ -4936,7 +4936,7 @@ _platctl() {
             return 0
             ;;
         platctl__subcmd__tenant__subcmd__update)
-            opts="-o -y -v -h -V --name --max-users --session-idle --session-lifetime --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            opts="-o -y -v -h -V --name --max-users --session-idle --session-lifetime --mfa --mfa-role --no-mfa-roles --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4955,6 +4955,14 @@ _platctl() {
                     return 0
                     ;;
                 --session-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mfa)
+                    COMPREPLY=($(compgen -W "off optional required" -- "${cur}"))
+                    return 0
+                    ;;
+                --mfa-role)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

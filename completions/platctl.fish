@@ -436,6 +436,10 @@ complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l max-users -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l session-idle -d 'How long a session lives unused (`8h`); `""` restores the server\'s default' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l session-lifetime -d 'How long a session lives at most from its login (`7d`); `""` restores the default' -r
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l mfa -d 'Second factors: `off` (nobody may enrol), `optional`, `required` (everyone must)' -r -f -a "off\t''
+optional\t''
+required\t''"
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l mfa-role -d 'Under `optional`, holders of this role must have a second factor; repeat for several' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l token -d 'Access token to use instead of the context\'s' -r
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l context -d 'Context to use instead of the current one' -r
@@ -446,6 +450,7 @@ json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
 name\t'One identifier a line'
 dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l no-mfa-roles -d 'No role needs a second factor beyond the policy'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand tenant; and __fish_seen_subcommand_from update" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'

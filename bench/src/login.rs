@@ -1,4 +1,6 @@
-//! `login` and `verify-flood`: password logins against the raw argon2id bound; verification under a flood of wrong passwords.
+//! `login` and `verify-flood`: password logins against the raw argon2id
+//! bound, and logins with a TOTP second step against password logins;
+//! verification under a flood of wrong passwords.
 
 use super::*;
 
@@ -53,7 +55,72 @@ pub(crate) async fn login(report: &mut Report, p: &Platd, seconds: u64) -> anyho
         bound,
         ">= 0.80",
     );
+    // The same logins with a TOTP second step. A code spends its time step,
+    // so each login is a user of its own, enrolled first: twice as many as
+    // the password logins' rate says the measurement needs.
+    let needed = (logins * seconds as f64 * 2.0).ceil() as usize + 16;
+    let enrolled = enrol_users(p, needed, cores * 2).await?;
+    let next = Arc::new(AtomicUsize::new(0));
+    let c = Client::new(&p.base)?;
+    let enrolled = Arc::new(enrolled);
+    let with_mfa = rate(cores * 2, seconds, move || {
+        let (c, next, enrolled) = (c.clone(), next.clone(), enrolled.clone());
+        async move {
+            let Some((username, uri)) = enrolled.get(next.fetch_add(1, Ordering::Relaxed)) else { return false };
+            let Err(plat_client::ClientError::Api { error, .. }) = c.login("system", username, "runner-password").await
+            else {
+                return false;
+            };
+            let token = error.details.get("mfa_token").and_then(|t| t.as_str()).unwrap_or_default().to_owned();
+            c.login_mfa(&token, &totp_code(uri, 30)).await.is_ok()
+        }
+    })
+    .await;
+    report.add(
+        "login",
+        format!("logins with a TOTP second step c={}", cores * 2),
+        with_mfa,
+        "/s",
+        "password logins, same run".to_owned(),
+        logins,
+        ">= 0.80",
+    );
     Ok(())
+}
+
+/// The TOTP code `offset` seconds from now for an `otpauth://` URI.
+fn totp_code(uri: &str, offset: u64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    totp_rs::Totp::from_url(uri).map(|t| t.generate(now + offset).to_string()).unwrap_or_default()
+}
+
+/// `count` users of the system tenant with a confirmed TOTP factor, made
+/// `concurrency` at a time: their names and otpauth URIs.
+async fn enrol_users(p: &Platd, count: usize, concurrency: usize) -> anyhow::Result<Vec<(String, String)>> {
+    use futures_util::StreamExt;
+    let enrol = async |i: usize| -> anyhow::Result<(String, String)> {
+        let username = format!("mfa{i}");
+        let user = CreateUser {
+            username: username.clone(),
+            email: format!("{username}@bench.test"),
+            password: Some("runner-password".into()),
+            ..Default::default()
+        };
+        p.admin.create_user(&user).await?;
+        let client = Client::new(&p.base)?;
+        let pair = client.login("system", &username, "runner-password").await?;
+        let client = client.with_token(pair.access_token);
+        let enrollment = client.enroll_totp().await?;
+        client.confirm_totp(&totp_code(&enrollment.otpauth_uri, 0)).await?;
+        Ok((username, enrollment.otpauth_uri))
+    };
+    futures_util::stream::iter(0..count)
+        .map(enrol)
+        .buffer_unordered(concurrency)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect()
 }
 
 /// `/auth/verify` of `token`, paced open-loop at `per_sec` for `seconds`:

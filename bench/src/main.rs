@@ -44,7 +44,8 @@ use users::*;
 enum Scenario {
     /// Client-credentials tokens/s and /auth/verify calls/s at 1, 8, 64 clients; local JWKS verification/s.
     Tokens,
-    /// Password logins/s against the raw argon2id bound.
+    /// Password logins/s against the raw argon2id bound; logins with a TOTP second step
+    /// against password logins.
     Login,
     /// /auth/verify p50/p99 while ~200 wrong-password logins/s arrive (production argon2id
     /// cost), against the same with no load; logins answered 401 and shed (503).

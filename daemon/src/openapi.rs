@@ -252,6 +252,7 @@ pub fn permission_table() -> String {
         let (permission, scope) = match route.access {
             Access::Public => ("unauthenticated".to_owned(), "—"),
             Access::Token => ("any valid token".to_owned(), "—"),
+            Access::Enrol => ("any valid token, or an enrolment token ([mfa.md](mfa.md))".to_owned(), "—"),
             Access::Tenant(p) => (format!("`{p}`"), "tenant"),
             Access::TenantOrSelf(p, own) => (format!("`{p}`, or `{own}` on your own record"), "tenant"),
             Access::Org(p, reach) => (format!("`{p}`"), reach.describe()),

@@ -2,7 +2,8 @@
 
 use clap::Subcommand;
 use plat_proto::{
-    CreateTenant, Quota, QuotaPeriod, Quotas, ReserveQuota, SetQuota, SettleQuota, Tenant, TenantSecurity, UpdateTenant,
+    CreateTenant, MfaPolicy, Quota, QuotaPeriod, Quotas, ReserveQuota, SetQuota, SettleQuota, Tenant, TenantSecurity,
+    UpdateTenant,
 };
 
 use crate::error::Failure;
@@ -44,6 +45,15 @@ pub enum TenantCmd {
         /// How long a session lives at most from its login (`7d`); `""` restores the default.
         #[arg(long, value_name = "D")]
         session_lifetime: Option<String>,
+        /// Second factors: `off` (nobody may enrol), `optional`, `required` (everyone must).
+        #[arg(long, value_name = "POLICY", value_parser = ["off", "optional", "required"])]
+        mfa: Option<String>,
+        /// Under `optional`, holders of this role must have a second factor; repeat for several.
+        #[arg(long = "mfa-role", value_name = "ROLE", conflicts_with = "no_mfa_roles")]
+        mfa_roles: Vec<String>,
+        /// No role needs a second factor beyond the policy.
+        #[arg(long)]
+        no_mfa_roles: bool,
     },
     /// Suspend a tenant: its users and services can no longer log in or get tokens.
     Suspend { slug: String },
@@ -198,13 +208,17 @@ pub async fn run(cmd: TenantCmd, s: &mut Session) -> Result<(), Failure> {
             return Ok(());
         }
         TenantCmd::Quota(cmd) => return quota(cmd, s).await,
-        TenantCmd::Update { slug, name, max_users, session_idle, session_lifetime } => {
-            let security = (session_idle.is_some() || session_lifetime.is_some())
-                .then_some(TenantSecurity { session_idle, session_lifetime });
+        TenantCmd::Update { slug, name, max_users, session_idle, session_lifetime, mfa, mfa_roles, no_mfa_roles } => {
+            let mfa = mfa.map(|p| match p.as_str() {
+                "off" => MfaPolicy::Off,
+                "required" => MfaPolicy::Required,
+                _ => MfaPolicy::Optional,
+            });
+            let mfa_roles = (no_mfa_roles || !mfa_roles.is_empty()).then_some(mfa_roles);
+            let security = TenantSecurity { session_idle, session_lifetime, mfa, mfa_roles };
+            let security = (security != TenantSecurity::default()).then_some(security);
             if name.is_none() && max_users.is_none() && security.is_none() {
-                return Err(Failure::usage(
-                    "nothing to update: give --name, --max-users, --session-idle or --session-lifetime",
-                ));
+                return Err(Failure::usage("nothing to update: give --name, --max-users, a session lifetime or --mfa"));
             }
             let req = UpdateTenant { name, quotas: max_users.map(|n| Quotas { max_users: Some(n) }), security };
             s.api(async |c| c.update_tenant(&slug, &req).await).await?

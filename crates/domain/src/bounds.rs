@@ -316,6 +316,7 @@ impl Bounded for UpdateTenant {
         if let Some(security) = &self.security {
             opt("security.session_idle", &security.session_idle, max::TIME)?;
             opt("security.session_lifetime", &security.session_lifetime, max::TIME)?;
+            opt_list("security.mfa_roles", &security.mfa_roles, max::ROLES, max::NAME)?;
         }
         Ok(())
     }

@@ -62,6 +62,9 @@ pub fn validate_security(security: &TenantSecurity) -> Result<(), Invalid> {
             return Err(Invalid::new(field, format!("{text:?} must be between 1m and 365d")));
         }
     }
+    for role in security.mfa_roles.as_deref().unwrap_or_default() {
+        crate::validate_name("security.mfa_roles", role)?;
+    }
     Ok(())
 }
 
@@ -73,7 +76,11 @@ mod tests {
         Lifetimes { idle: Duration::from_secs(30 * 86_400), lifetime: Duration::from_secs(90 * 86_400) };
 
     fn security(idle: Option<&str>, lifetime: Option<&str>) -> TenantSecurity {
-        TenantSecurity { session_idle: idle.map(str::to_owned), session_lifetime: lifetime.map(str::to_owned) }
+        TenantSecurity {
+            session_idle: idle.map(str::to_owned),
+            session_lifetime: lifetime.map(str::to_owned),
+            ..Default::default()
+        }
     }
 
     #[test]

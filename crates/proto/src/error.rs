@@ -46,6 +46,7 @@ error_codes! {
     InvalidCredentials => ("INVALID_CREDENTIALS", 401, false),
     AccountLocked => ("ACCOUNT_LOCKED", 403, false),
     MfaRequired => ("MFA_REQUIRED", 401, false),
+    MfaEnrollmentRequired => ("MFA_ENROLLMENT_REQUIRED", 403, false),
     UserInactive => ("USER_INACTIVE", 403, false),
     TenantSuspended => ("TENANT_SUSPENDED", 403, false),
     Forbidden => ("FORBIDDEN", 403, false),

@@ -61,7 +61,8 @@ pub struct UpdateTenant {
     #[serde(default)]
     pub quotas: Option<Quotas>,
     /// Changes the tenant's security settings: each field given replaces
-    /// the current one, `""` restores its default, absent ones stay.
+    /// the current one, `""` (`[]` for `mfa_roles`) restores its default,
+    /// absent ones stay.
     #[serde(default)]
     pub security: Option<TenantSecurity>,
 }
@@ -80,6 +81,42 @@ pub struct TenantSecurity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = crate::limits::TIME))]
     pub session_lifetime: Option<String>,
+    /// Second factors (docs/mfa.md): `optional` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<MfaPolicy>,
+    /// Under `optional`, holders of these roles must have a second factor
+    /// all the same (`["tenant-admin"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        length(max = crate::limits::ROLES),
+        inner(length(max = crate::limits::NAME), pattern(crate::limits::NAME_PATTERN))
+    )]
+    pub mfa_roles: Option<Vec<String>>,
+}
+
+/// Whether a tenant's people use second factors (docs/mfa.md).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaPolicy {
+    /// Nobody may enrol one (factors enrolled before are still asked for).
+    Off,
+    /// Whoever enrols one is asked for it; `mfa_roles` must.
+    #[default]
+    Optional,
+    /// Everyone must: a login without one may only enrol
+    /// (`MFA_ENROLLMENT_REQUIRED`).
+    Required,
+}
+
+impl TenantSecurity {
+    /// Whether a person holding `roles` must have a second factor.
+    pub fn mfa_required_for(&self, roles: &[String]) -> bool {
+        match self.mfa.unwrap_or_default() {
+            MfaPolicy::Required => true,
+            MfaPolicy::Off => false,
+            MfaPolicy::Optional => self.mfa_roles.as_deref().unwrap_or_default().iter().any(|r| roles.contains(r)),
+        }
+    }
 }
 
 /// How often a quota's usage starts again from zero (`docs/quotas.md`).
@@ -200,7 +237,7 @@ pub struct SettleQuota {
 
 impl TenantSecurity {
     /// These settings changed by `patch`: each field it gives replaces
-    /// this one's, `""` restores the default.
+    /// this one's; `""` (a lifetime) or `[]` (`mfa_roles`) restores the default.
     pub fn patched(&self, patch: &TenantSecurity) -> TenantSecurity {
         let pick = |current: &Option<String>, given: &Option<String>| match given.as_deref() {
             None => current.clone(),
@@ -210,6 +247,12 @@ impl TenantSecurity {
         TenantSecurity {
             session_idle: pick(&self.session_idle, &patch.session_idle),
             session_lifetime: pick(&self.session_lifetime, &patch.session_lifetime),
+            mfa: patch.mfa.or(self.mfa),
+            mfa_roles: match &patch.mfa_roles {
+                Some(roles) if roles.is_empty() => None,
+                Some(roles) => Some(roles.clone()),
+                None => self.mfa_roles.clone(),
+            },
         }
     }
 }

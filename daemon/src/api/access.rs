@@ -17,7 +17,7 @@ use plat_domain::Scope;
 
 use super::Access;
 use crate::AppState;
-use crate::auth::{Admitted, Principal};
+use crate::auth::{Admitted, Principal, mfa};
 use crate::error::ApiResult;
 
 /// The layer's state: the application and the row's rule.
@@ -47,7 +47,14 @@ async fn admit(
     if matches!(access, Access::Public | Access::Client(_)) {
         return Ok(None);
     }
-    let mut principal = Principal::authenticate(parts, state).await?;
+    let mut principal = match access {
+        // An enrolment token is for these routes alone: its audience is its own.
+        Access::Enrol => match Principal::authenticate_for(parts, state, &mfa::enrol_audience(state)).await {
+            Ok(principal) => principal,
+            Err(_) => Principal::authenticate(parts, state).await?,
+        },
+        _ => Principal::authenticate(parts, state).await?,
+    };
     match access {
         // A route on `{slug}` acts in the tenant of its path (others' answer 404).
         Access::Tenant(permission) | Access::Shared(permission) if !path.contains("{slug}") => {

@@ -99,6 +99,10 @@ pub async fn login(
     if !second.factors.is_empty() {
         return Err(mfa_required(&state, &record.user.id, &second, new_hash.as_deref()).await?);
     }
+    if record.tenant_security.mfa_required_for(&record.user.roles) {
+        state.metrics.login("mfa_enrollment_required");
+        return Err(mfa::enrolment_required(&state, &record.user)?);
+    }
     let from = activity(&peer, &headers);
     let pair = begin_session(&state, &ctx, &record, (new_hash.as_deref(), vec!["pwd".to_owned()]), &from).await?;
     state.metrics.login("success");

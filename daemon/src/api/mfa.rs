@@ -27,6 +27,10 @@ fn wrong_code() -> ApiErr {
 
 pub async fn enroll_totp(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<TotpEnrollment>> {
     let user_id = person(&principal)?;
+    let record = state.store.get_user_by_id(user_id).await?;
+    if record.tenant_security.mfa == Some(MfaPolicy::Off) {
+        return Err(ApiErr::new(ErrorCode::Forbidden, "second factors are off in this tenant"));
+    }
     let account = format!("{}@{}", principal.claims.username, principal.claims.tenant);
     let (sealed, enrollment) = mfa::new_totp(&state, &account)?;
     state.store.begin_totp(user_id, &sealed).await?;

@@ -31,6 +31,9 @@ pub enum Access {
     Public,
     /// Any valid token.
     Token,
+    /// Any valid token, or the enrolment-only token of a login that must
+    /// enrol a second factor first (`MFA_ENROLLMENT_REQUIRED`, docs/mfa.md).
+    Enrol,
     /// A permission inside the acting tenant.
     Tenant(&'static str),
     /// A permission inside the acting tenant, or the second (`self:…`) one
@@ -83,6 +86,7 @@ impl std::fmt::Display for Access {
         match self {
             Access::Public => f.write_str("-"),
             Access::Token => f.write_str("token"),
+            Access::Enrol => f.write_str("token or enrolment token"),
             Access::Tenant(p) => f.write_str(p),
             Access::TenantOrSelf(p, own) => write!(f, "{p} or {own}"),
             Access::Org(p, _) => write!(f, "{p} (or on an organization)"),
@@ -164,8 +168,8 @@ routes! { ROUTES, api_routes;
     post "/auth/login/mfa" => auth::login_mfa, Public, "wrong codes count toward the lockout; five close the challenge", MfaLogin 200 TokenPair, "The second step of a login that answered MFA_REQUIRED: its mfa_token and a code";
     get "/auth/mfa" => mfa::status, Token, "user tokens; the caller's own", _ 200 MfaStatus, "The caller's second factors and recovery codes left";
     delete "/auth/mfa" => mfa::remove, Token, "user tokens; a fresh code of a factor", MfaCode 200 _, "Remove the caller's second factors and recovery codes";
-    post "/auth/mfa/totp" => mfa::enroll_totp, Token, "user tokens", _ 200 TotpEnrollment, "Begin a TOTP enrolment: a secret and its otpauth:// URI";
-    post "/auth/mfa/totp/confirm" => mfa::confirm_totp, Token, "user tokens", MfaCode 200 RecoveryCodes, "Confirm TOTP with a code; answers recovery codes, shown once";
+    post "/auth/mfa/totp" => mfa::enroll_totp, Enrol, "user tokens; not where the tenant's policy is `off`", _ 200 TotpEnrollment, "Begin a TOTP enrolment: a secret and its otpauth:// URI";
+    post "/auth/mfa/totp/confirm" => mfa::confirm_totp, Enrol, "user tokens", MfaCode 200 RecoveryCodes, "Confirm TOTP with a code; answers recovery codes, shown once";
     post "/auth/refresh" => auth::refresh, Public, "", RefreshRequest 200 TokenPair, "Spend a refresh token for a new pair; reuse revokes the family";
     post "/auth/logout" => auth::logout, Token, "", LogoutRequest 200 _, "Revoke one session (refresh-token family)";
     post "/auth/logout-all" => auth::logout_all, Token, "user tokens; the caller's own sessions", _ 200 RevokeResult, "Revoke every session of the caller";

@@ -164,8 +164,11 @@ async fn resolve(state: &AppState, principal: &Principal, req: &AuthzCheck) -> A
     let (subject, tenant_id, who) = match (&req.user, &req.service) {
         (None, None) => {
             let kind = if principal.claims.typ == TokenType::User { "user" } else { "service" };
+            // How the caller authenticated (`amr`, docs/mfa.md): known only
+            // of the token that asks, so a check about someone else has none.
             let who = serde_json::json!({"id": principal.claims.sub, "name": principal.claims.username,
-                "tenant": principal.subject.tenant, "roles": principal.subject.roles, "kind": kind});
+                "tenant": principal.subject.tenant, "roles": principal.subject.roles, "kind": kind,
+                "amr": principal.claims.amr});
             (principal.subject.clone(), principal.tenant_id.clone(), who)
         }
         (user, service) => {

@@ -19,6 +19,44 @@ pub const MAX_ATTEMPTS: u32 = 5;
 pub const RECOVERY_CODES: usize = 10;
 /// How every `mfa_token` starts.
 pub const MFA_TOKEN_PREFIX: &str = "plmfa_";
+/// How long an enrolment-only token lives.
+pub const ENROL_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The audience of enrolment-only tokens: plat's own with `#mfa-enroll`, so
+/// no other route, and no service that checks its audience, takes them.
+pub fn enrol_audience(state: &AppState) -> String {
+    format!("{}#mfa-enroll", state.auth.keys.audience())
+}
+
+/// The answer to a right password of a person who must have a second
+/// factor and has none: a token that can only enrol one.
+pub fn enrolment_required(state: &AppState, user: &plat_proto::User) -> ApiResult<ApiErr> {
+    let audience = enrol_audience(state);
+    let (token, _) = state
+        .auth
+        .mint(crate::auth::Mint {
+            typ: plat_proto::TokenType::User,
+            subject: &user.id,
+            tenant: &user.tenant,
+            username: &user.username,
+            roles: Vec::new(),
+            not_before_ms: 0,
+            ttl: ENROL_TTL,
+            audience: Some(&audience),
+            scope: None,
+            client_id: crate::auth::FIRST_PARTY_CLIENT,
+            act: None,
+            session: None,
+        })
+        .map_err(ApiErr::internal)?;
+    let mut err = ApiErr::new(
+        plat_proto::ErrorCode::MfaEnrollmentRequired,
+        "the tenant requires a second factor: enrol one with the enroll_token (POST /api/v1/auth/mfa/totp), then log in again",
+    );
+    err.error = err.error.with_detail("enroll_token", token).with_detail("expires_in", ENROL_TTL.as_secs());
+    Ok(err)
+}
+
 /// The `issuer` of `otpauth://` URIs: what an authenticator app shows.
 const ISSUER: &str = "plat";
 

@@ -388,11 +388,16 @@ pub struct Admitted(pub std::sync::Arc<Principal>);
 impl Principal {
     /// Check the request's bearer token (or `X-Service-Token`).
     pub async fn authenticate(parts: &Parts, state: &AppState) -> ApiResult<Principal> {
+        let audience = state.auth.keys.audience().to_owned();
+        Principal::authenticate_for(parts, state, &audience).await
+    }
+
+    /// Check the request's bearer token, issued for `audience`.
+    pub async fn authenticate_for(parts: &Parts, state: &AppState, audience: &str) -> ApiResult<Principal> {
         let (token, service_header) = bearer(parts).ok_or_else(|| {
             ApiErr::new(ErrorCode::Unauthorized, "authentication required: send Authorization: Bearer <token>")
         })?;
-        let audience = state.auth.keys.audience().to_owned();
-        let (claims, subject, tenant_id) = check_token(state, &token, Some(&audience)).await?;
+        let (claims, subject, tenant_id) = check_token(state, &token, Some(audience)).await?;
         if service_header && claims.typ != TokenType::Service {
             return Err(ApiErr::new(ErrorCode::InvalidToken, "X-Service-Token must carry a service token"));
         }

@@ -368,7 +368,7 @@ fn expect(route: &RouteDoc, caller: &Caller, own: bool, inside: bool) -> Expect 
         _ => {}
     }
     let allowed = match route.access {
-        Access::Public | Access::Token | Access::Client(_) => true,
+        Access::Public | Access::Token | Access::Enrol | Access::Client(_) => true,
         Access::Tenant(p) | Access::Shared(p) => caller.holds(p),
         Access::TenantOrSelf(p, mine) => caller.holds(p) || (own && caller.holds(mine)),
         Access::Org(p, _) => caller.holds(p) || (inside && caller.holds_in_org(p)),

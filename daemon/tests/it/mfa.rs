@@ -82,6 +82,23 @@ both!(totp_guards_the_login_and_recovery_codes_stand_in, &[], |p| {
     assert_eq!(claims.amr, Some(vec!["pwd".to_owned(), "otp".to_owned(), "mfa".to_owned()]));
     let sessions = p.client.clone().with_token(access).sessions().await.expect("sessions").items;
     assert!(sessions.iter().any(|s| s.current && s.amr.contains(&"mfa".to_owned())));
+    // A role can grant a permission only to sessions begun with a second factor.
+    let role = CreateRole {
+        name: "careful".into(),
+        description: None,
+        permissions: vec![],
+        conditions: vec![ConditionalPermission {
+            permission: "files:delete".into(),
+            when: "\"mfa\" in principal.amr".into(),
+        }],
+    };
+    acme.create_role(&role).await.expect("role");
+    acme.grant_role("alice", "careful").await.expect("grant");
+    let ask = AuthzCheck { permission: "files:delete".into(), ..Default::default() };
+    let strong = p.client.clone().with_token(body["data"]["access_token"].as_str().expect("access").to_owned());
+    assert!(strong.authz_check(&ask).await.expect("check").allowed, "a session with mfa");
+    assert!(!alice.authz_check(&ask).await.expect("check").allowed, "a password-only session");
+
     // The challenge is spent, and so is the code: neither works again.
     let (status, body) = second_step(&p.base, &token, &next).await;
     assert_eq!((status, body["error"]["field"].as_str()), (422, Some("mfa_token")), "{body}");
@@ -157,4 +174,51 @@ both!(wrong_second_steps_lock_and_admins_reset, &[("PLATD_AUTH__LOCKOUT__MAX_FAI
     p.client.login("acme", "bob", "bob-password").await.expect("a password alone");
     let audit = acme.list_audit(&AuditQuery { action: Some("mfa.reset".into()), ..Default::default() }).await;
     assert_eq!(audit.expect("audit").total, 1);
+});
+
+both!(a_tenant_can_require_a_second_factor, &[], |p| {
+    let acme = tenant(&p.admin, "acme", None).await;
+    acme.create_user(&new_user("dave")).await.expect("dave");
+    let mut boss = new_user("boss");
+    boss.roles = Some(vec!["tenant-admin".into()]);
+    acme.create_user(&boss).await.expect("boss");
+    let policy = |mfa, roles: Option<Vec<String>>| UpdateTenant {
+        security: Some(TenantSecurity { mfa, mfa_roles: roles, ..Default::default() }),
+        ..UpdateTenant::default()
+    };
+
+    // Required of tenant admins only: the member signs in with a password.
+    let admins = policy(None, Some(vec!["tenant-admin".into()]));
+    assert_eq!(
+        acme.update_tenant("acme", &admins).await.expect("policy").security.mfa_roles,
+        admins.security.and_then(|s| s.mfa_roles)
+    );
+    p.client.login("acme", "dave", "dave-password").await.expect("a member needs none");
+    let refused = error(p.client.login("acme", "boss", "boss-password").await);
+    assert_eq!(refused.code, ErrorCode::MfaEnrollmentRequired);
+    let enrol = refused.details["enroll_token"].as_str().expect("enroll_token").to_owned();
+
+    // The enrolment token enrols and does nothing else.
+    let enrolling = p.client.clone().with_token(enrol);
+    assert_eq!(code(enrolling.whoami().await), ErrorCode::InvalidToken);
+    assert_eq!(code(enrolling.list_users(&UserListQuery::default()).await), ErrorCode::InvalidToken);
+    let enrollment = enrolling.enroll_totp().await.expect("enrol");
+    enrolling.confirm_totp(&code_at(&enrollment.otpauth_uri, 0)).await.expect("confirm");
+    let first = error(p.client.login("acme", "boss", "boss-password").await);
+    assert_eq!(first.code, ErrorCode::MfaRequired);
+    let token = first.details["mfa_token"].as_str().expect("mfa_token").to_owned();
+    p.client.login_mfa(&token, &code_at(&enrollment.otpauth_uri, 30)).await.expect("second step");
+
+    // Required of everyone.
+    acme.update_tenant("acme", &policy(Some(MfaPolicy::Required), Some(vec![]))).await.expect("required");
+    assert_eq!(code(p.client.login("acme", "dave", "dave-password").await), ErrorCode::MfaEnrollmentRequired);
+
+    // Off: nobody may enrol.
+    acme.update_tenant("acme", &policy(Some(MfaPolicy::Off), None)).await.expect("off");
+    let pair = p.client.login("acme", "dave", "dave-password").await.expect("no factor asked");
+    let dave = p.client.clone().with_token(pair.access_token);
+    assert_eq!(code(dave.enroll_totp().await), ErrorCode::Forbidden);
+    // Unknown policies and bad role names are refused.
+    let bad = policy(None, Some(vec!["Not A Role".into()]));
+    assert_eq!(code(acme.update_tenant("acme", &bad).await), ErrorCode::ValidationError);
 });

@@ -109,23 +109,38 @@ both!(lifetimes_are_the_tenants_and_refresh_keeps_the_session, &[], |p| {
     acme.create_user(&new_user("alice")).await.expect("alice");
     // Bounded settings, named by field.
     let bad = UpdateTenant {
-        security: Some(TenantSecurity { session_idle: Some("10s".into()), session_lifetime: None }),
+        security: Some(TenantSecurity {
+            session_idle: Some("10s".into()),
+            session_lifetime: None,
+            ..Default::default()
+        }),
         ..UpdateTenant::default()
     };
     assert_eq!(code(acme.update_tenant("acme", &bad).await), ErrorCode::ValidationError);
     let set = UpdateTenant {
-        security: Some(TenantSecurity { session_idle: Some("2h".into()), session_lifetime: Some("1d".into()) }),
+        security: Some(TenantSecurity {
+            session_idle: Some("2h".into()),
+            session_lifetime: Some("1d".into()),
+            ..Default::default()
+        }),
         ..UpdateTenant::default()
     };
     let updated = acme.update_tenant("acme", &set).await.expect("security");
     assert_eq!(updated.security.session_idle.as_deref(), Some("2h"));
     // A patch changes only what it names; "" restores the default.
     let patch = UpdateTenant {
-        security: Some(TenantSecurity { session_idle: None, session_lifetime: Some(String::new()) }),
+        security: Some(TenantSecurity {
+            session_idle: None,
+            session_lifetime: Some(String::new()),
+            ..Default::default()
+        }),
         ..UpdateTenant::default()
     };
     let patched = acme.update_tenant("acme", &patch).await.expect("patch");
-    assert_eq!(patched.security, TenantSecurity { session_idle: Some("2h".into()), session_lifetime: None });
+    assert_eq!(
+        patched.security,
+        TenantSecurity { session_idle: Some("2h".into()), session_lifetime: None, ..Default::default() }
+    );
     acme.update_tenant("acme", &set).await.expect("security");
 
     let (client, pair) = alice(&p).await;
