@@ -48,11 +48,16 @@ async fn admit(
         return Ok(None);
     }
     let mut principal = match access {
-        // An enrolment token is for these routes alone: its audience is its own.
-        Access::Enrol => match Principal::authenticate_for(parts, state, &mfa::enrol_audience(state)).await {
-            Ok(principal) => principal,
-            Err(_) => Principal::authenticate(parts, state).await?,
-        },
+        // An enrolment token is for these routes alone: its audience is its
+        // own. The audience it claims picks which one it is verified for.
+        Access::Enrol => {
+            let enrol = mfa::enrol_audience(state);
+            if crate::auth::claimed_audience(parts).as_deref() == Some(enrol.as_str()) {
+                Principal::authenticate_for(parts, state, &enrol).await?
+            } else {
+                Principal::authenticate(parts, state).await?
+            }
+        }
         _ => Principal::authenticate(parts, state).await?,
     };
     match access {

@@ -25,7 +25,15 @@ pub const ENROL_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 /// The audience of enrolment-only tokens: plat's own with `#mfa-enroll`, so
 /// no other route, and no service that checks its audience, takes them.
 pub fn enrol_audience(state: &AppState) -> String {
-    format!("{}#mfa-enroll", state.auth.keys.audience())
+    format!("{}{ENROL_SUFFIX}", state.auth.keys.audience())
+}
+
+const ENROL_SUFFIX: &str = "#mfa-enroll";
+
+/// Whether `aud` is the enrolment tokens' audience (without allocating:
+/// every token check asks).
+pub fn is_enrol_audience(state: &AppState, aud: &str) -> bool {
+    aud.strip_suffix(ENROL_SUFFIX) == Some(state.auth.keys.audience())
 }
 
 /// The answer to a right password of a person who must have a second

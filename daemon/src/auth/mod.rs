@@ -305,6 +305,11 @@ async fn verify_token(
         keys::TokenError::Expired => inactive("expired", ErrorCode::TokenExpired, "the token has expired"),
         keys::TokenError::Invalid(why) => inactive("invalid", ErrorCode::InvalidToken, format!("invalid token: {why}")),
     })?;
+    // An enrolment-only token is good for its own audience alone, never
+    // where any audience would do (`/auth/verify`, token exchange).
+    if audience.is_none() && mfa::is_enrol_audience(state, &claims.aud) {
+        return Err(inactive("invalid", ErrorCode::InvalidToken, "an enrolment token opens the enrolment routes only"));
+    }
     if state.auth.revoked.contains(&claims.jti) {
         return Err(inactive("revoked", ErrorCode::InvalidToken, "the token has been revoked"));
     }
@@ -358,6 +363,17 @@ async fn verify_token(
     let scope = claims.scope.as_ref().map(|s| s.split_whitespace().map(str::to_owned).collect());
     let subject = Subject { tenant: claims.tenant.clone(), roles, permissions, scope, orgs };
     Ok((claims, subject, tenant_id))
+}
+
+/// The `aud` a bearer JWT claims, read without verifying it: only to pick
+/// which audience to verify it for, never to trust.
+pub fn claimed_audience(parts: &Parts) -> Option<String> {
+    use base64::Engine;
+    let (token, _) = bearer(parts)?;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("aud")?.as_str().map(str::to_owned)
 }
 
 fn bearer(parts: &Parts) -> Option<(String, bool)> {

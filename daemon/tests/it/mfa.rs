@@ -199,6 +199,8 @@ both!(a_tenant_can_require_a_second_factor, &[], |p| {
     let enrol = refused.details["enroll_token"].as_str().expect("enroll_token").to_owned();
 
     // The enrolment token enrols and does nothing else.
+    let verified = p.admin.verify(&enrol).await.expect("verify");
+    assert!(!verified.active, "no service may take an enrolment token for a person's: {verified:?}");
     let enrolling = p.client.clone().with_token(enrol);
     assert_eq!(code(enrolling.whoami().await), ErrorCode::InvalidToken);
     assert_eq!(code(enrolling.list_users(&UserListQuery::default()).await), ErrorCode::InvalidToken);
