@@ -234,6 +234,7 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Tenant to act in (platform admins may name any tenant)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format (`dot`: only `service graph`)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format (`dot`: only `service graph`)')
+            [CompletionResult]::new('--end-sessions', '--end-sessions', [CompletionResultType]::ParameterName, 'End the user''s sessions too, in the same change')
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Print tables without their header row')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations of destructive commands')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations of destructive commands')

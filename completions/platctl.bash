@@ -1566,7 +1566,7 @@ _platctl() {
             return 0
             ;;
         platctl__subcmd__mfa__subcmd__reset)
-            opts="-o -y -v -h -V --user --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            opts="-o -y -v -h -V --user --end-sessions --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

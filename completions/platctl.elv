@@ -222,6 +222,7 @@ set edit:completion:arg-completer[platctl] = {|@words|
             cand --tenant 'Tenant to act in (platform admins may name any tenant)'
             cand -o 'Output format (`dot`: only `service graph`)'
             cand --output 'Output format (`dot`: only `service graph`)'
+            cand --end-sessions 'End the user''s sessions too, in the same change'
             cand --no-headers 'Print tables without their header row'
             cand -y 'Skip confirmations of destructive commands'
             cand --yes 'Skip confirmations of destructive commands'

@@ -213,6 +213,7 @@ json\t'The `data` object of the API (lists as arrays)'
 yaml\t'The same as YAML'
 name\t'One identifier a line'
 dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -l end-sessions -d 'End the user\'s sessions too, in the same change'
 complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from reset" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'

@@ -225,6 +225,9 @@ pub enum MfaCmd {
     Reset {
         #[arg(long)]
         user: String,
+        /// End the user's sessions too, in the same change.
+        #[arg(long)]
+        end_sessions: bool,
     },
 }
 
@@ -287,11 +290,11 @@ pub async fn run_mfa(cmd: MfaCmd, s: &mut Session) -> Result<(), Failure> {
             eprintln!("Second factors removed: your password alone signs you in.");
             Ok(())
         }
-        MfaCmd::Reset { user } => {
+        MfaCmd::Reset { user, end_sessions } => {
             let found = s.api(async |c| c.get_user(&user).await).await?;
             let what = format!("reset the second factors of user {} <{}>", found.username, found.email);
             crate::prompt::confirm(&what, s.global.yes)?;
-            let done = s.api(async |c| c.reset_user_mfa(&user).await).await?;
+            let done = s.api(async |c| c.reset_user_mfa(&user, end_sessions).await).await?;
             eprintln!("{}", if done.done { "Second factors reset." } else { "The user had no second factor." });
             Ok(())
         }

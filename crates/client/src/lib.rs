@@ -291,9 +291,10 @@ impl Client {
         self.get(&format!("/users/{}/mfa", enc(user))).await
     }
 
-    /// Reset a user's second factors.
-    pub async fn reset_user_mfa(&self, user: &str) -> Result<Done> {
-        self.delete(&format!("/users/{}/mfa", enc(user))).await
+    /// Reset a user's second factors (`end_sessions`: and end its sessions).
+    pub async fn reset_user_mfa(&self, user: &str, end_sessions: bool) -> Result<Done> {
+        let suffix = if end_sessions { "?end_sessions=true" } else { "" };
+        self.delete(&format!("/users/{}/mfa{suffix}", enc(user))).await
     }
 
     /// The second step of a login that answered `MFA_REQUIRED`.

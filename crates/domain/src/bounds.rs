@@ -395,7 +395,16 @@ macro_rules! nothing_to_bound {
     )*};
 }
 
-nothing_to_bound!(TenantDeleteQuery, UserDeleteQuery, ImportQuery, CheckGetQuery, SetQuota, QuotaCheck, OrgDeleteQuery);
+nothing_to_bound!(
+    TenantDeleteQuery,
+    UserDeleteQuery,
+    MfaResetQuery,
+    ImportQuery,
+    CheckGetQuery,
+    SetQuota,
+    QuotaCheck,
+    OrgDeleteQuery
+);
 
 fn org_metadata(metadata: &Option<serde_json::Map<String, serde_json::Value>>) -> Result<(), Invalid> {
     metadata.as_ref().map_or(Ok(()), crate::org::validate_metadata)

@@ -215,7 +215,8 @@ pub struct Session {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<String>,
     /// Why it ended: `logout`, `ended` (by its owner), `admin`, `reuse` (a
-    /// spent refresh token came back), `sessions_revoked` (all of a user's).
+    /// spent refresh token came back), `sessions_revoked` (all of a user's),
+    /// `disabled`, `password`, `deleted`, `mfa_reset` (docs/sessions.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_reason: Option<String>,
 }

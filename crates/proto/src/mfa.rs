@@ -49,6 +49,16 @@ pub struct MfaStatus {
     pub recovery_codes_left: u32,
 }
 
+/// Query of `DELETE /users/{user}/mfa`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MfaResetQuery {
+    /// Also end every session of the user, in the same change (a stolen
+    /// phone: whoever holds it may hold a session too).
+    #[serde(default)]
+    pub end_sessions: Option<bool>,
+}
+
 /// `POST /auth/login/mfa`: the second step of a login that answered
 /// `MFA_REQUIRED`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]

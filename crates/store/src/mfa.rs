@@ -4,9 +4,10 @@
 //! spent is spent here, atomically: a TOTP time step at most once and never
 //! an older one, a recovery code once, a challenge once.
 
-use plat_proto::{MfaFactor, MfaStatus, catalog};
+use plat_proto::{MfaFactor, MfaStatus, Session, catalog};
 
 use crate::audit::{AuditDraft, record_audit};
+use crate::sessions::{Ending, Which, end_sessions_where};
 use crate::sql::{Params, format_ms, get_i64, get_opt_i64, get_opt_str, get_str, is_unique_violation, new_id, now_ms};
 use crate::users::{Activity, user_activity};
 use crate::{Ctx, Result, Store, StoreError};
@@ -170,11 +171,22 @@ impl Store {
     }
 
     /// Remove every second factor of a user and its recovery codes, as one
-    /// change announced as `user.mfa_removed` (`by_admin`: an admin's reset).
-    /// `false` when there was none.
+    /// change announced as `user.mfa_removed` (`by_admin`: an admin's reset),
+    /// and with `end_sessions` every session of the user in the same change.
+    /// Returns whether there was a factor, and the sessions ended.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.remove_mfa", skip_all)]
-    pub async fn remove_mfa(&self, ctx: &Ctx, (user_id, tenant): (&str, &str), by_admin: bool) -> Result<bool> {
+    pub async fn remove_mfa(
+        &self,
+        ctx: &Ctx,
+        (user_id, tenant): (&str, &str),
+        by_admin: bool,
+        end_sessions: Option<Ending<'_>>,
+    ) -> Result<(bool, Vec<Session>)> {
         let mut tx = self.begin(ctx).await?;
+        let ended = match end_sessions {
+            Some(ending) => end_sessions_where(&mut tx, ctx, Which::AllOf { user_id, except: None }, ending).await?,
+            None => Vec::new(),
+        };
         let removed = sqlx::query("DELETE FROM mfa_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL")
             .bind(user_id)
             .execute(&mut *tx)
@@ -184,7 +196,7 @@ impl Store {
         sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         if removed == 0 {
             tx.commit().await?;
-            return Ok(false);
+            return Ok((false, ended));
         }
         let action = if by_admin { "mfa.reset" } else { "mfa.remove" };
         let details = serde_json::json!({"factor": TOTP});
@@ -194,7 +206,7 @@ impl Store {
         activity.details.insert("by_admin".into(), by_admin.into());
         user_activity(&mut tx, ctx, user_id, catalog::USER_MFA_REMOVED, &activity).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok((true, ended))
     }
 
     /// Open a challenge for a login's second step.

@@ -5,9 +5,9 @@ use axum::extract::{Path, State};
 use plat_proto::*;
 use plat_store::On;
 
-use super::extract::Json;
+use super::extract::{Json, Query};
 use crate::AppState;
-use crate::auth::{Principal, mfa};
+use crate::auth::{Principal, mfa, sessions};
 use crate::context::Data;
 use crate::error::{ApiErr, ApiResult};
 
@@ -72,7 +72,7 @@ pub async fn remove(
         return Err(wrong_code());
     }
     let who = (user_id, principal.claims.tenant.as_str());
-    state.store.remove_mfa(&principal.ctx(), who, false).await?;
+    state.store.remove_mfa(&principal.ctx(), who, false, None).await?;
     Ok(Data(Done { done: true }))
 }
 
@@ -91,10 +91,20 @@ pub async fn reset_of_user(
     State(state): State<AppState>,
     principal: Principal,
     Path(user): Path<String>,
+    Query(query): Query<MfaResetQuery>,
 ) -> ApiResult<Data<Done>> {
     let on = On::User { user: user.clone(), own: None };
     let (tenant, ctx) = principal.reach(&state, "mfa:reset", on).await?;
     let record = state.store.get_user(&tenant, &user).await?;
-    let removed = state.store.remove_mfa(&ctx, (&record.user.id, &tenant), true).await?;
-    Ok(Data(Done { done: removed }))
+    let until = sessions::revoke_until(&state);
+    let ending = query.end_sessions.unwrap_or(false).then_some(plat_store::Ending {
+        reason: "mfa_reset",
+        revoke_until: Some(until),
+        audited: false,
+    });
+    let (removed, ended) = state.store.remove_mfa(&ctx, (&record.user.id, &tenant), true, ending).await?;
+    for session in &ended {
+        sessions::refuse(&state, &session.id, until);
+    }
+    Ok(Data(Done { done: removed || !ended.is_empty() }))
 }

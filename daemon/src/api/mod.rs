@@ -214,7 +214,7 @@ routes! { ROUTES, api_routes;
     get "/users/{user}/sessions" => sessions::list_of_user, OrgOrSelf("sessions:read", "self:read"), "", _ 200 SessionList, "A user's live sessions, newest first";
     delete "/users/{user}/sessions" => sessions::end_of_user, Org("sessions:end", Reach::User), "", _ 200 RevokeResult, "End every session of a user (audited; `session.ended` each)";
     get "/users/{user}/mfa" => mfa::status_of_user, OrgOrSelf("mfa:read", "self:read"), "", _ 200 MfaStatus, "A user's second factors (never their secrets)";
-    delete "/users/{user}/mfa" => mfa::reset_of_user, Org("mfa:reset", Reach::User), "", _ 200 _, "Reset a user's second factors (audited; `user.mfa_removed`)";
+    delete "/users/{user}/mfa" => mfa::reset_of_user, Org("mfa:reset", Reach::User), "", _ ?MfaResetQuery 200 _, "Reset a user's second factors (audited; `user.mfa_removed`; ?end_sessions=true ends its sessions too)";
     get "/users/{user}/orgs" => orgs::user_orgs, OrgOrSelf("orgs:read", "self:read"), "", _ 200 OrganizationList, "The organizations a user is a direct member of, with their paths";
     get "/orgs" => orgs::list, Org("orgs:read", Reach::Under), "", _ ?OrgListQuery 200 OrganizationList, "Organizations in tree order (or the children of ?parent=)";
     post "/orgs" => orgs::create, Org("orgs:create", Reach::Under), "", CreateOrganization 201 Organization, "Create an organization (under `parent`, or a root)";

@@ -139,6 +139,7 @@ both!(wrong_second_steps_lock_and_admins_reset, &[("PLATD_AUTH__LOCKOUT__MAX_FAI
     let acme = tenant(&p.admin, "acme", None).await;
     acme.create_user(&new_user("bob")).await.expect("bob");
     let pair = p.client.login("acme", "bob", "bob-password").await.expect("login");
+    let pair_access = pair.access_token.clone();
     let bob = p.client.clone().with_token(pair.access_token);
     let enrollment = bob.enroll_totp().await.expect("enrol");
     bob.confirm_totp(&code_at(&enrollment.otpauth_uri, 0)).await.expect("confirm");
@@ -169,8 +170,11 @@ both!(wrong_second_steps_lock_and_admins_reset, &[("PLATD_AUTH__LOCKOUT__MAX_FAI
 
     // An admin unlocks and resets: the password alone signs in again.
     acme.unlock_user("bob").await.expect("unlock");
-    assert!(acme.reset_user_mfa("bob").await.expect("reset").done);
-    assert!(!acme.reset_user_mfa("bob").await.expect("reset again").done, "nothing left to reset");
+    let session = p.client.login("acme", "bob", "bob-password").await;
+    assert_eq!(code(session), ErrorCode::MfaRequired, "unlocked, still asked");
+    assert!(acme.reset_user_mfa("bob", true).await.expect("reset").done);
+    assert!(!p.admin.verify(&pair_access).await.expect("verify").active, "its sessions ended with the reset");
+    assert!(!acme.reset_user_mfa("bob", false).await.expect("reset again").done, "nothing left to reset");
     p.client.login("acme", "bob", "bob-password").await.expect("a password alone");
     let audit = acme.list_audit(&AuditQuery { action: Some("mfa.reset".into()), ..Default::default() }).await;
     assert_eq!(audit.expect("audit").total, 1);
