@@ -139,17 +139,36 @@ impl Store {
         self.create_user(ctx, plat_proto::SYSTEM_TENANT, admin).await
     }
 
-    /// Count one failed login; returns whether the account is now locked.
+    /// Count one failed login (a wrong password or second-factor code) under
+    /// `policy`; returns whether it locked the account. The count is read
+    /// and written under the user row's lock, so concurrent failures each
+    /// count. A lock closes the user's open second-step challenges.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.record_login_failure", skip_all)]
     pub async fn record_login_failure(
         &self,
         ctx: &Ctx,
-        user_id: &str,
-        tenant: &str,
-        (state, locked_now): (FailureState, bool),
+        (user_id, tenant): (&str, &str),
+        policy: &plat_domain::LockoutPolicy,
         activity: &Activity,
-    ) -> Result<()> {
+    ) -> Result<bool> {
+        let now = now_ms();
         let mut tx = self.begin(ctx).await?;
+        let lock = if tx.backend_name() == "PostgreSQL" { " FOR UPDATE" } else { "" };
+        let row =
+            sqlx::query(&format!("SELECT failed_logins, first_failed_at, locked_until FROM users WHERE id = $1{lock}"))
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let current = FailureState {
+            failures: get_i64(&row, "failed_logins")?.clamp(0, u32::MAX as i64) as u32,
+            first_failure_at: get_opt_i64(&row, "first_failed_at")?,
+            locked_until: get_opt_i64(&row, "locked_until")?,
+        };
+        let state = policy.record_failure(&current, now);
+        let locked_now = policy.is_locked(&state, now);
+        if locked_now {
+            sqlx::query("DELETE FROM mfa_challenges WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        }
         sqlx::query("UPDATE users SET failed_logins = $1, first_failed_at = $2, locked_until = $3 WHERE id = $4")
             .bind(state.failures as i64)
             .bind(state.first_failure_at)
@@ -172,34 +191,48 @@ impl Store {
         .await?;
         let mut activity = activity.clone();
         activity.details.entry("reason").or_insert_with(|| "invalid_credentials".into());
+        // Failures in a row, this one included (a lock resets the stored count).
+        let in_a_row = if locked_now { policy.max_failures } else { state.failures };
+        activity.details.insert("failures".into(), in_a_row.into());
         user_activity(&mut tx, ctx, user_id, catalog::USER_LOGIN_FAILED, &activity).await?;
         if locked_now {
             activity.details.insert("locked_until".into(), state.locked_until.map(format_ms).into());
             user_activity(&mut tx, ctx, user_id, catalog::USER_LOCKED, &activity).await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(locked_now)
     }
 
     /// A successful login: reset failures, count it, store a new hash when the
-    /// old one is re-hashed (bcrypt → argon2id), and remember the refresh token.
+    /// old one is re-hashed (bcrypt → argon2id), and begin the session with
+    /// its refresh token. `valid_after`: the user's `tokens_valid_after` as
+    /// the login read it.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.record_login_success", skip_all)]
     pub async fn record_login_success(
         &self,
         ctx: &Ctx,
-        user_id: &str,
-        tenant: &str,
+        (user_id, tenant, valid_after): (&str, &str, i64),
         new_hash: Option<&str>,
         (refresh_hash, session): (&str, &NewSession),
         activity: &Activity,
     ) -> Result<()> {
         let now = now_ms();
         let mut tx = self.begin(ctx).await?;
-        sqlx::query("UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL, password_hash = COALESCE($1, password_hash) WHERE id = $2")
-            .bind(new_hash.map(str::to_owned))
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        // Only if nothing ended the user's sessions since the login read it
+        // (`valid_after`: a password change, a disable): else the re-hash
+        // would overwrite a new password and the session outlive the change.
+        let done = sqlx::query(
+            "UPDATE users SET failed_logins = 0, first_failed_at = NULL, locked_until = NULL, \
+             password_hash = COALESCE($1, password_hash) WHERE id = $2 AND tokens_valid_after = $3",
+        )
+        .bind(new_hash.map(str::to_owned))
+        .bind(user_id)
+        .bind(valid_after)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict("the account changed during the login: log in again".into()));
+        }
         sqlx::query("UPDATE user_stats SET login_count = login_count + 1, last_login_at = $1 WHERE user_id = $2")
             .bind(now)
             .bind(user_id)
@@ -392,15 +425,9 @@ impl Store {
         let b = sqlx::query("DELETE FROM refresh_tokens WHERE expires_at < $1").bind(now).execute(&self.write).await?;
         let c =
             sqlx::query("DELETE FROM client_assertions WHERE expires_at < $1").bind(now).execute(&self.write).await?;
-        // Sessions no longer live; their events and audit records remain.
-        let d = sqlx::query(
-            "DELETE FROM sessions WHERE ended_at IS NOT NULL OR expires_at <= $1 OR last_active_at + idle_ms <= $1",
-        )
-        .bind(now)
-        .execute(&self.write)
-        .await?;
+        let d = crate::sessions::purge_sessions(&self.write, now).await?;
         let e = sqlx::query("DELETE FROM mfa_challenges WHERE expires_at <= $1").bind(now).execute(&self.write).await?;
-        Ok(a.rows_affected() + b.rows_affected() + c.rows_affected() + d.rows_affected() + e.rows_affected())
+        Ok(a.rows_affected() + b.rows_affected() + c.rows_affected() + d + e.rows_affected())
     }
 
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.insert_key", skip_all)]

@@ -77,18 +77,21 @@ impl Store {
         &self,
         ctx: &Ctx,
         (user_id, tenant): (&str, &str),
-        step: i64,
+        (sealed_secret, step): (&str, i64),
         recovery_hashes: &[String],
     ) -> Result<bool> {
         let now = now_ms();
         let mut tx = self.begin(ctx).await?;
+        // The secret the code was checked against, not one enrolled since.
         let confirmed = sqlx::query(
-            "UPDATE mfa_factors SET confirmed_at = $1, last_step = $2 WHERE user_id = $3 AND kind = $4 AND confirmed_at IS NULL",
+            "UPDATE mfa_factors SET confirmed_at = $1, last_step = $2 WHERE user_id = $3 AND kind = $4 \
+             AND confirmed_at IS NULL AND secret = $5",
         )
         .bind(now)
         .bind(step)
         .bind(user_id)
         .bind(TOTP)
+        .bind(sealed_secret)
         .execute(&mut *tx)
         .await?;
         if confirmed.rows_affected() == 0 {
@@ -194,6 +197,7 @@ impl Store {
             .rows_affected();
         sqlx::query("DELETE FROM mfa_factors WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM mfa_recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM mfa_challenges WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         if removed == 0 {
             tx.commit().await?;
             return Ok((false, ended));
@@ -232,14 +236,19 @@ impl Store {
         Ok(())
     }
 
-    /// A challenge still open.
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.mfa_challenge", skip_all)]
-    pub async fn mfa_challenge(&self, token_hash: &str) -> Result<Option<MfaChallenge>> {
+    /// Take one attempt of a challenge still open, before its code is
+    /// checked: at most `max_attempts` codes are ever checked against one
+    /// challenge, however many requests arrive at once. `None` when it is
+    /// unknown, expired, spent or out of attempts.
+    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.attempt_mfa_challenge", skip_all)]
+    pub async fn attempt_mfa_challenge(&self, token_hash: &str, max_attempts: u32) -> Result<Option<MfaChallenge>> {
         let row = sqlx::query(
-            "SELECT user_id, expires_at, attempts FROM mfa_challenges WHERE token_hash = $1 AND expires_at > $2",
+            "UPDATE mfa_challenges SET attempts = attempts + 1 WHERE token_hash = $1 AND expires_at > $2 \
+             AND attempts < $3 RETURNING user_id, expires_at, attempts",
         )
         .bind(token_hash)
         .bind(now_ms())
+        .bind(i64::from(max_attempts))
         .fetch_optional(&self.write)
         .await?;
         row.map(|r| {
@@ -250,27 +259,6 @@ impl Store {
             })
         })
         .transpose()
-    }
-
-    /// Count a wrong code against a challenge; at `max_attempts` it closes.
-    /// Returns the attempts so far.
-    #[tracing::instrument(target = "plat::span", level = "trace", name = "store.fail_mfa_challenge", skip_all)]
-    pub async fn fail_mfa_challenge(&self, token_hash: &str, max_attempts: u32) -> Result<u32> {
-        let mut tx = self.write.begin().await?;
-        let row =
-            sqlx::query("UPDATE mfa_challenges SET attempts = attempts + 1 WHERE token_hash = $1 RETURNING attempts")
-                .bind(token_hash)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let attempts = match row {
-            Some(r) => get_i64(&r, "attempts")?.clamp(0, u32::MAX as i64) as u32,
-            None => max_attempts,
-        };
-        if attempts >= max_attempts {
-            sqlx::query("DELETE FROM mfa_challenges WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        Ok(attempts)
     }
 
     /// Close a challenge for good. The one caller that closed it gets

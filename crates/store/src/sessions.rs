@@ -240,6 +240,12 @@ pub(crate) async fn end_sessions_where(
     Ok(ended.into_iter().map(|(s, _)| s).collect())
 }
 
+/// Forget sessions no longer live at `now`; their events and audit records remain.
+pub(crate) async fn purge_sessions(pool: &sqlx::AnyPool, now: i64) -> Result<u64> {
+    let done = sqlx::query(&format!("DELETE FROM sessions AS s WHERE NOT ({LIVE})")).bind(now).execute(pool).await?;
+    Ok(done.rows_affected())
+}
+
 /// How a session's id is kept among revoked jtis (`revoked_tokens`).
 pub const SID_PREFIX: &str = "sid:";
 

@@ -49,6 +49,8 @@ pub(crate) async fn end_sessions(conn: &mut AnyConnection, ctx: &Ctx, user_id: &
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
+    // A login waiting for its second step would begin a session after this.
+    sqlx::query("DELETE FROM mfa_challenges WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
     // Tokens minted up to and including this millisecond are revoked; new
     // ones are stamped at or after `now + 1` (see the daemon's mint).
     sqlx::query("UPDATE users SET tokens_valid_after = $1 WHERE id = $2")

@@ -23,6 +23,25 @@ fn invalid_credentials() -> ApiErr {
     ApiErr::new(ErrorCode::InvalidCredentials, "invalid tenant, username or password")
 }
 
+/// Count a wrong credential of a known person (a password, a second
+/// factor's code): toward the IP's limit and, under the row's lock, the
+/// account's lockout. Whether it locked the account.
+pub async fn count_failure(
+    state: &AppState,
+    ctx: &plat_store::Ctx,
+    (record, ip): (&plat_store::UserRecord, std::net::IpAddr),
+    from: plat_store::Activity,
+) -> ApiResult<bool> {
+    state.auth.ip_limiter.record_failure(ip);
+    state.metrics.login_failures.inc();
+    let who = (record.user.id.as_str(), record.user.tenant.as_str());
+    let locked = state.store.record_login_failure(ctx, who, &state.auth.lockout, &from).await?;
+    if locked {
+        state.metrics.lockouts.inc();
+    }
+    Ok(locked)
+}
+
 /// Where a login or logout came from, for the activity events.
 fn activity(peer: &SocketAddr, headers: &HeaderMap) -> plat_store::Activity {
     let user_agent = headers
@@ -71,19 +90,9 @@ pub async fn login(
     }
     let verified = state.auth.passwords.verify(req.password.clone(), record.password_hash.clone()).await?;
     let Verified::Yes { rehash } = verified else {
-        state.auth.ip_limiter.record_failure(peer.ip());
-        state.metrics.login_failures.inc();
-        let next = state.auth.lockout.record_failure(&record.failures, now);
-        let locked = state.auth.lockout.is_locked(&next, now);
-        if locked {
-            state.metrics.lockouts.inc();
-        }
+        let from = activity(&peer, &headers);
+        let locked = count_failure(&state, &ctx, (&record, peer.ip()), from).await?;
         state.metrics.login(if locked { "locked" } else { "invalid_credentials" });
-        let mut from = activity(&peer, &headers);
-        // Failures in a row, this one included (a lock resets the stored count).
-        let in_a_row = if locked { state.auth.lockout.max_failures } else { next.failures };
-        from.details.insert("failures".into(), in_a_row.into());
-        state.store.record_login_failure(&ctx, &record.user.id, &record.user.tenant, (next, locked), &from).await?;
         return Err(invalid_credentials());
     };
     if record.stored_status == "disabled" {
@@ -152,8 +161,8 @@ async fn begin_session(
     let sid = (session.id.as_str(), session.amr.as_slice());
     let (pair, refresh) = grants::session_pair(state, &record.user, record.tokens_valid_after, sid)?;
     let hash = state.auth.master.keyed_hash(&refresh);
-    let user = (&record.user.id, &record.user.tenant);
-    state.store.record_login_success(ctx, user.0, user.1, new_hash, (&hash, &session), from).await?;
+    let user = (record.user.id.as_str(), record.user.tenant.as_str(), record.tokens_valid_after);
+    state.store.record_login_success(ctx, user, new_hash, (&hash, &session), from).await?;
     Issued::Login.count(state);
     Ok(pair)
 }
@@ -177,7 +186,9 @@ pub async fn login_mfa(
         return Err(ApiErr::rate_limited(wait));
     }
     let hash = state.auth.master.keyed_hash(&req.mfa_token);
-    let Some(challenge) = state.store.mfa_challenge(&hash).await? else {
+    // The attempt is taken before the code is checked: a burst of guesses
+    // gets `MAX_ATTEMPTS` checks in all.
+    let Some(challenge) = state.store.attempt_mfa_challenge(&hash, mfa::MAX_ATTEMPTS).await? else {
         state.auth.ip_limiter.record_failure(peer.ip());
         state.metrics.login("mfa_invalid");
         return Err(stale_challenge());
@@ -203,22 +214,12 @@ pub async fn login_mfa(
     }
     let mut from = activity(&peer, &headers);
     let Some(factor) = mfa::verify(&state, &record.user.id, &req.code).await? else {
-        state.auth.ip_limiter.record_failure(peer.ip());
-        state.metrics.login_failures.inc();
-        state.metrics.login("mfa_invalid");
-        let attempts = state.store.fail_mfa_challenge(&hash, mfa::MAX_ATTEMPTS).await?;
-        let next = state.auth.lockout.record_failure(&record.failures, now);
-        let locked = state.auth.lockout.is_locked(&next, now);
-        if locked {
-            state.metrics.lockouts.inc();
-        }
-        let in_a_row = if locked { state.auth.lockout.max_failures } else { next.failures };
-        from.details.insert("failures".into(), in_a_row.into());
         from.details.insert("reason".into(), "invalid_second_factor".into());
-        state.store.record_login_failure(&ctx, &record.user.id, &record.user.tenant, (next, locked), &from).await?;
-        let left = mfa::MAX_ATTEMPTS.saturating_sub(attempts);
+        let locked = count_failure(&state, &ctx, (&record, peer.ip()), from).await?;
+        state.metrics.login(if locked { "locked" } else { "mfa_invalid" });
+        let left = mfa::MAX_ATTEMPTS.saturating_sub(challenge.attempts);
         let mut err = ApiErr::new(ErrorCode::InvalidCredentials, "the code is wrong or was used already");
-        err.error = err.error.with_detail("attempts_left", left);
+        err.error = err.error.with_detail("attempts_left", if locked { 0 } else { left });
         return Err(err);
     };
     // Single use: of two requests with right codes, one signs in.

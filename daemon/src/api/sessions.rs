@@ -10,14 +10,6 @@ use crate::auth::{Principal, sessions};
 use crate::context::Data;
 use crate::error::{ApiErr, ApiResult};
 
-/// The person behind a user token (sessions are people's).
-fn person(principal: &Principal) -> ApiResult<&str> {
-    if principal.claims.typ != TokenType::User {
-        return Err(ApiErr::new(ErrorCode::InvalidRequest, "sessions are for user tokens"));
-    }
-    Ok(&principal.claims.sub)
-}
-
 fn listed(mut items: Vec<Session>, current: Option<&str>) -> SessionList {
     for session in &mut items {
         session.current = current == Some(session.id.as_str());
@@ -26,7 +18,7 @@ fn listed(mut items: Vec<Session>, current: Option<&str>) -> SessionList {
 }
 
 pub async fn list_own(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<SessionList>> {
-    let user = person(&principal)?;
+    let user = principal.person(&state)?;
     let items = state.store.list_sessions(user).await?;
     Ok(Data(listed(items, principal.claims.sid.as_deref())))
 }
@@ -36,13 +28,13 @@ pub async fn end_own(
     principal: Principal,
     Path(id): Path<String>,
 ) -> ApiResult<Data<Session>> {
-    let user_id = person(&principal)?;
+    let user_id = principal.person(&state)?;
     let ended = sessions::end(&state, &principal.ctx(), Which::One { user_id, id: &id }, "ended").await?;
     ended.into_iter().next().map(Data).ok_or_else(|| ApiErr::internal("a session ended without a record"))
 }
 
 pub async fn end_others(State(state): State<AppState>, principal: Principal) -> ApiResult<Data<RevokeResult>> {
-    let user_id = person(&principal)?;
+    let user_id = principal.person(&state)?;
     let except = principal.claims.sid.as_deref();
     let ended = sessions::end(&state, &principal.ctx(), Which::AllOf { user_id, except }, "ended").await?;
     Ok(Data(RevokeResult { revoked: ended.len() as u64 }))

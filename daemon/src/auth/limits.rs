@@ -45,6 +45,9 @@ impl IpLimiter {
     }
 }
 
+/// How far back each pull of revocations reads before the newest it has seen.
+const OVERLAP_MS: i64 = 60_000;
+
 /// Revoked jtis, and ended sessions (`sid:` + id in the store), until
 /// their tokens expire (unix ms).
 #[derive(Default)]
@@ -87,7 +90,10 @@ impl RevokedSet {
     /// Pull revocations made since the last sync (by any replica) and drop expired ones.
     pub async fn sync(&self, store: &plat_store::Store) -> plat_store::Result<()> {
         let since = self.inner.lock().unwrap_or_else(|p| p.into_inner()).last;
-        let fresh = store.revoked_since(since.saturating_sub(5_000)).await?;
+        // A revocation is stamped inside its transaction, before the commit
+        // makes it visible: read back far enough that a slow commit (up to
+        // a request's time bound) is not missed. Re-reading is cheap.
+        let fresh = store.revoked_since(since.saturating_sub(OVERLAP_MS)).await?;
         let now = plat_store::now_ms();
         let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         for (key, expires_at, revoked_at) in fresh {

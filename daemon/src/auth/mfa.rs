@@ -115,11 +115,17 @@ pub fn new_totp(state: &AppState, account: &str) -> ApiResult<(String, plat_prot
     Ok((sealed, plat_proto::TotpEnrollment { secret: base32, otpauth_uri: uri }))
 }
 
+/// A code as typed, without its spaces (`492 039`).
+fn compact(code: &str) -> String {
+    code.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
 /// The time step a TOTP code is right for under a sealed secret, if any.
 pub fn totp_step(state: &AppState, sealed: &str, code: &str) -> ApiResult<Option<i64>> {
+    let code = compact(code);
     let secret = state.auth.master.open(sealed).map_err(ApiErr::internal)?;
     let now = (plat_store::now_ms() / 1000).max(0) as u64;
-    let step = totp(secret, "-")?.check(code, now);
+    let step = totp(secret, "-")?.check(&code, now);
     Ok(step.map(|s| s.min(i64::MAX as u64) as i64))
 }
 
@@ -146,7 +152,7 @@ fn normalize_recovery(code: &str) -> String {
 /// digits are a TOTP code (each time step once), anything else a recovery
 /// code (each once). `None` when it is wrong, spent or the user has no factor.
 pub async fn verify(state: &AppState, user_id: &str, code: &str) -> ApiResult<Option<Factor>> {
-    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let code = compact(code);
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
         let Some((sealed, last_step)) = state.store.totp_secret(user_id, true).await? else { return Ok(None) };
         let Some(step) = totp_step(state, &sealed, &code)? else { return Ok(None) };

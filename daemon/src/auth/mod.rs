@@ -225,6 +225,28 @@ impl Principal {
         )
     }
 
+    /// The person whose own session this token is, for the routes that
+    /// change how they sign in or end their sessions (docs/mfa.md,
+    /// docs/sessions.md): a user token from plat's own login, in a session
+    /// (`sid`) or the enrolment token of one, not narrowed by a scope and
+    /// not held by a service acting for them (`act`). An admin-minted or
+    /// exchanged token is not enough to change a person's factors.
+    pub fn person(&self, state: &AppState) -> ApiResult<&str> {
+        let c = &self.claims;
+        let own = c.typ == TokenType::User
+            && c.act.is_none()
+            && c.scope.is_none()
+            && c.client_id.as_deref() == Some(FIRST_PARTY_CLIENT)
+            && (c.sid.is_some() || mfa::is_enrol_audience(state, &c.aud));
+        if !own {
+            return Err(ApiErr::new(
+                ErrorCode::InvalidRequest,
+                "this takes a person's own session token, from logging in (not a service's, nor a scoped or issued one)",
+            ));
+        }
+        Ok(&c.sub)
+    }
+
     pub fn is_platform_admin(&self) -> bool {
         self.subject.is_platform_admin()
     }

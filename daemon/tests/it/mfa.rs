@@ -62,6 +62,12 @@ both!(totp_guards_the_login_and_recovery_codes_stand_in, &[], |p| {
     let wrong = error(alice.confirm_totp("000000").await);
     assert_eq!((wrong.code, wrong.field.as_deref()), (ErrorCode::ValidationError, Some("code")));
     let codes = alice.confirm_totp(&code_at(&enrollment.otpauth_uri, 0)).await.expect("confirm").recovery_codes;
+    // A token an admin issued for alice may not change her factors.
+    let issued = IssueTokenRequest { user: Some("alice".into()), ttl: Some("5m".into()), ..Default::default() };
+    let issued = acme.issue_token(&issued).await.expect("issue").access_token;
+    let as_alice = p.client.clone().with_token(issued);
+    assert_eq!(code(as_alice.remove_mfa(&codes[9]).await), ErrorCode::InvalidRequest);
+    assert_eq!(code(as_alice.sessions().await), ErrorCode::InvalidRequest);
     assert_eq!(codes.len(), 10);
     let status = alice.mfa().await.expect("status");
     assert_eq!((status.factors.len(), status.recovery_codes_left), (1, 10));
@@ -153,13 +159,33 @@ both!(wrong_second_steps_lock_and_admins_reset, &[("PLATD_AUTH__LOCKOUT__MAX_FAI
     let carol = p.client.login("acme", "carol", "carol-password").await.expect("carol").access_token;
     assert_eq!(code(p.client.clone().with_token(carol).user_mfa("bob").await), ErrorCode::PermissionDenied);
 
-    // Wrong codes count toward the account's lockout.
-    for _ in 0..3 {
-        let first = error(p.client.login("acme", "bob", "bob-password").await);
-        let token = first.details["mfa_token"].as_str().expect("token").to_owned();
-        let (status, _) = second_step(&p.base, &token, "999999").await;
-        assert_eq!(status, 401);
+    // A password change closes a login waiting for its second step.
+    let first = error(p.client.login("acme", "bob", "bob-password").await);
+    let token = first.details["mfa_token"].as_str().expect("token").to_owned();
+    acme.set_password("bob", "bob-password").await.expect("password set");
+    let (status, body) = second_step(&p.base, &token, &code_at(&enrollment.otpauth_uri, 30)).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("mfa_token")), "{body}");
+
+    // A burst of wrong codes on one challenge gets five checked, no more,
+    // and every one counts toward the account's lockout (three here).
+    let first = error(p.client.login("acme", "bob", "bob-password").await);
+    let token = first.details["mfa_token"].as_str().expect("token").to_owned();
+    let burst: Vec<_> = (0..12)
+        .map(|i| {
+            let (base, token) = (p.base.clone(), token.clone());
+            tokio::spawn(async move { second_step(&base, &token, &format!("{:06}", 100_000 + i)).await })
+        })
+        .collect();
+    let mut checked = 0;
+    for call in burst {
+        let (status, body) = call.await.expect("join");
+        match status {
+            401 | 403 => checked += 1,
+            422 => assert_eq!(body["error"]["field"].as_str(), Some("mfa_token"), "{body}"),
+            other => panic!("{other}: {body}"),
+        }
     }
+    assert!(checked <= 5, "{checked} codes checked against one challenge");
     assert_eq!(code(p.client.login("acme", "bob", "bob-password").await), ErrorCode::AccountLocked);
     let failed = acme
         .list_events(&EventQuery { event_type: Some("user.login_failed".into()), ..Default::default() })

@@ -84,6 +84,10 @@ both!(sessions_are_listed_and_ended, &[], |p| {
     assert!(!claims(&p.admin, &first_pair.access_token).await.active);
     assert_eq!(code(p.client.refresh(&first_pair.refresh_token).await), ErrorCode::InvalidToken);
 
+    // Purging forgets ended sessions and keeps live ones.
+    p.state().store.purge_expired().await.expect("purge");
+    assert_eq!(bob.sessions().await.expect("bob's").items.len(), 1);
+
     // Service tokens have no sessions.
     let sa = acme
         .create_service_account(&CreateServiceAccount { name: "svc".into(), ..Default::default() })
