@@ -89,6 +89,9 @@ EXCLUDE=(--exclude-operation-id post_auth_logout_all)
 # admin password (which ends its sessions) or a revoked platform-admin role
 # would end the session too. Such a case is pointed at a user that does not
 # exist instead (still a real request, answered 404). GETs stay as they are.
+# Ending one of the caller's sessions by id is pointed at a session that does
+# not exist: the stateful phase would feed it this session's id from
+# GET /auth/sessions.
 cat >"$WORK/plat_hooks.py" <<'EOF'
 import json
 import os
@@ -111,6 +114,8 @@ def before_call(context, case, kwargs):
     params = case.path_parameters or {}
     if is_admin(params.get("user")):
         params["user"] = ELSEWHERE
+    if case.path.endswith("/auth/sessions/{id}"):
+        params["id"] = ELSEWHERE
     if case.path.endswith("/auth/revoke") and isinstance(case.body, dict) and is_admin(case.body.get("user")):
         case.body["user"] = ELSEWHERE
 

@@ -70,6 +70,9 @@ pub async fn remove(
     Json(req): Json<MfaCode>,
 ) -> ApiResult<Data<Done>> {
     let user_id = principal.person(&state)?;
+    if state.store.mfa_status(user_id).await?.factors.is_empty() {
+        return Err(ApiErr::new(ErrorCode::Conflict, "there is no second factor to remove"));
+    }
     let record = state.store.get_user_by_id(user_id).await?;
     if state.auth.lockout.is_locked(&record.failures, plat_store::now_ms()) {
         return Err(ApiErr::new(ErrorCode::AccountLocked, "the account is locked after repeated wrong codes"));
