@@ -40,7 +40,7 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = &[
     },
     BuiltinRole {
         name: ORG_ADMIN,
-        description: "Manage organizations, their members and those members' accounts; meant to be granted on an organization",
+        description: "Manage organizations, their members and those members' accounts, sessions and second factors; meant to be granted on an organization",
         permissions: &[
             "orgs:*",
             "users:create",
