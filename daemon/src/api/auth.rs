@@ -42,6 +42,34 @@ pub async fn count_failure(
     Ok(locked)
 }
 
+/// Both steps of a login are refused while the IP is over its failure limit.
+fn ip_gate(state: &AppState, ip: std::net::IpAddr) -> ApiResult<()> {
+    match state.auth.ip_limiter.blocked(ip) {
+        Some(wait) => {
+            state.metrics.login("rate_limited");
+            Err(ApiErr::rate_limited(wait))
+        }
+        None => Ok(()),
+    }
+}
+
+/// Who acts in a login's bookkeeping: the person, with no power.
+fn login_ctx(record: &plat_store::UserRecord) -> plat_store::Ctx {
+    context::store_ctx(
+        format!("{}@{}", record.user.username, record.user.tenant),
+        plat_domain::Authority::Nobody,
+        Some(record.user.id.clone()),
+    )
+}
+
+/// A locked account's answer, at either step of a login and when removing factors.
+pub fn locked() -> ApiErr {
+    ApiErr::new(
+        ErrorCode::AccountLocked,
+        "the account is locked after repeated failed logins; retry later or ask an admin to unlock it",
+    )
+}
+
 /// Where a login or logout came from, for the activity events.
 fn activity(peer: &SocketAddr, headers: &HeaderMap) -> plat_store::Activity {
     let user_agent = headers
@@ -57,10 +85,7 @@ pub async fn login(
     headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Data<TokenPair>> {
-    if let Some(wait) = state.auth.ip_limiter.blocked(peer.ip()) {
-        state.metrics.login("rate_limited");
-        return Err(ApiErr::rate_limited(wait));
-    }
+    ip_gate(&state, peer.ip())?;
     let found = match state.store.find_login(&req.tenant, &req.username).await {
         Ok(user) => Some(user),
         Err(StoreError::NotFound { .. }) => None,
@@ -75,18 +100,11 @@ pub async fn login(
         return Err(invalid_credentials());
     };
     let now = plat_store::now_ms();
-    let ctx = context::store_ctx(
-        format!("{}@{}", record.user.username, record.user.tenant),
-        plat_domain::Authority::Nobody,
-        Some(record.user.id.clone()),
-    );
+    let ctx = login_ctx(&record);
     if state.auth.lockout.is_locked(&record.failures, now) {
         state.metrics.login_failures.inc();
         state.metrics.login("locked");
-        return Err(ApiErr::new(
-            ErrorCode::AccountLocked,
-            "the account is locked after repeated failed logins; retry later or ask an admin to unlock it",
-        ));
+        return Err(locked());
     }
     let verified = state.auth.passwords.verify(req.password.clone(), record.password_hash.clone()).await?;
     let Verified::Yes { rehash } = verified else {
@@ -181,10 +199,7 @@ pub async fn login_mfa(
     headers: HeaderMap,
     Json(req): Json<MfaLogin>,
 ) -> ApiResult<Data<TokenPair>> {
-    if let Some(wait) = state.auth.ip_limiter.blocked(peer.ip()) {
-        state.metrics.login("rate_limited");
-        return Err(ApiErr::rate_limited(wait));
-    }
+    ip_gate(&state, peer.ip())?;
     let hash = state.auth.master.keyed_hash(&req.mfa_token);
     // The attempt is taken before the code is checked: a burst of guesses
     // gets `MAX_ATTEMPTS` checks in all.
@@ -195,18 +210,11 @@ pub async fn login_mfa(
     };
     let record = state.store.get_user_by_id(&challenge.user_id).await?;
     let now = plat_store::now_ms();
-    let ctx = context::store_ctx(
-        format!("{}@{}", record.user.username, record.user.tenant),
-        plat_domain::Authority::Nobody,
-        Some(record.user.id.clone()),
-    );
+    let ctx = login_ctx(&record);
     if state.auth.lockout.is_locked(&record.failures, now) {
         state.store.take_mfa_challenge(&hash).await?;
         state.metrics.login("locked");
-        return Err(ApiErr::new(
-            ErrorCode::AccountLocked,
-            "the account is locked after repeated failed logins; retry later or ask an admin to unlock it",
-        ));
+        return Err(locked());
     }
     if record.stored_status != "active" || record.tenant_status == "suspended" {
         state.store.take_mfa_challenge(&hash).await?;

@@ -75,7 +75,7 @@ pub async fn remove(
     }
     let record = state.store.get_user_by_id(user_id).await?;
     if state.auth.lockout.is_locked(&record.failures, plat_store::now_ms()) {
-        return Err(ApiErr::new(ErrorCode::AccountLocked, "the account is locked after repeated wrong codes"));
+        return Err(super::auth::locked());
     }
     if mfa::verify(&state, user_id, &req.code).await?.is_none() {
         let mut from = plat_store::Activity { source_ip: Some(peer.ip().to_string()), ..Default::default() };
