@@ -19,7 +19,6 @@ pub const TOTP: &str = "totp";
 #[derive(Debug, Clone)]
 pub struct MfaChallenge {
     pub user_id: String,
-    pub expires_at: i64,
     pub attempts: u32,
 }
 
@@ -244,7 +243,7 @@ impl Store {
     pub async fn attempt_mfa_challenge(&self, token_hash: &str, max_attempts: u32) -> Result<Option<MfaChallenge>> {
         let row = sqlx::query(
             "UPDATE mfa_challenges SET attempts = attempts + 1 WHERE token_hash = $1 AND expires_at > $2 \
-             AND attempts < $3 RETURNING user_id, expires_at, attempts",
+             AND attempts < $3 RETURNING user_id, attempts",
         )
         .bind(token_hash)
         .bind(now_ms())
@@ -254,7 +253,6 @@ impl Store {
         row.map(|r| {
             Ok(MfaChallenge {
                 user_id: get_str(&r, "user_id")?,
-                expires_at: get_i64(&r, "expires_at")?,
                 attempts: get_i64(&r, "attempts")?.clamp(0, u32::MAX as i64) as u32,
             })
         })

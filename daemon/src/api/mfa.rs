@@ -108,15 +108,10 @@ pub async fn reset_of_user(
     let on = On::User { user: user.clone(), own: None };
     let (tenant, ctx) = principal.reach(&state, "mfa:reset", on).await?;
     let record = state.store.get_user(&tenant, &user).await?;
-    let until = sessions::revoke_until(&state);
-    let ending = query.end_sessions.unwrap_or(false).then_some(plat_store::Ending {
-        reason: "mfa_reset",
-        revoke_until: Some(until),
-        audited: true,
-    });
+    let ending = query.end_sessions.unwrap_or(false).then(|| sessions::ending(&state, "mfa_reset"));
     let (removed, ended) = state.store.remove_mfa(&ctx, (&record.user.id, &tenant), true, ending).await?;
-    for session in &ended {
-        sessions::refuse(&state, &session.id, until);
+    if let Some(ending) = ending {
+        sessions::refuse_ended(&state, &ended, ending);
     }
     Ok(Data(Done { done: removed || !ended.is_empty() }))
 }

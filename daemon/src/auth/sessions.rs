@@ -5,7 +5,7 @@
 //! or through a change that moves the user's `tokens_valid_after`.
 
 use plat_proto::{Session, TenantSecurity};
-use plat_store::{Ctx, Ending, Store, StoreError, Which};
+use plat_store::{Ctx, Ending, StoreError, Which};
 
 use crate::AppState;
 
@@ -27,14 +27,24 @@ pub fn refuse(state: &AppState, sid: &str, until: i64) {
     state.auth.revoked.insert(format!("{}{sid}", plat_store::SID_PREFIX), until);
 }
 
+/// How sessions ended now as an audited change are ended (`reason`: their
+/// `ended_reason`): their `sid` refused until a token issued now expires.
+pub fn ending<'a>(state: &AppState, reason: &'a str) -> Ending<'a> {
+    Ending { reason, revoke_until: Some(revoke_until(state)), audited: true }
+}
+
+/// Refuse on this replica at once the tokens of sessions just ended by `ending`.
+pub fn refuse_ended(state: &AppState, ended: &[Session], ending: Ending<'_>) {
+    for session in ended {
+        refuse(state, &session.id, ending.revoke_until.unwrap_or_else(|| revoke_until(state)));
+    }
+}
+
 /// End sessions of a user as one audited change (`reason`: their `ended_reason`).
 pub async fn end(state: &AppState, ctx: &Ctx, which: Which<'_>, reason: &str) -> Result<Vec<Session>, StoreError> {
-    let until = revoke_until(state);
-    let store: &Store = &state.store;
-    let ended = store.end_sessions(ctx, which, Ending { reason, revoke_until: Some(until), audited: true }).await?;
-    for session in &ended {
-        refuse(state, &session.id, until);
-    }
+    let ending = ending(state, reason);
+    let ended = state.store.end_sessions(ctx, which, ending).await?;
+    refuse_ended(state, &ended, ending);
     Ok(ended)
 }
 
