@@ -244,6 +244,22 @@ pub struct AuthConfig {
     pub argon2: Argon2Config,
     pub lockout: LockoutConfig,
     pub ip_limit: IpLimitConfig,
+    pub passkeys: PasskeysConfig,
+}
+
+/// Passkeys (WebAuthn, docs/mfa.md): where browsers use them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeysConfig {
+    /// The relying party id a passkey is bound to: a domain name, never
+    /// changed once people register passkeys. Empty: the issuer's host
+    /// (`localhost` for a loopback issuer); an issuer on an IP address
+    /// other than loopback has no passkeys until this is set.
+    pub rp_id: String,
+    /// The web origins (`https://app.example.com`) whose pages may use the
+    /// passkeys. Empty: the issuer's origin (for a loopback issuer, the
+    /// same with `localhost`).
+    pub origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -341,6 +357,10 @@ parallelism = 1
 max_failures = 5
 window = "15m"
 duration = "15m"
+
+[auth.passkeys]
+rp_id = ""
+origins = []
 
 [auth.ip_limit]
 max_failures = 20

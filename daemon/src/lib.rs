@@ -108,6 +108,7 @@ impl AppState {
             revoked,
             ip_limiter: auth::limits::IpLimiter::new(config.auth.ip_limit.max_failures, config.auth.ip_limit.window.0),
             lockout: config.lockout_policy(),
+            passkeys: auth::passkeys::Passkeys::new(&config.issuer(), &config.auth.passkeys)?,
             access_ttl: config.auth.access_ttl.0,
             refresh_ttl: config.auth.refresh_ttl.0,
             session_lifetime: config.auth.session_lifetime.0,

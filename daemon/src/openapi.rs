@@ -66,7 +66,9 @@ fn schema_named(generator: &mut SchemaGenerator, name: &str) -> Option<Schema> {
         MemberQuery => MemberQuery, MemberPage => MemberPage, GrantOrgRole => GrantOrgRole,
         OrgRoleList => OrgRoleList, SessionList => SessionList, Session => Session,
         MfaLogin => MfaLogin, MfaStatus => MfaStatus, MfaCode => MfaCode, TotpEnrollment => TotpEnrollment,
-        RecoveryCodes => RecoveryCodes,
+        RecoveryCodes => RecoveryCodes, MfaProof => MfaProof, MfaChallenge => MfaChallenge,
+        PasskeyLoginRequest => PasskeyLoginRequest, PasskeyCeremony => PasskeyCeremony,
+        RegisterPasskey => RegisterPasskey, PasskeyEnrolled => PasskeyEnrolled,
     })
 }
 
@@ -439,7 +441,7 @@ mod tests {
                 };
             }
             each! {
-                LoginRequest, MfaLogin, MfaCode, RefreshRequest, LogoutRequest, TokenRequest, VerifyRequest,
+                LoginRequest, MfaLogin, MfaCode, MfaProof, PasskeyLoginRequest, RegisterPasskey, RefreshRequest, LogoutRequest, TokenRequest, VerifyRequest,
                 IssueTokenRequest,
                 RevokeRequest, CreateTenant, UpdateTenant, CreateUser, UpdateUser, SetPassword, GrantRole,
                 ImportUser, CreateRole, UpdateRole, AuthzCheck, CreateServiceAccount, CreateTarget, UpdateTarget,

@@ -283,7 +283,44 @@ impl Client {
 
     /// Remove the caller's second factors, with a fresh code of one.
     pub async fn remove_mfa(&self, code: &str) -> Result<Done> {
-        self.call(Method::DELETE, "/auth/mfa", Some(&MfaCode { code: code.into() })).await
+        self.remove_mfa_with(&MfaProof { code: Some(code.into()), ..Default::default() }).await
+    }
+
+    /// Remove the caller's second factors, with a fresh proof of one.
+    pub async fn remove_mfa_with(&self, proof: &MfaProof) -> Result<Done> {
+        self.call(Method::DELETE, "/auth/mfa", Some(proof)).await
+    }
+
+    /// Remove one of the caller's factors (by its `id`), with a fresh proof of one.
+    pub async fn remove_factor(&self, id: &str, proof: &MfaProof) -> Result<Done> {
+        self.call(Method::DELETE, &format!("/auth/mfa/{}", enc(id)), Some(proof)).await
+    }
+
+    /// Begin registering a passkey: options for the authenticator.
+    pub async fn begin_passkey(&self) -> Result<PasskeyCeremony> {
+        self.post_empty("/auth/mfa/passkeys").await
+    }
+
+    /// Finish registering a passkey with the authenticator's answer.
+    pub async fn confirm_passkey(&self, req: &RegisterPasskey) -> Result<PasskeyEnrolled> {
+        self.post("/auth/mfa/passkeys/confirm", req).await
+    }
+
+    /// Begin a passkey's proof (for `remove_mfa_with`, `remove_factor`).
+    pub async fn begin_mfa_proof(&self) -> Result<PasskeyCeremony> {
+        self.post_empty("/auth/mfa/proof").await
+    }
+
+    /// A login by passkey alone, first step; answer it with `login_passkey_answer`.
+    pub async fn login_passkey(&self, tenant: &str, username: &str) -> Result<MfaChallenge> {
+        let req = PasskeyLoginRequest { tenant: tenant.into(), username: username.into() };
+        self.post("/auth/login/passkey", &req).await
+    }
+
+    /// The second step of a login (or a login by passkey) with a passkey's answer.
+    pub async fn login_passkey_answer(&self, mfa_token: &str, credential: serde_json::Value) -> Result<TokenPair> {
+        let req = MfaLogin { mfa_token: mfa_token.into(), code: None, credential: Some(credential) };
+        self.post("/auth/login/mfa", &req).await
     }
 
     /// A user's second factors.
@@ -299,7 +336,8 @@ impl Client {
 
     /// The second step of a login that answered `MFA_REQUIRED`.
     pub async fn login_mfa(&self, mfa_token: &str, code: &str) -> Result<TokenPair> {
-        self.post("/auth/login/mfa", &MfaLogin { mfa_token: mfa_token.into(), code: code.into() }).await
+        self.post("/auth/login/mfa", &MfaLogin { mfa_token: mfa_token.into(), code: Some(code.into()), credential: None })
+            .await
     }
 
     /// A user's live sessions.

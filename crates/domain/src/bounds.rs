@@ -64,10 +64,43 @@ impl Bounded for MfaCode {
     }
 }
 
+/// A passkey's answer: at most `CREDENTIAL` bytes of JSON.
+fn credential(field: &str, value: Option<&serde_json::Value>) -> Result<(), Invalid> {
+    let len = value.map_or(0, |v| v.to_string().len());
+    if len > max::CREDENTIAL {
+        return Err(Invalid::new(field, format!("must be at most {} bytes of JSON", max::CREDENTIAL)));
+    }
+    Ok(())
+}
+
 impl Bounded for MfaLogin {
     fn check_bounds(&self) -> Result<(), Invalid> {
         validate_len("mfa_token", &self.mfa_token, max::TOKEN)?;
-        validate_len("code", &self.code, max::MFA_CODE)
+        opt("code", &self.code, max::MFA_CODE)?;
+        credential("credential", self.credential.as_ref())
+    }
+}
+
+impl Bounded for MfaProof {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        opt("code", &self.code, max::MFA_CODE)?;
+        opt("ceremony", &self.ceremony, max::TOKEN)?;
+        credential("credential", self.credential.as_ref())
+    }
+}
+
+impl Bounded for PasskeyLoginRequest {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("tenant", &self.tenant, max::SLUG)?;
+        validate_len("username", &self.username, max::EMAIL)
+    }
+}
+
+impl Bounded for RegisterPasskey {
+    fn check_bounds(&self) -> Result<(), Invalid> {
+        validate_len("ceremony", &self.ceremony, max::TOKEN)?;
+        opt("name", &self.name, max::NAME)?;
+        credential("credential", Some(&self.credential))
     }
 }
 

@@ -35,6 +35,9 @@ pub const URL: usize = 2048;
 /// A second factor's code as typed: six digits, or a recovery code with
 /// its dashes and spaces.
 pub const MFA_CODE: usize = 64;
+/// A passkey's answer (a WebAuthn credential as JSON), in bytes: an
+/// attestation with a certificate chain fits in a few KiB.
+pub const CREDENTIAL: usize = 16384;
 /// Sessions one listing shows (a person's live sessions, newest first).
 pub const SESSIONS: usize = 200;
 /// Tenant display names.

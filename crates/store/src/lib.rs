@@ -58,7 +58,7 @@ pub use audit::*;
 pub use auth::*;
 pub use checks::*;
 pub use envelope::*;
-pub use mfa::{MfaChallenge, TOTP};
+pub use mfa::{MfaChallenge, NewChallenge, NewPasskey, PASSKEY, Purpose, StoredPasskey, TOTP};
 pub use orgs::*;
 pub use outbox::*;
 pub use registry::*;

@@ -7,7 +7,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use plat_domain::Scope;
 use plat_proto::*;
-use plat_store::StoreError;
+use plat_store::{Purpose, StoreError};
 
 use super::extract::Json;
 use crate::AppState;
@@ -15,7 +15,7 @@ use crate::auth::clients::{self, Method, Refused};
 use crate::auth::grants::{self, GrantError, Issued};
 use crate::auth::passwords::{Passwords, Verified};
 use crate::auth::{FIRST_PARTY_CLIENT, Mint, Principal, check_token};
-use crate::auth::{mfa, sessions};
+use crate::auth::{mfa, passkeys, sessions};
 use crate::context::{self, Data};
 use crate::error::{ApiErr, ApiResult};
 
@@ -140,24 +140,100 @@ pub async fn login(
 /// challenge for the second step (`POST /auth/login/mfa`).
 async fn mfa_required(state: &AppState, user_id: &str, second: &MfaStatus, rehash: Option<&str>) -> ApiResult<ApiErr> {
     let token = crate::auth::crypto::random_token(mfa::MFA_TOKEN_PREFIX);
-    let expires_at = plat_store::now_ms() + mfa::CHALLENGE_TTL_MS;
-    let hash = state.auth.master.keyed_hash(&token);
-    state.store.open_mfa_challenge(&hash, user_id, expires_at, rehash).await?;
-    let mut factors: Vec<&str> = second.factors.iter().map(|f| f.kind.as_str()).collect();
-    if second.recovery_codes_left > 0 {
-        factors.push(mfa::Factor::RecoveryCode.as_str());
+    let mut factors: Vec<String> = Vec::new();
+    for factor in &second.factors {
+        if !factors.contains(&factor.kind) {
+            factors.push(factor.kind.clone());
+        }
     }
+    if second.recovery_codes_left > 0 {
+        factors.push(mfa::Factor::RecoveryCode.as_str().into());
+    }
+    let passkeys = if factors.iter().any(|f| f == plat_store::PASSKEY) {
+        passkeys::begin_authentication(state, &state.store.passkeys(user_id).await?)?
+    } else {
+        None
+    };
+    let challenge = open_challenge(state, (&token, user_id), Purpose::Login, rehash, passkeys, factors).await?;
     state.metrics.login("mfa_required");
     let mut err = ApiErr::new(
         ErrorCode::MfaRequired,
-        "a second factor is required: POST /api/v1/auth/login/mfa with the mfa_token and a code",
+        "a second factor is required: POST /api/v1/auth/login/mfa with the mfa_token and a code or a passkey's credential",
     );
     err.error = err
         .error
-        .with_detail("mfa_token", token)
-        .with_detail("factors", factors)
-        .with_detail("expires_in", mfa::CHALLENGE_TTL_MS / 1000);
+        .with_detail("mfa_token", challenge.mfa_token)
+        .with_detail("factors", challenge.factors)
+        .with_detail("expires_in", challenge.expires_in);
+    if let Some(options) = challenge.passkey {
+        err.error = err.error.with_detail("passkey", options);
+    }
     Ok(err)
+}
+
+/// Open a login's challenge for its second step (a passkey's ceremony in
+/// it, when one may answer), and what the caller needs to answer it.
+async fn open_challenge(
+    state: &AppState,
+    (token, user_id): (&str, &str),
+    purpose: Purpose,
+    rehash: Option<&str>,
+    passkey: Option<(serde_json::Value, String)>,
+    factors: Vec<String>,
+) -> ApiResult<plat_proto::MfaChallenge> {
+    let (options, ceremony) = passkey.unzip();
+    let hash = state.auth.master.keyed_hash(token);
+    let expires_at = plat_store::now_ms() + mfa::CHALLENGE_TTL_MS;
+    let new = plat_store::NewChallenge {
+        token_hash: &hash,
+        user_id,
+        purpose,
+        expires_at,
+        rehash,
+        ceremony: ceremony.as_deref(),
+    };
+    state.store.open_mfa_challenge(new).await?;
+    Ok(plat_proto::MfaChallenge {
+        mfa_token: token.to_owned(),
+        factors,
+        passkey: options,
+        expires_in: mfa::CHALLENGE_TTL_MS / 1000,
+    })
+}
+
+/// A login by passkey alone, first step (docs/mfa.md): a challenge any of
+/// the person's passkeys answers at `POST /auth/login/mfa`. A person who
+/// does not exist or has no passkey gets a challenge too, that no answer
+/// completes, so this does not tell who exists.
+pub async fn login_passkey(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(req): Json<PasskeyLoginRequest>,
+) -> ApiResult<Data<plat_proto::MfaChallenge>> {
+    ip_gate(&state, peer.ip())?;
+    let token = crate::auth::crypto::random_token(passkeys::LOGIN_PREFIX);
+    let factors = vec![plat_store::PASSKEY.to_owned()];
+    let found = match state.store.find_login(&req.tenant, &req.username).await {
+        Ok(user) => Some(user).filter(|u| u.stored_status != "deleted"),
+        Err(StoreError::NotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let stored = match &found {
+        Some(record) => state.store.passkeys(&record.user.id).await?,
+        None => Vec::new(),
+    };
+    let ceremony = passkeys::begin_authentication(&state, &stored)?;
+    let (Some(record), Some(ceremony)) = (found, ceremony) else {
+        let options = passkeys::decoy_authentication(&state, &req.tenant, &req.username)?;
+        return Ok(Data(plat_proto::MfaChallenge {
+            mfa_token: token,
+            factors,
+            passkey: Some(options),
+            expires_in: mfa::CHALLENGE_TTL_MS / 1000,
+        }));
+    };
+    let who = (token.as_str(), record.user.id.as_str());
+    Ok(Data(open_challenge(&state, who, Purpose::PasskeyLogin, None, Some(ceremony), factors).await?))
 }
 
 /// A person signed in (`amr`: how): a new session with its tokens, the
@@ -191,8 +267,15 @@ fn stale_challenge() -> ApiErr {
     ApiErr::validation("mfa_token", "is unknown, expired or used; log in again")
 }
 
+/// A passkey login's every failure answers the same, so its answers do not
+/// tell a person with passkeys from one without (whose challenge is a decoy).
+fn passkey_refused() -> ApiErr {
+    ApiErr::new(ErrorCode::InvalidCredentials, "the passkey was not accepted; begin the login again")
+}
+
 /// The second step of a login (docs/mfa.md): the first step's `mfa_token`
-/// and a code of the person's second factor.
+/// and a code of the person's second factor or a passkey's answer; or a
+/// login by passkey alone (`POST /auth/login/passkey`).
 pub async fn login_mfa(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -200,13 +283,17 @@ pub async fn login_mfa(
     Json(req): Json<MfaLogin>,
 ) -> ApiResult<Data<TokenPair>> {
     ip_gate(&state, peer.ip())?;
+    if req.code.is_some() == req.credential.is_some() {
+        return Err(ApiErr::validation("code", "give a code or a passkey's credential, one of them"));
+    }
+    let alone = req.mfa_token.starts_with(passkeys::LOGIN_PREFIX);
     let hash = state.auth.master.keyed_hash(&req.mfa_token);
     // The attempt is taken before the code is checked: a burst of guesses
     // gets `MAX_ATTEMPTS` checks in all.
     let Some(challenge) = state.store.attempt_mfa_challenge(&hash, mfa::MAX_ATTEMPTS).await? else {
         state.auth.ip_limiter.record_failure(peer.ip());
         state.metrics.login("mfa_invalid");
-        return Err(stale_challenge());
+        return Err(if alone { passkey_refused() } else { stale_challenge() });
     };
     let record = state.store.get_user_by_id(&challenge.user_id).await?;
     let now = plat_store::now_ms();
@@ -220,22 +307,36 @@ pub async fn login_mfa(
         state.store.take_mfa_challenge(&hash).await?;
         return Err(ApiErr::new(ErrorCode::UserInactive, "the user cannot log in now"));
     }
+    let alone = challenge.purpose == Purpose::PasskeyLogin;
     let mut from = activity(&peer, &headers);
-    let Some(factor) = mfa::verify(&state, &record.user.id, &req.code).await? else {
+    let factor = match (&req.code, &req.credential, &challenge.ceremony) {
+        (Some(code), _, _) if !alone => mfa::verify(&state, &record.user.id, code).await?,
+        (_, Some(credential), Some(ceremony)) => {
+            passkeys::finish_authentication(&state, &record.user.id, ceremony, credential)
+                .await?
+                .map(|_| mfa::Factor::Passkey)
+        }
+        _ => None,
+    };
+    let Some(factor) = factor else {
         from.details.insert("reason".into(), "invalid_second_factor".into());
         let locked = count_failure(&state, &ctx, (&record, peer.ip()), from).await?;
         state.metrics.login(if locked { "locked" } else { "mfa_invalid" });
+        if alone {
+            return Err(passkey_refused());
+        }
         let left = mfa::MAX_ATTEMPTS.saturating_sub(challenge.attempts);
-        let mut err = ApiErr::new(ErrorCode::InvalidCredentials, "the code is wrong or was used already");
+        let mut err = ApiErr::new(ErrorCode::InvalidCredentials, "the code or passkey is wrong, or was used already");
         err.error = err.error.with_detail("attempts_left", if locked { 0 } else { left });
         return Err(err);
     };
-    // Single use: of two requests with right codes, one signs in.
+    // Single use: of two requests with right answers, one signs in.
     let Some(rehash) = state.store.take_mfa_challenge(&hash).await? else {
-        return Err(stale_challenge());
+        return Err(if alone { passkey_refused() } else { stale_challenge() });
     };
     from.details.insert("factor".into(), factor.as_str().into());
-    let pair = begin_session(&state, &ctx, &record, (rehash.as_deref(), factor.amr()), &from).await?;
+    let amr = if alone { mfa::Factor::passkey_alone_amr() } else { factor.amr() };
+    let pair = begin_session(&state, &ctx, &record, (rehash.as_deref(), amr), &from).await?;
     state.metrics.login("mfa_success");
     Ok(Data(pair))
 }

@@ -165,9 +165,14 @@ macro_rules! routes {
 
 routes! { ROUTES, api_routes;
     post "/auth/login" => auth::login, Public, "", LoginRequest 200 TokenPair, "Log in with a password; returns access and refresh tokens";
-    post "/auth/login/mfa" => auth::login_mfa, Public, "wrong codes count toward the lockout; five close the challenge", MfaLogin 200 TokenPair, "The second step of a login that answered MFA_REQUIRED: its mfa_token and a code";
+    post "/auth/login/mfa" => auth::login_mfa, Public, "wrong answers count toward the lockout; five close the challenge", MfaLogin 200 TokenPair, "The second step of a login that answered MFA_REQUIRED (its mfa_token and a code or a passkey's credential), or of a login by passkey";
+    post "/auth/login/passkey" => auth::login_passkey, Public, "answers alike whether the person exists or not", PasskeyLoginRequest 200 MfaChallenge, "A login by passkey alone: a challenge for the person's passkeys, answered at /auth/login/mfa";
     get "/auth/mfa" => mfa::status, Token, "user tokens; the caller's own", _ 200 MfaStatus, "The caller's second factors and recovery codes left";
-    delete "/auth/mfa" => mfa::remove, Token, "user tokens; a fresh code of a factor", MfaCode 200 _, "Remove the caller's second factors and recovery codes";
+    delete "/auth/mfa" => mfa::remove, Token, "user tokens; a fresh proof of a factor", MfaProof 200 _, "Remove the caller's second factors and recovery codes";
+    delete "/auth/mfa/{id}" => mfa::remove_one, Token, "user tokens; a fresh proof of a factor", MfaProof 200 _, "Remove one of the caller's factors (the recovery codes go with the last)";
+    post "/auth/mfa/proof" => mfa::begin_proof, Token, "user tokens with a passkey", _ 200 PasskeyCeremony, "Begin a passkey's proof for a change to the caller's factors";
+    post "/auth/mfa/passkeys" => mfa::begin_passkey, Enrol, "user tokens; not where the tenant's policy is `off`", _ 200 PasskeyCeremony, "Begin registering a passkey: options for navigator.credentials.create()";
+    post "/auth/mfa/passkeys/confirm" => mfa::confirm_passkey, Enrol, "user tokens", RegisterPasskey 200 PasskeyEnrolled, "Finish registering a passkey with the authenticator's answer";
     post "/auth/mfa/totp" => mfa::enroll_totp, Enrol, "user tokens; not where the tenant's policy is `off`", _ 200 TotpEnrollment, "Begin a TOTP enrolment: a secret and its otpauth:// URI";
     post "/auth/mfa/totp/confirm" => mfa::confirm_totp, Enrol, "user tokens", MfaCode 200 RecoveryCodes, "Confirm TOTP with a code; answers recovery codes, shown once";
     post "/auth/refresh" => auth::refresh, Public, "", RefreshRequest 200 TokenPair, "Spend a refresh token for a new pair; reuse revokes the family";

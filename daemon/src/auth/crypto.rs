@@ -68,7 +68,12 @@ impl MasterKey {
     /// Keyed SHA-256 (HMAC) of a high-entropy secret, hex. Fast on purpose:
     /// the secrets are 256-bit random values, so a slow hash adds nothing.
     pub fn keyed_hash(&self, secret: &str) -> String {
-        hex(hmac::sign(&self.hash_key, secret.as_bytes()).as_ref())
+        hex(&self.keyed_digest(secret))
+    }
+
+    /// The keyed hash's bytes (HMAC-SHA256 under the master key).
+    pub fn keyed_digest(&self, secret: &str) -> Vec<u8> {
+        hmac::sign(&self.hash_key, secret.as_bytes()).as_ref().to_vec()
     }
 
     /// Constant-time check of a secret against its keyed hash.

@@ -7,7 +7,7 @@
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
 use crate::AppState;
-use crate::auth::crypto;
+use crate::auth::{crypto, passkeys};
 use crate::error::{ApiErr, ApiResult};
 
 /// How long a login's second step may wait after its first.
@@ -73,18 +73,29 @@ const ISSUER: &str = "plat";
 pub enum Factor {
     Totp,
     RecoveryCode,
+    Passkey,
 }
 
 impl Factor {
-    /// The `amr` of a session begun with a password and this factor (RFC 8176).
+    /// The `amr` of a session begun with a password and this factor (RFC
+    /// 8176): `otp` for codes, `hwk` for a passkey's key.
     pub fn amr(self) -> Vec<String> {
-        ["pwd", "otp", "mfa"].map(str::to_owned).to_vec()
+        let proof = if self == Factor::Passkey { "hwk" } else { "otp" };
+        ["pwd", proof, "mfa"].map(str::to_owned).to_vec()
+    }
+
+    /// The `amr` of a session begun with a passkey alone: the key, and the
+    /// user verification (a PIN or a biometric) every plat passkey requires,
+    /// so two factors.
+    pub fn passkey_alone_amr() -> Vec<String> {
+        ["hwk", "mfa"].map(str::to_owned).to_vec()
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             Factor::Totp => "totp",
             Factor::RecoveryCode => "recovery_code",
+            Factor::Passkey => "passkey",
         }
     }
 }
@@ -167,6 +178,23 @@ pub async fn verify(state: &AppState, user_id: &str, code: &str) -> ApiResult<Op
     }
     let hash = state.auth.master.keyed_hash(&normalized);
     Ok(state.store.spend_recovery_code(user_id, &hash).await?.then_some(Factor::RecoveryCode))
+}
+
+/// Check a proof of a second factor of `user_id` (a change to its factors):
+/// a code, or a passkey's answer to a proof ceremony (`POST /auth/mfa/proof`).
+/// `None` when it is wrong, spent or for someone else.
+pub async fn prove(state: &AppState, user_id: &str, proof: &plat_proto::MfaProof) -> ApiResult<Option<Factor>> {
+    match (&proof.code, &proof.ceremony, &proof.credential) {
+        (Some(code), None, None) => verify(state, user_id, code).await,
+        (None, Some(ceremony), Some(credential)) => {
+            let hash = state.auth.master.keyed_hash(ceremony);
+            let purpose = plat_store::Purpose::Proof;
+            let Some(sealed) = state.store.take_ceremony(&hash, user_id, purpose).await? else { return Ok(None) };
+            let answered = passkeys::finish_authentication(state, user_id, &sealed, credential).await?;
+            Ok(answered.map(|_| Factor::Passkey))
+        }
+        _ => Err(ApiErr::validation("code", "give a code, or a passkey's ceremony and credential")),
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod grants;
 pub mod keys;
 pub mod limits;
 pub mod mfa;
+pub mod passkeys;
 pub mod passwords;
 pub mod reach;
 pub mod sessions;
@@ -109,6 +110,8 @@ pub struct Auth {
     pub revoked: limits::RevokedSet,
     pub ip_limiter: limits::IpLimiter,
     pub lockout: plat_domain::LockoutPolicy,
+    /// This server as a WebAuthn relying party (docs/mfa.md).
+    pub passkeys: passkeys::Passkeys,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
     pub session_lifetime: Duration,

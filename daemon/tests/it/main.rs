@@ -11,6 +11,7 @@ mod matrix;
 mod mfa;
 mod oauth;
 mod orgs;
+mod passkeys;
 mod quotas;
 mod registry;
 mod security;

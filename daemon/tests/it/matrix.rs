@@ -297,6 +297,9 @@ fn sample_body(route: &RouteDoc, k: u64, names: &HashMap<&'static str, String>, 
         "LoginRequest" => json!({"tenant": "acme", "username": "member", "password": PASSWORD}),
         "MfaLogin" => json!({"mfa_token": "plmfa_unknown", "code": "123456"}),
         "MfaCode" => json!({"code": "123456"}),
+        "MfaProof" => json!({"code": "123456"}),
+        "PasskeyLoginRequest" => json!({"tenant": "acme", "username": user}),
+        "RegisterPasskey" => json!({"ceremony": "plwa_unknown", "credential": {}}),
         "RefreshRequest" | "LogoutRequest" => json!({"refresh_token": extra.refresh_token}),
         "TokenRequest" => {
             json!({"grant_type": "client_credentials", "client_id": extra.sa_id, "client_secret": extra.sa_secret})
