@@ -1,6 +1,6 @@
 //! `login` and `verify-flood`: password logins against the raw argon2id
-//! bound, and logins with a TOTP second step against password logins;
-//! verification under a flood of wrong passwords.
+//! bound, and logins with a TOTP second step or by passkey alone against
+//! password logins; verification under a flood of wrong passwords.
 
 use super::*;
 
@@ -85,7 +85,89 @@ pub(crate) async fn login(report: &mut Report, p: &Platd, seconds: u64) -> anyho
         logins,
         ">= 0.80",
     );
+    // Logins by passkey alone (two calls, an ECDSA signature checked), one
+    // person and one software authenticator per worker.
+    let workers = cores * 2;
+    let holders = Arc::new(passkey_holders(p, workers).await?);
+    let next = Arc::new(AtomicUsize::new(0));
+    let c = Client::new(&p.base)?;
+    let by_passkey = rate(workers, seconds, move || {
+        let (c, next, holders) = (c.clone(), next.clone(), holders.clone());
+        async move {
+            let (username, authenticator) = &holders[next.fetch_add(1, Ordering::Relaxed) % holders.len()];
+            let Ok(challenge) = c.login_passkey("system", username).await else { return false };
+            let Some(options) = challenge.passkey else { return false };
+            let Ok(signed) = authenticator.lock().map(|mut a| a.get(&options)) else { return false };
+            match signed {
+                Some(signed) => c.login_passkey_answer(&challenge.mfa_token, signed).await.is_ok(),
+                None => false,
+            }
+        }
+    })
+    .await;
+    report.add(
+        "login",
+        format!("logins by passkey alone c={workers}"),
+        by_passkey,
+        "/s",
+        "password logins, same run".to_owned(),
+        logins,
+        ">= 1.00",
+    );
     Ok(())
+}
+
+/// A software authenticator (webauthn-authenticator-rs's) at the daemon's
+/// page, as a browser would hold it.
+struct Authenticator {
+    inner: webauthn_authenticator_rs::softpasskey::SoftPasskey,
+    origin: reqwest::Url,
+}
+
+impl Authenticator {
+    fn new(base: &str) -> anyhow::Result<Authenticator> {
+        let origin = reqwest::Url::parse(&base.replace("127.0.0.1", "localhost"))?;
+        Ok(Authenticator { inner: webauthn_authenticator_rs::softpasskey::SoftPasskey::new(true), origin })
+    }
+
+    fn create(&mut self, options: &serde_json::Value) -> anyhow::Result<serde_json::Value> {
+        use webauthn_authenticator_rs::WebauthnAuthenticator;
+        let options = serde_json::from_value(options.clone())?;
+        let answer = self.inner.do_registration(self.origin.clone(), options).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        Ok(serde_json::to_value(answer)?)
+    }
+
+    fn get(&mut self, options: &serde_json::Value) -> Option<serde_json::Value> {
+        use webauthn_authenticator_rs::WebauthnAuthenticator;
+        let options = serde_json::from_value(options.clone()).ok()?;
+        let answer = self.inner.do_authentication(self.origin.clone(), options).ok()?;
+        serde_json::to_value(answer).ok()
+    }
+}
+
+/// `count` users of the system tenant, each with a passkey in its own
+/// software authenticator.
+async fn passkey_holders(p: &Platd, count: usize) -> anyhow::Result<Vec<(String, std::sync::Mutex<Authenticator>)>> {
+    let mut holders = Vec::with_capacity(count);
+    for i in 0..count {
+        let username = format!("passkey{i}");
+        let user = CreateUser {
+            username: username.clone(),
+            email: format!("{username}@bench.test"),
+            password: Some("runner-password".into()),
+            ..Default::default()
+        };
+        p.admin.create_user(&user).await?;
+        let client = Client::new(&p.base)?;
+        let pair = client.login("system", &username, "runner-password").await?;
+        let client = client.with_token(pair.access_token);
+        let mut authenticator = Authenticator::new(&p.base)?;
+        let begun = client.begin_passkey().await?;
+        let credential = authenticator.create(&begun.options)?;
+        client.confirm_passkey(&RegisterPasskey { ceremony: begun.ceremony, name: None, credential }).await?;
+        holders.push((username, std::sync::Mutex::new(authenticator)));
+    }
+    Ok(holders)
 }
 
 /// The TOTP code `offset` seconds from now for an `otpauth://` URI.

@@ -216,8 +216,11 @@ pub enum MfaCmd {
     /// Confirm the enrolment with a code from the app; prints the recovery
     /// codes, once: keep them somewhere safe.
     Confirm { code: String },
-    /// Remove your second factors (takes a fresh code, or a recovery code).
+    /// Remove your second factors, or the one named by its ID from `mfa
+    /// status` (a lost passkey); takes a fresh code, or a recovery code.
     Remove {
+        /// The factor to remove; all of them when left out.
+        id: Option<String>,
         #[arg(long, value_name = "CODE")]
         code: String,
     },
@@ -232,10 +235,16 @@ pub enum MfaCmd {
 }
 
 impl Row for plat_proto::MfaFactor {
-    const COLUMNS: &'static [&'static str] = &["FACTOR", "ENROLLED", "LAST USED"];
+    const COLUMNS: &'static [&'static str] = &["ID", "FACTOR", "NAME", "ENROLLED", "LAST USED"];
     const WIDE: &'static [&'static str] = &[];
     fn cells(&self, _wide: bool) -> Vec<String> {
-        vec![self.kind.clone(), ago(&self.created_at), self.last_used_at.as_deref().map_or("-".into(), ago)]
+        vec![
+            self.id.clone(),
+            self.kind.clone(),
+            self.name.clone().unwrap_or_else(|| "-".into()),
+            ago(&self.created_at),
+            self.last_used_at.as_deref().map_or("-".into(), ago),
+        ]
     }
     fn name(&self) -> String {
         self.kind.clone()
@@ -285,9 +294,15 @@ pub async fn run_mfa(cmd: MfaCmd, s: &mut Session) -> Result<(), Failure> {
                 }
             }
         }
-        MfaCmd::Remove { code } => {
+        MfaCmd::Remove { id: None, code } => {
             s.api(async |c| c.remove_mfa(&code).await).await?;
             eprintln!("Second factors removed: your password alone signs you in.");
+            Ok(())
+        }
+        MfaCmd::Remove { id: Some(id), code } => {
+            let proof = plat_proto::MfaProof { code: Some(code), ..Default::default() };
+            s.api(async |c| c.remove_factor(&id, &proof).await).await?;
+            eprintln!("Factor {id} removed.");
             Ok(())
         }
         MfaCmd::Reset { user, end_sessions } => {
