@@ -82,6 +82,9 @@ pub enum UserCmd {
         user: String,
         #[command(flatten)]
         password: PasswordSource,
+        /// Your own password: keep this CLI's session, end the others.
+        #[arg(long)]
+        keep_session: bool,
     },
     /// Import users from an NDJSON or CSV file (by extension).
     Import {
@@ -209,10 +212,15 @@ pub async fn run(cmd: UserCmd, s: &mut Session) -> Result<(), Failure> {
             eprintln!("Deleted user {}.", found.username);
             return Ok(());
         }
-        UserCmd::SetPassword { user, password: source } => {
+        UserCmd::SetPassword { user, password: source, keep_session } => {
             let secret = password(&source, &user, true)?.unwrap_or_default();
-            let updated = s.api(async |c| c.set_password(&user, &secret).await).await?;
-            eprintln!("Password of {} changed; their sessions were ended.", updated.username);
+            let req = SetPassword { password: secret, keep_session: keep_session.then_some(true) };
+            let updated = s.api(async |c| c.set_password_with(&user, &req).await).await?;
+            if keep_session {
+                eprintln!("Password of {} changed; their other sessions were ended.", updated.username);
+            } else {
+                eprintln!("Password of {} changed; their sessions were ended.", updated.username);
+            }
             return Ok(());
         }
         UserCmd::Import { file, dry_run } => return import(s, &file, dry_run).await,

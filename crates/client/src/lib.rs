@@ -542,7 +542,12 @@ impl Client {
     }
 
     pub async fn set_password(&self, user: &str, password: &str) -> Result<User> {
-        self.post(&format!("/users/{}/password", enc(user)), &SetPassword { password: password.into() }).await
+        self.set_password_with(user, &SetPassword { password: password.into(), keep_session: None }).await
+    }
+
+    /// Set a password; with `keep_session`, your own from your session, ending only the others.
+    pub async fn set_password_with(&self, user: &str, req: &SetPassword) -> Result<User> {
+        self.post(&format!("/users/{}/password", enc(user)), req).await
     }
 
     pub async fn grant_role(&self, user: &str, role: &str) -> Result<User> {

@@ -47,6 +47,14 @@ impl Lifetimes {
 
 /// When a refresh token issued at `now` in a session expires: unused for
 /// the session's idle lifetime, and never past the session's end.
+/// The `acr` of a session begun as `amr` says (OIDC Core §2, levels as
+/// Keycloak numbers them): `"2"` for two factors (`mfa` in `amr`: a code
+/// or a passkey after a password, or a user-verified passkey alone),
+/// `"1"` for one.
+pub fn acr_of(amr: &[String]) -> &'static str {
+    if amr.iter().any(|m| m == "mfa") { "2" } else { "1" }
+}
+
 pub fn refresh_until(now: i64, idle_ms: i64, session_expires_at: i64) -> i64 {
     now.saturating_add(idle_ms).min(session_expires_at)
 }

@@ -127,6 +127,10 @@ pub struct Claims {
     /// How the person authenticated (RFC 8176 values: `pwd`, `otp`, `hwk`, `mfa`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amr: Option<Vec<String>>,
+    /// The session's assurance (OIDC's `acr`): `"1"` one factor, `"2"` two
+    /// (`mfa` in `amr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
 }
 
 /// The `act` claim of an exchanged token.

@@ -92,6 +92,11 @@ pub struct UpdateUser {
 pub struct SetPassword {
     #[schemars(length(max = crate::limits::PASSWORD))]
     pub password: String,
+    /// Changing your own password from a session: keep that session and
+    /// end the others (docs/sessions.md). Left out, every session of the
+    /// user ends, the caller's too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_session: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]

@@ -471,12 +471,29 @@ impl Store {
 
     /// Set a new password hash; ends every session of the user.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.set_password", skip_all)]
-    pub async fn set_password(&self, ctx: &Ctx, tenant: &str, id_or_name: &str, hash: &str) -> Result<User> {
+    /// Set a user's password, ending every session of the user; or, with
+    /// `keep` (the caller's own session and how the others end), the
+    /// caller's own password with every session but that one ended.
+    /// Returns the user and, with `keep`, the sessions ended.
+    pub async fn set_password(
+        &self,
+        ctx: &Ctx,
+        (tenant, id_or_name): (&str, &str),
+        hash: &str,
+        keep: Option<(&str, crate::sessions::Ending<'_>)>,
+    ) -> Result<(User, Vec<plat_proto::Session>)> {
         let mut tx = self.begin(ctx).await?;
         let tenant_row = tenant_by_slug(&mut tx, tenant).await?;
         let current = find_live_user(&mut tx, &tenant_row.id, id_or_name).await?;
+        let own = ctx.subject_id.as_deref() == Some(current.user.id.as_str());
         // Whoever sets a password can log in as the user.
-        if ctx.subject_id.as_deref() != Some(current.user.id.as_str()) {
+        if !own {
+            if keep.is_some() {
+                return Err(StoreError::Invalid {
+                    field: "keep_session".into(),
+                    message: "keeps the caller's own session: only for your own password".into(),
+                });
+            }
             take_over(&mut tx, ctx, &tenant_row, &current).await?;
         }
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
@@ -484,12 +501,27 @@ impl Store {
             .bind(&current.user.id)
             .execute(&mut *tx)
             .await?;
-        end_sessions(&mut tx, ctx, &current.user.id, "password").await?;
+        let ended = match keep {
+            Some((sid, ending)) => {
+                let which = Which::AllOf { user_id: &current.user.id, except: Some(sid) };
+                let ended = end_sessions_where(&mut tx, ctx, which, ending).await?;
+                // A login waiting for its second step began with the old password.
+                sqlx::query("DELETE FROM mfa_challenges WHERE user_id = $1")
+                    .bind(&current.user.id)
+                    .execute(&mut *tx)
+                    .await?;
+                ended
+            }
+            None => {
+                end_sessions(&mut tx, ctx, &current.user.id, "password").await?;
+                Vec::new()
+            }
+        };
         let user =
             user_changed(&mut tx, ctx, &current.user.id, (catalog::USER_PASSWORD_CHANGED, None), serde_json::json!({}))
                 .await?;
         tx.commit().await?;
-        Ok(user)
+        Ok((user, ended))
     }
 
     /// Soft delete (status `deleted`, keeps name, email and quota place) or

@@ -128,8 +128,23 @@ pub async fn set_password(
 ) -> ApiResult<Data<User>> {
     let on = On::User { user: user.clone(), own: Some("self:update".into()) };
     let (tenant, ctx) = principal.reach(&state, "users:update", on).await?;
+    // Keeping the caller's session takes a session: a person's own token.
+    let keep = match req.keep_session {
+        Some(true) => {
+            principal.person(&state)?;
+            let Some(sid) = principal.claims.sid.as_deref() else {
+                return Err(ApiErr::validation("keep_session", "this token belongs to no session; log in again"));
+            };
+            Some((sid, crate::auth::sessions::ending(&state, "password")))
+        }
+        _ => None,
+    };
     let hash = super::auth::hash_new_password(&state.auth.passwords, "password", req.password).await?;
-    Ok(Data(state.store.set_password(&ctx, &tenant, &user, &hash).await?))
+    let (user, ended) = state.store.set_password(&ctx, (&tenant, &user), &hash, keep).await?;
+    if let Some((_, ending)) = keep {
+        crate::auth::sessions::refuse_ended(&state, &ended, ending);
+    }
+    Ok(Data(user))
 }
 
 pub async fn grant_role(

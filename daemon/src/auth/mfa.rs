@@ -59,7 +59,7 @@ pub fn enrolment_required(state: &AppState, user: &plat_proto::User) -> ApiResul
         .map_err(ApiErr::internal)?;
     let mut err = ApiErr::new(
         plat_proto::ErrorCode::MfaEnrollmentRequired,
-        "the tenant requires a second factor: enrol one with the enroll_token (POST /api/v1/auth/mfa/totp), then log in again",
+        "the tenant requires a second factor: enrol one with the enroll_token (POST /api/v1/auth/mfa/totp or /api/v1/auth/mfa/passkeys), then log in again",
     );
     err.error = err.error.with_detail("enroll_token", token).with_detail("expires_in", ENROL_TTL.as_secs());
     Ok(err)

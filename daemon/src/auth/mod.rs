@@ -166,6 +166,7 @@ impl Auth {
             act: m.act,
             sid: m.session.map(|(sid, _)| sid.to_owned()),
             amr: m.session.map(|(_, amr)| amr.to_vec()),
+            acr: m.session.map(|(_, amr)| plat_domain::session::acr_of(amr).to_owned()),
         };
         Ok((self.keys.sign(&claims)?, claims))
     }

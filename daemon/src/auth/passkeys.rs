@@ -142,7 +142,11 @@ pub fn finish_registration(state: &AppState, sealed_ceremony: &str, credential: 
     let passkey = webauthn
         .finish_passkey_registration(&answer, &ceremony)
         .map_err(|e| ApiErr::validation("credential", format!("was not accepted: {e}")))?;
-    let credential_id = to_json(passkey.cred_id())?.as_str().unwrap_or_default().to_owned();
+    let credential_id = {
+        use base64::Engine;
+        let raw: &[u8] = passkey.cred_id().as_ref();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    };
     Ok(Registered { credential_id, sealed: seal(state, &passkey)? })
 }
 

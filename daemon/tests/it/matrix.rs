@@ -609,6 +609,7 @@ both!(every_route_enforces_its_documented_access, &[("PLATD_AUTH__IP_LIMIT__MAX_
         act: None,
         sid: None,
         amr: None,
+        acr: None,
     };
     let expired = p.state().auth.keys.sign(&member_claims).expect("sign");
     let mut m = Matrix { p: &p, http: reqwest::Client::new(), counter: 0, expired, cases: 0 };

@@ -196,6 +196,11 @@ both!(a_passkey_is_bound_to_its_account, &[], |p| {
     let bobs = bob.begin_passkey().await.expect("begin");
     let stolen = RegisterPasskey { ceremony: bobs.ceremony, name: None, credential: answer };
     assert_eq!(code(bob.confirm_passkey(&stolen).await), ErrorCode::ValidationError);
+    // Bob's own passkey (another credential) registers beside alice's.
+    let mut bobs_phone = Authenticator::new(&p.base);
+    let begun = bob.begin_passkey().await.expect("begin");
+    let own = RegisterPasskey { ceremony: begun.ceremony, name: None, credential: bobs_phone.create(&begun.options) };
+    bob.confirm_passkey(&own).await.expect("bob's");
     // Alice's signature does not sign bob in.
     let bob_first = p.client.login_passkey("acme", "bob").await.expect("begin");
     let alice_first = p.client.login_passkey("acme", "alice").await.expect("begin");

@@ -200,3 +200,35 @@ both!(an_ended_session_is_refused_by_every_replica, &[], |p| {
     assert_eq!(code(on_other.whoami().await), ErrorCode::InvalidToken);
     other.stop().await;
 });
+
+both!(a_password_change_may_keep_the_session_it_came_from, &[], |p| {
+    let acme = tenant(&p.admin, "acme", None).await;
+    acme.create_user(&new_user("alice")).await.expect("alice");
+    let (here, here_pair) = alice(&p).await;
+    let (_, there_pair) = alice(&p).await;
+    assert_eq!(claims(&p.admin, &here_pair.access_token).await.claims.and_then(|c| c.acr).as_deref(), Some("1"));
+
+    // An admin cannot keep a session of someone else's.
+    let keep = |password: &str| SetPassword { password: password.into(), keep_session: Some(true) };
+    let refused = acme.set_password_with("alice", &keep("admin-chose-1")).await;
+    assert_eq!(code(refused), ErrorCode::ValidationError);
+    assert!(claims(&p.admin, &there_pair.access_token).await.active, "a refused change ends nothing");
+
+    // Alice changes hers from one session: that one goes on, the other ends.
+    here.set_password_with("alice", &keep("alice-new-password")).await.expect("own password");
+    assert!(claims(&p.admin, &here_pair.access_token).await.active, "this session's token");
+    here.sessions().await.expect("still signed in");
+    p.client.refresh(&here_pair.refresh_token).await.expect("this session refreshes");
+    assert!(!claims(&p.admin, &there_pair.access_token).await.active, "the other session's token");
+    assert_eq!(code(p.client.refresh(&there_pair.refresh_token).await), ErrorCode::InvalidToken);
+    assert_eq!(code(p.client.login("acme", "alice", "alice-password").await), ErrorCode::InvalidCredentials);
+    p.client.login("acme", "alice", "alice-new-password").await.expect("the new password");
+
+    // Without the flag, every session ends, the caller's too.
+    let (here, here_pair) = {
+        let pair = p.client.login("acme", "alice", "alice-new-password").await.expect("login");
+        (p.client.clone().with_token(pair.access_token.clone()), pair)
+    };
+    here.set_password("alice", "alice-third-password").await.expect("own password");
+    assert!(!claims(&p.admin, &here_pair.access_token).await.active);
+});
