@@ -121,6 +121,7 @@ both!(passkeys_register_and_sign_in_as_second_factor_and_alone, &[], |p| {
     let pair = p.client.login_passkey_answer(&challenge.mfa_token, phone.get(&options)).await.expect("passkey login");
     let claims = p.admin.verify(&pair.access_token).await.expect("verify").claims.expect("active");
     assert_eq!(claims.amr, Some(["hwk", "mfa"].map(String::from).to_vec()));
+    assert_eq!(claims.acr.as_deref(), Some("2"), "a user-verified passkey is two factors");
     assert!(claims.sid.is_some(), "a login by passkey is a session");
     let logins = acme
         .list_events(&EventQuery { event_type: Some("user.login".into()), ..Default::default() })
