@@ -144,7 +144,7 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show second factors: yours, or a user''s (`--user`)')
             [CompletionResult]::new('enroll', 'enroll', [CompletionResultType]::ParameterValue, 'Begin a TOTP enrolment: prints the secret and its otpauth:// URI for an authenticator app; then `platctl mfa confirm CODE`')
             [CompletionResult]::new('confirm', 'confirm', [CompletionResultType]::ParameterValue, 'Confirm the enrolment with a code from the app; prints the recovery codes, once: keep them somewhere safe')
-            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove your second factors (takes a fresh code, or a recovery code)')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove your second factors, or the one named by its ID from `mfa status` (a lost passkey); takes a fresh code, or a recovery code')
             [CompletionResult]::new('reset', 'reset', [CompletionResultType]::ParameterValue, 'Reset a user''s second factors (an admin''s call; asks first)')
             break
         }
@@ -970,6 +970,7 @@ Register-ArgumentCompleter -Native -CommandName 'platctl' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format (`dot`: only `service graph`)')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from stdin')
             [CompletionResult]::new('--generate-password', '--generate-password', [CompletionResultType]::ParameterName, 'Generate a password and print it once (on stderr)')
+            [CompletionResult]::new('--keep-session', '--keep-session', [CompletionResultType]::ParameterName, 'Your own password: keep this CLI''s session, end the others')
             [CompletionResult]::new('--no-headers', '--no-headers', [CompletionResultType]::ParameterName, 'Print tables without their header row')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Skip confirmations of destructive commands')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Skip confirmations of destructive commands')

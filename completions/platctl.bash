@@ -5618,7 +5618,7 @@ _platctl() {
             return 0
             ;;
         platctl__subcmd__user__subcmd__set__subcmd__password)
-            opts="-o -y -v -h -V --password-stdin --generate-password --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
+            opts="-o -y -v -h -V --password-stdin --generate-password --keep-session --server --token --context --tenant --output --no-headers --yes --no-color --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -137,7 +137,7 @@ set edit:completion:arg-completer[platctl] = {|@words|
             cand status 'Show second factors: yours, or a user''s (`--user`)'
             cand enroll 'Begin a TOTP enrolment: prints the secret and its otpauth:// URI for an authenticator app; then `platctl mfa confirm CODE`'
             cand confirm 'Confirm the enrolment with a code from the app; prints the recovery codes, once: keep them somewhere safe'
-            cand remove 'Remove your second factors (takes a fresh code, or a recovery code)'
+            cand remove 'Remove your second factors, or the one named by its ID from `mfa status` (a lost passkey); takes a fresh code, or a recovery code'
             cand reset 'Reset a user''s second factors (an admin''s call; asks first)'
         }
         &'platctl;mfa;status'= {
@@ -923,6 +923,7 @@ set edit:completion:arg-completer[platctl] = {|@words|
             cand --output 'Output format (`dot`: only `service graph`)'
             cand --password-stdin 'Read the password from stdin'
             cand --generate-password 'Generate a password and print it once (on stderr)'
+            cand --keep-session 'Your own password: keep this CLI''s session, end the others'
             cand --no-headers 'Print tables without their header row'
             cand -y 'Skip confirmations of destructive commands'
             cand --yes 'Skip confirmations of destructive commands'

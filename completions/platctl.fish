@@ -134,7 +134,7 @@ complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen
 complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -f -a "status" -d 'Show second factors: yours, or a user\'s (`--user`)'
 complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -f -a "enroll" -d 'Begin a TOTP enrolment: prints the secret and its otpauth:// URI for an authenticator app; then `platctl mfa confirm CODE`'
 complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -f -a "confirm" -d 'Confirm the enrolment with a code from the app; prints the recovery codes, once: keep them somewhere safe'
-complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -f -a "remove" -d 'Remove your second factors (takes a fresh code, or a recovery code)'
+complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -f -a "remove" -d 'Remove your second factors, or the one named by its ID from `mfa status` (a lost passkey); takes a fresh code, or a recovery code'
 complete -c platctl -n "__fish_platctl_using_subcommand mfa; and not __fish_seen_subcommand_from status enroll confirm remove reset" -f -a "reset" -d 'Reset a user\'s second factors (an admin\'s call; asks first)'
 complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from status" -l user -r
 complete -c platctl -n "__fish_platctl_using_subcommand mfa; and __fish_seen_subcommand_from status" -l server -d 'Server URL (default: the context\'s, else http://127.0.0.1:8700)' -r
@@ -717,6 +717,7 @@ name\t'One identifier a line'
 dot\t'Graphviz DOT (only `service graph`; other commands refuse it)'"
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l password-stdin -d 'Read the password from stdin'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l generate-password -d 'Generate a password and print it once (on stderr)'
+complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l keep-session -d 'Your own password: keep this CLI\'s session, end the others'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l no-headers -d 'Print tables without their header row'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -s y -l yes -d 'Skip confirmations of destructive commands'
 complete -c platctl -n "__fish_platctl_using_subcommand user; and __fish_seen_subcommand_from set-password" -l no-color -d 'Never colour output (also: the NO_COLOR environment variable)'

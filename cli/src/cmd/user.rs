@@ -214,7 +214,7 @@ pub async fn run(cmd: UserCmd, s: &mut Session) -> Result<(), Failure> {
         }
         UserCmd::SetPassword { user, password: source, keep_session } => {
             let secret = password(&source, &user, true)?.unwrap_or_default();
-            let req = SetPassword { password: secret, keep_session: keep_session.then_some(true) };
+            let req = plat_proto::SetPassword { password: secret, keep_session: keep_session.then_some(true) };
             let updated = s.api(async |c| c.set_password_with(&user, &req).await).await?;
             if keep_session {
                 eprintln!("Password of {} changed; their other sessions were ended.", updated.username);
