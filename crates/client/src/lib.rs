@@ -336,8 +336,11 @@ impl Client {
 
     /// The second step of a login that answered `MFA_REQUIRED`.
     pub async fn login_mfa(&self, mfa_token: &str, code: &str) -> Result<TokenPair> {
-        self.post("/auth/login/mfa", &MfaLogin { mfa_token: mfa_token.into(), code: Some(code.into()), credential: None })
-            .await
+        self.post(
+            "/auth/login/mfa",
+            &MfaLogin { mfa_token: mfa_token.into(), code: Some(code.into()), credential: None },
+        )
+        .await
     }
 
     /// A user's live sessions.

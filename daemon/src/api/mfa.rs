@@ -107,11 +107,8 @@ pub async fn confirm_passkey(
     } else {
         (Vec::new(), Vec::new())
     };
-    let passkey = plat_store::NewPasskey {
-        name: &name,
-        credential_id: &registered.credential_id,
-        sealed: &registered.sealed,
-    };
+    let passkey =
+        plat_store::NewPasskey { name: &name, credential_id: &registered.credential_id, sealed: &registered.sealed };
     let who = (user_id, principal.claims.tenant.as_str());
     let id = state.store.add_passkey(&principal.ctx(), who, passkey, &hashes).await?;
     Ok(Data(PasskeyEnrolled { id, name, recovery_codes: codes }))

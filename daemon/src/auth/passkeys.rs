@@ -49,7 +49,8 @@ impl Passkeys {
             ("", Some(domain)) => domain.to_owned(),
             ("", None) => {
                 return Ok(Passkeys(Err(
-                    "passkeys are off: auth.issuer is on an IP address; set auth.passkeys.rp_id to a domain name".into(),
+                    "passkeys are off: auth.issuer is on an IP address; set auth.passkeys.rp_id to a domain name"
+                        .into(),
                 )));
             }
             (rp_id, _) => rp_id.to_owned(),
@@ -65,7 +66,10 @@ impl Passkeys {
         };
         let mut builder = WebauthnBuilder::new(&rp_id, &origins[0])
             .map_err(|e| {
-                anyhow::anyhow!("auth.passkeys: rp_id {rp_id:?} is not the domain of {} or one above it ({e})", origins[0])
+                anyhow::anyhow!(
+                    "auth.passkeys: rp_id {rp_id:?} is not the domain of {} or one above it ({e})",
+                    origins[0]
+                )
             })?
             .rp_name("plat");
         for origin in &origins[1..] {
@@ -181,10 +185,10 @@ pub fn decoy_authentication(state: &AppState, tenant: &str, username: &str) -> A
     id.truncate(16);
     let options = RequestChallengeResponse {
         public_key: PublicKeyCredentialRequestOptions {
-            challenge: crypto::random_bytes::<32>().to_vec().into(),
+            challenge: crypto::random_bytes::<32>().to_vec(),
             timeout: Some(CEREMONY_TTL_MS as u32),
             rp_id,
-            allow_credentials: vec![AllowCredentials { type_: "public-key".into(), id: id.into(), transports: None }],
+            allow_credentials: vec![AllowCredentials { type_: "public-key".into(), id, transports: None }],
             user_verification: UserVerificationPolicy::Required,
             hints: None,
             extensions: None,

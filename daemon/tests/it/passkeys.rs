@@ -139,6 +139,8 @@ both!(passkeys_register_and_sign_in_as_second_factor_and_alone, &[], |p| {
         let keys = |v: &Value| v["publicKey"].as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
         assert_eq!(keys(&options), keys(challenge.passkey.as_ref().expect("real")), "{name}");
         assert_eq!(options["publicKey"]["allowCredentials"].as_array().map(Vec::len), Some(1));
+        assert!(options["publicKey"]["challenge"].is_string(), "base64url, as a real one: {options}");
+        assert!(options["publicKey"]["allowCredentials"][0]["id"].is_string(), "{options}");
         let twice = p.client.login_passkey("acme", name).await.expect("again").passkey.expect("options");
         assert_eq!(twice["publicKey"]["allowCredentials"], options["publicKey"]["allowCredentials"]);
         assert_ne!(twice["publicKey"]["challenge"], options["publicKey"]["challenge"]);
@@ -150,7 +152,10 @@ both!(passkeys_register_and_sign_in_as_second_factor_and_alone, &[], |p| {
     let real = p.client.login_passkey("acme", "alice").await.expect("begin");
     let garbage = json!({"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {}});
     let refused = error(p.client.login_passkey_answer(&real.mfa_token, garbage).await);
-    assert_eq!((refused.code, refused.message.as_str()), (ErrorCode::InvalidCredentials, "the passkey was not accepted; begin the login again"));
+    assert_eq!(
+        (refused.code, refused.message.as_str()),
+        (ErrorCode::InvalidCredentials, "the passkey was not accepted; begin the login again")
+    );
 
     // Removing a passkey takes a fresh proof, which a passkey gives too;
     // the recovery codes go with the last factor.
@@ -158,11 +163,8 @@ both!(passkeys_register_and_sign_in_as_second_factor_and_alone, &[], |p| {
     let wrong = MfaProof { code: Some("000000".into()), ..Default::default() };
     assert_eq!(code(alice.remove_factor(&enrolled.id, &wrong).await), ErrorCode::ValidationError);
     let proof = alice.begin_mfa_proof().await.expect("proof");
-    let proof = MfaProof {
-        ceremony: Some(proof.ceremony),
-        credential: Some(phone.get(&proof.options)),
-        ..Default::default()
-    };
+    let proof =
+        MfaProof { ceremony: Some(proof.ceremony), credential: Some(phone.get(&proof.options)), ..Default::default() };
     alice.remove_factor(&enrolled.id, &proof).await.expect("remove");
     assert_eq!(alice.mfa().await.expect("status"), MfaStatus { factors: vec![], recovery_codes_left: 0 });
     p.client.login("acme", "alice", "alice-password").await.expect("a password alone again");
