@@ -14,3 +14,6 @@ CREATE UNIQUE INDEX mfa_factors_credential ON mfa_factors (credential_id);
 -- (`proof`). `ceremony` is the WebAuthn ceremony's state, sealed.
 ALTER TABLE mfa_challenges ADD COLUMN purpose TEXT NOT NULL DEFAULT 'login';
 ALTER TABLE mfa_challenges ADD COLUMN ceremony TEXT;
+-- A person holds at most a few open challenges of each purpose (opening
+-- more closes the oldest), found by this index.
+CREATE INDEX mfa_challenges_user ON mfa_challenges (user_id, purpose, created_at);

@@ -19,6 +19,9 @@ pub const TOTP: &str = "totp";
 /// The kind of a passkey (WebAuthn) factor.
 pub const PASSKEY: &str = "passkey";
 
+/// Open challenges of one purpose a person may hold at once.
+pub const MAX_OPEN_CHALLENGES: i64 = 16;
+
 /// What a challenge is for (`mfa_challenges.purpose`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -382,10 +385,13 @@ impl Store {
         Ok((true, ended))
     }
 
-    /// Open a challenge for a login's second step.
+    /// Open a challenge. A person holds at most [`MAX_OPEN_CHALLENGES`] of
+    /// one purpose: opening another closes the oldest, so a flood of logins
+    /// by passkey naming one person cannot grow the table without bound.
     #[tracing::instrument(target = "plat::span", level = "trace", name = "store.open_mfa_challenge", skip_all)]
     pub async fn open_mfa_challenge(&self, new: NewChallenge<'_>) -> Result<()> {
         let now = now_ms();
+        let mut tx = self.write.begin().await?;
         sqlx::query(
             "INSERT INTO mfa_challenges (token_hash, user_id, created_at, expires_at, password_hash, purpose, ceremony) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -397,8 +403,21 @@ impl Store {
         .bind(new.rehash.map(str::to_owned))
         .bind(new.purpose.as_str())
         .bind(new.ceremony.map(str::to_owned))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        // Oldest first out; ties in a millisecond broken by the hash, so
+        // exactly the newest MAX_OPEN_CHALLENGES stay.
+        sqlx::query(
+            "DELETE FROM mfa_challenges WHERE token_hash IN (SELECT token_hash FROM mfa_challenges \
+             WHERE user_id = $1 AND purpose = $2 ORDER BY created_at DESC, token_hash DESC LIMIT $3 OFFSET $4)",
+        )
+        .bind(new.user_id)
+        .bind(new.purpose.as_str())
+        .bind(i64::from(u32::MAX))
+        .bind(MAX_OPEN_CHALLENGES)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -146,6 +146,11 @@ async fn mfa_required(state: &AppState, user_id: &str, second: &MfaStatus, rehas
             factors.push(factor.kind.clone());
         }
     }
+    // Passkeys turned off since they were registered (`auth.passkeys`)
+    // cannot answer; the other factors still can.
+    if state.auth.passkeys.rp_id().is_none() {
+        factors.retain(|f| f != plat_store::PASSKEY);
+    }
     if second.recovery_codes_left > 0 {
         factors.push(mfa::Factor::RecoveryCode.as_str().into());
     }
@@ -320,6 +325,11 @@ pub async fn login_mfa(
     };
     let Some(factor) = factor else {
         from.details.insert("reason".into(), "invalid_second_factor".into());
+        let tried = match &req.code {
+            Some(code) => mfa::Factor::of_code(code),
+            None => mfa::Factor::Passkey,
+        };
+        from.details.insert("factor".into(), tried.as_str().into());
         let locked = count_failure(&state, &ctx, (&record, peer.ip()), from).await?;
         state.metrics.login(if locked { "locked" } else { "mfa_invalid" });
         if alone {

@@ -91,6 +91,13 @@ impl Factor {
         ["hwk", "mfa"].map(str::to_owned).to_vec()
     }
 
+    /// What a code is meant to be: six digits a TOTP code, anything else a
+    /// recovery code.
+    pub fn of_code(code: &str) -> Factor {
+        let code = compact(code);
+        if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) { Factor::Totp } else { Factor::RecoveryCode }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Factor::Totp => "totp",
@@ -164,7 +171,7 @@ fn normalize_recovery(code: &str) -> String {
 /// code (each once). `None` when it is wrong, spent or the user has no factor.
 pub async fn verify(state: &AppState, user_id: &str, code: &str) -> ApiResult<Option<Factor>> {
     let code = compact(code);
-    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+    if Factor::of_code(&code) == Factor::Totp {
         let Some((sealed, last_step)) = state.store.totp_secret(user_id, true).await? else { return Ok(None) };
         let Some(step) = totp_step(state, &sealed, &code)? else { return Ok(None) };
         if step <= last_step || !state.store.spend_totp_step(user_id, step).await? {

@@ -193,6 +193,7 @@ both!(wrong_second_steps_lock_and_admins_reset, &[("PLATD_AUTH__LOCKOUT__MAX_FAI
         .expect("events")
         .items;
     assert!(failed.iter().all(|e| e.metadata["reason"] == json!("invalid_second_factor")));
+    assert!(failed.iter().all(|e| e.metadata["factor"] == json!("totp")), "what was tried");
 
     // An admin unlocks and resets: the password alone signs in again.
     acme.unlock_user("bob").await.expect("unlock");

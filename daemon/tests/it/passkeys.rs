@@ -209,10 +209,39 @@ both!(a_passkey_is_bound_to_its_account, &[], |p| {
     let alice_first = p.client.login_passkey("acme", "alice").await.expect("begin");
     let signed = phone.get(alice_first.passkey.as_ref().expect("options"));
     assert_eq!(code(p.client.login_passkey_answer(&bob_first.mfa_token, signed).await), ErrorCode::InvalidCredentials);
+    // A flood of logins by passkey naming one person keeps the newest 16
+    // open: one of 17 no longer completes, 16 do.
+    let mut opened = Vec::new();
+    for _ in 0..17 {
+        opened.push(p.client.login_passkey("acme", "alice").await.expect("begin"));
+    }
+    let mut signed_in = 0;
+    for challenge in &opened {
+        let signed = phone.get(challenge.passkey.as_ref().expect("options"));
+        signed_in += usize::from(p.client.login_passkey_answer(&challenge.mfa_token, signed).await.is_ok());
+    }
+    assert_eq!(signed_in, 16);
     // An admin's reset removes passkeys too.
     acme.reset_user_mfa("alice", false).await.expect("reset");
     assert!(alice.mfa().await.expect("status").factors.is_empty());
     let after = p.client.login_passkey("acme", "alice").await.expect("begin");
     let stale = p.client.login_passkey_answer(&after.mfa_token, json!({"id": "AAAA"})).await;
     assert_eq!(code(stale), ErrorCode::InvalidCredentials);
+});
+
+both!(a_ceremony_begun_on_one_replica_ends_on_another, &[], |p| {
+    let acme = tenant(&p.admin, "acme", None).await;
+    acme.create_user(&new_user("alice")).await.expect("alice");
+    let other = crate::harness::join(&p).await;
+    let pair = p.client.login("acme", "alice", "alice-password").await.expect("login");
+    let (here, there) =
+        (p.client.clone().with_token(pair.access_token.clone()), other.client.clone().with_token(pair.access_token));
+    // Both replicas are one relying party: the issuer's (the first's URL).
+    let mut phone = Authenticator::new(&p.base);
+    let begun = here.begin_passkey().await.expect("begin here");
+    let credential = phone.create(&begun.options);
+    there.confirm_passkey(&RegisterPasskey { ceremony: begun.ceremony, name: None, credential }).await.expect("there");
+    let challenge = other.client.login_passkey("acme", "alice").await.expect("begin there");
+    let signed = phone.get(challenge.passkey.as_ref().expect("options"));
+    p.client.login_passkey_answer(&challenge.mfa_token, signed).await.expect("answered here");
 });
