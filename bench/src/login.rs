@@ -145,22 +145,26 @@ impl Authenticator {
     }
 }
 
+/// A new user of the system tenant (password `runner-password`), logged in.
+async fn logged_in(p: &Platd, username: String) -> anyhow::Result<(String, Client)> {
+    let user = CreateUser {
+        username: username.clone(),
+        email: format!("{username}@bench.test"),
+        password: Some("runner-password".into()),
+        ..Default::default()
+    };
+    p.admin.create_user(&user).await?;
+    let client = Client::new(&p.base)?;
+    let pair = client.login("system", &username, "runner-password").await?;
+    Ok((username, client.with_token(pair.access_token)))
+}
+
 /// `count` users of the system tenant, each with a passkey in its own
 /// software authenticator.
 async fn passkey_holders(p: &Platd, count: usize) -> anyhow::Result<Vec<(String, std::sync::Mutex<Authenticator>)>> {
     let mut holders = Vec::with_capacity(count);
     for i in 0..count {
-        let username = format!("passkey{i}");
-        let user = CreateUser {
-            username: username.clone(),
-            email: format!("{username}@bench.test"),
-            password: Some("runner-password".into()),
-            ..Default::default()
-        };
-        p.admin.create_user(&user).await?;
-        let client = Client::new(&p.base)?;
-        let pair = client.login("system", &username, "runner-password").await?;
-        let client = client.with_token(pair.access_token);
+        let (username, client) = logged_in(p, format!("passkey{i}")).await?;
         let mut authenticator = Authenticator::new(&p.base)?;
         let begun = client.begin_passkey().await?;
         let credential = authenticator.create(&begun.options)?;
@@ -181,17 +185,7 @@ fn totp_code(uri: &str, offset: u64) -> String {
 async fn enrol_users(p: &Platd, count: usize, concurrency: usize) -> anyhow::Result<Vec<(String, String)>> {
     use futures_util::StreamExt;
     let enrol = async |i: usize| -> anyhow::Result<(String, String)> {
-        let username = format!("mfa{i}");
-        let user = CreateUser {
-            username: username.clone(),
-            email: format!("{username}@bench.test"),
-            password: Some("runner-password".into()),
-            ..Default::default()
-        };
-        p.admin.create_user(&user).await?;
-        let client = Client::new(&p.base)?;
-        let pair = client.login("system", &username, "runner-password").await?;
-        let client = client.with_token(pair.access_token);
+        let (username, client) = logged_in(p, format!("mfa{i}")).await?;
         let enrollment = client.enroll_totp().await?;
         client.confirm_totp(&totp_code(&enrollment.otpauth_uri, 0)).await?;
         Ok((username, enrollment.otpauth_uri))
