@@ -218,8 +218,11 @@ pub async fn login_passkey(
     ip_gate(&state, peer.ip())?;
     let token = crate::auth::crypto::random_token(passkeys::LOGIN_PREFIX);
     let factors = vec![plat_store::PASSKEY.to_owned()];
+    // Only a person who may sign in gets a real challenge: a disabled one
+    // (or one of a suspended tenant) gets the decoy, so the second call
+    // does not tell that the account exists either.
     let found = match state.store.find_login(&req.tenant, &req.username).await {
-        Ok(user) => Some(user).filter(|u| u.stored_status != "deleted"),
+        Ok(user) => Some(user).filter(|u| u.stored_status == "active" && u.tenant_status != "suspended"),
         Err(StoreError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
@@ -308,11 +311,14 @@ pub async fn login_mfa(
         state.metrics.login("locked");
         return Err(locked());
     }
+    let alone = challenge.purpose == Purpose::PasskeyLogin;
     if record.stored_status != "active" || record.tenant_status == "suspended" {
         state.store.take_mfa_challenge(&hash).await?;
+        if alone {
+            return Err(passkey_refused());
+        }
         return Err(ApiErr::new(ErrorCode::UserInactive, "the user cannot log in now"));
     }
-    let alone = challenge.purpose == Purpose::PasskeyLogin;
     let mut from = activity(&peer, &headers);
     let factor = match (&req.code, &req.credential, &challenge.ceremony) {
         (Some(code), _, _) if !alone => mfa::verify(&state, &record.user.id, code).await?,

@@ -221,6 +221,24 @@ both!(a_passkey_is_bound_to_its_account, &[], |p| {
         signed_in += usize::from(p.client.login_passkey_answer(&challenge.mfa_token, signed).await.is_ok());
     }
     assert_eq!(signed_in, 16);
+    // A disabled person gets the decoy (no credential of theirs is named,
+    // so no authenticator can answer) and the same refusal as anyone.
+    let allowed = |c: &MfaChallenge| c.passkey.as_ref().expect("options")["publicKey"]["allowCredentials"].clone();
+    let real = allowed(&p.client.login_passkey("acme", "alice").await.expect("begin"));
+    acme.disable_user("alice").await.expect("disable");
+    let disabled = p.client.login_passkey("acme", "alice").await.expect("a challenge still");
+    assert_ne!(allowed(&disabled), real, "the decoy, not alice's passkey");
+    let garbage = json!({"id": "AAAA", "rawId": "AAAA", "type": "public-key", "response": {}});
+    let refused = error(p.client.login_passkey_answer(&disabled.mfa_token, garbage).await);
+    assert_eq!(
+        (refused.code, refused.message.as_str()),
+        (ErrorCode::InvalidCredentials, "the passkey was not accepted; begin the login again")
+    );
+    acme.enable_user("alice").await.expect("enable");
+    let again = p.client.login_passkey("acme", "alice").await.expect("begin");
+    let signed = phone.get(again.passkey.as_ref().expect("options"));
+    let pair = p.client.login_passkey_answer(&again.mfa_token, signed).await.expect("enabled, signed in");
+    let alice = p.client.clone().with_token(pair.access_token);
     // An admin's reset removes passkeys too.
     acme.reset_user_mfa("alice", false).await.expect("reset");
     assert!(alice.mfa().await.expect("status").factors.is_empty());
